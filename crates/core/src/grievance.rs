@@ -1,0 +1,608 @@
+//! The grievance (case): captured once, then worked through its lifecycle by appending to
+//! its history and timeline. Every change is stamped with who and when.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+use rand::{CryptoRng, RngCore};
+
+use crate::agency::Agency;
+use crate::clock::{Day, Timestamp};
+use crate::error::{Error, Result};
+use crate::geo::Lga;
+use crate::identity::{OrgPublicKey, ReporterIdentity};
+use crate::ids::{AgencyId, EntryId, GrievanceId, SessionId};
+use crate::lifecycle::{self, Actor, Status, StatusChange, StatusView};
+use crate::phone::Phone;
+use crate::taxonomy::Category;
+use crate::text_enum::text_enum;
+
+text_enum!(
+    /// What sort of grievance.
+    Kind, "kind", {
+        /// Poor or denied service.
+        Complaint => "complaint",
+        /// Bribery, extortion, abuse of office. The reporter's identity is always sealed.
+        CorruptionReport => "corruption_report",
+        /// A suggestion or feedback.
+        Feedback => "feedback",
+        /// A question about a service.
+        Inquiry => "inquiry",
+        /// Praise for good service.
+        Commendation => "commendation",
+    }
+);
+
+text_enum!(
+    /// How the grievance reached us.
+    Channel, "channel", {
+        /// Said at a town-hall meeting.
+        TownHall => "town_hall",
+        /// Written on a paper complaint form.
+        PaperForm => "paper_form",
+        /// Walked into an office.
+        WalkIn => "walk_in",
+        /// Phoned in.
+        Phone => "phone",
+        /// Sent by SMS.
+        Sms => "sms",
+        /// Posted on social media.
+        SocialMedia => "social_media",
+        /// Raised on a radio programme.
+        Radio => "radio",
+        /// Anything else.
+        Other => "other",
+    }
+);
+
+text_enum!(
+    /// How urgent.
+    Priority, "priority", {
+        /// Can wait.
+        Low => "low",
+        /// The default.
+        Normal => "normal",
+        /// Soon.
+        High => "high",
+        /// Life, liberty or livelihood at stake.
+        Urgent => "urgent",
+    }
+);
+
+text_enum!(
+    /// Reporter's gender, if they say.
+    Gender, "gender", {
+        /// Female.
+        Female => "female",
+        /// Male.
+        Male => "male",
+        /// Prefers not to say or other.
+        Other => "other",
+    }
+);
+
+text_enum!(
+    /// Reporter's age band, if they say.
+    AgeBand, "age band", {
+        /// Under 18.
+        Under18 => "under_18",
+        /// 18–35.
+        From18To35 => "18_35",
+        /// 36–60.
+        From36To60 => "36_60",
+        /// Over 60.
+        Over60 => "over_60",
+    }
+);
+
+text_enum!(
+    /// How a case was sent to an agency.
+    ForwardChannel, "forwarding channel", {
+        /// A letter delivered by hand or post.
+        Letter => "letter",
+        /// E-mail.
+        Email => "email",
+        /// An in-person visit.
+        Visit => "visit",
+        /// A phone call.
+        Phone => "phone",
+        /// The agency's own complaints portal.
+        Portal => "portal",
+    }
+);
+
+/// GPS position.
+#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate)]
+pub struct Gps {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+/// Where it happened.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Place {
+    /// State code, e.g. `KN`.
+    pub state: String,
+    /// LGA, official spelling.
+    pub lga: String,
+    /// Ward or community.
+    pub ward: Option<String>,
+    /// Free-text address.
+    pub address: Option<String>,
+    /// Optional GPS.
+    pub gps: Option<Gps>,
+}
+
+impl Place {
+    /// A place from a checked LGA.
+    pub fn new(lga: Lga, ward: Option<String>, address: Option<String>, gps: Option<Gps>) -> Self {
+        Place {
+            state: lga.state.code.to_string(),
+            lga: lga.name.to_string(),
+            ward: clean(ward),
+            address: clean(address),
+            gps,
+        }
+    }
+}
+
+/// The person who reported it. Name and phone are either open, sealed, or absent (anonymous).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Reporter {
+    /// Name (only when not sealed).
+    pub name: Option<String>,
+    /// Phone, E.164 (only when not sealed).
+    pub phone: Option<String>,
+    /// Name and phone sealed to the organisation key (base64), when sealed.
+    pub sealed: Option<String>,
+    /// Gender, if given.
+    pub gender: Option<Gender>,
+    /// Age band, if given.
+    pub age_band: Option<AgeBand>,
+    /// Lives with a disability, if given.
+    pub disability: Option<bool>,
+    /// The reporter chose to stay anonymous: no name or phone kept at all.
+    pub anonymous: bool,
+}
+
+/// Consent under the NDPA 2023, recorded at capture.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Consent {
+    /// The purpose of collecting the data was explained to the citizen.
+    pub purpose_explained: bool,
+    /// The case may be shared with the agency responsible.
+    pub share_with_agency: bool,
+    /// The citizen may be contacted about the case.
+    pub may_contact: bool,
+    /// Who recorded the consent.
+    pub recorded_by: Actor,
+    /// When.
+    pub recorded_at: Timestamp,
+}
+
+/// Something that happened to a case (apart from status changes, which have their own history).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub enum Event {
+    /// A note by a case worker.
+    Note {
+        /// The text.
+        text: String,
+    },
+    /// Sent to an agency.
+    Forwarded {
+        /// The agency.
+        agency: AgencyId,
+        /// The office or desk it went to.
+        office: String,
+        /// How.
+        channel: ForwardChannel,
+        /// The agency's or our reference number.
+        reference: Option<String>,
+        /// The day it was sent.
+        on: Day,
+    },
+    /// The agency answered.
+    AgencyReply {
+        /// What they said.
+        summary: String,
+        /// Their reference.
+        reference: Option<String>,
+        /// The day of the reply.
+        on: Day,
+    },
+    /// Moved up the agency's escalation ladder.
+    Escalated {
+        /// The ladder step now responsible (0 = first office).
+        step: u64,
+        /// That office.
+        office: String,
+        /// Why.
+        reason: String,
+    },
+    /// Assigned to a case worker (or unassigned).
+    Assigned {
+        /// The case worker.
+        to: Option<String>,
+    },
+}
+
+/// A stamped timeline entry.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct TimelineEvent {
+    /// Unique entry id.
+    #[key]
+    pub id: EntryId,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub by: Actor,
+    /// What.
+    pub event: Event,
+}
+
+/// A file attached to a case, by content hash.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Attachment {
+    /// SHA-256 of the content, hex.
+    #[key]
+    pub sha256: String,
+    /// Original file name (display only; never used as a path).
+    pub file_name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// When added.
+    pub added_at: Timestamp,
+    /// Who added it.
+    pub by: Actor,
+}
+
+/// The grievance record (one Automerge document).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Grievance {
+    /// Id.
+    pub id: GrievanceId,
+    /// Human reference code, e.g. `KN-7QK-0042`.
+    pub reference: String,
+    /// Kind.
+    pub kind: Kind,
+    /// Category slug.
+    pub category: String,
+    /// Subcategory slug.
+    pub subcategory: Option<String>,
+    /// Agency responsible.
+    pub agency: Option<AgencyId>,
+    /// Why that agency.
+    pub routing_reason: Option<String>,
+    /// Where.
+    pub place: Place,
+    /// Short title.
+    pub title: String,
+    /// The citizen's account.
+    pub narrative: String,
+    /// When it happened.
+    pub occurred_on: Option<Day>,
+    /// How it reached us.
+    pub channel: Channel,
+    /// Who reported it.
+    pub reporter: Reporter,
+    /// Consent record.
+    pub consent: Consent,
+    /// Priority.
+    pub priority: Priority,
+    /// Case worker.
+    pub assignee: Option<String>,
+    /// Town-hall session where it was captured.
+    pub session: Option<SessionId>,
+    /// Paper form number.
+    pub form_number: Option<String>,
+    /// The case this one duplicates.
+    pub duplicate_of: Option<GrievanceId>,
+    /// When captured.
+    pub created_at: Timestamp,
+    /// Who captured it.
+    pub created_by: Actor,
+    /// Append-only status history.
+    pub status_history: Vec<StatusChange>,
+    /// Append-only timeline: notes, forwarding, replies, escalations, assignments.
+    pub timeline: Vec<TimelineEvent>,
+    /// Append-only attachments.
+    pub attachments: Vec<Attachment>,
+    /// Automerge actor id (hex) → who, for the audit trail.
+    pub actors: BTreeMap<String, Actor>,
+}
+
+/// Reporter details as typed at capture.
+#[derive(Debug, Clone, Default)]
+pub struct ReporterInput {
+    /// Name.
+    pub name: Option<String>,
+    /// Phone (checked).
+    pub phone: Option<Phone>,
+    /// Gender.
+    pub gender: Option<Gender>,
+    /// Age band.
+    pub age_band: Option<AgeBand>,
+    /// Disability.
+    pub disability: Option<bool>,
+    /// Wants to stay anonymous.
+    pub anonymous: bool,
+    /// Asked for the identity to be sealed.
+    pub seal: bool,
+}
+
+/// Consent as ticked at capture.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConsentInput {
+    /// Purpose explained.
+    pub purpose_explained: bool,
+    /// May share with agency.
+    pub share_with_agency: bool,
+    /// May contact.
+    pub may_contact: bool,
+}
+
+/// Checked capture input.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// Kind.
+    pub kind: Kind,
+    /// Category.
+    pub category: &'static Category,
+    /// Subcategory (checked against the category).
+    pub subcategory: Option<String>,
+    /// Where.
+    pub place: Place,
+    /// Title.
+    pub title: String,
+    /// Narrative.
+    pub narrative: String,
+    /// When it happened.
+    pub occurred_on: Option<Day>,
+    /// Channel.
+    pub channel: Channel,
+    /// Priority.
+    pub priority: Priority,
+    /// Reporter.
+    pub reporter: ReporterInput,
+    /// Consent.
+    pub consent: ConsentInput,
+    /// Agency responsible, if known.
+    pub agency: Option<AgencyId>,
+    /// Why that agency.
+    pub routing_reason: Option<String>,
+    /// Session.
+    pub session: Option<SessionId>,
+    /// Paper form number.
+    pub form_number: Option<String>,
+}
+
+/// Who, when and the new entry's id: what every change is stamped with.
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    /// New entry id.
+    pub id: EntryId,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub by: Actor,
+}
+
+/// Trim; empty becomes `None`.
+pub fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// Check a required free-text field's length.
+pub fn required_text(field: &'static str, text: &str, max: usize) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::invalid(field, "is required"));
+    }
+    if text.chars().count() > max {
+        return Err(Error::invalid(field, format!("is longer than {max} characters")));
+    }
+    Ok(text.to_string())
+}
+
+impl Grievance {
+    /// Build a new case from checked input. Corruption reports, and reporters who ask, get
+    /// their name and phone sealed to the organisation key; anonymous reporters keep neither.
+    pub fn capture(
+        input: Capture,
+        id: GrievanceId,
+        reference: String,
+        stamp: Stamp,
+        org_key: &OrgPublicKey,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Result<Grievance> {
+        let title = required_text("title", &input.title, 200)?;
+        let narrative = input.narrative.trim().to_string();
+        if narrative.chars().count() > 20_000 {
+            return Err(Error::invalid("narrative", "is longer than 20,000 characters"));
+        }
+        let r = input.reporter;
+        let identity = ReporterIdentity {
+            name: clean(r.name),
+            phone: r.phone.map(|p| p.as_str().to_string()),
+        };
+        if r.anonymous && !identity.is_empty() {
+            return Err(Error::invalid(
+                "reporter",
+                "an anonymous reporter has no name or phone; remove them or untick anonymous",
+            ));
+        }
+        if !identity.is_empty() && !input.consent.purpose_explained {
+            return Err(Error::invalid(
+                "consent",
+                "explain why we collect their details and tick 'purpose explained' before recording a name or phone",
+            ));
+        }
+        let must_seal = input.kind == Kind::CorruptionReport || r.seal;
+        let (name, phone, sealed) = if identity.is_empty() {
+            (None, None, None)
+        } else if must_seal {
+            (None, None, Some(org_key.seal(&identity, rng)?))
+        } else {
+            (identity.name, identity.phone, None)
+        };
+        Ok(Grievance {
+            id,
+            reference,
+            kind: input.kind,
+            category: input.category.slug.to_string(),
+            subcategory: input.subcategory,
+            agency: input.agency,
+            routing_reason: clean(input.routing_reason),
+            place: input.place,
+            title,
+            narrative,
+            occurred_on: input.occurred_on,
+            channel: input.channel,
+            reporter: Reporter {
+                name,
+                phone,
+                sealed,
+                gender: r.gender,
+                age_band: r.age_band,
+                disability: r.disability,
+                anonymous: r.anonymous,
+            },
+            consent: Consent {
+                purpose_explained: input.consent.purpose_explained,
+                share_with_agency: input.consent.share_with_agency,
+                may_contact: input.consent.may_contact && !r.anonymous,
+                recorded_by: stamp.by.clone(),
+                recorded_at: stamp.at,
+            },
+            priority: input.priority,
+            assignee: None,
+            session: input.session,
+            form_number: clean(input.form_number),
+            duplicate_of: None,
+            created_at: stamp.at,
+            created_by: stamp.by.clone(),
+            status_history: vec![StatusChange {
+                id: stamp.id,
+                after: Vec::new(),
+                to: Status::New,
+                at: stamp.at,
+                by: stamp.by,
+                reason: None,
+            }],
+            timeline: Vec::new(),
+            attachments: Vec::new(),
+            actors: BTreeMap::new(),
+        })
+    }
+
+    /// The status, derived from the history.
+    pub fn status(&self) -> StatusView {
+        lifecycle::derive(&self.status_history)
+    }
+
+    /// Change the status along an allowed transition.
+    pub fn change_status(&mut self, to: Status, reason: Option<String>, stamp: Stamp) -> Result<()> {
+        let view = self.status();
+        view.check_change(to)?;
+        self.push_status(view, to, reason, stamp);
+        Ok(())
+    }
+
+    /// Settle a status conflict between devices.
+    pub fn settle_status(&mut self, to: Status, reason: Option<String>, stamp: Stamp) -> Result<()> {
+        let view = self.status();
+        view.check_settle(to)?;
+        self.push_status(view, to, reason, stamp);
+        Ok(())
+    }
+
+    fn push_status(&mut self, view: StatusView, to: Status, reason: Option<String>, stamp: Stamp) {
+        self.status_history.push(StatusChange {
+            id: stamp.id,
+            after: view.tips,
+            to,
+            at: stamp.at,
+            by: stamp.by,
+            reason: clean(reason),
+        });
+    }
+
+    /// Append a timeline event.
+    pub fn record(&mut self, event: Event, stamp: Stamp) {
+        self.timeline.push(TimelineEvent {
+            id: stamp.id,
+            at: stamp.at,
+            by: stamp.by,
+            event,
+        });
+    }
+
+    /// The most recent forwarding or escalation: (ladder step, the time it happened).
+    pub fn ladder_position(&self) -> Option<(u64, Timestamp)> {
+        self.timeline
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::Forwarded { .. } => Some((0, e.at)),
+                Event::Escalated { step, .. } => Some((*step, e.at)),
+                _ => None,
+            })
+            .max_by_key(|(_, at)| *at)
+    }
+
+    /// Move the case one office up its agency's ladder.
+    pub fn escalate(&mut self, agency: &Agency, reason: &str, stamp: Stamp) -> Result<()> {
+        let reason = required_text("reason", reason, 2_000)?;
+        if self.agency != Some(agency.id) {
+            return Err(Error::invalid("agency", "escalate along the ladder of the agency the case was forwarded to"));
+        }
+        let Some((step, _)) = self.ladder_position() else {
+            return Err(Error::invalid("escalation", "forward the case to the agency before escalating it"));
+        };
+        if self.status().current.is_terminal() {
+            return Err(Error::invalid("escalation", "this case is finished; reopen it before escalating"));
+        }
+        let next = step + 1;
+        let office = agency.ladder.get(usize::try_from(next).unwrap_or(usize::MAX)).ok_or_else(|| {
+            Error::invalid(
+                "escalation",
+                format!("the case is already with the top of {}'s ladder ({})", agency.short_name, agency.ladder.last().map_or("", |s| s.office.as_str())),
+            )
+        })?;
+        self.record(
+            Event::Escalated {
+                step: next,
+                office: office.office.clone(),
+                reason,
+            },
+            stamp,
+        );
+        Ok(())
+    }
+
+    /// When the office now holding the case is due to answer, by its ladder's SLA days.
+    pub fn sla_due(&self, agency: &Agency) -> Option<Day> {
+        let (step, since) = self.ladder_position()?;
+        let days = agency.ladder.get(usize::try_from(step).ok()?)?.sla_days;
+        since
+            .date()
+            .checked_add(time::Duration::days(i64::try_from(days).ok()?))
+            .map(Day::from_date)
+    }
+
+    /// Remember which Automerge actor is whom (for the audit trail).
+    pub fn note_actor(&mut self, actor_hex: &str, who: &Actor) {
+        self.actors.entry(actor_hex.to_string()).or_insert_with(|| who.clone());
+    }
+
+    /// Notes' text, oldest first.
+    pub fn notes(&self) -> impl Iterator<Item = &str> {
+        self.timeline.iter().filter_map(|e| match &e.event {
+            Event::Note { text } => Some(text.as_str()),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,23 @@
+//! Citizens Connect domain core: records, validation and lifecycle rules. No IO.
+//!
+//! Everything a front end types arrives here as text and leaves as a checked value
+//! ("parse, don't validate"): ids, places, phones, reference codes. Time arrives through
+//! [`clock::Clock`]; randomness through an `rng` argument, so tests control both.
+
+pub mod agency;
+pub mod article;
+pub mod clock;
+pub mod document;
+pub mod error;
+pub mod geo;
+pub mod grievance;
+pub mod identity;
+pub mod ids;
+pub mod lifecycle;
+pub mod phone;
+pub mod reference;
+pub mod session;
+pub mod taxonomy;
+mod text_enum;
+
+pub use error::Error;

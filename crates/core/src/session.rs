@@ -1,0 +1,107 @@
+//! Town-hall sessions: who came, which officials attended, what they promised.
+
+use autosurgeon::{Hydrate, Reconcile};
+
+use crate::clock::{Day, Timestamp};
+use crate::grievance::Place;
+use crate::ids::{AgencyId, EntryId, GrievanceId, SessionId};
+use crate::lifecycle::Actor;
+use crate::text_enum::text_enum;
+
+/// Head counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub struct Attendance {
+    /// Everyone.
+    pub total: u64,
+    /// Women.
+    pub women: u64,
+    /// Men.
+    pub men: u64,
+    /// Persons with disabilities.
+    pub pwd: u64,
+}
+
+/// A Government representative present.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Representative {
+    /// Entry id.
+    #[key]
+    pub id: EntryId,
+    /// Name.
+    pub name: String,
+    /// Office held.
+    pub office: String,
+    /// Agency, if in the directory.
+    pub agency: Option<AgencyId>,
+}
+
+text_enum!(
+    /// Where a commitment stands.
+    CommitmentStatus, "commitment status", {
+        /// Not yet due or not yet judged.
+        Open => "open",
+        /// Done.
+        Kept => "kept",
+        /// Partly done.
+        PartlyKept => "partly_kept",
+        /// Not done.
+        Broken => "broken",
+    }
+);
+
+/// A promise an official made at the session.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Commitment {
+    /// Entry id.
+    #[key]
+    pub id: EntryId,
+    /// The official who promised.
+    pub official: String,
+    /// Their office.
+    pub office: String,
+    /// Their agency, if in the directory.
+    pub agency: Option<AgencyId>,
+    /// What was promised.
+    pub promise: String,
+    /// By when.
+    pub due: Option<Day>,
+    /// Where it stands.
+    pub status: CommitmentStatus,
+    /// Recorded when.
+    pub at: Timestamp,
+    /// Recorded by.
+    pub by: Actor,
+}
+
+/// A town-hall session (one Automerge document).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct TownHallSession {
+    /// Id.
+    pub id: SessionId,
+    /// Title.
+    pub title: String,
+    /// Day held.
+    pub date: Day,
+    /// Venue.
+    pub venue: String,
+    /// Where.
+    pub place: Place,
+    /// Organisers.
+    pub organisers: Option<String>,
+    /// Agenda.
+    pub agenda: Option<String>,
+    /// Minutes.
+    pub minutes: Option<String>,
+    /// Head counts.
+    pub attendance: Attendance,
+    /// Officials present.
+    pub representatives: Vec<Representative>,
+    /// Promises made.
+    pub commitments: Vec<Commitment>,
+    /// Cases captured at the session.
+    pub grievances: Vec<GrievanceId>,
+    /// When created.
+    pub created_at: Timestamp,
+    /// Who created it.
+    pub created_by: Actor,
+}
