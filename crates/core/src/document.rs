@@ -21,8 +21,13 @@ pub fn read<T: Hydrate>(doc: &AutoCommit) -> Result<T> {
 }
 
 /// Edit the record in place: hydrate, let `edit` change it, reconcile only what changed, commit.
-/// When `edit` fails, the document is left as it was.
-pub fn edit<T, R>(doc: &mut AutoCommit, at: Timestamp, edit: impl FnOnce(&mut T) -> Result<R>) -> Result<R>
+/// Returns the edited record and what `edit` returned. When `edit` fails, the document is left
+/// as it was.
+pub fn edit<T, R>(
+    doc: &mut AutoCommit,
+    at: Timestamp,
+    edit: impl FnOnce(&mut T) -> Result<R>,
+) -> Result<(T, R)>
 where
     T: Reconcile + Hydrate,
 {
@@ -30,7 +35,7 @@ where
     let out = edit(&mut value)?;
     autosurgeon::reconcile(doc, &value).map_err(|e| Error::Document(e.to_string()))?;
     doc.commit_with(commit_options(at));
-    Ok(out)
+    Ok((value, out))
 }
 
 fn commit_options(at: Timestamp) -> CommitOptions {

@@ -1,1 +1,395 @@
-//! placeholder
+//! The local store: one Automerge document per record, an outbox of local changes written in
+//! the same transaction, projection tables and FTS5 for lists and search — all in one
+//! SQLCipher database whose key is wrapped under the user's passphrase.
+
+pub mod keyfile;
+mod migrations;
+mod projection;
+pub mod query;
+mod seed;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use automerge::{ActorId, AutoCommit, ChangeHash};
+use citizens_core::agency::Agency;
+use citizens_core::article::CivicArticle;
+use citizens_core::clock::Timestamp;
+use citizens_core::grievance::Grievance;
+use citizens_core::lifecycle::Actor;
+use citizens_core::session::TownHallSession;
+use citizens_protocol::{Push, RecordKind};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use uuid::Uuid;
+
+pub use migrations::LATEST as SCHEMA_VERSION;
+pub use projection::Record;
+
+/// What can go wrong in the store, in words for the person at the keyboard.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No store in this folder yet.
+    #[error("there is no Citizens Connect data in {0}; run `citizens init` first")]
+    NotInitialised(PathBuf),
+    /// A store already exists here.
+    #[error("{0} already holds Citizens Connect data; use another folder or open it")]
+    AlreadyInitialised(PathBuf),
+    /// The passphrase does not unlock the key.
+    #[error("wrong passphrase: the data stays locked and unchanged")]
+    WrongPassphrase,
+    /// Passphrase too short.
+    #[error("the passphrase must have at least 8 characters")]
+    WeakPassphrase,
+    /// The database was written by a newer version of the app.
+    #[error("this data was written by a newer version of Citizens Connect (schema {found}; this version knows up to {supported}); update the app")]
+    NewerSchema {
+        /// Schema found.
+        found: u32,
+        /// Newest schema this binary knows.
+        supported: u32,
+    },
+    /// No such record.
+    #[error("no {what} '{id}' here")]
+    NotFound {
+        /// Kind of record.
+        what: &'static str,
+        /// What was asked for.
+        id: String,
+    },
+    /// The domain refused the change.
+    #[error(transparent)]
+    Domain(#[from] citizens_core::Error),
+    /// Incoming data was refused; nothing was stored.
+    #[error("refused incoming data: {0}; nothing was stored")]
+    Rejected(String),
+    /// Stored data is not what it should be.
+    #[error("stored data is damaged: {0}")]
+    Damaged(String),
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file system failed.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Store result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The Automerge actor of this device install and the person using it.
+#[derive(Debug, Clone)]
+pub struct Author {
+    /// The install's actor id (never reused by another install).
+    pub actor: ActorId,
+    /// Who is at the keyboard, on which device.
+    pub who: Actor,
+}
+
+const DB_FILE: &str = "citizens.db";
+const KEY_FILE: &str = "key.json";
+
+/// Largest change set accepted for one document from elsewhere.
+pub const MAX_PUSH_BYTES: usize = 8 * 1024 * 1024;
+
+/// An open, unlocked store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Create a new encrypted store in `dir` (created if missing).
+    pub fn create(dir: &Path, passphrase: &str) -> Result<Store> {
+        keyfile::check_passphrase(passphrase)?;
+        let key_path = dir.join(KEY_FILE);
+        if key_path.exists() || dir.join(DB_FILE).exists() {
+            return Err(Error::AlreadyInitialised(dir.to_path_buf()));
+        }
+        std::fs::create_dir_all(dir)?;
+        let key = keyfile::DbKey::generate();
+        let store = Store::connect(dir, &key)?;
+        keyfile::write(&key_path, &key, passphrase)?;
+        Ok(store)
+    }
+
+    /// Open and unlock the store in `dir`.
+    pub fn open(dir: &Path, passphrase: &str) -> Result<Store> {
+        let key_path = dir.join(KEY_FILE);
+        if !key_path.exists() {
+            return Err(Error::NotInitialised(dir.to_path_buf()));
+        }
+        let key = keyfile::read(&key_path, passphrase)?;
+        Store::connect(dir, &key)
+    }
+
+    /// Re-wrap the database key under a new passphrase (the database itself is unchanged).
+    pub fn change_passphrase(dir: &Path, old: &str, new: &str) -> Result<()> {
+        let key_path = dir.join(KEY_FILE);
+        if !key_path.exists() {
+            return Err(Error::NotInitialised(dir.to_path_buf()));
+        }
+        let key = keyfile::read(&key_path, old)?;
+        keyfile::write(&key_path, &key, new)
+    }
+
+    fn connect(dir: &Path, key: &keyfile::DbKey) -> Result<Store> {
+        let mut conn = Connection::open(dir.join(DB_FILE))?;
+        conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            .map_err(|_| Error::Damaged("the database does not open with its key".into()))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 5000;",
+        )?;
+        migrations::run(&mut conn)?;
+        let mut store = Store { conn };
+        seed::ensure(&mut store)?;
+        Ok(store)
+    }
+
+    /// A value from the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Set a `meta` value.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Run writes in one transaction: all of them land, or none.
+    pub fn write<R>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<R>) -> Result<R> {
+        let tx = self.conn.transaction()?;
+        let mut writer = Writer { tx };
+        let out = f(&mut writer)?;
+        writer.tx.commit()?;
+        Ok(out)
+    }
+
+    /// Read a record.
+    pub fn read<T: Record>(&self, id: Uuid) -> Result<T> {
+        read_record(&self.conn, id)
+    }
+
+    /// Next reference-code sequence number for `state` on this device.
+    pub fn next_sequence(&mut self, state: &str) -> Result<u64> {
+        let next: i64 = self.conn.query_row(
+            "INSERT INTO counters (state, last) VALUES (?1, 1)
+             ON CONFLICT (state) DO UPDATE SET last = last + 1 RETURNING last",
+            [state],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(next).unwrap_or_default())
+    }
+
+    /// Merge another replica's changes for one document. Untrusted bytes are parsed into a
+    /// scratch copy first (panics caught); stored state changes only when everything parsed
+    /// and the result is a valid record of the claimed kind.
+    pub fn merge(&mut self, push: &Push) -> Result<Merged> {
+        let size: usize = push.changes.iter().map(Vec::len).sum();
+        if size > MAX_PUSH_BYTES {
+            return Err(Error::Rejected(format!(
+                "{size} bytes for one record is more than the {MAX_PUSH_BYTES} allowed"
+            )));
+        }
+        let tx = self.conn.transaction()?;
+        let stored: Option<Vec<u8>> = tx
+            .query_row("SELECT snapshot FROM documents WHERE id = ?1", [push.doc_id.to_string()], |r| r.get(0))
+            .optional()?;
+        let mut before = match &stored {
+            Some(bytes) => load(bytes)?,
+            None => AutoCommit::new(),
+        };
+        let heads_before = before.get_heads();
+        let changes = &push.changes;
+        let parsed = catch_unwind(AssertUnwindSafe(move || {
+            for change in changes {
+                before.load_incremental(change)?;
+            }
+            Ok::<_, automerge::AutomergeError>(before)
+        }));
+        let mut doc = match parsed {
+            Ok(Ok(doc)) => doc,
+            Ok(Err(e)) => return Err(Error::Rejected(format!("not valid record data ({e})"))),
+            Err(_) => return Err(Error::Rejected("malformed record data".into())),
+        };
+        let heads_after = doc.get_heads();
+        if heads_after == heads_before {
+            return Ok(Merged { created: false, changed: false });
+        }
+        let doc_id = push.doc_id;
+        let check = |id: Uuid| {
+            if id == doc_id {
+                Ok(())
+            } else {
+                Err(Error::Rejected("the record's id does not match its address".into()))
+            }
+        };
+        let mut writer = Writer { tx };
+        match push.kind {
+            RecordKind::Grievance => check(writer.store_merged::<Grievance>(&mut doc)?)?,
+            RecordKind::Session => check(writer.store_merged::<TownHallSession>(&mut doc)?)?,
+            RecordKind::Agency => check(writer.store_merged::<Agency>(&mut doc)?)?,
+            RecordKind::Article => check(writer.store_merged::<CivicArticle>(&mut doc)?)?,
+        }
+        writer.tx.commit()?;
+        Ok(Merged {
+            created: stored.is_none(),
+            changed: true,
+        })
+    }
+
+    /// Everything another replica needs to hold this document.
+    pub fn export(&self, id: Uuid) -> Result<Push> {
+        let (kind, snapshot): (String, Vec<u8>) = self
+            .conn
+            .query_row("SELECT kind, snapshot FROM documents WHERE id = ?1", [id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .ok_or_else(|| Error::NotFound { what: "record", id: id.to_string() })?;
+        let kind = RecordKind::parse(&kind).ok_or_else(|| Error::Damaged(format!("unknown kind {kind}")))?;
+        Ok(Push { doc_id: id, kind, changes: vec![snapshot] })
+    }
+
+    /// Local changes waiting to be pushed.
+    pub fn outbox_len(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
+    }
+
+    /// SQLite's own `integrity_check` ("ok" when healthy).
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// The connection, for the query module.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Result of merging another replica's changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Merged {
+    /// The record was new here.
+    pub created: bool,
+    /// Anything changed.
+    pub changed: bool,
+}
+
+/// Writes inside one transaction.
+#[derive(Debug)]
+pub struct Writer<'a> {
+    tx: Transaction<'a>,
+}
+
+impl Writer<'_> {
+    /// Store a new record created on this device: document, outbox entry, projection.
+    pub fn insert<T: Record>(&mut self, mut value: T, author: &Author, at: Timestamp) -> Result<T> {
+        value.note_actor(&author.actor.to_hex_string(), &author.who);
+        let mut doc = citizens_core::document::create(&author.actor, &value, at)?;
+        self.save(&mut doc, &value, at, true)?;
+        Ok(value)
+    }
+
+    /// Change a record: `edit` gets the current value; only what it changed is recorded.
+    /// If `edit` fails nothing is written.
+    pub fn edit<T: Record, R>(
+        &mut self,
+        id: Uuid,
+        author: &Author,
+        at: Timestamp,
+        edit: impl FnOnce(&mut T) -> citizens_core::error::Result<R>,
+    ) -> Result<(T, R)> {
+        let snapshot = self.snapshot(id, T::KIND)?;
+        let mut doc = load(&snapshot)?.with_actor(author.actor.clone());
+        let hex = author.actor.to_hex_string();
+        let (value, out) = citizens_core::document::edit(&mut doc, at, |v: &mut T| {
+            v.note_actor(&hex, &author.who);
+            edit(v)
+        })?;
+        self.save(&mut doc, &value, at, true)?;
+        Ok((value, out))
+    }
+
+    /// Read a record inside this transaction.
+    pub fn read<T: Record>(&self, id: Uuid) -> Result<T> {
+        read_record(&self.tx, id)
+    }
+
+    /// Store a shipped reference record, identical on every install (no outbox entry).
+    pub(crate) fn insert_seed<T: Record>(&mut self, value: &T) -> Result<()> {
+        let actor = ActorId::from(&b"citizens-connect-seed"[..]);
+        let mut doc = citizens_core::document::create(&actor, value, Timestamp::from_millis(0))?;
+        self.save(&mut doc, value, Timestamp::from_millis(0), false)
+    }
+
+    fn store_merged<T: Record>(&mut self, doc: &mut AutoCommit) -> Result<Uuid> {
+        let value: T = citizens_core::document::read(doc)
+            .map_err(|e| Error::Rejected(format!("not a valid {}: {e}", T::KIND.as_str())))?;
+        let at = Timestamp::from_millis(0);
+        self.save(doc, &value, at, false)?;
+        Ok(value.doc_id())
+    }
+
+    fn snapshot(&self, id: Uuid, kind: RecordKind) -> Result<Vec<u8>> {
+        self.tx
+            .query_row(
+                "SELECT snapshot FROM documents WHERE id = ?1 AND kind = ?2",
+                params![id.to_string(), kind.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound { what: kind.as_str(), id: id.to_string() })
+    }
+
+    fn save<T: Record>(&mut self, doc: &mut AutoCommit, value: &T, at: Timestamp, local: bool) -> Result<()> {
+        let id = value.doc_id().to_string();
+        let heads = encode_heads(&doc.get_heads());
+        let updated_at = at.millis();
+        self.tx.execute(
+            "INSERT INTO documents (id, kind, snapshot, heads, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot, heads = excluded.heads,
+                 updated_at = max(documents.updated_at, excluded.updated_at)",
+            params![id, T::KIND.as_str(), doc.save(), heads, updated_at],
+        )?;
+        if local {
+            if let Some(change) = doc.get_last_local_change() {
+                self.tx.execute(
+                    "INSERT INTO outbox (doc_id, kind, change, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, T::KIND.as_str(), change.raw_bytes(), updated_at],
+                )?;
+            }
+        }
+        value.project(&self.tx)?;
+        Ok(())
+    }
+}
+
+fn load(bytes: &[u8]) -> Result<AutoCommit> {
+    AutoCommit::load(bytes).map_err(|e| Error::Damaged(format!("stored document: {e}")))
+}
+
+fn read_record<T: Record>(conn: &Connection, id: Uuid) -> Result<T> {
+    let snapshot: Vec<u8> = conn
+        .query_row(
+            "SELECT snapshot FROM documents WHERE id = ?1 AND kind = ?2",
+            params![id.to_string(), T::KIND.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound { what: T::KIND.as_str(), id: id.to_string() })?;
+    Ok(citizens_core::document::read(&load(&snapshot)?)?)
+}
+
+fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}

@@ -1,0 +1,218 @@
+//! Projections: the rows lists, filters and search read, derived from each record. Written in
+//! the same transaction as the document, for local edits and merged changes alike.
+
+use autosurgeon::{Hydrate, Reconcile};
+use citizens_core::agency::Agency;
+use citizens_core::article::CivicArticle;
+use citizens_core::geo;
+use citizens_core::grievance::Grievance;
+use citizens_core::lifecycle::{Actor, Status};
+use citizens_core::session::TownHallSession;
+use citizens_protocol::RecordKind;
+use rusqlite::{Connection, params};
+use uuid::Uuid;
+
+use crate::{Error, read_record};
+
+/// A record kept as an Automerge document with a projection.
+pub trait Record: Reconcile + Hydrate + Sized {
+    /// Its kind.
+    const KIND: RecordKind;
+    /// Its id.
+    fn doc_id(&self) -> Uuid;
+    /// Write its projection rows.
+    fn project(&self, conn: &Connection) -> Result<(), Error>;
+    /// Remember which actor is whom, where the record keeps an audit map.
+    fn note_actor(&mut self, _actor_hex: &str, _who: &Actor) {}
+}
+
+impl Record for Grievance {
+    const KIND: RecordKind = RecordKind::Grievance;
+
+    fn doc_id(&self) -> Uuid {
+        self.id.uuid()
+    }
+
+    fn note_actor(&mut self, actor_hex: &str, who: &Actor) {
+        Grievance::note_actor(self, actor_hex, who);
+    }
+
+    fn project(&self, conn: &Connection) -> Result<(), Error> {
+        let status = self.status();
+        let open = !status.current.is_terminal() && status.current != Status::Resolved;
+        let sla_due = match (self.agency, open) {
+            (Some(agency), true) => read_record::<Agency>(conn, agency.uuid())
+                .ok()
+                .and_then(|a| self.sla_due(&a))
+                .map(|d| d.to_string()),
+            _ => None,
+        };
+        let updated_at = self
+            .status_history
+            .iter()
+            .map(|c| c.at)
+            .chain(self.timeline.iter().map(|e| e.at))
+            .max()
+            .unwrap_or(self.created_at);
+        conn.execute(
+            "INSERT INTO grievances (id, reference, kind, category, subcategory, agency_id, state, lga,
+                 ward, title, status, conflict, priority, assignee, session_id, form_number, channel,
+                 occurred_on, created_at, updated_at, sla_due, sealed, anonymous, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 ?19, ?20, ?21, ?22, ?23, ?24)
+             ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, kind = excluded.kind,
+                 category = excluded.category, subcategory = excluded.subcategory,
+                 agency_id = excluded.agency_id, state = excluded.state, lga = excluded.lga,
+                 ward = excluded.ward, title = excluded.title, status = excluded.status,
+                 conflict = excluded.conflict, priority = excluded.priority,
+                 assignee = excluded.assignee, session_id = excluded.session_id,
+                 form_number = excluded.form_number, channel = excluded.channel,
+                 occurred_on = excluded.occurred_on, updated_at = excluded.updated_at,
+                 sla_due = excluded.sla_due, sealed = excluded.sealed, anonymous = excluded.anonymous",
+            params![
+                self.id.to_string(),
+                self.reference,
+                self.kind.as_str(),
+                self.category,
+                self.subcategory,
+                self.agency.map(|a| a.to_string()),
+                self.place.state,
+                self.place.lga,
+                self.place.ward,
+                self.title,
+                status.current.as_str(),
+                !status.conflict.is_empty(),
+                self.priority.as_str(),
+                self.assignee,
+                self.session.map(|s| s.to_string()),
+                self.form_number,
+                self.channel.as_str(),
+                self.occurred_on.map(|d| d.to_string()),
+                self.created_at.millis(),
+                updated_at.millis(),
+                sla_due,
+                self.reporter.sealed.is_some(),
+                self.reporter.anonymous,
+                self.created_by.user,
+            ],
+        )?;
+        let rowid: i64 = conn.query_row(
+            "SELECT rowid FROM grievances WHERE id = ?1",
+            [self.id.to_string()],
+            |r| r.get(0),
+        )?;
+        let state_name = geo::state(&self.place.state).map_or("", |s| s.name);
+        let place = [
+            Some(state_name),
+            Some(self.place.lga.as_str()),
+            self.place.ward.as_deref(),
+            self.place.address.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let notes = self.notes().collect::<Vec<_>>().join("\n");
+        conn.execute("DELETE FROM grievance_fts WHERE rowid = ?1", [rowid])?;
+        conn.execute(
+            "INSERT INTO grievance_fts (rowid, reference, title, narrative, place, notes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![rowid, self.reference, self.title, self.narrative, place, notes],
+        )?;
+        Ok(())
+    }
+}
+
+impl Record for TownHallSession {
+    const KIND: RecordKind = RecordKind::Session;
+
+    fn doc_id(&self) -> Uuid {
+        self.id.uuid()
+    }
+
+    fn project(&self, conn: &Connection) -> Result<(), Error> {
+        let a = self.attendance;
+        conn.execute(
+            "INSERT INTO sessions (id, title, date, venue, state, lga, total, women, men, pwd, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, date = excluded.date,
+                 venue = excluded.venue, state = excluded.state, lga = excluded.lga,
+                 total = excluded.total, women = excluded.women, men = excluded.men, pwd = excluded.pwd",
+            params![
+                self.id.to_string(),
+                self.title,
+                self.date.to_string(),
+                self.venue,
+                self.place.state,
+                self.place.lga,
+                a.total,
+                a.women,
+                a.men,
+                a.pwd,
+                self.created_at.millis()
+            ],
+        )?;
+        conn.execute("DELETE FROM commitments WHERE session_id = ?1", [self.id.to_string()])?;
+        for c in &self.commitments {
+            conn.execute(
+                "INSERT INTO commitments (id, session_id, official, office, agency_id, promise, due, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    c.id.to_string(),
+                    self.id.to_string(),
+                    c.official,
+                    c.office,
+                    c.agency.map(|a| a.to_string()),
+                    c.promise,
+                    c.due.map(|d| d.to_string()),
+                    c.status.as_str()
+                ],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Record for Agency {
+    const KIND: RecordKind = RecordKind::Agency;
+
+    fn doc_id(&self) -> Uuid {
+        self.id.uuid()
+    }
+
+    fn project(&self, conn: &Connection) -> Result<(), Error> {
+        conn.execute(
+            "INSERT INTO agencies (id, short_name, name, level, state, categories)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET short_name = excluded.short_name, name = excluded.name,
+                 level = excluded.level, state = excluded.state, categories = excluded.categories",
+            params![
+                self.id.to_string(),
+                self.short_name,
+                self.name,
+                self.level.as_str(),
+                self.state,
+                self.categories.join(",")
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+impl Record for CivicArticle {
+    const KIND: RecordKind = RecordKind::Article;
+
+    fn doc_id(&self) -> Uuid {
+        self.id.uuid()
+    }
+
+    fn project(&self, conn: &Connection) -> Result<(), Error> {
+        let (title, _) = self.localized("en");
+        conn.execute(
+            "INSERT INTO articles (id, slug, title) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title",
+            params![self.id.to_string(), self.slug, title],
+        )?;
+        Ok(())
+    }
+}
