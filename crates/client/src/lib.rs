@@ -1,1 +1,213 @@
-//! placeholder
+//! The use-case API every front end calls (CLI now, the desktop app next): capture, list,
+//! search, open and work cases; town-hall sessions; the agency directory; export and import.
+//! Inputs arrive as text and are checked here; the store does the rest in one transaction.
+
+mod cases;
+mod directory;
+mod exchange;
+mod sessions;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use automerge::ActorId;
+use citizens_core::clock::{Clock, Timestamp};
+use citizens_core::grievance::Stamp;
+use citizens_core::identity::{OrgPublicKey, OrgSecretKey};
+use citizens_core::ids::EntryId;
+use citizens_core::lifecycle::Actor;
+use citizens_core::reference::DeviceCode;
+use citizens_store::{Author, Store, Writer};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::Serialize;
+
+pub use cases::{CaseView, ForwardInput, GrievanceInput, ReplyInput, TimelineEntry};
+pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
+pub use citizens_store::{Error, Result};
+pub use exchange::{ImportError, ImportReport};
+pub use sessions::{CommitmentInput, SessionInput};
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        Timestamp::from_millis(millis)
+    }
+}
+
+/// Who and where this install is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    /// The user's name.
+    pub user: String,
+    /// Their organisation.
+    pub organisation: String,
+    /// This device's name.
+    pub device_name: String,
+    /// This device's reference-code part.
+    pub device_code: String,
+    /// Organisation public key (base64) that identities are sealed to.
+    pub org_public_key: String,
+    /// Whether this install holds the organisation's secret key (can open sealed identities).
+    pub holds_org_secret: bool,
+}
+
+/// Setting up a new install.
+#[derive(Debug, Clone, Default)]
+pub struct InitOptions {
+    /// The user's name.
+    pub user: String,
+    /// Their organisation.
+    pub organisation: String,
+    /// A name for this device (default: the device code).
+    pub device_name: Option<String>,
+    /// The organisation's public key; when absent a new organisation key pair is made and
+    /// its secret kept in this (encrypted) store — a coordinator's install.
+    pub org_public_key: Option<String>,
+}
+
+/// An unlocked install, ready for use cases.
+#[derive(Debug)]
+pub struct Client {
+    store: Store,
+    ctx: Context,
+}
+
+/// Everything a write needs besides the store: time, identity, randomness.
+#[derive(Debug)]
+struct Context {
+    clock: Arc<dyn Clock>,
+    profile: Profile,
+    author: Author,
+    rng: StdRng,
+}
+
+impl Context {
+    fn stamp(&mut self) -> Stamp {
+        let at = self.clock.now();
+        Stamp { id: EntryId::generate(at, &mut self.rng), at, by: self.author.who.clone() }
+    }
+}
+
+const META_KEYS: [&str; 6] = ["user", "organisation", "device_name", "device_code", "actor", "org_public_key"];
+
+impl Client {
+    /// Create a new encrypted install in `dir`.
+    pub fn init(dir: &Path, passphrase: &str, options: InitOptions, clock: Arc<dyn Clock>) -> Result<Client> {
+        let user = citizens_core::grievance::required_text("your name", &options.user, 100)?;
+        let organisation = citizens_core::grievance::required_text("organisation", &options.organisation, 200)?;
+        let public = options.org_public_key.as_deref().map(OrgPublicKey::parse).transpose()?;
+        let mut rng = StdRng::from_entropy();
+        let store = Store::create(dir, passphrase)?;
+        let device_code = DeviceCode::generate(&mut rng);
+        let device_name = options
+            .device_name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("device-{}", device_code.as_str()));
+        let public = match public {
+            Some(key) => key,
+            None => {
+                let secret = OrgSecretKey::generate(&mut rng);
+                store.set_meta("org_secret_key", &base64_encode(&secret.to_bytes()))?;
+                secret.public_key()
+            }
+        };
+        let actor = ActorId::random();
+        let values = [
+            user,
+            organisation,
+            device_name,
+            device_code.as_str().to_string(),
+            actor.to_hex_string(),
+            public.to_base64(),
+        ];
+        for (key, value) in META_KEYS.iter().zip(values) {
+            store.set_meta(key, &value)?;
+        }
+        Client::from_store(store, clock)
+    }
+
+    /// Unlock an existing install.
+    pub fn open(dir: &Path, passphrase: &str, clock: Arc<dyn Clock>) -> Result<Client> {
+        Client::from_store(Store::open(dir, passphrase)?, clock)
+    }
+
+    fn from_store(store: Store, clock: Arc<dyn Clock>) -> Result<Client> {
+        let mut values = Vec::with_capacity(META_KEYS.len());
+        for key in META_KEYS {
+            values.push(store.meta(key)?.ok_or_else(|| Error::Damaged(format!("profile has no {key}")))?);
+        }
+        let [user, organisation, device_name, device_code, actor, org_public_key] =
+            <[String; 6]>::try_from(values).map_err(|_| Error::Damaged("profile".into()))?;
+        let actor = ActorId::from(
+            hex::decode(&actor).map_err(|_| Error::Damaged("profile actor id".into()))?,
+        );
+        let holds_org_secret = store.meta("org_secret_key")?.is_some();
+        let author = Author {
+            actor,
+            who: Actor { user: user.clone(), device: device_name.clone() },
+        };
+        Ok(Client {
+            store,
+            ctx: Context {
+                clock,
+                profile: Profile { user, organisation, device_name, device_code, org_public_key, holds_org_secret },
+                author,
+                rng: StdRng::from_entropy(),
+            },
+        })
+    }
+
+    /// This install's profile.
+    pub fn profile(&self) -> &Profile {
+        &self.ctx.profile
+    }
+
+    /// The store underneath (for sync and tests).
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Run writes in one transaction with the write context at hand.
+    fn with_writer<R>(&mut self, f: impl FnOnce(&mut Context, &mut Writer<'_>) -> Result<R>) -> Result<R> {
+        let Client { store, ctx } = self;
+        store.write(|w| f(ctx, w))
+    }
+
+    /// Today in Nigeria, by the injected clock.
+    fn today(&self) -> citizens_core::clock::Day {
+        citizens_core::clock::Day::from_date(self.ctx.clock.now().date())
+    }
+
+    fn org_secret(&self) -> Result<OrgSecretKey> {
+        let encoded = self.store.meta("org_secret_key")?.ok_or_else(|| {
+            Error::Domain(citizens_core::Error::invalid(
+                "sealed identity",
+                "this device does not hold the organisation's private key; ask a coordinator",
+            ))
+        })?;
+        let bytes = base64_decode(&encoded).ok_or_else(|| Error::Damaged("organisation key".into()))?;
+        Ok(OrgSecretKey::from_bytes(&bytes)?)
+    }
+
+    /// The organisation's secret key (base64) for handing to another coordinator install.
+    pub fn export_org_secret(&self) -> Result<String> {
+        Ok(base64_encode(&self.org_secret()?.to_bytes()))
+    }
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}

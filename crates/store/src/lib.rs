@@ -179,17 +179,6 @@ impl Store {
         read_record(&self.conn, id)
     }
 
-    /// Next reference-code sequence number for `state` on this device.
-    pub fn next_sequence(&mut self, state: &str) -> Result<u64> {
-        let next: i64 = self.conn.query_row(
-            "INSERT INTO counters (state, last) VALUES (?1, 1)
-             ON CONFLICT (state) DO UPDATE SET last = last + 1 RETURNING last",
-            [state],
-            |r| r.get(0),
-        )?;
-        Ok(u64::try_from(next).unwrap_or_default())
-    }
-
     /// Merge another replica's changes for one document. Untrusted bytes are parsed into a
     /// scratch copy first (panics caught); stored state changes only when everything parsed
     /// and the result is a valid record of the claimed kind.
@@ -318,6 +307,18 @@ impl Writer<'_> {
         })?;
         self.save(&mut doc, &value, at, true)?;
         Ok((value, out))
+    }
+
+    /// Next reference-code sequence number for `state` on this device. Counted inside the
+    /// transaction, so a capture that fails does not use up a number.
+    pub fn next_sequence(&mut self, state: &str) -> Result<u64> {
+        let next: i64 = self.tx.query_row(
+            "INSERT INTO counters (state, last) VALUES (?1, 1)
+             ON CONFLICT (state) DO UPDATE SET last = last + 1 RETURNING last",
+            [state],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(next).unwrap_or_default())
     }
 
     /// Read a record inside this transaction.

@@ -1,0 +1,473 @@
+//! Case use cases: capture, list, search, open, and every action on a case.
+
+use citizens_core::agency::Agency;
+use citizens_core::clock::Day;
+use citizens_core::geo::{self, Lga};
+use citizens_core::grievance::{
+    AgeBand, Capture, Channel, ConsentInput, Event, ForwardChannel, Gender, Gps, Grievance, Kind,
+    Place, Priority, ReporterInput, Stamp, clean, required_text,
+};
+use citizens_core::identity::{OrgPublicKey, ReporterIdentity};
+use citizens_core::ids::{AgencyId, GrievanceId, SessionId};
+use citizens_core::lifecycle::{Status, StatusView};
+use citizens_core::phone::Phone;
+use citizens_core::reference::{DeviceCode, ReferenceCode};
+use citizens_core::session::TownHallSession;
+use citizens_core::taxonomy;
+use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
+use citizens_store::Writer;
+use serde::{Deserialize, Serialize};
+
+use crate::{Client, Context, Error, Result};
+
+/// A grievance as typed on a form, a command line or a CSV row. Field names are the CSV
+/// column names.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct GrievanceInput {
+    /// complaint, corruption_report, feedback, inquiry, commendation.
+    pub kind: String,
+    /// Category slug.
+    pub category: String,
+    /// Subcategory slug.
+    pub subcategory: Option<String>,
+    /// State name or code.
+    pub state: String,
+    /// LGA.
+    pub lga: String,
+    /// Ward or community.
+    pub ward: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// GPS latitude.
+    pub lat: Option<f64>,
+    /// GPS longitude.
+    pub lon: Option<f64>,
+    /// Title.
+    pub title: String,
+    /// Narrative.
+    pub narrative: String,
+    /// `YYYY-MM-DD`.
+    pub occurred_on: Option<String>,
+    /// How it reached us.
+    pub channel: Option<String>,
+    /// low, normal, high, urgent.
+    pub priority: Option<String>,
+    /// Agency short name.
+    pub agency: Option<String>,
+    /// Why that agency.
+    pub routing_reason: Option<String>,
+    /// Session id.
+    pub session: Option<String>,
+    /// Paper form number.
+    pub form_number: Option<String>,
+    /// Reporter's name.
+    pub reporter_name: Option<String>,
+    /// Reporter's phone.
+    pub reporter_phone: Option<String>,
+    /// female, male, other.
+    pub reporter_gender: Option<String>,
+    /// under_18, 18_35, 36_60, over_60.
+    pub reporter_age_band: Option<String>,
+    /// Lives with a disability.
+    pub reporter_disability: Option<bool>,
+    /// Stays anonymous.
+    pub anonymous: bool,
+    /// Asks for the identity to be sealed.
+    pub seal_identity: bool,
+    /// Consent: purpose explained.
+    pub consent_purpose_explained: bool,
+    /// Consent: may share with the agency.
+    pub consent_share_with_agency: bool,
+    /// Consent: may contact.
+    pub consent_may_contact: bool,
+}
+
+fn opt<T>(value: &Option<String>, parse: impl FnOnce(&str) -> citizens_core::error::Result<T>) -> Result<Option<T>> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => Ok(Some(parse(v)?)),
+        None => Ok(None),
+    }
+}
+
+/// An action on a case forwarded to an agency.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ForwardInput {
+    /// Agency short name.
+    pub agency: String,
+    /// Office (default: the first office on the agency's ladder).
+    pub office: Option<String>,
+    /// letter, email, visit, phone, portal.
+    pub channel: String,
+    /// Reference number.
+    pub reference: Option<String>,
+    /// Day sent (default: today).
+    pub on: Option<String>,
+}
+
+/// An agency's reply.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReplyInput {
+    /// What they said.
+    pub summary: String,
+    /// Their reference.
+    pub reference: Option<String>,
+    /// Day of the reply (default: today).
+    pub on: Option<String>,
+}
+
+/// One line of a case's timeline, status changes and events together, oldest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who.
+    pub user: String,
+    /// On which device.
+    pub device: String,
+    /// What happened, in words.
+    pub what: String,
+}
+
+/// A case as the case page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    /// The record.
+    #[serde(skip)]
+    pub grievance: Grievance,
+    /// Id.
+    pub id: String,
+    /// Reference code.
+    pub reference: String,
+    /// Status.
+    pub status: String,
+    /// Competing statuses when devices disagree.
+    pub conflict: Vec<String>,
+    /// Agency short name.
+    pub agency: Option<String>,
+    /// Office now holding it (ladder step).
+    pub current_office: Option<String>,
+    /// Due date of that office.
+    pub sla_due: Option<String>,
+    /// Reporter identity sealed.
+    pub sealed: bool,
+    /// Timeline.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl Client {
+    /// Turn typed input into a checked capture.
+    fn check_capture(&self, input: &GrievanceInput) -> Result<Capture> {
+        let kind = Kind::parse(&input.kind)?;
+        let category = taxonomy::check(&input.category, input.subcategory.as_deref().filter(|s| !s.trim().is_empty()))?;
+        let lga = Lga::parse(&input.state, &input.lga)?;
+        let gps = match (input.lat, input.lon) {
+            (Some(lat), Some(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {
+                Some(Gps { lat, lon })
+            }
+            (None, None) => None,
+            _ => {
+                return Err(citizens_core::Error::invalid("GPS", "give both latitude and longitude, as decimal degrees").into())
+            }
+        };
+        let agency = match clean(input.agency.clone()) {
+            Some(short) => Some(self.agency_id(&short)?),
+            None => None,
+        };
+        let session = opt(&input.session, SessionId::parse)?;
+        if let Some(session) = session {
+            self.store.read::<TownHallSession>(session.uuid())?;
+        }
+        Ok(Capture {
+            kind,
+            category,
+            subcategory: clean(input.subcategory.clone()).map(|s| s.to_ascii_lowercase().replace([' ', '-'], "_")),
+            place: Place::new(lga, input.ward.clone(), input.address.clone(), gps),
+            title: input.title.clone(),
+            narrative: input.narrative.clone(),
+            occurred_on: opt(&input.occurred_on, |t| Day::parse("occurred on", t))?,
+            channel: opt(&input.channel, Channel::parse)?.unwrap_or(Channel::Other),
+            priority: opt(&input.priority, Priority::parse)?.unwrap_or(Priority::Normal),
+            reporter: ReporterInput {
+                name: clean(input.reporter_name.clone()),
+                phone: opt(&input.reporter_phone, Phone::parse)?,
+                gender: opt(&input.reporter_gender, Gender::parse)?,
+                age_band: opt(&input.reporter_age_band, AgeBand::parse)?,
+                disability: input.reporter_disability,
+                anonymous: input.anonymous,
+                seal: input.seal_identity,
+            },
+            consent: ConsentInput {
+                purpose_explained: input.consent_purpose_explained,
+                share_with_agency: input.consent_share_with_agency,
+                may_contact: input.consent_may_contact,
+            },
+            agency,
+            routing_reason: input.routing_reason.clone(),
+            session,
+            form_number: input.form_number.clone(),
+        })
+    }
+
+    /// Capture one grievance; returns it with its reference code.
+    pub fn capture(&mut self, input: &GrievanceInput) -> Result<Grievance> {
+        let capture = self.check_capture(input)?;
+        self.with_writer(|ctx, w| insert_capture(ctx, w, capture))
+    }
+
+    /// Capture many in one transaction: every row is checked first; if any row is wrong,
+    /// nothing is stored and each wrong row is reported.
+    pub fn capture_all(&mut self, inputs: &[GrievanceInput]) -> std::result::Result<Vec<Grievance>, crate::ImportReport> {
+        let mut checked = Vec::with_capacity(inputs.len());
+        let mut errors = Vec::new();
+        for (i, input) in inputs.iter().enumerate() {
+            match self.check_capture(input) {
+                Ok(c) => checked.push(c),
+                Err(e) => errors.push(crate::ImportError { row: i + 1, message: e.to_string() }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(crate::ImportReport { errors });
+        }
+        self.with_writer(|ctx, w| checked.into_iter().map(|c| insert_capture(ctx, w, c)).collect())
+            .map_err(|e| crate::ImportReport { errors: vec![crate::ImportError { row: 0, message: e.to_string() }] })
+    }
+
+    /// Find a case by reference code or id.
+    pub fn grievance_id(&self, key: &str) -> Result<GrievanceId> {
+        if let Ok(reference) = ReferenceCode::parse(key) {
+            if let Some(id) = self.store.grievance_id_by_reference(reference.as_str())? {
+                return Ok(GrievanceId::parse(&id)?);
+            }
+        } else if let Ok(id) = GrievanceId::parse(key) {
+            return Ok(id);
+        }
+        Err(Error::NotFound { what: "case", id: key.to_string() })
+    }
+
+    pub(crate) fn agency_id(&self, short_name: &str) -> Result<AgencyId> {
+        let id = self
+            .store
+            .agency_id_by_short_name(short_name)?
+            .ok_or_else(|| Error::NotFound { what: "agency", id: short_name.to_string() })?;
+        Ok(AgencyId::parse(&id)?)
+    }
+
+    /// A page of the case list.
+    pub fn list(&self, filter: &Filter, sort: Sort, offset: u64, limit: u64) -> Result<ListPage> {
+        self.store.list(filter, sort, offset, limit)
+    }
+
+    /// Full-text search.
+    pub fn search(&self, text: &str, limit: u64) -> Result<Vec<GrievanceRow>> {
+        self.store.search(text, limit)
+    }
+
+    /// Open a case.
+    pub fn open_case(&self, key: &str) -> Result<CaseView> {
+        let id = self.grievance_id(key)?;
+        let grievance: Grievance = self.store.read(id.uuid())?;
+        let agency: Option<Agency> = grievance.agency.map(|a| self.store.read(a.uuid())).transpose()?;
+        Ok(case_view(grievance, agency.as_ref()))
+    }
+
+    /// Open the sealed name and phone (only where this install holds the organisation key).
+    pub fn reveal_identity(&self, key: &str) -> Result<ReporterIdentity> {
+        let id = self.grievance_id(key)?;
+        let grievance: Grievance = self.store.read(id.uuid())?;
+        match &grievance.reporter.sealed {
+            Some(sealed) => Ok(self.org_secret()?.open(sealed)?),
+            None => Ok(ReporterIdentity { name: grievance.reporter.name, phone: grievance.reporter.phone }),
+        }
+    }
+
+    fn edit_case<R>(
+        &mut self,
+        key: &str,
+        edit: impl FnOnce(&mut Grievance, &mut dyn FnMut() -> Stamp, Option<&Agency>) -> citizens_core::error::Result<R>,
+    ) -> Result<CaseView> {
+        let id = self.grievance_id(key)?;
+        self.with_writer(|ctx, w| {
+            let current: Grievance = w.read(id.uuid())?;
+            let agency: Option<Agency> = current.agency.map(|a| w.read(a.uuid())).transpose()?;
+            let at = ctx.clock.now();
+            let author = ctx.author.clone();
+            let mut stamps = || ctx.stamp();
+            let (grievance, _) = w.edit(id.uuid(), &author, at, |g: &mut Grievance| edit(g, &mut stamps, agency.as_ref()))?;
+            Ok(case_view(grievance, agency.as_ref()))
+        })
+    }
+
+    /// Move a case along its lifecycle.
+    pub fn change_status(&mut self, key: &str, to: &str, reason: Option<String>) -> Result<CaseView> {
+        let to = Status::parse(to)?;
+        self.edit_case(key, |g, stamp, _| g.change_status(to, reason, stamp()))
+    }
+
+    /// Settle a status conflict between devices.
+    pub fn settle_status(&mut self, key: &str, to: &str, reason: Option<String>) -> Result<CaseView> {
+        let to = Status::parse(to)?;
+        self.edit_case(key, |g, stamp, _| g.settle_status(to, reason, stamp()))
+    }
+
+    /// Add a note.
+    pub fn add_note(&mut self, key: &str, text: &str) -> Result<CaseView> {
+        let text = required_text("note", text, 10_000)?;
+        self.edit_case(key, |g, stamp, _| {
+            g.record(Event::Note { text }, stamp());
+            Ok(())
+        })
+    }
+
+    /// Forward to an agency: records office, channel, reference and day; moves a new or
+    /// triaged case to `forwarded`.
+    pub fn forward(&mut self, key: &str, input: &ForwardInput) -> Result<CaseView> {
+        let agency_id = self.agency_id(&input.agency)?;
+        let agency: Agency = self.store.read(agency_id.uuid())?;
+        let channel = ForwardChannel::parse(&input.channel)?;
+        let on = opt(&input.on, |t| Day::parse("forwarded on", t))?.unwrap_or_else(|| self.today());
+        let office = clean(input.office.clone())
+            .or_else(|| agency.ladder.first().map(|s| s.office.clone()))
+            .unwrap_or_else(|| agency.name.clone());
+        let reference = clean(input.reference.clone());
+        let routed_by = self.ctx.profile.user.clone();
+        self.edit_case(key, move |g, stamp, _| {
+            match g.status().current {
+                Status::New | Status::Triaged => g.change_status(Status::Forwarded, None, stamp())?,
+                // Sent again, e.g. to another office of the agency.
+                Status::Forwarded | Status::Acknowledged | Status::InProgress => {}
+                other => {
+                    return Err(citizens_core::Error::invalid(
+                        "forwarding",
+                        format!("a case that is {other} cannot be forwarded; reopen it first"),
+                    ))
+                }
+            }
+            if g.agency != Some(agency.id) {
+                g.agency = Some(agency.id);
+                g.routing_reason = Some(format!("forwarded by {routed_by}"));
+            }
+            g.record(Event::Forwarded { agency: agency.id, office, channel, reference, on }, stamp());
+            Ok(())
+        })
+    }
+
+    /// Record the agency's reply; a forwarded case becomes `acknowledged`.
+    pub fn record_reply(&mut self, key: &str, input: &ReplyInput) -> Result<CaseView> {
+        let summary = required_text("reply", &input.summary, 10_000)?;
+        let on = opt(&input.on, |t| Day::parse("reply on", t))?.unwrap_or_else(|| self.today());
+        let reference = clean(input.reference.clone());
+        self.edit_case(key, move |g, stamp, _| {
+            if g.agency.is_none() {
+                return Err(citizens_core::Error::invalid("reply", "forward the case to an agency before recording its reply"));
+            }
+            g.record(Event::AgencyReply { summary, reference, on }, stamp());
+            if g.status().current == Status::Forwarded {
+                g.change_status(Status::Acknowledged, Some("agency replied".into()), stamp())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Escalate to the next office on the agency's ladder.
+    pub fn escalate(&mut self, key: &str, reason: &str) -> Result<CaseView> {
+        self.edit_case(key, |g, stamp, agency| match agency {
+            Some(agency) => g.escalate(agency, reason, stamp()),
+            None => Err(citizens_core::Error::invalid("escalation", "forward the case to an agency before escalating it")),
+        })
+    }
+
+    /// Assign to a case worker (`None` to unassign).
+    pub fn assign(&mut self, key: &str, assignee: Option<&str>) -> Result<CaseView> {
+        let to = assignee.map(|a| required_text("assignee", a, 100)).transpose()?;
+        self.edit_case(key, move |g, stamp, _| {
+            g.assignee = to.clone();
+            g.record(Event::Assigned { to }, stamp());
+            Ok(())
+        })
+    }
+}
+
+/// Build and insert one checked capture inside a write.
+fn insert_capture(ctx: &mut Context, w: &mut Writer<'_>, capture: Capture) -> Result<Grievance> {
+    let stamp = ctx.stamp();
+    let state = geo::state(&capture.place.state)?;
+    let device = DeviceCode::parse(&ctx.profile.device_code)?;
+    let sequence = w.next_sequence(state.code)?;
+    let reference = ReferenceCode::new(state, &device, sequence).to_string();
+    let id = GrievanceId::generate(stamp.at, &mut ctx.rng);
+    let org_key = OrgPublicKey::parse(&ctx.profile.org_public_key)?;
+    let grievance = Grievance::capture(capture, id, reference, stamp.clone(), &org_key, &mut ctx.rng)?;
+    let session = grievance.session;
+    let grievance = w.insert(grievance, &ctx.author, stamp.at)?;
+    if let Some(session) = session {
+        w.edit(session.uuid(), &ctx.author, stamp.at, |s: &mut TownHallSession| {
+            if !s.grievances.contains(&id) {
+                s.grievances.push(id);
+            }
+            Ok(())
+        })?;
+    }
+    Ok(grievance)
+}
+
+/// Build the case page view.
+pub(crate) fn case_view(grievance: Grievance, agency: Option<&Agency>) -> CaseView {
+    let status: StatusView = grievance.status();
+    let current_office = match (grievance.ladder_position(), agency) {
+        (Some((step, _)), Some(a)) => usize::try_from(step).ok().and_then(|s| a.ladder.get(s)).map(|s| s.office.clone()),
+        _ => None,
+    };
+    let sla_due = agency.and_then(|a| grievance.sla_due(a)).filter(|_| !status.current.is_terminal() && status.current != Status::Resolved);
+    let mut timeline: Vec<(citizens_core::clock::Timestamp, TimelineEntry)> = grievance
+        .status_history
+        .iter()
+        .map(|c| {
+            let what = match &c.reason {
+                Some(reason) => format!("status → {} ({reason})", c.to),
+                None => format!("status → {}", c.to),
+            };
+            (c.at, entry(c.at, &c.by, what))
+        })
+        .chain(grievance.timeline.iter().map(|e| (e.at, entry(e.at, &e.by, describe(&e.event, agency)))))
+        .collect();
+    timeline.sort_by_key(|(at, _)| *at);
+    CaseView {
+        id: grievance.id.to_string(),
+        reference: grievance.reference.clone(),
+        status: status.current.to_string(),
+        conflict: status.conflict.iter().map(ToString::to_string).collect(),
+        agency: agency.map(|a| a.short_name.clone()),
+        current_office,
+        sla_due: sla_due.map(|d| d.to_string()),
+        sealed: grievance.reporter.sealed.is_some(),
+        timeline: timeline.into_iter().map(|(_, e)| e).collect(),
+        grievance,
+    }
+}
+
+fn entry(at: citizens_core::clock::Timestamp, by: &citizens_core::lifecycle::Actor, what: String) -> TimelineEntry {
+    TimelineEntry { at: at.to_rfc3339(), user: by.user.clone(), device: by.device.clone(), what }
+}
+
+fn describe(event: &Event, agency: Option<&Agency>) -> String {
+    let agency_name = |id: &AgencyId| match agency {
+        Some(a) if a.id == *id => a.short_name.clone(),
+        _ => id.to_string(),
+    };
+    match event {
+        Event::Note { text } => format!("note: {text}"),
+        Event::Forwarded { agency, office, channel, reference, on } => format!(
+            "forwarded to {} ({office}) by {channel} on {on}{}",
+            agency_name(agency),
+            reference.as_ref().map(|r| format!(", ref {r}")).unwrap_or_default()
+        ),
+        Event::AgencyReply { summary, reference, on } => format!(
+            "agency replied on {on}{}: {summary}",
+            reference.as_ref().map(|r| format!(" (ref {r})")).unwrap_or_default()
+        ),
+        Event::Escalated { step, office, reason } => format!("escalated to {office} (step {}): {reason}", step + 1),
+        Event::Assigned { to: Some(to) } => format!("assigned to {to}"),
+        Event::Assigned { to: None } => "unassigned".into(),
+    }
+}

@@ -1,0 +1,243 @@
+//! Export to JSON/CSV and all-or-nothing CSV import. Exports never contain reporters' names or
+//! phones: they are for sharing.
+
+use std::io::{Read, Write};
+
+use citizens_core::grievance::Grievance;
+use citizens_core::ids::GrievanceId;
+use serde::Serialize;
+
+use crate::cases::GrievanceInput;
+use crate::{Client, Error, Result};
+
+/// One exported case: no personal data.
+#[derive(Debug, Serialize)]
+pub struct ExportRow {
+    reference: String,
+    id: String,
+    kind: String,
+    category: String,
+    subcategory: Option<String>,
+    state: String,
+    lga: String,
+    ward: Option<String>,
+    title: String,
+    narrative: String,
+    occurred_on: Option<String>,
+    channel: String,
+    priority: String,
+    status: String,
+    status_conflict: bool,
+    agency: Option<String>,
+    current_office: Option<String>,
+    sla_due: Option<String>,
+    assignee: Option<String>,
+    form_number: Option<String>,
+    created_at: String,
+    created_by: String,
+    identity_sealed: bool,
+    anonymous: bool,
+    reporter_gender: Option<String>,
+    reporter_age_band: Option<String>,
+    reporter_disability: Option<bool>,
+    consent_share_with_agency: bool,
+    consent_may_contact: bool,
+    notes: usize,
+    timeline_events: usize,
+}
+
+/// A wrong row in an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportError {
+    /// Row number, 1 = the first row after the header.
+    pub row: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Why an import stored nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Every wrong row.
+    pub errors: Vec<ImportError>,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "nothing was imported; {} row(s) need fixing:", self.errors.len())?;
+        for e in &self.errors {
+            write!(f, "\n  row {}: {}", e.row, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+const BOOL_FIELDS: [&str; 6] = [
+    "reporter_disability",
+    "anonymous",
+    "seal_identity",
+    "consent_purpose_explained",
+    "consent_share_with_agency",
+    "consent_may_contact",
+];
+
+fn normalise_bool(text: &str) -> Option<&'static str> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" => Some(""),
+        "yes" | "y" | "true" | "1" | "x" => Some("true"),
+        "no" | "n" | "false" | "0" => Some("false"),
+        _ => None,
+    }
+}
+
+impl Client {
+    fn export_rows(&self) -> Result<Vec<ExportRow>> {
+        self.store
+            .grievance_ids()?
+            .iter()
+            .map(|id| {
+                let view = self.open_case(id)?;
+                let g: &Grievance = &view.grievance;
+                Ok(ExportRow {
+                    reference: g.reference.clone(),
+                    id: g.id.to_string(),
+                    kind: g.kind.to_string(),
+                    category: g.category.clone(),
+                    subcategory: g.subcategory.clone(),
+                    state: g.place.state.clone(),
+                    lga: g.place.lga.clone(),
+                    ward: g.place.ward.clone(),
+                    title: g.title.clone(),
+                    narrative: g.narrative.clone(),
+                    occurred_on: g.occurred_on.map(|d| d.to_string()),
+                    channel: g.channel.to_string(),
+                    priority: g.priority.to_string(),
+                    status: view.status.clone(),
+                    status_conflict: !view.conflict.is_empty(),
+                    agency: view.agency.clone(),
+                    current_office: view.current_office.clone(),
+                    sla_due: view.sla_due.clone(),
+                    assignee: g.assignee.clone(),
+                    form_number: g.form_number.clone(),
+                    created_at: g.created_at.to_rfc3339(),
+                    created_by: g.created_by.user.clone(),
+                    identity_sealed: g.reporter.sealed.is_some(),
+                    anonymous: g.reporter.anonymous,
+                    reporter_gender: g.reporter.gender.map(|x| x.to_string()),
+                    reporter_age_band: g.reporter.age_band.map(|x| x.to_string()),
+                    reporter_disability: g.reporter.disability,
+                    consent_share_with_agency: g.consent.share_with_agency,
+                    consent_may_contact: g.consent.may_contact,
+                    notes: g.notes().count(),
+                    timeline_events: g.timeline.len() + g.status_history.len(),
+                })
+            })
+            .collect()
+    }
+
+    /// Every case as pretty JSON (no names or phones).
+    pub fn export_json(&self, out: impl Write) -> Result<usize> {
+        let rows = self.export_rows()?;
+        serde_json::to_writer_pretty(out, &rows).map_err(|e| Error::Io(e.into()))?;
+        Ok(rows.len())
+    }
+
+    /// Every case as CSV (no names or phones).
+    pub fn export_csv(&self, out: impl Write) -> Result<usize> {
+        let rows = self.export_rows()?;
+        let mut writer = csv::Writer::from_writer(out);
+        for row in &rows {
+            writer.serialize(row).map_err(csv_error)?;
+        }
+        writer.flush()?;
+        Ok(rows.len())
+    }
+
+    /// Import cases from CSV. `mapping` renames source columns to field names
+    /// (e.g. `("Complaint", "narrative")`). All rows land, or none.
+    pub fn import_csv(
+        &mut self,
+        input: impl Read,
+        mapping: &[(String, String)],
+    ) -> std::result::Result<Vec<Grievance>, ImportReport> {
+        let report = |row, message: String| ImportReport { errors: vec![ImportError { row, message }] };
+        let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(input);
+        let headers = reader.headers().map_err(|e| report(0, format!("the header row cannot be read: {e}")))?.clone();
+        let known: Vec<String> = serde_json::to_value(GrievanceInput::default())
+            .ok()
+            .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
+            .unwrap_or_default();
+        let mut renamed = csv::StringRecord::new();
+        for header in &headers {
+            let name = mapping
+                .iter()
+                .find(|(from, _)| from.eq_ignore_ascii_case(header))
+                .map_or(header, |(_, to)| to.as_str());
+            if !known.iter().any(|k| k == name) {
+                return Err(report(0, format!("column '{header}' is not a field; map it with --map '{header}=FIELD' (fields: {})", known.join(", "))));
+            }
+            renamed.push_field(name);
+        }
+        let mut inputs = Vec::new();
+        let mut errors = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let row = i + 1;
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    errors.push(ImportError { row, message: format!("cannot be read: {e}") });
+                    continue;
+                }
+            };
+            let mut fixed = csv::StringRecord::new();
+            let mut bad_bool = None;
+            for (name, value) in renamed.iter().zip(record.iter()) {
+                if BOOL_FIELDS.contains(&name) {
+                    match normalise_bool(value) {
+                        Some(v) => fixed.push_field(v),
+                        None => {
+                            bad_bool = Some(format!("{name}: '{value}' is not yes or no"));
+                            fixed.push_field("");
+                        }
+                    }
+                } else {
+                    fixed.push_field(value);
+                }
+            }
+            if let Some(message) = bad_bool {
+                errors.push(ImportError { row, message });
+                continue;
+            }
+            match fixed.deserialize::<GrievanceInput>(Some(&renamed)) {
+                Ok(input) => inputs.push((row, input)),
+                Err(e) => errors.push(ImportError { row, message: e.to_string() }),
+            }
+        }
+        let (rows, inputs): (Vec<usize>, Vec<GrievanceInput>) = inputs.into_iter().unzip();
+        match self.capture_all(&inputs) {
+            Ok(stored) if errors.is_empty() => Ok(stored),
+            Ok(_) => Err(ImportReport { errors }),
+            Err(mut checked) => {
+                for e in &mut checked.errors {
+                    e.row = rows.get(e.row.wrapping_sub(1)).copied().unwrap_or(e.row);
+                }
+                errors.extend(checked.errors);
+                errors.sort_by_key(|e| e.row);
+                Err(ImportReport { errors })
+            }
+        }
+    }
+
+    /// Look up a case id (for tests and front ends holding ids).
+    pub fn case_exists(&self, id: GrievanceId) -> Result<bool> {
+        match self.store.read::<Grievance>(id.uuid()) {
+            Ok(_) => Ok(true),
+            Err(Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn csv_error(e: csv::Error) -> Error {
+    Error::Io(std::io::Error::other(e))
+}
