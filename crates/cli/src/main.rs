@@ -1,1 +1,583 @@
-fn main() {}
+//! `citizens`: the coordinators' and admins' command line over the client use-case API.
+//! Every command takes `--json`; errors are one line on stderr and a non-zero exit.
+#![allow(clippy::print_stdout)]
+
+mod output;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use citizens_client::{
+    Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions, ReplyInput,
+    SessionInput, Sort, SystemClock,
+};
+use citizens_core::session::Attendance;
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Out;
+
+#[derive(Parser, Debug)]
+#[command(name = "citizens", version, about = "Citizens Connect: capture and work citizens' grievances, offline")]
+struct Cli {
+    /// Folder holding this install's encrypted data.
+    #[arg(long, global = true, env = "CITIZENS_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Set up a new encrypted install.
+    Init {
+        /// Your name.
+        #[arg(long)]
+        name: String,
+        /// Your organisation.
+        #[arg(long)]
+        org: String,
+        /// A name for this laptop.
+        #[arg(long)]
+        device: Option<String>,
+        /// The organisation's public key (from a coordinator); without it this install makes
+        /// a new organisation key pair and can open sealed identities.
+        #[arg(long)]
+        org_public_key: Option<String>,
+    },
+    /// Home: counts by status, my queue, overdue, conflicts.
+    Home,
+    /// Work with grievances (cases).
+    #[command(subcommand)]
+    Grievance(GrievanceCmd),
+    /// Town-hall sessions.
+    #[command(subcommand)]
+    Session(SessionCmd),
+    /// The agency directory.
+    #[command(subcommand)]
+    Agency(AgencyCmd),
+    /// Export every case (no names or phones).
+    Export {
+        /// json or csv.
+        #[arg(value_parser = ["json", "csv"])]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Import cases.
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Change the passphrase that unlocks this install.
+    Passphrase,
+}
+
+#[derive(Args, Debug, Default)]
+struct AddArgs {
+    /// complaint, corruption_report, feedback, inquiry, commendation.
+    #[arg(long, default_value = "complaint")]
+    kind: String,
+    /// Category (passports, policing, roads, power, water, health, education, land, elections, taxes, welfare, other).
+    #[arg(long)]
+    category: String,
+    #[arg(long)]
+    subcategory: Option<String>,
+    /// State name or code (Kano or KN).
+    #[arg(long)]
+    state: String,
+    #[arg(long)]
+    lga: String,
+    #[arg(long)]
+    ward: Option<String>,
+    #[arg(long)]
+    address: Option<String>,
+    #[arg(long)]
+    title: String,
+    #[arg(long, default_value = "")]
+    narrative: String,
+    /// YYYY-MM-DD.
+    #[arg(long)]
+    occurred_on: Option<String>,
+    /// town_hall, paper_form, walk_in, phone, sms, social_media, radio, other.
+    #[arg(long)]
+    channel: Option<String>,
+    /// low, normal, high, urgent.
+    #[arg(long)]
+    priority: Option<String>,
+    /// Agency short name (see `citizens agency list`).
+    #[arg(long)]
+    agency: Option<String>,
+    /// Session id.
+    #[arg(long)]
+    session: Option<String>,
+    #[arg(long)]
+    form_number: Option<String>,
+    #[arg(long)]
+    reporter_name: Option<String>,
+    #[arg(long)]
+    reporter_phone: Option<String>,
+    /// female, male, other.
+    #[arg(long)]
+    reporter_gender: Option<String>,
+    /// under_18, 18_35, 36_60, over_60.
+    #[arg(long)]
+    reporter_age_band: Option<String>,
+    #[arg(long)]
+    reporter_disability: bool,
+    /// The reporter stays anonymous (no name or phone kept).
+    #[arg(long)]
+    anonymous: bool,
+    /// Seal the reporter's name and phone (always done for corruption reports).
+    #[arg(long)]
+    seal: bool,
+    /// Consent: the purpose was explained.
+    #[arg(long)]
+    consent_explained: bool,
+    /// Consent: may share with the agency.
+    #[arg(long)]
+    consent_share: bool,
+    /// Consent: may contact the reporter.
+    #[arg(long)]
+    consent_contact: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum GrievanceCmd {
+    /// Capture a grievance.
+    Add(Box<AddArgs>),
+    /// List cases with filters.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        /// Agency short name.
+        #[arg(long)]
+        agency: Option<String>,
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        lga: Option<String>,
+        #[arg(long)]
+        assignee: Option<String>,
+        #[arg(long)]
+        session: Option<String>,
+        /// Only cases past their due date.
+        #[arg(long)]
+        overdue: bool,
+        /// Only cases where devices changed the status concurrently.
+        #[arg(long)]
+        conflicts: bool,
+        /// newest, oldest, due, priority, reference.
+        #[arg(long, default_value = "newest")]
+        sort: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+    },
+    /// Full-text search.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+    },
+    /// Show one case with its timeline.
+    Show {
+        /// Reference code or id.
+        case: String,
+        /// Open the sealed name and phone (coordinators' installs only).
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Change the status.
+    Status {
+        case: String,
+        /// new, triaged, forwarded, acknowledged, in_progress, resolved, closed, not_actionable, duplicate, withdrawn.
+        to: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Settle a conflict between devices.
+        #[arg(long)]
+        settle: bool,
+    },
+    /// Add a note.
+    Note { case: String, text: String },
+    /// Forward to an agency.
+    Forward {
+        case: String,
+        #[arg(long)]
+        agency: String,
+        /// letter, email, visit, phone, portal.
+        #[arg(long)]
+        channel: String,
+        #[arg(long)]
+        office: Option<String>,
+        #[arg(long)]
+        reference: Option<String>,
+        /// YYYY-MM-DD (default today).
+        #[arg(long)]
+        on: Option<String>,
+    },
+    /// Record the agency's reply.
+    Reply {
+        case: String,
+        #[arg(long)]
+        summary: String,
+        #[arg(long)]
+        reference: Option<String>,
+        #[arg(long)]
+        on: Option<String>,
+    },
+    /// Escalate to the next office on the agency's ladder.
+    Escalate {
+        case: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Assign to a case worker (omit the name to unassign).
+    Assign { case: String, user: Option<String> },
+}
+
+#[derive(Subcommand, Debug)]
+enum SessionCmd {
+    /// Start a town-hall session.
+    Add {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        venue: String,
+        #[arg(long)]
+        state: String,
+        #[arg(long)]
+        lga: String,
+        /// YYYY-MM-DD (default today).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        ward: Option<String>,
+        #[arg(long)]
+        organisers: Option<String>,
+        #[arg(long)]
+        agenda: Option<String>,
+    },
+    /// List sessions.
+    List,
+    /// Show a session, its officials, commitments and cases.
+    Show { session: String },
+    /// Record attendance.
+    Attend {
+        session: String,
+        #[arg(long)]
+        total: u64,
+        #[arg(long, default_value_t = 0)]
+        women: u64,
+        #[arg(long, default_value_t = 0)]
+        men: u64,
+        #[arg(long, default_value_t = 0)]
+        pwd: u64,
+    },
+    /// Add a Government representative present.
+    Rep {
+        session: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Record a commitment an official made.
+    Commit {
+        session: String,
+        #[arg(long)]
+        official: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        promise: String,
+        #[arg(long)]
+        agency: Option<String>,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// Link a case to the session.
+    Link { session: String, case: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum AgencyCmd {
+    /// List agencies.
+    List {
+        /// federal, state, lga.
+        #[arg(long)]
+        level: Option<String>,
+    },
+    /// Show an agency's services, fees, contacts and escalation ladder.
+    Show { short_name: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCmd {
+    /// Import cases from a CSV file; all rows or none.
+    Csv {
+        file: PathBuf,
+        /// Rename a column: `--map "Complaint=narrative"` (repeatable).
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
+    },
+}
+
+fn data_dir(cli: &Cli) -> Result<PathBuf> {
+    if let Some(dir) = &cli.data_dir {
+        return Ok(dir.clone());
+    }
+    let home = std::env::var_os("HOME").ok_or_else(|| anyhow!("set --data-dir or HOME"))?;
+    Ok(PathBuf::from(home).join(".local/share/citizens-connect"))
+}
+
+fn passphrase(confirm: bool) -> Result<String> {
+    if let Ok(p) = std::env::var("CITIZENS_PASSPHRASE") {
+        return Ok(p);
+    }
+    let first = rpassword::prompt_password("Passphrase: ").context("cannot read the passphrase")?;
+    if confirm {
+        let again = rpassword::prompt_password("Passphrase again: ").context("cannot read the passphrase")?;
+        if again != first {
+            bail!("the two passphrases differ");
+        }
+    }
+    Ok(first)
+}
+
+fn open(cli: &Cli) -> Result<Client> {
+    Ok(Client::open(&data_dir(cli)?, &passphrase(false)?, Arc::new(SystemClock))?)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let message = format!("{e:#}");
+            let mut lines = message.lines();
+            eprintln!("error: {}", lines.next().unwrap_or("unknown error"));
+            for line in lines {
+                eprintln!("{line}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<()> {
+    let out = Out { json: cli.json };
+    match &cli.command {
+        Command::Init { name, org, device, org_public_key } => {
+            let dir = data_dir(cli)?;
+            let client = Client::init(
+                &dir,
+                &passphrase(true)?,
+                InitOptions {
+                    user: name.clone(),
+                    organisation: org.clone(),
+                    device_name: device.clone(),
+                    org_public_key: org_public_key.clone(),
+                },
+                Arc::new(SystemClock),
+            )?;
+            out.profile(client.profile(), &dir)
+        }
+        Command::Home => out.home(&open(cli)?),
+        Command::Grievance(cmd) => grievance(cli, &out, cmd),
+        Command::Session(cmd) => session(cli, &out, cmd),
+        Command::Agency(AgencyCmd::List { level }) => out.agencies(&open(cli)?.agencies(level.as_deref())?),
+        Command::Agency(AgencyCmd::Show { short_name }) => out.agency(&open(cli)?.agency(short_name)?),
+        Command::Export { format, out: file } => {
+            let client = open(cli)?;
+            let mut sink: Box<dyn Write> = match file {
+                Some(path) => Box::new(BufWriter::new(
+                    File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+                )),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let count = if format == "json" {
+                client.export_json(&mut sink)?
+            } else {
+                client.export_csv(&mut sink)?
+            };
+            sink.flush()?;
+            if file.is_some() {
+                eprintln!("exported {count} case(s)");
+            }
+            Ok(())
+        }
+        Command::Import(ImportCmd::Csv { file, map }) => {
+            let mapping = map
+                .iter()
+                .map(|m| {
+                    m.split_once('=')
+                        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+                        .ok_or_else(|| anyhow!("--map '{m}' must look like COLUMN=FIELD"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let input = File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut client = open(cli)?;
+            let stored = client.import_csv(input, &mapping).map_err(|report| anyhow!("{report}"))?;
+            out.imported(&stored)
+        }
+        Command::Passphrase => {
+            let dir = data_dir(cli)?;
+            let old = rpassword::prompt_password("Current passphrase: ")?;
+            let new = passphrase(true)?;
+            citizens_client::change_passphrase(&dir, &old, &new)?;
+            out.message("passphrase changed")
+        }
+    }
+}
+
+fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
+    let mut client = open(cli)?;
+    match cmd {
+        GrievanceCmd::Add(a) => {
+            let input = GrievanceInput {
+                kind: a.kind.clone(),
+                category: a.category.clone(),
+                subcategory: a.subcategory.clone(),
+                state: a.state.clone(),
+                lga: a.lga.clone(),
+                ward: a.ward.clone(),
+                address: a.address.clone(),
+                title: a.title.clone(),
+                narrative: a.narrative.clone(),
+                occurred_on: a.occurred_on.clone(),
+                channel: a.channel.clone(),
+                priority: a.priority.clone(),
+                agency: a.agency.clone(),
+                session: a.session.clone(),
+                form_number: a.form_number.clone(),
+                reporter_name: a.reporter_name.clone(),
+                reporter_phone: a.reporter_phone.clone(),
+                reporter_gender: a.reporter_gender.clone(),
+                reporter_age_band: a.reporter_age_band.clone(),
+                reporter_disability: a.reporter_disability.then_some(true),
+                anonymous: a.anonymous,
+                seal_identity: a.seal,
+                consent_purpose_explained: a.consent_explained,
+                consent_share_with_agency: a.consent_share,
+                consent_may_contact: a.consent_contact,
+                ..GrievanceInput::default()
+            };
+            let g = client.capture(&input)?;
+            out.captured(&g)
+        }
+        GrievanceCmd::List { status, kind, category, agency, state, lga, assignee, session, overdue, conflicts, sort, limit, offset } => {
+            let agency_id = agency.as_deref().map(|a| client.agency(a).map(|a| a.id.to_string())).transpose()?;
+            let state = state.as_deref().map(|s| citizens_core::geo::state(s).map(|s| s.code.to_string())).transpose()?;
+            let filter = Filter {
+                status: status.clone(),
+                kind: kind.clone(),
+                category: category.clone(),
+                agency_id,
+                state,
+                lga: lga.clone(),
+                assignee: assignee.clone(),
+                session_id: session.clone(),
+                due_before: overdue.then(|| client.today_string()),
+                conflicts_only: *conflicts,
+                ..Filter::default()
+            };
+            let sort = Sort::parse(sort).ok_or_else(|| anyhow!("--sort must be newest, oldest, due, priority or reference"))?;
+            out.page(&client.list(&filter, sort, *offset, *limit)?)
+        }
+        GrievanceCmd::Search { query, limit } => out.rows(&client.search(query, *limit)?),
+        GrievanceCmd::Show { case, reveal } => {
+            let view = client.open_case(case)?;
+            let identity = if *reveal { Some(client.reveal_identity(case)?) } else { None };
+            out.case(&view, identity.as_ref())
+        }
+        GrievanceCmd::Status { case, to, reason, settle } => {
+            let view = if *settle {
+                client.settle_status(case, to, reason.clone())?
+            } else {
+                client.change_status(case, to, reason.clone())?
+            };
+            out.case(&view, None)
+        }
+        GrievanceCmd::Note { case, text } => out.case(&client.add_note(case, text)?, None),
+        GrievanceCmd::Forward { case, agency, channel, office, reference, on } => {
+            let input = ForwardInput {
+                agency: agency.clone(),
+                office: office.clone(),
+                channel: channel.clone(),
+                reference: reference.clone(),
+                on: on.clone(),
+            };
+            out.case(&client.forward(case, &input)?, None)
+        }
+        GrievanceCmd::Reply { case, summary, reference, on } => {
+            let input = ReplyInput { summary: summary.clone(), reference: reference.clone(), on: on.clone() };
+            out.case(&client.record_reply(case, &input)?, None)
+        }
+        GrievanceCmd::Escalate { case, reason } => out.case(&client.escalate(case, reason)?, None),
+        GrievanceCmd::Assign { case, user } => out.case(&client.assign(case, user.as_deref())?, None),
+    }
+}
+
+fn session(cli: &Cli, out: &Out, cmd: &SessionCmd) -> Result<()> {
+    let mut client = open(cli)?;
+    let show = |client: &Client, id: &str| -> Result<()> {
+        let (session, rows) = client.session(id)?;
+        out.session(&session, &rows)
+    };
+    match cmd {
+        SessionCmd::Add { title, venue, state, lga, date, ward, organisers, agenda } => {
+            let input = SessionInput {
+                title: title.clone(),
+                date: date.clone(),
+                venue: venue.clone(),
+                state: state.clone(),
+                lga: lga.clone(),
+                ward: ward.clone(),
+                organisers: organisers.clone(),
+                agenda: agenda.clone(),
+            };
+            let session = client.create_session(&input)?;
+            show(&client, &session.id.to_string())
+        }
+        SessionCmd::List => out.sessions(&client.sessions()?),
+        SessionCmd::Show { session } => show(&client, session),
+        SessionCmd::Attend { session, total, women, men, pwd } => {
+            client.record_attendance(session, Attendance { total: *total, women: *women, men: *men, pwd: *pwd })?;
+            show(&client, session)
+        }
+        SessionCmd::Rep { session, name, office, agency } => {
+            client.add_representative(session, name, office, agency.as_deref())?;
+            show(&client, session)
+        }
+        SessionCmd::Commit { session, official, office, promise, agency, due } => {
+            let input = CommitmentInput {
+                official: official.clone(),
+                office: office.clone(),
+                agency: agency.clone(),
+                promise: promise.clone(),
+                due: due.clone(),
+            };
+            client.add_commitment(session, &input)?;
+            show(&client, session)
+        }
+        SessionCmd::Link { session, case } => {
+            client.link_grievance(session, case)?;
+            show(&client, session)
+        }
+    }
+}

@@ -294,6 +294,8 @@ impl Client {
             let author = ctx.author.clone();
             let mut stamps = || ctx.stamp();
             let (grievance, _) = w.edit(id.uuid(), &author, at, |g: &mut Grievance| edit(g, &mut stamps, agency.as_ref()))?;
+            // The edit may have routed the case to another agency.
+            let agency: Option<Agency> = grievance.agency.map(|a| w.read(a.uuid())).transpose()?;
             Ok(case_view(grievance, agency.as_ref()))
         })
     }

@@ -25,6 +25,8 @@ use serde::Serialize;
 pub use cases::{CaseView, ForwardInput, GrievanceInput, ReplyInput, TimelineEntry};
 pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
 pub use citizens_store::{Error, Result};
+/// Directory and session lines.
+pub use citizens_store::query as store_rows;
 pub use exchange::{ImportError, ImportReport};
 pub use sessions::{CommitmentInput, SessionInput};
 
@@ -210,4 +212,50 @@ fn base64_encode(bytes: &[u8]) -> String {
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+/// Re-wrap an install's key under a new passphrase.
+pub fn change_passphrase(dir: &Path, old: &str, new: &str) -> Result<()> {
+    Store::change_passphrase(dir, old, new)
+}
+
+/// What the home screen shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Home {
+    /// Cases per status.
+    pub counts: Vec<(String, u64)>,
+    /// Open cases assigned to me.
+    pub my_queue: ListPage,
+    /// Cases past their due date.
+    pub overdue: ListPage,
+    /// Cases where devices disagree on the status.
+    pub conflicts: u64,
+    /// Latest sessions.
+    pub sessions: Vec<citizens_store::query::SessionRow>,
+    /// Local changes not yet synced.
+    pub pending_changes: u64,
+}
+
+impl Client {
+    /// Today (`YYYY-MM-DD`, Nigeria) by the injected clock.
+    pub fn today_string(&self) -> String {
+        self.today().to_string()
+    }
+
+    /// The home screen's figures.
+    pub fn home(&self) -> Result<Home> {
+        let mine = Filter { assignee: Some(self.ctx.profile.user.clone()), ..Filter::default() };
+        let overdue = Filter { due_before: Some(self.today_string()), ..Filter::default() };
+        let conflicts = Filter { conflicts_only: true, ..Filter::default() };
+        let mut sessions = self.store.sessions()?;
+        sessions.truncate(5);
+        Ok(Home {
+            counts: self.store.counts_by_status()?,
+            my_queue: self.store.list(&mine, Sort::Due, 0, 10)?,
+            overdue: self.store.list(&overdue, Sort::Due, 0, 10)?,
+            conflicts: self.store.list(&conflicts, Sort::Newest, 0, 0)?.total,
+            sessions,
+            pending_changes: self.store.outbox_len()?,
+        })
+    }
 }

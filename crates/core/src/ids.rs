@@ -10,8 +10,24 @@ use crate::error::{Error, Result};
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Reconcile, Hydrate)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(Uuid);
+
+        // Stored as the hyphenated text, readable in any Automerge tool.
+        impl Reconcile for $name {
+            type Key<'a> = autosurgeon::reconcile::NoKey;
+            fn reconcile<R: autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+                reconciler.str(self.0.hyphenated().to_string())
+            }
+        }
+
+        impl Hydrate for $name {
+            fn hydrate_string(s: &str) -> Result<Self, autosurgeon::HydrateError> {
+                Uuid::parse_str(s)
+                    .map($name)
+                    .map_err(|_| autosurgeon::HydrateError::unexpected($what, s.to_string()))
+            }
+        }
 
         impl $name {
             /// A new time-ordered id (UUIDv7).
