@@ -190,11 +190,18 @@ impl Store {
             )));
         }
         let tx = self.conn.transaction()?;
-        let stored: Option<Vec<u8>> = tx
-            .query_row("SELECT snapshot FROM documents WHERE id = ?1", [push.doc_id.to_string()], |r| r.get(0))
+        let stored: Option<(String, Vec<u8>)> = tx
+            .query_row("SELECT kind, snapshot FROM documents WHERE id = ?1", [push.doc_id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
+        if let Some((kind, _)) = &stored {
+            if kind != push.kind.as_str() {
+                return Err(Error::Rejected(format!("record is a {kind}, not a {}", push.kind.as_str())));
+            }
+        }
         let mut before = match &stored {
-            Some(bytes) => load(bytes)?,
+            Some((_, bytes)) => load(bytes)?,
             None => AutoCommit::new(),
         };
         let heads_before = before.get_heads();
@@ -393,4 +400,56 @@ fn read_record<T: Record>(conn: &Connection, id: Uuid) -> Result<T> {
 
 fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
     heads.iter().flat_map(|h| h.0).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASS: &str = "a long enough passphrase";
+
+    #[test]
+    fn a_store_written_by_a_newer_version_is_refused_with_a_clear_message() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::create(dir.path(), PASS).expect("create");
+        store.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("bump");
+        drop(store);
+        let err = Store::open(dir.path(), PASS).expect_err("newer schema refused");
+        assert!(matches!(err, Error::NewerSchema { .. }), "{err}");
+        assert!(err.to_string().contains("update the app"), "{err}");
+    }
+
+    #[test]
+    fn reference_data_is_loaded_once_however_often_the_store_opens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(Store::create(dir.path(), PASS).expect("create"));
+        let store = Store::open(dir.path(), PASS).expect("reopen");
+        let count = |sql: &str| -> i64 { store.conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+        assert_eq!(count("SELECT count(*) FROM states"), 37);
+        assert_eq!(count("SELECT count(*) FROM lgas"), 774);
+        assert!(count("SELECT count(*) FROM agencies") >= 25);
+        assert_eq!(count("SELECT count(*) FROM documents WHERE kind = 'agency'"), count("SELECT count(*) FROM agencies"));
+        assert!(count("SELECT count(*) FROM articles") >= 3);
+        assert_eq!(count("SELECT count(*) FROM outbox"), 0, "shipped data is not pushed");
+    }
+
+    #[test]
+    fn shipped_records_are_byte_identical_on_every_install() {
+        let (a, b) = (tempfile::tempdir().expect("a"), tempfile::tempdir().expect("b"));
+        let sa = Store::create(a.path(), PASS).expect("create a");
+        let sb = Store::create(b.path(), PASS).expect("create b");
+        let heads = |s: &Store| -> Vec<(String, Vec<u8>)> {
+            let mut stmt = s.conn.prepare("SELECT id, heads FROM documents ORDER BY id").expect("prepare");
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("query").collect::<rusqlite::Result<_>>().expect("rows")
+        };
+        assert_eq!(heads(&sa), heads(&sb));
+    }
+
+    #[test]
+    fn short_passphrases_are_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = Store::create(dir.path(), "short").expect_err("weak");
+        assert!(matches!(err, Error::WeakPassphrase));
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
 }

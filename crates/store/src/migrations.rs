@@ -27,3 +27,44 @@ pub fn run(conn: &mut Connection) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(conn: &Connection) -> u32 {
+        conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("user_version")
+    }
+
+    #[test]
+    fn migrates_a_new_database_once() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        run(&mut conn).expect("first run");
+        assert_eq!(version(&conn), LATEST);
+        conn.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')", []).expect("insert");
+        run(&mut conn).expect("second run is a no-op");
+        let kept: String = conn.query_row("SELECT value FROM meta WHERE key = 'k'", [], |r| r.get(0)).expect("kept");
+        assert_eq!(kept, "v");
+    }
+
+    #[test]
+    fn refuses_a_newer_schema_and_leaves_it_alone() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;").expect("future db");
+        let err = run(&mut conn).expect_err("newer schema");
+        assert!(matches!(err, Error::NewerSchema { found: 99, supported: LATEST }));
+        assert!(err.to_string().contains("newer version"), "{err}");
+        assert_eq!(version(&conn), 99);
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'meta'", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(tables, 0, "nothing was migrated");
+    }
+
+    #[test]
+    fn migration_files_are_numbered_without_gaps() {
+        for (i, (version, _)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*version as usize, i + 1);
+        }
+    }
+}

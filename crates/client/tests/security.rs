@@ -1,0 +1,156 @@
+//! Encryption at rest and sealed reporter identity.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use citizens_client::{Client, Error, GrievanceInput, InitOptions};
+use citizens_core::grievance::Grievance;
+use citizens_test_support::{FakeClock, PASSPHRASE, TOWN_HALL_DAY, install};
+
+const PLANTED_NARRATIVE: &str = "PLANTEDNARRATIVE7731 officer collected twenty thousand naira";
+const PLANTED_NAME: &str = "Zainabplanted Danjumatest";
+const PLANTED_NOTE: &str = "PLANTEDNOTE4420 called the DPO";
+
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            out.push((path.display().to_string(), std::fs::read(&path).expect("read file")));
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+fn complaint() -> GrievanceInput {
+    GrievanceInput {
+        kind: "complaint".into(),
+        category: "policing".into(),
+        state: "Kano".into(),
+        lga: "Nasarawa".into(),
+        title: "Checkpoint on Zaria Road".into(),
+        narrative: PLANTED_NARRATIVE.into(),
+        reporter_name: Some(PLANTED_NAME.into()),
+        reporter_phone: Some("0803 555 0199".into()),
+        consent_purpose_explained: true,
+        ..GrievanceInput::default()
+    }
+}
+
+#[test]
+fn nothing_planted_is_readable_on_disk_while_open_or_after_close() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut client = install(dir.path(), "Amina Bello", FakeClock::at(TOWN_HALL_DAY));
+    let g = client.capture(&complaint()).expect("capture");
+    client.add_note(&g.reference, PLANTED_NOTE).expect("note");
+
+    let check = |when: &str| {
+        let files = files_under(dir.path());
+        assert!(files.iter().any(|(n, _)| n.ends_with("citizens.db-wal")) || when == "closed", "WAL in use while open");
+        for (name, bytes) in &files {
+            for planted in [PLANTED_NARRATIVE, PLANTED_NAME, PLANTED_NOTE, "SQLite format 3", PASSPHRASE] {
+                assert!(!contains(bytes, planted), "{when}: '{planted}' readable in {name}");
+            }
+        }
+    };
+    check("open");
+    drop(client);
+    check("closed");
+
+    // And the data is all there for the right passphrase.
+    let client = Client::open(dir.path(), PASSPHRASE, FakeClock::at(TOWN_HALL_DAY)).expect("reopen");
+    let view = client.open_case(&g.reference).expect("open case");
+    assert_eq!(view.grievance.narrative, PLANTED_NARRATIVE);
+    assert_eq!(client.search("PLANTEDNOTE4420", 5).expect("search").len(), 1);
+}
+
+#[test]
+fn a_wrong_passphrase_is_refused_and_leaves_every_file_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut client = install(dir.path(), "Amina Bello", FakeClock::at(TOWN_HALL_DAY));
+    client.capture(&complaint()).expect("capture");
+    drop(client);
+    let before = files_under(dir.path());
+    let err = Client::open(dir.path(), "not the passphrase", Arc::new(citizens_client::SystemClock)).expect_err("refused");
+    assert!(matches!(err, Error::WrongPassphrase), "{err}");
+    assert!(err.to_string().contains("wrong passphrase"), "{err}");
+    assert_eq!(files_under(dir.path()), before);
+}
+
+#[test]
+fn changing_the_passphrase_rewraps_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(install(dir.path(), "Amina Bello", FakeClock::at(TOWN_HALL_DAY)));
+    citizens_client::change_passphrase(dir.path(), PASSPHRASE, "a brand new passphrase").expect("change");
+    assert!(matches!(Client::open(dir.path(), PASSPHRASE, FakeClock::at(0)), Err(Error::WrongPassphrase)));
+    Client::open(dir.path(), "a brand new passphrase", FakeClock::at(0)).expect("new passphrase opens");
+    let err = citizens_client::change_passphrase(dir.path(), "wrong old one", "another passphrase").expect_err("old checked");
+    assert!(matches!(err, Error::WrongPassphrase));
+}
+
+#[test]
+fn corruption_reports_are_sealed_so_only_the_organisation_key_opens_them() {
+    let coordinator_dir = tempfile::tempdir().expect("tempdir");
+    let volunteer_dir = tempfile::tempdir().expect("tempdir");
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut coordinator = install(coordinator_dir.path(), "Ngozi Eze", clock.clone());
+    let mut volunteer = Client::init(
+        volunteer_dir.path(),
+        PASSPHRASE,
+        InitOptions {
+            user: "Musa Garba".into(),
+            organisation: "Kano Civic Forum".into(),
+            device_name: None,
+            org_public_key: Some(coordinator.profile().org_public_key.clone()),
+        },
+        clock,
+    )
+    .expect("volunteer install");
+    assert!(!volunteer.profile().holds_org_secret);
+
+    let report = GrievanceInput { kind: "corruption_report".into(), ..complaint() };
+    let g = volunteer.capture(&report).expect("capture");
+    assert!(g.reporter.sealed.is_some() && g.reporter.name.is_none() && g.reporter.phone.is_none());
+
+    // The volunteer's laptop cannot read it back.
+    let err = volunteer.reveal_identity(&g.reference).expect_err("no private key here");
+    assert!(err.to_string().contains("private key"), "{err}");
+
+    // The bytes that travel do not contain it either.
+    let push = volunteer.store().export(g.id.uuid()).expect("export");
+    assert!(!push.changes.iter().any(|c| contains(c, PLANTED_NAME) || contains(c, "2348035550199")));
+
+    // The coordinator holding the key can.
+    coordinator.store().merge(&push).expect("merge");
+    let who = coordinator.reveal_identity(&g.reference).expect("coordinator opens it");
+    assert_eq!(who.name.as_deref(), Some(PLANTED_NAME));
+    assert_eq!(who.phone.as_deref(), Some("+2348035550199"));
+}
+
+#[test]
+fn a_reporter_can_ask_for_sealing_and_anonymity_keeps_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut client = install(dir.path(), "Amina Bello", FakeClock::at(TOWN_HALL_DAY));
+    let sealed = client.capture(&GrievanceInput { seal_identity: true, ..complaint() }).expect("sealed");
+    assert!(sealed.reporter.sealed.is_some() && sealed.reporter.name.is_none());
+    let open = client.capture(&complaint()).expect("open");
+    assert_eq!(open.reporter.name.as_deref(), Some(PLANTED_NAME));
+
+    let anonymous = GrievanceInput { anonymous: true, reporter_name: None, reporter_phone: None, ..complaint() };
+    let g: Grievance = client.capture(&anonymous).expect("anonymous");
+    assert!(g.reporter.anonymous && g.reporter.sealed.is_none() && g.reporter.name.is_none());
+    assert!(!g.consent.may_contact, "nobody to contact");
+
+    let before = client.list(&Default::default(), Default::default(), 0, 0).expect("list").total;
+    let err = client.capture(&GrievanceInput { anonymous: true, ..complaint() }).expect_err("anonymous with a name");
+    assert!(err.to_string().contains("anonymous"), "{err}");
+    let err = client
+        .capture(&GrievanceInput { consent_purpose_explained: false, ..complaint() })
+        .expect_err("no consent");
+    assert!(err.to_string().contains("purpose explained"), "{err}");
+    assert_eq!(client.list(&Default::default(), Default::default(), 0, 0).expect("list").total, before, "nothing stored");
+}

@@ -1,0 +1,70 @@
+//! Bytes from elsewhere never crash the store or change it unless they are a valid record.
+
+use std::path::PathBuf;
+
+use citizens_protocol::{Push, RecordKind};
+use citizens_store::{Error, Store};
+use uuid::Uuid;
+
+const PASS: &str = "a long enough passphrase";
+
+fn malformed_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/automerge-malformed")
+}
+
+fn documents(store: &Store) -> u64 {
+    store.list(&Default::default(), Default::default(), 0, 0).expect("list").total
+}
+
+fn agency_id(store: &Store) -> Uuid {
+    let id = store.agency_id_by_short_name("NIS").expect("query").expect("NIS shipped");
+    Uuid::parse_str(&id).expect("uuid")
+}
+
+#[test]
+fn every_crashing_input_is_refused_and_the_store_keeps_working() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::create(dir.path(), PASS).expect("create");
+    let files: Vec<PathBuf> = std::fs::read_dir(malformed_dir())
+        .expect("shared/testdata/automerge-malformed must exist beside the project")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert!(files.len() >= 5, "expected the shared malformed corpus, found {files:?}");
+    for kind in RecordKind::ALL {
+        for file in &files {
+            let bytes = std::fs::read(file).expect("read");
+            let push = Push { doc_id: Uuid::new_v4(), kind, changes: vec![bytes] };
+            let err = store.merge(&push).expect_err("malformed input must be refused");
+            assert!(matches!(err, Error::Rejected(_)), "{}: {err}", file.display());
+            assert!(err.to_string().contains("nothing was stored"), "{err}");
+        }
+    }
+    assert_eq!(documents(&store), 0);
+    assert_eq!(store.integrity_check().expect("check"), "ok");
+}
+
+#[test]
+fn truncated_mislabelled_and_misaddressed_documents_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::create(dir.path(), PASS).expect("create");
+    let id = agency_id(&store);
+    let good = store.export(id).expect("export");
+    let bytes = good.changes[0].clone();
+
+    for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
+        let push = Push { doc_id: Uuid::new_v4(), kind: RecordKind::Agency, changes: vec![bytes[..cut].to_vec()] };
+        assert!(matches!(store.merge(&push), Err(Error::Rejected(_))), "cut at {cut}");
+    }
+    let as_grievance = Push { doc_id: id, kind: RecordKind::Grievance, changes: vec![bytes.clone()] };
+    assert!(matches!(store.merge(&as_grievance), Err(Error::Rejected(_))), "an agency is not a grievance");
+    let elsewhere = Push { doc_id: Uuid::new_v4(), kind: RecordKind::Agency, changes: vec![bytes.clone()] };
+    assert!(matches!(store.merge(&elsewhere), Err(Error::Rejected(_))), "id must match the address");
+    let oversized = Push { doc_id: id, kind: RecordKind::Agency, changes: vec![vec![0; citizens_store::MAX_PUSH_BYTES + 1]] };
+    assert!(matches!(store.merge(&oversized), Err(Error::Rejected(_))));
+
+    // The genuine document is still accepted (as a no-op) and nothing was added.
+    let merged = store.merge(&good).expect("same document merges");
+    assert!(!merged.changed);
+    assert_eq!(store.agencies(None).expect("agencies").len(), 35);
+    assert_eq!(store.integrity_check().expect("check"), "ok");
+}
