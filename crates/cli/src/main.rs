@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{anyhow, bail, Context as _, Result};
 use citizens_client::{
     Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions, ReplyInput,
     SessionInput, Sort, SystemClock,
@@ -21,7 +21,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::output::Out;
 
 #[derive(Parser, Debug)]
-#[command(name = "citizens", version, about = "Citizens Connect: capture and work citizens' grievances, offline")]
+#[command(
+    name = "citizens",
+    version,
+    about = "Citizens Connect: capture and work citizens' grievances, offline"
+)]
 struct Cli {
     /// Folder holding this install's encrypted data.
     #[arg(long, global = true, env = "CITIZENS_DATA_DIR")]
@@ -351,7 +355,8 @@ fn passphrase(confirm: bool) -> Result<String> {
     }
     let first = rpassword::prompt_password("Passphrase: ").context("cannot read the passphrase")?;
     if confirm {
-        let again = rpassword::prompt_password("Passphrase again: ").context("cannot read the passphrase")?;
+        let again = rpassword::prompt_password("Passphrase again: ")
+            .context("cannot read the passphrase")?;
         if again != first {
             bail!("the two passphrases differ");
         }
@@ -360,7 +365,11 @@ fn passphrase(confirm: bool) -> Result<String> {
 }
 
 fn open(cli: &Cli) -> Result<Client> {
-    Ok(Client::open(&data_dir(cli)?, &passphrase(false)?, Arc::new(SystemClock))?)
+    Ok(Client::open(
+        &data_dir(cli)?,
+        &passphrase(false)?,
+        Arc::new(SystemClock),
+    )?)
 }
 
 fn main() -> ExitCode {
@@ -382,7 +391,12 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<()> {
     let out = Out { json: cli.json };
     match &cli.command {
-        Command::Init { name, org, device, org_public_key } => {
+        Command::Init {
+            name,
+            org,
+            device,
+            org_public_key,
+        } => {
             let dir = data_dir(cli)?;
             let client = Client::init(
                 &dir,
@@ -400,13 +414,18 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Home => out.home(&open(cli)?),
         Command::Grievance(cmd) => grievance(cli, &out, cmd),
         Command::Session(cmd) => session(cli, &out, cmd),
-        Command::Agency(AgencyCmd::List { level }) => out.agencies(&open(cli)?.agencies(level.as_deref())?),
-        Command::Agency(AgencyCmd::Show { short_name }) => out.agency(&open(cli)?.agency(short_name)?),
+        Command::Agency(AgencyCmd::List { level }) => {
+            out.agencies(&open(cli)?.agencies(level.as_deref())?)
+        }
+        Command::Agency(AgencyCmd::Show { short_name }) => {
+            out.agency(&open(cli)?.agency(short_name)?)
+        }
         Command::Export { format, out: file } => {
             let client = open(cli)?;
             let mut sink: Box<dyn Write> = match file {
                 Some(path) => Box::new(BufWriter::new(
-                    File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+                    File::create(path)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
                 )),
                 None => Box::new(std::io::stdout().lock()),
             };
@@ -430,9 +449,12 @@ fn run(cli: &Cli) -> Result<()> {
                         .ok_or_else(|| anyhow!("--map '{m}' must look like COLUMN=FIELD"))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let input = File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let input =
+                File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
             let mut client = open(cli)?;
-            let stored = client.import_csv(input, &mapping).map_err(|report| anyhow!("{report}"))?;
+            let stored = client
+                .import_csv(input, &mapping)
+                .map_err(|report| anyhow!("{report}"))?;
             out.imported(&stored)
         }
         Command::Passphrase => {
@@ -480,9 +502,29 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
             let g = client.capture(&input)?;
             out.captured(&g)
         }
-        GrievanceCmd::List { status, kind, category, agency, state, lga, assignee, session, overdue, conflicts, sort, limit, offset } => {
-            let agency_id = agency.as_deref().map(|a| client.agency(a).map(|a| a.id.to_string())).transpose()?;
-            let state = state.as_deref().map(|s| citizens_core::geo::state(s).map(|s| s.code.to_string())).transpose()?;
+        GrievanceCmd::List {
+            status,
+            kind,
+            category,
+            agency,
+            state,
+            lga,
+            assignee,
+            session,
+            overdue,
+            conflicts,
+            sort,
+            limit,
+            offset,
+        } => {
+            let agency_id = agency
+                .as_deref()
+                .map(|a| client.agency(a).map(|a| a.id.to_string()))
+                .transpose()?;
+            let state = state
+                .as_deref()
+                .map(|s| citizens_core::geo::state(s).map(|s| s.code.to_string()))
+                .transpose()?;
             let filter = Filter {
                 status: status.clone(),
                 kind: kind.clone(),
@@ -496,16 +538,27 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
                 conflicts_only: *conflicts,
                 ..Filter::default()
             };
-            let sort = Sort::parse(sort).ok_or_else(|| anyhow!("--sort must be newest, oldest, due, priority or reference"))?;
+            let sort = Sort::parse(sort).ok_or_else(|| {
+                anyhow!("--sort must be newest, oldest, due, priority or reference")
+            })?;
             out.page(&client.list(&filter, sort, *offset, *limit)?)
         }
         GrievanceCmd::Search { query, limit } => out.rows(&client.search(query, *limit)?),
         GrievanceCmd::Show { case, reveal } => {
             let view = client.open_case(case)?;
-            let identity = if *reveal { Some(client.reveal_identity(case)?) } else { None };
+            let identity = if *reveal {
+                Some(client.reveal_identity(case)?)
+            } else {
+                None
+            };
             out.case(&view, identity.as_ref())
         }
-        GrievanceCmd::Status { case, to, reason, settle } => {
+        GrievanceCmd::Status {
+            case,
+            to,
+            reason,
+            settle,
+        } => {
             let view = if *settle {
                 client.settle_status(case, to, reason.clone())?
             } else {
@@ -514,7 +567,14 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
             out.case(&view, None)
         }
         GrievanceCmd::Note { case, text } => out.case(&client.add_note(case, text)?, None),
-        GrievanceCmd::Forward { case, agency, channel, office, reference, on } => {
+        GrievanceCmd::Forward {
+            case,
+            agency,
+            channel,
+            office,
+            reference,
+            on,
+        } => {
             let input = ForwardInput {
                 agency: agency.clone(),
                 office: office.clone(),
@@ -524,12 +584,23 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
             };
             out.case(&client.forward(case, &input)?, None)
         }
-        GrievanceCmd::Reply { case, summary, reference, on } => {
-            let input = ReplyInput { summary: summary.clone(), reference: reference.clone(), on: on.clone() };
+        GrievanceCmd::Reply {
+            case,
+            summary,
+            reference,
+            on,
+        } => {
+            let input = ReplyInput {
+                summary: summary.clone(),
+                reference: reference.clone(),
+                on: on.clone(),
+            };
             out.case(&client.record_reply(case, &input)?, None)
         }
         GrievanceCmd::Escalate { case, reason } => out.case(&client.escalate(case, reason)?, None),
-        GrievanceCmd::Assign { case, user } => out.case(&client.assign(case, user.as_deref())?, None),
+        GrievanceCmd::Assign { case, user } => {
+            out.case(&client.assign(case, user.as_deref())?, None)
+        }
     }
 }
 
@@ -540,7 +611,16 @@ fn session(cli: &Cli, out: &Out, cmd: &SessionCmd) -> Result<()> {
         out.session(&session, &rows)
     };
     match cmd {
-        SessionCmd::Add { title, venue, state, lga, date, ward, organisers, agenda } => {
+        SessionCmd::Add {
+            title,
+            venue,
+            state,
+            lga,
+            date,
+            ward,
+            organisers,
+            agenda,
+        } => {
             let input = SessionInput {
                 title: title.clone(),
                 date: date.clone(),
@@ -556,15 +636,41 @@ fn session(cli: &Cli, out: &Out, cmd: &SessionCmd) -> Result<()> {
         }
         SessionCmd::List => out.sessions(&client.sessions()?),
         SessionCmd::Show { session } => show(&client, session),
-        SessionCmd::Attend { session, total, women, men, pwd } => {
-            client.record_attendance(session, Attendance { total: *total, women: *women, men: *men, pwd: *pwd })?;
+        SessionCmd::Attend {
+            session,
+            total,
+            women,
+            men,
+            pwd,
+        } => {
+            client.record_attendance(
+                session,
+                Attendance {
+                    total: *total,
+                    women: *women,
+                    men: *men,
+                    pwd: *pwd,
+                },
+            )?;
             show(&client, session)
         }
-        SessionCmd::Rep { session, name, office, agency } => {
+        SessionCmd::Rep {
+            session,
+            name,
+            office,
+            agency,
+        } => {
             client.add_representative(session, name, office, agency.as_deref())?;
             show(&client, session)
         }
-        SessionCmd::Commit { session, official, office, promise, agency, due } => {
+        SessionCmd::Commit {
+            session,
+            official,
+            office,
+            promise,
+            agency,
+            due,
+        } => {
             let input = CommitmentInput {
                 official: official.clone(),
                 office: office.clone(),

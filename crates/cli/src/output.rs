@@ -3,13 +3,13 @@
 use std::path::Path;
 
 use anyhow::Result;
+use citizens_client::store_rows::{AgencyRow, SessionRow};
 use citizens_client::{CaseView, GrievanceRow, Home, ListPage, Profile};
 use citizens_core::agency::Agency;
 use citizens_core::grievance::Grievance;
 use citizens_core::identity::ReporterIdentity;
 use citizens_core::session::TownHallSession;
-use citizens_client::store_rows::{AgencyRow, SessionRow};
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use serde::Serialize;
 use serde_json::json;
 
@@ -21,7 +21,9 @@ pub struct Out {
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header.to_vec());
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.to_vec());
     t
 }
 
@@ -49,8 +51,14 @@ impl Out {
             return print_json(&json!({ "profile": profile, "data_dir": dir }));
         }
         println!("Citizens Connect is ready in {}", dir.display());
-        println!("  user:          {} ({})", profile.user, profile.organisation);
-        println!("  device:        {} (code {})", profile.device_name, profile.device_code);
+        println!(
+            "  user:          {} ({})",
+            profile.user, profile.organisation
+        );
+        println!(
+            "  device:        {} (code {})",
+            profile.device_name, profile.device_code
+        );
         println!("  org key:       {}", profile.org_public_key);
         if profile.holds_org_secret {
             println!("  This install holds the organisation's private key: it can open sealed identities.");
@@ -64,14 +72,19 @@ impl Out {
             return print_json(&home);
         }
         let profile = client.profile();
-        println!("{} — {} ({})", profile.organisation, profile.user, profile.device_name);
+        println!(
+            "{} — {} ({})",
+            profile.organisation, profile.user, profile.device_name
+        );
         let mut t = table(&["status", "cases"]);
         for (status, count) in &home.counts {
             t.add_row(vec![status.clone(), count.to_string()]);
         }
         println!("{t}");
-        println!("My queue: {} open   Overdue: {}   Status conflicts: {}   Changes not yet synced: {}",
-            home.my_queue.total, home.overdue.total, home.conflicts, home.pending_changes);
+        println!(
+            "My queue: {} open   Overdue: {}   Status conflicts: {}   Changes not yet synced: {}",
+            home.my_queue.total, home.overdue.total, home.conflicts, home.pending_changes
+        );
         if !home.overdue.rows.is_empty() {
             println!("\nOverdue");
             self.rows(&home.overdue.rows)?;
@@ -85,9 +98,15 @@ impl Out {
 
     pub fn captured(&self, g: &Grievance) -> Result<()> {
         if self.json {
-            return print_json(&json!({ "id": g.id.to_string(), "reference": g.reference, "sealed": g.reporter.sealed.is_some() }));
+            return print_json(
+                &json!({ "id": g.id.to_string(), "reference": g.reference, "sealed": g.reporter.sealed.is_some() }),
+            );
         }
-        let sealed = if g.reporter.sealed.is_some() { " (reporter identity sealed)" } else { "" };
+        let sealed = if g.reporter.sealed.is_some() {
+            " (reporter identity sealed)"
+        } else {
+            ""
+        };
         println!("captured {} — {}{sealed}", g.reference, g.title);
         Ok(())
     }
@@ -105,9 +124,21 @@ impl Out {
         if self.json {
             return print_json(&rows);
         }
-        let mut t = table(&["reference", "status", "title", "place", "agency", "due", "assignee"]);
+        let mut t = table(&[
+            "reference",
+            "status",
+            "title",
+            "place",
+            "agency",
+            "due",
+            "assignee",
+        ]);
         for r in rows {
-            let status = if r.conflict { format!("{} ⚠ conflict", r.status) } else { r.status.clone() };
+            let status = if r.conflict {
+                format!("{} ⚠ conflict", r.status)
+            } else {
+                r.status.clone()
+            };
             t.add_row(vec![
                 r.reference.clone(),
                 status,
@@ -134,40 +165,88 @@ impl Out {
     pub fn case(&self, view: &CaseView, identity: Option<&ReporterIdentity>) -> Result<()> {
         let g = &view.grievance;
         if self.json {
-            return print_json(&json!({ "case": view, "title": g.title, "narrative": g.narrative,
+            return print_json(
+                &json!({ "case": view, "title": g.title, "narrative": g.narrative,
                 "kind": g.kind.as_str(), "category": g.category, "state": g.place.state, "lga": g.place.lga,
-                "assignee": g.assignee, "reporter": identity }));
+                "assignee": g.assignee, "reporter": identity }),
+            );
         }
         println!("{} — {}", view.reference, g.title);
         println!("  status:    {}", view.status);
         if !view.conflict.is_empty() {
-            println!("  ⚠ two devices changed the status at the same time: {}. Settle it with", view.conflict.join(" / "));
-            println!("    citizens grievance status {} STATUS --settle", view.reference);
+            println!(
+                "  ⚠ two devices changed the status at the same time: {}. Settle it with",
+                view.conflict.join(" / ")
+            );
+            println!(
+                "    citizens grievance status {} STATUS --settle",
+                view.reference
+            );
         }
-        println!("  kind:      {} · {}{}", g.kind, g.category, g.subcategory.as_ref().map(|s| format!(" / {s}")).unwrap_or_default());
-        println!("  place:     {}, {}{}", g.place.lga, g.place.state, g.place.ward.as_ref().map(|w| format!(" ({w})")).unwrap_or_default());
-        println!("  agency:    {}{}", or_dash(view.agency.as_deref()), view.current_office.as_ref().map(|o| format!(" — now with {o}")).unwrap_or_default());
+        println!(
+            "  kind:      {} · {}{}",
+            g.kind,
+            g.category,
+            g.subcategory
+                .as_ref()
+                .map(|s| format!(" / {s}"))
+                .unwrap_or_default()
+        );
+        println!(
+            "  place:     {}, {}{}",
+            g.place.lga,
+            g.place.state,
+            g.place
+                .ward
+                .as_ref()
+                .map(|w| format!(" ({w})"))
+                .unwrap_or_default()
+        );
+        println!(
+            "  agency:    {}{}",
+            or_dash(view.agency.as_deref()),
+            view.current_office
+                .as_ref()
+                .map(|o| format!(" — now with {o}"))
+                .unwrap_or_default()
+        );
         println!("  due:       {}", or_dash(view.sla_due.as_deref()));
         println!("  assignee:  {}", or_dash(g.assignee.as_deref()));
         println!("  priority:  {}   channel: {}", g.priority, g.channel);
         let reporter = if g.reporter.anonymous {
             "anonymous".to_string()
         } else if let Some(id) = identity {
-            format!("{} {}", or_dash(id.name.as_deref()), or_dash(id.phone.as_deref()))
+            format!(
+                "{} {}",
+                or_dash(id.name.as_deref()),
+                or_dash(id.phone.as_deref())
+            )
         } else if view.sealed {
             "sealed (only coordinators can open it: --reveal)".to_string()
         } else {
-            format!("{} {}", or_dash(g.reporter.name.as_deref()), or_dash(g.reporter.phone.as_deref()))
+            format!(
+                "{} {}",
+                or_dash(g.reporter.name.as_deref()),
+                or_dash(g.reporter.phone.as_deref())
+            )
         };
         println!("  reporter:  {reporter}");
-        println!("  consent:   purpose explained {}, share with agency {}, contact {}",
-            yes(g.consent.purpose_explained), yes(g.consent.share_with_agency), yes(g.consent.may_contact));
+        println!(
+            "  consent:   purpose explained {}, share with agency {}, contact {}",
+            yes(g.consent.purpose_explained),
+            yes(g.consent.share_with_agency),
+            yes(g.consent.may_contact)
+        );
         if !g.narrative.is_empty() {
             println!("\n{}\n", g.narrative);
         }
         let mut t = table(&["when", "who", "what"]);
         for e in &view.timeline {
-            t.add_row(vec![e.at.get(..16).unwrap_or(&e.at).replace('T', " "), format!("{} ({})", e.user, e.device), e.what.clone()]);
+            t.add_row(vec![
+                e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
+                format!("{} ({})", e.user, e.device),
+                e.what.clone(),
+            ]);
         }
         println!("{t}");
         Ok(())
@@ -184,13 +263,26 @@ impl Out {
                 "grievances": rows,
             }));
         }
-        println!("{} — {} at {}, {} {}", s.id, s.title, s.venue, s.place.lga, s.place.state);
-        println!("  date: {}   attendance: {} (women {}, men {}, PWD {})", s.date, s.attendance.total, s.attendance.women, s.attendance.men, s.attendance.pwd);
+        println!(
+            "{} — {} at {}, {} {}",
+            s.id, s.title, s.venue, s.place.lga, s.place.state
+        );
+        println!(
+            "  date: {}   attendance: {} (women {}, men {}, PWD {})",
+            s.date, s.attendance.total, s.attendance.women, s.attendance.men, s.attendance.pwd
+        );
         for r in &s.representatives {
             println!("  official present: {} — {}", r.name, r.office);
         }
         for c in &s.commitments {
-            println!("  commitment: {} ({}) promised \"{}\" by {} [{}]", c.official, c.office, c.promise, c.due.map_or("—".into(), |d| d.to_string()), c.status);
+            println!(
+                "  commitment: {} ({}) promised \"{}\" by {} [{}]",
+                c.official,
+                c.office,
+                c.promise,
+                c.due.map_or("—".into(), |d| d.to_string()),
+                c.status
+            );
         }
         println!("  {} case(s) captured here", rows.len());
         if !rows.is_empty() {
@@ -205,7 +297,14 @@ impl Out {
         }
         let mut t = table(&["id", "date", "title", "place", "attendance", "cases"]);
         for s in rows {
-            t.add_row(vec![s.id.clone(), s.date.clone(), s.title.clone(), format!("{}, {}", s.lga, s.state), s.attendance.to_string(), s.grievances.to_string()]);
+            t.add_row(vec![
+                s.id.clone(),
+                s.date.clone(),
+                s.title.clone(),
+                format!("{}, {}", s.lga, s.state),
+                s.attendance.to_string(),
+                s.grievances.to_string(),
+            ]);
         }
         println!("{t}");
         Ok(())
@@ -217,7 +316,12 @@ impl Out {
         }
         let mut t = table(&["short name", "name", "level", "state"]);
         for a in rows {
-            t.add_row(vec![a.short_name.clone(), a.name.clone(), a.level.clone(), or_dash(a.state.as_deref())]);
+            t.add_row(vec![
+                a.short_name.clone(),
+                a.name.clone(),
+                a.level.clone(),
+                or_dash(a.state.as_deref()),
+            ]);
         }
         println!("{t}");
         Ok(())
@@ -248,7 +352,11 @@ impl Out {
         }
         let mut t = table(&["step", "office", "days allowed"]);
         for (i, s) in a.ladder.iter().enumerate() {
-            t.add_row(vec![(i + 1).to_string(), s.office.clone(), s.sla_days.to_string()]);
+            t.add_row(vec![
+                (i + 1).to_string(),
+                s.office.clone(),
+                s.sla_days.to_string(),
+            ]);
         }
         println!("\nEscalation ladder\n{t}");
         Ok(())
@@ -256,5 +364,9 @@ impl Out {
 }
 
 fn yes(b: bool) -> &'static str {
-    if b { "yes" } else { "no" }
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
 }

@@ -4,8 +4,8 @@ use citizens_core::agency::Agency;
 use citizens_core::clock::Day;
 use citizens_core::geo::{self, Lga};
 use citizens_core::grievance::{
-    AgeBand, Capture, Channel, ConsentInput, Event, ForwardChannel, Gender, Gps, Grievance, Kind,
-    Place, Priority, ReporterInput, Stamp, clean, required_text,
+    clean, required_text, AgeBand, Capture, Channel, ConsentInput, Event, ForwardChannel, Gender,
+    Gps, Grievance, Kind, Place, Priority, ReporterInput, Stamp,
 };
 use citizens_core::identity::{OrgPublicKey, ReporterIdentity};
 use citizens_core::ids::{AgencyId, GrievanceId, SessionId};
@@ -83,7 +83,10 @@ pub struct GrievanceInput {
     pub consent_may_contact: bool,
 }
 
-fn opt<T>(value: &Option<String>, parse: impl FnOnce(&str) -> citizens_core::error::Result<T>) -> Result<Option<T>> {
+fn opt<T>(
+    value: &Option<String>,
+    parse: impl FnOnce(&str) -> citizens_core::error::Result<T>,
+) -> Result<Option<T>> {
     match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => Ok(Some(parse(v)?)),
         None => Ok(None),
@@ -158,16 +161,31 @@ pub struct CaseView {
 impl Client {
     /// Turn typed input into a checked capture.
     fn check_capture(&self, input: &GrievanceInput) -> Result<Capture> {
-        let kind = Kind::parse(&input.kind)?;
-        let category = taxonomy::check(&input.category, input.subcategory.as_deref().filter(|s| !s.trim().is_empty()))?;
+        let kind = match input.kind.trim() {
+            "" => Kind::Complaint,
+            text => Kind::parse(text)?,
+        };
+        let category = taxonomy::check(
+            &input.category,
+            input
+                .subcategory
+                .as_deref()
+                .filter(|s| !s.trim().is_empty()),
+        )?;
         let lga = Lga::parse(&input.state, &input.lga)?;
         let gps = match (input.lat, input.lon) {
-            (Some(lat), Some(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {
+            (Some(lat), Some(lon))
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+            {
                 Some(Gps { lat, lon })
             }
             (None, None) => None,
             _ => {
-                return Err(citizens_core::Error::invalid("GPS", "give both latitude and longitude, as decimal degrees").into())
+                return Err(citizens_core::Error::invalid(
+                    "GPS",
+                    "give both latitude and longitude, as decimal degrees",
+                )
+                .into())
             }
         };
         let agency = match clean(input.agency.clone()) {
@@ -181,7 +199,8 @@ impl Client {
         Ok(Capture {
             kind,
             category,
-            subcategory: clean(input.subcategory.clone()).map(|s| s.to_ascii_lowercase().replace([' ', '-'], "_")),
+            subcategory: clean(input.subcategory.clone())
+                .map(|s| s.to_ascii_lowercase().replace([' ', '-'], "_")),
             place: Place::new(lga, input.ward.clone(), input.address.clone(), gps),
             title: input.title.clone(),
             narrative: input.narrative.clone(),
@@ -217,20 +236,36 @@ impl Client {
 
     /// Capture many in one transaction: every row is checked first; if any row is wrong,
     /// nothing is stored and each wrong row is reported.
-    pub fn capture_all(&mut self, inputs: &[GrievanceInput]) -> std::result::Result<Vec<Grievance>, crate::ImportReport> {
+    pub fn capture_all(
+        &mut self,
+        inputs: &[GrievanceInput],
+    ) -> std::result::Result<Vec<Grievance>, crate::ImportReport> {
         let mut checked = Vec::with_capacity(inputs.len());
         let mut errors = Vec::new();
         for (i, input) in inputs.iter().enumerate() {
             match self.check_capture(input) {
                 Ok(c) => checked.push(c),
-                Err(e) => errors.push(crate::ImportError { row: i + 1, message: e.to_string() }),
+                Err(e) => errors.push(crate::ImportError {
+                    row: i + 1,
+                    message: e.to_string(),
+                }),
             }
         }
         if !errors.is_empty() {
             return Err(crate::ImportReport { errors });
         }
-        self.with_writer(|ctx, w| checked.into_iter().map(|c| insert_capture(ctx, w, c)).collect())
-            .map_err(|e| crate::ImportReport { errors: vec![crate::ImportError { row: 0, message: e.to_string() }] })
+        self.with_writer(|ctx, w| {
+            checked
+                .into_iter()
+                .map(|c| insert_capture(ctx, w, c))
+                .collect()
+        })
+        .map_err(|e| crate::ImportReport {
+            errors: vec![crate::ImportError {
+                row: 0,
+                message: e.to_string(),
+            }],
+        })
     }
 
     /// Find a case by reference code or id.
@@ -242,14 +277,20 @@ impl Client {
         } else if let Ok(id) = GrievanceId::parse(key) {
             return Ok(id);
         }
-        Err(Error::NotFound { what: "case", id: key.to_string() })
+        Err(Error::NotFound {
+            what: "case",
+            id: key.to_string(),
+        })
     }
 
     pub(crate) fn agency_id(&self, short_name: &str) -> Result<AgencyId> {
         let id = self
             .store
             .agency_id_by_short_name(short_name)?
-            .ok_or_else(|| Error::NotFound { what: "agency", id: short_name.to_string() })?;
+            .ok_or_else(|| Error::NotFound {
+                what: "agency",
+                id: short_name.to_string(),
+            })?;
         Ok(AgencyId::parse(&id)?)
     }
 
@@ -267,7 +308,10 @@ impl Client {
     pub fn open_case(&self, key: &str) -> Result<CaseView> {
         let id = self.grievance_id(key)?;
         let grievance: Grievance = self.store.read(id.uuid())?;
-        let agency: Option<Agency> = grievance.agency.map(|a| self.store.read(a.uuid())).transpose()?;
+        let agency: Option<Agency> = grievance
+            .agency
+            .map(|a| self.store.read(a.uuid()))
+            .transpose()?;
         Ok(case_view(grievance, agency.as_ref()))
     }
 
@@ -277,14 +321,21 @@ impl Client {
         let grievance: Grievance = self.store.read(id.uuid())?;
         match &grievance.reporter.sealed {
             Some(sealed) => Ok(self.org_secret()?.open(sealed)?),
-            None => Ok(ReporterIdentity { name: grievance.reporter.name, phone: grievance.reporter.phone }),
+            None => Ok(ReporterIdentity {
+                name: grievance.reporter.name,
+                phone: grievance.reporter.phone,
+            }),
         }
     }
 
     fn edit_case<R>(
         &mut self,
         key: &str,
-        edit: impl FnOnce(&mut Grievance, &mut dyn FnMut() -> Stamp, Option<&Agency>) -> citizens_core::error::Result<R>,
+        edit: impl FnOnce(
+            &mut Grievance,
+            &mut dyn FnMut() -> Stamp,
+            Option<&Agency>,
+        ) -> citizens_core::error::Result<R>,
     ) -> Result<CaseView> {
         let id = self.grievance_id(key)?;
         self.with_writer(|ctx, w| {
@@ -293,7 +344,9 @@ impl Client {
             let at = ctx.clock.now();
             let author = ctx.author.clone();
             let mut stamps = || ctx.stamp();
-            let (grievance, _) = w.edit(id.uuid(), &author, at, |g: &mut Grievance| edit(g, &mut stamps, agency.as_ref()))?;
+            let (grievance, _) = w.edit(id.uuid(), &author, at, |g: &mut Grievance| {
+                edit(g, &mut stamps, agency.as_ref())
+            })?;
             // The edit may have routed the case to another agency.
             let agency: Option<Agency> = grievance.agency.map(|a| w.read(a.uuid())).transpose()?;
             Ok(case_view(grievance, agency.as_ref()))
@@ -301,13 +354,23 @@ impl Client {
     }
 
     /// Move a case along its lifecycle.
-    pub fn change_status(&mut self, key: &str, to: &str, reason: Option<String>) -> Result<CaseView> {
+    pub fn change_status(
+        &mut self,
+        key: &str,
+        to: &str,
+        reason: Option<String>,
+    ) -> Result<CaseView> {
         let to = Status::parse(to)?;
         self.edit_case(key, |g, stamp, _| g.change_status(to, reason, stamp()))
     }
 
     /// Settle a status conflict between devices.
-    pub fn settle_status(&mut self, key: &str, to: &str, reason: Option<String>) -> Result<CaseView> {
+    pub fn settle_status(
+        &mut self,
+        key: &str,
+        to: &str,
+        reason: Option<String>,
+    ) -> Result<CaseView> {
         let to = Status::parse(to)?;
         self.edit_case(key, |g, stamp, _| g.settle_status(to, reason, stamp()))
     }
@@ -335,7 +398,9 @@ impl Client {
         let routed_by = self.ctx.profile.user.clone();
         self.edit_case(key, move |g, stamp, _| {
             match g.status().current {
-                Status::New | Status::Triaged => g.change_status(Status::Forwarded, None, stamp())?,
+                Status::New | Status::Triaged => {
+                    g.change_status(Status::Forwarded, None, stamp())?
+                }
                 // Sent again, e.g. to another office of the agency.
                 Status::Forwarded | Status::Acknowledged | Status::InProgress => {}
                 other => {
@@ -349,7 +414,16 @@ impl Client {
                 g.agency = Some(agency.id);
                 g.routing_reason = Some(format!("forwarded by {routed_by}"));
             }
-            g.record(Event::Forwarded { agency: agency.id, office, channel, reference, on }, stamp());
+            g.record(
+                Event::Forwarded {
+                    agency: agency.id,
+                    office,
+                    channel,
+                    reference,
+                    on,
+                },
+                stamp(),
+            );
             Ok(())
         })
     }
@@ -361,9 +435,19 @@ impl Client {
         let reference = clean(input.reference.clone());
         self.edit_case(key, move |g, stamp, _| {
             if g.agency.is_none() {
-                return Err(citizens_core::Error::invalid("reply", "forward the case to an agency before recording its reply"));
+                return Err(citizens_core::Error::invalid(
+                    "reply",
+                    "forward the case to an agency before recording its reply",
+                ));
             }
-            g.record(Event::AgencyReply { summary, reference, on }, stamp());
+            g.record(
+                Event::AgencyReply {
+                    summary,
+                    reference,
+                    on,
+                },
+                stamp(),
+            );
             if g.status().current == Status::Forwarded {
                 g.change_status(Status::Acknowledged, Some("agency replied".into()), stamp())?;
             }
@@ -375,13 +459,18 @@ impl Client {
     pub fn escalate(&mut self, key: &str, reason: &str) -> Result<CaseView> {
         self.edit_case(key, |g, stamp, agency| match agency {
             Some(agency) => g.escalate(agency, reason, stamp()),
-            None => Err(citizens_core::Error::invalid("escalation", "forward the case to an agency before escalating it")),
+            None => Err(citizens_core::Error::invalid(
+                "escalation",
+                "forward the case to an agency before escalating it",
+            )),
         })
     }
 
     /// Assign to a case worker (`None` to unassign).
     pub fn assign(&mut self, key: &str, assignee: Option<&str>) -> Result<CaseView> {
-        let to = assignee.map(|a| required_text("assignee", a, 100)).transpose()?;
+        let to = assignee
+            .map(|a| required_text("assignee", a, 100))
+            .transpose()?;
         self.edit_case(key, move |g, stamp, _| {
             g.assignee = to.clone();
             g.record(Event::Assigned { to }, stamp());
@@ -399,16 +488,28 @@ fn insert_capture(ctx: &mut Context, w: &mut Writer<'_>, capture: Capture) -> Re
     let reference = ReferenceCode::new(state, &device, sequence).to_string();
     let id = GrievanceId::generate(stamp.at, &mut ctx.rng);
     let org_key = OrgPublicKey::parse(&ctx.profile.org_public_key)?;
-    let grievance = Grievance::capture(capture, id, reference, stamp.clone(), &org_key, &mut ctx.rng)?;
+    let grievance = Grievance::capture(
+        capture,
+        id,
+        reference,
+        stamp.clone(),
+        &org_key,
+        &mut ctx.rng,
+    )?;
     let session = grievance.session;
     let grievance = w.insert(grievance, &ctx.author, stamp.at)?;
     if let Some(session) = session {
-        w.edit(session.uuid(), &ctx.author, stamp.at, |s: &mut TownHallSession| {
-            if !s.grievances.contains(&id) {
-                s.grievances.push(id);
-            }
-            Ok(())
-        })?;
+        w.edit(
+            session.uuid(),
+            &ctx.author,
+            stamp.at,
+            |s: &mut TownHallSession| {
+                if !s.grievances.contains(&id) {
+                    s.grievances.push(id);
+                }
+                Ok(())
+            },
+        )?;
     }
     Ok(grievance)
 }
@@ -417,10 +518,15 @@ fn insert_capture(ctx: &mut Context, w: &mut Writer<'_>, capture: Capture) -> Re
 pub(crate) fn case_view(grievance: Grievance, agency: Option<&Agency>) -> CaseView {
     let status: StatusView = grievance.status();
     let current_office = match (grievance.ladder_position(), agency) {
-        (Some((step, _)), Some(a)) => usize::try_from(step).ok().and_then(|s| a.ladder.get(s)).map(|s| s.office.clone()),
+        (Some((step, _)), Some(a)) => usize::try_from(step)
+            .ok()
+            .and_then(|s| a.ladder.get(s))
+            .map(|s| s.office.clone()),
         _ => None,
     };
-    let sla_due = agency.and_then(|a| grievance.sla_due(a)).filter(|_| !status.current.is_terminal() && status.current != Status::Resolved);
+    let sla_due = agency
+        .and_then(|a| grievance.sla_due(a))
+        .filter(|_| status.current.awaits_action());
     let mut timeline: Vec<(citizens_core::clock::Timestamp, TimelineEntry)> = grievance
         .status_history
         .iter()
@@ -431,7 +537,12 @@ pub(crate) fn case_view(grievance: Grievance, agency: Option<&Agency>) -> CaseVi
             };
             (c.at, entry(c.at, &c.by, what))
         })
-        .chain(grievance.timeline.iter().map(|e| (e.at, entry(e.at, &e.by, describe(&e.event, agency)))))
+        .chain(
+            grievance
+                .timeline
+                .iter()
+                .map(|e| (e.at, entry(e.at, &e.by, describe(&e.event, agency)))),
+        )
         .collect();
     timeline.sort_by_key(|(at, _)| *at);
     CaseView {
@@ -448,8 +559,17 @@ pub(crate) fn case_view(grievance: Grievance, agency: Option<&Agency>) -> CaseVi
     }
 }
 
-fn entry(at: citizens_core::clock::Timestamp, by: &citizens_core::lifecycle::Actor, what: String) -> TimelineEntry {
-    TimelineEntry { at: at.to_rfc3339(), user: by.user.clone(), device: by.device.clone(), what }
+fn entry(
+    at: citizens_core::clock::Timestamp,
+    by: &citizens_core::lifecycle::Actor,
+    what: String,
+) -> TimelineEntry {
+    TimelineEntry {
+        at: at.to_rfc3339(),
+        user: by.user.clone(),
+        device: by.device.clone(),
+        what,
+    }
 }
 
 fn describe(event: &Event, agency: Option<&Agency>) -> String {
@@ -459,16 +579,36 @@ fn describe(event: &Event, agency: Option<&Agency>) -> String {
     };
     match event {
         Event::Note { text } => format!("note: {text}"),
-        Event::Forwarded { agency, office, channel, reference, on } => format!(
+        Event::Forwarded {
+            agency,
+            office,
+            channel,
+            reference,
+            on,
+        } => format!(
             "forwarded to {} ({office}) by {channel} on {on}{}",
             agency_name(agency),
-            reference.as_ref().map(|r| format!(", ref {r}")).unwrap_or_default()
+            reference
+                .as_ref()
+                .map(|r| format!(", ref {r}"))
+                .unwrap_or_default()
         ),
-        Event::AgencyReply { summary, reference, on } => format!(
+        Event::AgencyReply {
+            summary,
+            reference,
+            on,
+        } => format!(
             "agency replied on {on}{}: {summary}",
-            reference.as_ref().map(|r| format!(" (ref {r})")).unwrap_or_default()
+            reference
+                .as_ref()
+                .map(|r| format!(" (ref {r})"))
+                .unwrap_or_default()
         ),
-        Event::Escalated { step, office, reason } => format!("escalated to {office} (step {}): {reason}", step + 1),
+        Event::Escalated {
+            step,
+            office,
+            reason,
+        } => format!("escalated to {office} (step {}): {reason}", step + 1),
         Event::Assigned { to: Some(to) } => format!("assigned to {to}"),
         Event::Assigned { to: None } => "unassigned".into(),
     }

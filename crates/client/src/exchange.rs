@@ -64,7 +64,11 @@ pub struct ImportReport {
 
 impl std::fmt::Display for ImportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "nothing was imported; {} row(s) need fixing:", self.errors.len())?;
+        write!(
+            f,
+            "nothing was imported; {} row(s) need fixing:",
+            self.errors.len()
+        )?;
         for e in &self.errors {
             write!(f, "\n  row {}: {}", e.row, e.message)?;
         }
@@ -160,9 +164,17 @@ impl Client {
         input: impl Read,
         mapping: &[(String, String)],
     ) -> std::result::Result<Vec<Grievance>, ImportReport> {
-        let report = |row, message: String| ImportReport { errors: vec![ImportError { row, message }] };
-        let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(input);
-        let headers = reader.headers().map_err(|e| report(0, format!("the header row cannot be read: {e}")))?.clone();
+        let report = |row, message: String| ImportReport {
+            errors: vec![ImportError { row, message }],
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .trim(csv::Trim::All)
+            .from_reader(input);
+        let headers = reader
+            .headers()
+            .map_err(|e| report(0, format!("the header row cannot be read: {e}")))?
+            .clone();
         let known: Vec<String> = serde_json::to_value(GrievanceInput::default())
             .ok()
             .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
@@ -185,7 +197,10 @@ impl Client {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(ImportError { row, message: format!("cannot be read: {e}") });
+                    errors.push(ImportError {
+                        row,
+                        message: format!("cannot be read: {e}"),
+                    });
                     continue;
                 }
             };
@@ -210,7 +225,10 @@ impl Client {
             }
             match fixed.deserialize::<GrievanceInput>(Some(&renamed)) {
                 Ok(input) => inputs.push((row, input)),
-                Err(e) => errors.push(ImportError { row, message: e.to_string() }),
+                Err(e) => errors.push(ImportError {
+                    row,
+                    message: e.to_string(),
+                }),
             }
         }
         let (rows, inputs): (Vec<usize>, Vec<GrievanceInput>) = inputs.into_iter().unzip();

@@ -18,15 +18,15 @@ use citizens_core::ids::EntryId;
 use citizens_core::lifecycle::Actor;
 use citizens_core::reference::DeviceCode;
 use citizens_store::{Author, Store, Writer};
-use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::SeedableRng;
 use serde::Serialize;
 
 pub use cases::{CaseView, ForwardInput, GrievanceInput, ReplyInput, TimelineEntry};
-pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
-pub use citizens_store::{Error, Result};
 /// Directory and session lines.
 pub use citizens_store::query as store_rows;
+pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
+pub use citizens_store::{Error, Result};
 pub use exchange::{ImportError, ImportReport};
 pub use sessions::{CommitmentInput, SessionInput};
 
@@ -93,18 +93,39 @@ struct Context {
 impl Context {
     fn stamp(&mut self) -> Stamp {
         let at = self.clock.now();
-        Stamp { id: EntryId::generate(at, &mut self.rng), at, by: self.author.who.clone() }
+        Stamp {
+            id: EntryId::generate(at, &mut self.rng),
+            at,
+            by: self.author.who.clone(),
+        }
     }
 }
 
-const META_KEYS: [&str; 6] = ["user", "organisation", "device_name", "device_code", "actor", "org_public_key"];
+const META_KEYS: [&str; 6] = [
+    "user",
+    "organisation",
+    "device_name",
+    "device_code",
+    "actor",
+    "org_public_key",
+];
 
 impl Client {
     /// Create a new encrypted install in `dir`.
-    pub fn init(dir: &Path, passphrase: &str, options: InitOptions, clock: Arc<dyn Clock>) -> Result<Client> {
+    pub fn init(
+        dir: &Path,
+        passphrase: &str,
+        options: InitOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Client> {
         let user = citizens_core::grievance::required_text("your name", &options.user, 100)?;
-        let organisation = citizens_core::grievance::required_text("organisation", &options.organisation, 200)?;
-        let public = options.org_public_key.as_deref().map(OrgPublicKey::parse).transpose()?;
+        let organisation =
+            citizens_core::grievance::required_text("organisation", &options.organisation, 200)?;
+        let public = options
+            .org_public_key
+            .as_deref()
+            .map(OrgPublicKey::parse)
+            .transpose()?;
         let mut rng = StdRng::from_entropy();
         let store = Store::create(dir, passphrase)?;
         let device_code = DeviceCode::generate(&mut rng);
@@ -143,7 +164,11 @@ impl Client {
     fn from_store(store: Store, clock: Arc<dyn Clock>) -> Result<Client> {
         let mut values = Vec::with_capacity(META_KEYS.len());
         for key in META_KEYS {
-            values.push(store.meta(key)?.ok_or_else(|| Error::Damaged(format!("profile has no {key}")))?);
+            values.push(
+                store
+                    .meta(key)?
+                    .ok_or_else(|| Error::Damaged(format!("profile has no {key}")))?,
+            );
         }
         let [user, organisation, device_name, device_code, actor, org_public_key] =
             <[String; 6]>::try_from(values).map_err(|_| Error::Damaged("profile".into()))?;
@@ -153,13 +178,23 @@ impl Client {
         let holds_org_secret = store.meta("org_secret_key")?.is_some();
         let author = Author {
             actor,
-            who: Actor { user: user.clone(), device: device_name.clone() },
+            who: Actor {
+                user: user.clone(),
+                device: device_name.clone(),
+            },
         };
         Ok(Client {
             store,
             ctx: Context {
                 clock,
-                profile: Profile { user, organisation, device_name, device_code, org_public_key, holds_org_secret },
+                profile: Profile {
+                    user,
+                    organisation,
+                    device_name,
+                    device_code,
+                    org_public_key,
+                    holds_org_secret,
+                },
                 author,
                 rng: StdRng::from_entropy(),
             },
@@ -177,7 +212,10 @@ impl Client {
     }
 
     /// Run writes in one transaction with the write context at hand.
-    fn with_writer<R>(&mut self, f: impl FnOnce(&mut Context, &mut Writer<'_>) -> Result<R>) -> Result<R> {
+    fn with_writer<R>(
+        &mut self,
+        f: impl FnOnce(&mut Context, &mut Writer<'_>) -> Result<R>,
+    ) -> Result<R> {
         let Client { store, ctx } = self;
         store.write(|w| f(ctx, w))
     }
@@ -194,7 +232,8 @@ impl Client {
                 "this device does not hold the organisation's private key; ask a coordinator",
             ))
         })?;
-        let bytes = base64_decode(&encoded).ok_or_else(|| Error::Damaged("organisation key".into()))?;
+        let bytes =
+            base64_decode(&encoded).ok_or_else(|| Error::Damaged("organisation key".into()))?;
         Ok(OrgSecretKey::from_bytes(&bytes)?)
     }
 
@@ -244,9 +283,19 @@ impl Client {
 
     /// The home screen's figures.
     pub fn home(&self) -> Result<Home> {
-        let mine = Filter { assignee: Some(self.ctx.profile.user.clone()), ..Filter::default() };
-        let overdue = Filter { due_before: Some(self.today_string()), ..Filter::default() };
-        let conflicts = Filter { conflicts_only: true, ..Filter::default() };
+        let mine = Filter {
+            assignee: Some(self.ctx.profile.user.clone()),
+            open_only: true,
+            ..Filter::default()
+        };
+        let overdue = Filter {
+            due_before: Some(self.today_string()),
+            ..Filter::default()
+        };
+        let conflicts = Filter {
+            conflicts_only: true,
+            ..Filter::default()
+        };
         let mut sessions = self.store.sessions()?;
         sessions.truncate(5);
         Ok(Home {

@@ -2,9 +2,11 @@
 
 use citizens_core::clock::Day;
 use citizens_core::geo::Lga;
-use citizens_core::grievance::{Grievance, Place, clean, required_text};
+use citizens_core::grievance::{clean, required_text, Grievance, Place};
 use citizens_core::ids::{EntryId, SessionId};
-use citizens_core::session::{Attendance, Commitment, CommitmentStatus, Representative, TownHallSession};
+use citizens_core::session::{
+    Attendance, Commitment, CommitmentStatus, Representative, TownHallSession,
+};
 use citizens_store::query::{Filter, GrievanceRow, SessionRow, Sort};
 use serde::Deserialize;
 
@@ -96,8 +98,13 @@ impl Client {
     }
 
     /// Record head counts.
-    pub fn record_attendance(&mut self, key: &str, attendance: Attendance) -> Result<TownHallSession> {
-        if attendance.women + attendance.men > attendance.total || attendance.pwd > attendance.total {
+    pub fn record_attendance(
+        &mut self,
+        key: &str,
+        attendance: Attendance,
+    ) -> Result<TownHallSession> {
+        if attendance.women + attendance.men > attendance.total || attendance.pwd > attendance.total
+        {
             return Err(citizens_core::Error::invalid(
                 "attendance",
                 "women plus men, and persons with disabilities, cannot be more than the total",
@@ -111,23 +118,42 @@ impl Client {
     }
 
     /// Add a Government representative who attended.
-    pub fn add_representative(&mut self, key: &str, name: &str, office: &str, agency: Option<&str>) -> Result<TownHallSession> {
+    pub fn add_representative(
+        &mut self,
+        key: &str,
+        name: &str,
+        office: &str,
+        agency: Option<&str>,
+    ) -> Result<TownHallSession> {
         let name = required_text("name", name, 200)?;
         let office = required_text("office", office, 200)?;
         let agency = agency.map(|a| self.agency_id(a)).transpose()?;
         self.edit_session(key, |s, id| {
-            s.representatives.push(Representative { id, name, office, agency });
+            s.representatives.push(Representative {
+                id,
+                name,
+                office,
+                agency,
+            });
             Ok(())
         })
     }
 
     /// Record a promise an official made.
-    pub fn add_commitment(&mut self, key: &str, input: &CommitmentInput) -> Result<TownHallSession> {
+    pub fn add_commitment(
+        &mut self,
+        key: &str,
+        input: &CommitmentInput,
+    ) -> Result<TownHallSession> {
         let official = required_text("official", &input.official, 200)?;
         let office = required_text("office", &input.office, 200)?;
         let promise = required_text("promise", &input.promise, 2_000)?;
-        let agency = clean(input.agency.clone()).map(|a| self.agency_id(&a)).transpose()?;
-        let due = clean(input.due.clone()).map(|d| Day::parse("due", &d)).transpose()?;
+        let agency = clean(input.agency.clone())
+            .map(|a| self.agency_id(&a))
+            .transpose()?;
+        let due = clean(input.due.clone())
+            .map(|d| Day::parse("due", &d))
+            .transpose()?;
         let at = self.ctx.clock.now();
         let by = self.ctx.author.who.clone();
         self.edit_session(key, |s, id| {
@@ -147,21 +173,35 @@ impl Client {
     }
 
     /// Link a case to the session where it was raised.
-    pub fn link_grievance(&mut self, session_key: &str, grievance_key: &str) -> Result<TownHallSession> {
+    pub fn link_grievance(
+        &mut self,
+        session_key: &str,
+        grievance_key: &str,
+    ) -> Result<TownHallSession> {
         let session_id = self.session_id(session_key)?;
         let grievance_id = self.grievance_id(grievance_key)?;
         self.with_writer(|ctx, w| {
             let stamp = ctx.stamp();
-            w.edit(grievance_id.uuid(), &ctx.author, stamp.at, |g: &mut Grievance| {
-                g.session = Some(session_id);
-                Ok(())
-            })?;
-            let (session, ()) = w.edit(session_id.uuid(), &ctx.author, stamp.at, |s: &mut TownHallSession| {
-                if !s.grievances.contains(&grievance_id) {
-                    s.grievances.push(grievance_id);
-                }
-                Ok(())
-            })?;
+            w.edit(
+                grievance_id.uuid(),
+                &ctx.author,
+                stamp.at,
+                |g: &mut Grievance| {
+                    g.session = Some(session_id);
+                    Ok(())
+                },
+            )?;
+            let (session, ()) = w.edit(
+                session_id.uuid(),
+                &ctx.author,
+                stamp.at,
+                |s: &mut TownHallSession| {
+                    if !s.grievances.contains(&grievance_id) {
+                        s.grievances.push(grievance_id);
+                    }
+                    Ok(())
+                },
+            )?;
             Ok(session)
         })
     }
@@ -170,7 +210,10 @@ impl Client {
     pub fn session(&self, key: &str) -> Result<(TownHallSession, Vec<GrievanceRow>)> {
         let id = self.session_id(key)?;
         let session: TownHallSession = self.store.read(id.uuid())?;
-        let filter = Filter { session_id: Some(id.to_string()), ..Filter::default() };
+        let filter = Filter {
+            session_id: Some(id.to_string()),
+            ..Filter::default()
+        };
         let rows = self.store.list(&filter, Sort::Oldest, 0, 10_000)?.rows;
         Ok((session, rows))
     }

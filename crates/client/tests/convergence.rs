@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use citizens_client::{Client, Filter, Sort};
 use citizens_core::grievance::Grievance;
 use citizens_core::lifecycle::Status;
-use citizens_test_support::{FakeClock, TOWN_HALL_DAY, grievance, install};
+use citizens_test_support::{grievance, install, FakeClock, TOWN_HALL_DAY};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use rand::SeedableRng;
@@ -40,7 +40,9 @@ fn read(replica: &mut Client, id: Uuid) -> Grievance {
 
 #[test]
 fn three_replicas_converge_whatever_the_merge_order() {
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().expect("tempdir")).collect();
+    let dirs: Vec<tempfile::TempDir> = (0..3)
+        .map(|_| tempfile::tempdir().expect("tempdir"))
+        .collect();
     let clock = FakeClock::at(TOWN_HALL_DAY);
     let names = ["Amina Bello", "Chinedu Okafor", "Funmilayo Adeyemi"];
     let replicas = RefCell::new(
@@ -54,12 +56,17 @@ fn three_replicas_converge_whatever_the_merge_order() {
         prop::collection::vec((0usize..3, 0usize..3), 0..8),
         any::<u64>(),
     );
-    let mut runner = TestRunner::new(Config { cases: 48, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 48,
+        ..Config::default()
+    });
     runner
         .run(&strategy, |(ops, random_merges, order_seed)| {
             let mut order_rng = rand::rngs::StdRng::seed_from_u64(order_seed);
             let mut replicas = replicas.borrow_mut();
-            let captured = replicas[0].capture(&grievance(&mut order_rng)).expect("capture");
+            let captured = replicas[0]
+                .capture(&grievance(&mut order_rng))
+                .expect("capture");
             let id = captured.id.uuid();
             exchange(&mut replicas, 0, 1, id);
             exchange(&mut replicas, 0, 2, id);
@@ -81,13 +88,17 @@ fn three_replicas_converge_whatever_the_merge_order() {
                             let current = read(&mut replicas[r], id).status().current;
                             let allowed = current.allowed_next();
                             if let Some(to) = allowed.get(n % allowed.len().max(1)) {
-                                replicas[r].change_status(reference, to.as_str(), None).expect("allowed change");
+                                replicas[r]
+                                    .change_status(reference, to.as_str(), None)
+                                    .expect("allowed change");
                                 status_changes += 1;
                                 last_status[r] = Some(*to);
                             }
                         }
                         Op::Assign(n) => {
-                            replicas[r].assign(reference, Some(names[usize::from(*n)])).expect("assign");
+                            replicas[r]
+                                .assign(reference, Some(names[usize::from(*n)]))
+                                .expect("assign");
                         }
                     }
                 }
@@ -99,8 +110,10 @@ fn three_replicas_converge_whatever_the_merge_order() {
                     exchange(&mut replicas, from, to, id);
                 }
             }
-            let mut pairs: Vec<(usize, usize)> =
-                (0..3).flat_map(|a| (0..3).map(move |b| (a, b))).filter(|(a, b)| a != b).collect();
+            let mut pairs: Vec<(usize, usize)> = (0..3)
+                .flat_map(|a| (0..3).map(move |b| (a, b)))
+                .filter(|(a, b)| a != b)
+                .collect();
             for _ in 0..2 {
                 use rand::seq::SliceRandom;
                 pairs.shuffle(&mut order_rng);
@@ -111,7 +124,11 @@ fn three_replicas_converge_whatever_the_merge_order() {
 
             let rows: Vec<_> = replicas
                 .iter()
-                .map(|c| c.list(&Filter::default(), Sort::Reference, 0, 10_000).expect("list").rows)
+                .map(|c| {
+                    c.list(&Filter::default(), Sort::Reference, 0, 10_000)
+                        .expect("list")
+                        .rows
+                })
                 .collect();
             prop_assert_eq!(&rows[0], &rows[1]);
             prop_assert_eq!(&rows[1], &rows[2]);
@@ -120,18 +137,28 @@ fn three_replicas_converge_whatever_the_merge_order() {
                 let g = read(replica, id);
                 let held: BTreeSet<String> = g.notes().map(str::to_string).collect();
                 prop_assert_eq!(&held, &notes, "every note survives");
-                prop_assert_eq!(g.status_history.len(), 1 + status_changes, "every history entry survives");
+                prop_assert_eq!(
+                    g.status_history.len(),
+                    1 + status_changes,
+                    "every history entry survives"
+                );
                 let distinct: BTreeSet<Status> = last_status.iter().flatten().copied().collect();
                 let view = g.status();
                 if distinct.len() > 1 {
-                    prop_assert_eq!(view.conflict.iter().copied().collect::<BTreeSet<_>>(), distinct.clone());
+                    prop_assert_eq!(
+                        view.conflict.iter().copied().collect::<BTreeSet<_>>(),
+                        distinct.clone()
+                    );
                 } else {
                     prop_assert!(view.conflict.is_empty());
                     if let Some(only) = distinct.first() {
                         prop_assert_eq!(view.current, *only);
                     }
                 }
-                let row = rows[0].iter().find(|r| r.id == id.to_string()).expect("row");
+                let row = rows[0]
+                    .iter()
+                    .find(|r| r.id == id.to_string())
+                    .expect("row");
                 prop_assert_eq!(row.conflict, distinct.len() > 1);
             }
             Ok(())

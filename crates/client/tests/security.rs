@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use citizens_client::{Client, Error, GrievanceInput, InitOptions};
 use citizens_core::grievance::Grievance;
-use citizens_test_support::{FakeClock, PASSPHRASE, TOWN_HALL_DAY, install};
+use citizens_test_support::{install, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
 
 const PLANTED_NARRATIVE: &str = "PLANTEDNARRATIVE7731 officer collected twenty thousand naira";
 const PLANTED_NAME: &str = "Zainabplanted Danjumatest";
@@ -16,14 +16,19 @@ fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     for entry in std::fs::read_dir(dir).expect("read dir") {
         let path = entry.expect("entry").path();
         if path.is_file() {
-            out.push((path.display().to_string(), std::fs::read(&path).expect("read file")));
+            out.push((
+                path.display().to_string(),
+                std::fs::read(&path).expect("read file"),
+            ));
         }
     }
     out
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 fn complaint() -> GrievanceInput {
@@ -50,10 +55,22 @@ fn nothing_planted_is_readable_on_disk_while_open_or_after_close() {
 
     let check = |when: &str| {
         let files = files_under(dir.path());
-        assert!(files.iter().any(|(n, _)| n.ends_with("citizens.db-wal")) || when == "closed", "WAL in use while open");
+        assert!(
+            files.iter().any(|(n, _)| n.ends_with("citizens.db-wal")) || when == "closed",
+            "WAL in use while open"
+        );
         for (name, bytes) in &files {
-            for planted in [PLANTED_NARRATIVE, PLANTED_NAME, PLANTED_NOTE, "SQLite format 3", PASSPHRASE] {
-                assert!(!contains(bytes, planted), "{when}: '{planted}' readable in {name}");
+            for planted in [
+                PLANTED_NARRATIVE,
+                PLANTED_NAME,
+                PLANTED_NOTE,
+                "SQLite format 3",
+                PASSPHRASE,
+            ] {
+                assert!(
+                    !contains(bytes, planted),
+                    "{when}: '{planted}' readable in {name}"
+                );
             }
         }
     };
@@ -62,10 +79,14 @@ fn nothing_planted_is_readable_on_disk_while_open_or_after_close() {
     check("closed");
 
     // And the data is all there for the right passphrase.
-    let client = Client::open(dir.path(), PASSPHRASE, FakeClock::at(TOWN_HALL_DAY)).expect("reopen");
+    let client =
+        Client::open(dir.path(), PASSPHRASE, FakeClock::at(TOWN_HALL_DAY)).expect("reopen");
     let view = client.open_case(&g.reference).expect("open case");
     assert_eq!(view.grievance.narrative, PLANTED_NARRATIVE);
-    assert_eq!(client.search("PLANTEDNOTE4420", 5).expect("search").len(), 1);
+    assert_eq!(
+        client.search("PLANTEDNOTE4420", 5).expect("search").len(),
+        1
+    );
 }
 
 #[test]
@@ -75,7 +96,12 @@ fn a_wrong_passphrase_is_refused_and_leaves_every_file_untouched() {
     client.capture(&complaint()).expect("capture");
     drop(client);
     let before = files_under(dir.path());
-    let err = Client::open(dir.path(), "not the passphrase", Arc::new(citizens_client::SystemClock)).expect_err("refused");
+    let err = Client::open(
+        dir.path(),
+        "not the passphrase",
+        Arc::new(citizens_client::SystemClock),
+    )
+    .expect_err("refused");
     assert!(matches!(err, Error::WrongPassphrase), "{err}");
     assert!(err.to_string().contains("wrong passphrase"), "{err}");
     assert_eq!(files_under(dir.path()), before);
@@ -84,11 +110,21 @@ fn a_wrong_passphrase_is_refused_and_leaves_every_file_untouched() {
 #[test]
 fn changing_the_passphrase_rewraps_the_key() {
     let dir = tempfile::tempdir().expect("tempdir");
-    drop(install(dir.path(), "Amina Bello", FakeClock::at(TOWN_HALL_DAY)));
-    citizens_client::change_passphrase(dir.path(), PASSPHRASE, "a brand new passphrase").expect("change");
-    assert!(matches!(Client::open(dir.path(), PASSPHRASE, FakeClock::at(0)), Err(Error::WrongPassphrase)));
-    Client::open(dir.path(), "a brand new passphrase", FakeClock::at(0)).expect("new passphrase opens");
-    let err = citizens_client::change_passphrase(dir.path(), "wrong old one", "another passphrase").expect_err("old checked");
+    drop(install(
+        dir.path(),
+        "Amina Bello",
+        FakeClock::at(TOWN_HALL_DAY),
+    ));
+    citizens_client::change_passphrase(dir.path(), PASSPHRASE, "a brand new passphrase")
+        .expect("change");
+    assert!(matches!(
+        Client::open(dir.path(), PASSPHRASE, FakeClock::at(0)),
+        Err(Error::WrongPassphrase)
+    ));
+    Client::open(dir.path(), "a brand new passphrase", FakeClock::at(0))
+        .expect("new passphrase opens");
+    let err = citizens_client::change_passphrase(dir.path(), "wrong old one", "another passphrase")
+        .expect_err("old checked");
     assert!(matches!(err, Error::WrongPassphrase));
 }
 
@@ -112,21 +148,31 @@ fn corruption_reports_are_sealed_so_only_the_organisation_key_opens_them() {
     .expect("volunteer install");
     assert!(!volunteer.profile().holds_org_secret);
 
-    let report = GrievanceInput { kind: "corruption_report".into(), ..complaint() };
+    let report = GrievanceInput {
+        kind: "corruption_report".into(),
+        ..complaint()
+    };
     let g = volunteer.capture(&report).expect("capture");
     assert!(g.reporter.sealed.is_some() && g.reporter.name.is_none() && g.reporter.phone.is_none());
 
     // The volunteer's laptop cannot read it back.
-    let err = volunteer.reveal_identity(&g.reference).expect_err("no private key here");
+    let err = volunteer
+        .reveal_identity(&g.reference)
+        .expect_err("no private key here");
     assert!(err.to_string().contains("private key"), "{err}");
 
     // The bytes that travel do not contain it either.
     let push = volunteer.store().export(g.id.uuid()).expect("export");
-    assert!(!push.changes.iter().any(|c| contains(c, PLANTED_NAME) || contains(c, "2348035550199")));
+    assert!(!push
+        .changes
+        .iter()
+        .any(|c| contains(c, PLANTED_NAME) || contains(c, "2348035550199")));
 
     // The coordinator holding the key can.
     coordinator.store().merge(&push).expect("merge");
-    let who = coordinator.reveal_identity(&g.reference).expect("coordinator opens it");
+    let who = coordinator
+        .reveal_identity(&g.reference)
+        .expect("coordinator opens it");
     assert_eq!(who.name.as_deref(), Some(PLANTED_NAME));
     assert_eq!(who.phone.as_deref(), Some("+2348035550199"));
 }
@@ -135,22 +181,50 @@ fn corruption_reports_are_sealed_so_only_the_organisation_key_opens_them() {
 fn a_reporter_can_ask_for_sealing_and_anonymity_keeps_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut client = install(dir.path(), "Amina Bello", FakeClock::at(TOWN_HALL_DAY));
-    let sealed = client.capture(&GrievanceInput { seal_identity: true, ..complaint() }).expect("sealed");
+    let sealed = client
+        .capture(&GrievanceInput {
+            seal_identity: true,
+            ..complaint()
+        })
+        .expect("sealed");
     assert!(sealed.reporter.sealed.is_some() && sealed.reporter.name.is_none());
     let open = client.capture(&complaint()).expect("open");
     assert_eq!(open.reporter.name.as_deref(), Some(PLANTED_NAME));
 
-    let anonymous = GrievanceInput { anonymous: true, reporter_name: None, reporter_phone: None, ..complaint() };
+    let anonymous = GrievanceInput {
+        anonymous: true,
+        reporter_name: None,
+        reporter_phone: None,
+        ..complaint()
+    };
     let g: Grievance = client.capture(&anonymous).expect("anonymous");
     assert!(g.reporter.anonymous && g.reporter.sealed.is_none() && g.reporter.name.is_none());
     assert!(!g.consent.may_contact, "nobody to contact");
 
-    let before = client.list(&Default::default(), Default::default(), 0, 0).expect("list").total;
-    let err = client.capture(&GrievanceInput { anonymous: true, ..complaint() }).expect_err("anonymous with a name");
+    let before = client
+        .list(&Default::default(), Default::default(), 0, 0)
+        .expect("list")
+        .total;
+    let err = client
+        .capture(&GrievanceInput {
+            anonymous: true,
+            ..complaint()
+        })
+        .expect_err("anonymous with a name");
     assert!(err.to_string().contains("anonymous"), "{err}");
     let err = client
-        .capture(&GrievanceInput { consent_purpose_explained: false, ..complaint() })
+        .capture(&GrievanceInput {
+            consent_purpose_explained: false,
+            ..complaint()
+        })
         .expect_err("no consent");
     assert!(err.to_string().contains("purpose explained"), "{err}");
-    assert_eq!(client.list(&Default::default(), Default::default(), 0, 0).expect("list").total, before, "nothing stored");
+    assert_eq!(
+        client
+            .list(&Default::default(), Default::default(), 0, 0)
+            .expect("list")
+            .total,
+        before,
+        "nothing stored"
+    );
 }

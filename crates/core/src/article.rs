@@ -25,8 +25,16 @@ pub struct CivicArticle {
 impl CivicArticle {
     /// The text in `lang`, falling back to English.
     pub fn localized(&self, lang: &str) -> (&str, &str) {
-        let title = self.title.get(lang).or_else(|| self.title.get("en")).map_or("", String::as_str);
-        let body = self.body.get(lang).or_else(|| self.body.get("en")).map_or("", String::as_str);
+        let title = self
+            .title
+            .get(lang)
+            .or_else(|| self.title.get("en"))
+            .map_or("", String::as_str);
+        let body = self
+            .body
+            .get(lang)
+            .or_else(|| self.body.get("en"))
+            .map_or("", String::as_str);
         (title, body)
     }
 }

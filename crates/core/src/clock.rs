@@ -54,13 +54,7 @@ impl Timestamp {
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let t = self.to_datetime();
-        write!(
-            f,
-            "{} {:02}:{:02}",
-            t.date(),
-            t.hour(),
-            t.minute()
-        )
+        write!(f, "{} {:02}:{:02}", t.date(), t.hour(), t.minute())
     }
 }
 
@@ -141,8 +135,11 @@ mod tests {
 
     #[test]
     fn day_parse_explains_the_format() {
-        let err = Day::parse("occurred on", "28/11/2026").unwrap_err();
+        let err = Day::parse("occurred on", "28/11/2026").expect_err("must be refused");
         assert!(err.to_string().contains("2026-11-28"), "{err}");
-        assert_eq!(Day::parse("x", "2026-02-03").map(|d| d.to_string()), Ok("2026-02-03".into()));
+        assert_eq!(
+            Day::parse("x", "2026-02-03").map(|d| d.to_string()),
+            Ok("2026-02-03".into())
+        );
     }
 }

@@ -403,7 +403,10 @@ pub fn required_text(field: &'static str, text: &str, max: usize) -> Result<Stri
         return Err(Error::invalid(field, "is required"));
     }
     if text.chars().count() > max {
-        return Err(Error::invalid(field, format!("is longer than {max} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("is longer than {max} characters"),
+        ));
     }
     Ok(text.to_string())
 }
@@ -422,7 +425,10 @@ impl Grievance {
         let title = required_text("title", &input.title, 200)?;
         let narrative = input.narrative.trim().to_string();
         if narrative.chars().count() > 20_000 {
-            return Err(Error::invalid("narrative", "is longer than 20,000 characters"));
+            return Err(Error::invalid(
+                "narrative",
+                "is longer than 20,000 characters",
+            ));
         }
         let r = input.reporter;
         let identity = ReporterIdentity {
@@ -505,7 +511,12 @@ impl Grievance {
     }
 
     /// Change the status along an allowed transition.
-    pub fn change_status(&mut self, to: Status, reason: Option<String>, stamp: Stamp) -> Result<()> {
+    pub fn change_status(
+        &mut self,
+        to: Status,
+        reason: Option<String>,
+        stamp: Stamp,
+    ) -> Result<()> {
         let view = self.status();
         view.check_change(to)?;
         self.push_status(view, to, reason, stamp);
@@ -513,7 +524,12 @@ impl Grievance {
     }
 
     /// Settle a status conflict between devices.
-    pub fn settle_status(&mut self, to: Status, reason: Option<String>, stamp: Stamp) -> Result<()> {
+    pub fn settle_status(
+        &mut self,
+        to: Status,
+        reason: Option<String>,
+        stamp: Stamp,
+    ) -> Result<()> {
         let view = self.status();
         view.check_settle(to)?;
         self.push_status(view, to, reason, stamp);
@@ -557,21 +573,37 @@ impl Grievance {
     pub fn escalate(&mut self, agency: &Agency, reason: &str, stamp: Stamp) -> Result<()> {
         let reason = required_text("reason", reason, 2_000)?;
         if self.agency != Some(agency.id) {
-            return Err(Error::invalid("agency", "escalate along the ladder of the agency the case was forwarded to"));
+            return Err(Error::invalid(
+                "agency",
+                "escalate along the ladder of the agency the case was forwarded to",
+            ));
         }
         let Some((step, _)) = self.ladder_position() else {
-            return Err(Error::invalid("escalation", "forward the case to the agency before escalating it"));
+            return Err(Error::invalid(
+                "escalation",
+                "forward the case to the agency before escalating it",
+            ));
         };
         if self.status().current.is_terminal() {
-            return Err(Error::invalid("escalation", "this case is finished; reopen it before escalating"));
+            return Err(Error::invalid(
+                "escalation",
+                "this case is finished; reopen it before escalating",
+            ));
         }
         let next = step + 1;
-        let office = agency.ladder.get(usize::try_from(next).unwrap_or(usize::MAX)).ok_or_else(|| {
-            Error::invalid(
-                "escalation",
-                format!("the case is already with the top of {}'s ladder ({})", agency.short_name, agency.ladder.last().map_or("", |s| s.office.as_str())),
-            )
-        })?;
+        let office = agency
+            .ladder
+            .get(usize::try_from(next).unwrap_or(usize::MAX))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "escalation",
+                    format!(
+                        "the case is already with the top of {}'s ladder ({})",
+                        agency.short_name,
+                        agency.ladder.last().map_or("", |s| s.office.as_str())
+                    ),
+                )
+            })?;
         self.record(
             Event::Escalated {
                 step: next,
@@ -595,7 +627,9 @@ impl Grievance {
 
     /// Remember which Automerge actor is whom (for the audit trail).
     pub fn note_actor(&mut self, actor_hex: &str, who: &Actor) {
-        self.actors.entry(actor_hex.to_string()).or_insert_with(|| who.clone());
+        self.actors
+            .entry(actor_hex.to_string())
+            .or_insert_with(|| who.clone());
     }
 
     /// Notes' text, oldest first.

@@ -1,8 +1,8 @@
 //! Sealed reporter identity: name and phone encrypted at capture to the organisation's public
 //! key (X25519 sealed box). A laptop that only holds the public key cannot read them back.
 
-use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
 use crypto_box::{PublicKey, SecretKey};
 use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,12 @@ impl OrgPublicKey {
             .ok()
             .and_then(|bytes| PublicKey::from_slice(&bytes).ok())
             .map(OrgPublicKey)
-            .ok_or_else(|| Error::invalid("organisation key", "this is not an organisation public key (44 characters of base64)"))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "organisation key",
+                    "this is not an organisation public key (44 characters of base64)",
+                )
+            })
     }
 
     /// Base64 form.
@@ -45,7 +50,11 @@ impl OrgPublicKey {
     }
 
     /// Seal an identity so only the organisation's secret key opens it.
-    pub fn seal(&self, identity: &ReporterIdentity, rng: &mut (impl RngCore + CryptoRng)) -> Result<String> {
+    pub fn seal(
+        &self,
+        identity: &ReporterIdentity,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Result<String> {
         let plain = serde_json::to_vec(identity).map_err(|e| Error::Document(e.to_string()))?;
         let sealed = self
             .0
@@ -105,7 +114,10 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(9);
         let org = OrgSecretKey::generate(&mut rng);
         let other = OrgSecretKey::generate(&mut rng);
-        let who = ReporterIdentity { name: Some("Chinedu Okafor".into()), phone: Some("+2348031234567".into()) };
+        let who = ReporterIdentity {
+            name: Some("Chinedu Okafor".into()),
+            phone: Some("+2348031234567".into()),
+        };
         let public = OrgPublicKey::parse(&org.public_key().to_base64()).expect("round trip");
         let sealed = public.seal(&who, &mut rng).expect("seal");
         assert!(!sealed.contains("Chinedu"));

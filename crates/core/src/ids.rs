@@ -95,7 +95,7 @@ fn new_v7(now: Timestamp, rng: &mut impl RngCore) -> Uuid {
 }
 
 /// Namespace for ids of records shipped as reference data, so every install derives the same id.
-const SEED_NAMESPACE: Uuid = Uuid::from_u128(0x5c1e_7a2b_c0de_4e11_9a7e_0c1712e2c0de);
+const SEED_NAMESPACE: Uuid = Uuid::from_u128(0x5c1e_7a2b_c0de_4e11_9a7e_0c17_12e2_c0de);
 
 /// A deterministic id for a shipped reference record (the same on every device).
 pub fn seed_uuid(kind: &str, slug: &str) -> Uuid {

@@ -66,6 +66,11 @@ impl Status {
         )
     }
 
+    /// Someone still has to act: not finished and not waiting for the citizen's confirmation.
+    pub fn awaits_action(self) -> bool {
+        !self.is_terminal() && self != Status::Resolved
+    }
+
     /// Moving from `self` to `to` reopens a resolved or closed case.
     pub fn is_reopen(self, to: Status) -> bool {
         matches!(self, Status::Resolved | Status::Closed) && to == Status::InProgress
@@ -112,8 +117,14 @@ pub struct StatusView {
 
 /// Derive the status from a history (order of the list does not matter).
 pub fn derive(history: &[StatusChange]) -> StatusView {
-    let followed: HashSet<EntryId> = history.iter().flat_map(|c| c.after.iter().copied()).collect();
-    let mut tips: Vec<&StatusChange> = history.iter().filter(|c| !followed.contains(&c.id)).collect();
+    let followed: HashSet<EntryId> = history
+        .iter()
+        .flat_map(|c| c.after.iter().copied())
+        .collect();
+    let mut tips: Vec<&StatusChange> = history
+        .iter()
+        .filter(|c| !followed.contains(&c.id))
+        .collect();
     tips.sort_by_key(|c| (c.at, c.id));
     let current = tips.last().map_or(Status::New, |c| c.to);
     let mut statuses: Vec<Status> = tips.iter().map(|c| c.to).collect();
@@ -122,7 +133,11 @@ pub fn derive(history: &[StatusChange]) -> StatusView {
     StatusView {
         current,
         tips: tips.iter().map(|c| c.id).collect(),
-        conflict: if statuses.len() > 1 { statuses } else { Vec::new() },
+        conflict: if statuses.len() > 1 {
+            statuses
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -154,21 +169,35 @@ impl StatusView {
     /// or reachable from one of them.
     pub fn check_settle(&self, to: Status) -> Result<()> {
         if self.conflict.is_empty() {
-            return Err(Error::invalid("status", "there is no status conflict to settle on this case"));
+            return Err(Error::invalid(
+                "status",
+                "there is no status conflict to settle on this case",
+            ));
         }
-        if self.conflict.iter().any(|s| *s == to || s.allowed_next().contains(&to)) {
+        if self
+            .conflict
+            .iter()
+            .any(|s| *s == to || s.allowed_next().contains(&to))
+        {
             Ok(())
         } else {
             Err(Error::invalid(
                 "status",
-                format!("settle on one of {} or a status that follows them", join(&self.conflict)),
+                format!(
+                    "settle on one of {} or a status that follows them",
+                    join(&self.conflict)
+                ),
             ))
         }
     }
 }
 
 fn join(statuses: &[Status]) -> String {
-    statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    statuses
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -176,13 +205,21 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
-    fn change(rng: &mut rand::rngs::StdRng, after: &[EntryId], to: Status, at: i64) -> StatusChange {
+    fn change(
+        rng: &mut rand::rngs::StdRng,
+        after: &[EntryId],
+        to: Status,
+        at: i64,
+    ) -> StatusChange {
         StatusChange {
             id: EntryId::generate(Timestamp::from_millis(at), rng),
             after: after.to_vec(),
             to,
             at: Timestamp::from_millis(at),
-            by: Actor { user: "Amina".into(), device: "laptop-1".into() },
+            by: Actor {
+                user: "Amina".into(),
+                device: "laptop-1".into(),
+            },
             reason: None,
         }
     }
@@ -196,7 +233,7 @@ mod tests {
         assert_eq!(view.current, Status::Triaged);
         assert!(view.conflict.is_empty());
         assert!(view.check_change(Status::Forwarded).is_ok());
-        let err = view.check_change(Status::Closed).unwrap_err();
+        let err = view.check_change(Status::Closed).expect_err("must be refused");
         assert!(err.to_string().contains("allowed next: forwarded"), "{err}");
     }
 
@@ -208,8 +245,14 @@ mod tests {
         let c = change(&mut rng, &[a.id], Status::Withdrawn, 3);
         let view = derive(&[a.clone(), b.clone(), c.clone()]);
         assert_eq!(view.conflict, vec![Status::Triaged, Status::Withdrawn]);
-        assert!(matches!(view.check_change(Status::Forwarded), Err(Error::StatusConflict { .. })));
-        assert!(view.check_settle(Status::Forwarded).is_ok(), "forwarded follows triaged");
+        assert!(matches!(
+            view.check_change(Status::Forwarded),
+            Err(Error::StatusConflict { .. })
+        ));
+        assert!(
+            view.check_settle(Status::Forwarded).is_ok(),
+            "forwarded follows triaged"
+        );
         assert!(view.check_settle(Status::Closed).is_err());
         let d = change(&mut rng, &view.tips, Status::Forwarded, 4);
         let settled = derive(&[a, b, c, d]);
@@ -224,7 +267,10 @@ mod tests {
         let b = change(&mut rng, &[a.id], Status::Triaged, 2);
         let c = change(&mut rng, &[a.id], Status::Triaged, 3);
         let view = derive(&[a, b, c]);
-        assert_eq!((view.current, view.conflict.len(), view.tips.len()), (Status::Triaged, 0, 2));
+        assert_eq!(
+            (view.current, view.conflict.len(), view.tips.len()),
+            (Status::Triaged, 0, 2)
+        );
     }
 
     #[test]

@@ -47,8 +47,17 @@ mod tests {
 
     #[test]
     fn normalises_common_forms() {
-        for text in ["0803 123 4567", "08031234567", "+234 803 123 4567", "234-803-123-4567"] {
-            assert_eq!(Phone::parse(text).map(|p| p.0), Ok("+2348031234567".into()), "{text}");
+        for text in [
+            "0803 123 4567",
+            "08031234567",
+            "+234 803 123 4567",
+            "234-803-123-4567",
+        ] {
+            assert_eq!(
+                Phone::parse(text).map(|p| p.0),
+                Ok("+2348031234567".into()),
+                "{text}"
+            );
         }
     }
 

@@ -98,8 +98,14 @@ mod tests {
         let kano = geo::state("Kano").expect("Kano");
         let code = ReferenceCode::new(kano, &device, 42);
         assert!(code.as_str().starts_with("KN-") && code.as_str().ends_with("-0042"));
-        assert_eq!(ReferenceCode::parse(&code.as_str().to_lowercase()), Ok(code));
+        assert_eq!(
+            ReferenceCode::parse(&code.as_str().to_lowercase()),
+            Ok(code)
+        );
         assert!(ReferenceCode::parse("XX-7QK-0042").is_err());
-        assert!(ReferenceCode::parse("KN-7QI-0042").is_err(), "I is not in the alphabet");
+        assert!(
+            ReferenceCode::parse("KN-7QI-0042").is_err(),
+            "I is not in the alphabet"
+        );
     }
 }

@@ -18,57 +18,117 @@ pub const CATEGORIES: &[Category] = &[
     Category {
         slug: "passports",
         label: "Passports & immigration",
-        subcategories: &["passport_delay", "extra_payment_demanded", "lost_passport", "visa_residence", "border_post"],
+        subcategories: &[
+            "passport_delay",
+            "extra_payment_demanded",
+            "lost_passport",
+            "visa_residence",
+            "border_post",
+        ],
     },
     Category {
         slug: "policing",
         label: "Policing",
-        subcategories: &["checkpoint_extortion", "bail_payment_demanded", "unlawful_detention", "brutality", "failure_to_act"],
+        subcategories: &[
+            "checkpoint_extortion",
+            "bail_payment_demanded",
+            "unlawful_detention",
+            "brutality",
+            "failure_to_act",
+        ],
     },
     Category {
         slug: "roads",
         label: "Roads & transport",
-        subcategories: &["bad_road", "unfinished_project", "licence_and_plates", "traffic_officials", "public_transport"],
+        subcategories: &[
+            "bad_road",
+            "unfinished_project",
+            "licence_and_plates",
+            "traffic_officials",
+            "public_transport",
+        ],
     },
     Category {
         slug: "power",
         label: "Power supply",
-        subcategories: &["estimated_billing", "no_prepaid_meter", "outage", "transformer", "disconnection"],
+        subcategories: &[
+            "estimated_billing",
+            "no_prepaid_meter",
+            "outage",
+            "transformer",
+            "disconnection",
+        ],
     },
     Category {
         slug: "water",
         label: "Water",
-        subcategories: &["no_supply", "contaminated_water", "billing", "borehole_project"],
+        subcategories: &[
+            "no_supply",
+            "contaminated_water",
+            "billing",
+            "borehole_project",
+        ],
     },
     Category {
         slug: "health",
         label: "Health",
-        subcategories: &["staff_absent", "drugs_unavailable", "illegal_fees", "facility_condition", "fake_drugs"],
+        subcategories: &[
+            "staff_absent",
+            "drugs_unavailable",
+            "illegal_fees",
+            "facility_condition",
+            "fake_drugs",
+        ],
     },
     Category {
         slug: "education",
         label: "Education",
-        subcategories: &["teacher_absent", "illegal_levies", "school_building", "exam_malpractice", "scholarship"],
+        subcategories: &[
+            "teacher_absent",
+            "illegal_levies",
+            "school_building",
+            "exam_malpractice",
+            "scholarship",
+        ],
     },
     Category {
         slug: "land",
         label: "Land & housing",
-        subcategories: &["title_documents", "demolition", "land_grabbing", "building_approval"],
+        subcategories: &[
+            "title_documents",
+            "demolition",
+            "land_grabbing",
+            "building_approval",
+        ],
     },
     Category {
         slug: "elections",
         label: "Elections",
-        subcategories: &["pvc_collection", "vote_buying", "polling_unit", "registration"],
+        subcategories: &[
+            "pvc_collection",
+            "vote_buying",
+            "polling_unit",
+            "registration",
+        ],
     },
     Category {
         slug: "taxes",
         label: "Taxes & revenue",
-        subcategories: &["multiple_taxation", "touts_and_levies", "tax_identification"],
+        subcategories: &[
+            "multiple_taxation",
+            "touts_and_levies",
+            "tax_identification",
+        ],
     },
     Category {
         slug: "welfare",
         label: "Social welfare",
-        subcategories: &["cash_transfer", "pension", "disability_support", "nin_enrolment"],
+        subcategories: &[
+            "cash_transfer",
+            "pension",
+            "disability_support",
+            "nin_enrolment",
+        ],
     },
     Category {
         slug: "other",
@@ -87,7 +147,10 @@ pub fn check(category: &str, subcategory: Option<&str>) -> Result<&'static Categ
             let all: Vec<&str> = CATEGORIES.iter().map(|c| c.slug).collect();
             Error::invalid(
                 "category",
-                format!("'{category}' is not a category; choose one of: {}", all.join(", ")),
+                format!(
+                    "'{category}' is not a category; choose one of: {}",
+                    all.join(", ")
+                ),
             )
         })?;
     if let Some(sub) = subcategory {
@@ -112,8 +175,14 @@ mod tests {
 
     #[test]
     fn checks_categories_and_subcategories() {
-        assert_eq!(check("Policing", Some("checkpoint-extortion")).map(|c| c.slug), Ok("policing"));
+        assert_eq!(
+            check("Policing", Some("checkpoint-extortion")).map(|c| c.slug),
+            Ok("policing")
+        );
         assert!(check("policing", Some("outage")).is_err());
-        assert!(check("weather", None).unwrap_err().to_string().contains("choose one of"));
+        assert!(check("weather", None)
+            .expect_err("must be refused")
+            .to_string()
+            .contains("choose one of"));
     }
 }

@@ -6,8 +6,8 @@ use std::io::Write as _;
 use std::path::Path;
 
 use argon2::{Algorithm, Argon2, Params, Version};
-use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
@@ -117,7 +117,10 @@ pub(crate) fn read(path: &Path, passphrase: &str) -> Result<DbKey, Error> {
     if file.version != 1 || file.kdf != "argon2id" {
         return Err(Error::Damaged("key file of an unknown version".into()));
     }
-    let decode = |s: &str| B64.decode(s).map_err(|_| Error::Damaged("key file encoding".into()));
+    let decode = |s: &str| {
+        B64.decode(s)
+            .map_err(|_| Error::Damaged("key file encoding".into()))
+    };
     let salt = decode(&file.salt)?;
     let nonce = decode(&file.nonce)?;
     let wrapped = decode(&file.wrapped_key)?;

@@ -8,7 +8,7 @@ mod projection;
 pub mod query;
 mod seed;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use automerge::{ActorId, AutoCommit, ChangeHash};
@@ -19,7 +19,7 @@ use citizens_core::grievance::Grievance;
 use citizens_core::lifecycle::Actor;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::{Push, RecordKind};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 pub use migrations::LATEST as SCHEMA_VERSION;
@@ -191,13 +191,18 @@ impl Store {
         }
         let tx = self.conn.transaction()?;
         let stored: Option<(String, Vec<u8>)> = tx
-            .query_row("SELECT kind, snapshot FROM documents WHERE id = ?1", [push.doc_id.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT kind, snapshot FROM documents WHERE id = ?1",
+                [push.doc_id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         if let Some((kind, _)) = &stored {
             if kind != push.kind.as_str() {
-                return Err(Error::Rejected(format!("record is a {kind}, not a {}", push.kind.as_str())));
+                return Err(Error::Rejected(format!(
+                    "record is a {kind}, not a {}",
+                    push.kind.as_str()
+                )));
             }
         }
         let mut before = match &stored {
@@ -219,14 +224,19 @@ impl Store {
         };
         let heads_after = doc.get_heads();
         if heads_after == heads_before {
-            return Ok(Merged { created: false, changed: false });
+            return Ok(Merged {
+                created: false,
+                changed: false,
+            });
         }
         let doc_id = push.doc_id;
         let check = |id: Uuid| {
             if id == doc_id {
                 Ok(())
             } else {
-                Err(Error::Rejected("the record's id does not match its address".into()))
+                Err(Error::Rejected(
+                    "the record's id does not match its address".into(),
+                ))
             }
         };
         let mut writer = Writer { tx };
@@ -247,23 +257,37 @@ impl Store {
     pub fn export(&self, id: Uuid) -> Result<Push> {
         let (kind, snapshot): (String, Vec<u8>) = self
             .conn
-            .query_row("SELECT kind, snapshot FROM documents WHERE id = ?1", [id.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT kind, snapshot FROM documents WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: "record", id: id.to_string() })?;
-        let kind = RecordKind::parse(&kind).ok_or_else(|| Error::Damaged(format!("unknown kind {kind}")))?;
-        Ok(Push { doc_id: id, kind, changes: vec![snapshot] })
+            .ok_or_else(|| Error::NotFound {
+                what: "record",
+                id: id.to_string(),
+            })?;
+        let kind = RecordKind::parse(&kind)
+            .ok_or_else(|| Error::Damaged(format!("unknown kind {kind}")))?;
+        Ok(Push {
+            doc_id: id,
+            kind,
+            changes: vec![snapshot],
+        })
     }
 
     /// Local changes waiting to be pushed.
     pub fn outbox_len(&self) -> Result<u64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
     }
 
     /// SQLite's own `integrity_check` ("ok" when healthy).
     pub fn integrity_check(&self) -> Result<String> {
-        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
     /// The connection, for the query module.
@@ -356,10 +380,19 @@ impl Writer<'_> {
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: kind.as_str(), id: id.to_string() })
+            .ok_or_else(|| Error::NotFound {
+                what: kind.as_str(),
+                id: id.to_string(),
+            })
     }
 
-    fn save<T: Record>(&mut self, doc: &mut AutoCommit, value: &T, at: Timestamp, local: bool) -> Result<()> {
+    fn save<T: Record>(
+        &mut self,
+        doc: &mut AutoCommit,
+        value: &T,
+        at: Timestamp,
+        local: bool,
+    ) -> Result<()> {
         let id = value.doc_id().to_string();
         let heads = encode_heads(&doc.get_heads());
         let updated_at = at.millis();
@@ -394,7 +427,10 @@ fn read_record<T: Record>(conn: &Connection, id: Uuid) -> Result<T> {
             |r| r.get(0),
         )
         .optional()?
-        .ok_or_else(|| Error::NotFound { what: T::KIND.as_str(), id: id.to_string() })?;
+        .ok_or_else(|| Error::NotFound {
+            what: T::KIND.as_str(),
+            id: id.to_string(),
+        })?;
     Ok(citizens_core::document::read(&load(&snapshot)?)?)
 }
 
@@ -412,7 +448,10 @@ mod tests {
     fn a_store_written_by_a_newer_version_is_refused_with_a_clear_message() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::create(dir.path(), PASS).expect("create");
-        store.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("bump");
+        store
+            .conn
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .expect("bump");
         drop(store);
         let err = Store::open(dir.path(), PASS).expect_err("newer schema refused");
         assert!(matches!(err, Error::NewerSchema { .. }), "{err}");
@@ -428,19 +467,35 @@ mod tests {
         assert_eq!(count("SELECT count(*) FROM states"), 37);
         assert_eq!(count("SELECT count(*) FROM lgas"), 774);
         assert!(count("SELECT count(*) FROM agencies") >= 25);
-        assert_eq!(count("SELECT count(*) FROM documents WHERE kind = 'agency'"), count("SELECT count(*) FROM agencies"));
+        assert_eq!(
+            count("SELECT count(*) FROM documents WHERE kind = 'agency'"),
+            count("SELECT count(*) FROM agencies")
+        );
         assert!(count("SELECT count(*) FROM articles") >= 3);
-        assert_eq!(count("SELECT count(*) FROM outbox"), 0, "shipped data is not pushed");
+        assert_eq!(
+            count("SELECT count(*) FROM outbox"),
+            0,
+            "shipped data is not pushed"
+        );
     }
 
     #[test]
     fn shipped_records_are_byte_identical_on_every_install() {
-        let (a, b) = (tempfile::tempdir().expect("a"), tempfile::tempdir().expect("b"));
+        let (a, b) = (
+            tempfile::tempdir().expect("a"),
+            tempfile::tempdir().expect("b"),
+        );
         let sa = Store::create(a.path(), PASS).expect("create a");
         let sb = Store::create(b.path(), PASS).expect("create b");
         let heads = |s: &Store| -> Vec<(String, Vec<u8>)> {
-            let mut stmt = s.conn.prepare("SELECT id, heads FROM documents ORDER BY id").expect("prepare");
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("query").collect::<rusqlite::Result<_>>().expect("rows")
+            let mut stmt = s
+                .conn
+                .prepare("SELECT id, heads FROM documents ORDER BY id")
+                .expect("prepare");
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows")
         };
         assert_eq!(heads(&sa), heads(&sb));
     }

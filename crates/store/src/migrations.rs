@@ -5,7 +5,10 @@ use rusqlite::Connection;
 use crate::Error;
 
 /// `(version, sql)`: never edit a released entry; append a new one.
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../../../migrations/client/0001_schema.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[(
+    1,
+    include_str!("../../../migrations/client/0001_schema.sql"),
+)];
 
 /// The schema version this binary writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -33,7 +36,8 @@ mod tests {
     use super::*;
 
     fn version(conn: &Connection) -> u32 {
-        conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("user_version")
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("user_version")
     }
 
     #[test]
@@ -41,22 +45,36 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("memory db");
         run(&mut conn).expect("first run");
         assert_eq!(version(&conn), LATEST);
-        conn.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')", []).expect("insert");
+        conn.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')", [])
+            .expect("insert");
         run(&mut conn).expect("second run is a no-op");
-        let kept: String = conn.query_row("SELECT value FROM meta WHERE key = 'k'", [], |r| r.get(0)).expect("kept");
+        let kept: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'k'", [], |r| r.get(0))
+            .expect("kept");
         assert_eq!(kept, "v");
     }
 
     #[test]
     fn refuses_a_newer_schema_and_leaves_it_alone() {
         let mut conn = Connection::open_in_memory().expect("memory db");
-        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;").expect("future db");
+        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+            .expect("future db");
         let err = run(&mut conn).expect_err("newer schema");
-        assert!(matches!(err, Error::NewerSchema { found: 99, supported: LATEST }));
+        assert!(matches!(
+            err,
+            Error::NewerSchema {
+                found: 99,
+                supported: LATEST
+            }
+        ));
         assert!(err.to_string().contains("newer version"), "{err}");
         assert_eq!(version(&conn), 99);
         let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'meta'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'meta'",
+                [],
+                |r| r.get(0),
+            )
             .expect("count");
         assert_eq!(tables, 0, "nothing was migrated");
     }

@@ -6,13 +6,13 @@ use citizens_core::agency::Agency;
 use citizens_core::article::CivicArticle;
 use citizens_core::geo;
 use citizens_core::grievance::Grievance;
-use citizens_core::lifecycle::{Actor, Status};
+use citizens_core::lifecycle::Actor;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::RecordKind;
-use rusqlite::{Connection, params};
+use rusqlite::{params, Connection};
 use uuid::Uuid;
 
-use crate::{Error, read_record};
+use crate::{read_record, Error};
 
 /// A record kept as an Automerge document with a projection.
 pub trait Record: Reconcile + Hydrate + Sized {
@@ -39,7 +39,7 @@ impl Record for Grievance {
 
     fn project(&self, conn: &Connection) -> Result<(), Error> {
         let status = self.status();
-        let open = !status.current.is_terminal() && status.current != Status::Resolved;
+        let open = status.current.awaits_action();
         let sla_due = match (self.agency, open) {
             (Some(agency), true) => read_record::<Agency>(conn, agency.uuid())
                 .ok()
@@ -117,7 +117,14 @@ impl Record for Grievance {
         conn.execute(
             "INSERT INTO grievance_fts (rowid, reference, title, narrative, place, notes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![rowid, self.reference, self.title, self.narrative, place, notes],
+            params![
+                rowid,
+                self.reference,
+                self.title,
+                self.narrative,
+                place,
+                notes
+            ],
         )?;
         Ok(())
     }
@@ -152,7 +159,10 @@ impl Record for TownHallSession {
                 self.created_at.millis()
             ],
         )?;
-        conn.execute("DELETE FROM commitments WHERE session_id = ?1", [self.id.to_string()])?;
+        conn.execute(
+            "DELETE FROM commitments WHERE session_id = ?1",
+            [self.id.to_string()],
+        )?;
         for c in &self.commitments {
             conn.execute(
                 "INSERT INTO commitments (id, session_id, official, office, agency_id, promise, due, status)

@@ -1,7 +1,8 @@
 //! Reads for lists, filters, search and the directory: projections only, never documents.
 
+use citizens_core::lifecycle::Status;
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, Row, params_from_iter};
+use rusqlite::{params_from_iter, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::{Result, Store};
@@ -43,7 +44,8 @@ pub struct GrievanceRow {
     pub anonymous: bool,
 }
 
-const ROW_COLUMNS: &str = "g.id, g.reference, g.kind, g.category, a.short_name, g.state, g.lga, g.title,
+const ROW_COLUMNS: &str =
+    "g.id, g.reference, g.kind, g.category, a.short_name, g.state, g.lga, g.title,
     g.status, g.conflict, g.priority, g.assignee, g.created_at, g.sla_due, g.sealed, g.anonymous";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<GrievanceRow> {
@@ -94,6 +96,8 @@ pub struct Filter {
     pub due_before: Option<String>,
     /// Only cases where devices disagree on the status.
     pub conflicts_only: bool,
+    /// Only cases someone still has to act on (not resolved or finished).
+    pub open_only: bool,
 }
 
 /// List order.
@@ -180,6 +184,14 @@ fn where_clause(filter: &Filter) -> (String, Vec<Value>) {
     if filter.conflicts_only {
         clauses.push("g.conflict = 1".into());
     }
+    if filter.open_only {
+        let open: Vec<String> = Status::ALL
+            .iter()
+            .filter(|s| s.awaits_action())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        clauses.push(format!("g.status IN ({})", open.join(", ")));
+    }
     let sql = if clauses.is_empty() {
         String::new()
     } else {
@@ -225,16 +237,19 @@ impl Store {
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt
-            .query_map(rusqlite::params![query, i64::try_from(limit).unwrap_or(i64::MAX)], row)?
+            .query_map(
+                rusqlite::params![query, i64::try_from(limit).unwrap_or(i64::MAX)],
+                row,
+            )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     /// Case counts per status.
     pub fn counts_by_status(&self) -> Result<Vec<(String, u64)>> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("SELECT status, count(*) FROM grievances GROUP BY status ORDER BY 2 DESC")?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT status, count(*) FROM grievances GROUP BY status ORDER BY 2 DESC",
+        )?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -369,7 +384,13 @@ fn fts_query(text: &str) -> Option<String> {
         words
             .iter()
             .enumerate()
-            .map(|(i, w)| if i == last { format!("{w}*") } else { w.clone() })
+            .map(|(i, w)| {
+                if i == last {
+                    format!("{w}*")
+                } else {
+                    w.clone()
+                }
+            })
             .collect::<Vec<_>>()
             .join(" "),
     )
@@ -381,7 +402,10 @@ mod tests {
 
     #[test]
     fn typed_text_becomes_a_safe_query() {
-        assert_eq!(fts_query("passport brib").as_deref(), Some("\"passport\" \"brib\"*"));
+        assert_eq!(
+            fts_query("passport brib").as_deref(),
+            Some("\"passport\" \"brib\"*")
+        );
         assert_eq!(fts_query("\"AND OR( *").as_deref(), Some("\"AND\" \"OR\"*"));
         assert_eq!(fts_query("  ;; "), None);
     }

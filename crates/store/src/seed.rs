@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use citizens_core::agency::{Agency, Contact, LadderStep, Level, Service};
 use citizens_core::article::CivicArticle;
 use citizens_core::geo;
-use citizens_core::ids::{AgencyId, ArticleId, seed_uuid};
+use citizens_core::ids::{seed_uuid, AgencyId, ArticleId};
 use rusqlite::params;
 use serde::Deserialize;
 

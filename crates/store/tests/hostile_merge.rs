@@ -13,11 +13,17 @@ fn malformed_dir() -> PathBuf {
 }
 
 fn documents(store: &Store) -> u64 {
-    store.list(&Default::default(), Default::default(), 0, 0).expect("list").total
+    store
+        .list(&Default::default(), Default::default(), 0, 0)
+        .expect("list")
+        .total
 }
 
 fn agency_id(store: &Store) -> Uuid {
-    let id = store.agency_id_by_short_name("NIS").expect("query").expect("NIS shipped");
+    let id = store
+        .agency_id_by_short_name("NIS")
+        .expect("query")
+        .expect("NIS shipped");
     Uuid::parse_str(&id).expect("uuid")
 }
 
@@ -29,13 +35,26 @@ fn every_crashing_input_is_refused_and_the_store_keeps_working() {
         .expect("shared/testdata/automerge-malformed must exist beside the project")
         .map(|e| e.expect("entry").path())
         .collect();
-    assert!(files.len() >= 5, "expected the shared malformed corpus, found {files:?}");
+    assert!(
+        files.len() >= 5,
+        "expected the shared malformed corpus, found {files:?}"
+    );
     for kind in RecordKind::ALL {
         for file in &files {
             let bytes = std::fs::read(file).expect("read");
-            let push = Push { doc_id: Uuid::new_v4(), kind, changes: vec![bytes] };
-            let err = store.merge(&push).expect_err("malformed input must be refused");
-            assert!(matches!(err, Error::Rejected(_)), "{}: {err}", file.display());
+            let push = Push {
+                doc_id: Uuid::new_v4(),
+                kind,
+                changes: vec![bytes],
+            };
+            let err = store
+                .merge(&push)
+                .expect_err("malformed input must be refused");
+            assert!(
+                matches!(err, Error::Rejected(_)),
+                "{}: {err}",
+                file.display()
+            );
             assert!(err.to_string().contains("nothing was stored"), "{err}");
         }
     }
@@ -52,14 +71,39 @@ fn truncated_mislabelled_and_misaddressed_documents_are_refused() {
     let bytes = good.changes[0].clone();
 
     for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
-        let push = Push { doc_id: Uuid::new_v4(), kind: RecordKind::Agency, changes: vec![bytes[..cut].to_vec()] };
-        assert!(matches!(store.merge(&push), Err(Error::Rejected(_))), "cut at {cut}");
+        let push = Push {
+            doc_id: Uuid::new_v4(),
+            kind: RecordKind::Agency,
+            changes: vec![bytes[..cut].to_vec()],
+        };
+        assert!(
+            matches!(store.merge(&push), Err(Error::Rejected(_))),
+            "cut at {cut}"
+        );
     }
-    let as_grievance = Push { doc_id: id, kind: RecordKind::Grievance, changes: vec![bytes.clone()] };
-    assert!(matches!(store.merge(&as_grievance), Err(Error::Rejected(_))), "an agency is not a grievance");
-    let elsewhere = Push { doc_id: Uuid::new_v4(), kind: RecordKind::Agency, changes: vec![bytes.clone()] };
-    assert!(matches!(store.merge(&elsewhere), Err(Error::Rejected(_))), "id must match the address");
-    let oversized = Push { doc_id: id, kind: RecordKind::Agency, changes: vec![vec![0; citizens_store::MAX_PUSH_BYTES + 1]] };
+    let as_grievance = Push {
+        doc_id: id,
+        kind: RecordKind::Grievance,
+        changes: vec![bytes.clone()],
+    };
+    assert!(
+        matches!(store.merge(&as_grievance), Err(Error::Rejected(_))),
+        "an agency is not a grievance"
+    );
+    let elsewhere = Push {
+        doc_id: Uuid::new_v4(),
+        kind: RecordKind::Agency,
+        changes: vec![bytes.clone()],
+    };
+    assert!(
+        matches!(store.merge(&elsewhere), Err(Error::Rejected(_))),
+        "id must match the address"
+    );
+    let oversized = Push {
+        doc_id: id,
+        kind: RecordKind::Agency,
+        changes: vec![vec![0; citizens_store::MAX_PUSH_BYTES + 1]],
+    };
     assert!(matches!(store.merge(&oversized), Err(Error::Rejected(_))));
 
     // The genuine document is still accepted (as a no-op) and nothing was added.

@@ -3,15 +3,15 @@
 //! phones from the 0803-555 test block).
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use citizens_client::{Client, GrievanceInput, InitOptions};
 use citizens_core::clock::{Clock, Timestamp};
 use citizens_core::geo;
 use citizens_core::taxonomy::CATEGORIES;
-use rand::Rng;
 use rand::seq::SliceRandom;
+use rand::Rng;
 
 /// Passphrase used by test installs.
 pub const PASSPHRASE: &str = "test passphrase for synthetic data";
@@ -50,7 +50,10 @@ pub fn install(dir: &Path, user: &str, clock: Arc<FakeClock>) -> Client {
         InitOptions {
             user: user.into(),
             organisation: "Kano Civic Forum".into(),
-            device_name: Some(format!("{}-laptop", user.split(' ').next().unwrap_or("test").to_lowercase())),
+            device_name: Some(format!(
+                "{}-laptop",
+                user.split(' ').next().unwrap_or("test").to_lowercase()
+            )),
             org_public_key: None,
         },
         clock,
@@ -59,16 +62,65 @@ pub fn install(dir: &Path, user: &str, clock: Arc<FakeClock>) -> Client {
 }
 
 const GIVEN: &[&str] = &[
-    "Amina", "Musa", "Aisha", "Ibrahim", "Zainab", "Abubakar", "Hauwa", "Sani", "Fatima", "Yusuf",
-    "Chinedu", "Ngozi", "Emeka", "Chioma", "Obinna", "Adaeze", "Ifeanyi", "Nneka",
-    "Oluwaseun", "Funmilayo", "Babatunde", "Yetunde", "Adebayo", "Folake", "Tunde", "Bisi",
-    "Efosa", "Osaro", "Ekaette", "Tamuno", "Ebiere", "Terver", "Doosuur",
+    "Amina",
+    "Musa",
+    "Aisha",
+    "Ibrahim",
+    "Zainab",
+    "Abubakar",
+    "Hauwa",
+    "Sani",
+    "Fatima",
+    "Yusuf",
+    "Chinedu",
+    "Ngozi",
+    "Emeka",
+    "Chioma",
+    "Obinna",
+    "Adaeze",
+    "Ifeanyi",
+    "Nneka",
+    "Oluwaseun",
+    "Funmilayo",
+    "Babatunde",
+    "Yetunde",
+    "Adebayo",
+    "Folake",
+    "Tunde",
+    "Bisi",
+    "Efosa",
+    "Osaro",
+    "Ekaette",
+    "Tamuno",
+    "Ebiere",
+    "Terver",
+    "Doosuur",
 ];
 const FAMILY: &[&str] = &[
-    "Bello", "Abdullahi", "Danjuma", "Garba", "Usman", "Lawal", "Okafor", "Eze", "Nwosu", "Okeke",
-    "Obi", "Adeyemi", "Ogunleye", "Balogun", "Adeleke", "Afolabi", "Osagie", "Etim", "Ikpe", "Iorliam",
+    "Bello",
+    "Abdullahi",
+    "Danjuma",
+    "Garba",
+    "Usman",
+    "Lawal",
+    "Okafor",
+    "Eze",
+    "Nwosu",
+    "Okeke",
+    "Obi",
+    "Adeyemi",
+    "Ogunleye",
+    "Balogun",
+    "Adeleke",
+    "Afolabi",
+    "Osagie",
+    "Etim",
+    "Ikpe",
+    "Iorliam",
 ];
-const PREFIXES: &[&str] = &["0803", "0806", "0813", "0703", "0706", "0905", "0816", "0809"];
+const PREFIXES: &[&str] = &[
+    "0803", "0806", "0813", "0703", "0706", "0905", "0816", "0809",
+];
 
 /// Per category: (title, narrative) templates. `{place}` is replaced by the LGA.
 fn templates(category: &str) -> &'static [(&'static str, &'static str)] {
@@ -120,7 +172,11 @@ pub fn name(rng: &mut impl Rng) -> String {
 
 /// A synthetic phone from the 0803-555 style test blocks.
 pub fn phone(rng: &mut impl Rng) -> String {
-    format!("{} 555 {:04}", PREFIXES.choose(rng).copied().unwrap_or("0803"), rng.gen_range(0..10_000))
+    format!(
+        "{} 555 {:04}",
+        PREFIXES.choose(rng).copied().unwrap_or("0803"),
+        rng.gen_range(0..10_000)
+    )
 }
 
 /// A realistic random grievance, somewhere in Nigeria.
@@ -137,10 +193,18 @@ pub fn grievance_in(rng: &mut impl Rng, state: &str, lga: &str) -> GrievanceInpu
     let (title, narrative) = *templates(category.slug)
         .choose(rng)
         .unwrap_or(&("Complaint", "A complaint."));
-    let corrupt = title.contains("extra") || title.contains("extortion") || title.contains("asked to pay") || title.contains("Bail");
+    let corrupt = title.contains("extra")
+        || title.contains("extortion")
+        || title.contains("asked to pay")
+        || title.contains("Bail");
     let anonymous = rng.gen_bool(0.2);
     GrievanceInput {
-        kind: if corrupt { "corruption_report" } else { "complaint" }.into(),
+        kind: if corrupt {
+            "corruption_report"
+        } else {
+            "complaint"
+        }
+        .into(),
         category: category.slug.into(),
         state: state.into(),
         lga: lga.into(),

@@ -5,14 +5,21 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 
 use citizens_client::{Client, SystemClock};
-use citizens_test_support::{FakeClock, PASSPHRASE, install};
+use citizens_test_support::{install, FakeClock, PASSPHRASE};
 use rand::{Rng, SeedableRng};
 
 #[test]
 fn acknowledged_captures_survive_sigkill() {
-    let kills: usize = std::env::var("CRASH_KILLS").ok().and_then(|k| k.parse().ok()).unwrap_or(100);
+    let kills: usize = std::env::var("CRASH_KILLS")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(100);
     let dir = tempfile::tempdir().expect("tempdir");
-    drop(install(dir.path(), "Amina Bello", FakeClock::at(citizens_test_support::TOWN_HALL_DAY)));
+    drop(install(
+        dir.path(),
+        "Amina Bello",
+        FakeClock::at(citizens_test_support::TOWN_HALL_DAY),
+    ));
     let mut rng = rand::rngs::StdRng::seed_from_u64(99);
     let mut acknowledged = Vec::new();
     for round in 0..kills {
@@ -40,14 +47,29 @@ fn acknowledged_captures_survive_sigkill() {
         stdout.read_to_string(&mut rest).expect("drain");
         acknowledged.extend(rest.lines().map(str::to_string));
     }
-    let client = Client::open(dir.path(), PASSPHRASE, std::sync::Arc::new(SystemClock)).expect("reopen after kills");
+    let client = Client::open(dir.path(), PASSPHRASE, std::sync::Arc::new(SystemClock))
+        .expect("reopen after kills");
     let mut client = client;
-    assert_eq!(client.store().integrity_check().expect("integrity_check"), "ok");
-    assert!(acknowledged.len() >= kills, "each round acknowledged at least one capture");
+    assert_eq!(
+        client.store().integrity_check().expect("integrity_check"),
+        "ok"
+    );
+    assert!(
+        acknowledged.len() >= kills,
+        "each round acknowledged at least one capture"
+    );
     for reference in &acknowledged {
-        client.open_case(reference).unwrap_or_else(|e| panic!("acknowledged {reference} lost: {e}"));
+        client
+            .open_case(reference)
+            .unwrap_or_else(|e| panic!("acknowledged {reference} lost: {e}"));
     }
-    let total = client.list(&Default::default(), Default::default(), 0, 0).expect("list").total;
+    let total = client
+        .list(&Default::default(), Default::default(), 0, 0)
+        .expect("list")
+        .total;
     assert!(total >= acknowledged.len() as u64);
-    eprintln!("{kills} kills, {} acknowledged captures, {total} stored", acknowledged.len());
+    eprintln!(
+        "{kills} kills, {} acknowledged captures, {total} stored",
+        acknowledged.len()
+    );
 }

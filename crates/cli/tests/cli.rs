@@ -1,0 +1,490 @@
+//! The `citizens` command line, driven as a volunteer would: real processes, real files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const PASS: &str = "cli test passphrase";
+
+fn citizens(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_citizens"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("CITIZENS_PASSPHRASE", PASS)
+        .output()
+        .expect("run citizens")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = citizens(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&ok(dir, &all)).expect("json output")
+}
+
+/// Runs a command that must fail; returns its one-line reason.
+fn refused(dir: &Path, args: &[&str]) -> String {
+    let out = citizens(dir, args);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?} printed to stdout on failure"
+    );
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    stderr
+}
+
+fn total(dir: &Path) -> u64 {
+    json(dir, &["grievance", "list"])["total"]
+        .as_u64()
+        .expect("total")
+}
+
+fn init(dir: &Path) {
+    ok(
+        dir,
+        &[
+            "init",
+            "--name",
+            "Amina Bello",
+            "--org",
+            "Kano Civic Forum",
+            "--device",
+            "kano-laptop-1",
+        ],
+    );
+}
+
+const ADD: &[&str] = &[
+    "grievance",
+    "add",
+    "--category",
+    "power",
+    "--state",
+    "Kano",
+    "--lga",
+    "Tarauni",
+    "--title",
+    "Estimated billing for eight months",
+    "--agency",
+    "KEDCO",
+];
+
+#[test]
+fn a_town_hall_session_from_capture_to_resolution_and_export() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    init(dir.path());
+    let session = json(
+        dir.path(),
+        &[
+            "session",
+            "add",
+            "--title",
+            "Tarauni town hall",
+            "--venue",
+            "LGA secretariat",
+            "--state",
+            "KN",
+            "--lga",
+            "Tarauni",
+            "--date",
+            "2026-11-20",
+        ],
+    );
+    let sid = session["id"].as_str().expect("session id").to_string();
+    ok(
+        dir.path(),
+        &[
+            "session", "attend", &sid, "--total", "140", "--women", "70", "--men", "66", "--pwd",
+            "9",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "session",
+            "rep",
+            &sid,
+            "--name",
+            "Alhaji Sani Lawal",
+            "--office",
+            "Area Manager",
+            "--agency",
+            "KEDCO",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "session",
+            "commit",
+            &sid,
+            "--official",
+            "Alhaji Sani Lawal",
+            "--office",
+            "Area Manager",
+            "--agency",
+            "KEDCO",
+            "--promise",
+            "Meters for Tarauni ward 4",
+            "--due",
+            "2027-01-31",
+        ],
+    );
+
+    let titles = [
+        "Passport officer demanded extra payment",
+        "Transformer faulty for three months",
+        "Illegal levies in public primary school",
+        "Health centre staff absent",
+    ];
+    let mut references = Vec::new();
+    for i in 0..20 {
+        let title = format!("{} ({})", titles[i % titles.len()], i + 1);
+        let kind = if i % titles.len() == 0 {
+            "corruption_report"
+        } else {
+            "complaint"
+        };
+        let category = ["passports", "power", "education", "health"][i % titles.len()];
+        let g = json(
+            dir.path(),
+            &[
+                "grievance",
+                "add",
+                "--kind",
+                kind,
+                "--category",
+                category,
+                "--state",
+                "Kano",
+                "--lga",
+                "Tarauni",
+                "--title",
+                &title,
+                "--session",
+                &sid,
+                "--channel",
+                "town_hall",
+                "--reporter-name",
+                "Musa Ibrahim",
+                "--reporter-phone",
+                "0803 555 0142",
+                "--consent-explained",
+            ],
+        );
+        assert_eq!(g["sealed"].as_bool(), Some(kind == "corruption_report"));
+        references.push(g["reference"].as_str().expect("reference").to_string());
+    }
+    assert!(references.iter().all(|r| r.starts_with("KN-")));
+    assert_eq!(
+        references
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        20,
+        "unique references"
+    );
+    let shown = json(dir.path(), &["session", "show", &sid]);
+    assert_eq!(shown["grievances"].as_array().map(Vec::len), Some(20));
+    assert_eq!(shown["attendance"]["total"], 140);
+    assert_eq!(shown["commitments"][0]["status"], "open");
+
+    let hits = json(dir.path(), &["grievance", "search", "transformer"]);
+    assert_eq!(hits.as_array().map(Vec::len), Some(5));
+    let case = hits[0]["reference"].as_str().expect("ref").to_string();
+
+    ok(dir.path(), &["grievance", "assign", &case, "Amina Bello"]);
+    ok(
+        dir.path(),
+        &[
+            "grievance",
+            "note",
+            &case,
+            "Visited the substation with the ward head",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "grievance",
+            "forward",
+            &case,
+            "--agency",
+            "KEDCO",
+            "--channel",
+            "letter",
+            "--reference",
+            "KEDCO/TAR/0091",
+        ],
+    );
+    ok(
+        dir.path(),
+        &["grievance", "reply", &case, "--summary", "Crew scheduled"],
+    );
+    ok(
+        dir.path(),
+        &[
+            "grievance",
+            "escalate",
+            &case,
+            "--reason",
+            "No crew after the promised date",
+        ],
+    );
+    ok(dir.path(), &["grievance", "status", &case, "in_progress"]);
+    let resolved = json(
+        dir.path(),
+        &[
+            "grievance",
+            "status",
+            &case,
+            "resolved",
+            "--reason",
+            "Transformer replaced",
+        ],
+    );
+    assert_eq!(resolved["case"]["status"], "resolved");
+    let timeline = resolved["case"]["timeline"].as_array().expect("timeline");
+    let said: Vec<&str> = timeline.iter().filter_map(|e| e["what"].as_str()).collect();
+    for expected in [
+        "assigned to Amina Bello",
+        "note: Visited",
+        "forwarded to KEDCO",
+        "agency replied",
+        "escalated to Head, Customer Service",
+        "status → resolved",
+    ] {
+        assert!(
+            said.iter().any(|s| s.starts_with(expected)),
+            "timeline lacks '{expected}': {said:?}"
+        );
+    }
+    assert!(timeline
+        .iter()
+        .all(|e| e["user"] == "Amina Bello" && e["device"] == "kano-laptop-1"));
+
+    let csv_path = dir.path().join("cases.csv");
+    ok(
+        dir.path(),
+        &["export", "csv", "--out", csv_path.to_str().expect("path")],
+    );
+    let mut reader = csv::Reader::from_path(&csv_path).expect("csv");
+    let headers = reader.headers().expect("headers").clone();
+    assert!(
+        !headers
+            .iter()
+            .any(|h| h.contains("reporter_name") || h.contains("phone")),
+        "no personal data: {headers:?}"
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
+    assert_eq!(rows.len(), 20);
+    let exported = std::fs::read_to_string(&csv_path).expect("read");
+    assert!(
+        !exported.contains("Musa Ibrahim") && !exported.contains("555"),
+        "names and phones never exported"
+    );
+
+    let home = json(dir.path(), &["home"]);
+    assert_eq!(
+        home["my_queue"]["total"], 0,
+        "resolved cases leave the queue's due list: {home}"
+    );
+    assert!(home["pending_changes"].as_u64().expect("pending") > 20);
+}
+
+#[test]
+fn bad_input_gets_a_clear_reason_and_stores_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    init(dir.path());
+    let case = json(dir.path(), ADD)["reference"]
+        .as_str()
+        .expect("ref")
+        .to_string();
+    assert_eq!(total(dir.path()), 1);
+
+    let mut unknown_lga = ADD.to_vec();
+    unknown_lga[7] = "Ikeja";
+    let why = refused(dir.path(), &unknown_lga);
+    assert!(why.contains("'Ikeja' is not an LGA of Kano"), "{why}");
+
+    let mut unknown_agency = ADD.to_vec();
+    unknown_agency[11] = "NOSUCH";
+    let why = refused(dir.path(), &unknown_agency);
+    assert!(why.contains("no agency 'NOSUCH'"), "{why}");
+
+    let why = refused(
+        dir.path(),
+        &[
+            "grievance",
+            "add",
+            "--category",
+            "weather",
+            "--state",
+            "KN",
+            "--lga",
+            "Dala",
+            "--title",
+            "x",
+        ],
+    );
+    assert!(why.contains("not a category"), "{why}");
+    let why = refused(
+        dir.path(),
+        &[
+            "grievance",
+            "add",
+            "--category",
+            "power",
+            "--state",
+            "KN",
+            "--lga",
+            "Dala",
+            "--title",
+            "x",
+            "--reporter-phone",
+            "12345",
+            "--consent-explained",
+        ],
+    );
+    assert!(why.contains("not a Nigerian phone number"), "{why}");
+    assert_eq!(total(dir.path()), 1, "nothing stored by refused captures");
+
+    let why = refused(dir.path(), &["grievance", "status", &case, "closed"]);
+    assert!(
+        why.contains("cannot be moved to closed") && why.contains("allowed next"),
+        "{why}"
+    );
+    let why = refused(
+        dir.path(),
+        &[
+            "grievance",
+            "forward",
+            &case,
+            "--agency",
+            "NOSUCH",
+            "--channel",
+            "letter",
+        ],
+    );
+    assert!(why.contains("no agency"), "{why}");
+    let why = refused(
+        dir.path(),
+        &["grievance", "escalate", &case, "--reason", "slow"],
+    );
+    assert!(why.contains("forward the case"), "{why}");
+    let why = refused(dir.path(), &["grievance", "show", "KN-ZZZ-9999"]);
+    assert!(why.contains("no case"), "{why}");
+    let shown = json(dir.path(), &["grievance", "show", &case]);
+    assert_eq!(shown["case"]["status"], "new");
+    assert_eq!(
+        shown["case"]["timeline"].as_array().map(Vec::len),
+        Some(1),
+        "refused actions left no trace"
+    );
+
+    let wrong = Command::new(env!("CARGO_BIN_EXE_citizens"))
+        .args([
+            "--data-dir",
+            dir.path().to_str().expect("path"),
+            "grievance",
+            "list",
+        ])
+        .env("CITIZENS_PASSPHRASE", "wrong passphrase here")
+        .output()
+        .expect("run");
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong passphrase"));
+
+    let empty = tempfile::tempdir().expect("tempdir");
+    let why = refused(empty.path(), &["grievance", "list"]);
+    assert!(why.contains("run `citizens init` first"), "{why}");
+    let why = refused(dir.path(), &["init", "--name", "X", "--org", "Y"]);
+    assert!(why.contains("already holds"), "{why}");
+}
+
+#[test]
+fn csv_import_is_all_or_nothing_with_a_report_per_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    init(dir.path());
+    let good = "Title,category,state,lga,narrative,consent_purpose_explained,reporter_name\n\
+        No water for three weeks,water,Lagos,Ikeja,Taps dry since March,yes,Bisi Adeleke\n\
+        Teacher absent all term,education,Kano,Dala,Pupils sent home,yes,\n";
+    let bad = format!("{good}Road abandoned,roads,Lagos,Tarauni,Contractor left,yes,\nLevies,education,Kano,Dala,\"unterminated\n");
+    let file = dir.path().join("forms.csv");
+    std::fs::write(&file, &bad).expect("write");
+    let why = refused(
+        dir.path(),
+        &[
+            "import",
+            "csv",
+            file.to_str().expect("path"),
+            "--map",
+            "Title=title",
+        ],
+    );
+    assert!(why.starts_with("error: nothing was imported"), "{why}");
+    assert!(
+        why.contains("row 3: LGA: 'Tarauni' is not an LGA of Lagos"),
+        "{why}"
+    );
+    assert!(
+        why.contains("row 4"),
+        "the malformed row is reported: {why}"
+    );
+    assert_eq!(total(dir.path()), 0, "nothing stored");
+
+    let why = refused(dir.path(), &["import", "csv", file.to_str().expect("path")]);
+    assert!(why.contains("column 'Title' is not a field"), "{why}");
+
+    std::fs::write(&file, good).expect("write");
+    let out = json(
+        dir.path(),
+        &[
+            "import",
+            "csv",
+            file.to_str().expect("path"),
+            "--map",
+            "Title=title",
+        ],
+    );
+    assert_eq!(out["imported"], 2);
+    assert_eq!(total(dir.path()), 2);
+    let hits = json(dir.path(), &["grievance", "search", "taps"]);
+    assert_eq!(hits[0]["title"], "No water for three weeks");
+}
+
+#[test]
+fn the_directory_lists_agencies_with_fees_and_ladders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    init(dir.path());
+    let all = json(dir.path(), &["agency", "list"]);
+    assert!(all.as_array().map_or(0, Vec::len) >= 25);
+    let state = json(dir.path(), &["agency", "list", "--level", "state"]);
+    assert!(state
+        .as_array()
+        .expect("rows")
+        .iter()
+        .all(|a| a["level"] == "state"));
+    let nis = json(dir.path(), &["agency", "show", "nis"]);
+    assert_eq!(nis["name"], "Nigeria Immigration Service");
+    assert!(nis["services"][0]["official_fee"]
+        .as_str()
+        .expect("fee")
+        .contains("₦"));
+    assert!(nis["ladder"].as_array().map_or(0, Vec::len) >= 3);
+    let why = refused(dir.path(), &["agency", "list", "--level", "galactic"]);
+    assert!(why.contains("not one of: federal, state, lga"), "{why}");
+}
