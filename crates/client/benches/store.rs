@@ -1,0 +1,113 @@
+//! Store benchmark: capture, open, list page and search at 10k and 100k grievances.
+//! `cargo bench -p citizens-client --bench store [-- SIZE...]`; prints a table of medians
+//! and 95th percentiles measured in one run.
+#![allow(clippy::print_stdout)]
+
+use std::time::{Duration, Instant};
+
+use citizens_client::{Client, Filter, Sort};
+use citizens_test_support::{FakeClock, TOWN_HALL_DAY, grievance, install};
+use rand::SeedableRng;
+
+struct Figures {
+    size: usize,
+    load: Duration,
+    rows: Vec<(&'static str, Vec<Duration>)>,
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index.min(samples.len() - 1)]
+}
+
+fn time(samples: usize, mut f: impl FnMut(usize)) -> Vec<Duration> {
+    (0..samples)
+        .map(|i| {
+            let start = Instant::now();
+            f(i);
+            start.elapsed()
+        })
+        .collect()
+}
+
+fn run(size: usize) -> Figures {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut client: Client = install(dir.path(), "Amina Bello", clock.clone());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(size as u64);
+    let start = Instant::now();
+    let mut references = Vec::with_capacity(size);
+    while references.len() < size {
+        let batch: Vec<_> = (0..(size - references.len()).min(2_000)).map(|_| grievance(&mut rng)).collect();
+        let stored = client.capture_all(&batch).unwrap_or_else(|e| panic!("{e}"));
+        references.extend(stored.into_iter().map(|g| g.reference));
+        clock.advance(60_000);
+    }
+    let load = start.elapsed();
+
+    let capture = time(300, |_| {
+        client.capture(&grievance(&mut rng)).expect("capture");
+    });
+    let open = time(300, |i| {
+        client.open_case(&references[(i * 7919) % references.len()]).expect("open");
+    });
+    let list = time(100, |_| {
+        client.list(&Filter::default(), Sort::Newest, 0, 50).expect("list");
+    });
+    let list_filtered = time(100, |i| {
+        let filter = Filter { status: Some("new".into()), state: Some(["KN", "LA", "FC", "OY"][i % 4].into()), ..Filter::default() };
+        client.list(&filter, Sort::Newest, 0, 50).expect("list");
+    });
+    let words = ["transformer", "passport officer", "levies", "checkpoint", "borehole", "estim"];
+    let search = time(120, |i| {
+        client.search(words[i % words.len()], 20).expect("search");
+    });
+    Figures {
+        size,
+        load,
+        rows: vec![
+            ("capture (incl. commit)", capture),
+            ("open a case", open),
+            ("list: first page of 50", list),
+            ("list: filtered page", list_filtered),
+            ("search: FTS top 20", search),
+        ],
+    }
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() { vec![10_000, 100_000] } else { sizes };
+    let figures: Vec<Figures> = sizes.iter().map(|&s| run(s)).collect();
+    println!("\n| operation | grievances | p50 | p95 | target (p95) |");
+    println!("|---|---:|---:|---:|---:|");
+    for f in &figures {
+        for (name, samples) in &f.rows {
+            let mut samples = samples.clone();
+            let target = match *name {
+                "capture (incl. commit)" => "≤ 10 ms",
+                "open a case" => "≤ 5 ms",
+                "search: FTS top 20" => "≤ 50 ms",
+                _ => "≤ 50 ms",
+            };
+            println!(
+                "| {name} | {} | {:.2} ms | {:.2} ms | {target} |",
+                f.size,
+                percentile(&mut samples, 0.5).as_secs_f64() * 1e3,
+                percentile(&mut samples, 0.95).as_secs_f64() * 1e3,
+            );
+        }
+    }
+    for f in &figures {
+        println!(
+            "\nbulk load of {} grievances: {:.1} s ({:.2} ms each, batches of 2,000 per transaction)",
+            f.size,
+            f.load.as_secs_f64(),
+            f.load.as_secs_f64() * 1e3 / f.size as f64
+        );
+    }
+}
