@@ -13,7 +13,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context as _, Result};
 use citizens_client::{
     Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions, ReplyInput,
-    SessionInput, Sort, SystemClock,
+    SessionInput, Sort, SystemClock, sample,
 };
 use citizens_core::session::Attendance;
 use clap::{Args, Parser, Subcommand};
@@ -80,6 +80,15 @@ enum Command {
     Import(ImportCmd),
     /// Change the passphrase that unlocks this install.
     Passphrase,
+    /// Add synthetic sample cases to explore or train with (never on an install with real cases).
+    Sample {
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        count: usize,
+        /// Only in this state (name or code).
+        #[arg(long)]
+        state: Option<String>,
+    },
 }
 
 #[derive(Args, Debug, Default)]
@@ -455,6 +464,22 @@ fn run(cli: &Cli) -> Result<()> {
             let stored = client
                 .import_csv(input, &mapping)
                 .map_err(|report| anyhow!("{report}"))?;
+            out.imported(&stored)
+        }
+        Command::Sample { count, state } => {
+            let mut client = open(cli)?;
+            let mut rng = rand::thread_rng();
+            let state = state.as_deref().map(citizens_core::geo::state).transpose()?;
+            let inputs: Vec<GrievanceInput> = (0..*count)
+                .map(|_| match state {
+                    Some(s) => {
+                        let lga = s.lgas[rand::Rng::gen_range(&mut rng, 0..s.lgas.len())];
+                        sample::grievance_in(&mut rng, s.code, lga)
+                    }
+                    None => sample::grievance(&mut rng),
+                })
+                .collect();
+            let stored = client.capture_all(&inputs).map_err(|report| anyhow!("{report}"))?;
             out.imported(&stored)
         }
         Command::Passphrase => {

@@ -5,6 +5,7 @@
 mod cases;
 mod directory;
 mod exchange;
+pub mod sample;
 mod sessions;
 
 use std::path::Path;
