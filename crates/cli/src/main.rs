@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use citizens_client::{
-    Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions, ReplyInput,
-    SessionInput, Sort, SystemClock, sample,
+    sample, Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions, ReplyInput,
+    SessionInput, Sort, SystemClock,
 };
 use citizens_core::session::Attendance;
 use clap::{Args, Parser, Subcommand};
@@ -469,7 +469,10 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Sample { count, state } => {
             let mut client = open(cli)?;
             let mut rng = rand::thread_rng();
-            let state = state.as_deref().map(citizens_core::geo::state).transpose()?;
+            let state = state
+                .as_deref()
+                .map(citizens_core::geo::state)
+                .transpose()?;
             let inputs: Vec<GrievanceInput> = (0..*count)
                 .map(|_| match state {
                     Some(s) => {
@@ -479,7 +482,9 @@ fn run(cli: &Cli) -> Result<()> {
                     None => sample::grievance(&mut rng),
                 })
                 .collect();
-            let stored = client.capture_all(&inputs).map_err(|report| anyhow!("{report}"))?;
+            let stored = client
+                .capture_all(&inputs)
+                .map_err(|report| anyhow!("{report}"))?;
             out.imported(&stored)
         }
         Command::Passphrase => {

@@ -488,3 +488,18 @@ fn the_directory_lists_agencies_with_fees_and_ladders() {
     let why = refused(dir.path(), &["agency", "list", "--level", "galactic"]);
     assert!(why.contains("not one of: federal, state, lga"), "{why}");
 }
+
+#[test]
+fn sample_data_lands_in_the_state_asked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    init(dir.path());
+    let out = json(dir.path(), &["sample", "--count", "12", "--state", "Lagos"]);
+    assert_eq!(out["imported"], 12);
+    let page = json(
+        dir.path(),
+        &["grievance", "list", "--state", "LA", "--limit", "100"],
+    );
+    assert_eq!(page["total"], 12);
+    let why = refused(dir.path(), &["sample", "--state", "Atlantis"]);
+    assert!(why.contains("not a Nigerian state"), "{why}");
+}

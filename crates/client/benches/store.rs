@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use citizens_client::{Client, Filter, Sort};
-use citizens_test_support::{FakeClock, TOWN_HALL_DAY, grievance, install};
+use citizens_test_support::{grievance, install, FakeClock, TOWN_HALL_DAY};
 use rand::SeedableRng;
 
 struct Figures {
@@ -39,7 +39,9 @@ fn run(size: usize) -> Figures {
     let start = Instant::now();
     let mut references = Vec::with_capacity(size);
     while references.len() < size {
-        let batch: Vec<_> = (0..(size - references.len()).min(2_000)).map(|_| grievance(&mut rng)).collect();
+        let batch: Vec<_> = (0..(size - references.len()).min(2_000))
+            .map(|_| grievance(&mut rng))
+            .collect();
         let stored = client.capture_all(&batch).unwrap_or_else(|e| panic!("{e}"));
         references.extend(stored.into_iter().map(|g| g.reference));
         clock.advance(60_000);
@@ -50,16 +52,31 @@ fn run(size: usize) -> Figures {
         client.capture(&grievance(&mut rng)).expect("capture");
     });
     let open = time(300, |i| {
-        client.open_case(&references[(i * 7919) % references.len()]).expect("open");
+        client
+            .open_case(&references[(i * 7919) % references.len()])
+            .expect("open");
     });
     let list = time(100, |_| {
-        client.list(&Filter::default(), Sort::Newest, 0, 50).expect("list");
+        client
+            .list(&Filter::default(), Sort::Newest, 0, 50)
+            .expect("list");
     });
     let list_filtered = time(100, |i| {
-        let filter = Filter { status: Some("new".into()), state: Some(["KN", "LA", "FC", "OY"][i % 4].into()), ..Filter::default() };
+        let filter = Filter {
+            status: Some("new".into()),
+            state: Some(["KN", "LA", "FC", "OY"][i % 4].into()),
+            ..Filter::default()
+        };
         client.list(&filter, Sort::Newest, 0, 50).expect("list");
     });
-    let words = ["transformer", "passport officer", "levies", "checkpoint", "borehole", "estim"];
+    let words = [
+        "transformer",
+        "passport officer",
+        "levies",
+        "checkpoint",
+        "borehole",
+        "estim",
+    ];
     let search = time(120, |i| {
         client.search(words[i % words.len()], 20).expect("search");
     });
@@ -81,7 +98,11 @@ fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
-    let sizes = if sizes.is_empty() { vec![10_000, 100_000] } else { sizes };
+    let sizes = if sizes.is_empty() {
+        vec![10_000, 100_000]
+    } else {
+        sizes
+    };
     let figures: Vec<Figures> = sizes.iter().map(|&s| run(s)).collect();
     println!("\n| operation | grievances | p50 | p95 | target (p95) |");
     println!("|---|---:|---:|---:|---:|");

@@ -3,8 +3,8 @@
 
 use citizens_core::geo;
 use citizens_core::taxonomy::CATEGORIES;
-use rand::Rng;
 use rand::seq::SliceRandom;
+use rand::Rng;
 
 use crate::GrievanceInput;
 

@@ -557,16 +557,18 @@ impl Grievance {
         });
     }
 
-    /// The most recent forwarding or escalation: (ladder step, the time it happened).
-    pub fn ladder_position(&self) -> Option<(u64, Timestamp)> {
+    /// The office now holding the case: (ladder step, the day its clock started) — the day a
+    /// forwarding says it was sent, or the day of the latest escalation.
+    pub fn ladder_position(&self) -> Option<(u64, Day)> {
         self.timeline
             .iter()
             .filter_map(|e| match &e.event {
-                Event::Forwarded { .. } => Some((0, e.at)),
-                Event::Escalated { step, .. } => Some((*step, e.at)),
+                Event::Forwarded { on, .. } => Some((e.at, 0, *on)),
+                Event::Escalated { step, .. } => Some((e.at, *step, Day::from_date(e.at.date()))),
                 _ => None,
             })
-            .max_by_key(|(_, at)| *at)
+            .max_by_key(|(at, _, _)| *at)
+            .map(|(_, step, since)| (step, since))
     }
 
     /// Move the case one office up its agency's ladder.
@@ -638,5 +640,216 @@ impl Grievance {
             Event::Note { text } => Some(text.as_str()),
             _ => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agency::{LadderStep, Level};
+    use crate::identity::OrgSecretKey;
+    use crate::ids::seed_uuid;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    fn who() -> Actor {
+        Actor {
+            user: "Ngozi Eze".into(),
+            device: "enugu-laptop".into(),
+        }
+    }
+
+    fn stamp(rng: &mut StdRng, millis: i64) -> Stamp {
+        let at = Timestamp::from_millis(millis);
+        Stamp {
+            id: EntryId::generate(at, rng),
+            at,
+            by: who(),
+        }
+    }
+
+    fn agency() -> Agency {
+        Agency {
+            id: AgencyId::from_uuid(seed_uuid("agency", "TEST")),
+            short_name: "NIS".into(),
+            name: "Nigeria Immigration Service".into(),
+            level: Level::Federal,
+            parent: None,
+            state: None,
+            mandate: String::new(),
+            categories: vec!["passports".into()],
+            services: Vec::new(),
+            contacts: Vec::new(),
+            ladder: vec![
+                LadderStep {
+                    office: "Passport Control Officer".into(),
+                    sla_days: 7,
+                },
+                LadderStep {
+                    office: "State Comptroller".into(),
+                    sla_days: 14,
+                },
+                LadderStep {
+                    office: "Comptroller-General".into(),
+                    sla_days: 21,
+                },
+            ],
+        }
+    }
+
+    fn case(rng: &mut StdRng, kind: Kind) -> Grievance {
+        let org = OrgSecretKey::generate(rng).public_key();
+        let input = Capture {
+            kind,
+            category: crate::taxonomy::check("passports", None).expect("category"),
+            subcategory: None,
+            place: Place::new(
+                Lga::parse("Enugu", "Enugu North").expect("lga"),
+                None,
+                None,
+                None,
+            ),
+            title: "  Passport delayed  ".into(),
+            narrative: "Captured in March, nothing since.".into(),
+            occurred_on: None,
+            channel: Channel::WalkIn,
+            priority: Priority::Normal,
+            reporter: ReporterInput {
+                name: Some("Chioma Nwosu".into()),
+                phone: Some(Phone::parse("0806 555 0123").expect("phone")),
+                ..ReporterInput::default()
+            },
+            consent: ConsentInput {
+                purpose_explained: true,
+                share_with_agency: true,
+                may_contact: true,
+            },
+            agency: None,
+            routing_reason: None,
+            session: None,
+            form_number: Some(" ".into()),
+        };
+        let st = stamp(rng, 0);
+        Grievance::capture(
+            input,
+            GrievanceId::generate(st.at, rng),
+            "EN-7QK-0001".into(),
+            st,
+            &org,
+            rng,
+        )
+        .expect("capture")
+    }
+
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn capture_trims_text_and_seals_only_what_it_must() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let complaint = case(&mut rng, Kind::Complaint);
+        assert_eq!(complaint.title, "Passport delayed");
+        assert_eq!(complaint.form_number, None);
+        assert_eq!(complaint.reporter.name.as_deref(), Some("Chioma Nwosu"));
+        assert_eq!(complaint.status().current, Status::New);
+        let report = case(&mut rng, Kind::CorruptionReport);
+        assert!(report.reporter.name.is_none() && report.reporter.phone.is_none());
+        assert!(report.reporter.sealed.is_some());
+    }
+
+    #[test]
+    fn escalation_climbs_the_whole_ladder_and_the_due_date_follows() {
+        let mut rng = StdRng::seed_from_u64(2);
+        let nis = agency();
+        let mut g = case(&mut rng, Kind::Complaint);
+        let err = g
+            .escalate(&nis, "slow", stamp(&mut rng, DAY))
+            .expect_err("not forwarded yet");
+        assert!(
+            err.to_string().contains("agency the case was forwarded to")
+                || err.to_string().contains("forward"),
+            "{err}"
+        );
+
+        g.agency = Some(nis.id);
+        g.change_status(Status::Forwarded, None, stamp(&mut rng, DAY))
+            .expect("forward");
+        let forwarded_on = Day::parse("t", "2026-11-02").expect("day");
+        g.record(
+            Event::Forwarded {
+                agency: nis.id,
+                office: "Passport Control Officer".into(),
+                channel: ForwardChannel::Letter,
+                reference: None,
+                on: forwarded_on,
+            },
+            stamp(&mut rng, DAY),
+        );
+        assert_eq!(
+            g.sla_due(&nis).map(|d| d.to_string()).as_deref(),
+            Some("2026-11-09"),
+            "7 days after it was sent"
+        );
+
+        // 2026-11-10 10:00 WAT
+        let nov10 = 1_794_301_200_000;
+        g.escalate(&nis, "no answer in 7 days", stamp(&mut rng, nov10))
+            .expect("step 2");
+        assert_eq!(g.ladder_position().map(|(step, _)| step), Some(1));
+        assert_eq!(
+            g.sla_due(&nis).map(|d| d.to_string()).as_deref(),
+            Some("2026-11-24"),
+            "14 days at step 2"
+        );
+        g.escalate(
+            &nis,
+            "no answer in 14 days",
+            stamp(&mut rng, nov10 + 15 * DAY),
+        )
+        .expect("step 3");
+        let err = g
+            .escalate(&nis, "still nothing", stamp(&mut rng, nov10 + 40 * DAY))
+            .expect_err("top of the ladder");
+        assert!(
+            err.to_string()
+                .contains("top of NIS's ladder (Comptroller-General)"),
+            "{err}"
+        );
+        let offices: Vec<&str> = g
+            .timeline
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::Escalated { office, .. } => Some(office.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(offices, ["State Comptroller", "Comptroller-General"]);
+    }
+
+    #[test]
+    fn finished_cases_cannot_be_escalated() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let nis = agency();
+        let mut g = case(&mut rng, Kind::Complaint);
+        g.agency = Some(nis.id);
+        g.record(
+            Event::Forwarded {
+                agency: nis.id,
+                office: "x".into(),
+                channel: ForwardChannel::Email,
+                reference: None,
+                on: Day::parse("t", "2026-01-01").expect("day"),
+            },
+            stamp(&mut rng, 1),
+        );
+        g.change_status(
+            Status::Withdrawn,
+            Some("citizen withdrew".into()),
+            stamp(&mut rng, 2),
+        )
+        .expect("withdraw");
+        let err = g
+            .escalate(&nis, "x", stamp(&mut rng, 3))
+            .expect_err("finished");
+        assert!(err.to_string().contains("finished"), "{err}");
     }
 }

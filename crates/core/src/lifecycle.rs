@@ -233,7 +233,9 @@ mod tests {
         assert_eq!(view.current, Status::Triaged);
         assert!(view.conflict.is_empty());
         assert!(view.check_change(Status::Forwarded).is_ok());
-        let err = view.check_change(Status::Closed).expect_err("must be refused");
+        let err = view
+            .check_change(Status::Closed)
+            .expect_err("must be refused");
         assert!(err.to_string().contains("allowed next: forwarded"), "{err}");
     }
 
