@@ -66,6 +66,9 @@ enum Command {
     /// The agency directory.
     #[command(subcommand)]
     Agency(AgencyCmd),
+    /// Civic-information articles.
+    #[command(subcommand)]
+    Article(ArticleCmd),
     /// Export every case (no names or phones).
     Export {
         /// json or csv.
@@ -340,6 +343,19 @@ enum AgencyCmd {
 }
 
 #[derive(Subcommand, Debug)]
+enum ArticleCmd {
+    /// List articles.
+    List,
+    /// Print an article, ready to read out or print for a town hall.
+    Show {
+        slug: String,
+        /// Language: en, ha, yo, ig, pcm (falls back to English).
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum ImportCmd {
     /// Import cases from a CSV file; all rows or none.
     Csv {
@@ -428,6 +444,10 @@ fn run(cli: &Cli) -> Result<()> {
         }
         Command::Agency(AgencyCmd::Show { short_name }) => {
             out.agency(&open(cli)?.agency(short_name)?)
+        }
+        Command::Article(ArticleCmd::List) => out.articles(&open(cli)?.articles()?),
+        Command::Article(ArticleCmd::Show { slug, lang }) => {
+            out.article(&open(cli)?.article(slug)?, lang)
         }
         Command::Export { format, out: file } => {
             let client = open(cli)?;

@@ -6,6 +6,7 @@ use anyhow::Result;
 use citizens_client::store_rows::{AgencyRow, SessionRow};
 use citizens_client::{CaseView, GrievanceRow, Home, ListPage, Profile};
 use citizens_core::agency::Agency;
+use citizens_core::article::CivicArticle;
 use citizens_core::grievance::Grievance;
 use citizens_core::identity::ReporterIdentity;
 use citizens_core::session::TownHallSession;
@@ -359,6 +360,36 @@ impl Out {
             ]);
         }
         println!("\nEscalation ladder\n{t}");
+        Ok(())
+    }
+
+    pub fn articles(&self, rows: &[(String, String)]) -> Result<()> {
+        if self.json {
+            let rows: Vec<_> = rows
+                .iter()
+                .map(|(slug, title)| json!({"slug": slug, "title": title}))
+                .collect();
+            return print_json(&rows);
+        }
+        let mut t = table(&["slug", "title"]);
+        for (slug, title) in rows {
+            t.add_row(vec![slug.clone(), title.clone()]);
+        }
+        println!("{t}");
+        Ok(())
+    }
+
+    pub fn article(&self, article: &CivicArticle, lang: &str) -> Result<()> {
+        let (title, body) = article.localized(lang);
+        if self.json {
+            return print_json(
+                &json!({"slug": article.slug, "lang": lang, "title": title, "body": body, "agencies": article.agencies}),
+            );
+        }
+        println!("{title}\n\n{body}");
+        if !article.agencies.is_empty() {
+            println!("\nAgencies: {}", article.agencies.join(", "));
+        }
         Ok(())
     }
 }

@@ -485,6 +485,18 @@ fn the_directory_lists_agencies_with_fees_and_ladders() {
         .expect("fee")
         .contains("₦"));
     assert!(nis["ladder"].as_array().map_or(0, Vec::len) >= 3);
+    let articles = json(dir.path(), &["article", "list"]);
+    assert!(articles.as_array().map_or(0, Vec::len) >= 3);
+    let bail = json(
+        dir.path(),
+        &["article", "show", "bail-is-free", "--lang", "pcm"],
+    );
+    assert!(bail["body"]
+        .as_str()
+        .expect("body")
+        .contains("Bail for police station na free"));
+    let why = refused(dir.path(), &["article", "show", "no-such-article"]);
+    assert!(why.contains("no article"), "{why}");
     let why = refused(dir.path(), &["agency", "list", "--level", "galactic"]);
     assert!(why.contains("not one of: federal, state, lga"), "{why}");
 }

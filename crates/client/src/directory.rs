@@ -1,9 +1,10 @@
 //! The agency directory and civic articles.
 
 use citizens_core::agency::Agency;
+use citizens_core::article::CivicArticle;
 use citizens_store::query::AgencyRow;
 
-use crate::{Client, Result};
+use crate::{Client, Error, Result};
 
 impl Client {
     /// The directory, optionally one level (`federal`, `state`, `lga`).
@@ -16,5 +17,30 @@ impl Client {
     pub fn agency(&self, short_name: &str) -> Result<Agency> {
         let id = self.agency_id(short_name)?;
         self.store.read(id.uuid())
+    }
+
+    /// Civic articles: `(slug, English title)`.
+    pub fn articles(&self) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .store
+            .articles()?
+            .into_iter()
+            .map(|(_, slug, title)| (slug, title))
+            .collect())
+    }
+
+    /// One civic article by slug.
+    pub fn article(&self, slug: &str) -> Result<CivicArticle> {
+        let (id, _, _) = self
+            .store
+            .articles()?
+            .into_iter()
+            .find(|(_, s, _)| s == slug.trim())
+            .ok_or_else(|| Error::NotFound {
+                what: "article",
+                id: slug.to_string(),
+            })?;
+        let id = uuid::Uuid::parse_str(&id).map_err(|_| Error::Damaged("article id".into()))?;
+        self.store.read(id)
     }
 }

@@ -300,6 +300,17 @@ impl Store {
         Ok(rows)
     }
 
+    /// Civic articles: `(id, slug, English title)`.
+    pub fn articles(&self) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT id, slug, title FROM articles ORDER BY slug")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Sessions, newest first.
     pub fn sessions(&self) -> Result<Vec<SessionRow>> {
         let mut stmt = self.conn().prepare_cached(
