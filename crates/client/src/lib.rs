@@ -27,7 +27,7 @@ pub use cases::{CaseView, ForwardInput, GrievanceInput, ReplyInput, TimelineEntr
 /// Directory and session lines.
 pub use citizens_store::query as store_rows;
 pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
-pub use citizens_store::{Error, Result};
+pub use citizens_store::{Error, Origin, Result};
 pub use exchange::{ImportError, ImportReport};
 pub use sessions::{CommitmentInput, SessionInput};
 

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
+use citizens_client::Origin;
 use citizens_client::{Client, Filter, Sort};
 use citizens_core::grievance::Grievance;
 use citizens_core::lifecycle::Status;
@@ -31,7 +32,10 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn exchange(replicas: &mut [Client], from: usize, to: usize, id: Uuid) {
     let push = replicas[from].store().export(id).expect("export");
-    replicas[to].store().merge(&push).expect("merge");
+    replicas[to]
+        .store()
+        .merge(&push, Origin::Peer)
+        .expect("merge");
 }
 
 fn read(replica: &mut Client, id: Uuid) -> Grievance {

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use citizens_client::Origin;
 use citizens_client::{Client, Error, GrievanceInput, InitOptions};
 use citizens_core::grievance::Grievance;
 use citizens_test_support::{install, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
@@ -169,7 +170,10 @@ fn corruption_reports_are_sealed_so_only_the_organisation_key_opens_them() {
         .any(|c| contains(c, PLANTED_NAME) || contains(c, "2348035550199")));
 
     // The coordinator holding the key can.
-    coordinator.store().merge(&push).expect("merge");
+    coordinator
+        .store()
+        .merge(&push, Origin::Peer)
+        .expect("merge");
     let who = coordinator
         .reveal_identity(&g.reference)
         .expect("coordinator opens it");

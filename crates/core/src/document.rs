@@ -42,7 +42,39 @@ fn commit_options(at: Timestamp) -> CommitOptions {
     CommitOptions::default().with_time(at.millis() / 1000)
 }
 
-/// The actor id as hex (for the audit map).
-pub fn actor_hex(actor: &ActorId) -> String {
-    actor.to_hex_string()
+/// Why untrusted bytes were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// Apply untrusted change bytes (or a saved document) to a copy of `stored`, inside
+/// `catch_unwind`: malformed input that makes automerge panic or fail is refused and the stored
+/// document is untouched. Changes whose dependencies are missing are refused too.
+pub fn apply_untrusted(
+    stored: Option<&[u8]>,
+    changes: &[&[u8]],
+) -> std::result::Result<AutoCommit, Refused> {
+    let mut doc = match stored {
+        Some(bytes) => {
+            AutoCommit::load(bytes).map_err(|e| Refused(format!("stored document: {e}")))?
+        }
+        None => AutoCommit::new(),
+    };
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        for change in changes {
+            doc.load_incremental(change)?;
+        }
+        Ok::<_, automerge::AutomergeError>(doc)
+    }));
+    let mut doc = match parsed {
+        Ok(Ok(doc)) => doc,
+        Ok(Err(e)) => return Err(Refused(format!("not valid record data ({e})"))),
+        Err(_) => return Err(Refused("malformed record data".into())),
+    };
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return Err(Refused(
+            "changes arrived without the changes they build on".into(),
+        ));
+    }
+    Ok(doc)
 }

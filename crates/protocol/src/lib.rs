@@ -1,9 +1,19 @@
-//! Wire types shared by devices and the sync server. For now: the kinds of record and the
-//! unit that moves between replicas — a document's raw Automerge changes. The sans-IO sync
-//! state machine joins them with the sync issue.
+//! Wire types shared by devices and the sync server (protocol v1), encoded as CBOR.
+//!
+//! One round trip in the normal case: a device sends its local changes (`pushes`) with the
+//! server checkpoint it holds (`since`); the server applies them in one transaction, answers
+//! with the change-log entries the device may see after `since`, and a new checkpoint. The
+//! device commits what it pulled and only then moves its checkpoint. A replayed `batch_id`
+//! gets the stored answer, so retries never apply anything twice.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Content type of every request and response body.
+pub const CONTENT_TYPE: &str = "application/cbor";
 
 /// The kinds of record that travel as Automerge documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,8 +66,195 @@ pub struct Push {
     pub doc_id: Uuid,
     /// Its kind.
     pub kind: RecordKind,
-    /// Raw Automerge change bytes, in causal order.
-    pub changes: Vec<Vec<u8>>,
+    /// Raw Automerge change bytes (or a saved document), in causal order.
+    pub changes: Vec<ByteBuf>,
+}
+
+/// Bytes that encode as a CBOR byte string (not an array of numbers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ByteBuf(#[serde(with = "serde_bytes")] pub Vec<u8>);
+
+impl std::ops::Deref for ByteBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<Vec<u8>> for ByteBuf {
+    fn from(bytes: Vec<u8>) -> Self {
+        ByteBuf(bytes)
+    }
+}
+
+/// Roles a device can be enrolled with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Captures and works its own or assigned cases.
+    Volunteer,
+    /// Sees and works everything in the organisation.
+    Coordinator,
+}
+
+impl Role {
+    /// The word.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Volunteer => "volunteer",
+            Role::Coordinator => "coordinator",
+        }
+    }
+
+    /// Parse the word.
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "volunteer" => Some(Role::Volunteer),
+            "coordinator" => Some(Role::Coordinator),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /v1/enroll`: exchange a one-time code for a device credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    /// Protocol version of the device.
+    pub version: u32,
+    /// The one-time code a coordinator handed out.
+    pub code: String,
+    /// The user's name.
+    pub user: String,
+    /// The device's name.
+    pub device_name: String,
+}
+
+/// The answer to an enrolment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// Server-assigned device id.
+    pub device_id: Uuid,
+    /// Long-lived device credential (kept in the encrypted store; exchanged for access tokens).
+    pub device_secret: String,
+    /// Role granted.
+    pub role: Role,
+    /// Organisation name.
+    pub organisation: String,
+    /// Organisation public key (base64) that reporter identities are sealed to.
+    pub org_public_key: String,
+    /// Unique device code for reference numbers.
+    pub device_code: String,
+    /// A first access token.
+    pub token: TokenResponse,
+}
+
+/// `POST /v1/token`: a device credential for a short-lived access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRequest {
+    /// Protocol version.
+    pub version: u32,
+    /// Device id.
+    pub device_id: Uuid,
+    /// Device credential.
+    pub device_secret: String,
+}
+
+/// An access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    /// Bearer token.
+    pub access_token: String,
+    /// Seconds it stays valid.
+    pub expires_in: u64,
+}
+
+/// `POST /v1/sync`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// Protocol version of the device.
+    pub version: u32,
+    /// Idempotency key (UUIDv7); a replay gets the stored answer.
+    pub batch_id: Uuid,
+    /// The server checkpoint the device holds (0 at first).
+    pub since: u64,
+    /// Local changes.
+    pub pushes: Vec<Push>,
+}
+
+/// A change-log entry pulled by a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pulled {
+    /// Sequence number in the server's change log.
+    pub seq: u64,
+    /// Document.
+    pub doc_id: Uuid,
+    /// Kind.
+    pub kind: RecordKind,
+    /// Raw Automerge change.
+    pub change: ByteBuf,
+}
+
+/// The answer to a sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// Protocol version of the server.
+    pub version: u32,
+    /// The checkpoint to hold once the pulled changes are committed.
+    pub checkpoint: u64,
+    /// Changes the device may see, after `since`, up to `checkpoint`.
+    pub pulls: Vec<Pulled>,
+    /// More pulls wait: sync again with the new checkpoint.
+    pub more: bool,
+    /// Digest of (doc id, heads) of every record the device may see (see [`collection_digest`]).
+    pub checksum: ByteBuf,
+}
+
+/// An error body: a code the device switches on and words for the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Machine-readable code, e.g. `revoked`, `unsupported_version`.
+    pub code: String,
+    /// Plain words.
+    pub message: String,
+}
+
+/// One record's contribution to the collection checksum: SHA-256 over its id and sorted heads.
+pub fn record_digest(doc_id: Uuid, heads: &[[u8; 32]]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut sorted = heads.to_vec();
+    sorted.sort();
+    let mut hasher = Sha256::new();
+    hasher.update(doc_id.as_bytes());
+    for head in sorted {
+        hasher.update(head);
+    }
+    hasher.finalize().into()
+}
+
+/// The collection checksum: XOR of record digests, so it can be kept up to date one record at
+/// a time and compared by both sides without listing records.
+pub fn collection_digest<'a>(digests: impl IntoIterator<Item = &'a [u8; 32]>) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for d in digests {
+        for (o, b) in out.iter_mut().zip(d) {
+            *o ^= b;
+        }
+    }
+    out
+}
+
+/// Encode a message as CBOR.
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail for these plain types.
+    let _ = ciborium::into_writer(value, &mut out);
+    out
+}
+
+/// Decode a CBOR message; `None` when the bytes are not one.
+pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    ciborium::from_reader(bytes).ok()
 }
 
 #[cfg(test)]
@@ -71,5 +268,37 @@ mod tests {
         }
         assert_eq!(RecordKind::parse("grievances"), None);
         assert!(RecordKind::Agency.is_reference() && !RecordKind::Grievance.is_reference());
+    }
+
+    #[test]
+    fn messages_round_trip_and_bytes_stay_compact() {
+        let request = SyncRequest {
+            version: PROTOCOL_VERSION,
+            batch_id: Uuid::from_u128(7),
+            since: 42,
+            pushes: vec![Push {
+                doc_id: Uuid::from_u128(9),
+                kind: RecordKind::Grievance,
+                changes: vec![vec![0xAB; 1000].into()],
+            }],
+        };
+        let bytes = encode(&request);
+        assert!(
+            bytes.len() < 1200,
+            "byte strings, not arrays of numbers: {}",
+            bytes.len()
+        );
+        assert_eq!(decode::<SyncRequest>(&bytes), Some(request));
+        assert_eq!(decode::<SyncRequest>(&bytes[..bytes.len() / 2]), None);
+    }
+
+    #[test]
+    fn the_checksum_does_not_depend_on_order() {
+        let a = record_digest(Uuid::from_u128(1), &[[1; 32], [2; 32]]);
+        let b = record_digest(Uuid::from_u128(1), &[[2; 32], [1; 32]]);
+        assert_eq!(a, b);
+        let c = record_digest(Uuid::from_u128(2), &[[3; 32]]);
+        assert_eq!(collection_digest([&a, &c]), collection_digest([&c, &a]));
+        assert_ne!(collection_digest([&a]), collection_digest([&a, &c]));
     }
 }

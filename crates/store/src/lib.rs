@@ -4,11 +4,11 @@
 
 pub mod keyfile;
 mod migrations;
+mod outbox;
 mod projection;
 pub mod query;
 mod seed;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use automerge::{ActorId, AutoCommit, ChangeHash};
@@ -23,6 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 pub use migrations::LATEST as SCHEMA_VERSION;
+pub use outbox::{Applied, OutboxBatch};
 pub use projection::Record;
 
 /// What can go wrong in the store, in words for the person at the keyboard.
@@ -179,78 +180,9 @@ impl Store {
         read_record(&self.conn, id)
     }
 
-    /// Merge another replica's changes for one document. Untrusted bytes are parsed into a
-    /// scratch copy first (panics caught); stored state changes only when everything parsed
-    /// and the result is a valid record of the claimed kind.
-    pub fn merge(&mut self, push: &Push) -> Result<Merged> {
-        let size: usize = push.changes.iter().map(Vec::len).sum();
-        if size > MAX_PUSH_BYTES {
-            return Err(Error::Rejected(format!(
-                "{size} bytes for one record is more than the {MAX_PUSH_BYTES} allowed"
-            )));
-        }
-        let tx = self.conn.transaction()?;
-        let stored: Option<(String, Vec<u8>)> = tx
-            .query_row(
-                "SELECT kind, snapshot FROM documents WHERE id = ?1",
-                [push.doc_id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((kind, _)) = &stored {
-            if kind != push.kind.as_str() {
-                return Err(Error::Rejected(format!(
-                    "record is a {kind}, not a {}",
-                    push.kind.as_str()
-                )));
-            }
-        }
-        let mut before = match &stored {
-            Some((_, bytes)) => load(bytes)?,
-            None => AutoCommit::new(),
-        };
-        let heads_before = before.get_heads();
-        let changes = &push.changes;
-        let parsed = catch_unwind(AssertUnwindSafe(move || {
-            for change in changes {
-                before.load_incremental(change)?;
-            }
-            Ok::<_, automerge::AutomergeError>(before)
-        }));
-        let mut doc = match parsed {
-            Ok(Ok(doc)) => doc,
-            Ok(Err(e)) => return Err(Error::Rejected(format!("not valid record data ({e})"))),
-            Err(_) => return Err(Error::Rejected("malformed record data".into())),
-        };
-        let heads_after = doc.get_heads();
-        if heads_after == heads_before {
-            return Ok(Merged {
-                created: false,
-                changed: false,
-            });
-        }
-        let doc_id = push.doc_id;
-        let check = |id: Uuid| {
-            if id == doc_id {
-                Ok(())
-            } else {
-                Err(Error::Rejected(
-                    "the record's id does not match its address".into(),
-                ))
-            }
-        };
-        let mut writer = Writer { tx };
-        match push.kind {
-            RecordKind::Grievance => check(writer.store_merged::<Grievance>(&mut doc)?)?,
-            RecordKind::Session => check(writer.store_merged::<TownHallSession>(&mut doc)?)?,
-            RecordKind::Agency => check(writer.store_merged::<Agency>(&mut doc)?)?,
-            RecordKind::Article => check(writer.store_merged::<CivicArticle>(&mut doc)?)?,
-        }
-        writer.tx.commit()?;
-        Ok(Merged {
-            created: stored.is_none(),
-            changed: true,
-        })
+    /// Merge another replica's changes for one document (see [`Writer::merge`]).
+    pub fn merge(&mut self, push: &Push, origin: Origin) -> Result<Merged> {
+        self.write(|w| w.merge(push, origin))
     }
 
     /// Everything another replica needs to hold this document.
@@ -272,7 +204,7 @@ impl Store {
         Ok(Push {
             doc_id: id,
             kind,
-            changes: vec![snapshot],
+            changes: vec![snapshot.into()],
         })
     }
 
@@ -294,6 +226,15 @@ impl Store {
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Where merged changes came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Pulled from the sync server: it already has them.
+    Server,
+    /// From another laptop (bundle, test replica): still to be pushed to the server.
+    Peer,
 }
 
 /// Result of merging another replica's changes.
@@ -359,9 +300,76 @@ impl Writer<'_> {
 
     /// Store a shipped reference record, identical on every install (no outbox entry).
     pub(crate) fn insert_seed<T: Record>(&mut self, value: &T) -> Result<()> {
-        let actor = ActorId::from(&b"citizens-connect-seed"[..]);
-        let mut doc = citizens_core::document::create(&actor, value, Timestamp::from_millis(0))?;
+        let mut doc = citizens_core::seed::document(value)?;
         self.save(&mut doc, value, Timestamp::from_millis(0), false)
+    }
+
+    /// Merge another replica's changes for one document. Untrusted bytes are size-capped and
+    /// parsed into a scratch copy first (panics caught); stored state changes only when
+    /// everything parsed and the result is a valid record of the claimed kind and id. Changes
+    /// from a peer (bundle, another laptop) go to the outbox so they reach the server too.
+    pub fn merge(&mut self, push: &Push, origin: Origin) -> Result<Merged> {
+        let size: usize = push.changes.iter().map(|c| c.len()).sum();
+        if size > MAX_PUSH_BYTES {
+            return Err(Error::Rejected(format!(
+                "{size} bytes for one record is more than the {MAX_PUSH_BYTES} allowed"
+            )));
+        }
+        let stored: Option<(String, Vec<u8>)> = self
+            .tx
+            .query_row(
+                "SELECT kind, snapshot FROM documents WHERE id = ?1",
+                [push.doc_id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((kind, _)) = &stored {
+            if kind != push.kind.as_str() {
+                return Err(Error::Rejected(format!(
+                    "record is a {kind}, not a {}",
+                    push.kind.as_str()
+                )));
+            }
+        }
+        let changes: Vec<&[u8]> = push.changes.iter().map(|c| &c[..]).collect();
+        let mut doc = citizens_core::document::apply_untrusted(
+            stored.as_ref().map(|(_, s)| &s[..]),
+            &changes,
+        )
+        .map_err(|e| Error::Rejected(e.0))?;
+        let heads_before = match &stored {
+            Some((_, bytes)) => load(bytes)?.get_heads(),
+            None => Vec::new(),
+        };
+        if doc.get_heads() == heads_before {
+            return Ok(Merged {
+                created: false,
+                changed: false,
+            });
+        }
+        let id = match push.kind {
+            RecordKind::Grievance => self.store_merged::<Grievance>(&mut doc)?,
+            RecordKind::Session => self.store_merged::<TownHallSession>(&mut doc)?,
+            RecordKind::Agency => self.store_merged::<Agency>(&mut doc)?,
+            RecordKind::Article => self.store_merged::<CivicArticle>(&mut doc)?,
+        };
+        if id != push.doc_id {
+            return Err(Error::Rejected(
+                "the record's id does not match its address".into(),
+            ));
+        }
+        if origin == Origin::Peer {
+            for change in doc.get_changes(&heads_before) {
+                self.tx.execute(
+                    "INSERT INTO outbox (doc_id, kind, change, created_at) VALUES (?1, ?2, ?3, 0)",
+                    params![id.to_string(), push.kind.as_str(), change.raw_bytes()],
+                )?;
+            }
+        }
+        Ok(Merged {
+            created: stored.is_none(),
+            changed: true,
+        })
     }
 
     fn store_merged<T: Record>(&mut self, doc: &mut AutoCommit) -> Result<Uuid> {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use citizens_protocol::{Push, RecordKind};
-use citizens_store::{Error, Store};
+use citizens_store::{Error, Origin, Store};
 use uuid::Uuid;
 
 const PASS: &str = "a long enough passphrase";
@@ -45,10 +45,10 @@ fn every_crashing_input_is_refused_and_the_store_keeps_working() {
             let push = Push {
                 doc_id: Uuid::new_v4(),
                 kind,
-                changes: vec![bytes],
+                changes: vec![bytes.into()],
             };
             let err = store
-                .merge(&push)
+                .merge(&push, Origin::Peer)
                 .expect_err("malformed input must be refused");
             assert!(
                 matches!(err, Error::Rejected(_)),
@@ -68,46 +68,57 @@ fn truncated_mislabelled_and_misaddressed_documents_are_refused() {
     let mut store = Store::create(dir.path(), PASS).expect("create");
     let id = agency_id(&store);
     let good = store.export(id).expect("export");
-    let bytes = good.changes[0].clone();
+    let bytes = good.changes[0].0.clone();
 
     for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
         let push = Push {
             doc_id: Uuid::new_v4(),
             kind: RecordKind::Agency,
-            changes: vec![bytes[..cut].to_vec()],
+            changes: vec![bytes[..cut].to_vec().into()],
         };
         assert!(
-            matches!(store.merge(&push), Err(Error::Rejected(_))),
+            matches!(store.merge(&push, Origin::Peer), Err(Error::Rejected(_))),
             "cut at {cut}"
         );
     }
     let as_grievance = Push {
         doc_id: id,
         kind: RecordKind::Grievance,
-        changes: vec![bytes.clone()],
+        changes: vec![bytes.clone().into()],
     };
     assert!(
-        matches!(store.merge(&as_grievance), Err(Error::Rejected(_))),
+        matches!(
+            store.merge(&as_grievance, Origin::Peer),
+            Err(Error::Rejected(_))
+        ),
         "an agency is not a grievance"
     );
     let elsewhere = Push {
         doc_id: Uuid::new_v4(),
         kind: RecordKind::Agency,
-        changes: vec![bytes.clone()],
+        changes: vec![bytes.clone().into()],
     };
     assert!(
-        matches!(store.merge(&elsewhere), Err(Error::Rejected(_))),
+        matches!(
+            store.merge(&elsewhere, Origin::Peer),
+            Err(Error::Rejected(_))
+        ),
         "id must match the address"
     );
     let oversized = Push {
         doc_id: id,
         kind: RecordKind::Agency,
-        changes: vec![vec![0; citizens_store::MAX_PUSH_BYTES + 1]],
+        changes: vec![vec![0; citizens_store::MAX_PUSH_BYTES + 1].into()],
     };
-    assert!(matches!(store.merge(&oversized), Err(Error::Rejected(_))));
+    assert!(matches!(
+        store.merge(&oversized, Origin::Peer),
+        Err(Error::Rejected(_))
+    ));
 
     // The genuine document is still accepted (as a no-op) and nothing was added.
-    let merged = store.merge(&good).expect("same document merges");
+    let merged = store
+        .merge(&good, Origin::Peer)
+        .expect("same document merges");
     assert!(!merged.changed);
     assert_eq!(store.agencies(None).expect("agencies").len(), 35);
     assert_eq!(store.integrity_check().expect("check"), "ok");

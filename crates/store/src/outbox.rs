@@ -1,0 +1,172 @@
+//! The sync side of the store: batches of local changes to push, pulled changes to apply, the
+//! checkpoint, and the collection checksum.
+
+use std::collections::BTreeMap;
+
+use citizens_protocol::{collection_digest, record_digest, Pulled, Push, RecordKind};
+use rusqlite::params;
+use uuid::Uuid;
+
+use crate::{Error, Origin, Result, Store};
+
+/// Local changes to push, oldest first, grouped by document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxBatch {
+    /// One push per document.
+    pub pushes: Vec<Push>,
+    /// The newest outbox entry included (acknowledge up to it).
+    pub last_seq: i64,
+    /// Number of changes.
+    pub changes: usize,
+    /// Bytes of change data.
+    pub bytes: usize,
+}
+
+/// What applying a sync answer did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Changes pulled and applied.
+    pub changes: usize,
+    /// Records whose pulled changes could not be applied alone (e.g. a record newly visible to
+    /// this device): fetch them whole.
+    pub need_whole: Vec<Uuid>,
+}
+
+impl Store {
+    /// The oldest local changes, up to about `max_bytes` (at least one change), or `None`
+    /// when nothing waits. With `up_to`, exactly the entries up to that sequence number (to
+    /// resend a batch unchanged).
+    pub fn outbox_batch(
+        &self,
+        max_bytes: usize,
+        up_to: Option<i64>,
+    ) -> Result<Option<OutboxBatch>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT seq, doc_id, kind, change FROM outbox WHERE ?1 IS NULL OR seq <= ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([up_to])?;
+        let mut order: Vec<Uuid> = Vec::new();
+        let mut by_doc: BTreeMap<Uuid, Push> = BTreeMap::new();
+        let (mut last_seq, mut changes, mut bytes) = (None, 0, 0);
+        while let Some(row) = rows.next()? {
+            let change: Vec<u8> = row.get(3)?;
+            if up_to.is_none() && changes > 0 && bytes + change.len() > max_bytes {
+                break;
+            }
+            let seq: i64 = row.get(0)?;
+            let doc_id: String = row.get(1)?;
+            let kind: String = row.get(2)?;
+            let doc_id = Uuid::parse_str(&doc_id)
+                .map_err(|_| Error::Damaged("outbox document id".into()))?;
+            let kind =
+                RecordKind::parse(&kind).ok_or_else(|| Error::Damaged("outbox kind".into()))?;
+            bytes += change.len();
+            changes += 1;
+            last_seq = Some(seq);
+            by_doc
+                .entry(doc_id)
+                .or_insert_with(|| {
+                    order.push(doc_id);
+                    Push {
+                        doc_id,
+                        kind,
+                        changes: Vec::new(),
+                    }
+                })
+                .changes
+                .push(change.into());
+        }
+        Ok(last_seq.map(|last_seq| OutboxBatch {
+            pushes: order.iter().filter_map(|id| by_doc.remove(id)).collect(),
+            last_seq,
+            changes,
+            bytes,
+        }))
+    }
+
+    /// In one transaction: apply pulled changes, drop the acknowledged outbox entries, move the
+    /// checkpoint. A crash before the commit leaves everything as it was, so the sync repeats.
+    pub fn apply_sync(
+        &mut self,
+        pulls: &[Pulled],
+        checkpoint: u64,
+        acknowledged: Option<i64>,
+    ) -> Result<Applied> {
+        self.write(|w| {
+            let mut applied = Applied::default();
+            let mut grouped: Vec<Push> = Vec::new();
+            for p in pulls {
+                match grouped.last_mut() {
+                    Some(last) if last.doc_id == p.doc_id => last.changes.push(p.change.clone()),
+                    _ => grouped.push(Push {
+                        doc_id: p.doc_id,
+                        kind: p.kind,
+                        changes: vec![p.change.clone()],
+                    }),
+                }
+            }
+            for push in &grouped {
+                match w.merge(push, Origin::Server) {
+                    Ok(_) => applied.changes += push.changes.len(),
+                    Err(Error::Rejected(_)) => applied.need_whole.push(push.doc_id),
+                    Err(e) => return Err(e),
+                }
+            }
+            if let Some(seq) = acknowledged {
+                w.tx.execute("DELETE FROM outbox WHERE seq <= ?1", [seq])?;
+            }
+            w.tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('sync.checkpoint', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![checkpoint.to_string()],
+            )?;
+            Ok(applied)
+        })
+    }
+
+    /// The server checkpoint this device holds.
+    pub fn checkpoint(&self) -> Result<u64> {
+        Ok(self
+            .meta("sync.checkpoint")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The collection checksum over this device's cases and sessions (reference data excluded),
+    /// comparable with the server's [`citizens_protocol::SyncResponse::checksum`].
+    pub fn collection_checksum(&self) -> Result<[u8; 32]> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, heads FROM documents WHERE kind IN ('grievance', 'session')",
+        )?;
+        let digests = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?
+            .map(|row| {
+                let (id, heads) = row?;
+                let id = Uuid::parse_str(&id).map_err(|_| Error::Damaged("document id".into()))?;
+                let heads: Vec<[u8; 32]> = heads
+                    .chunks_exact(32)
+                    .filter_map(|c| c.try_into().ok())
+                    .collect();
+                Ok(record_digest(id, &heads))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(collection_digest(digests.iter()))
+    }
+
+    /// Ids of every case and session held here.
+    pub fn record_ids(&self) -> Result<Vec<(Uuid, RecordKind)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, kind FROM documents WHERE kind IN ('grievance', 'session') ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .filter_map(|row| {
+                let (id, kind) = row.ok()?;
+                Some((Uuid::parse_str(&id).ok()?, RecordKind::parse(&kind)?))
+            })
+            .collect();
+        Ok(rows)
+    }
+}
