@@ -1,0 +1,71 @@
+//! Storage behind the server: a trait, so a PostgreSQL backend can follow the embedded SQLite one.
+
+use citizens_protocol::{EnrollResponse, Push, Role, SyncRequest, SyncResponse, TokenResponse};
+use uuid::Uuid;
+
+use crate::error::Result;
+
+pub mod sqlite;
+
+/// An authenticated device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Id.
+    pub id: Uuid,
+    /// Organisation.
+    pub org_id: i64,
+    /// Role.
+    pub role: Role,
+    /// The user's name (matched against case assignees).
+    pub user: String,
+}
+
+/// A line of `citizens-server devices list`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeviceRow {
+    /// Id.
+    pub id: String,
+    /// Organisation name.
+    pub organisation: String,
+    /// Role.
+    pub role: String,
+    /// User.
+    pub user: String,
+    /// Device name.
+    pub name: String,
+    /// Device code.
+    pub device_code: String,
+    /// Last sync (ms), if any.
+    pub last_seen: Option<i64>,
+    /// Revoked at (ms), if revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// Settings the storage needs per call.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Access-token lifetime in seconds.
+    pub token_ttl_secs: u64,
+    /// Target size of one page of pulled changes.
+    pub page_bytes: usize,
+}
+
+/// Everything the server stores.
+pub trait Storage: Send + Sync + 'static {
+    /// Make a one-time enrolment code (creating the organisation on first use).
+    fn create_enrolment(&self, org: &str, org_public_key: Option<&str>, role: Role, expires_at: i64, now: i64) -> Result<String>;
+    /// Exchange a code for a device credential.
+    fn enroll(&self, code: &str, user: &str, device_name: &str, now: i64, limits: Limits) -> Result<EnrollResponse>;
+    /// Exchange a device credential for an access token.
+    fn issue_token(&self, device_id: Uuid, secret: &str, now: i64, limits: Limits) -> Result<TokenResponse>;
+    /// Check a bearer token (and that its device is not revoked).
+    fn authenticate(&self, token: &str, now: i64) -> Result<Device>;
+    /// Apply a batch and answer it (or replay the stored answer).
+    fn sync(&self, device: &Device, request: &SyncRequest, now: i64, limits: Limits) -> Result<SyncResponse>;
+    /// Whole documents the device may see, for recovery.
+    fn fetch(&self, device: &Device, ids: &[Uuid]) -> Result<Vec<Push>>;
+    /// Every device.
+    fn devices(&self) -> Result<Vec<DeviceRow>>;
+    /// Revoke a device: refused from its very next request.
+    fn revoke(&self, device_id: Uuid, now: i64) -> Result<bool>;
+}

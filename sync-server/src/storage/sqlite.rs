@@ -1,0 +1,468 @@
+//! The embedded SQLite backend (default): one file in `--data-dir`.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use automerge::AutoCommit;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use citizens_core::agency::Agency;
+use citizens_core::article::CivicArticle;
+use citizens_core::grievance::Grievance;
+use citizens_core::identity::OrgPublicKey;
+use citizens_core::session::TownHallSession;
+use citizens_protocol::{
+    EnrollResponse, PROTOCOL_VERSION, Pulled, Push, RecordKind, Role, SyncRequest, SyncResponse,
+    TokenResponse, collection_digest, decode, encode, record_digest,
+};
+use rand::{Rng, RngCore};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{Device, DeviceRow, Limits, Storage};
+use crate::error::{Result, ServerError};
+
+const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../../../migrations/server-sqlite/0001_schema.sql"))];
+const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// SQLite storage.
+#[derive(Debug)]
+pub struct Sqlite {
+    conn: Mutex<Connection>,
+}
+
+fn hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    B64.encode(bytes)
+}
+
+fn normalise_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+fn heads_of(doc: &mut AutoCommit) -> Vec<[u8; 32]> {
+    doc.get_heads().iter().map(|h| h.0).collect()
+}
+
+impl Sqlite {
+    /// Open (creating if needed) the database in `dir`, migrate it and load shipped reference data.
+    pub fn open(dir: &Path) -> anyhow::Result<Sqlite> {
+        std::fs::create_dir_all(dir)?;
+        let mut conn = Connection::open(dir.join("server.db"))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let latest = MIGRATIONS.len() as u32;
+        anyhow::ensure!(
+            current <= latest,
+            "this server database has schema {current}, newer than this server knows ({latest}); update the server"
+        );
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()?;
+        }
+        seed(&mut conn)?;
+        Ok(Sqlite { conn: Mutex::new(conn) })
+    }
+
+    fn with_tx<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock().map_err(|_| ServerError::Internal("storage lock poisoned".into()))?;
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// Shipped agencies and articles, byte-identical to every device's copy.
+fn seed(conn: &mut Connection) -> anyhow::Result<()> {
+    let tx = conn.transaction()?;
+    let put = |id: Uuid, kind: RecordKind, mut doc: AutoCommit| -> rusqlite::Result<()> {
+        let heads = heads_of(&mut doc);
+        tx.execute(
+            "INSERT OR IGNORE INTO docs (id, kind, snapshot, heads, digest) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.to_string(), kind.as_str(), doc.save(), heads.concat(), record_digest(id, &heads).to_vec()],
+        )?;
+        Ok(())
+    };
+    for a in citizens_core::seed::agencies()? {
+        put(a.id.uuid(), RecordKind::Agency, citizens_core::seed::document(&a)?)?;
+    }
+    for a in citizens_core::seed::articles()? {
+        put(a.id.uuid(), RecordKind::Article, citizens_core::seed::document(&a)?)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn issue(tx: &Transaction<'_>, device_id: Uuid, now: i64, limits: Limits) -> Result<TokenResponse> {
+    let token = random_secret();
+    let ttl = limits.token_ttl_secs;
+    tx.execute("DELETE FROM tokens WHERE device_id = ?1 AND expires_at < ?2", params![device_id.to_string(), now])?;
+    tx.execute(
+        "INSERT INTO tokens (hash, device_id, expires_at) VALUES (?1, ?2, ?3)",
+        params![hash(&token), device_id.to_string(), now + i64::try_from(ttl * 1000).unwrap_or(i64::MAX)],
+    )?;
+    Ok(TokenResponse { access_token: token, expires_in: ttl })
+}
+
+/// What a device may see, as SQL over `docs d` with the device's id, org and user bound.
+const VISIBLE: &str = "(d.kind IN ('agency', 'article')
+     OR (d.org_id = :org AND (:coordinator = 1 OR d.creator_device = :device OR d.assignee = :user)))";
+
+/// The record's kind-specific checks: it hydrates as its kind, its id is its address; returns
+/// the assignee for grievances.
+fn check_record(kind: RecordKind, doc: &AutoCommit, id: Uuid) -> Result<Option<String>> {
+    let refuse = |e: citizens_core::Error| ServerError::bad("invalid_record", format!("not a valid {}: {e}", kind.as_str()));
+    let (found, assignee) = match kind {
+        RecordKind::Grievance => {
+            let g: Grievance = citizens_core::document::read(doc).map_err(refuse)?;
+            (g.id.uuid(), g.assignee)
+        }
+        RecordKind::Session => (citizens_core::document::read::<TownHallSession>(doc).map_err(refuse)?.id.uuid(), None),
+        RecordKind::Agency => (citizens_core::document::read::<Agency>(doc).map_err(refuse)?.id.uuid(), None),
+        RecordKind::Article => (citizens_core::document::read::<CivicArticle>(doc).map_err(refuse)?.id.uuid(), None),
+    };
+    if found != id {
+        return Err(ServerError::bad("invalid_record", "the record's id does not match its address"));
+    }
+    Ok(assignee)
+}
+
+fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> {
+    type Stored = (String, Option<i64>, Option<String>, Option<String>, Vec<u8>, Vec<u8>);
+    let stored: Option<Stored> = tx
+        .query_row(
+            "SELECT kind, org_id, creator_device, assignee, snapshot, digest FROM docs WHERE id = ?1",
+            [push.doc_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .optional()?;
+    let coordinator = device.role == Role::Coordinator;
+    if push.kind.is_reference() && !coordinator {
+        return Err(ServerError::Forbidden("only coordinators change the directory and civic articles".into()));
+    }
+    if let Some((kind, org, creator, assignee, _, _)) = &stored {
+        if kind != push.kind.as_str() {
+            return Err(ServerError::bad("invalid_record", format!("record is a {kind}, not a {}", push.kind.as_str())));
+        }
+        let own = creator.as_deref() == Some(device.id.to_string().as_str()) || assignee.as_deref() == Some(device.user.as_str());
+        let same_org = org.is_none_or(|o| o == device.org_id);
+        if !push.kind.is_reference() && (!same_org || !(coordinator || own)) {
+            return Err(ServerError::Forbidden("this record is not yours to change".into()));
+        }
+    }
+    let changes: Vec<&[u8]> = push.changes.iter().map(|c| &c[..]).collect();
+    let before = stored.as_ref().map(|s| &s.4[..]);
+    let mut doc = citizens_core::document::apply_untrusted(before, &changes)
+        .map_err(|e| ServerError::bad("invalid_changes", format!("{e}; nothing was stored")))?;
+    let heads_before = match before {
+        Some(bytes) => AutoCommit::load(bytes).map_err(|e| ServerError::Internal(e.to_string()))?.get_heads(),
+        None => Vec::new(),
+    };
+    let new_changes = doc.get_changes(&heads_before);
+    if new_changes.is_empty() {
+        return Ok(());
+    }
+    let assignee = check_record(push.kind, &doc, push.doc_id)?;
+    for change in &new_changes {
+        tx.execute(
+            "INSERT OR IGNORE INTO change_log (doc_id, hash, change, origin_device) VALUES (?1, ?2, ?3, ?4)",
+            params![push.doc_id.to_string(), change.hash().0.to_vec(), change.raw_bytes(), device.id.to_string()],
+        )?;
+    }
+    let heads = heads_of(&mut doc);
+    let digest = record_digest(push.doc_id, &heads);
+    let (org, creator) = match &stored {
+        Some((_, org, creator, _, _, _)) => (*org, creator.clone()),
+        None if push.kind.is_reference() => (None, None),
+        None => (Some(device.org_id), Some(device.id.to_string())),
+    };
+    tx.execute(
+        "INSERT INTO docs (id, kind, org_id, creator_device, assignee, snapshot, heads, digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee, snapshot = excluded.snapshot,
+             heads = excluded.heads, digest = excluded.digest",
+        params![push.doc_id.to_string(), push.kind.as_str(), org, creator, assignee, doc.save(), heads.concat(), digest.to_vec()],
+    )?;
+    if let (Some(org), false) = (org, push.kind.is_reference()) {
+        let old: Vec<u8> = tx.query_row("SELECT checksum FROM orgs WHERE id = ?1", [org], |r| r.get(0))?;
+        let old_digest = stored.as_ref().map(|s| s.5.clone());
+        let parts: Vec<[u8; 32]> = [Some(old), old_digest, Some(digest.to_vec())]
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.try_into().ok())
+            .collect();
+        tx.execute("UPDATE orgs SET checksum = ?1 WHERE id = ?2", params![collection_digest(parts.iter()).to_vec(), org])?;
+    }
+    Ok(())
+}
+
+fn pull(tx: &Transaction<'_>, device: &Device, since: u64, limits: Limits) -> Result<(Vec<Pulled>, u64, bool)> {
+    let since = i64::try_from(since).unwrap_or(i64::MAX);
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT c.seq, c.doc_id, d.kind, c.change FROM change_log c JOIN docs d ON d.id = c.doc_id
+         WHERE c.seq > :since AND c.origin_device != :device AND {VISIBLE} ORDER BY c.seq"
+    ))?;
+    let mut rows = stmt.query(rusqlite::named_params! {
+        ":since": since, ":device": device.id.to_string(), ":org": device.org_id,
+        ":coordinator": device.role == Role::Coordinator, ":user": device.user,
+    })?;
+    let (mut pulls, mut bytes, mut more) = (Vec::new(), 0usize, false);
+    while let Some(row) = rows.next()? {
+        let change: Vec<u8> = row.get(3)?;
+        if !pulls.is_empty() && bytes + change.len() > limits.page_bytes {
+            more = true;
+            break;
+        }
+        bytes += change.len();
+        let seq: i64 = row.get(0)?;
+        let doc_id: String = row.get(1)?;
+        let kind: String = row.get(2)?;
+        pulls.push(Pulled {
+            seq: u64::try_from(seq).unwrap_or_default(),
+            doc_id: Uuid::parse_str(&doc_id).map_err(|e| ServerError::Internal(e.to_string()))?,
+            kind: RecordKind::parse(&kind).ok_or_else(|| ServerError::Internal("kind".into()))?,
+            change: change.into(),
+        });
+    }
+    let checkpoint = if more {
+        pulls.last().map_or(0, |p| p.seq)
+    } else {
+        let top: Option<i64> = tx.query_row("SELECT max(seq) FROM change_log", [], |r| r.get(0))?;
+        u64::try_from(top.unwrap_or(since).max(since)).unwrap_or_default()
+    };
+    Ok((pulls, checkpoint, more))
+}
+
+fn checksum(tx: &Transaction<'_>, device: &Device) -> Result<[u8; 32]> {
+    if device.role == Role::Coordinator {
+        let sum: Vec<u8> = tx.query_row("SELECT checksum FROM orgs WHERE id = ?1", [device.org_id], |r| r.get(0))?;
+        return sum.try_into().map_err(|_| ServerError::Internal("checksum".into()));
+    }
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT d.digest FROM docs d WHERE d.kind IN ('grievance', 'session') AND {VISIBLE}"
+    ))?;
+    let digests = stmt
+        .query_map(
+            rusqlite::named_params! {":device": device.id.to_string(), ":org": device.org_id, ":coordinator": false, ":user": device.user},
+            |r| r.get::<_, Vec<u8>>(0),
+        )?
+        .filter_map(|d| d.ok().and_then(|d| <[u8; 32]>::try_from(d).ok()))
+        .collect::<Vec<_>>();
+    Ok(collection_digest(digests.iter()))
+}
+
+impl Storage for Sqlite {
+    fn create_enrolment(&self, org: &str, org_public_key: Option<&str>, role: Role, expires_at: i64, now: i64) -> Result<String> {
+        self.with_tx(|tx| {
+            let existing: Option<i64> = tx.query_row("SELECT id FROM orgs WHERE name = ?1", [org], |r| r.get(0)).optional()?;
+            let org_id = match (existing, org_public_key) {
+                (Some(id), None) => id,
+                (Some(id), Some(key)) => {
+                    let stored: String = tx.query_row("SELECT public_key FROM orgs WHERE id = ?1", [id], |r| r.get(0))?;
+                    if stored != key.trim() {
+                        return Err(ServerError::bad("org_key_mismatch", format!("'{org}' already has a different organisation key")));
+                    }
+                    id
+                }
+                (None, Some(key)) => {
+                    OrgPublicKey::parse(key).map_err(|e| ServerError::bad("invalid_key", e.to_string()))?;
+                    tx.execute("INSERT INTO orgs (name, public_key, checksum) VALUES (?1, ?2, ?3)", params![org, key.trim(), vec![0u8; 32]])?;
+                    tx.last_insert_rowid()
+                }
+                (None, None) => {
+                    return Err(ServerError::bad(
+                        "unknown_org",
+                        format!("'{org}' is new here: give --org-public-key (a coordinator's install prints it with `citizens org key`)"),
+                    ));
+                }
+            };
+            let mut rng = rand::rngs::OsRng;
+            let raw: String = (0..12).map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())])).collect();
+            tx.execute(
+                "INSERT INTO enrolment_codes (code_hash, org_id, role, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![hash(&raw), org_id, role.as_str(), expires_at, now],
+            )?;
+            Ok(format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]))
+        })
+    }
+
+    fn enroll(&self, code: &str, user: &str, device_name: &str, now: i64, limits: Limits) -> Result<EnrollResponse> {
+        self.with_tx(|tx| {
+            let found: Option<(i64, String, i64, Option<i64>, String, String)> = tx
+                .query_row(
+                    "SELECT c.org_id, c.role, c.expires_at, c.used_at, o.name, o.public_key
+                     FROM enrolment_codes c JOIN orgs o ON o.id = c.org_id WHERE c.code_hash = ?1",
+                    [hash(&normalise_code(code))],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                )
+                .optional()?;
+            let refused = |why: &str| ServerError::unauthorized("invalid_code", format!("this enrolment code {why}; ask your coordinator for a new one"));
+            let (org_id, role, expires_at, used_at, organisation, org_public_key) = found.ok_or_else(|| refused("is not known"))?;
+            if used_at.is_some() {
+                return Err(refused("was already used"));
+            }
+            if expires_at < now {
+                return Err(refused("has expired"));
+            }
+            let role = Role::parse(&role).ok_or_else(|| ServerError::Internal("role".into()))?;
+            tx.execute("UPDATE enrolment_codes SET used_at = ?1 WHERE code_hash = ?2", params![now, hash(&normalise_code(code))])?;
+            let device_id = Uuid::now_v7();
+            let secret = random_secret();
+            let mut rng = rand::rngs::OsRng;
+            let device_code = loop {
+                let candidate: String = (0..3).map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())])).collect();
+                let taken: bool = tx.query_row("SELECT count(*) > 0 FROM devices WHERE device_code = ?1", [&candidate], |r| r.get(0))?;
+                if !taken {
+                    break candidate;
+                }
+            };
+            tx.execute(
+                "INSERT INTO devices (id, org_id, role, user, name, device_code, secret_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![device_id.to_string(), org_id, role.as_str(), user.trim(), device_name.trim(), device_code, hash(&secret), now],
+            )?;
+            let token = issue(tx, device_id, now, limits)?;
+            Ok(EnrollResponse { device_id, device_secret: secret, role, organisation, org_public_key, device_code, token })
+        })
+    }
+
+    fn issue_token(&self, device_id: Uuid, secret: &str, now: i64, limits: Limits) -> Result<TokenResponse> {
+        self.with_tx(|tx| {
+            let found: Option<(Vec<u8>, Option<i64>)> = tx
+                .query_row("SELECT secret_hash, revoked_at FROM devices WHERE id = ?1", [device_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            match found {
+                Some((_, Some(_))) => Err(ServerError::unauthorized("revoked", "this device was revoked; ask your coordinator")),
+                Some((stored, None)) if stored == hash(secret) => issue(tx, device_id, now, limits),
+                _ => Err(ServerError::unauthorized("invalid_credential", "this device is not enrolled here; enrol it again")),
+            }
+        })
+    }
+
+    fn authenticate(&self, token: &str, now: i64) -> Result<Device> {
+        self.with_tx(|tx| {
+            let found: Option<(String, i64, String, String, i64, Option<i64>)> = tx
+                .query_row(
+                    "SELECT d.id, d.org_id, d.role, d.user, t.expires_at, d.revoked_at
+                     FROM tokens t JOIN devices d ON d.id = t.device_id WHERE t.hash = ?1",
+                    [hash(token)],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                )
+                .optional()?;
+            let (id, org_id, role, user, expires_at, revoked_at) =
+                found.ok_or_else(|| ServerError::unauthorized("invalid_token", "unknown access token; sign in again"))?;
+            if revoked_at.is_some() {
+                return Err(ServerError::unauthorized("revoked", "this device was revoked; ask your coordinator"));
+            }
+            if expires_at < now {
+                return Err(ServerError::unauthorized("expired_token", "the access token expired; get a new one"));
+            }
+            tx.execute("UPDATE devices SET last_seen = ?1 WHERE id = ?2", params![now, id])?;
+            Ok(Device {
+                id: Uuid::parse_str(&id).map_err(|e| ServerError::Internal(e.to_string()))?,
+                org_id,
+                role: Role::parse(&role).ok_or_else(|| ServerError::Internal("role".into()))?,
+                user,
+            })
+        })
+    }
+
+    fn sync(&self, device: &Device, request: &SyncRequest, now: i64, limits: Limits) -> Result<SyncResponse> {
+        self.with_tx(|tx| {
+            let replay: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT response FROM batches WHERE device_id = ?1 AND batch_id = ?2",
+                    params![device.id.to_string(), request.batch_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(stored) = replay {
+                return decode(&stored).ok_or_else(|| ServerError::Internal("stored answer".into()));
+            }
+            for push in &request.pushes {
+                apply_push(tx, device, push)?;
+            }
+            let (pulls, checkpoint, more) = pull(tx, device, request.since, limits)?;
+            let response = SyncResponse {
+                version: PROTOCOL_VERSION,
+                checkpoint,
+                pulls,
+                more,
+                checksum: checksum(tx, device)?.to_vec().into(),
+            };
+            tx.execute(
+                "INSERT INTO batches (device_id, batch_id, response, at) VALUES (?1, ?2, ?3, ?4)",
+                params![device.id.to_string(), request.batch_id.to_string(), encode(&response), now],
+            )?;
+            Ok(response)
+        })
+    }
+
+    fn fetch(&self, device: &Device, ids: &[Uuid]) -> Result<Vec<Push>> {
+        self.with_tx(|tx| {
+            let mut stmt = tx.prepare_cached(&format!("SELECT d.kind, d.snapshot FROM docs d WHERE d.id = :id AND {VISIBLE}"))?;
+            let mut out = Vec::new();
+            for id in ids {
+                let found: Option<(String, Vec<u8>)> = stmt
+                    .query_row(
+                        rusqlite::named_params! {":id": id.to_string(), ":device": device.id.to_string(), ":org": device.org_id,
+                            ":coordinator": device.role == Role::Coordinator, ":user": device.user},
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((kind, snapshot)) = found {
+                    let kind = RecordKind::parse(&kind).ok_or_else(|| ServerError::Internal("kind".into()))?;
+                    out.push(Push { doc_id: *id, kind, changes: vec![snapshot.into()] });
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceRow>> {
+        self.with_tx(|tx| {
+            let mut stmt = tx.prepare(
+                "SELECT d.id, o.name, d.role, d.user, d.name, d.device_code, d.last_seen, d.revoked_at
+                 FROM devices d JOIN orgs o ON o.id = d.org_id ORDER BY d.created_at",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(DeviceRow {
+                        id: r.get(0)?,
+                        organisation: r.get(1)?,
+                        role: r.get(2)?,
+                        user: r.get(3)?,
+                        name: r.get(4)?,
+                        device_code: r.get(5)?,
+                        last_seen: r.get(6)?,
+                        revoked_at: r.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn revoke(&self, device_id: Uuid, now: i64) -> Result<bool> {
+        self.with_tx(|tx| {
+            let changed = tx.execute(
+                "UPDATE devices SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                params![now, device_id.to_string()],
+            )?;
+            tx.execute("DELETE FROM tokens WHERE device_id = ?1", [device_id.to_string()])?;
+            Ok(changed > 0)
+        })
+    }
+}
