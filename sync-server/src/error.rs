@@ -1,8 +1,8 @@
 //! Server errors: 4xx answered quietly with a code and plain words; 5xx logged.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use citizens_protocol::{CONTENT_TYPE, ErrorBody, encode};
+use citizens_protocol::{encode, ErrorBody, CONTENT_TYPE};
 
 /// What a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -40,12 +40,18 @@ pub enum ServerError {
 impl ServerError {
     /// A 400 with a code.
     pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
-        ServerError::BadRequest { code, message: message.into() }
+        ServerError::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
 
     /// A 401 with a code.
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        ServerError::Unauthorized { code, message: message.into() }
+        ServerError::Unauthorized {
+            code,
+            message: message.into(),
+        }
     }
 
     fn parts(&self) -> (StatusCode, &'static str) {
@@ -54,7 +60,9 @@ impl ServerError {
             ServerError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
             ServerError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ServerError::TooMany => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            ServerError::Storage(_) | ServerError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+            ServerError::Storage(_) | ServerError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
+            }
         }
     }
 }
@@ -68,9 +76,14 @@ impl IntoResponse for ServerError {
         } else {
             self.to_string()
         };
-        let body = encode(&ErrorBody { code: code.to_string(), message });
+        let body = encode(&ErrorBody {
+            code: code.to_string(),
+            message,
+        });
         let mut response = (status, body).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
         response
     }
 }

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use citizens_protocol::{
-    CONTENT_TYPE, EnrollRequest, PROTOCOL_VERSION, SyncRequest, TokenRequest, decode, encode,
+    decode, encode, EnrollRequest, SyncRequest, TokenRequest, CONTENT_TYPE, PROTOCOL_VERSION,
 };
 use serde::Serialize;
 use tower_http::compression::CompressionLayer;
@@ -36,7 +36,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("limits", &self.limits).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -61,7 +63,11 @@ pub fn now_millis() -> i64 {
 
 /// Build the router.
 pub fn router(storage: Arc<dyn Storage>, limits: Limits, http: HttpConfig) -> Router {
-    let state = Arc::new(AppState { storage, limits, attempts: Mutex::new(HashMap::new()) });
+    let state = Arc::new(AppState {
+        storage,
+        limits,
+        attempts: Mutex::new(HashMap::new()),
+    });
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/enroll", post(enroll))
@@ -73,22 +79,38 @@ pub fn router(storage: Arc<dyn Storage>, limits: Limits, http: HttpConfig) -> Ro
         .layer(RequestBodyLimitLayer::new(http.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, http.timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            http.timeout,
+        ))
 }
 
 fn cbor<T: Serialize>(value: &T) -> Response {
     let mut response = (StatusCode::OK, encode(value)).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     response
 }
 
 /// Check the content type and decode a CBOR body; anything else is a plain 4xx.
 fn body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, bytes: &Bytes) -> Result<T> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if content_type != CONTENT_TYPE {
-        return Err(ServerError::bad("wrong_content_type", format!("send {CONTENT_TYPE}, not '{content_type}'")));
+        return Err(ServerError::bad(
+            "wrong_content_type",
+            format!("send {CONTENT_TYPE}, not '{content_type}'"),
+        ));
     }
-    decode(bytes).ok_or_else(|| ServerError::bad("malformed_body", "the request body is not a valid message; nothing was stored"))
+    decode(bytes).ok_or_else(|| {
+        ServerError::bad(
+            "malformed_body",
+            "the request body is not a valid message; nothing was stored",
+        )
+    })
 }
 
 fn check_version(version: u32) -> Result<()> {
@@ -108,7 +130,9 @@ fn check_version(version: u32) -> Result<()> {
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ServerError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ServerError::Internal(e.to_string()))?
 }
 
 async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Device> {
@@ -116,7 +140,9 @@ async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Devi
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| ServerError::unauthorized("missing_token", "sign in first: no access token was sent"))?
+        .ok_or_else(|| {
+            ServerError::unauthorized("missing_token", "sign in first: no access token was sent")
+        })?
         .to_string();
     let storage = state.storage.clone();
     blocking(move || storage.authenticate(&token, now_millis())).await
@@ -129,7 +155,10 @@ async fn enroll(
     bytes: Bytes,
 ) -> Result<Response> {
     {
-        let mut attempts = state.attempts.lock().map_err(|_| ServerError::Internal("lock".into()))?;
+        let mut attempts = state
+            .attempts
+            .lock()
+            .map_err(|_| ServerError::Internal("lock".into()))?;
         let entry = attempts.entry(peer.ip()).or_insert((Instant::now(), 0));
         if entry.0.elapsed() > Duration::from_secs(60) {
             *entry = (Instant::now(), 0);
@@ -142,23 +171,51 @@ async fn enroll(
     let request: EnrollRequest = body(&headers, &bytes)?;
     check_version(request.version)?;
     if request.user.trim().is_empty() || request.device_name.trim().is_empty() {
-        return Err(ServerError::bad("invalid_request", "give the user's name and the device's name"));
+        return Err(ServerError::bad(
+            "invalid_request",
+            "give the user's name and the device's name",
+        ));
     }
     let (storage, limits) = (state.storage.clone(), state.limits);
-    let response = blocking(move || storage.enroll(&request.code, &request.user, &request.device_name, now_millis(), limits)).await?;
+    let response = blocking(move || {
+        storage.enroll(
+            &request.code,
+            &request.user,
+            &request.device_name,
+            now_millis(),
+            limits,
+        )
+    })
+    .await?;
     tracing::info!(device = %response.device_id, role = response.role.as_str(), "device enrolled");
     Ok(cbor(&response))
 }
 
-async fn token(State(state): State<Arc<AppState>>, headers: HeaderMap, bytes: Bytes) -> Result<Response> {
+async fn token(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response> {
     let request: TokenRequest = body(&headers, &bytes)?;
     check_version(request.version)?;
     let (storage, limits) = (state.storage.clone(), state.limits);
-    let response = blocking(move || storage.issue_token(request.device_id, &request.device_secret, now_millis(), limits)).await?;
+    let response = blocking(move || {
+        storage.issue_token(
+            request.device_id,
+            &request.device_secret,
+            now_millis(),
+            limits,
+        )
+    })
+    .await?;
     Ok(cbor(&response))
 }
 
-async fn sync(State(state): State<Arc<AppState>>, headers: HeaderMap, bytes: Bytes) -> Result<Response> {
+async fn sync(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response> {
     let device = authenticate(&state, &headers).await?;
     let request: SyncRequest = body(&headers, &bytes)?;
     check_version(request.version)?;
@@ -170,11 +227,18 @@ async fn sync(State(state): State<Arc<AppState>>, headers: HeaderMap, bytes: Byt
     Ok(cbor(&response))
 }
 
-async fn fetch(State(state): State<Arc<AppState>>, headers: HeaderMap, bytes: Bytes) -> Result<Response> {
+async fn fetch(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response> {
     let device = authenticate(&state, &headers).await?;
     let ids: Vec<Uuid> = body(&headers, &bytes)?;
     if ids.len() > 1_000 {
-        return Err(ServerError::bad("too_many", "ask for at most 1,000 records at a time"));
+        return Err(ServerError::bad(
+            "too_many",
+            "ask for at most 1,000 records at a time",
+        ));
     }
     let storage = state.storage.clone();
     let docs = blocking(move || storage.fetch(&device, &ids)).await?;

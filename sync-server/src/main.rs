@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{anyhow, Context, Result};
 use citizens_protocol::Role;
 use clap::{Parser, Subcommand};
 use serde::Deserialize;
@@ -21,7 +21,11 @@ use uuid::Uuid;
 use crate::storage::{Limits, Storage};
 
 #[derive(Parser, Debug)]
-#[command(name = "citizens-server", version, about = "Citizens Connect sync server")]
+#[command(
+    name = "citizens-server",
+    version,
+    about = "Citizens Connect sync server"
+)]
 struct Cli {
     /// Folder for the server's database.
     #[arg(long, global = true, env = "CITIZENS_SERVER_DATA_DIR")]
@@ -82,7 +86,9 @@ struct FileConfig {
 
 fn parse_duration(text: &str) -> Result<Duration> {
     let (number, unit) = text.trim().split_at(text.trim().len().saturating_sub(1));
-    let n: u64 = number.parse().map_err(|_| anyhow!("'{text}' is not a duration like 30m, 24h or 7d"))?;
+    let n: u64 = number
+        .parse()
+        .map_err(|_| anyhow!("'{text}' is not a duration like 30m, 24h or 7d"))?;
     let secs = match unit {
         "m" => n * 60,
         "h" => n * 3600,
@@ -104,31 +110,53 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     let file: FileConfig = match &cli.config {
-        Some(path) => toml::from_str(&std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?)
-            .with_context(|| format!("{} is not a valid config file", path.display()))?,
+        Some(path) => toml::from_str(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        )
+        .with_context(|| format!("{} is not a valid config file", path.display()))?,
         None => FileConfig::default(),
     };
     let data_dir = cli
         .data_dir
         .clone()
         .or(file.data_dir.clone())
-        .ok_or_else(|| anyhow!("give --data-dir (or CITIZENS_SERVER_DATA_DIR, or data_dir in the config file)"))?;
+        .ok_or_else(|| {
+            anyhow!("give --data-dir (or CITIZENS_SERVER_DATA_DIR, or data_dir in the config file)")
+        })?;
     let storage = storage::sqlite::Sqlite::open(&data_dir)?;
     let now = http::now_millis();
     match cli.command.unwrap_or(Command::Serve { listen: None }) {
-        Command::Enroll { role, org, org_public_key, expires } => {
-            let role = Role::parse(&role).ok_or_else(|| anyhow!("--role must be volunteer or coordinator"))?;
+        Command::Enroll {
+            role,
+            org,
+            org_public_key,
+            expires,
+        } => {
+            let role = Role::parse(&role)
+                .ok_or_else(|| anyhow!("--role must be volunteer or coordinator"))?;
             let ttl = parse_duration(&expires)?;
             let expires_at = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
-            let code = storage.create_enrolment(&org, org_public_key.as_deref(), role, expires_at, now)?;
+            let code =
+                storage.create_enrolment(&org, org_public_key.as_deref(), role, expires_at, now)?;
             println!("{code}");
-            eprintln!("one-time {} code for {org}, valid for {expires}", role.as_str());
+            eprintln!(
+                "one-time {} code for {org}, valid for {expires}",
+                role.as_str()
+            );
             Ok(())
         }
         Command::Devices(DevicesCmd::List) => {
             for d in storage.devices()? {
-                let state = if d.revoked_at.is_some() { "revoked" } else { "active" };
-                println!("{}  {:<11} {:<8} {:<4} {} ({}) — {}", d.id, d.role, state, d.device_code, d.name, d.user, d.organisation);
+                let state = if d.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}  {:<11} {:<8} {:<4} {} ({}) — {}",
+                    d.id, d.role, state, d.device_code, d.name, d.user, d.organisation
+                );
             }
             Ok(())
         }
@@ -141,7 +169,9 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Serve { listen } => {
-            let listen = listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8420)));
+            let listen = listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8420)));
             let limits = Limits {
                 token_ttl_secs: file.token_ttl_secs.unwrap_or(900),
                 page_bytes: file.page_bytes.unwrap_or(256 * 1024),
@@ -156,13 +186,22 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 #[tokio::main]
-async fn serve(storage: Arc<dyn Storage>, listen: SocketAddr, limits: Limits, config: http::HttpConfig) -> Result<()> {
+async fn serve(
+    storage: Arc<dyn Storage>,
+    listen: SocketAddr,
+    limits: Limits,
+    config: http::HttpConfig,
+) -> Result<()> {
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let bound = listener.local_addr()?;
     println!("listening on http://{bound}");
     tracing::info!(%bound, "serving");

@@ -53,15 +53,41 @@ pub struct Limits {
 /// Everything the server stores.
 pub trait Storage: Send + Sync + 'static {
     /// Make a one-time enrolment code (creating the organisation on first use).
-    fn create_enrolment(&self, org: &str, org_public_key: Option<&str>, role: Role, expires_at: i64, now: i64) -> Result<String>;
+    fn create_enrolment(
+        &self,
+        org: &str,
+        org_public_key: Option<&str>,
+        role: Role,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<String>;
     /// Exchange a code for a device credential.
-    fn enroll(&self, code: &str, user: &str, device_name: &str, now: i64, limits: Limits) -> Result<EnrollResponse>;
+    fn enroll(
+        &self,
+        code: &str,
+        user: &str,
+        device_name: &str,
+        now: i64,
+        limits: Limits,
+    ) -> Result<EnrollResponse>;
     /// Exchange a device credential for an access token.
-    fn issue_token(&self, device_id: Uuid, secret: &str, now: i64, limits: Limits) -> Result<TokenResponse>;
+    fn issue_token(
+        &self,
+        device_id: Uuid,
+        secret: &str,
+        now: i64,
+        limits: Limits,
+    ) -> Result<TokenResponse>;
     /// Check a bearer token (and that its device is not revoked).
     fn authenticate(&self, token: &str, now: i64) -> Result<Device>;
     /// Apply a batch and answer it (or replay the stored answer).
-    fn sync(&self, device: &Device, request: &SyncRequest, now: i64, limits: Limits) -> Result<SyncResponse>;
+    fn sync(
+        &self,
+        device: &Device,
+        request: &SyncRequest,
+        now: i64,
+        limits: Limits,
+    ) -> Result<SyncResponse>;
     /// Whole documents the device may see, for recovery.
     fn fetch(&self, device: &Device, ids: &[Uuid]) -> Result<Vec<Push>>;
     /// Every device.

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use citizens_client::{
-    sample, Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions, ReplyInput,
-    SessionInput, Sort, SystemClock,
+    sample, Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions, Progress,
+    ReplyInput, RetryPolicy, SessionInput, Sort, SystemClock,
 };
 use citizens_core::session::Attendance;
 use clap::{Args, Parser, Subcommand};
@@ -83,6 +83,20 @@ enum Command {
     Import(ImportCmd),
     /// Change the passphrase that unlocks this install.
     Passphrase,
+    /// Enrol this laptop with a sync server using a one-time code from a coordinator.
+    Enroll {
+        /// The server, e.g. https://sync.example.org
+        #[arg(long)]
+        server: String,
+        /// The one-time code.
+        #[arg(long)]
+        code: String,
+    },
+    /// Send local work to the server and receive what others did.
+    Sync,
+    /// The organisation's keys.
+    #[command(subcommand)]
+    Org(OrgCmd),
     /// Add synthetic sample cases to explore or train with (never on an install with real cases).
     Sample {
         /// How many.
@@ -343,6 +357,12 @@ enum AgencyCmd {
 }
 
 #[derive(Subcommand, Debug)]
+enum OrgCmd {
+    /// Print the organisation public key (give it to the server admin and to volunteers).
+    Key,
+}
+
+#[derive(Subcommand, Debug)]
 enum ArticleCmd {
     /// List articles.
     List,
@@ -507,6 +527,26 @@ fn run(cli: &Cli) -> Result<()> {
                 .map_err(|report| anyhow!("{report}"))?;
             out.imported(&stored)
         }
+        Command::Enroll { server, code } => {
+            let mut client = open(cli)?;
+            let answer = client.enroll(server, code, RetryPolicy::default())?;
+            out.enrolled(&answer)
+        }
+        Command::Sync => {
+            let mut client = open(cli)?;
+            let mut progress = |p: Progress| match p {
+                Progress::Pushing(n) => eprintln!("sending {n} change(s)…"),
+                Progress::Pulled(n) => eprintln!("received {n} change(s)"),
+                Progress::Retrying(attempt) => eprintln!(
+                    "connection trouble; trying again (attempt {})…",
+                    attempt + 1
+                ),
+                Progress::Recovering => eprintln!("checking every record with the server…"),
+            };
+            let report = client.sync(RetryPolicy::default(), &mut progress)?;
+            out.synced(&report)
+        }
+        Command::Org(OrgCmd::Key) => out.message(&open(cli)?.profile().org_public_key),
         Command::Passphrase => {
             let dir = data_dir(cli)?;
             let old = rpassword::prompt_password("Current passphrase: ")?;

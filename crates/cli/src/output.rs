@@ -392,6 +392,37 @@ impl Out {
         }
         Ok(())
     }
+
+    pub fn enrolled(&self, answer: &citizens_protocol::EnrollResponse) -> Result<()> {
+        if self.json {
+            return print_json(
+                &json!({"device_id": answer.device_id, "role": answer.role.as_str(),
+                "organisation": answer.organisation, "device_code": answer.device_code}),
+            );
+        }
+        println!(
+            "enrolled as a {} of {} (device {}, code {})",
+            answer.role.as_str(),
+            answer.organisation,
+            answer.device_id,
+            answer.device_code
+        );
+        Ok(())
+    }
+
+    pub fn synced(&self, report: &citizens_client::SyncReport) -> Result<()> {
+        if self.json {
+            return print_json(report);
+        }
+        println!(
+            "synced: {} change(s) sent, {} received, {} record(s) fetched whole; {:.1} KB up, {:.1} KB down, {} round trip(s), {:.1} s{}",
+            report.pushed, report.pulled, report.fetched,
+            report.bytes_up as f64 / 1024.0, report.bytes_down as f64 / 1024.0,
+            report.round_trips, report.seconds,
+            if report.in_step { "" } else { " — still differs from the server; sync again" }
+        );
+        Ok(())
+    }
 }
 
 fn yes(b: bool) -> &'static str {

@@ -7,6 +7,7 @@ mod directory;
 mod exchange;
 pub mod sample;
 mod sessions;
+mod sync;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
 pub use citizens_store::{Error, Origin, Result};
 pub use exchange::{ImportError, ImportReport};
 pub use sessions::{CommitmentInput, SessionInput};
+pub use sync::{Progress, RetryPolicy, SyncError, SyncReport};
 
 /// The real clock.
 #[derive(Debug, Clone, Copy, Default)]

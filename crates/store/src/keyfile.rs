@@ -72,9 +72,21 @@ pub fn check_passphrase(passphrase: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Wrap `key` under `passphrase` and write the key file atomically.
-pub(crate) fn write(path: &Path, key: &DbKey, passphrase: &str) -> Result<(), Error> {
-    check_passphrase(passphrase)?;
+/// Encrypt `plain` under `passphrase` (Argon2id + XChaCha20-Poly1305). The output holds
+/// everything needed to decrypt it except the passphrase.
+pub fn seal_with_passphrase(passphrase: &str, plain: &[u8]) -> Result<Vec<u8>, Error> {
+    let file = wrap(passphrase, plain)?;
+    serde_json::to_vec(&file).map_err(|e| Error::Damaged(e.to_string()))
+}
+
+/// Decrypt what [`seal_with_passphrase`] made; a wrong passphrase is [`Error::WrongPassphrase`].
+pub fn open_with_passphrase(passphrase: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let file: KeyFile = serde_json::from_slice(sealed)
+        .map_err(|_| Error::Damaged("not an encrypted file of ours".into()))?;
+    unwrap(passphrase, &file)
+}
+
+fn wrap(passphrase: &str, plain: &[u8]) -> Result<KeyFile, Error> {
     let mut salt = [0u8; 16];
     let mut nonce = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut salt);
@@ -92,9 +104,36 @@ pub(crate) fn write(path: &Path, key: &DbKey, passphrase: &str) -> Result<(), Er
     let kek = kek(passphrase, &salt, &file)?;
     let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
     let wrapped = cipher
-        .encrypt(XNonce::from_slice(&nonce), &key.0[..])
-        .map_err(|_| Error::Damaged("could not wrap the database key".into()))?;
+        .encrypt(XNonce::from_slice(&nonce), plain)
+        .map_err(|_| Error::Damaged("could not encrypt".into()))?;
     file.wrapped_key = B64.encode(wrapped);
+    Ok(file)
+}
+
+fn unwrap(passphrase: &str, file: &KeyFile) -> Result<Zeroizing<Vec<u8>>, Error> {
+    if file.version != 1 || file.kdf != "argon2id" {
+        return Err(Error::Damaged("encrypted with an unknown version".into()));
+    }
+    let decode = |s: &str| B64.decode(s).map_err(|_| Error::Damaged("encoding".into()));
+    let salt = decode(&file.salt)?;
+    let nonce = decode(&file.nonce)?;
+    let wrapped = decode(&file.wrapped_key)?;
+    if nonce.len() != 24 {
+        return Err(Error::Damaged("nonce".into()));
+    }
+    let kek = kek(passphrase, &salt, file)?;
+    let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+    Ok(Zeroizing::new(
+        cipher
+            .decrypt(XNonce::from_slice(&nonce), wrapped.as_slice())
+            .map_err(|_| Error::WrongPassphrase)?,
+    ))
+}
+
+/// Wrap `key` under `passphrase` and write the key file atomically.
+pub(crate) fn write(path: &Path, key: &DbKey, passphrase: &str) -> Result<(), Error> {
+    check_passphrase(passphrase)?;
+    let file = wrap(passphrase, &key.0[..])?;
     let json = serde_json::to_vec_pretty(&file).map_err(|e| Error::Damaged(e.to_string()))?;
     let tmp = path.with_extension("tmp");
     {
@@ -114,26 +153,7 @@ pub(crate) fn read(path: &Path, passphrase: &str) -> Result<DbKey, Error> {
     let bytes = fs::read(path)?;
     let file: KeyFile =
         serde_json::from_slice(&bytes).map_err(|e| Error::Damaged(format!("key file: {e}")))?;
-    if file.version != 1 || file.kdf != "argon2id" {
-        return Err(Error::Damaged("key file of an unknown version".into()));
-    }
-    let decode = |s: &str| {
-        B64.decode(s)
-            .map_err(|_| Error::Damaged("key file encoding".into()))
-    };
-    let salt = decode(&file.salt)?;
-    let nonce = decode(&file.nonce)?;
-    let wrapped = decode(&file.wrapped_key)?;
-    if nonce.len() != 24 {
-        return Err(Error::Damaged("key file nonce".into()));
-    }
-    let kek = kek(passphrase, &salt, &file)?;
-    let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
-    let plain = Zeroizing::new(
-        cipher
-            .decrypt(XNonce::from_slice(&nonce), wrapped.as_slice())
-            .map_err(|_| Error::WrongPassphrase)?,
-    );
+    let plain = unwrap(passphrase, &file)?;
     let key: [u8; 32] = plain
         .as_slice()
         .try_into()

@@ -293,6 +293,12 @@ impl Writer<'_> {
         Ok(u64::try_from(next).unwrap_or_default())
     }
 
+    /// Remove a `meta` value.
+    pub fn delete_meta(&mut self, key: &str) -> Result<()> {
+        self.tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// Read a record inside this transaction.
     pub fn read<T: Record>(&self, id: Uuid) -> Result<T> {
         read_record(&self.tx, id)

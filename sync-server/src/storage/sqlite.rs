@@ -4,26 +4,29 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use automerge::AutoCommit;
-use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
 use citizens_core::agency::Agency;
 use citizens_core::article::CivicArticle;
 use citizens_core::grievance::Grievance;
 use citizens_core::identity::OrgPublicKey;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::{
-    EnrollResponse, PROTOCOL_VERSION, Pulled, Push, RecordKind, Role, SyncRequest, SyncResponse,
-    TokenResponse, collection_digest, decode, encode, record_digest,
+    collection_digest, decode, encode, record_digest, EnrollResponse, Pulled, Push, RecordKind,
+    Role, SyncRequest, SyncResponse, TokenResponse, PROTOCOL_VERSION,
 };
 use rand::{Rng, RngCore};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{Device, DeviceRow, Limits, Storage};
 use crate::error::{Result, ServerError};
 
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../../../migrations/server-sqlite/0001_schema.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[(
+    1,
+    include_str!("../../../migrations/server-sqlite/0001_schema.sql"),
+)];
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// SQLite storage.
@@ -43,7 +46,10 @@ fn random_secret() -> String {
 }
 
 fn normalise_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 fn heads_of(doc: &mut AutoCommit) -> Vec<[u8; 32]> {
@@ -72,11 +78,16 @@ impl Sqlite {
             tx.commit()?;
         }
         seed(&mut conn)?;
-        Ok(Sqlite { conn: Mutex::new(conn) })
+        Ok(Sqlite {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn with_tx<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.conn.lock().map_err(|_| ServerError::Internal("storage lock poisoned".into()))?;
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| ServerError::Internal("storage lock poisoned".into()))?;
         let tx = conn.transaction()?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -96,10 +107,18 @@ fn seed(conn: &mut Connection) -> anyhow::Result<()> {
         Ok(())
     };
     for a in citizens_core::seed::agencies()? {
-        put(a.id.uuid(), RecordKind::Agency, citizens_core::seed::document(&a)?)?;
+        put(
+            a.id.uuid(),
+            RecordKind::Agency,
+            citizens_core::seed::document(&a)?,
+        )?;
     }
     for a in citizens_core::seed::articles()? {
-        put(a.id.uuid(), RecordKind::Article, citizens_core::seed::document(&a)?)?;
+        put(
+            a.id.uuid(),
+            RecordKind::Article,
+            citizens_core::seed::document(&a)?,
+        )?;
     }
     tx.commit()?;
     Ok(())
@@ -108,12 +127,22 @@ fn seed(conn: &mut Connection) -> anyhow::Result<()> {
 fn issue(tx: &Transaction<'_>, device_id: Uuid, now: i64, limits: Limits) -> Result<TokenResponse> {
     let token = random_secret();
     let ttl = limits.token_ttl_secs;
-    tx.execute("DELETE FROM tokens WHERE device_id = ?1 AND expires_at < ?2", params![device_id.to_string(), now])?;
+    tx.execute(
+        "DELETE FROM tokens WHERE device_id = ?1 AND expires_at < ?2",
+        params![device_id.to_string(), now],
+    )?;
     tx.execute(
         "INSERT INTO tokens (hash, device_id, expires_at) VALUES (?1, ?2, ?3)",
-        params![hash(&token), device_id.to_string(), now + i64::try_from(ttl * 1000).unwrap_or(i64::MAX)],
+        params![
+            hash(&token),
+            device_id.to_string(),
+            now + i64::try_from(ttl * 1000).unwrap_or(i64::MAX)
+        ],
     )?;
-    Ok(TokenResponse { access_token: token, expires_in: ttl })
+    Ok(TokenResponse {
+        access_token: token,
+        expires_in: ttl,
+    })
 }
 
 /// What a device may see, as SQL over `docs d` with the device's id, org and user bound.
@@ -123,24 +152,57 @@ const VISIBLE: &str = "(d.kind IN ('agency', 'article')
 /// The record's kind-specific checks: it hydrates as its kind, its id is its address; returns
 /// the assignee for grievances.
 fn check_record(kind: RecordKind, doc: &AutoCommit, id: Uuid) -> Result<Option<String>> {
-    let refuse = |e: citizens_core::Error| ServerError::bad("invalid_record", format!("not a valid {}: {e}", kind.as_str()));
+    let refuse = |e: citizens_core::Error| {
+        ServerError::bad(
+            "invalid_record",
+            format!("not a valid {}: {e}", kind.as_str()),
+        )
+    };
     let (found, assignee) = match kind {
         RecordKind::Grievance => {
             let g: Grievance = citizens_core::document::read(doc).map_err(refuse)?;
             (g.id.uuid(), g.assignee)
         }
-        RecordKind::Session => (citizens_core::document::read::<TownHallSession>(doc).map_err(refuse)?.id.uuid(), None),
-        RecordKind::Agency => (citizens_core::document::read::<Agency>(doc).map_err(refuse)?.id.uuid(), None),
-        RecordKind::Article => (citizens_core::document::read::<CivicArticle>(doc).map_err(refuse)?.id.uuid(), None),
+        RecordKind::Session => (
+            citizens_core::document::read::<TownHallSession>(doc)
+                .map_err(refuse)?
+                .id
+                .uuid(),
+            None,
+        ),
+        RecordKind::Agency => (
+            citizens_core::document::read::<Agency>(doc)
+                .map_err(refuse)?
+                .id
+                .uuid(),
+            None,
+        ),
+        RecordKind::Article => (
+            citizens_core::document::read::<CivicArticle>(doc)
+                .map_err(refuse)?
+                .id
+                .uuid(),
+            None,
+        ),
     };
     if found != id {
-        return Err(ServerError::bad("invalid_record", "the record's id does not match its address"));
+        return Err(ServerError::bad(
+            "invalid_record",
+            "the record's id does not match its address",
+        ));
     }
     Ok(assignee)
 }
 
 fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> {
-    type Stored = (String, Option<i64>, Option<String>, Option<String>, Vec<u8>, Vec<u8>);
+    type Stored = (
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Vec<u8>,
+        Vec<u8>,
+    );
     let stored: Option<Stored> = tx
         .query_row(
             "SELECT kind, org_id, creator_device, assignee, snapshot, digest FROM docs WHERE id = ?1",
@@ -150,16 +212,24 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
         .optional()?;
     let coordinator = device.role == Role::Coordinator;
     if push.kind.is_reference() && !coordinator {
-        return Err(ServerError::Forbidden("only coordinators change the directory and civic articles".into()));
+        return Err(ServerError::Forbidden(
+            "only coordinators change the directory and civic articles".into(),
+        ));
     }
     if let Some((kind, org, creator, assignee, _, _)) = &stored {
         if kind != push.kind.as_str() {
-            return Err(ServerError::bad("invalid_record", format!("record is a {kind}, not a {}", push.kind.as_str())));
+            return Err(ServerError::bad(
+                "invalid_record",
+                format!("record is a {kind}, not a {}", push.kind.as_str()),
+            ));
         }
-        let own = creator.as_deref() == Some(device.id.to_string().as_str()) || assignee.as_deref() == Some(device.user.as_str());
+        let own = creator.as_deref() == Some(device.id.to_string().as_str())
+            || assignee.as_deref() == Some(device.user.as_str());
         let same_org = org.is_none_or(|o| o == device.org_id);
         if !push.kind.is_reference() && (!same_org || !(coordinator || own)) {
-            return Err(ServerError::Forbidden("this record is not yours to change".into()));
+            return Err(ServerError::Forbidden(
+                "this record is not yours to change".into(),
+            ));
         }
     }
     let changes: Vec<&[u8]> = push.changes.iter().map(|c| &c[..]).collect();
@@ -167,7 +237,9 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
     let mut doc = citizens_core::document::apply_untrusted(before, &changes)
         .map_err(|e| ServerError::bad("invalid_changes", format!("{e}; nothing was stored")))?;
     let heads_before = match before {
-        Some(bytes) => AutoCommit::load(bytes).map_err(|e| ServerError::Internal(e.to_string()))?.get_heads(),
+        Some(bytes) => AutoCommit::load(bytes)
+            .map_err(|e| ServerError::Internal(e.to_string()))?
+            .get_heads(),
         None => Vec::new(),
     };
     let new_changes = doc.get_changes(&heads_before);
@@ -175,12 +247,6 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
         return Ok(());
     }
     let assignee = check_record(push.kind, &doc, push.doc_id)?;
-    for change in &new_changes {
-        tx.execute(
-            "INSERT OR IGNORE INTO change_log (doc_id, hash, change, origin_device) VALUES (?1, ?2, ?3, ?4)",
-            params![push.doc_id.to_string(), change.hash().0.to_vec(), change.raw_bytes(), device.id.to_string()],
-        )?;
-    }
     let heads = heads_of(&mut doc);
     let digest = record_digest(push.doc_id, &heads);
     let (org, creator) = match &stored {
@@ -193,22 +259,47 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee, snapshot = excluded.snapshot,
              heads = excluded.heads, digest = excluded.digest",
-        params![push.doc_id.to_string(), push.kind.as_str(), org, creator, assignee, doc.save(), heads.concat(), digest.to_vec()],
+        params![
+            push.doc_id.to_string(),
+            push.kind.as_str(),
+            org,
+            creator,
+            assignee,
+            doc.save(),
+            heads.concat(),
+            digest.to_vec()
+        ],
     )?;
+    for change in &new_changes {
+        tx.execute(
+            "INSERT OR IGNORE INTO change_log (doc_id, hash, change, origin_device) VALUES (?1, ?2, ?3, ?4)",
+            params![push.doc_id.to_string(), change.hash().0.to_vec(), change.raw_bytes(), device.id.to_string()],
+        )?;
+    }
     if let (Some(org), false) = (org, push.kind.is_reference()) {
-        let old: Vec<u8> = tx.query_row("SELECT checksum FROM orgs WHERE id = ?1", [org], |r| r.get(0))?;
+        let old: Vec<u8> = tx.query_row("SELECT checksum FROM orgs WHERE id = ?1", [org], |r| {
+            r.get(0)
+        })?;
         let old_digest = stored.as_ref().map(|s| s.5.clone());
         let parts: Vec<[u8; 32]> = [Some(old), old_digest, Some(digest.to_vec())]
             .into_iter()
             .flatten()
             .filter_map(|v| v.try_into().ok())
             .collect();
-        tx.execute("UPDATE orgs SET checksum = ?1 WHERE id = ?2", params![collection_digest(parts.iter()).to_vec(), org])?;
+        tx.execute(
+            "UPDATE orgs SET checksum = ?1 WHERE id = ?2",
+            params![collection_digest(parts.iter()).to_vec(), org],
+        )?;
     }
     Ok(())
 }
 
-fn pull(tx: &Transaction<'_>, device: &Device, since: u64, limits: Limits) -> Result<(Vec<Pulled>, u64, bool)> {
+fn pull(
+    tx: &Transaction<'_>,
+    device: &Device,
+    since: u64,
+    limits: Limits,
+) -> Result<(Vec<Pulled>, u64, bool)> {
     let since = i64::try_from(since).unwrap_or(i64::MAX);
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT c.seq, c.doc_id, d.kind, c.change FROM change_log c JOIN docs d ON d.id = c.doc_id
@@ -247,8 +338,14 @@ fn pull(tx: &Transaction<'_>, device: &Device, since: u64, limits: Limits) -> Re
 
 fn checksum(tx: &Transaction<'_>, device: &Device) -> Result<[u8; 32]> {
     if device.role == Role::Coordinator {
-        let sum: Vec<u8> = tx.query_row("SELECT checksum FROM orgs WHERE id = ?1", [device.org_id], |r| r.get(0))?;
-        return sum.try_into().map_err(|_| ServerError::Internal("checksum".into()));
+        let sum: Vec<u8> = tx.query_row(
+            "SELECT checksum FROM orgs WHERE id = ?1",
+            [device.org_id],
+            |r| r.get(0),
+        )?;
+        return sum
+            .try_into()
+            .map_err(|_| ServerError::Internal("checksum".into()));
     }
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT d.digest FROM docs d WHERE d.kind IN ('grievance', 'session') AND {VISIBLE}"
@@ -264,7 +361,14 @@ fn checksum(tx: &Transaction<'_>, device: &Device) -> Result<[u8; 32]> {
 }
 
 impl Storage for Sqlite {
-    fn create_enrolment(&self, org: &str, org_public_key: Option<&str>, role: Role, expires_at: i64, now: i64) -> Result<String> {
+    fn create_enrolment(
+        &self,
+        org: &str,
+        org_public_key: Option<&str>,
+        role: Role,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<String> {
         self.with_tx(|tx| {
             let existing: Option<i64> = tx.query_row("SELECT id FROM orgs WHERE name = ?1", [org], |r| r.get(0)).optional()?;
             let org_id = match (existing, org_public_key) {
@@ -298,7 +402,14 @@ impl Storage for Sqlite {
         })
     }
 
-    fn enroll(&self, code: &str, user: &str, device_name: &str, now: i64, limits: Limits) -> Result<EnrollResponse> {
+    fn enroll(
+        &self,
+        code: &str,
+        user: &str,
+        device_name: &str,
+        now: i64,
+        limits: Limits,
+    ) -> Result<EnrollResponse> {
         self.with_tx(|tx| {
             let found: Option<(i64, String, i64, Option<i64>, String, String)> = tx
                 .query_row(
@@ -338,15 +449,31 @@ impl Storage for Sqlite {
         })
     }
 
-    fn issue_token(&self, device_id: Uuid, secret: &str, now: i64, limits: Limits) -> Result<TokenResponse> {
+    fn issue_token(
+        &self,
+        device_id: Uuid,
+        secret: &str,
+        now: i64,
+        limits: Limits,
+    ) -> Result<TokenResponse> {
         self.with_tx(|tx| {
             let found: Option<(Vec<u8>, Option<i64>)> = tx
-                .query_row("SELECT secret_hash, revoked_at FROM devices WHERE id = ?1", [device_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row(
+                    "SELECT secret_hash, revoked_at FROM devices WHERE id = ?1",
+                    [device_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
             match found {
-                Some((_, Some(_))) => Err(ServerError::unauthorized("revoked", "this device was revoked; ask your coordinator")),
+                Some((_, Some(_))) => Err(ServerError::unauthorized(
+                    "revoked",
+                    "this device was revoked; ask your coordinator",
+                )),
                 Some((stored, None)) if stored == hash(secret) => issue(tx, device_id, now, limits),
-                _ => Err(ServerError::unauthorized("invalid_credential", "this device is not enrolled here; enrol it again")),
+                _ => Err(ServerError::unauthorized(
+                    "invalid_credential",
+                    "this device is not enrolled here; enrol it again",
+                )),
             }
         })
     }
@@ -358,18 +485,37 @@ impl Storage for Sqlite {
                     "SELECT d.id, d.org_id, d.role, d.user, t.expires_at, d.revoked_at
                      FROM tokens t JOIN devices d ON d.id = t.device_id WHERE t.hash = ?1",
                     [hash(token)],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                        ))
+                    },
                 )
                 .optional()?;
-            let (id, org_id, role, user, expires_at, revoked_at) =
-                found.ok_or_else(|| ServerError::unauthorized("invalid_token", "unknown access token; sign in again"))?;
+            let (id, org_id, role, user, expires_at, revoked_at) = found.ok_or_else(|| {
+                ServerError::unauthorized("invalid_token", "unknown access token; sign in again")
+            })?;
             if revoked_at.is_some() {
-                return Err(ServerError::unauthorized("revoked", "this device was revoked; ask your coordinator"));
+                return Err(ServerError::unauthorized(
+                    "revoked",
+                    "this device was revoked; ask your coordinator",
+                ));
             }
             if expires_at < now {
-                return Err(ServerError::unauthorized("expired_token", "the access token expired; get a new one"));
+                return Err(ServerError::unauthorized(
+                    "expired_token",
+                    "the access token expired; get a new one",
+                ));
             }
-            tx.execute("UPDATE devices SET last_seen = ?1 WHERE id = ?2", params![now, id])?;
+            tx.execute(
+                "UPDATE devices SET last_seen = ?1 WHERE id = ?2",
+                params![now, id],
+            )?;
             Ok(Device {
                 id: Uuid::parse_str(&id).map_err(|e| ServerError::Internal(e.to_string()))?,
                 org_id,
@@ -379,7 +525,13 @@ impl Storage for Sqlite {
         })
     }
 
-    fn sync(&self, device: &Device, request: &SyncRequest, now: i64, limits: Limits) -> Result<SyncResponse> {
+    fn sync(
+        &self,
+        device: &Device,
+        request: &SyncRequest,
+        now: i64,
+        limits: Limits,
+    ) -> Result<SyncResponse> {
         self.with_tx(|tx| {
             let replay: Option<Vec<u8>> = tx
                 .query_row(
@@ -389,7 +541,8 @@ impl Storage for Sqlite {
                 )
                 .optional()?;
             if let Some(stored) = replay {
-                return decode(&stored).ok_or_else(|| ServerError::Internal("stored answer".into()));
+                return decode(&stored)
+                    .ok_or_else(|| ServerError::Internal("stored answer".into()));
             }
             for push in &request.pushes {
                 apply_push(tx, device, push)?;
@@ -404,7 +557,12 @@ impl Storage for Sqlite {
             };
             tx.execute(
                 "INSERT INTO batches (device_id, batch_id, response, at) VALUES (?1, ?2, ?3, ?4)",
-                params![device.id.to_string(), request.batch_id.to_string(), encode(&response), now],
+                params![
+                    device.id.to_string(),
+                    request.batch_id.to_string(),
+                    encode(&response),
+                    now
+                ],
             )?;
             Ok(response)
         })
@@ -461,7 +619,10 @@ impl Storage for Sqlite {
                 "UPDATE devices SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
                 params![now, device_id.to_string()],
             )?;
-            tx.execute("DELETE FROM tokens WHERE device_id = ?1", [device_id.to_string()])?;
+            tx.execute(
+                "DELETE FROM tokens WHERE device_id = ?1",
+                [device_id.to_string()],
+            )?;
             Ok(changed > 0)
         })
     }

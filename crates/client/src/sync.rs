@@ -1,0 +1,434 @@
+//! The sync driver: enrol with a server, then push local changes and pull what others did,
+//! over slow and flaky links. Only a 2xx with a valid CBOR body counts as success; anything
+//! else is retried with exponential backoff and jitter (network trouble, 5xx, 408, 429) or
+//! reported in plain words (other 4xx).
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use citizens_protocol::{
+    decode, encode, EnrollRequest, EnrollResponse, ErrorBody, Push, SyncRequest, SyncResponse,
+    TokenRequest, TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
+};
+use citizens_store::Origin;
+use rand::Rng;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::Client;
+
+/// Why a sync or enrolment did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The server could not be reached (after retries).
+    #[error(
+        "cannot reach the server ({0}); your work is safe on this laptop, try again when online"
+    )]
+    Network(String),
+    /// The server refused, with its reason.
+    #[error("{message}")]
+    Refused {
+        /// The server's code (`revoked`, `invalid_code`, `unsupported_version`, …).
+        code: String,
+        /// The server's words.
+        message: String,
+    },
+    /// Something answered that is not our server.
+    #[error("the network answered with something that is not the Citizens Connect server ({0}); are you behind a Wi-Fi login page?")]
+    NotOurServer(String),
+    /// This install is not enrolled.
+    #[error("this laptop is not enrolled with a server yet: run `citizens enroll --server URL --code CODE`")]
+    NotEnrolled,
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] citizens_store::Error),
+}
+
+/// How hard to try.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts per request.
+    pub attempts: u32,
+    /// First delay; doubles each attempt, with ±50% jitter.
+    pub base_delay: Duration,
+    /// Longest delay.
+    pub max_delay: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 6,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    /// Local changes pushed.
+    pub pushed: usize,
+    /// Changes pulled and applied.
+    pub pulled: usize,
+    /// Records fetched whole (newly visible, or recovered after a checksum mismatch).
+    pub fetched: usize,
+    /// Bytes sent (compressed, bodies only).
+    pub bytes_up: usize,
+    /// Bytes received (compressed, bodies only).
+    pub bytes_down: usize,
+    /// HTTP round trips, retries included.
+    pub round_trips: usize,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Local and server checksums agree at the end.
+    pub in_step: bool,
+}
+
+/// Progress events for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Sending a batch of this many changes.
+    Pushing(usize),
+    /// Received this many changes (more may follow).
+    Pulled(usize),
+    /// A request failed; retrying after a pause.
+    Retrying(u32),
+    /// Repairing differences found by the checksum.
+    Recovering,
+}
+
+const BATCH_BYTES: usize = 512 * 1024;
+
+struct Http {
+    agent: reqwest::blocking::Client,
+    base: String,
+    policy: RetryPolicy,
+    report: SyncReport,
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing into memory cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+impl Http {
+    fn new(base: &str, policy: RetryPolicy) -> Result<Http, SyncError> {
+        let agent = reqwest::blocking::Client::builder()
+            .timeout(policy.timeout)
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        Ok(Http {
+            agent,
+            base: base.trim_end_matches('/').to_string(),
+            policy,
+            report: SyncReport::default(),
+        })
+    }
+
+    /// POST a CBOR message; retry what is worth retrying; decode only a valid 2xx answer.
+    fn post<Q: Serialize, A: serde::de::DeserializeOwned>(
+        &mut self,
+        path: &str,
+        token: Option<&str>,
+        message: &Q,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<A, SyncError> {
+        let body = gzip(&encode(message));
+        let mut last = String::new();
+        for attempt in 0..self.policy.attempts {
+            if attempt > 0 {
+                progress(Progress::Retrying(attempt));
+                let exp = self
+                    .policy
+                    .base_delay
+                    .saturating_mul(1 << attempt.min(16))
+                    .min(self.policy.max_delay);
+                let jitter = rand::thread_rng().gen_range(0.5..1.5);
+                std::thread::sleep(exp.mul_f64(jitter));
+            }
+            self.report.round_trips += 1;
+            self.report.bytes_up += body.len();
+            let mut request = self
+                .agent
+                .post(format!("{}{path}", self.base))
+                .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
+                .header(reqwest::header::CONTENT_ENCODING, "gzip")
+                .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+                .body(body.clone());
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = match request.send() {
+                Ok(r) => r,
+                Err(e) => {
+                    last = e.to_string();
+                    continue;
+                }
+            };
+            let status = response.status();
+            let gzipped = response
+                .headers()
+                .get(reqwest::header::CONTENT_ENCODING)
+                .is_some_and(|v| v.as_bytes() == b"gzip");
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let raw = match response.bytes() {
+                Ok(b) => b,
+                Err(e) => {
+                    last = format!("the answer was cut off: {e}");
+                    continue;
+                }
+            };
+            self.report.bytes_down += raw.len();
+            let bytes = if gzipped {
+                let mut out = Vec::new();
+                if flate2::read::GzDecoder::new(&raw[..])
+                    .read_to_end(&mut out)
+                    .is_err()
+                {
+                    last = "the answer was cut off".into();
+                    continue;
+                }
+                out
+            } else {
+                raw.to_vec()
+            };
+            if status.is_success() {
+                if content_type != CONTENT_TYPE {
+                    return Err(SyncError::NotOurServer(format!("a {content_type} page")));
+                }
+                match decode::<A>(&bytes) {
+                    Some(answer) => return Ok(answer),
+                    None => {
+                        last = "the answer was damaged".into();
+                        continue;
+                    }
+                }
+            }
+            let retry =
+                status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
+            let error = decode::<ErrorBody>(&bytes);
+            if retry {
+                last = error.map_or_else(|| format!("server answered {status}"), |e| e.message);
+                continue;
+            }
+            return Err(match error {
+                Some(e) => SyncError::Refused {
+                    code: e.code,
+                    message: e.message,
+                },
+                None => SyncError::NotOurServer(format!("HTTP {status}")),
+            });
+        }
+        Err(SyncError::Network(last))
+    }
+}
+
+const SERVER: &str = "sync.server";
+const DEVICE_ID: &str = "sync.device_id";
+const DEVICE_SECRET: &str = "sync.device_secret";
+const ROLE: &str = "sync.role";
+const PENDING: &str = "sync.pending_batch";
+
+impl Client {
+    /// Enrol this install with a server using a one-time code: stores the device credential,
+    /// adopts the organisation key and the server's unique device code.
+    pub fn enroll(
+        &mut self,
+        server: &str,
+        code: &str,
+        policy: RetryPolicy,
+    ) -> Result<EnrollResponse, SyncError> {
+        let mut http = Http::new(server, policy)?;
+        let request = EnrollRequest {
+            version: PROTOCOL_VERSION,
+            code: code.trim().to_string(),
+            user: self.ctx.profile.user.clone(),
+            device_name: self.ctx.profile.device_name.clone(),
+        };
+        let answer: EnrollResponse = http.post("/v1/enroll", None, &request, &mut |_| {})?;
+        let store = &self.store;
+        store.set_meta(SERVER, server.trim_end_matches('/'))?;
+        store.set_meta(DEVICE_ID, &answer.device_id.to_string())?;
+        store.set_meta(DEVICE_SECRET, &answer.device_secret)?;
+        store.set_meta(ROLE, answer.role.as_str())?;
+        store.set_meta("organisation", &answer.organisation)?;
+        store.set_meta("org_public_key", &answer.org_public_key)?;
+        store.set_meta("device_code", &answer.device_code)?;
+        self.ctx.profile.organisation = answer.organisation.clone();
+        self.ctx.profile.org_public_key = answer.org_public_key.clone();
+        self.ctx.profile.device_code = answer.device_code.clone();
+        Ok(answer)
+    }
+
+    /// The server this install syncs with, if enrolled.
+    pub fn server(&self) -> Result<Option<String>, SyncError> {
+        Ok(self.store.meta(SERVER)?)
+    }
+
+    fn token(
+        &self,
+        http: &mut Http,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<String, SyncError> {
+        let device_id = self.store.meta(DEVICE_ID)?.ok_or(SyncError::NotEnrolled)?;
+        let secret = self
+            .store
+            .meta(DEVICE_SECRET)?
+            .ok_or(SyncError::NotEnrolled)?;
+        let request = TokenRequest {
+            version: PROTOCOL_VERSION,
+            device_id: Uuid::parse_str(&device_id).map_err(|_| SyncError::NotEnrolled)?,
+            device_secret: secret,
+        };
+        let answer: TokenResponse = http.post("/v1/token", None, &request, progress)?;
+        Ok(answer.access_token)
+    }
+
+    /// Push everything local, pull everything visible, repair differences; one call does it all.
+    pub fn sync(
+        &mut self,
+        policy: RetryPolicy,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
+        let started = Instant::now();
+        let server = self.server()?.ok_or(SyncError::NotEnrolled)?;
+        let mut http = Http::new(&server, policy)?;
+        let token = self.token(&mut http, progress)?;
+        let mut pushed = 0;
+        let mut pulled = 0;
+        let mut fetched = 0;
+        let last = loop {
+            let pending = self.store.meta(PENDING)?.and_then(|p| {
+                let (id, seq) = p.split_once(' ')?;
+                Some((Uuid::parse_str(id).ok()?, seq.parse::<i64>().ok()?))
+            });
+            let batch = match pending {
+                Some((_, seq)) => self.store.outbox_batch(BATCH_BYTES, Some(seq))?,
+                None => self.store.outbox_batch(BATCH_BYTES, None)?,
+            };
+            let batch_id = match (pending, &batch) {
+                (Some((id, _)), Some(_)) => id,
+                (_, Some(b)) => {
+                    let id = Uuid::now_v7();
+                    self.store
+                        .set_meta(PENDING, &format!("{id} {}", b.last_seq))?;
+                    id
+                }
+                (_, None) => Uuid::now_v7(),
+            };
+            let request = SyncRequest {
+                version: PROTOCOL_VERSION,
+                batch_id,
+                since: self.store.checkpoint()?,
+                pushes: batch.as_ref().map(|b| b.pushes.clone()).unwrap_or_default(),
+            };
+            if let Some(b) = &batch {
+                progress(Progress::Pushing(b.changes));
+            }
+            let answer: SyncResponse = http.post("/v1/sync", Some(&token), &request, progress)?;
+            let applied = self.store.apply_sync(
+                &answer.pulls,
+                answer.checkpoint,
+                batch.as_ref().map(|b| b.last_seq),
+            )?;
+            self.store.write(|w| w.delete_meta(PENDING))?;
+            pushed += batch.as_ref().map_or(0, |b| b.changes);
+            pulled += applied.changes;
+            progress(Progress::Pulled(pulled));
+            if !applied.need_whole.is_empty() {
+                fetched += self.fetch_whole(&mut http, &token, &applied.need_whole, progress)?;
+            }
+            if !answer.more && self.store.outbox_len()? == 0 {
+                break answer;
+            }
+        };
+        let mut in_step = self.store.collection_checksum()?[..] == last.checksum[..];
+        if !in_step {
+            progress(Progress::Recovering);
+            fetched += self.recover(&mut http, &token, progress)?;
+            let request = SyncRequest {
+                version: PROTOCOL_VERSION,
+                batch_id: Uuid::now_v7(),
+                since: self.store.checkpoint()?,
+                pushes: Vec::new(),
+            };
+            let answer: SyncResponse = http.post("/v1/sync", Some(&token), &request, progress)?;
+            pulled += self
+                .store
+                .apply_sync(&answer.pulls, answer.checkpoint, None)?
+                .changes;
+            in_step = self.store.collection_checksum()?[..] == answer.checksum[..];
+        }
+        let mut report = std::mem::take(&mut http.report);
+        report.pushed = pushed;
+        report.pulled = pulled;
+        report.fetched = fetched;
+        report.in_step = in_step;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    fn fetch_whole(
+        &mut self,
+        http: &mut Http,
+        token: &str,
+        ids: &[Uuid],
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<usize, SyncError> {
+        let mut count = 0;
+        for chunk in ids.chunks(500) {
+            let docs: Vec<Push> = http.post("/v1/fetch", Some(token), &chunk.to_vec(), progress)?;
+            for doc in &docs {
+                self.store.merge(doc, Origin::Server)?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Checksums disagree (restored server, reinstalled laptop, scope change): fetch every
+    /// record this laptop holds from the server and push every one of them whole; both sides
+    /// keep only what they lacked.
+    fn recover(
+        &mut self,
+        http: &mut Http,
+        token: &str,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<usize, SyncError> {
+        let ids: Vec<Uuid> = self
+            .store
+            .record_ids()?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let fetched = self.fetch_whole(http, token, &ids, progress)?;
+        for chunk in ids.chunks(200) {
+            let pushes = chunk
+                .iter()
+                .map(|id| self.store.export(*id))
+                .collect::<Result<Vec<_>, _>>()?;
+            let request = SyncRequest {
+                version: PROTOCOL_VERSION,
+                batch_id: Uuid::now_v7(),
+                since: self.store.checkpoint()?,
+                pushes,
+            };
+            let answer: SyncResponse = http.post("/v1/sync", Some(token), &request, progress)?;
+            self.store
+                .apply_sync(&answer.pulls, answer.checkpoint, None)?;
+        }
+        Ok(fetched)
+    }
+}
