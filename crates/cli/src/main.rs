@@ -94,6 +94,10 @@ enum Command {
     },
     /// Send local work to the server and receive what others did.
     Sync,
+    /// Carry cases between laptops on a USB stick, encrypted (passphrase from
+    /// CITIZENS_BUNDLE_PASSPHRASE or a prompt).
+    #[command(subcommand)]
+    Bundle(BundleCmd),
     /// The organisation's keys.
     #[command(subcommand)]
     Org(OrgCmd),
@@ -357,6 +361,19 @@ enum AgencyCmd {
 }
 
 #[derive(Subcommand, Debug)]
+enum BundleCmd {
+    /// Write every case and session (or those changed since a day) to FILE.
+    Export {
+        file: PathBuf,
+        /// YYYY-MM-DD: only records changed since that day.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Merge a bundle into this laptop (safe to repeat).
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
 enum OrgCmd {
     /// Print the organisation public key (give it to the server admin and to volunteers).
     Key,
@@ -405,6 +422,18 @@ fn passphrase(confirm: bool) -> Result<String> {
         if again != first {
             bail!("the two passphrases differ");
         }
+    }
+    Ok(first)
+}
+
+fn bundle_passphrase(confirm: bool) -> Result<String> {
+    if let Ok(p) = std::env::var("CITIZENS_BUNDLE_PASSPHRASE") {
+        return Ok(p);
+    }
+    let first =
+        rpassword::prompt_password("Bundle passphrase: ").context("cannot read the passphrase")?;
+    if confirm && rpassword::prompt_password("Bundle passphrase again: ")? != first {
+        bail!("the two passphrases differ");
     }
     Ok(first)
 }
@@ -545,6 +574,36 @@ fn run(cli: &Cli) -> Result<()> {
             };
             let report = client.sync(RetryPolicy::default(), &mut progress)?;
             out.synced(&report)
+        }
+        Command::Bundle(BundleCmd::Export { file, since }) => {
+            let client = open(cli)?;
+            let since = since
+                .as_deref()
+                .map(|d| {
+                    citizens_core::clock::Day::parse("since", d)
+                        .map(|d| citizens_core::clock::Timestamp::start_of(d.date()).millis())
+                })
+                .transpose()?;
+            let passphrase = bundle_passphrase(true)?;
+            let tmp = file.with_extension("partial");
+            let count = client.export_bundle(
+                BufWriter::new(
+                    File::create(&tmp)
+                        .with_context(|| format!("cannot write {}", tmp.display()))?,
+                ),
+                &passphrase,
+                since,
+            )?;
+            std::fs::rename(&tmp, file)?;
+            out.message(&format!("wrote {count} record(s) to {}", file.display()))
+        }
+        Command::Bundle(BundleCmd::Import { file }) => {
+            let mut client = open(cli)?;
+            let input =
+                File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let report =
+                client.import_bundle(std::io::BufReader::new(input), &bundle_passphrase(false)?)?;
+            out.bundle_imported(&report)
         }
         Command::Org(OrgCmd::Key) => out.message(&open(cli)?.profile().org_public_key),
         Command::Passphrase => {

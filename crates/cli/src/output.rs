@@ -423,6 +423,17 @@ impl Out {
         );
         Ok(())
     }
+
+    pub fn bundle_imported(&self, report: &citizens_client::BundleImport) -> Result<()> {
+        if self.json {
+            return print_json(report);
+        }
+        println!(
+            "bundle of {} record(s): {} new here, {} updated",
+            report.records, report.created, report.updated
+        );
+        Ok(())
+    }
 }
 
 fn yes(b: bool) -> &'static str {

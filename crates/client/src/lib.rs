@@ -2,6 +2,7 @@
 //! search, open and work cases; town-hall sessions; the agency directory; export and import.
 //! Inputs arrive as text and are checked here; the store does the rest in one transaction.
 
+mod bundle;
 mod cases;
 mod directory;
 mod exchange;
@@ -24,6 +25,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::Serialize;
 
+pub use bundle::BundleImport;
 pub use cases::{CaseView, ForwardInput, GrievanceInput, ReplyInput, TimelineEntry};
 /// Directory and session lines.
 pub use citizens_store::query as store_rows;

@@ -155,6 +155,18 @@ impl Store {
         Ok(collection_digest(digests.iter()))
     }
 
+    /// Ids of cases and sessions changed since `since_millis` (all of them without it).
+    pub fn record_ids_since(&self, since_millis: Option<i64>) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id FROM documents WHERE kind IN ('grievance', 'session') AND (?1 IS NULL OR updated_at >= ?1) ORDER BY id",
+        )?;
+        let ids = stmt
+            .query_map([since_millis], |r| r.get::<_, String>(0))?
+            .map(|id| Uuid::parse_str(&id?).map_err(|_| Error::Damaged("document id".into())))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+
     /// Ids of every case and session held here.
     pub fn record_ids(&self) -> Result<Vec<(Uuid, RecordKind)>> {
         let mut stmt = self.conn().prepare_cached(
