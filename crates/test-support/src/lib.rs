@@ -56,4 +56,6 @@ pub fn install(dir: &Path, user: &str, clock: Arc<FakeClock>) -> Client {
     .unwrap_or_else(|e| panic!("test install in {}: {e}", dir.display()))
 }
 
+pub mod proxy;
+
 pub use citizens_client::sample::{grievance, grievance_in, name, phone};

@@ -1,0 +1,149 @@
+//! A fault-injecting HTTP/1.1 proxy for sync tests: between devices and a real server it
+//! resets connections, delays, cuts answers mid-way, replays requests, or calls a hook (to kill
+//! the server) after forwarding — chosen per request by a seeded plan.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What to do with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Forward and answer normally.
+    Pass,
+    /// Close the connection without forwarding.
+    ResetBefore,
+    /// Forward (the server acts), then close without answering.
+    ResetAfter,
+    /// Forward, then send only part of the answer and close.
+    Cut,
+    /// Wait, then forward and answer.
+    Delay(Duration),
+    /// Forward the same request this many times; answer with the last answer.
+    Replay(usize),
+    /// Forward, call the hook (e.g. SIGKILL and restart the server), then close unanswered.
+    HookAfter,
+}
+
+type Plan = Box<dyn FnMut(usize) -> Fault + Send>;
+type Hook = Box<dyn FnMut() + Send>;
+
+/// A running proxy.
+pub struct Proxy {
+    /// Base URL devices should use.
+    pub url: String,
+    /// Requests seen so far.
+    pub requests: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy").field("url", &self.url).finish()
+    }
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().ok()?;
+        }
+        if lower.starts_with("connection:") {
+            continue;
+        }
+        if line == "\r\n" {
+            head.extend_from_slice(b"connection: close\r\n\r\n");
+            break;
+        }
+        head.extend_from_slice(line.as_bytes());
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    head.extend_from_slice(&body);
+    Some(head)
+}
+
+fn forward(upstream: SocketAddr, request: &[u8]) -> Option<Vec<u8>> {
+    let mut stream = TcpStream::connect(upstream).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .ok()?;
+    stream.write_all(request).ok()?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).ok()?;
+    (!answer.is_empty()).then_some(answer)
+}
+
+impl Proxy {
+    /// Start a proxy in front of `upstream` (a `http://host:port` URL) following `plan`.
+    pub fn start(
+        upstream: &str,
+        plan: impl FnMut(usize) -> Fault + Send + 'static,
+        hook: impl FnMut() + Send + 'static,
+    ) -> Proxy {
+        let upstream: SocketAddr = upstream
+            .trim_start_matches("http://")
+            .parse()
+            .expect("upstream address");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = requests.clone();
+        let plan: Arc<Mutex<Plan>> = Arc::new(Mutex::new(Box::new(plan)));
+        let hook: Arc<Mutex<Hook>> = Arc::new(Mutex::new(Box::new(hook)));
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (plan, hook, counter) = (plan.clone(), hook.clone(), counter.clone());
+                std::thread::spawn(move || {
+                    let Ok(read_half) = client.try_clone() else {
+                        return;
+                    };
+                    let mut reader = BufReader::new(read_half);
+                    let mut client = client;
+                    let Some(request) = read_request(&mut reader) else {
+                        return;
+                    };
+                    let n = counter.fetch_add(1, Ordering::SeqCst);
+                    let fault = plan.lock().map(|mut p| p(n)).unwrap_or(Fault::Pass);
+                    let answer = match fault {
+                        Fault::ResetBefore => None,
+                        Fault::Delay(d) => {
+                            std::thread::sleep(d);
+                            forward(upstream, &request)
+                        }
+                        Fault::Replay(times) => {
+                            (0..times.max(1)).fold(None, |_, _| forward(upstream, &request))
+                        }
+                        Fault::Pass | Fault::ResetAfter | Fault::Cut | Fault::HookAfter => {
+                            forward(upstream, &request)
+                        }
+                    };
+                    match (fault, answer) {
+                        (Fault::ResetAfter, _) | (_, None) => {}
+                        (Fault::HookAfter, _) => {
+                            if let Ok(mut hook) = hook.lock() {
+                                hook();
+                            }
+                        }
+                        (Fault::Cut, Some(answer)) => {
+                            let _ = client.write_all(&answer[..answer.len() / 2]);
+                        }
+                        (_, Some(answer)) => {
+                            let _ = client.write_all(&answer);
+                        }
+                    }
+                    let _ = client.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        Proxy { url, requests }
+    }
+}

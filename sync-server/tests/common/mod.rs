@@ -1,0 +1,191 @@
+//! A real `citizens-server` process on port 0 with a fresh data dir, and devices to drive it.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use citizens_client::{Client, InitOptions, RetryPolicy, SyncReport};
+use citizens_test_support::{FakeClock, PASSPHRASE, TOWN_HALL_DAY};
+
+pub const ORG: &str = "Kano Civic Forum";
+
+pub struct Server {
+    pub dir: tempfile::TempDir,
+    child: Option<Child>,
+    pub url: String,
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_citizens-server")
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut server = Server {
+            dir,
+            child: None,
+            url: String::new(),
+        };
+        server.spawn("127.0.0.1:0");
+        server
+    }
+
+    fn spawn(&mut self, listen: &str) {
+        let mut child = Command::new(bin())
+            .args([
+                "--data-dir",
+                self.dir.path().to_str().expect("path"),
+                "serve",
+                "--listen",
+                listen,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start citizens-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read address");
+        self.url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("address line")
+            .to_string();
+        self.child = Some(child);
+    }
+
+    /// SIGKILL the server, then start it again on the same address and data.
+    pub fn kill_and_restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill");
+            child.wait().expect("reap");
+        }
+        let listen = self.url.trim_start_matches("http://").to_string();
+        self.spawn(&listen);
+    }
+
+    pub fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(bin())
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(args)
+            .output()
+            .expect("run admin command");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_string()
+    }
+
+    pub fn code(&self, role: &str, org_key: &str) -> String {
+        self.admin(&[
+            "enroll",
+            "--role",
+            role,
+            "--org",
+            ORG,
+            "--org-public-key",
+            org_key,
+            "--expires",
+            "1h",
+        ])
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub fn fast() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 12,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(200),
+        timeout: Duration::from_secs(10),
+    }
+}
+
+pub struct Device {
+    pub dir: tempfile::TempDir,
+    pub client: Client,
+}
+
+impl Device {
+    /// A coordinator install: it makes the organisation key.
+    pub fn coordinator(server: &Server, name: &str) -> Device {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut client =
+            citizens_test_support::install(dir.path(), name, FakeClock::at(TOWN_HALL_DAY));
+        let code = server.code("coordinator", &client.profile().org_public_key.clone());
+        client
+            .enroll(&server.url, &code, fast())
+            .expect("enrol coordinator");
+        Device { dir, client }
+    }
+
+    pub fn volunteer(server: &Server, name: &str, org_key: &str) -> Device {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut client = Client::init(
+            dir.path(),
+            PASSPHRASE,
+            InitOptions {
+                user: name.into(),
+                organisation: ORG.into(),
+                device_name: None,
+                org_public_key: Some(org_key.into()),
+            },
+            FakeClock::at(TOWN_HALL_DAY),
+        )
+        .expect("volunteer install");
+        let code = server.code("volunteer", org_key);
+        client
+            .enroll(&server.url, &code, fast())
+            .expect("enrol volunteer");
+        Device { dir, client }
+    }
+
+    pub fn sync(&mut self) -> SyncReport {
+        self.client.sync(fast(), &mut |_| {}).expect("sync")
+    }
+
+    pub fn references(&self) -> Vec<String> {
+        let mut refs: Vec<String> = self
+            .client
+            .list(
+                &Default::default(),
+                citizens_client::Sort::Reference,
+                0,
+                100_000,
+            )
+            .expect("list")
+            .rows
+            .into_iter()
+            .map(|r| r.reference)
+            .collect();
+        refs.sort();
+        refs
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+pub fn data_dir(server: &Server) -> PathBuf {
+    server.dir.path().to_path_buf()
+}

@@ -1,0 +1,264 @@
+//! Hostile input to a real server: every malformed Automerge file, cut and mislabelled bodies,
+//! bad UTF-8, unknown versions, forged and revoked tokens — a clear 4xx, nothing stored, and
+//! the server keeps serving.
+
+mod common;
+
+use std::path::PathBuf;
+
+use citizens_protocol::{
+    decode, encode, ErrorBody, Push, RecordKind, SyncRequest, SyncResponse, TokenRequest,
+    TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
+};
+use common::{Device, Server};
+use uuid::Uuid;
+
+struct Raw {
+    http: reqwest::blocking::Client,
+    url: String,
+}
+
+impl Raw {
+    fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        token: Option<&str>,
+    ) -> (u16, Vec<u8>) {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().expect("server answers");
+        let status = response.status().as_u16();
+        (status, response.bytes().expect("body").to_vec())
+    }
+
+    fn error(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        token: Option<&str>,
+    ) -> (u16, ErrorBody) {
+        let (status, bytes) = self.post(path, content_type, body, token);
+        (
+            status,
+            decode(&bytes).unwrap_or_else(|| panic!("status {status}: the error body is CBOR")),
+        )
+    }
+
+    fn healthy(&self) -> bool {
+        self.http
+            .get(format!("{}/healthz", self.url))
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+    }
+}
+
+fn token(raw: &Raw, device: &mut Device) -> String {
+    let store = device.client.store();
+    let request = TokenRequest {
+        version: PROTOCOL_VERSION,
+        device_id: Uuid::parse_str(&store.meta("sync.device_id").expect("meta").expect("id"))
+            .expect("uuid"),
+        device_secret: store
+            .meta("sync.device_secret")
+            .expect("meta")
+            .expect("secret"),
+    };
+    let (status, bytes) = raw.post("/v1/token", CONTENT_TYPE, encode(&request), None);
+    assert_eq!(status, 200);
+    decode::<TokenResponse>(&bytes).expect("token").access_token
+}
+
+fn sync_request(pushes: Vec<Push>) -> SyncRequest {
+    SyncRequest {
+        version: PROTOCOL_VERSION,
+        batch_id: Uuid::now_v7(),
+        since: 0,
+        pushes,
+    }
+}
+
+#[test]
+fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
+    let server = Server::start();
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut volunteer = Device::volunteer(&server, "Musa Garba", &key);
+    let raw = Raw {
+        http: reqwest::blocking::Client::new(),
+        url: server.url.clone(),
+    };
+    let good = token(&raw, &mut volunteer);
+
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/automerge-malformed");
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("shared testdata")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert!(files.len() >= 5);
+    for file in &files {
+        let push = Push {
+            doc_id: Uuid::now_v7(),
+            kind: RecordKind::Grievance,
+            changes: vec![std::fs::read(file).expect("read").into()],
+        };
+        let (status, error) = raw.error(
+            "/v1/sync",
+            CONTENT_TYPE,
+            encode(&sync_request(vec![push])),
+            Some(&good),
+        );
+        assert_eq!(
+            (status, error.code.as_str()),
+            (400, "invalid_changes"),
+            "{}: {}",
+            file.display(),
+            error.message
+        );
+        assert!(raw.healthy(), "still serving after {}", file.display());
+    }
+
+    let body = encode(&sync_request(Vec::new()));
+    let (status, e) = raw.error(
+        "/v1/sync",
+        CONTENT_TYPE,
+        body[..body.len() / 2].to_vec(),
+        Some(&good),
+    );
+    assert_eq!((status, e.code.as_str()), (400, "malformed_body"));
+    let (status, e) = raw.error(
+        "/v1/sync",
+        "application/json",
+        b"{\"since\":0}".to_vec(),
+        Some(&good),
+    );
+    assert_eq!((status, e.code.as_str()), (400, "wrong_content_type"));
+    // A CBOR text string (major type 3, length 2) holding invalid UTF-8, where a map is expected.
+    let (status, _) = raw.error(
+        "/v1/sync",
+        CONTENT_TYPE,
+        vec![0x62, 0xff, 0xfe],
+        Some(&good),
+    );
+    assert_eq!(status, 400);
+    let future = SyncRequest {
+        version: PROTOCOL_VERSION + 1,
+        ..sync_request(Vec::new())
+    };
+    let (status, e) = raw.error("/v1/sync", CONTENT_TYPE, encode(&future), Some(&good));
+    assert_eq!((status, e.code.as_str()), (400, "unsupported_version"));
+    assert!(e.message.contains("server needs updating"), "{}", e.message);
+    let old = SyncRequest {
+        version: 0,
+        ..sync_request(Vec::new())
+    };
+    let (_, e) = raw.error("/v1/sync", CONTENT_TYPE, encode(&old), Some(&good));
+    assert!(e.message.contains("update the app"), "{}", e.message);
+
+    let (status, e) = raw.error(
+        "/v1/sync",
+        CONTENT_TYPE,
+        encode(&sync_request(Vec::new())),
+        Some("forged-token"),
+    );
+    assert_eq!((status, e.code.as_str()), (401, "invalid_token"));
+    let (status, e) = raw.error(
+        "/v1/sync",
+        CONTENT_TYPE,
+        encode(&sync_request(Vec::new())),
+        None,
+    );
+    assert_eq!((status, e.code.as_str()), (401, "missing_token"));
+
+    // A volunteer may not touch the directory, nor another volunteer's case.
+    let agency = coordinator.client.agency("NIS").expect("NIS").id.uuid();
+    let push = coordinator.client.store().export(agency).expect("export");
+    let (status, _) = raw.error(
+        "/v1/sync",
+        CONTENT_TYPE,
+        encode(&sync_request(vec![push])),
+        Some(&good),
+    );
+    assert_eq!(status, 403);
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+    let theirs = coordinator
+        .client
+        .capture(&citizens_test_support::grievance(&mut rng))
+        .expect("capture");
+    coordinator.sync();
+    let push = coordinator
+        .client
+        .store()
+        .export(theirs.id.uuid())
+        .expect("export");
+    let (status, e) = raw.error(
+        "/v1/sync",
+        CONTENT_TYPE,
+        encode(&sync_request(vec![push])),
+        Some(&good),
+    );
+    assert_eq!(status, 403, "{}", e.message);
+
+    // Over the cap: answered 413 straight away (the client may still be writing: a broken pipe).
+    let oversized = raw
+        .http
+        .post(format!("{}/v1/sync", raw.url))
+        .header("content-type", CONTENT_TYPE)
+        .bearer_auth(&good)
+        .body(vec![0u8; 40 * 1024 * 1024])
+        .send();
+    if let Ok(response) = oversized {
+        assert_eq!(response.status().as_u16(), 413, "bodies are capped");
+    }
+    assert!(raw.healthy());
+
+    // Nothing hostile was stored: the server's checksum over the organisation's records is the
+    // coordinator's own, which holds exactly the one real case.
+    let coordinator_token = token(&raw, &mut coordinator);
+    let (status, bytes) = raw.post(
+        "/v1/sync",
+        CONTENT_TYPE,
+        encode(&sync_request(Vec::new())),
+        Some(&coordinator_token),
+    );
+    assert_eq!(status, 200);
+    let answer: SyncResponse = decode(&bytes).expect("answer");
+    assert!(answer.pulls.is_empty());
+    let local = coordinator
+        .client
+        .store()
+        .collection_checksum()
+        .expect("checksum");
+    assert_eq!(
+        &answer.checksum[..],
+        &local[..],
+        "the server holds exactly the coordinator's one case"
+    );
+    assert_ne!(local, [0u8; 32]);
+
+    // A revoked device's token dies at once.
+    let id = volunteer
+        .client
+        .store()
+        .meta("sync.device_id")
+        .expect("meta")
+        .expect("id");
+    server.admin(&["devices", "revoke", &id]);
+    let (status, e) = raw.error(
+        "/v1/sync",
+        CONTENT_TYPE,
+        encode(&sync_request(Vec::new())),
+        Some(&good),
+    );
+    assert_eq!((status, e.code.as_str()), (401, "invalid_token"));
+    assert!(raw.healthy());
+}

@@ -1,0 +1,443 @@
+//! Devices and a real `citizens-server` process: convergence, scopes, revocation, replays,
+//! faults on the wire, a server killed mid-sync, and USB bundles.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use citizens_client::{Filter, Sort, SyncError};
+use citizens_core::grievance::Grievance;
+use citizens_core::lifecycle::Status;
+use citizens_test_support::proxy::{Fault, Proxy};
+use common::{fast, Device, Server};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+fn capture(device: &mut Device, n: usize, rng: &mut impl Rng) -> Vec<String> {
+    (0..n)
+        .map(|_| {
+            device
+                .client
+                .capture(&citizens_test_support::grievance(rng))
+                .expect("capture")
+                .reference
+        })
+        .collect()
+}
+
+fn case(device: &mut Device, reference: &str) -> Grievance {
+    let view = device.client.open_case(reference).expect("open case");
+    view.grievance
+}
+
+#[test]
+fn two_volunteers_and_a_coordinator_converge_and_see_only_their_scope() {
+    let server = Server::start();
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+    let mut bisi = Device::volunteer(&server, "Bisi Adeleke", &key);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+
+    // Offline capture on all three.
+    let musa_cases = capture(&mut musa, 3, &mut rng);
+    let bisi_cases = capture(&mut bisi, 2, &mut rng);
+    let coordinator_cases = capture(&mut coordinator, 1, &mut rng);
+
+    for _ in 0..2 {
+        let mut order = [0, 1, 2];
+        order.shuffle(&mut rng);
+        for i in order {
+            [&mut coordinator, &mut musa, &mut bisi][i].sync();
+        }
+    }
+    let all: BTreeSet<String> = musa_cases
+        .iter()
+        .chain(&bisi_cases)
+        .chain(&coordinator_cases)
+        .cloned()
+        .collect();
+    assert_eq!(
+        coordinator
+            .references()
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        all,
+        "the coordinator holds everything"
+    );
+    assert_eq!(
+        musa.references(),
+        {
+            let mut m = musa_cases.clone();
+            m.sort();
+            m
+        },
+        "a volunteer never receives another's records"
+    );
+    assert_eq!(bisi.references(), {
+        let mut b = bisi_cases.clone();
+        b.sort();
+        b
+    });
+
+    // The coordinator assigns one of Musa's cases to Bisi: it reaches Bisi whole.
+    let shared = musa_cases[0].clone();
+    coordinator
+        .client
+        .assign(&shared, Some("Bisi Adeleke"))
+        .expect("assign");
+    coordinator.sync();
+    let report = bisi.sync();
+    assert!(report.fetched >= 1, "{report:?}");
+    assert!(bisi.references().contains(&shared));
+    musa.sync();
+
+    // Concurrent offline edits of the same case on all three devices.
+    musa.client
+        .add_note(&shared, "Musa: visited the office")
+        .expect("note");
+    musa.client
+        .change_status(&shared, "triaged", None)
+        .expect("triage");
+    bisi.client
+        .add_note(&shared, "Bisi: called the citizen")
+        .expect("note");
+    bisi.client
+        .change_status(&shared, "withdrawn", Some("citizen withdrew".into()))
+        .expect("withdraw");
+    coordinator
+        .client
+        .add_note(&shared, "Ngozi: letter drafted")
+        .expect("note");
+    coordinator
+        .client
+        .change_status(&shared, "forwarded", None)
+        .expect("forward");
+
+    for _ in 0..2 {
+        let mut order = [0, 1, 2];
+        order.shuffle(&mut rng);
+        for i in order {
+            [&mut coordinator, &mut musa, &mut bisi][i].sync();
+        }
+    }
+    let cases: Vec<Grievance> = [&mut coordinator, &mut musa, &mut bisi]
+        .into_iter()
+        .map(|d| case(d, &shared))
+        .collect();
+    for g in &cases {
+        let notes: BTreeSet<&str> = g.notes().collect();
+        assert_eq!(notes.len(), 3, "no note lost: {notes:?}");
+        assert_eq!(g.status_history.len(), 4, "no history entry lost");
+        assert_eq!(
+            g.status().conflict,
+            vec![Status::Triaged, Status::Forwarded, Status::Withdrawn]
+        );
+        assert_eq!(g.status_history, cases[0].status_history);
+    }
+    let conflicts = coordinator
+        .client
+        .list(
+            &Filter {
+                conflicts_only: true,
+                ..Filter::default()
+            },
+            Sort::Newest,
+            0,
+            10,
+        )
+        .expect("list");
+    assert_eq!(
+        conflicts
+            .rows
+            .iter()
+            .map(|r| r.reference.as_str())
+            .collect::<Vec<_>>(),
+        [shared.as_str()],
+        "the coordinator sees the conflict"
+    );
+
+    coordinator
+        .client
+        .settle_status(
+            &shared,
+            "forwarded",
+            Some("agency letter already sent".into()),
+        )
+        .expect("settle");
+    coordinator.sync();
+    musa.sync();
+    bisi.sync();
+    for d in [&mut coordinator, &mut musa, &mut bisi] {
+        let g = case(d, &shared);
+        assert!(g.status().conflict.is_empty());
+        assert_eq!(g.status().current, Status::Forwarded);
+    }
+    let idle = musa.sync();
+    assert_eq!((idle.pushed, idle.pulled), (0, 0));
+    assert!(
+        idle.bytes_up + idle.bytes_down < 1024,
+        "idle sync stays under 1 KB: {idle:?}"
+    );
+    assert!(idle.in_step);
+}
+
+#[test]
+fn a_revoked_device_is_refused_at_its_next_request() {
+    let server = Server::start();
+    let coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+    musa.sync();
+    let id = musa
+        .client
+        .store()
+        .meta("sync.device_id")
+        .expect("meta")
+        .expect("enrolled");
+    assert!(server.admin(&["devices", "list"]).contains(&id));
+    server.admin(&["devices", "revoke", &id]);
+    match musa.client.sync(fast(), &mut |_| {}) {
+        Err(SyncError::Refused { code, message }) => {
+            assert_eq!(code, "revoked");
+            assert!(message.contains("revoked"), "{message}");
+        }
+        other => panic!("a revoked device must be refused, got {other:?}"),
+    }
+}
+
+#[test]
+fn enrolment_codes_are_one_time_and_checked() {
+    let server = Server::start();
+    let coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let code = server.code("volunteer", &key);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut first = citizens_test_support::install(
+        dir.path(),
+        "Musa Garba",
+        citizens_test_support::FakeClock::at(0),
+    );
+    first.enroll(&server.url, &code, fast()).expect("first use");
+    let dir2 = tempfile::tempdir().expect("tempdir");
+    let mut second = citizens_test_support::install(
+        dir2.path(),
+        "Bisi Adeleke",
+        citizens_test_support::FakeClock::at(0),
+    );
+    match second.enroll(&server.url, &code, fast()) {
+        Err(SyncError::Refused { code, message }) => {
+            assert_eq!(code, "invalid_code");
+            assert!(message.contains("already used"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        second.enroll(&server.url, "AAAA-BBBB-CCCC", fast()),
+        Err(SyncError::Refused { .. })
+    ));
+    // Rate limit: after ten attempts in a minute the server says so.
+    let mut limited = false;
+    for _ in 0..12 {
+        if let Err(SyncError::Network(msg)) = second.enroll(
+            &server.url,
+            "AAAA-BBBB-CCCC",
+            citizens_client::RetryPolicy {
+                attempts: 1,
+                ..fast()
+            },
+        ) {
+            limited = msg.contains("too many");
+        }
+    }
+    assert!(limited, "enrolment attempts are rate-limited");
+}
+
+#[test]
+fn replayed_and_faulty_requests_still_converge_with_exactly_one_record_each() {
+    let server = Server::start();
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let plan_rng = Arc::new(Mutex::new(rand::rngs::StdRng::seed_from_u64(12)));
+    let proxy = Proxy::start(
+        &server.url,
+        move |_| {
+            let mut rng = plan_rng.lock().expect("rng");
+            match rng.gen_range(0..10) {
+                0 => Fault::ResetBefore,
+                1 => Fault::ResetAfter,
+                2 => Fault::Cut,
+                3 => Fault::Delay(Duration::from_millis(rng.gen_range(1..30))),
+                4..=6 => Fault::Replay(rng.gen_range(1..=5)),
+                _ => Fault::Pass,
+            }
+        },
+        || {},
+    );
+    musa.client
+        .store()
+        .set_meta("sync.server", &proxy.url)
+        .expect("route through proxy");
+    let mut captured = Vec::new();
+    for _ in 0..6 {
+        captured.extend(capture(&mut musa, 7, &mut rng));
+        let _ = musa.client.sync(fast(), &mut |_| {});
+    }
+    let settled = (0..30).any(|_| musa.client.sync(fast(), &mut |_| {}).is_ok());
+    assert!(
+        settled,
+        "sync succeeds within 30 tries through the faulty link"
+    );
+    coordinator.sync();
+    captured.sort();
+    assert_eq!(
+        coordinator.references(),
+        captured,
+        "every capture arrived exactly once"
+    );
+    assert_eq!(musa.client.store().outbox_len().expect("outbox"), 0);
+    assert!(
+        proxy.requests.load(std::sync::atomic::Ordering::SeqCst) > 12,
+        "faults were exercised"
+    );
+}
+
+#[test]
+fn a_server_killed_mid_sync_loses_nothing_acknowledged() {
+    let server = Arc::new(Mutex::new(Server::start()));
+    let url = server.lock().expect("server").url.clone();
+    let mut coordinator = Device::coordinator(&server.lock().expect("server"), "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut musa = Device::volunteer(&server.lock().expect("server"), "Musa Garba", &key);
+    let kills = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (victim, counter) = (server.clone(), kills.clone());
+    let proxy = Proxy::start(
+        &url,
+        |n| {
+            if n % 3 == 1 {
+                Fault::HookAfter
+            } else {
+                Fault::Pass
+            }
+        },
+        move || {
+            victim.lock().expect("server").kill_and_restart();
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        },
+    );
+    musa.client
+        .store()
+        .set_meta("sync.server", &proxy.url)
+        .expect("route through proxy");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let mut acknowledged = Vec::new();
+    for _ in 0..5 {
+        let batch = capture(&mut musa, 10, &mut rng);
+        if musa.client.sync(fast(), &mut |_| {}).is_ok() {
+            acknowledged.extend(batch);
+        }
+    }
+    assert!(
+        kills.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "the server was killed mid-sync"
+    );
+    coordinator.sync();
+    let held: BTreeSet<String> = coordinator.references().into_iter().collect();
+    for reference in &acknowledged {
+        assert!(held.contains(reference), "acknowledged {reference} lost");
+    }
+    // And once the network behaves, everything arrives.
+    musa.client
+        .store()
+        .set_meta("sync.server", &url)
+        .expect("direct");
+    musa.sync();
+    coordinator.sync();
+    assert_eq!(coordinator.references(), musa.references());
+}
+
+#[test]
+fn a_bundle_carried_between_two_laptops_converges_them_without_a_server() {
+    let dirs = [
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    ];
+    let clock = citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY);
+    let mut a = citizens_test_support::install(dirs[0].path(), "Musa Garba", clock.clone());
+    let mut b = citizens_test_support::install(dirs[1].path(), "Bisi Adeleke", clock);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+    for _ in 0..4 {
+        a.capture(&citizens_test_support::grievance(&mut rng))
+            .expect("capture");
+        b.capture(&citizens_test_support::grievance(&mut rng))
+            .expect("capture");
+    }
+    let first = a
+        .list(&Filter::default(), Sort::Reference, 0, 1)
+        .expect("list")
+        .rows[0]
+        .reference
+        .clone();
+    let usb = dirs[0].path().join("stick.ccbundle");
+    a.export_bundle(
+        std::fs::File::create(&usb).expect("file"),
+        "usb passphrase 1",
+        None,
+    )
+    .expect("export");
+    let report = b
+        .import_bundle(std::fs::File::open(&usb).expect("file"), "usb passphrase 1")
+        .expect("import");
+    assert_eq!((report.records, report.created), (4, 4));
+    b.add_note(&first, "seen on laptop B").expect("note");
+    let back = dirs[1].path().join("back.ccbundle");
+    b.export_bundle(
+        std::fs::File::create(&back).expect("file"),
+        "usb passphrase 1",
+        None,
+    )
+    .expect("export");
+    a.import_bundle(
+        std::fs::File::open(&back).expect("file"),
+        "usb passphrase 1",
+    )
+    .expect("import");
+    let again = a
+        .import_bundle(
+            std::fs::File::open(&back).expect("file"),
+            "usb passphrase 1",
+        )
+        .expect("import twice");
+    assert_eq!(
+        (again.created, again.updated),
+        (0, 0),
+        "importing is idempotent"
+    );
+    let rows = |c: &citizens_client::Client| {
+        c.list(&Filter::default(), Sort::Reference, 0, 100)
+            .expect("list")
+            .rows
+    };
+    assert_eq!(rows(&a), rows(&b));
+    assert_eq!(
+        a.open_case(&first)
+            .expect("case")
+            .grievance
+            .notes()
+            .collect::<Vec<_>>(),
+        ["seen on laptop B"]
+    );
+    let bytes = std::fs::read(&usb).expect("read");
+    assert!(
+        !bytes.windows(5).any(|w| w == b"Ward "),
+        "bundles are encrypted"
+    );
+    assert!(matches!(
+        b.import_bundle(std::fs::File::open(&usb).expect("file"), "wrong passphrase"),
+        Err(citizens_client::Error::Rejected(_))
+    ));
+}
