@@ -30,6 +30,8 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     /// Token lifetime and page size.
     pub limits: Limits,
+    /// Where attachments live.
+    pub blob_dir: std::path::PathBuf,
     /// Enrolment attempts per client address in the current minute.
     attempts: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
@@ -62,10 +64,16 @@ pub fn now_millis() -> i64 {
 }
 
 /// Build the router.
-pub fn router(storage: Arc<dyn Storage>, limits: Limits, http: HttpConfig) -> Router {
+pub fn router(
+    storage: Arc<dyn Storage>,
+    limits: Limits,
+    http: HttpConfig,
+    blob_dir: std::path::PathBuf,
+) -> Router {
     let state = Arc::new(AppState {
         storage,
         limits,
+        blob_dir,
         attempts: Mutex::new(HashMap::new()),
     });
     Router::new()
@@ -74,6 +82,12 @@ pub fn router(storage: Arc<dyn Storage>, limits: Limits, http: HttpConfig) -> Ro
         .route("/v1/token", post(token))
         .route("/v1/sync", post(sync))
         .route("/v1/fetch", post(fetch))
+        .route(
+            "/v1/blobs/{sha}",
+            axum::routing::head(crate::blobs::head)
+                .put(crate::blobs::put)
+                .get(crate::blobs::get),
+        )
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(http.max_body_bytes))
@@ -129,13 +143,15 @@ fn check_version(version: u32) -> Result<()> {
     }
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ServerError::Internal(e.to_string()))?
 }
 
-async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Device> {
+pub async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Device> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

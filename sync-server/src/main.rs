@@ -3,6 +3,7 @@
 //! Storage is embedded SQLite in `--data-dir` by default, behind the `Storage` trait.
 #![allow(clippy::print_stdout)]
 
+mod blobs;
 mod error;
 mod http;
 mod storage;
@@ -180,7 +181,13 @@ fn run(cli: Cli) -> Result<()> {
                 max_body_bytes: file.max_body_bytes.unwrap_or(32 * 1024 * 1024),
                 timeout: Duration::from_secs(file.timeout_secs.unwrap_or(60)),
             };
-            serve(Arc::new(storage), listen, limits, config)
+            serve(
+                Arc::new(storage),
+                listen,
+                limits,
+                config,
+                data_dir.join("blobs"),
+            )
         }
     }
 }
@@ -191,6 +198,7 @@ async fn serve(
     listen: SocketAddr,
     limits: Limits,
     config: http::HttpConfig,
+    blob_dir: PathBuf,
 ) -> Result<()> {
     tracing_subscriber::fmt()
         .json()
@@ -205,7 +213,7 @@ async fn serve(
     let bound = listener.local_addr()?;
     println!("listening on http://{bound}");
     tracing::info!(%bound, "serving");
-    let app = http::router(storage, limits, config);
+    let app = http::router(storage, limits, config, blob_dir);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

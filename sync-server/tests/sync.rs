@@ -265,7 +265,7 @@ fn replayed_and_faulty_requests_still_converge_with_exactly_one_record_each() {
     let plan_rng = Arc::new(Mutex::new(rand::rngs::StdRng::seed_from_u64(12)));
     let proxy = Proxy::start(
         &server.url,
-        move |_| {
+        move |_, _| {
             let mut rng = plan_rng.lock().expect("rng");
             match rng.gen_range(0..10) {
                 0 => Fault::ResetBefore,
@@ -317,7 +317,7 @@ fn a_server_killed_mid_sync_loses_nothing_acknowledged() {
     let (victim, counter) = (server.clone(), kills.clone());
     let proxy = Proxy::start(
         &url,
-        |n| {
+        |n, _| {
             if n % 3 == 1 {
                 Fault::HookAfter
             } else {
@@ -440,4 +440,75 @@ fn a_bundle_carried_between_two_laptops_converges_them_without_a_server() {
         b.import_bundle(std::fs::File::open(&usb).expect("file"), "wrong passphrase"),
         Err(citizens_client::Error::Rejected(_))
     ));
+}
+
+#[test]
+fn attachments_follow_the_records_and_a_cut_upload_resends_at_most_one_chunk() {
+    let server = Server::start();
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+    let puts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = puts.clone();
+    let mut cut_once = true;
+    let proxy = Proxy::start(
+        &server.url,
+        move |_, line| {
+            if line.starts_with("PUT ") {
+                let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if n == 1 && std::mem::take(&mut cut_once) {
+                    return Fault::ResetAfter;
+                }
+            }
+            Fault::Pass
+        },
+        || {},
+    );
+    musa.client
+        .store()
+        .set_meta("sync.server", &proxy.url)
+        .expect("route through proxy");
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(21);
+    let reference = capture(&mut musa, 1, &mut rng).remove(0);
+    let mut photo = b"PAPERFORMMARKER ".repeat(40_000); // 640 KB: five 128 KB chunks
+    rng.fill(&mut photo[..1000]);
+    let name = musa.path().join("form #12 ..;rm -rf $HOME.jpg");
+    std::fs::write(&name, &photo).expect("write photo");
+    let view = musa.client.attach(&reference, &name).expect("attach");
+    let sha = view.grievance.attachments[0].sha256.clone();
+    assert_eq!(view.grievance.attachments[0].media_type, "image/jpeg");
+
+    let blob_files: Vec<Vec<u8>> = std::fs::read_dir(musa.path().join("blobs"))
+        .expect("blobs")
+        .map(|e| std::fs::read(e.expect("e").path()).expect("read"))
+        .collect();
+    assert!(
+        blob_files
+            .iter()
+            .all(|b| !b.windows(15).any(|w| w == b"PAPERFORMMARKER")),
+        "attachments are encrypted at rest"
+    );
+
+    let report = musa.sync();
+    assert_eq!(report.attachments_uploaded, 1, "{report:?}");
+    let chunks = photo.len().div_ceil(128 * 1024);
+    assert!(
+        puts.load(std::sync::atomic::Ordering::SeqCst) <= chunks + 1,
+        "a cut connection resends at most one chunk"
+    );
+    let on_server: Vec<String> = std::fs::read_dir(server.dir.path().join("blobs"))
+        .expect("server blobs")
+        .map(|e| e.expect("e").file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(
+        on_server,
+        [sha.clone()],
+        "only the digest names a file on the server"
+    );
+
+    let report = coordinator.sync();
+    assert_eq!(report.attachments_downloaded, 1, "{report:?}");
+    assert_eq!(coordinator.client.attachment(&sha).expect("held"), photo);
+    assert_eq!(musa.sync().attachments_uploaded, 0, "nothing sent twice");
 }

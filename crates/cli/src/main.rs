@@ -279,6 +279,15 @@ enum GrievanceCmd {
     },
     /// Assign to a case worker (omit the name to unassign).
     Assign { case: String, user: Option<String> },
+    /// Attach a file: a photo of the paper form, a document, a recording.
+    Attach { case: String, file: PathBuf },
+    /// Save an attachment to a file.
+    Attachment {
+        /// Its SHA-256 (shown by `grievance show`).
+        sha256: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -749,6 +758,12 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
         GrievanceCmd::Escalate { case, reason } => out.case(&client.escalate(case, reason)?, None),
         GrievanceCmd::Assign { case, user } => {
             out.case(&client.assign(case, user.as_deref())?, None)
+        }
+        GrievanceCmd::Attach { case, file } => out.case(&client.attach(case, file)?, None),
+        GrievanceCmd::Attachment { sha256, out: file } => {
+            std::fs::write(file, client.attachment(sha256)?)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            out.message(&format!("saved to {}", file.display()))
         }
     }
 }

@@ -238,6 +238,15 @@ impl Out {
             yes(g.consent.share_with_agency),
             yes(g.consent.may_contact)
         );
+        for a in &g.attachments {
+            println!(
+                "  attached:  {} ({}, {} KB) sha256 {}",
+                a.file_name,
+                a.media_type,
+                a.size.div_ceil(1024),
+                a.sha256
+            );
+        }
         if !g.narrative.is_empty() {
             println!("\n{}\n", g.narrative);
         }
@@ -421,6 +430,16 @@ impl Out {
             report.round_trips, report.seconds,
             if report.in_step { "" } else { " — still differs from the server; sync again" }
         );
+        if report.attachments_uploaded + report.attachments_downloaded + report.attachments_waiting
+            > 0
+        {
+            println!(
+                "attachments: {} sent, {} received, {} waiting for the next sync",
+                report.attachments_uploaded,
+                report.attachments_downloaded,
+                report.attachments_waiting
+            );
+        }
         Ok(())
     }
 

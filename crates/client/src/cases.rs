@@ -4,8 +4,8 @@ use citizens_core::agency::Agency;
 use citizens_core::clock::Day;
 use citizens_core::geo::{self, Lga};
 use citizens_core::grievance::{
-    clean, required_text, AgeBand, Capture, Channel, ConsentInput, Event, ForwardChannel, Gender,
-    Gps, Grievance, Kind, Place, Priority, ReporterInput, Stamp,
+    clean, required_text, AgeBand, Attachment, Capture, Channel, ConsentInput, Event,
+    ForwardChannel, Gender, Gps, Grievance, Kind, Place, Priority, ReporterInput, Stamp,
 };
 use citizens_core::identity::{OrgPublicKey, ReporterIdentity};
 use citizens_core::ids::{AgencyId, GrievanceId, SessionId};
@@ -466,6 +466,52 @@ impl Client {
         })
     }
 
+    /// Attach a file (photo of a paper form, a document). The bytes are kept encrypted and
+    /// named by their SHA-256; the file name is kept for display only.
+    pub fn attach(&mut self, key: &str, path: &std::path::Path) -> Result<CaseView> {
+        let size = std::fs::metadata(path)?.len();
+        if size > citizens_store::blobs::MAX_BLOB_BYTES as u64 {
+            return Err(citizens_core::Error::invalid(
+                "attachment",
+                "the file is larger than 25 MB; take a smaller photo",
+            )
+            .into());
+        }
+        let bytes = std::fs::read(path)?;
+        let file_name: String = path
+            .file_name()
+            .map(|n| {
+                n.to_string_lossy()
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect()
+            })
+            .unwrap_or_else(|| "attachment".into());
+        let media_type = media_type(&file_name);
+        let sha = self.store.put_blob(&bytes)?;
+        let at = self.ctx.clock.now();
+        let by = self.ctx.author.who.clone();
+        self.edit_case(key, move |g, _, _| {
+            if !g.attachments.iter().any(|a| a.sha256 == sha) {
+                g.attachments.push(Attachment {
+                    sha256: sha,
+                    file_name,
+                    media_type: media_type.into(),
+                    size,
+                    added_at: at,
+                    by,
+                });
+            }
+            Ok(())
+        })
+    }
+
+    /// An attachment's bytes, if this laptop holds them.
+    pub fn attachment(&self, sha: &str) -> Result<Vec<u8>> {
+        self.store.get_blob(sha)
+    }
+
     /// Assign to a case worker (`None` to unassign).
     pub fn assign(&mut self, key: &str, assignee: Option<&str>) -> Result<CaseView> {
         let to = assignee
@@ -512,6 +558,26 @@ fn insert_capture(ctx: &mut Context, w: &mut Writer<'_>, capture: Capture) -> Re
         )?;
     }
     Ok(grievance)
+}
+
+fn media_type(file_name: &str) -> &'static str {
+    let extension = file_name
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match extension.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "heic" => "image/heic",
+        "pdf" => "application/pdf",
+        "mp3" => "audio/mpeg",
+        "m4a" => "audio/mp4",
+        "ogg" | "opus" => "audio/ogg",
+        "txt" => "text/plain",
+        _ => "application/octet-stream",
+    }
 }
 
 /// Build the case page view.

@@ -87,6 +87,12 @@ pub struct SyncReport {
     pub seconds: f64,
     /// Local and server checksums agree at the end.
     pub in_step: bool,
+    /// Attachments sent to the server.
+    pub attachments_uploaded: usize,
+    /// Attachments received.
+    pub attachments_downloaded: usize,
+    /// Attachments still to move (tried again at the next sync).
+    pub attachments_waiting: usize,
 }
 
 /// Progress events for a progress bar.
@@ -132,15 +138,14 @@ impl Http {
         })
     }
 
-    /// POST a CBOR message; retry what is worth retrying; decode only a valid 2xx answer.
-    fn post<Q: Serialize, A: serde::de::DeserializeOwned>(
+    /// Send a request built by `make`, retrying network trouble, cut answers, 5xx, 408 and 429
+    /// with exponential backoff and jitter. Returns the first other answer, body decompressed.
+    fn send(
         &mut self,
-        path: &str,
-        token: Option<&str>,
-        message: &Q,
+        make: &dyn Fn(&reqwest::blocking::Client) -> reqwest::blocking::RequestBuilder,
+        bytes_up: usize,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<A, SyncError> {
-        let body = gzip(&encode(message));
+    ) -> Result<Answer, SyncError> {
         let mut last = String::new();
         for attempt in 0..self.policy.attempts {
             if attempt > 0 {
@@ -154,18 +159,11 @@ impl Http {
                 std::thread::sleep(exp.mul_f64(jitter));
             }
             self.report.round_trips += 1;
-            self.report.bytes_up += body.len();
-            let mut request = self
-                .agent
-                .post(format!("{}{path}", self.base))
-                .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
-                .header(reqwest::header::CONTENT_ENCODING, "gzip")
+            self.report.bytes_up += bytes_up;
+            let response = match make(&self.agent)
                 .header(reqwest::header::ACCEPT_ENCODING, "gzip")
-                .body(body.clone());
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
-            }
-            let response = match request.send() {
+                .send()
+            {
                 Ok(r) => r,
                 Err(e) => {
                     last = e.to_string();
@@ -173,16 +171,7 @@ impl Http {
                 }
             };
             let status = response.status();
-            let gzipped = response
-                .headers()
-                .get(reqwest::header::CONTENT_ENCODING)
-                .is_some_and(|v| v.as_bytes() == b"gzip");
-            let content_type = response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
+            let headers = response.headers().clone();
             let raw = match response.bytes() {
                 Ok(b) => b,
                 Err(e) => {
@@ -191,7 +180,10 @@ impl Http {
                 }
             };
             self.report.bytes_down += raw.len();
-            let bytes = if gzipped {
+            let body = if headers
+                .get(reqwest::header::CONTENT_ENCODING)
+                .is_some_and(|v| v.as_bytes() == b"gzip")
+            {
                 let mut out = Vec::new();
                 if flate2::read::GzDecoder::new(&raw[..])
                     .read_to_end(&mut out)
@@ -204,35 +196,146 @@ impl Http {
             } else {
                 raw.to_vec()
             };
-            if status.is_success() {
-                if content_type != CONTENT_TYPE {
-                    return Err(SyncError::NotOurServer(format!("a {content_type} page")));
-                }
-                match decode::<A>(&bytes) {
-                    Some(answer) => return Ok(answer),
-                    None => {
-                        last = "the answer was damaged".into();
-                        continue;
-                    }
-                }
-            }
-            let retry =
-                status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
-            let error = decode::<ErrorBody>(&bytes);
-            if retry {
-                last = error.map_or_else(|| format!("server answered {status}"), |e| e.message);
+            if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
+                last = decode::<ErrorBody>(&body)
+                    .map_or_else(|| format!("server answered {status}"), |e| e.message);
                 continue;
             }
-            return Err(match error {
-                Some(e) => SyncError::Refused {
-                    code: e.code,
-                    message: e.message,
-                },
-                None => SyncError::NotOurServer(format!("HTTP {status}")),
+            return Ok(Answer {
+                status,
+                headers,
+                body,
             });
         }
         Err(SyncError::Network(last))
     }
+
+    /// POST a CBOR message; only a 2xx with a valid CBOR body counts as an answer.
+    fn post<Q: Serialize, A: serde::de::DeserializeOwned>(
+        &mut self,
+        path: &str,
+        token: Option<&str>,
+        message: &Q,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<A, SyncError> {
+        let body = gzip(&encode(message));
+        let url = format!("{}{path}", self.base);
+        let make = |agent: &reqwest::blocking::Client| {
+            let request = agent
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
+                .header(reqwest::header::CONTENT_ENCODING, "gzip")
+                .body(body.clone());
+            match token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            }
+        };
+        let answer = self.send(&make, body.len(), progress)?;
+        if answer.status.is_success() {
+            let content_type = answer
+                .headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if content_type != CONTENT_TYPE {
+                return Err(SyncError::NotOurServer(format!("a {content_type} page")));
+            }
+            return decode::<A>(&answer.body)
+                .ok_or_else(|| SyncError::NotOurServer("a damaged answer".into()));
+        }
+        Err(match decode::<ErrorBody>(&answer.body) {
+            Some(e) => SyncError::Refused {
+                code: e.code,
+                message: e.message,
+            },
+            None => SyncError::NotOurServer(format!("HTTP {}", answer.status)),
+        })
+    }
+
+    /// Upload one attachment in chunks from wherever the server's copy stops.
+    fn upload(
+        &mut self,
+        token: &str,
+        sha: &str,
+        bytes: &[u8],
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), SyncError> {
+        let url = format!("{}/v1/blobs/{sha}", self.base);
+        let head = self.send(&|agent| agent.head(&url).bearer_auth(token), 0, progress)?;
+        let mut offset = upload_offset(&head)?;
+        if complete(&head) {
+            return Ok(());
+        }
+        for _ in 0..(bytes.len() / CHUNK_BYTES + 8) {
+            let end = (offset + CHUNK_BYTES).min(bytes.len());
+            let chunk = bytes
+                .get(offset..end)
+                .ok_or_else(|| SyncError::NotOurServer("a wrong upload offset".into()))?
+                .to_vec();
+            let len = chunk.len();
+            let make = |agent: &reqwest::blocking::Client| {
+                agent
+                    .put(&url)
+                    .bearer_auth(token)
+                    .header("upload-offset", offset)
+                    .header("upload-length", bytes.len())
+                    .body(chunk.clone())
+            };
+            let answer = self.send(&make, len, progress)?;
+            if !(answer.status.is_success() || answer.status.as_u16() == 409) {
+                return Err(match decode::<ErrorBody>(&answer.body) {
+                    Some(e) => SyncError::Refused {
+                        code: e.code,
+                        message: e.message,
+                    },
+                    None => SyncError::NotOurServer(format!("HTTP {}", answer.status)),
+                });
+            }
+            if complete(&answer) {
+                return Ok(());
+            }
+            offset = upload_offset(&answer)?;
+        }
+        Err(SyncError::Network(
+            "the attachment upload did not finish".into(),
+        ))
+    }
+
+    fn download(
+        &mut self,
+        token: &str,
+        sha: &str,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Option<Vec<u8>>, SyncError> {
+        let url = format!("{}/v1/blobs/{sha}", self.base);
+        let answer = self.send(&|agent| agent.get(&url).bearer_auth(token), 0, progress)?;
+        Ok(answer.status.is_success().then_some(answer.body))
+    }
+}
+
+struct Answer {
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+const CHUNK_BYTES: usize = 128 * 1024;
+
+fn upload_offset(answer: &Answer) -> Result<usize, SyncError> {
+    answer
+        .headers
+        .get("upload-offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| SyncError::NotOurServer("an answer without an upload offset".into()))
+}
+
+fn complete(answer: &Answer) -> bool {
+    answer
+        .headers
+        .get("upload-complete")
+        .is_some_and(|v| v.as_bytes() == b"true")
 }
 
 const SERVER: &str = "sync.server";
@@ -371,13 +474,51 @@ impl Client {
                 .changes;
             in_step = self.store.collection_checksum()?[..] == answer.checksum[..];
         }
+        let (uploaded, downloaded, attachments_waiting) =
+            self.sync_attachments(&mut http, &token, progress)?;
         let mut report = std::mem::take(&mut http.report);
+        report.attachments_uploaded = uploaded;
+        report.attachments_downloaded = downloaded;
+        report.attachments_waiting = attachments_waiting;
         report.pushed = pushed;
         report.pulled = pulled;
         report.fetched = fetched;
         report.in_step = in_step;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
+    }
+
+    /// After the records: send attachments the server lacks, fetch those this laptop lacks.
+    /// Failures here never fail the sync; what is left waits for the next one.
+    fn sync_attachments(
+        &mut self,
+        http: &mut Http,
+        token: &str,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(usize, usize, usize), SyncError> {
+        let (mut up, mut down, mut waiting) = (0, 0, 0);
+        for sha in self.store.blobs_to_upload()? {
+            let bytes = self.store.get_blob(&sha)?;
+            match http.upload(token, &sha, &bytes, progress) {
+                Ok(()) => {
+                    self.store.blob_uploaded(&sha)?;
+                    up += 1;
+                }
+                Err(SyncError::Store(e)) => return Err(SyncError::Store(e)),
+                Err(_) => waiting += 1,
+            }
+        }
+        for sha in self.store.missing_blobs()? {
+            match http.download(token, &sha, progress) {
+                Ok(Some(bytes)) if citizens_store::blobs::sha256_hex(&bytes) == sha => {
+                    self.store.put_blob(&bytes)?;
+                    self.store.blob_uploaded(&sha)?;
+                    down += 1;
+                }
+                _ => waiting += 1,
+            }
+        }
+        Ok((up, down, waiting))
     }
 
     fn fetch_whole(

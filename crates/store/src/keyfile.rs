@@ -32,6 +32,10 @@ impl DbKey {
         DbKey(key)
     }
 
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0[..]
+    }
+
     /// The `PRAGMA key` value: a raw key in SQLCipher's blob syntax.
     pub(crate) fn pragma_value(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("\"x'{}'\"", hex::encode(self.0.as_ref())))

@@ -2,6 +2,7 @@
 //! the same transaction, projection tables and FTS5 for lists and search — all in one
 //! SQLCipher database whose key is wrapped under the user's passphrase.
 
+pub mod blobs;
 pub mod keyfile;
 mod migrations;
 mod outbox;
@@ -96,6 +97,7 @@ pub const MAX_PUSH_BYTES: usize = 8 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    blobs: blobs::BlobDir,
 }
 
 impl Store {
@@ -143,7 +145,10 @@ impl Store {
              PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 5000;",
         )?;
         migrations::run(&mut conn)?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            blobs: blobs::BlobDir::new(dir, key.bytes()),
+        };
         seed::ensure(&mut store)?;
         Ok(store)
     }
@@ -220,6 +225,10 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    pub(crate) fn blob_dir(&self) -> &blobs::BlobDir {
+        &self.blobs
     }
 
     /// The connection, for the query module.

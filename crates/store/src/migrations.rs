@@ -5,10 +5,13 @@ use rusqlite::Connection;
 use crate::Error;
 
 /// `(version, sql)`: never edit a released entry; append a new one.
-const MIGRATIONS: &[(u32, &str)] = &[(
-    1,
-    include_str!("../../../migrations/client/0001_schema.sql"),
-)];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (
+        1,
+        include_str!("../../../migrations/client/0001_schema.sql"),
+    ),
+    (2, include_str!("../../../migrations/client/0002_blobs.sql")),
+];
 
 /// The schema version this binary writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -77,6 +80,30 @@ mod tests {
             )
             .expect("count");
         assert_eq!(tables, 0, "nothing was migrated");
+    }
+
+    #[test]
+    fn a_version_1_database_keeps_its_data_when_upgraded() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        let tx = conn.transaction().expect("tx");
+        tx.execute_batch(MIGRATIONS[0].1).expect("schema 1");
+        tx.pragma_update(None, "user_version", 1).expect("version");
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('user', 'Amina Bello')",
+            [],
+        )
+        .expect("data");
+        tx.commit().expect("commit");
+        run(&mut conn).expect("upgrade");
+        assert_eq!(version(&conn), LATEST);
+        let user: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'user'", [], |r| {
+                r.get(0)
+            })
+            .expect("kept");
+        assert_eq!(user, "Amina Bello");
+        conn.execute("INSERT INTO blobs (sha256, size) VALUES ('ab', 1)", [])
+            .expect("new table");
     }
 
     #[test]

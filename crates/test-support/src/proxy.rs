@@ -27,7 +27,7 @@ pub enum Fault {
     HookAfter,
 }
 
-type Plan = Box<dyn FnMut(usize) -> Fault + Send>;
+type Plan = Box<dyn FnMut(usize, &str) -> Fault + Send>;
 type Hook = Box<dyn FnMut() + Send>;
 
 /// A running proxy.
@@ -83,10 +83,11 @@ fn forward(upstream: SocketAddr, request: &[u8]) -> Option<Vec<u8>> {
 }
 
 impl Proxy {
-    /// Start a proxy in front of `upstream` (a `http://host:port` URL) following `plan`.
+    /// Start a proxy in front of `upstream` (a `http://host:port` URL) following `plan`, which
+    /// gets each request's number and request line (`PUT /v1/blobs/… HTTP/1.1`).
     pub fn start(
         upstream: &str,
-        plan: impl FnMut(usize) -> Fault + Send + 'static,
+        plan: impl FnMut(usize, &str) -> Fault + Send + 'static,
         hook: impl FnMut() + Send + 'static,
     ) -> Proxy {
         let upstream: SocketAddr = upstream
@@ -112,7 +113,11 @@ impl Proxy {
                         return;
                     };
                     let n = counter.fetch_add(1, Ordering::SeqCst);
-                    let fault = plan.lock().map(|mut p| p(n)).unwrap_or(Fault::Pass);
+                    let line = String::from_utf8_lossy(
+                        request.split(|b| *b == b'\r').next().unwrap_or_default(),
+                    )
+                    .to_string();
+                    let fault = plan.lock().map(|mut p| p(n, &line)).unwrap_or(Fault::Pass);
                     let answer = match fault {
                         Fault::ResetBefore => None,
                         Fault::Delay(d) => {

@@ -1,0 +1,163 @@
+//! Attachments on the server: `HEAD` tells how much of a file is here, `PUT` appends one chunk
+//! at a stated offset (a cut connection costs at most one chunk), the digest is verified when
+//! the last byte arrives, `GET` hands a file back. Only a validated hex digest ever becomes a
+//! path.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, ServerError};
+use crate::http::{authenticate, blocking, AppState};
+
+/// Largest attachment accepted.
+pub const MAX_BLOB_BYTES: u64 = 25 * 1024 * 1024;
+/// Largest chunk accepted in one `PUT`.
+pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
+
+fn checked(sha: &str) -> Result<String> {
+    if sha.len() == 64
+        && sha
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(sha.to_string())
+    } else {
+        Err(ServerError::bad(
+            "invalid_digest",
+            "an attachment is named by its SHA-256 in lowercase hex",
+        ))
+    }
+}
+
+fn paths(dir: &Path, sha: &str) -> (PathBuf, PathBuf) {
+    (dir.join(sha), dir.join(format!("{sha}.part")))
+}
+
+fn offset_headers(offset: u64, complete: bool) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("upload-offset", HeaderValue::from(offset));
+    headers.insert(
+        "upload-complete",
+        HeaderValue::from_static(if complete { "true" } else { "false" }),
+    );
+    headers
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ServerError::bad("invalid_request", format!("the {name} header is missing")))
+}
+
+/// `HEAD /v1/blobs/{sha}`.
+pub async fn head(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlPath(sha): UrlPath<String>,
+) -> Result<Response> {
+    authenticate(&state, &headers).await?;
+    let sha = checked(&sha)?;
+    let (done, part) = paths(&state.blob_dir, &sha);
+    let (offset, complete) = match (std::fs::metadata(&done), std::fs::metadata(&part)) {
+        (Ok(m), _) => (m.len(), true),
+        (_, Ok(m)) => (m.len(), false),
+        _ => (0, false),
+    };
+    Ok((StatusCode::OK, offset_headers(offset, complete)).into_response())
+}
+
+/// `PUT /v1/blobs/{sha}` with `upload-offset` and `upload-length`.
+pub async fn put(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlPath(sha): UrlPath<String>,
+    chunk: Bytes,
+) -> Result<Response> {
+    authenticate(&state, &headers).await?;
+    let sha = checked(&sha)?;
+    let offset = header_u64(&headers, "upload-offset")?;
+    let total = header_u64(&headers, "upload-length")?;
+    if total > MAX_BLOB_BYTES {
+        return Err(ServerError::bad(
+            "too_large",
+            format!(
+                "attachments are limited to {} MB",
+                MAX_BLOB_BYTES / 1024 / 1024
+            ),
+        ));
+    }
+    if chunk.len() > MAX_CHUNK_BYTES || offset + chunk.len() as u64 > total {
+        return Err(ServerError::bad(
+            "invalid_chunk",
+            "the chunk does not fit the declared length",
+        ));
+    }
+    let dir = state.blob_dir.clone();
+    blocking(move || {
+        std::fs::create_dir_all(&dir).map_err(|e| ServerError::Internal(e.to_string()))?;
+        let (done, part) = paths(&dir, &sha);
+        if done.exists() {
+            return Ok((StatusCode::OK, offset_headers(total, true)).into_response());
+        }
+        let have = std::fs::metadata(&part).map_or(0, |m| m.len());
+        if have != offset {
+            return Ok((StatusCode::CONFLICT, offset_headers(have, false)).into_response());
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&part)
+            .map_err(|e| ServerError::Internal(e.to_string()))?;
+        file.write_all(&chunk)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| ServerError::Internal(e.to_string()))?;
+        let now = offset + chunk.len() as u64;
+        if now < total {
+            return Ok((StatusCode::OK, offset_headers(now, false)).into_response());
+        }
+        let bytes = std::fs::read(&part).map_err(|e| ServerError::Internal(e.to_string()))?;
+        if hex(&Sha256::digest(&bytes)) != sha {
+            let _ = std::fs::remove_file(&part);
+            return Err(ServerError::bad(
+                "digest_mismatch",
+                "the file does not match its SHA-256; send it again",
+            ));
+        }
+        std::fs::rename(&part, &done).map_err(|e| ServerError::Internal(e.to_string()))?;
+        Ok((StatusCode::OK, offset_headers(total, true)).into_response())
+    })
+    .await
+}
+
+/// `GET /v1/blobs/{sha}`.
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlPath(sha): UrlPath<String>,
+) -> Result<Response> {
+    authenticate(&state, &headers).await?;
+    let sha = checked(&sha)?;
+    let (done, _) = paths(&state.blob_dir, &sha);
+    match tokio::fs::read(&done).await {
+        Ok(bytes) => Ok((
+            StatusCode::OK,
+            [("content-type", "application/octet-stream")],
+            bytes,
+        )
+            .into_response()),
+        Err(_) => Ok((StatusCode::NOT_FOUND, "no such attachment").into_response()),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
