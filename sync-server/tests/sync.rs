@@ -503,7 +503,7 @@ fn attachments_follow_the_records_and_a_cut_upload_resends_at_most_one_chunk() {
         .collect();
     assert_eq!(
         on_server,
-        [sha.clone()],
+        std::slice::from_ref(&sha),
         "only the digest names a file on the server"
     );
 
