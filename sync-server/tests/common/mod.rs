@@ -69,6 +69,10 @@ impl Server {
         self.spawn(&listen);
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
     pub fn admin(&self, args: &[&str]) -> String {
         let out = Command::new(bin())
             .arg("--data-dir")
@@ -138,9 +142,20 @@ impl Device {
         Device { dir, client }
     }
 
-    pub fn volunteer(server: &Server, name: &str, org_key: &str) -> Device {
+    /// Another coordinator install of the same organisation (holding no organisation secret).
+    pub fn coordinator_with_key(server: &Server, name: &str, org_key: &str) -> Device {
+        let mut device = Device::with_key(name, org_key);
+        let code = server.code("coordinator", org_key);
+        device
+            .client
+            .enroll(&server.url, &code, fast())
+            .expect("enrol coordinator");
+        device
+    }
+
+    fn with_key(name: &str, org_key: &str) -> Device {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut client = Client::init(
+        let client = Client::init(
             dir.path(),
             PASSPHRASE,
             InitOptions {
@@ -151,12 +166,18 @@ impl Device {
             },
             FakeClock::at(TOWN_HALL_DAY),
         )
-        .expect("volunteer install");
+        .expect("install");
+        Device { dir, client }
+    }
+
+    pub fn volunteer(server: &Server, name: &str, org_key: &str) -> Device {
+        let mut device = Device::with_key(name, org_key);
         let code = server.code("volunteer", org_key);
-        client
+        device
+            .client
             .enroll(&server.url, &code, fast())
             .expect("enrol volunteer");
-        Device { dir, client }
+        device
     }
 
     pub fn sync(&mut self) -> SyncReport {
