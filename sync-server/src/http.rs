@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use citizens_protocol::{
-    decode, encode, EnrollRequest, SyncRequest, TokenRequest, CONTENT_TYPE, PROTOCOL_VERSION,
+    decode, encode, BucketsRequest, BucketsResponse, EnrollRequest, SyncRequest, TokenRequest,
+    CONTENT_TYPE, PROTOCOL_VERSION,
 };
 use serde::Serialize;
 use tower_http::compression::CompressionLayer;
@@ -82,6 +83,7 @@ pub fn router(
         .route("/v1/token", post(token))
         .route("/v1/sync", post(sync))
         .route("/v1/fetch", post(fetch))
+        .route("/v1/buckets", post(buckets))
         .route(
             "/v1/blobs/{sha}",
             axum::routing::head(crate::blobs::head)
@@ -259,4 +261,39 @@ async fn fetch(
     let storage = state.storage.clone();
     let docs = blocking(move || storage.fetch(&device, &ids)).await?;
     Ok(cbor(&docs))
+}
+
+async fn buckets(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response> {
+    let device = authenticate(&state, &headers).await?;
+    let request: BucketsRequest = body(&headers, &bytes)?;
+    check_version(request.version)?;
+    let storage = state.storage.clone();
+    let records = blocking(move || storage.digests(&device)).await?;
+    let response = if request.buckets.is_empty() {
+        BucketsResponse {
+            summary: citizens_protocol::bucket_summary(&records)
+                .into_iter()
+                .map(|d| d.to_vec().into())
+                .collect(),
+            records: Vec::new(),
+        }
+    } else {
+        BucketsResponse {
+            summary: Vec::new(),
+            records: records
+                .into_iter()
+                .filter(|(id, _)| {
+                    request
+                        .buckets
+                        .contains(&(citizens_protocol::bucket_of(*id) as u8))
+                })
+                .map(|(id, d)| (id, d.to_vec().into()))
+                .collect(),
+        }
+    };
+    Ok(cbor(&response))
 }

@@ -512,3 +512,41 @@ fn attachments_follow_the_records_and_a_cut_upload_resends_at_most_one_chunk() {
     assert_eq!(coordinator.client.attachment(&sha).expect("held"), photo);
     assert_eq!(musa.sync().attachments_uploaded, 0, "nothing sent twice");
 }
+
+#[test]
+fn a_server_restored_from_an_old_backup_is_repaired_by_the_bucketed_checksum() {
+    let mut server = Server::start();
+    let mut musa = Device::coordinator(&server, "Musa Garba");
+    let key = musa.client.profile().org_public_key.clone();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(31);
+    capture(&mut musa, 5, &mut rng);
+    musa.sync();
+    let backup = tempfile::tempdir().expect("backup");
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        for entry in std::fs::read_dir(from).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                std::fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copy");
+            }
+        }
+    };
+    server.while_stopped(|dir| copy(dir, backup.path()));
+    capture(&mut musa, 5, &mut rng);
+    musa.sync();
+    // Disaster: the server is restored from the backup, which lacks five cases.
+    server.while_stopped(|dir| {
+        for entry in std::fs::read_dir(dir).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                std::fs::remove_file(path).expect("remove");
+            }
+        }
+        copy(backup.path(), dir);
+    });
+    let report = musa.sync();
+    assert!(report.in_step, "{report:?}");
+    let mut fresh = Device::coordinator_with_key(&server, "Ngozi Eze", &key);
+    fresh.sync();
+    assert_eq!(fresh.references(), musa.references());
+    assert_eq!(fresh.references().len(), 10);
+}

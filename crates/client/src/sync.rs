@@ -7,8 +7,8 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use citizens_protocol::{
-    decode, encode, EnrollRequest, EnrollResponse, ErrorBody, Push, SyncRequest, SyncResponse,
-    TokenRequest, TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
+    decode, encode, BucketsRequest, BucketsResponse, EnrollRequest, EnrollResponse, ErrorBody,
+    Push, SyncRequest, SyncResponse, TokenRequest, TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
 };
 use citizens_store::Origin;
 use rand::Rng;
@@ -539,23 +539,61 @@ impl Client {
         Ok(count)
     }
 
-    /// Checksums disagree (restored server, reinstalled laptop, scope change): fetch every
-    /// record this laptop holds from the server and push every one of them whole; both sides
-    /// keep only what they lacked.
+    /// Checksums disagree (restored server, reinstalled laptop, scope change): compare the
+    /// 64-bucket summaries (~2 KB), list only the buckets that differ, then fetch the records
+    /// whose digests differ or that this laptop lacks and push whole the ones the server lacks
+    /// or holds differently. Both sides keep only what they lacked.
     fn recover(
         &mut self,
         http: &mut Http,
         token: &str,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<usize, SyncError> {
-        let ids: Vec<Uuid> = self
-            .store
-            .record_ids()?
-            .into_iter()
-            .map(|(id, _)| id)
+        let local = self.store.record_digests()?;
+        let ours = citizens_protocol::bucket_summary(&local);
+        let request = BucketsRequest {
+            version: PROTOCOL_VERSION,
+            buckets: Vec::new(),
+        };
+        let summary: BucketsResponse = http.post("/v1/buckets", Some(token), &request, progress)?;
+        let differing: Vec<u8> = (0..citizens_protocol::BUCKETS)
+            .filter(|&i| {
+                summary
+                    .summary
+                    .get(i)
+                    .is_none_or(|theirs| theirs[..] != ours[i][..])
+            })
+            .filter_map(|i| u8::try_from(i).ok())
             .collect();
-        let fetched = self.fetch_whole(http, token, &ids, progress)?;
-        for chunk in ids.chunks(200) {
+        if differing.is_empty() {
+            return Ok(0);
+        }
+        let request = BucketsRequest {
+            version: PROTOCOL_VERSION,
+            buckets: differing.clone(),
+        };
+        let listed: BucketsResponse = http.post("/v1/buckets", Some(token), &request, progress)?;
+        let theirs: std::collections::HashMap<Uuid, Vec<u8>> = listed
+            .records
+            .into_iter()
+            .map(|(id, d)| (id, d.0))
+            .collect();
+        let mine: std::collections::HashMap<Uuid, [u8; 32]> = local
+            .into_iter()
+            .filter(|(id, _)| differing.contains(&(citizens_protocol::bucket_of(*id) as u8)))
+            .collect();
+        let to_fetch: Vec<Uuid> = theirs
+            .iter()
+            .filter(|(id, d)| mine.get(id).is_none_or(|m| m[..] != d[..]))
+            .map(|(id, _)| *id)
+            .collect();
+        let to_push: Vec<Uuid> = mine
+            .iter()
+            .filter(|(id, d)| theirs.get(id).is_none_or(|t| t[..] != d[..]))
+            .map(|(id, _)| *id)
+            .collect();
+        let fetched = self.fetch_whole(http, token, &to_fetch, progress)?;
+        for chunk in to_push.chunks(200) {
             let pushes = chunk
                 .iter()
                 .map(|id| self.store.export(*id))

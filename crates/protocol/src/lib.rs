@@ -244,6 +244,43 @@ pub fn collection_digest<'a>(digests: impl IntoIterator<Item = &'a [u8; 32]>) ->
     out
 }
 
+/// Buckets of the anti-entropy summary.
+pub const BUCKETS: usize = 64;
+
+/// The summary bucket a record falls in (both sides agree whatever its heads).
+pub fn bucket_of(doc_id: Uuid) -> usize {
+    use sha2::{Digest, Sha256};
+    usize::from(Sha256::digest(doc_id.as_bytes())[0]) % BUCKETS
+}
+
+/// The anti-entropy summary: the collection digest of each bucket (~2 KB for 64 buckets).
+pub fn bucket_summary(records: &[(Uuid, [u8; 32])]) -> Vec<[u8; 32]> {
+    let mut buckets = vec![[0u8; 32]; BUCKETS];
+    for (id, digest) in records {
+        let bucket = &mut buckets[bucket_of(*id)];
+        *bucket = collection_digest([&*bucket, digest]);
+    }
+    buckets
+}
+
+/// `POST /v1/buckets`: with no buckets named, the summary; otherwise the records in those buckets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketsRequest {
+    /// Protocol version.
+    pub version: u32,
+    /// Buckets whose records are wanted (empty: the summary).
+    pub buckets: Vec<u8>,
+}
+
+/// The answer: the summary, or `(record id, record digest)` for the buckets asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketsResponse {
+    /// One digest per bucket (when the summary was asked for).
+    pub summary: Vec<ByteBuf>,
+    /// Records of the buckets asked for.
+    pub records: Vec<(Uuid, ByteBuf)>,
+}
+
 /// Encode a message as CBOR.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     let mut out = Vec::new();
@@ -290,6 +327,27 @@ mod tests {
         );
         assert_eq!(decode::<SyncRequest>(&bytes), Some(request));
         assert_eq!(decode::<SyncRequest>(&bytes[..bytes.len() / 2]), None);
+    }
+
+    #[test]
+    fn the_summary_isolates_the_bucket_that_differs() {
+        let records: Vec<(Uuid, [u8; 32])> = (0..200u128)
+            .map(|i| {
+                (
+                    Uuid::from_u128(i),
+                    record_digest(Uuid::from_u128(i), &[[i as u8; 32]]),
+                )
+            })
+            .collect();
+        let mut changed = records.clone();
+        changed[17].1 = record_digest(changed[17].0, &[[0xEE; 32]]);
+        let (a, b) = (bucket_summary(&records), bucket_summary(&changed));
+        let differing: Vec<usize> = (0..BUCKETS).filter(|i| a[*i] != b[*i]).collect();
+        assert_eq!(differing, [bucket_of(records[17].0)]);
+        assert_eq!(
+            collection_digest(a.iter()),
+            collection_digest(records.iter().map(|(_, d)| d))
+        );
     }
 
     #[test]

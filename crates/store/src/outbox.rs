@@ -132,13 +132,12 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// The collection checksum over this device's cases and sessions (reference data excluded),
-    /// comparable with the server's [`citizens_protocol::SyncResponse::checksum`].
-    pub fn collection_checksum(&self) -> Result<[u8; 32]> {
+    /// `(id, digest of id and heads)` of every case and session here (reference data excluded).
+    pub fn record_digests(&self) -> Result<Vec<(Uuid, [u8; 32])>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, heads FROM documents WHERE kind IN ('grievance', 'session')",
         )?;
-        let digests = stmt
+        let rows = stmt
             .query_map([], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
             })?
@@ -149,10 +148,18 @@ impl Store {
                     .chunks_exact(32)
                     .filter_map(|c| c.try_into().ok())
                     .collect();
-                Ok(record_digest(id, &heads))
+                Ok((id, record_digest(id, &heads)))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(collection_digest(digests.iter()))
+        Ok(rows)
+    }
+
+    /// The collection checksum over this device's cases and sessions, comparable with the
+    /// server's [`citizens_protocol::SyncResponse::checksum`].
+    pub fn collection_checksum(&self) -> Result<[u8; 32]> {
+        Ok(collection_digest(
+            self.record_digests()?.iter().map(|(_, d)| d),
+        ))
     }
 
     /// Ids of cases and sessions changed since `since_millis` (all of them without it).
@@ -165,20 +172,5 @@ impl Store {
             .map(|id| Uuid::parse_str(&id?).map_err(|_| Error::Damaged("document id".into())))
             .collect::<Result<Vec<_>>>()?;
         Ok(ids)
-    }
-
-    /// Ids of every case and session held here.
-    pub fn record_ids(&self) -> Result<Vec<(Uuid, RecordKind)>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, kind FROM documents WHERE kind IN ('grievance', 'session') ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-            .filter_map(|row| {
-                let (id, kind) = row.ok()?;
-                Some((Uuid::parse_str(&id).ok()?, RecordKind::parse(&kind)?))
-            })
-            .collect();
-        Ok(rows)
     }
 }

@@ -336,6 +336,27 @@ fn pull(
     Ok((pulls, checkpoint, more))
 }
 
+fn digests(tx: &Transaction<'_>, device: &Device) -> Result<Vec<(Uuid, [u8; 32])>> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT d.id, d.digest FROM docs d WHERE d.kind IN ('grievance', 'session') AND {VISIBLE}"
+    ))?;
+    let rows = stmt
+        .query_map(
+            rusqlite::named_params! {":device": device.id.to_string(), ":org": device.org_id,
+            ":coordinator": device.role == Role::Coordinator, ":user": device.user},
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)),
+        )?
+        .filter_map(|row| {
+            let (id, digest) = row.ok()?;
+            Some((
+                Uuid::parse_str(&id).ok()?,
+                <[u8; 32]>::try_from(digest).ok()?,
+            ))
+        })
+        .collect();
+    Ok(rows)
+}
+
 fn checksum(tx: &Transaction<'_>, device: &Device) -> Result<[u8; 32]> {
     if device.role == Role::Coordinator {
         let sum: Vec<u8> = tx.query_row(
@@ -347,17 +368,9 @@ fn checksum(tx: &Transaction<'_>, device: &Device) -> Result<[u8; 32]> {
             .try_into()
             .map_err(|_| ServerError::Internal("checksum".into()));
     }
-    let mut stmt = tx.prepare_cached(&format!(
-        "SELECT d.digest FROM docs d WHERE d.kind IN ('grievance', 'session') AND {VISIBLE}"
-    ))?;
-    let digests = stmt
-        .query_map(
-            rusqlite::named_params! {":device": device.id.to_string(), ":org": device.org_id, ":coordinator": false, ":user": device.user},
-            |r| r.get::<_, Vec<u8>>(0),
-        )?
-        .filter_map(|d| d.ok().and_then(|d| <[u8; 32]>::try_from(d).ok()))
-        .collect::<Vec<_>>();
-    Ok(collection_digest(digests.iter()))
+    Ok(collection_digest(
+        digests(tx, device)?.iter().map(|(_, d)| d),
+    ))
 }
 
 impl Storage for Sqlite {
@@ -587,6 +600,10 @@ impl Storage for Sqlite {
             }
             Ok(out)
         })
+    }
+
+    fn digests(&self, device: &Device) -> Result<Vec<(Uuid, [u8; 32])>> {
+        self.with_tx(|tx| digests(tx, device))
     }
 
     fn devices(&self) -> Result<Vec<DeviceRow>> {

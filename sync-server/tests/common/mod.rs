@@ -61,10 +61,16 @@ impl Server {
 
     /// SIGKILL the server, then start it again on the same address and data.
     pub fn kill_and_restart(&mut self) {
+        self.while_stopped(|_| {});
+    }
+
+    /// SIGKILL the server, let `f` work on its data folder, start it again on the same address.
+    pub fn while_stopped(&mut self, f: impl FnOnce(&Path)) {
         if let Some(mut child) = self.child.take() {
             child.kill().expect("kill");
             child.wait().expect("reap");
         }
+        f(self.dir.path());
         let listen = self.url.trim_start_matches("http://").to_string();
         self.spawn(&listen);
     }
