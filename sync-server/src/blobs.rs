@@ -138,14 +138,21 @@ pub async fn put(
     .await
 }
 
-/// `GET /v1/blobs/{sha}`.
+/// `GET /v1/blobs/{sha}`: only for a device that sees a record referencing the attachment.
 pub async fn get(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     UrlPath(sha): UrlPath<String>,
 ) -> Result<Response> {
-    authenticate(&state, &headers).await?;
+    let device = authenticate(&state, &headers).await?;
     let sha = checked(&sha)?;
+    let storage = state.storage.clone();
+    let digest = sha.clone();
+    if !blocking(move || storage.may_read_blob(&device, &digest)).await? {
+        return Err(ServerError::Forbidden(
+            "no record you can see holds this attachment".into(),
+        ));
+    }
     let (done, _) = paths(&state.blob_dir, &sha);
     match tokio::fs::read(&done).await {
         Ok(bytes) => Ok((

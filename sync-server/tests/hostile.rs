@@ -7,8 +7,8 @@ mod common;
 use std::path::PathBuf;
 
 use citizens_protocol::{
-    decode, encode, ErrorBody, Push, RecordKind, SyncRequest, SyncResponse, TokenRequest,
-    TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
+    decode, encode, ErrorBody, Push, RecordKind, SyncRequest, SyncResponse, CONTENT_TYPE,
+    PROTOCOL_VERSION,
 };
 use common::{Device, Server};
 use uuid::Uuid;
@@ -61,22 +61,6 @@ impl Raw {
     }
 }
 
-fn token(raw: &Raw, device: &mut Device) -> String {
-    let store = device.client.store();
-    let request = TokenRequest {
-        version: PROTOCOL_VERSION,
-        device_id: Uuid::parse_str(&store.meta("sync.device_id").expect("meta").expect("id"))
-            .expect("uuid"),
-        device_secret: store
-            .meta("sync.device_secret")
-            .expect("meta")
-            .expect("secret"),
-    };
-    let (status, bytes) = raw.post("/v1/token", CONTENT_TYPE, encode(&request), None);
-    assert_eq!(status, 200);
-    decode::<TokenResponse>(&bytes).expect("token").access_token
-}
-
 fn sync_request(pushes: Vec<Push>) -> SyncRequest {
     SyncRequest {
         version: PROTOCOL_VERSION,
@@ -96,7 +80,7 @@ fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
         http: reqwest::blocking::Client::new(),
         url: server.url.clone(),
     };
-    let good = token(&raw, &mut volunteer);
+    let good = volunteer.access_token(&server.url);
 
     let dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/automerge-malformed");
@@ -223,7 +207,7 @@ fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
 
     // Nothing hostile was stored: the server's checksum over the organisation's records is the
     // coordinator's own, which holds exactly the one real case.
-    let coordinator_token = token(&raw, &mut coordinator);
+    let coordinator_token = coordinator.access_token(&server.url);
     let (status, bytes) = raw.post(
         "/v1/sync",
         CONTENT_TYPE,

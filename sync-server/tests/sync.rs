@@ -511,6 +511,17 @@ fn attachments_follow_the_records_and_a_cut_upload_resends_at_most_one_chunk() {
     assert_eq!(report.attachments_downloaded, 1, "{report:?}");
     assert_eq!(coordinator.client.attachment(&sha).expect("held"), photo);
     assert_eq!(musa.sync().attachments_uploaded, 0, "nothing sent twice");
+
+    // Another volunteer, who sees no record holding it, cannot fetch it even knowing its digest.
+    let mut bisi = Device::volunteer(&server, "Bisi Adeleke", &key);
+    let token = bisi.access_token(&server.url);
+    let status = reqwest::blocking::Client::new()
+        .get(format!("{}/v1/blobs/{sha}", server.url))
+        .bearer_auth(token)
+        .send()
+        .expect("request")
+        .status();
+    assert_eq!(status.as_u16(), 403);
 }
 
 #[test]

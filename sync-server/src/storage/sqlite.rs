@@ -23,10 +23,16 @@ use uuid::Uuid;
 use super::{Device, DeviceRow, Limits, Storage};
 use crate::error::{Result, ServerError};
 
-const MIGRATIONS: &[(u32, &str)] = &[(
-    1,
-    include_str!("../../../migrations/server-sqlite/0001_schema.sql"),
-)];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (
+        1,
+        include_str!("../../../migrations/server-sqlite/0001_schema.sql"),
+    ),
+    (
+        2,
+        include_str!("../../../migrations/server-sqlite/0002_doc_blobs.sql"),
+    ),
+];
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// SQLite storage.
@@ -149,40 +155,59 @@ fn issue(tx: &Transaction<'_>, device_id: Uuid, now: i64, limits: Limits) -> Res
 const VISIBLE: &str = "(d.kind IN ('agency', 'article')
      OR (d.org_id = :org AND (:coordinator = 1 OR d.creator_device = :device OR d.assignee = :user)))";
 
-/// The record's kind-specific checks: it hydrates as its kind, its id is its address; returns
-/// the assignee for grievances.
-fn check_record(kind: RecordKind, doc: &AutoCommit, id: Uuid) -> Result<Option<String>> {
+/// What the server keeps of a record besides its document: who it is assigned to and which
+/// attachments it references.
+struct Scope {
+    assignee: Option<String>,
+    attachments: Vec<String>,
+}
+
+/// The record's kind-specific checks: it hydrates as its kind, its id is its address.
+fn check_record(kind: RecordKind, doc: &AutoCommit, id: Uuid) -> Result<Scope> {
     let refuse = |e: citizens_core::Error| {
         ServerError::bad(
             "invalid_record",
             format!("not a valid {}: {e}", kind.as_str()),
         )
     };
-    let (found, assignee) = match kind {
+    let none = |found: Uuid| {
+        (
+            found,
+            Scope {
+                assignee: None,
+                attachments: Vec::new(),
+            },
+        )
+    };
+    let (found, scope) = match kind {
         RecordKind::Grievance => {
             let g: Grievance = citizens_core::document::read(doc).map_err(refuse)?;
-            (g.id.uuid(), g.assignee)
+            let attachments = g.attachments.into_iter().map(|a| a.sha256).collect();
+            (
+                g.id.uuid(),
+                Scope {
+                    assignee: g.assignee,
+                    attachments,
+                },
+            )
         }
-        RecordKind::Session => (
+        RecordKind::Session => none(
             citizens_core::document::read::<TownHallSession>(doc)
                 .map_err(refuse)?
                 .id
                 .uuid(),
-            None,
         ),
-        RecordKind::Agency => (
+        RecordKind::Agency => none(
             citizens_core::document::read::<Agency>(doc)
                 .map_err(refuse)?
                 .id
                 .uuid(),
-            None,
         ),
-        RecordKind::Article => (
+        RecordKind::Article => none(
             citizens_core::document::read::<CivicArticle>(doc)
                 .map_err(refuse)?
                 .id
                 .uuid(),
-            None,
         ),
     };
     if found != id {
@@ -191,7 +216,7 @@ fn check_record(kind: RecordKind, doc: &AutoCommit, id: Uuid) -> Result<Option<S
             "the record's id does not match its address",
         ));
     }
-    Ok(assignee)
+    Ok(scope)
 }
 
 fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> {
@@ -246,7 +271,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
     if new_changes.is_empty() {
         return Ok(());
     }
-    let assignee = check_record(push.kind, &doc, push.doc_id)?;
+    let scope = check_record(push.kind, &doc, push.doc_id)?;
     let heads = heads_of(&mut doc);
     let digest = record_digest(push.doc_id, &heads);
     let (org, creator) = match &stored {
@@ -264,12 +289,18 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
             push.kind.as_str(),
             org,
             creator,
-            assignee,
+            scope.assignee,
             doc.save(),
             heads.concat(),
             digest.to_vec()
         ],
     )?;
+    for sha in &scope.attachments {
+        tx.execute(
+            "INSERT OR IGNORE INTO doc_blobs (doc_id, sha256) VALUES (?1, ?2)",
+            params![push.doc_id.to_string(), sha],
+        )?;
+    }
     for change in &new_changes {
         tx.execute(
             "INSERT OR IGNORE INTO change_log (doc_id, hash, change, origin_device) VALUES (?1, ?2, ?3, ?4)",
@@ -599,6 +630,20 @@ impl Storage for Sqlite {
                 }
             }
             Ok(out)
+        })
+    }
+
+    fn may_read_blob(&self, device: &Device, sha: &str) -> Result<bool> {
+        self.with_tx(|tx| {
+            let sql = format!(
+                "SELECT EXISTS (SELECT 1 FROM doc_blobs b JOIN docs d ON d.id = b.doc_id WHERE b.sha256 = :sha AND {VISIBLE})"
+            );
+            Ok(tx.query_row(
+                &sql,
+                rusqlite::named_params! {":sha": sha, ":device": device.id.to_string(), ":org": device.org_id,
+                    ":coordinator": device.role == Role::Coordinator, ":user": device.user},
+                |r| r.get(0),
+            )?)
         })
     }
 

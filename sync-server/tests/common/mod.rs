@@ -208,6 +208,37 @@ impl Device {
         refs
     }
 
+    /// A fresh access token, straight from `/v1/token`, for raw requests.
+    pub fn access_token(&mut self, url: &str) -> String {
+        use citizens_protocol::{
+            decode, encode, TokenRequest, TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
+        };
+        let store = self.client.store();
+        let request = TokenRequest {
+            version: PROTOCOL_VERSION,
+            device_id: uuid::Uuid::parse_str(
+                &store
+                    .meta("sync.device_id")
+                    .expect("meta")
+                    .expect("enrolled"),
+            )
+            .expect("uuid"),
+            device_secret: store
+                .meta("sync.device_secret")
+                .expect("meta")
+                .expect("secret"),
+        };
+        let response = reqwest::blocking::Client::new()
+            .post(format!("{url}/v1/token"))
+            .header("content-type", CONTENT_TYPE)
+            .body(encode(&request))
+            .send()
+            .expect("token request");
+        decode::<TokenResponse>(&response.bytes().expect("body"))
+            .expect("token")
+            .access_token
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
