@@ -107,6 +107,22 @@ fn automerge_per_document(
     (gzip_len(&up), gzip_len(&down), rounds, responder)
 }
 
+/// The saved documents of `ids` as this device holds them.
+fn snapshots(device: &mut Device, ids: &[String]) -> Vec<Vec<u8>> {
+    ids.iter()
+        .map(|id| {
+            device
+                .client
+                .store()
+                .export(id.parse().expect("uuid"))
+                .expect("export")
+                .changes[0]
+                .0
+                .clone()
+        })
+        .collect()
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -126,18 +142,7 @@ fn main() {
 
     // The device holds `changed` edited records the server lacks.
     let ids: Vec<String> = a.client.store().grievance_ids().expect("ids");
-    let before: Vec<Vec<u8>> = ids
-        .iter()
-        .map(|id| {
-            b.client
-                .store()
-                .export(id.parse().expect("uuid"))
-                .expect("export")
-                .changes[0]
-                .0
-                .clone()
-        })
-        .collect();
+    let before = snapshots(&mut b, &ids);
     let mut notes = Vec::new();
     for id in ids.iter().take(changed) {
         let text = format!("Called the desk officer; promised action by Friday ({id})");
@@ -145,18 +150,7 @@ fn main() {
         let entry = view.grievance.timeline.last().expect("note").clone();
         notes.push(serde_json::json!({"id": id, "timeline": {"id": entry.id.to_string(), "at": entry.at.millis(), "user": entry.by.user, "device": entry.by.device, "note": text}}));
     }
-    let after: Vec<Vec<u8>> = ids
-        .iter()
-        .map(|id| {
-            a.client
-                .store()
-                .export(id.parse().expect("uuid"))
-                .expect("export")
-                .changes[0]
-                .0
-                .clone()
-        })
-        .collect();
+    let after = snapshots(&mut a, &ids);
 
     let cpu = server_cpu(server.pid());
     let ours = sync(&mut a);
