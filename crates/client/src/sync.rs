@@ -343,6 +343,7 @@ const DEVICE_ID: &str = "sync.device_id";
 const DEVICE_SECRET: &str = "sync.device_secret";
 const ROLE: &str = "sync.role";
 const PENDING: &str = "sync.pending_batch";
+const TOKEN: &str = "sync.token";
 
 impl Client {
     /// Enrol this install with a server using a one-time code: stores the device credential,
@@ -369,6 +370,9 @@ impl Client {
         store.set_meta("organisation", &answer.organisation)?;
         store.set_meta("org_public_key", &answer.org_public_key)?;
         store.set_meta("device_code", &answer.device_code)?;
+        let expires = self.ctx.clock.now().millis()
+            + i64::try_from(answer.token.expires_in.saturating_mul(1000)).unwrap_or(i64::MAX);
+        store.set_meta(TOKEN, &format!("{expires} {}", answer.token.access_token))?;
         self.ctx.profile.organisation = answer.organisation.clone();
         self.ctx.profile.org_public_key = answer.org_public_key.clone();
         self.ctx.profile.device_code = answer.device_code.clone();
@@ -380,11 +384,24 @@ impl Client {
         Ok(self.store.meta(SERVER)?)
     }
 
+    /// A valid access token: the one kept from the last sync, or (when `fresh`, or none is
+    /// kept, or it is about to expire) a new one.
     fn token(
         &self,
         http: &mut Http,
+        fresh: bool,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<String, SyncError> {
+        let now = self.ctx.clock.now().millis();
+        if !fresh {
+            let kept = self.store.meta(TOKEN)?.and_then(|t| {
+                let (expires, token) = t.split_once(' ')?;
+                (expires.parse::<i64>().ok()? > now + 60_000).then(|| token.to_string())
+            });
+            if let Some(token) = kept {
+                return Ok(token);
+            }
+        }
         let device_id = self.store.meta(DEVICE_ID)?.ok_or(SyncError::NotEnrolled)?;
         let secret = self
             .store
@@ -396,6 +413,10 @@ impl Client {
             device_secret: secret,
         };
         let answer: TokenResponse = http.post("/v1/token", None, &request, progress)?;
+        let expires =
+            now + i64::try_from(answer.expires_in.saturating_mul(1000)).unwrap_or(i64::MAX);
+        self.store
+            .set_meta(TOKEN, &format!("{expires} {}", answer.access_token))?;
         Ok(answer.access_token)
     }
 
@@ -408,7 +429,7 @@ impl Client {
         let started = Instant::now();
         let server = self.server()?.ok_or(SyncError::NotEnrolled)?;
         let mut http = Http::new(&server, policy)?;
-        let token = self.token(&mut http, progress)?;
+        let mut token = self.token(&mut http, false, progress)?;
         let mut pushed = 0;
         let mut pulled = 0;
         let mut fetched = 0;
@@ -440,7 +461,17 @@ impl Client {
             if let Some(b) = &batch {
                 progress(Progress::Pushing(b.changes));
             }
-            let answer: SyncResponse = http.post("/v1/sync", Some(&token), &request, progress)?;
+            let answer: SyncResponse = match http.post("/v1/sync", Some(&token), &request, progress)
+            {
+                // The kept token is no longer honoured (expired, server restored): get a new one.
+                Err(SyncError::Refused { code, .. })
+                    if code == "expired_token" || code == "invalid_token" =>
+                {
+                    token = self.token(&mut http, true, progress)?;
+                    http.post("/v1/sync", Some(&token), &request, progress)?
+                }
+                other => other?,
+            };
             let applied = self.store.apply_sync(
                 &answer.pulls,
                 answer.checkpoint,

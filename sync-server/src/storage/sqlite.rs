@@ -30,9 +30,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     ),
     (
         2,
-        include_str!("../../../migrations/server-sqlite/0002_doc_blobs.sql"),
+        include_str!("../../../migrations/server-sqlite/0002_blobs_and_batch_pruning.sql"),
     ),
 ];
+/// How long stored answers are kept for replays (a week).
+const BATCH_RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// SQLite storage.
@@ -588,6 +590,10 @@ impl Storage for Sqlite {
                 return decode(&stored)
                     .ok_or_else(|| ServerError::Internal("stored answer".into()));
             }
+            tx.execute(
+                "DELETE FROM batches WHERE at < ?1",
+                [now - BATCH_RETENTION_MS],
+            )?;
             for push in &request.pushes {
                 apply_push(tx, device, push)?;
             }

@@ -4,3 +4,7 @@ CREATE TABLE doc_blobs (
     sha256 TEXT NOT NULL,
     PRIMARY KEY (sha256, doc_id)
 ) STRICT;
+
+-- Stored answers are kept a week: long enough for any retry; replays after that are harmless
+-- anyway, because changes are logged by hash.
+CREATE INDEX batches_at ON batches (at);
