@@ -4,7 +4,6 @@
 use std::io::{Read, Write};
 
 use citizens_core::grievance::Grievance;
-use citizens_core::ids::GrievanceId;
 use serde::Serialize;
 
 use crate::cases::GrievanceInput;
@@ -243,15 +242,6 @@ impl Client {
                 errors.sort_by_key(|e| e.row);
                 Err(ImportReport { errors })
             }
-        }
-    }
-
-    /// Look up a case id (for tests and front ends holding ids).
-    pub fn case_exists(&self, id: GrievanceId) -> Result<bool> {
-        match self.store.read::<Grievance>(id.uuid()) {
-            Ok(_) => Ok(true),
-            Err(Error::NotFound { .. }) => Ok(false),
-            Err(e) => Err(e),
         }
     }
 }

@@ -241,11 +241,6 @@ impl Client {
             base64_decode(&encoded).ok_or_else(|| Error::Damaged("organisation key".into()))?;
         Ok(OrgSecretKey::from_bytes(&bytes)?)
     }
-
-    /// The organisation's secret key (base64) for handing to another coordinator install.
-    pub fn export_org_secret(&self) -> Result<String> {
-        Ok(base64_encode(&self.org_secret()?.to_bytes()))
-    }
 }
 
 fn base64_encode(bytes: &[u8]) -> String {

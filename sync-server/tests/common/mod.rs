@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -242,8 +242,4 @@ impl Device {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
-}
-
-pub fn data_dir(server: &Server) -> PathBuf {
-    server.dir.path().to_path_buf()
 }
