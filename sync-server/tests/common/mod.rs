@@ -34,8 +34,19 @@ impl Server {
         server
     }
 
+    /// The server's log (JSON lines on stderr, appended across restarts).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
     fn spawn(&mut self, listen: &str) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .expect("log file");
         let mut child = Command::new(bin())
+            .env("RUST_LOG", "debug")
             .args([
                 "--data-dir",
                 self.dir.path().to_str().expect("path"),
@@ -44,7 +55,7 @@ impl Server {
                 listen,
             ])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start citizens-server");
         let mut line = String::new();
