@@ -1,6 +1,5 @@
 //! `citizens`: the coordinators' and admins' command line over the client use-case API.
 //! Every command takes `--json`; errors are one line on stderr and a non-zero exit.
-#![allow(clippy::print_stdout)]
 
 mod output;
 

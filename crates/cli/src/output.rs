@@ -14,6 +14,18 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use serde::Serialize;
 use serde_json::json;
 
+/// `println!` that ends the program quietly when the reader went away (`citizens … | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 /// Where output goes and in which form.
 #[derive(Debug, Clone, Copy)]
 pub struct Out {
@@ -29,7 +41,7 @@ fn table(header: &[&str]) -> Table {
 }
 
 fn print_json(value: &impl Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    say!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -42,7 +54,7 @@ impl Out {
         if self.json {
             print_json(&json!({ "message": text }))
         } else {
-            println!("{text}");
+            say!("{text}");
             Ok(())
         }
     }
@@ -51,18 +63,20 @@ impl Out {
         if self.json {
             return print_json(&json!({ "profile": profile, "data_dir": dir }));
         }
-        println!("Citizens Connect is ready in {}", dir.display());
-        println!(
+        say!("Citizens Connect is ready in {}", dir.display());
+        say!(
             "  user:          {} ({})",
-            profile.user, profile.organisation
+            profile.user,
+            profile.organisation
         );
-        println!(
+        say!(
             "  device:        {} (code {})",
-            profile.device_name, profile.device_code
+            profile.device_name,
+            profile.device_code
         );
-        println!("  org key:       {}", profile.org_public_key);
+        say!("  org key:       {}", profile.org_public_key);
         if profile.holds_org_secret {
-            println!("  This install holds the organisation's private key: it can open sealed identities.");
+            say!("  This install holds the organisation's private key: it can open sealed identities.");
         }
         Ok(())
     }
@@ -73,25 +87,30 @@ impl Out {
             return print_json(&home);
         }
         let profile = client.profile();
-        println!(
+        say!(
             "{} — {} ({})",
-            profile.organisation, profile.user, profile.device_name
+            profile.organisation,
+            profile.user,
+            profile.device_name
         );
         let mut t = table(&["status", "cases"]);
         for (status, count) in &home.counts {
             t.add_row(vec![status.clone(), count.to_string()]);
         }
-        println!("{t}");
-        println!(
+        say!("{t}");
+        say!(
             "My queue: {} open   Overdue: {}   Status conflicts: {}   Changes not yet synced: {}",
-            home.my_queue.total, home.overdue.total, home.conflicts, home.pending_changes
+            home.my_queue.total,
+            home.overdue.total,
+            home.conflicts,
+            home.pending_changes
         );
         if !home.overdue.rows.is_empty() {
-            println!("\nOverdue");
+            say!("\nOverdue");
             self.rows(&home.overdue.rows)?;
         }
         if !home.sessions.is_empty() {
-            println!("\nRecent sessions");
+            say!("\nRecent sessions");
             self.sessions(&home.sessions)?;
         }
         Ok(())
@@ -108,7 +127,7 @@ impl Out {
         } else {
             ""
         };
-        println!("captured {} — {}{sealed}", g.reference, g.title);
+        say!("captured {} — {}{sealed}", g.reference, g.title);
         Ok(())
     }
 
@@ -117,7 +136,7 @@ impl Out {
             let refs: Vec<&str> = stored.iter().map(|g| g.reference.as_str()).collect();
             return print_json(&json!({ "imported": stored.len(), "references": refs }));
         }
-        println!("imported {} case(s)", stored.len());
+        say!("imported {} case(s)", stored.len());
         Ok(())
     }
 
@@ -150,7 +169,7 @@ impl Out {
                 or_dash(r.assignee.as_deref()),
             ]);
         }
-        println!("{t}");
+        say!("{t}");
         Ok(())
     }
 
@@ -159,7 +178,7 @@ impl Out {
             return print_json(page);
         }
         self.rows(&page.rows)?;
-        println!("{} of {} case(s)", page.rows.len(), page.total);
+        say!("{} of {} case(s)", page.rows.len(), page.total);
         Ok(())
     }
 
@@ -172,19 +191,19 @@ impl Out {
                 "assignee": g.assignee, "reporter": identity }),
             );
         }
-        println!("{} — {}", view.reference, g.title);
-        println!("  status:    {}", view.status);
+        say!("{} — {}", view.reference, g.title);
+        say!("  status:    {}", view.status);
         if !view.conflict.is_empty() {
-            println!(
+            say!(
                 "  ⚠ two devices changed the status at the same time: {}. Settle it with",
                 view.conflict.join(" / ")
             );
-            println!(
+            say!(
                 "    citizens grievance status {} STATUS --settle",
                 view.reference
             );
         }
-        println!(
+        say!(
             "  kind:      {} · {}{}",
             g.kind,
             g.category,
@@ -193,7 +212,7 @@ impl Out {
                 .map(|s| format!(" / {s}"))
                 .unwrap_or_default()
         );
-        println!(
+        say!(
             "  place:     {}, {}{}",
             g.place.lga,
             g.place.state,
@@ -203,7 +222,7 @@ impl Out {
                 .map(|w| format!(" ({w})"))
                 .unwrap_or_default()
         );
-        println!(
+        say!(
             "  agency:    {}{}",
             or_dash(view.agency.as_deref()),
             view.current_office
@@ -211,9 +230,9 @@ impl Out {
                 .map(|o| format!(" — now with {o}"))
                 .unwrap_or_default()
         );
-        println!("  due:       {}", or_dash(view.sla_due.as_deref()));
-        println!("  assignee:  {}", or_dash(g.assignee.as_deref()));
-        println!("  priority:  {}   channel: {}", g.priority, g.channel);
+        say!("  due:       {}", or_dash(view.sla_due.as_deref()));
+        say!("  assignee:  {}", or_dash(g.assignee.as_deref()));
+        say!("  priority:  {}   channel: {}", g.priority, g.channel);
         let reporter = if g.reporter.anonymous {
             "anonymous".to_string()
         } else if let Some(id) = identity {
@@ -231,15 +250,15 @@ impl Out {
                 or_dash(g.reporter.phone.as_deref())
             )
         };
-        println!("  reporter:  {reporter}");
-        println!(
+        say!("  reporter:  {reporter}");
+        say!(
             "  consent:   purpose explained {}, share with agency {}, contact {}",
             yes(g.consent.purpose_explained),
             yes(g.consent.share_with_agency),
             yes(g.consent.may_contact)
         );
         for a in &g.attachments {
-            println!(
+            say!(
                 "  attached:  {} ({}, {} KB) sha256 {}",
                 a.file_name,
                 a.media_type,
@@ -248,7 +267,7 @@ impl Out {
             );
         }
         if !g.narrative.is_empty() {
-            println!("\n{}\n", g.narrative);
+            say!("\n{}\n", g.narrative);
         }
         let mut t = table(&["when", "who", "what"]);
         for e in &view.timeline {
@@ -258,7 +277,7 @@ impl Out {
                 e.what.clone(),
             ]);
         }
-        println!("{t}");
+        say!("{t}");
         Ok(())
     }
 
@@ -273,19 +292,27 @@ impl Out {
                 "grievances": rows,
             }));
         }
-        println!(
+        say!(
             "{} — {} at {}, {} {}",
-            s.id, s.title, s.venue, s.place.lga, s.place.state
+            s.id,
+            s.title,
+            s.venue,
+            s.place.lga,
+            s.place.state
         );
-        println!(
+        say!(
             "  date: {}   attendance: {} (women {}, men {}, PWD {})",
-            s.date, s.attendance.total, s.attendance.women, s.attendance.men, s.attendance.pwd
+            s.date,
+            s.attendance.total,
+            s.attendance.women,
+            s.attendance.men,
+            s.attendance.pwd
         );
         for r in &s.representatives {
-            println!("  official present: {} — {}", r.name, r.office);
+            say!("  official present: {} — {}", r.name, r.office);
         }
         for c in &s.commitments {
-            println!(
+            say!(
                 "  commitment: {} ({}) promised \"{}\" by {} [{}]",
                 c.official,
                 c.office,
@@ -294,7 +321,7 @@ impl Out {
                 c.status
             );
         }
-        println!("  {} case(s) captured here", rows.len());
+        say!("  {} case(s) captured here", rows.len());
         if !rows.is_empty() {
             self.rows(rows)?;
         }
@@ -316,7 +343,7 @@ impl Out {
                 s.grievances.to_string(),
             ]);
         }
-        println!("{t}");
+        say!("{t}");
         Ok(())
     }
 
@@ -333,7 +360,7 @@ impl Out {
                 or_dash(a.state.as_deref()),
             ]);
         }
-        println!("{t}");
+        say!("{t}");
         Ok(())
     }
 
@@ -346,19 +373,19 @@ impl Out {
                 "ladder": a.ladder.iter().map(|s| json!({"office": s.office, "sla_days": s.sla_days})).collect::<Vec<_>>(),
             }));
         }
-        println!("{} — {} ({})", a.short_name, a.name, a.level);
-        println!("{}\n", a.mandate);
+        say!("{} — {} ({})", a.short_name, a.name, a.level);
+        say!("{}\n", a.mandate);
         for s in &a.services {
-            println!("Service: {}", s.name);
-            println!("  official fee: {}", or_dash(s.official_fee.as_deref()));
+            say!("Service: {}", s.name);
+            say!("  official fee: {}", or_dash(s.official_fee.as_deref()));
             if !s.documents.is_empty() {
-                println!("  documents:    {}", s.documents.join("; "));
+                say!("  documents:    {}", s.documents.join("; "));
             }
-            println!("  turnaround:   {}", or_dash(s.turnaround.as_deref()));
-            println!("  apply at:     {}", or_dash(s.where_to_apply.as_deref()));
+            say!("  turnaround:   {}", or_dash(s.turnaround.as_deref()));
+            say!("  apply at:     {}", or_dash(s.where_to_apply.as_deref()));
         }
         for c in &a.contacts {
-            println!("Contact ({}): {}", c.channel, c.value);
+            say!("Contact ({}): {}", c.channel, c.value);
         }
         let mut t = table(&["step", "office", "days allowed"]);
         for (i, s) in a.ladder.iter().enumerate() {
@@ -368,7 +395,7 @@ impl Out {
                 s.sla_days.to_string(),
             ]);
         }
-        println!("\nEscalation ladder\n{t}");
+        say!("\nEscalation ladder\n{t}");
         Ok(())
     }
 
@@ -384,7 +411,7 @@ impl Out {
         for (slug, title) in rows {
             t.add_row(vec![slug.clone(), title.clone()]);
         }
-        println!("{t}");
+        say!("{t}");
         Ok(())
     }
 
@@ -395,9 +422,9 @@ impl Out {
                 &json!({"slug": article.slug, "lang": lang, "title": title, "body": body, "agencies": article.agencies}),
             );
         }
-        println!("{title}\n\n{body}");
+        say!("{title}\n\n{body}");
         if !article.agencies.is_empty() {
-            println!("\nAgencies: {}", article.agencies.join(", "));
+            say!("\nAgencies: {}", article.agencies.join(", "));
         }
         Ok(())
     }
@@ -409,7 +436,7 @@ impl Out {
                 "organisation": answer.organisation, "device_code": answer.device_code}),
             );
         }
-        println!(
+        say!(
             "enrolled as a {} of {} (device {}, code {})",
             answer.role.as_str(),
             answer.organisation,
@@ -423,7 +450,7 @@ impl Out {
         if self.json {
             return print_json(report);
         }
-        println!(
+        say!(
             "synced: {} change(s) sent, {} received, {} record(s) fetched whole; {:.1} KB up, {:.1} KB down, {} round trip(s), {:.1} s{}",
             report.pushed, report.pulled, report.fetched,
             report.bytes_up as f64 / 1024.0, report.bytes_down as f64 / 1024.0,
@@ -433,7 +460,7 @@ impl Out {
         if report.attachments_uploaded + report.attachments_downloaded + report.attachments_waiting
             > 0
         {
-            println!(
+            say!(
                 "attachments: {} sent, {} received, {} waiting for the next sync",
                 report.attachments_uploaded,
                 report.attachments_downloaded,
@@ -447,9 +474,11 @@ impl Out {
         if self.json {
             return print_json(report);
         }
-        println!(
+        say!(
             "bundle of {} record(s): {} new here, {} updated",
-            report.records, report.created, report.updated
+            report.records,
+            report.created,
+            report.updated
         );
         Ok(())
     }
