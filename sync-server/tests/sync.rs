@@ -568,3 +568,75 @@ fn a_server_restored_from_an_old_backup_is_repaired_by_the_bucketed_checksum() {
     assert_eq!(fresh.references(), musa.references());
     assert_eq!(fresh.references().len(), 10);
 }
+
+#[test]
+fn the_background_loop_syncs_when_nudged_reports_being_offline_and_stops_when_told() {
+    use citizens_client::{Nudge, SyncLoop};
+    use std::sync::mpsc;
+
+    let server = Server::start();
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+
+    // A second handle on Musa's laptop runs the loop, as the desktop app will.
+    let (nudge, nudges) = mpsc::channel();
+    let (outcome_tx, outcomes) = mpsc::channel();
+    let dir = musa.path().to_path_buf();
+    let background = std::thread::spawn(move || {
+        let clock = citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY);
+        let mut client =
+            citizens_client::Client::open(&dir, citizens_test_support::PASSPHRASE, clock)
+                .expect("open");
+        let pace = SyncLoop {
+            interval: Duration::from_secs(3600),
+            policy: fast(),
+            offline: fast(),
+        };
+        client.run_sync_loop(&nudges, pace, &mut |outcome| {
+            let _ = outcome_tx.send(outcome.as_ref().map(|_| ()).map_err(ToString::to_string));
+        })
+    });
+    let next = || {
+        outcomes
+            .recv_timeout(Duration::from_secs(30))
+            .expect("an outcome")
+    };
+    assert_eq!(next(), Ok(()), "syncs at once");
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(41);
+    let reference = capture(&mut musa, 1, &mut rng).remove(0);
+    assert_eq!(
+        musa.client.sync_status().expect("status").pending_changes,
+        1
+    );
+    nudge.send(Nudge::SyncNow).expect("nudge");
+    assert_eq!(next(), Ok(()));
+    coordinator.sync();
+    assert!(
+        coordinator.references().contains(&reference),
+        "the nudged sync carried the capture"
+    );
+    let status = musa.client.sync_status().expect("status");
+    assert_eq!(status.pending_changes, 0);
+    assert!(status.last_success.is_some() && status.last_error.is_none());
+
+    // The network goes away: the loop says so in plain words and keeps trying.
+    musa.client
+        .store()
+        .set_meta("sync.server", "http://127.0.0.1:9")
+        .expect("unreachable");
+    nudge.send(Nudge::SyncNow).expect("nudge");
+    let failed = next().expect_err("offline");
+    assert!(failed.contains("cannot reach the server"), "{failed}");
+    let (_, why) = musa
+        .client
+        .sync_status()
+        .expect("status")
+        .last_error
+        .expect("recorded");
+    assert!(why.contains("your work is safe"), "{why}");
+
+    nudge.send(Nudge::Stop).expect("stop");
+    assert!(background.join().expect("thread").is_ok());
+}

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context as _, Result};
 use citizens_client::{
     sample, Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions, Progress,
-    ReplyInput, RetryPolicy, SessionInput, Sort, SystemClock,
+    ReplyInput, RetryPolicy, SessionInput, Sort, SyncLoop, SystemClock,
 };
 use citizens_core::session::Attendance;
 use clap::{Args, Parser, Subcommand};
@@ -92,7 +92,15 @@ enum Command {
         code: String,
     },
     /// Send local work to the server and receive what others did.
-    Sync,
+    Sync {
+        /// Keep syncing in the foreground: every few minutes, and with growing pauses while
+        /// offline (Ctrl-C to stop).
+        #[arg(long)]
+        watch: bool,
+        /// Minutes between syncs with --watch.
+        #[arg(long, default_value_t = 5)]
+        every: u64,
+    },
     /// Carry cases between laptops on a USB stick, encrypted (passphrase from
     /// CITIZENS_BUNDLE_PASSPHRASE or a prompt).
     #[command(subcommand)]
@@ -569,8 +577,22 @@ fn run(cli: &Cli) -> Result<()> {
             let answer = client.enroll(server, code, RetryPolicy::default())?;
             out.enrolled(&answer)
         }
-        Command::Sync => {
+        Command::Sync { watch, every } => {
             let mut client = open(cli)?;
+            if *watch {
+                let (_keep_open, nudges) = std::sync::mpsc::channel();
+                let pace = SyncLoop {
+                    interval: std::time::Duration::from_secs(every * 60),
+                    ..SyncLoop::default()
+                };
+                client.run_sync_loop(&nudges, pace, &mut |outcome| match outcome {
+                    Ok(report) => {
+                        let _ = out.synced(report);
+                    }
+                    Err(e) => eprintln!("not synced: {e}"),
+                })?;
+                return Ok(());
+            }
             let mut progress = |p: Progress| match p {
                 Progress::Pushing(n) => eprintln!("sending {n} change(s)…"),
                 Progress::Pulled(n) => eprintln!("received {n} change(s)"),

@@ -105,6 +105,19 @@ impl Out {
             home.conflicts,
             home.pending_changes
         );
+        let sync = client.sync_status()?;
+        match (&sync.server, sync.last_success, &sync.last_error) {
+            (None, _, _) => say!("Working locally (not enrolled with a sync server)."),
+            (Some(server), last, error) => {
+                let last = last.map_or("never".to_string(), |ms| {
+                    citizens_core::clock::Timestamp::from_millis(ms).to_string()
+                });
+                say!("Sync: {server}, last synced {last}");
+                if let Some((_, why)) = error {
+                    say!("  last attempt failed: {why}");
+                }
+            }
+        }
         if !home.overdue.rows.is_empty() {
             say!("\nOverdue");
             self.rows(&home.overdue.rows)?;

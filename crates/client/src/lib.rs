@@ -33,7 +33,7 @@ pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
 pub use citizens_store::{Error, Origin, Result};
 pub use exchange::{ImportError, ImportReport};
 pub use sessions::{CommitmentInput, SessionInput};
-pub use sync::{Progress, RetryPolicy, SyncError, SyncReport};
+pub use sync::{Nudge, Progress, RetryPolicy, SyncError, SyncLoop, SyncReport, SyncStatus};
 
 /// The real clock.
 #[derive(Debug, Clone, Copy, Default)]

@@ -57,6 +57,18 @@ pub struct RetryPolicy {
     pub timeout: Duration,
 }
 
+impl RetryPolicy {
+    /// The pause before attempt `n` (1 = the first retry): exponential, capped, ±50% jitter so
+    /// many laptops coming back online at once do not knock together.
+    pub fn backoff(&self, n: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1 << n.min(16))
+            .min(self.max_delay);
+        exp.mul_f64(rand::thread_rng().gen_range(0.5..1.5))
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
@@ -150,13 +162,7 @@ impl Http {
         for attempt in 0..self.policy.attempts {
             if attempt > 0 {
                 progress(Progress::Retrying(attempt));
-                let exp = self
-                    .policy
-                    .base_delay
-                    .saturating_mul(1 << attempt.min(16))
-                    .min(self.policy.max_delay);
-                let jitter = rand::thread_rng().gen_range(0.5..1.5);
-                std::thread::sleep(exp.mul_f64(jitter));
+                std::thread::sleep(self.policy.backoff(attempt));
             }
             self.report.round_trips += 1;
             self.report.bytes_up += bytes_up;
@@ -344,6 +350,23 @@ const DEVICE_SECRET: &str = "sync.device_secret";
 const ROLE: &str = "sync.role";
 const PENDING: &str = "sync.pending_batch";
 const TOKEN: &str = "sync.token";
+const LAST_OK: &str = "sync.last_ok";
+const LAST_ERROR: &str = "sync.last_error";
+
+/// Where syncing stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatus {
+    /// The server, when enrolled.
+    pub server: Option<String>,
+    /// Last successful sync (ms since the epoch).
+    pub last_success: Option<i64>,
+    /// The last failure since then: when (ms) and why, in plain words.
+    pub last_error: Option<(i64, String)>,
+    /// Local changes not yet on the server.
+    pub pending_changes: u64,
+    /// Attachments not yet on the server.
+    pub attachments_waiting: u64,
+}
 
 impl Client {
     /// Enrol this install with a server using a one-time code: stores the device credential,
@@ -422,6 +445,41 @@ impl Client {
 
     /// Push everything local, pull everything visible, repair differences; one call does it all.
     pub fn sync(
+        &mut self,
+        policy: RetryPolicy,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
+        let outcome = self.sync_once(policy, progress);
+        let now = self.ctx.clock.now().millis().to_string();
+        match &outcome {
+            Ok(_) => {
+                self.store.set_meta(LAST_OK, &now)?;
+                self.store.write(|w| w.delete_meta(LAST_ERROR))?;
+            }
+            Err(e) => self.store.set_meta(LAST_ERROR, &format!("{now} {e}"))?,
+        }
+        outcome
+    }
+
+    /// Where syncing stands, for an always-visible indicator.
+    pub fn sync_status(&self) -> Result<SyncStatus, SyncError> {
+        let millis = |key: &str| -> Result<Option<i64>, SyncError> {
+            Ok(self.store.meta(key)?.and_then(|v| v.parse().ok()))
+        };
+        let last_error = self.store.meta(LAST_ERROR)?.and_then(|v| {
+            let (at, message) = v.split_once(' ')?;
+            Some((at.parse().ok()?, message.to_string()))
+        });
+        Ok(SyncStatus {
+            server: self.server()?,
+            last_success: millis(LAST_OK)?,
+            last_error,
+            pending_changes: self.store.outbox_len()?,
+            attachments_waiting: self.store.blobs_to_upload()?.len() as u64,
+        })
+    }
+
+    fn sync_once(
         &mut self,
         policy: RetryPolicy,
         progress: &mut dyn FnMut(Progress),
@@ -640,5 +698,84 @@ impl Client {
                 .apply_sync(&answer.pulls, answer.checkpoint, None)?;
         }
         Ok(fetched)
+    }
+}
+
+/// Messages to a running sync loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nudge {
+    /// Sync now (the "sync now" button, or the network came back).
+    SyncNow,
+    /// Finish.
+    Stop,
+}
+
+/// How a sync loop paces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncLoop {
+    /// Pause after a successful sync.
+    pub interval: Duration,
+    /// Retries inside one sync.
+    pub policy: RetryPolicy,
+    /// Backoff between failed syncs (offline): its `base_delay` and `max_delay` are used.
+    pub offline: RetryPolicy,
+}
+
+impl Default for SyncLoop {
+    fn default() -> Self {
+        SyncLoop {
+            interval: Duration::from_secs(300),
+            policy: RetryPolicy {
+                attempts: 3,
+                ..RetryPolicy::default()
+            },
+            offline: RetryPolicy {
+                base_delay: Duration::from_secs(5),
+                max_delay: Duration::from_secs(300),
+                ..RetryPolicy::default()
+            },
+        }
+    }
+}
+
+impl Client {
+    /// Keep this laptop in step in the background: sync at once, then every `interval`, at
+    /// once when nudged, and with growing pauses while the network is away. Each outcome goes
+    /// to `on_outcome` (for the sync indicator). Ends on [`Nudge::Stop`], when every sender is
+    /// gone, or when the server refuses this device (revoked, not enrolled) — that error is
+    /// returned, since retrying cannot help.
+    pub fn run_sync_loop(
+        &mut self,
+        nudges: &std::sync::mpsc::Receiver<Nudge>,
+        pace: SyncLoop,
+        on_outcome: &mut dyn FnMut(&Result<SyncReport, SyncError>),
+    ) -> Result<(), SyncError> {
+        let mut failures = 0u32;
+        loop {
+            let outcome = self.sync(pace.policy, &mut |_| {});
+            on_outcome(&outcome);
+            let wait = match outcome {
+                Ok(_) => {
+                    failures = 0;
+                    pace.interval
+                }
+                Err(SyncError::NotEnrolled) => return Err(SyncError::NotEnrolled),
+                Err(SyncError::Refused { code, message })
+                    if code == "revoked" || code == "invalid_credential" =>
+                {
+                    return Err(SyncError::Refused { code, message });
+                }
+                Err(_) => {
+                    failures += 1;
+                    pace.offline.backoff(failures)
+                }
+            };
+            match nudges.recv_timeout(wait) {
+                Ok(Nudge::SyncNow) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Ok(Nudge::Stop) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Ok(())
+                }
+            }
+        }
     }
 }
