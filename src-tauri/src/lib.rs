@@ -1,0 +1,63 @@
+//! Thin desktop shell: `#[tauri::command]` wrappers over `citizens-client`, DTOs and error
+//! mapping. No logic lives here that a front end would need twice.
+
+pub mod commands;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use tauri::{Builder, Runtime};
+
+/// What the window holds between commands: where the data lives and, once unlocked, the client.
+#[derive(Debug)]
+pub struct AppState {
+    /// The install's folder.
+    pub data_dir: PathBuf,
+    /// The unlocked install.
+    pub client: Mutex<Option<citizens_client::Client>>,
+}
+
+impl AppState {
+    /// The folder from `CITIZENS_DATA_DIR`, else `~/.local/share/citizens-connect`.
+    pub fn from_env() -> AppState {
+        let data_dir = std::env::var_os("CITIZENS_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                let home = std::env::var_os("HOME")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from("."));
+                home.join(".local/share/citizens-connect")
+            });
+        AppState {
+            data_dir,
+            client: Mutex::new(None),
+        }
+    }
+}
+
+/// Register state and commands; shared by the real app and the mock-runtime tests.
+pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
+    builder
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::create_profile,
+            commands::unlock,
+            commands::places,
+            commands::categories,
+            commands::list_cases,
+            commands::capture,
+            commands::open_case,
+            commands::change_status,
+            commands::add_note,
+        ])
+}
+
+/// Start the app.
+pub fn run() {
+    let context = tauri::generate_context!();
+    if let Err(e) = app_builder(tauri::Builder::default(), AppState::from_env()).run(context) {
+        eprintln!("error: Citizens Connect could not start: {e}");
+        std::process::exit(1);
+    }
+}
