@@ -22,6 +22,7 @@ export const en = {
   place: "Place",
   agency: "Agency",
   due: "Due",
+  captured: "Captured",
   showing: "Showing {shown} of {total} cases",
   no_cases: "No cases yet. Start with Quick capture.",
   kind: "Kind",

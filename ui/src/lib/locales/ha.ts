@@ -24,6 +24,7 @@ export const ha: Record<Key, string> = {
   place: "Wuri",
   agency: "Hukuma",
   due: "Wa'adi",
+  captured: "An rubuta",
   showing: "Ana nuna {shown} daga cikin ƙararraki {total}",
   no_cases: "Babu ƙara tukuna. Fara da Rubutu cikin sauri.",
   kind: "Iri",

@@ -24,6 +24,7 @@ export const ig: Record<Key, string> = {
   place: "Ebe",
   agency: "Ụlọ ọrụ gọọmentị",
   due: "Ụbọchị e kwesịrị",
+  captured: "Ụbọchị e dere ya",
   showing: "A na-egosi {shown} n'ime okwu {total}",
   no_cases: "Enweghị okwu ọ bụla ugbu a. Jiri Ndekọ ngwa ngwa malite.",
   kind: "Ụdị",

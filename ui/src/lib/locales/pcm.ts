@@ -24,6 +24,7 @@ export const pcm: Record<Key, string> = {
   place: "Place",
   agency: "Agency",
   due: "Due",
+  captured: "When we write am",
   showing: "Na {shown} out of {total} cases we dey show",
   no_cases: "No case yet. Start with Quick capture.",
   kind: "Type",

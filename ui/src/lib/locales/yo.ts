@@ -24,6 +24,7 @@ export const yo: Record<Key, string> = {
   place: "Ibi",
   agency: "Ilé iṣẹ́ ìjọba",
   due: "Ọjọ́ tí ó yẹ",
+  captured: "Ọjọ́ gbígbà",
   showing: "À ń fi {shown} hàn nínú ẹjọ́ {total}",
   no_cases: "Kò sí ẹjọ́ kankan síbẹ̀. Bẹ̀rẹ̀ pẹ̀lú Gbígbà kíákíá.",
   kind: "Irú",
