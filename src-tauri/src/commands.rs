@@ -43,14 +43,18 @@ impl From<Error> for CommandError {
 
 type Result<T> = std::result::Result<T, CommandError>;
 
+fn lock<'a>(state: &'a State<'_, AppState>) -> Result<std::sync::MutexGuard<'a, Option<Client>>> {
+    state.client.lock().map_err(|_| CommandError {
+        code: "internal",
+        message: "the app is in a bad state; restart it".into(),
+    })
+}
+
 fn with_client<T>(
     state: &State<'_, AppState>,
     f: impl FnOnce(&mut Client) -> citizens_client::Result<T>,
 ) -> Result<T> {
-    let mut guard = state.client.lock().map_err(|_| CommandError {
-        code: "internal",
-        message: "the app is in a bad state; restart it".into(),
-    })?;
+    let mut guard = lock(state)?;
     let client = guard.as_mut().ok_or(CommandError {
         code: "locked",
         message: "unlock Citizens Connect first".into(),
@@ -73,10 +77,7 @@ pub struct AppStatus {
 
 #[tauri::command]
 pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
-    let guard = state.client.lock().map_err(|_| CommandError {
-        code: "internal",
-        message: "restart the app".into(),
-    })?;
+    let guard = lock(&state)?;
     let profile = guard.as_ref().map(|c| c.profile().clone());
     Ok(AppStatus {
         initialised: state.data_dir.join("key.json").exists(),
@@ -100,20 +101,14 @@ pub fn create_profile(
         org_public_key: None,
     };
     let client = Client::init(&state.data_dir, &passphrase, options, Arc::new(SystemClock))?;
-    *state.client.lock().map_err(|_| CommandError {
-        code: "internal",
-        message: "restart the app".into(),
-    })? = Some(client);
+    *lock(&state)? = Some(client);
     app_status(state)
 }
 
 #[tauri::command]
 pub fn unlock(state: State<'_, AppState>, passphrase: String) -> Result<AppStatus> {
     let client = Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
-    *state.client.lock().map_err(|_| CommandError {
-        code: "internal",
-        message: "restart the app".into(),
-    })? = Some(client);
+    *lock(&state)? = Some(client);
     app_status(state)
 }
 

@@ -10,7 +10,7 @@ use citizens_protocol::{
     decode, encode, BucketsRequest, BucketsResponse, EnrollRequest, EnrollResponse, ErrorBody,
     Push, SyncRequest, SyncResponse, TokenRequest, TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
 };
-use citizens_store::Origin;
+use citizens_store::{Origin, PENDING_BATCH};
 use rand::Rng;
 use serde::Serialize;
 use uuid::Uuid;
@@ -348,7 +348,6 @@ const SERVER: &str = "sync.server";
 const DEVICE_ID: &str = "sync.device_id";
 const DEVICE_SECRET: &str = "sync.device_secret";
 const ROLE: &str = "sync.role";
-const PENDING: &str = "sync.pending_batch";
 const TOKEN: &str = "sync.token";
 const LAST_OK: &str = "sync.last_ok";
 const LAST_ERROR: &str = "sync.last_error";
@@ -492,7 +491,7 @@ impl Client {
         let mut pulled = 0;
         let mut fetched = 0;
         let last = loop {
-            let pending = self.store.meta(PENDING)?.and_then(|p| {
+            let pending = self.store.meta(PENDING_BATCH)?.and_then(|p| {
                 let (id, seq) = p.split_once(' ')?;
                 Some((Uuid::parse_str(id).ok()?, seq.parse::<i64>().ok()?))
             });
@@ -505,7 +504,7 @@ impl Client {
                 (_, Some(b)) => {
                     let id = Uuid::now_v7();
                     self.store
-                        .set_meta(PENDING, &format!("{id} {}", b.last_seq))?;
+                        .set_meta(PENDING_BATCH, &format!("{id} {}", b.last_seq))?;
                     id
                 }
                 (_, None) => Uuid::now_v7(),
@@ -535,7 +534,6 @@ impl Client {
                 answer.checkpoint,
                 batch.as_ref().map(|b| b.last_seq),
             )?;
-            self.store.write(|w| w.delete_meta(PENDING))?;
             pushed += batch.as_ref().map_or(0, |b| b.changes);
             pulled += applied.changes;
             progress(Progress::Pulled(pulled));

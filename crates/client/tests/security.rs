@@ -232,3 +232,31 @@ fn a_reporter_can_ask_for_sealing_and_anonymity_keeps_nothing() {
         "nothing stored"
     );
 }
+
+#[test]
+fn records_merged_from_elsewhere_count_as_changed_when_their_changes_were_made() {
+    let (a_dir, b_dir) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut a = install(a_dir.path(), "Amina Bello", clock.clone());
+    let mut b = install(b_dir.path(), "Bisi Adeleke", clock);
+    let g = a.capture(&complaint()).expect("capture");
+    let push = a.store().export(g.id.uuid()).expect("export");
+    b.store().merge(&push, Origin::Peer).expect("merge");
+    let since_town_hall = b
+        .store()
+        .record_ids_since(Some(TOWN_HALL_DAY - 1_000))
+        .expect("since");
+    assert_eq!(
+        since_town_hall,
+        [g.id.uuid()],
+        "a bundle exported 'since the town hall' carries it on"
+    );
+    let since_later = b
+        .store()
+        .record_ids_since(Some(TOWN_HALL_DAY + 86_400_000))
+        .expect("later");
+    assert!(since_later.is_empty());
+}

@@ -24,7 +24,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 pub use migrations::LATEST as SCHEMA_VERSION;
-pub use outbox::{Applied, OutboxBatch};
+pub use outbox::{Applied, OutboxBatch, PENDING_BATCH};
 pub use projection::Record;
 
 /// What can go wrong in the store, in words for the person at the keyboard.
@@ -390,8 +390,20 @@ impl Writer<'_> {
     fn store_merged<T: Record>(&mut self, doc: &mut AutoCommit) -> Result<Uuid> {
         let value: T = citizens_core::document::read(doc)
             .map_err(|e| Error::Rejected(format!("not a valid {}: {e}", T::KIND.as_str())))?;
-        let at = Timestamp::from_millis(0);
-        self.save(doc, &value, at, false)?;
+        // When the newest merged change was made (Automerge keeps seconds), so that
+        // "changed since" (bundle exports) also finds records that arrived from elsewhere.
+        let newest = doc
+            .get_heads()
+            .iter()
+            .filter_map(|h| doc.get_change_by_hash(h).map(|c| c.timestamp()))
+            .max()
+            .unwrap_or(0);
+        self.save(
+            doc,
+            &value,
+            Timestamp::from_millis(newest.saturating_mul(1000)),
+            false,
+        )?;
         Ok(value.doc_id())
     }
 

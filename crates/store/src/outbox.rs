@@ -22,6 +22,10 @@ pub struct OutboxBatch {
     pub bytes: usize,
 }
 
+/// `meta` key of the batch in flight: `"{batch id} {last outbox seq}"`, so a retry after a
+/// crash or a cut connection resends the identical batch under the same id.
+pub const PENDING_BATCH: &str = "sync.pending_batch";
+
 /// What applying a sync answer did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -84,8 +88,8 @@ impl Store {
         }))
     }
 
-    /// In one transaction: apply pulled changes, drop the acknowledged outbox entries, move the
-    /// checkpoint. A crash before the commit leaves everything as it was, so the sync repeats.
+    /// In one transaction: apply pulled changes, drop the acknowledged outbox entries, forget
+    /// the batch in flight, move the checkpoint. A crash before the commit leaves everything as it was, so the sync repeats.
     pub fn apply_sync(
         &mut self,
         pulls: &[Pulled],
@@ -115,6 +119,8 @@ impl Store {
             if let Some(seq) = acknowledged {
                 w.tx.execute("DELETE FROM outbox WHERE seq <= ?1", [seq])?;
             }
+            // The batch in flight, if any, is answered: forget it in the same transaction.
+            w.delete_meta(PENDING_BATCH)?;
             w.tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('sync.checkpoint', ?1)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
