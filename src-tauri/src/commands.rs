@@ -3,17 +3,23 @@
 
 use std::sync::Arc;
 
-use citizens_client::{Client, Error, Filter, GrievanceInput, InitOptions, Sort, SystemClock};
+use citizens_client::{
+    sample, store_rows, Client, CommitmentInput, Error, Filter, ForwardInput, GrievanceInput,
+    InitOptions, ReplyInput, RetryPolicy, SessionInput, Sort, SyncError, SystemClock,
+};
+use citizens_core::session::{Attendance, TownHallSession};
 use serde::Serialize;
 use tauri::State;
 
+use crate::background::Live;
 use crate::AppState;
 
 /// An error for the window.
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct CommandError {
     /// Stable code: `locked`, `not_initialised`, `wrong_passphrase`, `invalid`, `forbidden_transition`,
-    /// `status_conflict`, `not_found`, `already_initialised`, `internal`.
+    /// `status_conflict`, `not_found`, `already_initialised`, `not_enrolled`, `offline`,
+    /// `refused`, `not_our_server`, `internal`.
     pub code: &'static str,
     /// Plain words for the person.
     pub message: String,
@@ -41,6 +47,20 @@ impl From<Error> for CommandError {
     }
 }
 
+impl From<SyncError> for CommandError {
+    fn from(e: SyncError) -> Self {
+        let message = e.to_string();
+        let code = match e {
+            SyncError::Store(inner) => return inner.into(),
+            SyncError::Network(_) => "offline",
+            SyncError::Refused { .. } => "refused",
+            SyncError::NotOurServer(_) => "not_our_server",
+            SyncError::NotEnrolled => "not_enrolled",
+        };
+        CommandError { code, message }
+    }
+}
+
 type Result<T> = std::result::Result<T, CommandError>;
 
 fn lock<'a>(state: &'a State<'_, AppState>) -> Result<std::sync::MutexGuard<'a, Option<Client>>> {
@@ -50,16 +70,16 @@ fn lock<'a>(state: &'a State<'_, AppState>) -> Result<std::sync::MutexGuard<'a, 
     })
 }
 
-fn with_client<T>(
+fn with_client<T, E: Into<CommandError>>(
     state: &State<'_, AppState>,
-    f: impl FnOnce(&mut Client) -> citizens_client::Result<T>,
+    f: impl FnOnce(&mut Client) -> std::result::Result<T, E>,
 ) -> Result<T> {
     let mut guard = lock(state)?;
     let client = guard.as_mut().ok_or(CommandError {
         code: "locked",
         message: "unlock Citizens Connect first".into(),
     })?;
-    Ok(f(client)?)
+    f(client).map_err(Into::into)
 }
 
 /// Whether an install exists and is unlocked, and whose it is.
@@ -73,6 +93,12 @@ pub struct AppStatus {
     pub user: Option<String>,
     /// The organisation, once unlocked.
     pub organisation: Option<String>,
+    /// This laptop's name.
+    pub device_name: Option<String>,
+    /// This laptop's code in reference numbers.
+    pub device_code: Option<String>,
+    /// The data folder.
+    pub data_dir: String,
 }
 
 #[tauri::command]
@@ -83,8 +109,21 @@ pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
         initialised: state.data_dir.join("key.json").exists(),
         unlocked: profile.is_some(),
         user: profile.as_ref().map(|p| p.user.clone()),
-        organisation: profile.map(|p| p.organisation),
+        organisation: profile.as_ref().map(|p| p.organisation.clone()),
+        device_name: profile.as_ref().map(|p| p.device_name.clone()),
+        device_code: profile.map(|p| p.device_code),
+        data_dir: state.data_dir.display().to_string(),
     })
+}
+
+/// Hold the unlocked client; start the background sync when this laptop is enrolled.
+fn unlocked(state: &State<'_, AppState>, client: Client, passphrase: String) -> Result<()> {
+    let enrolled = client.server()?.is_some();
+    *lock(state)? = Some(client);
+    if enrolled {
+        state.sync.start(state.data_dir.clone(), passphrase);
+    }
+    Ok(())
 }
 
 #[tauri::command]
@@ -93,6 +132,7 @@ pub fn create_profile(
     name: String,
     organisation: String,
     passphrase: String,
+    sample_cases: usize,
 ) -> Result<AppStatus> {
     let options = InitOptions {
         user: name,
@@ -100,16 +140,44 @@ pub fn create_profile(
         device_name: None,
         org_public_key: None,
     };
-    let client = Client::init(&state.data_dir, &passphrase, options, Arc::new(SystemClock))?;
-    *lock(&state)? = Some(client);
+    let mut client = Client::init(&state.data_dir, &passphrase, options, Arc::new(SystemClock))?;
+    if sample_cases > 0 {
+        load_into(&mut client, sample_cases)?;
+    }
+    unlocked(&state, client, passphrase)?;
     app_status(state)
 }
 
 #[tauri::command]
 pub fn unlock(state: State<'_, AppState>, passphrase: String) -> Result<AppStatus> {
     let client = Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
-    *lock(&state)? = Some(client);
+    unlocked(&state, client, passphrase)?;
     app_status(state)
+}
+
+#[tauri::command]
+pub fn change_passphrase(state: State<'_, AppState>, old: String, new: String) -> Result<()> {
+    Ok(citizens_client::change_passphrase(
+        &state.data_dir,
+        &old,
+        &new,
+    )?)
+}
+
+fn load_into(client: &mut Client, count: usize) -> Result<usize> {
+    let inputs =
+        sample::grievances(&mut rand::thread_rng(), count.min(5_000), None).map_err(Error::from)?;
+    let stored = client.capture_all(&inputs).map_err(|report| CommandError {
+        code: "invalid",
+        message: report.to_string(),
+    })?;
+    Ok(stored.len())
+}
+
+/// Add synthetic sample cases to explore the app.
+#[tauri::command]
+pub fn load_sample(state: State<'_, AppState>, count: usize) -> Result<usize> {
+    with_client(&state, |c| load_into(c, count))
 }
 
 /// A state and its LGAs.
@@ -132,42 +200,41 @@ pub fn places() -> Vec<StateDto> {
         .collect()
 }
 
+/// A category and its subcategories.
+#[derive(Debug, Serialize)]
+pub struct CategoryDto {
+    slug: &'static str,
+    label: &'static str,
+    subcategories: Vec<&'static str>,
+}
+
 #[tauri::command]
-pub fn categories() -> Vec<(&'static str, &'static str)> {
+pub fn categories() -> Vec<CategoryDto> {
     citizens_core::taxonomy::CATEGORIES
         .iter()
-        .map(|c| (c.slug, c.label))
+        .map(|c| CategoryDto {
+            slug: c.slug,
+            label: c.label,
+            subcategories: c.subcategories.to_vec(),
+        })
         .collect()
+}
+
+#[tauri::command]
+pub fn home(state: State<'_, AppState>) -> Result<citizens_client::Home> {
+    with_client(&state, |c| c.home())
 }
 
 #[tauri::command]
 pub fn list_cases(
     state: State<'_, AppState>,
-    query: Option<String>,
-    status: Option<String>,
+    filter: Filter,
+    sort: Option<String>,
     offset: u64,
     limit: u64,
 ) -> Result<citizens_client::ListPage> {
-    with_client(&state, |c| {
-        match query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => {
-                let rows = c.search(q, limit.min(200))?;
-                Ok(citizens_client::ListPage {
-                    total: rows.len() as u64,
-                    rows,
-                })
-            }
-            None => c.list(
-                &Filter {
-                    status,
-                    ..Filter::default()
-                },
-                Sort::Newest,
-                offset,
-                limit.min(500),
-            ),
-        }
-    })
+    let sort = sort.as_deref().and_then(Sort::parse).unwrap_or_default();
+    with_client(&state, |c| c.list(&filter, sort, offset, limit.min(500)))
 }
 
 /// A captured case, as the capture screen confirms it.
@@ -181,7 +248,7 @@ pub struct Captured {
 pub fn capture(state: State<'_, AppState>, input: GrievanceInput) -> Result<Captured> {
     with_client(&state, |c| {
         let g = c.capture(&input)?;
-        Ok(Captured {
+        Ok::<_, Error>(Captured {
             reference: g.reference,
             sealed: g.reporter.sealed.is_some(),
         })
@@ -196,12 +263,25 @@ pub struct CaseDto {
     narrative: String,
     kind: String,
     category: String,
+    subcategory: Option<String>,
     state: String,
     lga: String,
+    ward: Option<String>,
+    channel: String,
+    priority: String,
+    form_number: Option<String>,
+    assignee: Option<String>,
+    anonymous: bool,
+    created_at: i64,
+    attachments: Vec<citizens_core::grievance::Attachment>,
     allowed_next: Vec<&'static str>,
+    ladder: Vec<citizens_core::agency::LadderStep>,
 }
 
-fn case_dto(view: citizens_client::CaseView) -> CaseDto {
+fn case_dto(
+    view: citizens_client::CaseView,
+    ladder: Vec<citizens_core::agency::LadderStep>,
+) -> CaseDto {
     let g = &view.grievance;
     let allowed_next = if view.conflict.is_empty() {
         g.status()
@@ -218,16 +298,41 @@ fn case_dto(view: citizens_client::CaseView) -> CaseDto {
         narrative: g.narrative.clone(),
         kind: g.kind.to_string(),
         category: g.category.clone(),
+        subcategory: g.subcategory.clone(),
         state: g.place.state.clone(),
         lga: g.place.lga.clone(),
+        ward: g.place.ward.clone(),
+        channel: g.channel.to_string(),
+        priority: g.priority.to_string(),
+        form_number: g.form_number.clone(),
+        assignee: g.assignee.clone(),
+        anonymous: g.reporter.anonymous,
+        created_at: g.created_at.millis(),
+        attachments: g.attachments.clone(),
         allowed_next,
+        ladder,
         case: view,
     }
 }
 
+/// Run a case action and answer with the case page.
+fn case_action(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Client) -> citizens_client::Result<citizens_client::CaseView>,
+) -> Result<CaseDto> {
+    with_client(state, |c| {
+        let view = f(c)?;
+        let ladder = match &view.agency {
+            Some(short) => c.agency(short)?.ladder,
+            None => Vec::new(),
+        };
+        Ok::<_, Error>(case_dto(view, ladder))
+    })
+}
+
 #[tauri::command]
 pub fn open_case(state: State<'_, AppState>, reference: String) -> Result<CaseDto> {
-    with_client(&state, |c| c.open_case(&reference)).map(case_dto)
+    case_action(&state, |c| c.open_case(&reference))
 }
 
 #[tauri::command]
@@ -237,10 +342,283 @@ pub fn change_status(
     to: String,
     reason: Option<String>,
 ) -> Result<CaseDto> {
-    with_client(&state, |c| c.change_status(&reference, &to, reason)).map(case_dto)
+    case_action(&state, |c| c.change_status(&reference, &to, reason))
+}
+
+/// Settle a status conflict by choosing the status that stands.
+#[tauri::command]
+pub fn settle_status(
+    state: State<'_, AppState>,
+    reference: String,
+    to: String,
+    reason: Option<String>,
+) -> Result<CaseDto> {
+    case_action(&state, |c| c.settle_status(&reference, &to, reason))
 }
 
 #[tauri::command]
 pub fn add_note(state: State<'_, AppState>, reference: String, text: String) -> Result<CaseDto> {
-    with_client(&state, |c| c.add_note(&reference, &text)).map(case_dto)
+    case_action(&state, |c| c.add_note(&reference, &text))
+}
+
+#[tauri::command]
+pub fn forward(
+    state: State<'_, AppState>,
+    reference: String,
+    input: ForwardInput,
+) -> Result<CaseDto> {
+    case_action(&state, |c| c.forward(&reference, &input))
+}
+
+#[tauri::command]
+pub fn record_reply(
+    state: State<'_, AppState>,
+    reference: String,
+    input: ReplyInput,
+) -> Result<CaseDto> {
+    case_action(&state, |c| c.record_reply(&reference, &input))
+}
+
+#[tauri::command]
+pub fn escalate(state: State<'_, AppState>, reference: String, reason: String) -> Result<CaseDto> {
+    case_action(&state, |c| c.escalate(&reference, &reason))
+}
+
+#[tauri::command]
+pub fn assign(
+    state: State<'_, AppState>,
+    reference: String,
+    assignee: Option<String>,
+) -> Result<CaseDto> {
+    let assignee = assignee.filter(|a| !a.trim().is_empty());
+    case_action(&state, |c| c.assign(&reference, assignee.as_deref()))
+}
+
+fn decode_base64(field: &str, text: &str) -> Result<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| CommandError {
+            code: "invalid",
+            message: format!("the {field} could not be read; choose the file again"),
+        })
+}
+
+/// Attach a file chosen in the window (sent as base64).
+#[tauri::command]
+pub fn attach(
+    state: State<'_, AppState>,
+    reference: String,
+    file_name: String,
+    base64: String,
+) -> Result<CaseDto> {
+    let bytes = decode_base64("file", &base64)?;
+    case_action(&state, |c| c.attach_bytes(&reference, &file_name, &bytes))
+}
+
+/// An attachment's bytes as base64, for showing a photo of a form.
+#[tauri::command]
+pub fn attachment(state: State<'_, AppState>, sha256: String) -> Result<String> {
+    use base64::Engine as _;
+    with_client(&state, |c| c.attachment(&sha256))
+        .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// A session page.
+#[derive(Debug, Serialize)]
+pub struct SessionDto {
+    session: TownHallSession,
+    cases: Vec<store_rows::GrievanceRow>,
+}
+
+#[tauri::command]
+pub fn sessions(state: State<'_, AppState>) -> Result<Vec<store_rows::SessionRow>> {
+    with_client(&state, |c| c.sessions())
+}
+
+#[tauri::command]
+pub fn session(state: State<'_, AppState>, id: String) -> Result<SessionDto> {
+    with_client(&state, |c| c.session(&id)).map(|(session, cases)| SessionDto { session, cases })
+}
+
+/// Run a session action and answer with the session page.
+fn session_action(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Client) -> citizens_client::Result<TownHallSession>,
+) -> Result<SessionDto> {
+    with_client(state, |c| {
+        let id = f(c)?.id.to_string();
+        c.session(&id)
+    })
+    .map(|(session, cases)| SessionDto { session, cases })
+}
+
+#[tauri::command]
+pub fn create_session(state: State<'_, AppState>, input: SessionInput) -> Result<SessionDto> {
+    session_action(&state, |c| c.create_session(&input))
+}
+
+#[tauri::command]
+pub fn record_attendance(
+    state: State<'_, AppState>,
+    id: String,
+    attendance: Attendance,
+) -> Result<SessionDto> {
+    session_action(&state, |c| c.record_attendance(&id, attendance))
+}
+
+#[tauri::command]
+pub fn add_representative(
+    state: State<'_, AppState>,
+    id: String,
+    name: String,
+    office: String,
+    agency: Option<String>,
+) -> Result<SessionDto> {
+    session_action(&state, |c| {
+        c.add_representative(
+            &id,
+            &name,
+            &office,
+            agency.as_deref().filter(|a| !a.is_empty()),
+        )
+    })
+}
+
+#[tauri::command]
+pub fn add_commitment(
+    state: State<'_, AppState>,
+    id: String,
+    input: CommitmentInput,
+) -> Result<SessionDto> {
+    session_action(&state, |c| c.add_commitment(&id, &input))
+}
+
+#[tauri::command]
+pub fn agencies(state: State<'_, AppState>) -> Result<Vec<store_rows::AgencyRow>> {
+    with_client(&state, |c| c.agencies(None))
+}
+
+#[tauri::command]
+pub fn agency(
+    state: State<'_, AppState>,
+    short_name: String,
+) -> Result<citizens_core::agency::Agency> {
+    with_client(&state, |c| c.agency(&short_name))
+}
+
+/// A civic article in the reader's language.
+#[derive(Debug, Serialize)]
+pub struct ArticleDto {
+    slug: String,
+    title: String,
+    body: String,
+    agencies: Vec<String>,
+}
+
+#[tauri::command]
+pub fn articles(state: State<'_, AppState>) -> Result<Vec<(String, String)>> {
+    with_client(&state, |c| c.articles())
+}
+
+#[tauri::command]
+pub fn article(state: State<'_, AppState>, slug: String, language: String) -> Result<ArticleDto> {
+    with_client(&state, |c| c.article(&slug)).map(|a| {
+        let (title, body) = a.localized(&language);
+        ArticleDto {
+            title: title.to_string(),
+            body: body.to_string(),
+            slug: a.slug.clone(),
+            agencies: a.agencies.clone(),
+        }
+    })
+}
+
+/// The sync indicator: what is stored and what the background thread is doing.
+#[derive(Debug, Serialize)]
+pub struct SyncView {
+    #[serde(flatten)]
+    stored: citizens_client::SyncStatus,
+    live: Live,
+}
+
+#[tauri::command]
+pub fn sync_status(state: State<'_, AppState>) -> Result<SyncView> {
+    let stored = with_client(&state, |c| c.sync_status())?;
+    Ok(SyncView {
+        stored,
+        live: state.sync.live(),
+    })
+}
+
+/// Sync now: nudge the background thread, or start it (it needs the passphrase again when it
+/// stopped, e.g. after the laptop was enrolled anew).
+#[tauri::command]
+pub fn sync_now(state: State<'_, AppState>, passphrase: Option<String>) -> Result<SyncView> {
+    if !state.sync.nudge() {
+        if with_client(&state, |c| c.server())?.is_none() {
+            return Err(SyncError::NotEnrolled.into());
+        }
+        let passphrase = passphrase.ok_or(CommandError {
+            code: "needs_passphrase",
+            message: "type your passphrase to start syncing".into(),
+        })?;
+        // Check it before handing it to the thread.
+        Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
+        state.sync.start(state.data_dir.clone(), passphrase);
+    }
+    sync_status(state)
+}
+
+/// Enrol this laptop with a server using a one-time code, then start syncing.
+#[tauri::command]
+pub async fn enroll(
+    state: State<'_, AppState>,
+    server: String,
+    code: String,
+    passphrase: String,
+) -> Result<SyncView> {
+    // Checked first: the background sync opens its own connection with it.
+    Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
+    with_client(&state, |c| c.enroll(&server, &code, RetryPolicy::default()))?;
+    state.sync.start(state.data_dir.clone(), passphrase);
+    sync_status(state)
+}
+
+/// Write an encrypted bundle of every case and session to `path`.
+#[tauri::command]
+pub fn export_bundle(
+    state: State<'_, AppState>,
+    path: String,
+    passphrase: String,
+) -> Result<usize> {
+    let path = std::path::PathBuf::from(path.trim());
+    if path.as_os_str().is_empty() || path.is_dir() {
+        return Err(CommandError {
+            code: "invalid",
+            message: "give a file name for the bundle, e.g. /home/you/cases.ccbundle".into(),
+        });
+    }
+    // Written beside the target first so a failure leaves no half bundle behind.
+    let partial = path.with_extension("partial");
+    let written = with_client(&state, |c| {
+        let count = c.export_bundle(std::fs::File::create(&partial)?, &passphrase, None)?;
+        std::fs::rename(&partial, &path)?;
+        Ok::<_, Error>(count)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
+/// Merge a bundle chosen in the window (sent as base64).
+#[tauri::command]
+pub fn import_bundle(
+    state: State<'_, AppState>,
+    base64: String,
+    passphrase: String,
+) -> Result<citizens_client::BundleImport> {
+    let bytes = decode_base64("bundle", &base64)?;
+    with_client(&state, |c| c.import_bundle(bytes.as_slice(), &passphrase))
 }

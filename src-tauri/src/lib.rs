@@ -1,6 +1,7 @@
 //! Thin desktop shell: `#[tauri::command]` wrappers over `citizens-client`, DTOs and error
 //! mapping. No logic lives here that a front end would need twice.
 
+pub mod background;
 pub mod commands;
 
 use std::path::PathBuf;
@@ -15,6 +16,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// The unlocked install.
     pub client: Mutex<Option<citizens_client::Client>>,
+    /// The background sync.
+    pub sync: background::Background,
 }
 
 impl AppState {
@@ -31,6 +34,7 @@ impl AppState {
         AppState {
             data_dir,
             client: Mutex::new(None),
+            sync: background::Background::default(),
         }
     }
 }
@@ -43,13 +47,38 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::app_status,
             commands::create_profile,
             commands::unlock,
+            commands::change_passphrase,
+            commands::load_sample,
             commands::places,
             commands::categories,
+            commands::home,
             commands::list_cases,
             commands::capture,
             commands::open_case,
             commands::change_status,
+            commands::settle_status,
             commands::add_note,
+            commands::forward,
+            commands::record_reply,
+            commands::escalate,
+            commands::assign,
+            commands::attach,
+            commands::attachment,
+            commands::sessions,
+            commands::session,
+            commands::create_session,
+            commands::record_attendance,
+            commands::add_representative,
+            commands::add_commitment,
+            commands::agencies,
+            commands::agency,
+            commands::articles,
+            commands::article,
+            commands::sync_status,
+            commands::sync_now,
+            commands::enroll,
+            commands::export_bundle,
+            commands::import_bundle,
         ])
 }
 

@@ -34,6 +34,7 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
     let state = AppState {
         data_dir: dir.path().to_path_buf(),
         client: Default::default(),
+        sync: Default::default(),
     };
     let app = app_builder(mock_builder(), state)
         .build(mock_context(noop_assets()))
@@ -53,7 +54,7 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
     let locked = call(
         &webview,
         "list_cases",
-        json!({"query": "", "status": null, "offset": 0, "limit": 10}),
+        json!({"filter": {}, "offset": 0, "limit": 10}),
     )
     .expect_err("locked");
     assert_eq!(locked["code"], "locked");
@@ -61,10 +62,10 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
     let weak = call(
         &webview,
         "create_profile",
-        json!({"name": "Amina Bello", "organisation": "Kano Civic Forum", "passphrase": "short"}),
+        json!({"name": "Amina Bello", "organisation": "Kano Civic Forum", "passphrase": "short", "sampleCases": 0}),
     );
     assert_eq!(weak.expect_err("weak")["code"], "invalid");
-    let status = call(&webview, "create_profile", json!({"name": "Amina Bello", "organisation": "Kano Civic Forum", "passphrase": "a long passphrase"})).expect("profile");
+    let status = call(&webview, "create_profile", json!({"name": "Amina Bello", "organisation": "Kano Civic Forum", "passphrase": "a long passphrase", "sampleCases": 0})).expect("profile");
     assert_eq!(status["user"], "Amina Bello");
 
     let input = json!({"kind": "corruption_report", "category": "passports", "state": "KN", "lga": "Tarauni",
@@ -86,7 +87,7 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
     let page = call(
         &webview,
         "list_cases",
-        json!({"query": "passport", "status": null, "offset": 0, "limit": 10}),
+        json!({"filter": {"text": "passport", "kind": "corruption_report"}, "sort": "newest", "offset": 0, "limit": 10}),
     )
     .expect("search");
     assert_eq!(page["rows"][0]["reference"], reference.as_str());

@@ -593,7 +593,7 @@ fn the_background_loop_syncs_when_nudged_reports_being_offline_and_stops_when_to
             policy: fast(),
             offline: fast(),
         };
-        client.run_sync_loop(&nudges, pace, &mut |outcome| {
+        client.run_sync_loop(&nudges, pace, &mut |_| {}, &mut |outcome| {
             let _ = outcome_tx.send(outcome.as_ref().map(|_| ()).map_err(ToString::to_string));
         })
     });

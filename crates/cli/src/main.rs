@@ -553,20 +553,7 @@ fn run(cli: &Cli) -> Result<()> {
         }
         Command::Sample { count, state } => {
             let mut client = open(cli)?;
-            let mut rng = rand::thread_rng();
-            let state = state
-                .as_deref()
-                .map(citizens_core::geo::state)
-                .transpose()?;
-            let inputs: Vec<GrievanceInput> = (0..*count)
-                .map(|_| match state {
-                    Some(s) => {
-                        let lga = s.lgas[rand::Rng::gen_range(&mut rng, 0..s.lgas.len())];
-                        sample::grievance_in(&mut rng, s.code, lga)
-                    }
-                    None => sample::grievance(&mut rng),
-                })
-                .collect();
+            let inputs = sample::grievances(&mut rand::thread_rng(), *count, state.as_deref())?;
             let stored = client
                 .capture_all(&inputs)
                 .map_err(|report| anyhow!("{report}"))?;
@@ -585,7 +572,7 @@ fn run(cli: &Cli) -> Result<()> {
                     interval: std::time::Duration::from_secs(every * 60),
                     ..SyncLoop::default()
                 };
-                client.run_sync_loop(&nudges, pace, &mut |outcome| match outcome {
+                client.run_sync_loop(&nudges, pace, &mut |_| {}, &mut |outcome| match outcome {
                     Ok(report) => {
                         let _ = out.synced(report);
                     }

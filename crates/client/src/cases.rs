@@ -128,7 +128,14 @@ pub struct TimelineEntry {
     pub user: String,
     /// On which device.
     pub device: String,
-    /// What happened, in words.
+    /// When (ms since the epoch), for display in the reader's language.
+    pub millis: i64,
+    /// What kind of entry: `status`, `note`, `forwarded`, `reply`, `escalated`, `assigned`,
+    /// `unassigned` — the window shows it in the reader's language with `params`.
+    pub kind: &'static str,
+    /// The entry's details by name (`to`, `reason`, `text`, `agency`, `office`, …).
+    pub params: std::collections::BTreeMap<&'static str, String>,
+    /// What happened, in English words.
     pub what: String,
 }
 
@@ -469,27 +476,29 @@ impl Client {
     /// Attach a file (photo of a paper form, a document). The bytes are kept encrypted and
     /// named by their SHA-256; the file name is kept for display only.
     pub fn attach(&mut self, key: &str, path: &std::path::Path) -> Result<CaseView> {
-        let size = std::fs::metadata(path)?.len();
-        if size > citizens_store::blobs::MAX_BLOB_BYTES as u64 {
-            return Err(citizens_core::Error::invalid(
-                "attachment",
-                "the file is larger than 25 MB; take a smaller photo",
-            )
-            .into());
-        }
+        check_attachment_size(std::fs::metadata(path)?.len())?;
         let bytes = std::fs::read(path)?;
-        let file_name: String = path
+        let file_name = path
             .file_name()
-            .map(|n| {
-                n.to_string_lossy()
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .take(200)
-                    .collect()
-            })
-            .unwrap_or_else(|| "attachment".into());
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.attach_bytes(key, &file_name, &bytes)
+    }
+
+    /// Attach bytes received another way (the desktop window's file picker).
+    pub fn attach_bytes(&mut self, key: &str, file_name: &str, bytes: &[u8]) -> Result<CaseView> {
+        let size = bytes.len() as u64;
+        check_attachment_size(size)?;
+        let mut file_name: String = file_name
+            .chars()
+            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+            .take(200)
+            .collect();
+        if file_name.trim().is_empty() {
+            file_name = "attachment".into();
+        }
         let media_type = media_type(&file_name);
-        let sha = self.store.put_blob(&bytes)?;
+        let sha = self.store.put_blob(bytes)?;
         let at = self.ctx.clock.now();
         let by = self.ctx.author.who.clone();
         self.edit_case(key, move |g, _, _| {
@@ -523,6 +532,17 @@ impl Client {
             Ok(())
         })
     }
+}
+
+fn check_attachment_size(size: u64) -> Result<()> {
+    if size > citizens_store::blobs::MAX_BLOB_BYTES as u64 {
+        return Err(citizens_core::Error::invalid(
+            "attachment",
+            "the file is larger than 25 MB; take a smaller photo",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Build and insert one checked capture inside a write.
@@ -597,18 +617,18 @@ pub(crate) fn case_view(grievance: Grievance, agency: Option<&Agency>) -> CaseVi
         .status_history
         .iter()
         .map(|c| {
+            let mut params = vec![("to", c.to.to_string())];
+            params.extend(c.reason.clone().map(|r| ("reason", r)));
             let what = match &c.reason {
                 Some(reason) => format!("status → {} ({reason})", c.to),
                 None => format!("status → {}", c.to),
             };
-            (c.at, entry(c.at, &c.by, what))
+            (c.at, entry(c.at, &c.by, "status", params, what))
         })
-        .chain(
-            grievance
-                .timeline
-                .iter()
-                .map(|e| (e.at, entry(e.at, &e.by, describe(&e.event, agency)))),
-        )
+        .chain(grievance.timeline.iter().map(|e| {
+            let (kind, params, what) = describe(&e.event, agency);
+            (e.at, entry(e.at, &e.by, kind, params, what))
+        }))
         .collect();
     timeline.sort_by_key(|(at, _)| *at);
     CaseView {
@@ -628,54 +648,94 @@ pub(crate) fn case_view(grievance: Grievance, agency: Option<&Agency>) -> CaseVi
 fn entry(
     at: citizens_core::clock::Timestamp,
     by: &citizens_core::lifecycle::Actor,
+    kind: &'static str,
+    params: Vec<(&'static str, String)>,
     what: String,
 ) -> TimelineEntry {
     TimelineEntry {
         at: at.to_rfc3339(),
+        millis: at.millis(),
         user: by.user.clone(),
         device: by.device.clone(),
+        kind,
+        params: params.into_iter().collect(),
         what,
     }
 }
 
-fn describe(event: &Event, agency: Option<&Agency>) -> String {
+/// An event as a message kind, its parameters (for translated display) and English words.
+fn describe(
+    event: &Event,
+    agency: Option<&Agency>,
+) -> (&'static str, Vec<(&'static str, String)>, String) {
     let agency_name = |id: &AgencyId| match agency {
         Some(a) if a.id == *id => a.short_name.clone(),
         _ => id.to_string(),
     };
     match event {
-        Event::Note { text } => format!("note: {text}"),
+        Event::Note { text } => (
+            "note",
+            vec![("text", text.clone())],
+            format!("note: {text}"),
+        ),
         Event::Forwarded {
             agency,
             office,
             channel,
             reference,
             on,
-        } => format!(
-            "forwarded to {} ({office}) by {channel} on {on}{}",
-            agency_name(agency),
-            reference
-                .as_ref()
-                .map(|r| format!(", ref {r}"))
-                .unwrap_or_default()
-        ),
+        } => {
+            let name = agency_name(agency);
+            let what = format!(
+                "forwarded to {name} ({office}) by {channel} on {on}{}",
+                reference
+                    .as_ref()
+                    .map(|r| format!(", ref {r}"))
+                    .unwrap_or_default()
+            );
+            let mut params = vec![
+                ("agency", name),
+                ("office", office.clone()),
+                ("channel", channel.to_string()),
+                ("on", on.to_string()),
+            ];
+            params.extend(reference.clone().map(|r| ("reference", r)));
+            ("forwarded", params, what)
+        }
         Event::AgencyReply {
             summary,
             reference,
             on,
-        } => format!(
-            "agency replied on {on}{}: {summary}",
-            reference
-                .as_ref()
-                .map(|r| format!(" (ref {r})"))
-                .unwrap_or_default()
-        ),
+        } => {
+            let what = format!(
+                "agency replied on {on}{}: {summary}",
+                reference
+                    .as_ref()
+                    .map(|r| format!(" (ref {r})"))
+                    .unwrap_or_default()
+            );
+            let mut params = vec![("summary", summary.clone()), ("on", on.to_string())];
+            params.extend(reference.clone().map(|r| ("reference", r)));
+            ("reply", params, what)
+        }
         Event::Escalated {
             step,
             office,
             reason,
-        } => format!("escalated to {office} (step {}): {reason}", step + 1),
-        Event::Assigned { to: Some(to) } => format!("assigned to {to}"),
-        Event::Assigned { to: None } => "unassigned".into(),
+        } => (
+            "escalated",
+            vec![
+                ("office", office.clone()),
+                ("step", (step + 1).to_string()),
+                ("reason", reason.clone()),
+            ],
+            format!("escalated to {office} (step {}): {reason}", step + 1),
+        ),
+        Event::Assigned { to: Some(to) } => (
+            "assigned",
+            vec![("to", to.clone())],
+            format!("assigned to {to}"),
+        ),
+        Event::Assigned { to: None } => ("unassigned", Vec::new(), "unassigned".into()),
     }
 }

@@ -169,3 +169,21 @@ pub fn grievance_in(rng: &mut impl Rng, state: &str, lga: &str) -> GrievanceInpu
         ..GrievanceInput::default()
     }
 }
+
+/// `count` random grievances, all in one state when given (its code or name).
+pub fn grievances(
+    rng: &mut impl Rng,
+    count: usize,
+    state: Option<&str>,
+) -> citizens_core::error::Result<Vec<GrievanceInput>> {
+    let state = state.map(geo::state).transpose()?;
+    Ok((0..count)
+        .map(|_| match state {
+            Some(s) => {
+                let lga = s.lgas[rng.gen_range(0..s.lgas.len())];
+                grievance_in(rng, s.code, lga)
+            }
+            None => grievance(rng),
+        })
+        .collect())
+}

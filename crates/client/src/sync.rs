@@ -738,19 +738,20 @@ impl Default for SyncLoop {
 
 impl Client {
     /// Keep this laptop in step in the background: sync at once, then every `interval`, at
-    /// once when nudged, and with growing pauses while the network is away. Each outcome goes
-    /// to `on_outcome` (for the sync indicator). Ends on [`Nudge::Stop`], when every sender is
+    /// once when nudged, and with growing pauses while the network is away. Progress goes to
+    /// `progress` and each outcome to `on_outcome` (for the sync indicator). Ends on [`Nudge::Stop`], when every sender is
     /// gone, or when the server refuses this device (revoked, not enrolled) — that error is
     /// returned, since retrying cannot help.
     pub fn run_sync_loop(
         &mut self,
         nudges: &std::sync::mpsc::Receiver<Nudge>,
         pace: SyncLoop,
+        progress: &mut dyn FnMut(Progress),
         on_outcome: &mut dyn FnMut(&Result<SyncReport, SyncError>),
     ) -> Result<(), SyncError> {
         let mut failures = 0u32;
         loop {
-            let outcome = self.sync(pace.policy, &mut |_| {});
+            let outcome = self.sync(pace.policy, progress);
             on_outcome(&outcome);
             let wait = match outcome {
                 Ok(_) => {

@@ -51,6 +51,13 @@ impl Timestamp {
     }
 }
 
+/// Serialised as milliseconds since the epoch.
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_i64(self.0)
+    }
+}
+
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let t = self.to_datetime();
@@ -98,6 +105,13 @@ impl Day {
     /// Wrap a date.
     pub fn from_date(date: Date) -> Self {
         Day(date)
+    }
+}
+
+/// Serialised as `YYYY-MM-DD`.
+impl serde::Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

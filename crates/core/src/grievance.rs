@@ -112,7 +112,7 @@ text_enum!(
 );
 
 /// GPS position.
-#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate, serde::Serialize)]
 pub struct Gps {
     /// Latitude.
     pub lat: f64,
@@ -121,7 +121,7 @@ pub struct Gps {
 }
 
 /// Where it happened.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
 pub struct Place {
     /// State code, e.g. `KN`.
     pub state: String,
@@ -243,7 +243,7 @@ pub struct TimelineEvent {
 }
 
 /// A file attached to a case, by content hash.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
 pub struct Attachment {
     /// SHA-256 of the content, hex.
     #[key]

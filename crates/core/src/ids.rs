@@ -58,6 +58,12 @@ macro_rules! id_type {
                 self.0.hyphenated().fmt(f)
             }
         }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(&self.0.hyphenated())
+            }
+        }
     };
 }
 

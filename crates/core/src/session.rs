@@ -9,7 +9,18 @@ use crate::lifecycle::Actor;
 use crate::text_enum::text_enum;
 
 /// Head counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Reconcile,
+    Hydrate,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Attendance {
     /// Everyone.
     pub total: u64,
@@ -22,7 +33,7 @@ pub struct Attendance {
 }
 
 /// A Government representative present.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
 pub struct Representative {
     /// Entry id.
     #[key]
@@ -50,7 +61,7 @@ text_enum!(
 );
 
 /// A promise an official made at the session.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
 pub struct Commitment {
     /// Entry id.
     #[key]
@@ -74,7 +85,7 @@ pub struct Commitment {
 }
 
 /// A town-hall session (one Automerge document).
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
 pub struct TownHallSession {
     /// Id.
     pub id: SessionId,

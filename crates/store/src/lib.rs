@@ -173,7 +173,11 @@ impl Store {
 
     /// Run writes in one transaction: all of them land, or none.
     pub fn write<R>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<R>) -> Result<R> {
-        let tx = self.conn.transaction()?;
+        // Immediate: take the write lock before reading, so a second connection (the desktop
+        // app's sync thread) waits its turn instead of failing on a stale read.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut writer = Writer { tx };
         let out = f(&mut writer)?;
         writer.tx.commit()?;

@@ -3,7 +3,7 @@
 use citizens_core::lifecycle::Status;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, OptionalExtension, Row};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Result, Store};
 
@@ -70,8 +70,11 @@ fn row(r: &Row<'_>) -> rusqlite::Result<GrievanceRow> {
 }
 
 /// Filters for the case list; each `Some` narrows it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Filter {
+    /// Words that must all occur (full-text search; the last word also as a prefix).
+    pub text: Option<String>,
     /// Status word.
     pub status: Option<String>,
     /// Kind word.
@@ -169,6 +172,12 @@ fn where_clause(filter: &Filter) -> (String, Vec<Value>) {
     eq("g.lga", &filter.lga);
     eq("g.assignee", &filter.assignee);
     eq("g.session_id", &filter.session_id);
+    if let Some(query) = filter.text.as_deref().and_then(fts_query) {
+        clauses.push(
+            "g.rowid IN (SELECT rowid FROM grievance_fts WHERE grievance_fts MATCH ?)".into(),
+        );
+        args.push(Value::Text(query));
+    }
     if let Some(from) = filter.from {
         clauses.push("g.created_at >= ?".into());
         args.push(Value::Integer(from));
