@@ -15,6 +15,9 @@ export interface AppStatus {
   unlocked: boolean;
   user: string | null;
   organisation: string | null;
+  device_name: string | null;
+  device_code: string | null;
+  data_dir: string;
 }
 
 export interface Row {
@@ -41,11 +44,43 @@ export interface Page {
   total: number;
 }
 
+export interface Filter {
+  text?: string;
+  status?: string;
+  kind?: string;
+  category?: string;
+  agency_id?: string;
+  state?: string;
+  lga?: string;
+  assignee?: string;
+  from?: number;
+  to?: number;
+  due_before?: string;
+  conflicts_only?: boolean;
+  open_only?: boolean;
+}
+
 export interface TimelineEntry {
   at: string;
+  millis: number;
   user: string;
   device: string;
+  kind: string;
+  params: Record<string, string>;
   what: string;
+}
+
+export interface Attachment {
+  sha256: string;
+  file_name: string;
+  media_type: string;
+  size: number;
+  added_at: number;
+}
+
+export interface LadderStep {
+  office: string;
+  sla_days: number;
 }
 
 export interface CaseDto {
@@ -64,9 +99,19 @@ export interface CaseDto {
   narrative: string;
   kind: string;
   category: string;
+  subcategory: string | null;
   state: string;
   lga: string;
+  ward: string | null;
+  channel: string;
+  priority: string;
+  form_number: string | null;
+  assignee: string | null;
+  anonymous: boolean;
+  created_at: number;
+  attachments: Attachment[];
   allowed_next: string[];
+  ladder: LadderStep[];
 }
 
 export interface Place {
@@ -75,15 +120,26 @@ export interface Place {
   lgas: string[];
 }
 
+export interface Category {
+  slug: string;
+  label: string;
+  subcategories: string[];
+}
+
 export interface GrievanceInput {
   kind: string;
   category: string;
+  subcategory?: string;
   state: string;
   lga: string;
+  ward?: string;
   title: string;
   narrative: string;
+  occurred_on?: string;
   channel?: string;
   session?: string;
+  form_number?: string;
+  agency?: string;
   reporter_name?: string;
   reporter_phone?: string;
   anonymous: boolean;
@@ -93,18 +149,196 @@ export interface GrievanceInput {
   consent_may_contact: boolean;
 }
 
+export interface ForwardInput {
+  agency: string;
+  office?: string;
+  channel: string;
+  reference?: string;
+  on?: string;
+}
+
+export interface ReplyInput {
+  summary: string;
+  reference?: string;
+  on?: string;
+}
+
+export interface SessionRow {
+  id: string;
+  title: string;
+  date: string;
+  venue: string;
+  state: string;
+  lga: string;
+  attendance: number;
+  grievances: number;
+}
+
+export interface Attendance {
+  total: number;
+  women: number;
+  men: number;
+  pwd: number;
+}
+
+export interface Commitment {
+  id: string;
+  official: string;
+  office: string;
+  promise: string;
+  due: string | null;
+  status: string;
+}
+
+export interface Session {
+  id: string;
+  title: string;
+  date: string;
+  venue: string;
+  place: { state: string; lga: string; ward: string | null };
+  organisers: string | null;
+  agenda: string | null;
+  attendance: Attendance;
+  representatives: { id: string; name: string; office: string }[];
+  commitments: Commitment[];
+}
+
+export interface SessionDto {
+  session: Session;
+  cases: Row[];
+}
+
+export interface SessionInput {
+  title: string;
+  date?: string;
+  venue: string;
+  state: string;
+  lga: string;
+  ward?: string;
+  organisers?: string;
+  agenda?: string;
+}
+
+export interface CommitmentInput {
+  official: string;
+  office: string;
+  agency?: string;
+  promise: string;
+  due?: string;
+}
+
+export interface Home {
+  counts: [string, number][];
+  my_queue: Page;
+  overdue: Page;
+  conflicts: number;
+  sessions: SessionRow[];
+  pending_changes: number;
+}
+
+export interface AgencyRow {
+  id: string;
+  short_name: string;
+  name: string;
+  level: string;
+  state: string | null;
+}
+
+export interface Agency {
+  short_name: string;
+  name: string;
+  level: string;
+  parent: string | null;
+  state: string | null;
+  mandate: string;
+  categories: string[];
+  services: { name: string; official_fee: string | null; documents: string[]; turnaround: string | null; where_to_apply: string | null }[];
+  contacts: { channel: string; value: string }[];
+  ladder: LadderStep[];
+}
+
+export interface Article {
+  slug: string;
+  title: string;
+  body: string;
+  agencies: string[];
+}
+
+export interface SyncView {
+  server: string | null;
+  last_success: number | null;
+  last_error: [number, string] | null;
+  pending_changes: number;
+  attachments_waiting: number;
+  live: {
+    running: boolean;
+    syncing: boolean;
+    stage: string | null;
+    sent: number;
+    received: number;
+    stopped: string | null;
+  };
+}
+
+export interface BundleImport {
+  records: number;
+  created: number;
+  updated: number;
+}
+
+/** A chosen file as base64, for commands that take bytes. */
+export function fileBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ""));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
 export const api = {
   status: () => invoke<AppStatus>("app_status"),
-  createProfile: (name: string, organisation: string, passphrase: string) =>
-    invoke<AppStatus>("create_profile", { name, organisation, passphrase }),
+  createProfile: (name: string, organisation: string, passphrase: string, sampleCases: number) =>
+    invoke<AppStatus>("create_profile", { name, organisation, passphrase, sampleCases }),
   unlock: (passphrase: string) => invoke<AppStatus>("unlock", { passphrase }),
+  changePassphrase: (old: string, next: string) => invoke<void>("change_passphrase", { old, new: next }),
+  loadSample: (count: number) => invoke<number>("load_sample", { count }),
   places: () => invoke<Place[]>("places"),
-  categories: () => invoke<[string, string][]>("categories"),
-  listCases: (query: string, status: string | null, offset: number, limit: number) =>
-    invoke<Page>("list_cases", { query, status, offset, limit }),
+  categories: () => invoke<Category[]>("categories"),
+  home: () => invoke<Home>("home"),
+  listCases: (filter: Filter, sort: string, offset: number, limit: number) =>
+    invoke<Page>("list_cases", { filter, sort, offset, limit }),
   capture: (input: GrievanceInput) => invoke<{ reference: string; sealed: boolean }>("capture", { input }),
   openCase: (reference: string) => invoke<CaseDto>("open_case", { reference }),
   changeStatus: (reference: string, to: string, reason: string | null) =>
     invoke<CaseDto>("change_status", { reference, to, reason }),
+  settleStatus: (reference: string, to: string, reason: string | null) =>
+    invoke<CaseDto>("settle_status", { reference, to, reason }),
   addNote: (reference: string, text: string) => invoke<CaseDto>("add_note", { reference, text }),
+  forward: (reference: string, input: ForwardInput) => invoke<CaseDto>("forward", { reference, input }),
+  recordReply: (reference: string, input: ReplyInput) => invoke<CaseDto>("record_reply", { reference, input }),
+  escalate: (reference: string, reason: string) => invoke<CaseDto>("escalate", { reference, reason }),
+  assign: (reference: string, assignee: string | null) => invoke<CaseDto>("assign", { reference, assignee }),
+  attach: (reference: string, fileName: string, base64: string) =>
+    invoke<CaseDto>("attach", { reference, fileName, base64 }),
+  attachment: (sha256: string) => invoke<string>("attachment", { sha256 }),
+  sessions: () => invoke<SessionRow[]>("sessions"),
+  session: (id: string) => invoke<SessionDto>("session", { id }),
+  createSession: (input: SessionInput) => invoke<SessionDto>("create_session", { input }),
+  recordAttendance: (id: string, attendance: Attendance) =>
+    invoke<SessionDto>("record_attendance", { id, attendance }),
+  addRepresentative: (id: string, name: string, office: string, agency: string | null) =>
+    invoke<SessionDto>("add_representative", { id, name, office, agency }),
+  addCommitment: (id: string, input: CommitmentInput) => invoke<SessionDto>("add_commitment", { id, input }),
+  agencies: () => invoke<AgencyRow[]>("agencies"),
+  agency: (shortName: string) => invoke<Agency>("agency", { shortName }),
+  articles: () => invoke<[string, string][]>("articles"),
+  article: (slug: string, language: string) => invoke<Article>("article", { slug, language }),
+  syncStatus: () => invoke<SyncView>("sync_status"),
+  syncNow: (passphrase: string | null) => invoke<SyncView>("sync_now", { passphrase }),
+  enroll: (server: string, code: string, passphrase: string) =>
+    invoke<SyncView>("enroll", { server, code, passphrase }),
+  exportBundle: (path: string, passphrase: string) => invoke<number>("export_bundle", { path, passphrase }),
+  importBundle: (base64: string, passphrase: string) =>
+    invoke<BundleImport>("import_bundle", { base64, passphrase }),
 };

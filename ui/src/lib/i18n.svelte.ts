@@ -32,10 +32,55 @@ export function t(key: Key, params: Record<string, string | number> = {}): strin
 
 /** Dates in the reader's language (Nigeria's time zone). */
 export function formatDate(millis: number): string {
-  const tag = locale.code === "pcm" ? "en-NG" : `${locale.code}-NG`;
   try {
-    return new Intl.DateTimeFormat(tag, { dateStyle: "medium", timeStyle: "short", timeZone: "Africa/Lagos" }).format(millis);
+    return new Intl.DateTimeFormat(tag(), { dateStyle: "medium", timeStyle: "short", timeZone: "Africa/Lagos" }).format(millis);
   } catch {
     return new Intl.DateTimeFormat("en-NG", { dateStyle: "medium", timeStyle: "short", timeZone: "Africa/Lagos" }).format(millis);
   }
+}
+
+function tag(): string {
+  return locale.code === "pcm" ? "en-NG" : `${locale.code}-NG`;
+}
+
+/** A calendar day (`YYYY-MM-DD`) in the reader's language. */
+export function formatDay(day: string | null | undefined): string {
+  if (!day) return "—";
+  const at = Date.parse(`${day}T12:00:00+01:00`);
+  if (Number.isNaN(at)) return day;
+  try {
+    return new Intl.DateTimeFormat(tag(), { dateStyle: "medium", timeZone: "Africa/Lagos" }).format(at);
+  } catch {
+    return day;
+  }
+}
+
+/** A count in the reader's language. */
+export function formatNumber(n: number): string {
+  try {
+    return new Intl.NumberFormat(tag()).format(n);
+  } catch {
+    return String(n);
+  }
+}
+
+const knownErrors: Partial<Record<string, Key>> = {
+  wrong_passphrase: "error_wrong_passphrase",
+  locked: "error_locked",
+  offline: "error_offline",
+  not_enrolled: "error_not_enrolled",
+  not_our_server: "error_not_our_server",
+  forbidden_transition: "error_forbidden_transition",
+  status_conflict: "error_status_conflict",
+  needs_passphrase: "error_needs_passphrase",
+  not_found: "error_not_found",
+};
+
+/** What to tell the person when a command failed: known codes in their language, else its words. */
+export function describeError(e: unknown): string {
+  if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
+    const key = knownErrors[String(e.code)];
+    return key ? t(key) : t("error_generic", { message: String(e.message) });
+  }
+  return t("error_generic", { message: String(e) });
 }
