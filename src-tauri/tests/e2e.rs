@@ -95,13 +95,19 @@ async fn click(c: &Client, css: &str) {
 }
 
 async fn text_of(c: &Client, css: &str) -> String {
-    c.wait()
+    let element = c
+        .wait()
         .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    // textContent: WebKitWebDriver's own element text leaves out cells clipped with an ellipsis.
+    let arg = serde_json::to_value(&element).expect("element reference");
+    c.execute("return arguments[0].textContent;", vec![arg])
         .await
-        .expect("text")
+        .expect("textContent")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Wait until the element's text contains `wanted` (polling with WebDriver's own waits).
@@ -112,10 +118,10 @@ async fn until_text(c: &Client, css: &str, wanted: &str) {
         if text.contains(wanted) {
             return;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{css} never showed '{wanted}' (it shows '{text}')"
-        );
+        if std::time::Instant::now() >= deadline {
+            shot(c, "failure").await;
+            panic!("{css} never showed '{wanted}' (it shows '{text}'); see failure.png");
+        }
         tokio::task::yield_now().await;
     }
 }
@@ -151,18 +157,33 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
 
     let driver = start_driver();
     let c = session(port).await;
-    // First run: profile and passphrase.
+    // First run: profile and passphrase, no server.
     fill(&c, "#name", "Amina Bello").await;
     fill(&c, "#organisation", "Kano Civic Forum").await;
     fill(&c, "#passphrase", "a long passphrase").await;
+    fill(&c, "#passphrase-again", "a long passphrase").await;
     shot(&c, "01-first-run").await;
     click(&c, "#unlock").await;
+    until_text(&c, "main", "No cases yet").await;
 
-    // Quick capture: three grievances, keyboard first.
+    // Quick capture at a town hall: start the session, then save-and-next from the keyboard.
     click(&c, "#nav-capture").await;
-    pick(&c, "#category", "power").await;
-    pick(&c, "#state", "KN").await;
-    pick(&c, "#lga", "Tarauni").await;
+    click(&c, "button[aria-expanded]").await;
+    fill(&c, "#s-title", "Tarauni electricity town hall").await;
+    fill(&c, "#s-venue", "Tarauni LGA secretariat").await;
+    pick(&c, "#s-state", "KN").await;
+    pick(&c, "#s-lga", "Tarauni").await;
+    click(&c, "#start-session").await;
+    until_text(&c, "#session", "Tarauni electricity town hall").await;
+    // The session's place is every entry's default.
+    let lga = c
+        .find(Locator::Css("#lga"))
+        .await
+        .expect("lga")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(lga.as_deref(), Some("Tarauni"));
     for (i, title) in [
         "Estimated billing for eight months",
         "Transformer faulty since March",
@@ -171,53 +192,109 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
     .iter()
     .enumerate()
     {
-        fill(&c, "#title", title).await;
-        fill(&c, "#narrative", "Raised at the Tarauni town hall").await;
         if i == 2 {
             pick(&c, "#kind", "corruption_report").await;
             fill(&c, "#reporter-name", "Musa Ibrahim").await;
             click(&c, "#consent-explained").await;
         }
-        click(&c, "#save-next").await;
-        until_text(&c, "[role=status]", &format!("-{:04}", i + 1)).await;
+        pick(&c, "#category", "power").await;
+        fill(&c, "#title", title).await;
+        // Ctrl+Enter in the narrative saves: no mouse needed.
+        fill(
+            &c,
+            "#narrative",
+            "Raised at the Tarauni town hall\u{E009}\u{E007}",
+        )
+        .await;
+        until_text(&c, "#saved-list", &format!("-{:04}", i + 1)).await;
     }
-    until_text(&c, "[role=status]", "sealed").await;
-    shot(&c, "02-quick-capture").await;
+    until_text(&c, ".saved .notice", "sealed").await;
+    shot(&c, "03-quick-capture").await;
 
-    // Find one by search and forward it with a note.
+    // Home shows the counts.
+    click(&c, "#nav-home").await;
+    until_text(&c, ".tiles", "3").await;
+    shot(&c, "02-home").await;
+
+    // Find one by search, forward it to the agency, add a note, and work it to resolved.
     click(&c, "#nav-cases").await;
+    until_text(&c, ".count-line", ": 3").await;
     until_text(&c, "#cases", "Transformer").await;
     fill(&c, "#search", "transformer").await;
-    until_text(&c, "p.muted", "1 of 1").await;
+    until_text(&c, ".count-line", ": 1").await;
     assert!(
         !text_of(&c, "#cases").await.contains("Estimated billing"),
         "the search narrows the list"
     );
-    shot(&c, "03-case-list").await;
-    click(&c, "#cases tbody tr td.ref").await;
+    shot(&c, "04-case-list").await;
+    click(&c, "#cases .vrow .ref").await;
     until_text(&c, "h2", "Transformer faulty since March").await;
-    pick(&c, "#move-to", "forwarded").await;
-    click(&c, "#apply-status").await;
+    click(&c, "#tab-forward").await;
+    pick(&c, "#fwd-agency", "KEDCO").await;
+    pick(&c, "#fwd-channel", "letter").await;
+    fill(&c, "#their-ref", "KCF/2026/114").await;
+    click(&c, "#apply-action").await;
     until_text(&c, "#case-status", "Forwarded").await;
+    click(&c, "#tab-note").await;
     fill(&c, "#note", "Letter delivered to KEDCO Tarauni office").await;
-    click(&c, "#add-note").await;
+    click(&c, "#apply-action").await;
     until_text(&c, "#timeline", "Letter delivered to KEDCO").await;
-    shot(&c, "04-case-page").await;
+    for (to, shown) in [
+        ("acknowledged", "Acknowledged"),
+        ("in_progress", "In progress"),
+        ("resolved", "Resolved"),
+    ] {
+        click(&c, "#tab-status").await;
+        click(&c, &format!("#to-{to}")).await;
+        until_text(&c, "#case-status", shown).await;
+    }
+    until_text(&c, "#timeline", "Forwarded to KEDCO").await;
+    shot(&c, "05-case-page").await;
 
-    // Hausa.
+    // The town hall holds the three cases.
+    click(&c, "#nav-sessions").await;
+    click(&c, "#sessions button.link").await;
+    until_text(&c, ".case-rows", "Officials demanded money").await;
+    shot(&c, "06-town-hall").await;
+
+    // The other screens.
+    click(&c, "#nav-directory").await;
+    fill(&c, "#agency-search", "KEDCO").await;
+    click(&c, ".agencies button").await;
+    until_text(&c, ".detail", "Escalation ladder").await;
+    shot(&c, "07-agencies").await;
+    click(&c, "#nav-sync").await;
+    until_text(&c, "main", "This laptop works alone").await;
+    shot(&c, "08-sync").await;
+    click(&c, "#nav-settings").await;
+    until_text(&c, "main", "Change passphrase").await;
+    shot(&c, "09-settings").await;
+
+    // Hausa, then Yoruba: labels and stored words follow the language.
     pick(&c, "#language", "ha").await;
     until_text(&c, "#nav-cases", "Ƙararraki").await;
-    until_text(&c, "#case-status", "An tura zuwa hukuma").await;
-    shot(&c, "05-hausa").await;
+    click(&c, "#nav-cases").await;
+    until_text(&c, "#cases", "An warware").await;
+    shot(&c, "10-hausa").await;
+    pick(&c, "#language", "yo").await;
+    until_text(&c, "#nav-cases", "Àwọn ẹjọ́").await;
+    fill(&c, "#search", "transformer").await;
+    until_text(&c, ".count-line", ": 1").await;
+    until_text(&c, "#cases", "A ti yanjú").await;
+    click(&c, "#cases .vrow .ref").await;
+    until_text(&c, "#timeline", "A fi ránṣẹ́ sí KEDCO").await;
+    shot(&c, "11-yoruba-case").await;
     c.close().await.expect("close");
     drop(driver);
 
-    // Reopen: unlock, everything is still there (and Hausa remembered).
+    // Reopen: unlock, everything is still there (and Yoruba remembered).
     let _driver = start_driver();
     let c = session(port).await;
+    until_text(&c, "#unlock", "Ṣí i").await;
     fill(&c, "#passphrase", "a long passphrase").await;
-    shot(&c, "06-unlock").await;
+    shot(&c, "12-unlock").await;
     click(&c, "#unlock").await;
+    click(&c, "#nav-cases").await;
     until_text(&c, "#cases", "Estimated billing").await;
     let cases = text_of(&c, "#cases").await;
     for title in [
@@ -230,6 +307,5 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
             "{title} missing after reopening: {cases}"
         );
     }
-    until_text(&c, "#nav-cases", "Ƙararraki").await;
     c.close().await.expect("close");
 }

@@ -31,11 +31,12 @@ export function t(key: Key, params: Record<string, string | number> = {}): strin
 }
 
 /** Dates in the reader's language (Nigeria's time zone). */
-export function formatDate(millis: number): string {
+export function formatDate(millis: number, withTime = true): string {
+  const style: Intl.DateTimeFormatOptions = withTime ? { dateStyle: "medium", timeStyle: "short" } : { dateStyle: "medium" };
   try {
-    return new Intl.DateTimeFormat(tag(), { dateStyle: "medium", timeStyle: "short", timeZone: "Africa/Lagos" }).format(millis);
+    return new Intl.DateTimeFormat(tag(), { ...style, timeZone: "Africa/Lagos" }).format(millis);
   } catch {
-    return new Intl.DateTimeFormat("en-NG", { dateStyle: "medium", timeStyle: "short", timeZone: "Africa/Lagos" }).format(millis);
+    return new Intl.DateTimeFormat("en-NG", { ...style, timeZone: "Africa/Lagos" }).format(millis);
   }
 }
 
