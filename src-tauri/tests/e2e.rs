@@ -2,161 +2,16 @@
 //! Xvfb. Fails (never skips) when DISPLAY or tauri-driver is missing. Screenshots of each
 //! screen go to `target/screenshots/`.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod window;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn screenshots() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot folder");
-    dir
-}
-
-async fn session(port: u16) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        json!({ "application": env!("CARGO_BIN_EXE_citizens-desktop") }),
-    );
-    caps.insert("browserName".into(), json!("wry"));
-    // tauri-driver starts listening a moment after it starts: poll with a deadline.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        match ClientBuilder::rustls()
-            .expect("tls")
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(client) => return client,
-            Err(e) if std::time::Instant::now() < deadline => {
-                let _ = e;
-                tokio::task::yield_now().await;
-            }
-            Err(e) => panic!("no WebDriver session: {e}"),
-        }
-    }
-}
-
-async fn shot(c: &Client, name: &str) {
-    let png = c.screenshot().await.expect("screenshot");
-    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("write screenshot");
-}
-
-async fn fill(c: &Client, css: &str, text: &str) {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .send_keys(text)
-        .await
-        .expect("type");
-}
-
-async fn pick(c: &Client, css: &str, value: &str) {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .select_by_value(value)
-        .await
-        .expect("select");
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-async fn text_of(c: &Client, css: &str) -> String {
-    let element = c
-        .wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    // textContent: WebKitWebDriver's own element text leaves out cells clipped with an ellipsis.
-    let arg = serde_json::to_value(&element).expect("element reference");
-    c.execute("return arguments[0].textContent;", vec![arg])
-        .await
-        .expect("textContent")
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// Wait until the element's text contains `wanted` (polling with WebDriver's own waits).
-async fn until_text(c: &Client, css: &str, wanted: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let text = text_of(c, css).await;
-        if text.contains(wanted) {
-            return;
-        }
-        if std::time::Instant::now() >= deadline {
-            shot(c, "failure").await;
-            panic!("{css} never showed '{wanted}' (it shows '{text}'); see failure.png");
-        }
-        tokio::task::yield_now().await;
-    }
-}
+use fantoccini::Locator;
+use window::{click, fill, pick, session, shot, start_driver, text_of, until_text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
-    assert!(
-        std::env::var_os("DISPLAY").is_some(),
-        "run the tests under xvfb-run: no DISPLAY"
-    );
     let data = tempfile::tempdir().expect("tempdir");
-    let (port, native) = (free_port(), free_port());
-    let start_driver = || {
-        Driver(
-            Command::new("tauri-driver")
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--native-port",
-                    &native.to_string(),
-                ])
-                .env("CITIZENS_DATA_DIR", data.path())
-                // The webview's own storage (the remembered language) lives with the test.
-                .env("XDG_DATA_HOME", data.path().join("xdg-data"))
-                .env("XDG_CACHE_HOME", data.path().join("xdg-cache"))
-                .env("XDG_CONFIG_HOME", data.path().join("xdg-config"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("tauri-driver must be installed (cargo install tauri-driver --locked)"),
-        )
-    };
-
-    let driver = start_driver();
-    let c = session(port).await;
+    let driver = start_driver(data.path());
+    let c = session(&driver).await;
     // First run: profile and passphrase, no server.
     fill(&c, "#name", "Amina Bello").await;
     fill(&c, "#organisation", "Kano Civic Forum").await;
@@ -288,8 +143,8 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
     drop(driver);
 
     // Reopen: unlock, everything is still there (and Yoruba remembered).
-    let _driver = start_driver();
-    let c = session(port).await;
+    let driver = start_driver(data.path());
+    let c = session(&driver).await;
     until_text(&c, "#unlock", "Ṣí i").await;
     fill(&c, "#passphrase", "a long passphrase").await;
     shot(&c, "12-unlock").await;

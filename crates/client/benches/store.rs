@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use citizens_client::{Client, Filter, Sort};
-use citizens_test_support::{grievance, install, FakeClock, TOWN_HALL_DAY};
+use citizens_test_support::{grievance, install, populate, FakeClock, TOWN_HALL_DAY};
 use rand::SeedableRng;
 
 struct Figures {
@@ -35,17 +35,9 @@ fn run(size: usize) -> Figures {
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = FakeClock::at(TOWN_HALL_DAY);
     let mut client: Client = install(dir.path(), "Amina Bello", clock.clone());
-    let mut rng = rand::rngs::StdRng::seed_from_u64(size as u64);
     let start = Instant::now();
-    let mut references = Vec::with_capacity(size);
-    while references.len() < size {
-        let batch: Vec<_> = (0..(size - references.len()).min(2_000))
-            .map(|_| grievance(&mut rng))
-            .collect();
-        let stored = client.capture_all(&batch).unwrap_or_else(|e| panic!("{e}"));
-        references.extend(stored.into_iter().map(|g| g.reference));
-        clock.advance(60_000);
-    }
+    let references = populate(&mut client, &clock, size, size as u64);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(!(size as u64));
     let load = start.elapsed();
 
     let capture = time(300, |_| {

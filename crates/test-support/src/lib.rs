@@ -56,6 +56,25 @@ pub fn install(dir: &Path, user: &str, clock: Arc<FakeClock>) -> Client {
     .unwrap_or_else(|e| panic!("test install in {}: {e}", dir.display()))
 }
 
+/// Fill an install with `size` synthetic grievances in transactions of 2,000, the clock moving a
+/// minute between batches; returns their reference codes.
+pub fn populate(client: &mut Client, clock: &FakeClock, size: usize, seed: u64) -> Vec<String> {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut references = Vec::with_capacity(size);
+    while references.len() < size {
+        let batch: Vec<_> = (0..(size - references.len()).min(2_000))
+            .map(|_| citizens_client::sample::grievance(&mut rng))
+            .collect();
+        let stored = client
+            .capture_all(&batch)
+            .unwrap_or_else(|e| panic!("{e}"));
+        references.extend(stored.into_iter().map(|g| g.reference));
+        clock.advance(60_000);
+    }
+    references
+}
+
 pub mod proxy;
 
 pub use citizens_client::sample::{grievance, grievance_in, name, phone};
