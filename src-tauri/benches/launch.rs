@@ -87,9 +87,19 @@ async fn main() {
     println!("\n| {size} grievances, median of {RUNS} launches | time |");
     println!("|---|---:|");
     println!("| app start → unlock screen | {} |", ms(median(to_unlock)));
-    println!("| unlock (Argon2id) → home with counts | {} |", ms(median(to_home)));
-    println!("| \"Cases\" → first rows of the list | {} |", ms(median(to_list)));
-    println!("| jump to row {} → rows shown | {} |", size / 2, ms(median(to_middle)));
+    println!(
+        "| unlock (Argon2id) → home with counts | {} |",
+        ms(median(to_home))
+    );
+    println!(
+        "| \"Cases\" → first rows of the list | {} |",
+        ms(median(to_list))
+    );
+    println!(
+        "| jump to row {} → rows shown | {} |",
+        size / 2,
+        ms(median(to_middle))
+    );
     println!(
         "| launch → case list, without the typing (target ≤ 1,500 ms) | {} |",
         ms(median(total))

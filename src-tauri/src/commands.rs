@@ -578,11 +578,14 @@ pub async fn enroll(
     code: String,
     passphrase: String,
 ) -> Result<SyncView> {
-    // Checked first: the background sync opens its own connection with it.
-    Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
-    with_client(&state, |c| c.enroll(&server, &code, RetryPolicy::default()))?;
-    state.sync.start(state.data_dir.clone(), passphrase);
-    sync_status(state)
+    // The HTTP client blocks (with its own runtime): run it where blocking is allowed.
+    tokio::task::block_in_place(|| {
+        // Checked first: the background sync opens its own connection with it.
+        Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
+        with_client(&state, |c| c.enroll(&server, &code, RetryPolicy::default()))?;
+        state.sync.start(state.data_dir.clone(), passphrase);
+        sync_status(state)
+    })
 }
 
 /// Write an encrypted bundle of every case and session to `path`.

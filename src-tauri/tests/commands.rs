@@ -1,18 +1,17 @@
 //! The commands through Tauri's mock runtime: the same registration as the real app, called
 //! over IPC with JSON, no window needed.
 
+use base64::Engine as _;
 use citizens_desktop::{app_builder, AppState};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
 use tauri::webview::InvokeRequest;
 use tauri::{WebviewWindow, WebviewWindowBuilder};
 
-fn call(
-    webview: &WebviewWindow<tauri::test::MockRuntime>,
-    cmd: &str,
-    args: Value,
-) -> Result<Value, Value> {
+fn call(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
         webview,
         InvokeRequest {
@@ -28,11 +27,9 @@ fn call(
     .map(|body| body.deserialize::<Value>().expect("json answer"))
 }
 
-#[test]
-fn first_run_capture_list_and_work_a_case_over_ipc() {
-    let dir = tempfile::tempdir().expect("tempdir");
+fn app(dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let state = AppState {
-        data_dir: dir.path().to_path_buf(),
+        data_dir: dir.to_path_buf(),
         client: Default::default(),
         sync: Default::default(),
     };
@@ -42,6 +39,13 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("window");
+    (app, webview)
+}
+
+#[test]
+fn first_run_capture_list_and_work_a_case_over_ipc() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_app, webview) = app(dir.path());
 
     let status = call(&webview, "app_status", json!({})).expect("status");
     assert_eq!(
@@ -139,4 +143,304 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
             .map(Vec::len),
         Some(37)
     );
+}
+
+#[test]
+fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_app, webview) = app(dir.path());
+    let profile = json!({"name": "Chinedu Okeke", "organisation": "Enugu Accountability Network",
+        "passphrase": "a long passphrase", "sampleCases": 25});
+    call(&webview, "create_profile", profile).expect("profile");
+    let home = call(&webview, "home", json!({})).expect("home");
+    let total: u64 = home["counts"]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .map(|c| c[1].as_u64().expect("count"))
+        .sum();
+    assert_eq!(total, 25, "sample cases loaded at first run");
+
+    // A town hall, its attendance, an official, a commitment and a case captured there.
+    let session = call(
+        &webview,
+        "create_session",
+        json!({"input": {"title": "Nsukka water town hall",
+        "venue": "Community hall", "state": "EN", "lga": "Nsukka"}}),
+    )
+    .expect("session");
+    let id = session["session"]["id"].as_str().expect("id").to_string();
+    let bad = call(
+        &webview,
+        "record_attendance",
+        json!({"id": id, "attendance": {"total": 10, "women": 8, "men": 8, "pwd": 0}}),
+    );
+    assert_eq!(
+        bad.expect_err("more women and men than people")["code"],
+        "invalid"
+    );
+    call(
+        &webview,
+        "record_attendance",
+        json!({"id": id, "attendance": {"total": 120, "women": 70, "men": 50, "pwd": 6}}),
+    )
+    .expect("attendance");
+    call(
+        &webview,
+        "add_representative",
+        json!({"id": id, "name": "Engr. Obiora Nwosu", "office": "Water Board", "agency": null}),
+    )
+    .expect("official");
+    let page = call(
+        &webview,
+        "add_commitment",
+        json!({"id": id, "input": {"official": "Engr. Obiora Nwosu",
+        "office": "Water Board", "promise": "Repair the borehole at Ihe", "due": "2026-12-20"}}),
+    )
+    .expect("commitment");
+    assert_eq!(page["session"]["attendance"]["total"], 120);
+    assert_eq!(page["session"]["commitments"][0]["status"], "open");
+    let input = json!({"kind": "complaint", "category": "water", "state": "EN", "lga": "Nsukka",
+        "title": "Borehole broken for two months", "narrative": "", "session": id, "channel": "town_hall",
+        "anonymous": true, "seal_identity": false, "consent_purpose_explained": true,
+        "consent_share_with_agency": true, "consent_may_contact": false});
+    let reference = call(&webview, "capture", json!({"input": input})).expect("capture")
+        ["reference"]
+        .as_str()
+        .expect("reference")
+        .to_string();
+    let page = call(&webview, "session", json!({"id": id})).expect("session page");
+    assert_eq!(page["cases"][0]["reference"], reference.as_str());
+
+    // The directory and articles.
+    let agencies = call(&webview, "agencies", json!({})).expect("agencies");
+    assert!(agencies.as_array().expect("list").len() > 20);
+    let nis = call(&webview, "agency", json!({"shortName": "NIS"})).expect("NIS");
+    assert!(!nis["ladder"].as_array().expect("ladder").is_empty());
+    assert_eq!(
+        call(&webview, "agency", json!({"shortName": "NOPE"})).expect_err("unknown")["code"],
+        "not_found"
+    );
+    let articles = call(&webview, "articles", json!({})).expect("articles");
+    let slug = articles[0][0].as_str().expect("slug");
+    let article =
+        call(&webview, "article", json!({"slug": slug, "language": "ha"})).expect("article");
+    assert!(!article["body"].as_str().expect("body").is_empty());
+
+    // Forward, reply, escalate, assign, attach: each lands in the timeline with its kind.
+    call(&webview, "forward", json!({"reference": reference, "input": {"agency": "NIS", "channel": "letter", "reference": "ENAN/26/7"}})).expect("forward");
+    call(&webview, "record_reply", json!({"reference": reference, "input": {"summary": "Engineer assigned", "reference": "NIS/ENU/991"}})).expect("reply");
+    call(
+        &webview,
+        "escalate",
+        json!({"reference": reference, "reason": "No repair after two weeks"}),
+    )
+    .expect("escalate");
+    call(
+        &webview,
+        "assign",
+        json!({"reference": reference, "assignee": "Chinedu Okeke"}),
+    )
+    .expect("assign");
+    let photo = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG synthetic form photo");
+    let case = call(
+        &webview,
+        "attach",
+        json!({"reference": reference, "fileName": "form-0042.png", "base64": photo}),
+    )
+    .expect("attach");
+    let kinds: Vec<&str> = case["case"]["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for kind in ["status", "forwarded", "reply", "escalated", "assigned"] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+    assert_eq!(case["attachments"][0]["file_name"], "form-0042.png");
+    assert_eq!(case["assignee"], "Chinedu Okeke");
+    let sha = case["attachments"][0]["sha256"].as_str().expect("sha");
+    assert_eq!(
+        call(&webview, "attachment", json!({"sha256": sha})).expect("bytes"),
+        json!(photo)
+    );
+    let bad = call(
+        &webview,
+        "attach",
+        json!({"reference": reference, "fileName": "x.png", "base64": "not base64!"}),
+    );
+    assert_eq!(bad.expect_err("bad base64")["code"], "invalid");
+
+    // Filters: the list narrows by assignee and session text.
+    let mine = call(
+        &webview,
+        "list_cases",
+        json!({"filter": {"assignee": "Chinedu Okeke"}, "offset": 0, "limit": 50}),
+    )
+    .expect("mine");
+    assert_eq!(mine["total"], 1);
+
+    // Bundle out and into a second install.
+    let bundle = dir.path().join("cases.ccbundle");
+    let written = call(
+        &webview,
+        "export_bundle",
+        json!({"path": bundle.to_str(), "passphrase": "bundle passphrase"}),
+    )
+    .expect("export");
+    assert_eq!(written, 27, "25 samples, one case and one session");
+    let other = tempfile::tempdir().expect("tempdir");
+    let (_other_app, other_view) = app(other.path());
+    call(
+        &other_view,
+        "create_profile",
+        json!({"name": "Ngozi Eze", "organisation": "Enugu Accountability Network",
+        "passphrase": "another long passphrase", "sampleCases": 0}),
+    )
+    .expect("profile");
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(std::fs::read(&bundle).expect("bundle"));
+    let wrong = call(
+        &other_view,
+        "import_bundle",
+        json!({"base64": encoded, "passphrase": "wrong passphrase"}),
+    );
+    assert!(wrong.is_err(), "a wrong bundle passphrase is refused");
+    let read = call(
+        &other_view,
+        "import_bundle",
+        json!({"base64": encoded, "passphrase": "bundle passphrase"}),
+    )
+    .expect("import");
+    assert_eq!(
+        (read["records"].as_u64(), read["created"].as_u64()),
+        (Some(27), Some(27))
+    );
+
+    // Not enrolled: sync says so in a code the window understands.
+    let status = call(&webview, "sync_status", json!({})).expect("sync status");
+    assert_eq!(status["server"], Value::Null);
+    assert_eq!(
+        call(&webview, "sync_now", json!({"passphrase": null})).expect_err("not enrolled")["code"],
+        "not_enrolled"
+    );
+
+    // Passphrase change: the old one stops working, the new one unlocks.
+    assert_eq!(
+        call(
+            &webview,
+            "change_passphrase",
+            json!({"old": "not it at all", "new": "a newer passphrase"})
+        )
+        .expect_err("wrong")["code"],
+        "wrong_passphrase"
+    );
+    call(
+        &webview,
+        "change_passphrase",
+        json!({"old": "a long passphrase", "new": "a newer passphrase"}),
+    )
+    .expect("changed");
+    assert_eq!(
+        call(
+            &webview,
+            "unlock",
+            json!({"passphrase": "a long passphrase"})
+        )
+        .expect_err("old")["code"],
+        "wrong_passphrase"
+    );
+    call(
+        &webview,
+        "unlock",
+        json!({"passphrase": "a newer passphrase"}),
+    )
+    .expect("new");
+}
+
+/// Poll `check` until it holds, or fail after a deadline.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within 60 s"
+        );
+        std::thread::park_timeout(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_window_enrols_syncs_in_the_background_and_the_coordinator_receives_the_case() {
+    // A real server process, built beside the app by `cargo nextest run --workspace`.
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_citizens-desktop"))
+        .with_file_name("citizens-server");
+    assert!(
+        bin.exists(),
+        "build the workspace first: {} is missing",
+        bin.display()
+    );
+    let server = citizens_test_support::server::Server::start(bin);
+    let coordinator_dir = tempfile::tempdir().expect("tempdir");
+    let clock = citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY);
+    let mut coordinator =
+        citizens_test_support::install(coordinator_dir.path(), "Hauwa Sani", clock);
+    let org_key = coordinator.profile().org_public_key.clone();
+    let policy = citizens_client::RetryPolicy::default();
+    coordinator
+        .enroll(&server.url, &server.code("coordinator", &org_key), policy)
+        .expect("coordinator enrols");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_app, webview) = app(dir.path());
+    call(
+        &webview,
+        "create_profile",
+        json!({"name": "Yusuf Bello", "organisation": "Kano Civic Forum",
+        "passphrase": "a long passphrase", "sampleCases": 0}),
+    )
+    .expect("profile");
+    let bad = call(
+        &webview,
+        "enroll",
+        json!({"server": server.url, "code": "WRONG-CODE", "passphrase": "a long passphrase"}),
+    );
+    assert_eq!(bad.expect_err("wrong code")["code"], "refused");
+    let code = server.code("volunteer", &org_key);
+    let wrong = call(
+        &webview,
+        "enroll",
+        json!({"server": server.url, "code": code, "passphrase": "not the passphrase"}),
+    );
+    assert_eq!(
+        wrong.expect_err("wrong passphrase")["code"],
+        "wrong_passphrase"
+    );
+    let view = call(
+        &webview,
+        "enroll",
+        json!({"server": server.url, "code": code, "passphrase": "a long passphrase"}),
+    )
+    .expect("enrol");
+    assert_eq!(view["server"], server.url.as_str());
+    assert_eq!(view["live"]["running"], true);
+
+    let input = json!({"kind": "complaint", "category": "water", "state": "KN", "lga": "Fagge",
+        "title": "Borehole at Sabon Gari market dry", "narrative": "", "anonymous": true,
+        "seal_identity": false, "consent_purpose_explained": true, "consent_share_with_agency": true,
+        "consent_may_contact": false});
+    call(&webview, "capture", json!({"input": input})).expect("capture");
+    call(&webview, "sync_now", json!({"passphrase": null})).expect("nudged");
+    eventually("the background thread sends the case", || {
+        let status = call(&webview, "sync_status", json!({})).expect("status");
+        status["pending_changes"] == 0
+            && !status["last_success"].is_null()
+            && status["live"]["syncing"] == false
+    });
+    coordinator
+        .sync(policy, &mut |_| {})
+        .expect("coordinator syncs");
+    let found = coordinator.search("borehole sabon", 10).expect("search");
+    assert_eq!(found.len(), 1, "the coordinator holds the volunteer's case");
 }

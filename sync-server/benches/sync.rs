@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use automerge::sync::{State, SyncDoc};
 use automerge::AutoCommit;
 use citizens_client::{RetryPolicy, SyncReport};
-use common::{Device, Server};
+use common::{start_server, Device};
 use rand::SeedableRng;
 
 fn gzip_len(bytes: &[u8]) -> usize {
@@ -132,7 +132,7 @@ fn main() {
     let changed = args.get(1).copied().unwrap_or(100);
     let full = args.get(2).copied().unwrap_or(100_000);
 
-    let server = Server::start();
+    let server = start_server();
     let mut a = Device::coordinator(&server, "Ngozi Eze");
     let key = a.client.profile().org_public_key.clone();
     fill(&mut a, records, 1);
@@ -182,7 +182,7 @@ fn main() {
     );
 
     if full > 0 {
-        let server = Server::start();
+        let server = start_server();
         let mut source = Device::coordinator(&server, "Ngozi Eze");
         let key = source.client.profile().org_public_key.clone();
         let started = Instant::now();

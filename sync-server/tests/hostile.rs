@@ -10,7 +10,7 @@ use citizens_protocol::{
     decode, encode, ErrorBody, Push, RecordKind, SyncRequest, SyncResponse, CONTENT_TYPE,
     PROTOCOL_VERSION,
 };
-use common::{Device, Server};
+use common::{start_server, Device};
 use uuid::Uuid;
 
 struct Raw {
@@ -72,7 +72,7 @@ fn sync_request(pushes: Vec<Push>) -> SyncRequest {
 
 #[test]
 fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
-    let server = Server::start();
+    let server = start_server();
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut volunteer = Device::volunteer(&server, "Musa Garba", &key);

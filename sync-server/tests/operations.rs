@@ -7,11 +7,11 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use citizens_client::GrievanceInput;
-use common::{Device, Server};
+use common::{start_server, Device};
 
 #[test]
 fn logs_never_contain_identity_tokens_or_codes() {
-    let server = Server::start();
+    let server = start_server();
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let code = server.code("volunteer", &key);

@@ -11,7 +11,7 @@ use citizens_client::{Filter, Sort, SyncError};
 use citizens_core::grievance::Grievance;
 use citizens_core::lifecycle::Status;
 use citizens_test_support::proxy::{Fault, Proxy};
-use common::{fast, Device, Server};
+use common::{fast, start_server, Device};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
@@ -34,7 +34,7 @@ fn case(device: &mut Device, reference: &str) -> Grievance {
 
 #[test]
 fn two_volunteers_and_a_coordinator_converge_and_see_only_their_scope() {
-    let server = Server::start();
+    let server = start_server();
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -186,7 +186,7 @@ fn two_volunteers_and_a_coordinator_converge_and_see_only_their_scope() {
 
 #[test]
 fn a_revoked_device_is_refused_at_its_next_request() {
-    let server = Server::start();
+    let server = start_server();
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -210,7 +210,7 @@ fn a_revoked_device_is_refused_at_its_next_request() {
 
 #[test]
 fn enrolment_codes_are_one_time_and_checked() {
-    let server = Server::start();
+    let server = start_server();
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let code = server.code("volunteer", &key);
@@ -257,7 +257,7 @@ fn enrolment_codes_are_one_time_and_checked() {
 
 #[test]
 fn replayed_and_faulty_requests_still_converge_with_exactly_one_record_each() {
-    let server = Server::start();
+    let server = start_server();
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -315,7 +315,7 @@ fn replayed_and_faulty_requests_still_converge_with_exactly_one_record_each() {
 
 #[test]
 fn a_server_killed_mid_sync_loses_nothing_acknowledged() {
-    let server = Arc::new(Mutex::new(Server::start()));
+    let server = Arc::new(Mutex::new(start_server()));
     let url = server.lock().expect("server").url.clone();
     let mut coordinator = Device::coordinator(&server.lock().expect("server"), "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
@@ -451,7 +451,7 @@ fn a_bundle_carried_between_two_laptops_converges_them_without_a_server() {
 
 #[test]
 fn attachments_follow_the_records_and_a_cut_upload_resends_at_most_one_chunk() {
-    let server = Server::start();
+    let server = start_server();
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -533,7 +533,7 @@ fn attachments_follow_the_records_and_a_cut_upload_resends_at_most_one_chunk() {
 
 #[test]
 fn a_server_restored_from_an_old_backup_is_repaired_by_the_bucketed_checksum() {
-    let mut server = Server::start();
+    let mut server = start_server();
     let mut musa = Device::coordinator(&server, "Musa Garba");
     let key = musa.client.profile().org_public_key.clone();
     let mut rng = rand::rngs::StdRng::seed_from_u64(31);
@@ -574,7 +574,7 @@ fn the_background_loop_syncs_when_nudged_reports_being_offline_and_stops_when_to
     use citizens_client::{Nudge, SyncLoop};
     use std::sync::mpsc;
 
-    let server = Server::start();
+    let server = start_server();
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);

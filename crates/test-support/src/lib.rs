@@ -66,9 +66,7 @@ pub fn populate(client: &mut Client, clock: &FakeClock, size: usize, seed: u64) 
         let batch: Vec<_> = (0..(size - references.len()).min(2_000))
             .map(|_| citizens_client::sample::grievance(&mut rng))
             .collect();
-        let stored = client
-            .capture_all(&batch)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let stored = client.capture_all(&batch).unwrap_or_else(|e| panic!("{e}"));
         references.extend(stored.into_iter().map(|g| g.reference));
         clock.advance(60_000);
     }
@@ -76,5 +74,6 @@ pub fn populate(client: &mut Client, clock: &FakeClock, size: usize, seed: u64) 
 }
 
 pub mod proxy;
+pub mod server;
 
 pub use citizens_client::sample::{grievance, grievance_in, name, phone};

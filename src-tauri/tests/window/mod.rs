@@ -160,4 +160,3 @@ pub async fn until_text(c: &Client, css: &str, wanted: &str) {
         tokio::task::yield_now().await;
     }
 }
-

@@ -2,134 +2,17 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use citizens_client::{Client, InitOptions, RetryPolicy, SyncReport};
 use citizens_test_support::{FakeClock, PASSPHRASE, TOWN_HALL_DAY};
 
-pub const ORG: &str = "Kano Civic Forum";
+pub use citizens_test_support::server::{Server, ORG};
 
-pub struct Server {
-    pub dir: tempfile::TempDir,
-    child: Option<Child>,
-    pub url: String,
-}
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_citizens-server")
-}
-
-impl Server {
-    pub fn start() -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut server = Server {
-            dir,
-            child: None,
-            url: String::new(),
-        };
-        server.spawn("127.0.0.1:0");
-        server
-    }
-
-    /// The server's log (JSON lines on stderr, appended across restarts).
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
-    }
-
-    fn spawn(&mut self, listen: &str) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.path().join("server.log"))
-            .expect("log file");
-        let mut child = Command::new(bin())
-            .env("RUST_LOG", "debug")
-            .args([
-                "--data-dir",
-                self.dir.path().to_str().expect("path"),
-                "serve",
-                "--listen",
-                listen,
-            ])
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .expect("start citizens-server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read address");
-        self.url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("address line")
-            .to_string();
-        self.child = Some(child);
-    }
-
-    /// SIGKILL the server, then start it again on the same address and data.
-    pub fn kill_and_restart(&mut self) {
-        self.while_stopped(|_| {});
-    }
-
-    /// SIGKILL the server, let `f` work on its data folder, start it again on the same address.
-    pub fn while_stopped(&mut self, f: impl FnOnce(&Path)) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("kill");
-            child.wait().expect("reap");
-        }
-        f(self.dir.path());
-        let listen = self.url.trim_start_matches("http://").to_string();
-        self.spawn(&listen);
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.as_ref().map_or(0, Child::id)
-    }
-
-    pub fn admin(&self, args: &[&str]) -> String {
-        let out = Command::new(bin())
-            .arg("--data-dir")
-            .arg(self.dir.path())
-            .args(args)
-            .output()
-            .expect("run admin command");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .expect("utf-8")
-            .trim()
-            .to_string()
-    }
-
-    pub fn code(&self, role: &str, org_key: &str) -> String {
-        self.admin(&[
-            "enroll",
-            "--role",
-            role,
-            "--org",
-            ORG,
-            "--org-public-key",
-            org_key,
-            "--expires",
-            "1h",
-        ])
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+/// A real server process on a free port with a fresh data folder.
+pub fn start_server() -> Server {
+    Server::start(env!("CARGO_BIN_EXE_citizens-server"))
 }
 
 pub fn fast() -> RetryPolicy {

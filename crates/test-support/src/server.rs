@@ -1,0 +1,132 @@
+//! A real `citizens-server` process on port 0 with a fresh data folder, for integration tests
+//! of the server and of the desktop app's sync.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The organisation test servers serve.
+pub const ORG: &str = "Kano Civic Forum";
+
+/// A `citizens-server` process and its data folder; killed when dropped.
+#[derive(Debug)]
+pub struct Server {
+    /// Its data folder.
+    pub dir: tempfile::TempDir,
+    bin: PathBuf,
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Server {
+    /// Start the binary at `bin` on a free port with a fresh data folder.
+    pub fn start(bin: impl Into<PathBuf>) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut server = Server {
+            dir,
+            bin: bin.into(),
+            child: None,
+            url: String::new(),
+        };
+        server.spawn("127.0.0.1:0");
+        server
+    }
+
+    /// The server's log (JSON lines on stderr, appended across restarts).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    fn spawn(&mut self, listen: &str) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .expect("log file");
+        let mut child = Command::new(&self.bin)
+            .env("RUST_LOG", "debug")
+            .args([
+                "--data-dir",
+                self.dir.path().to_str().expect("path"),
+                "serve",
+                "--listen",
+                listen,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("start citizens-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read address");
+        self.url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("address line")
+            .to_string();
+        self.child = Some(child);
+    }
+
+    /// SIGKILL the server, then start it again on the same address and data.
+    pub fn kill_and_restart(&mut self) {
+        self.while_stopped(|_| {});
+    }
+
+    /// SIGKILL the server, let `f` work on its data folder, start it again on the same address.
+    pub fn while_stopped(&mut self, f: impl FnOnce(&Path)) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill");
+            child.wait().expect("reap");
+        }
+        f(self.dir.path());
+        let listen = self.url.trim_start_matches("http://").to_string();
+        self.spawn(&listen);
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    pub fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(&self.bin)
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(args)
+            .output()
+            .expect("run admin command");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_string()
+    }
+
+    pub fn code(&self, role: &str, org_key: &str) -> String {
+        self.admin(&[
+            "enroll",
+            "--role",
+            role,
+            "--org",
+            ORG,
+            "--org-public-key",
+            org_key,
+            "--expires",
+            "1h",
+        ])
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
