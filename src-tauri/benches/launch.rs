@@ -11,9 +11,11 @@ use std::time::{Duration, Instant};
 
 use citizens_test_support::{install, populate, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
 use fantoccini::Locator;
-use window::{click, fill, session, start_driver, until_text};
+use window::{click, fill, session, start_driver};
 
 const RUNS: usize = 5;
+/// How often the waits look (fantoccini's default, 250 ms, would round every step up).
+const POLL: Duration = Duration::from_millis(5);
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -49,6 +51,7 @@ async fn main() {
         let t0 = Instant::now();
         let c = session(&driver).await;
         c.wait()
+            .every(POLL)
             .for_element(Locator::Css("#passphrase"))
             .await
             .expect("unlock screen");
@@ -56,10 +59,15 @@ async fn main() {
         fill(&c, "#passphrase", PASSPHRASE).await;
         let t2 = Instant::now();
         click(&c, "#unlock").await;
-        until_text(&c, ".tiles", "All cases").await;
+        c.wait()
+            .every(POLL)
+            .for_element(Locator::Css(".tiles"))
+            .await
+            .expect("home");
         let t3 = Instant::now();
         click(&c, "#nav-cases").await;
         c.wait()
+            .every(POLL)
             .for_element(Locator::Css("#cases .vrow .ref"))
             .await
             .expect("first rows");
@@ -72,6 +80,7 @@ async fn main() {
         .await
         .expect("scroll");
         c.wait()
+            .every(POLL)
             .for_element(Locator::Css(&format!("[data-index='{middle}'] .ref")))
             .await
             .expect("rows in the middle");

@@ -53,6 +53,11 @@ fn run(size: usize) -> Figures {
             .list(&Filter::default(), Sort::Newest, 0, 50)
             .expect("list");
     });
+    let list_deep = time(30, |_| {
+        client
+            .list(&Filter::default(), Sort::Newest, (size / 2) as u64, 100)
+            .expect("list");
+    });
     let list_filtered = time(100, |i| {
         let filter = Filter {
             status: Some("new".into()),
@@ -79,6 +84,7 @@ fn run(size: usize) -> Figures {
             ("capture (incl. commit)", capture),
             ("open a case", open),
             ("list: first page of 50", list),
+            ("list: page of 100 in the middle", list_deep),
             ("list: filtered page", list_filtered),
             ("search: FTS top 20", search),
         ],
