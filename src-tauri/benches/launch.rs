@@ -4,6 +4,8 @@
 //! start → unlock screen, unlock (Argon2id key derivation, by design ~1 s) → home, "Cases" →
 //! first rows, and a jump to the middle of the list → rows there.
 
+#![allow(clippy::print_stdout)] // a bench binary prints its figures
+
 #[path = "../tests/window/mod.rs"]
 mod window;
 
