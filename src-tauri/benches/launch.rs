@@ -19,6 +19,15 @@ const RUNS: usize = 5;
 /// How often the waits look (fantoccini's default, 250 ms, would round every step up).
 const POLL: Duration = Duration::from_millis(5);
 
+/// Wait for an element, looking every few milliseconds.
+async fn appear(c: &fantoccini::Client, css: &str) {
+    c.wait()
+        .every(POLL)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+}
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -52,27 +61,15 @@ async fn main() {
         let driver = start_driver(data.path());
         let t0 = Instant::now();
         let c = session(&driver).await;
-        c.wait()
-            .every(POLL)
-            .for_element(Locator::Css("#passphrase"))
-            .await
-            .expect("unlock screen");
+        appear(&c, "#passphrase").await;
         let t1 = Instant::now();
         fill(&c, "#passphrase", PASSPHRASE).await;
         let t2 = Instant::now();
         click(&c, "#unlock").await;
-        c.wait()
-            .every(POLL)
-            .for_element(Locator::Css(".tiles"))
-            .await
-            .expect("home");
+        appear(&c, ".tiles").await;
         let t3 = Instant::now();
         click(&c, "#nav-cases").await;
-        c.wait()
-            .every(POLL)
-            .for_element(Locator::Css("#cases .vrow .ref"))
-            .await
-            .expect("first rows");
+        appear(&c, "#cases .vrow .ref").await;
         let t4 = Instant::now();
         let middle = size / 2;
         c.execute(
@@ -81,11 +78,7 @@ async fn main() {
         )
         .await
         .expect("scroll");
-        c.wait()
-            .every(POLL)
-            .for_element(Locator::Css(&format!("[data-index='{middle}'] .ref")))
-            .await
-            .expect("rows in the middle");
+        appear(&c, &format!("[data-index='{middle}'] .ref")).await;
         let t5 = Instant::now();
         to_unlock.push(t1 - t0);
         to_home.push(t3 - t2);
