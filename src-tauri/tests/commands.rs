@@ -444,3 +444,102 @@ fn the_window_enrols_syncs_in_the_background_and_the_coordinator_receives_the_ca
     let found = coordinator.search("borehole sabon", 10).expect("search");
     assert_eq!(found.len(), 1, "the coordinator holds the volunteer's case");
 }
+
+#[test]
+fn a_status_conflict_from_another_laptop_shows_and_one_action_settles_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_app, webview) = app(dir.path());
+    call(
+        &webview,
+        "create_profile",
+        json!({"name": "Aisha Musa", "organisation": "Kano Civic Forum",
+        "passphrase": "a long passphrase", "sampleCases": 0}),
+    )
+    .expect("profile");
+    let input = json!({"kind": "complaint", "category": "roads", "state": "KN", "lga": "Gwale",
+        "title": "Culvert collapsed on Gwale road", "narrative": "", "anonymous": true,
+        "seal_identity": false, "consent_purpose_explained": true, "consent_share_with_agency": true,
+        "consent_may_contact": false});
+    let reference = call(&webview, "capture", json!({"input": input})).expect("capture")
+        ["reference"]
+        .as_str()
+        .expect("reference")
+        .to_string();
+    let to_other = dir.path().join("to-other.ccbundle");
+    call(
+        &webview,
+        "export_bundle",
+        json!({"path": to_other.to_str(), "passphrase": "bundle passphrase"}),
+    )
+    .expect("export");
+
+    // Another laptop, offline, triages the same case while this one rules it not actionable.
+    let other_dir = tempfile::tempdir().expect("tempdir");
+    let clock = citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY);
+    let mut other = citizens_test_support::install(other_dir.path(), "Sani Lawal", clock);
+    other
+        .import_bundle(
+            std::fs::File::open(&to_other).expect("bundle"),
+            "bundle passphrase",
+        )
+        .expect("other imports");
+    other
+        .change_status(&reference, "triaged", None)
+        .expect("other triages");
+    call(
+        &webview,
+        "change_status",
+        json!({"reference": reference, "to": "not_actionable", "reason": "private road"}),
+    )
+    .expect("here");
+    let back = other_dir.path().join("back.ccbundle");
+    other
+        .export_bundle(
+            std::fs::File::create(&back).expect("file"),
+            "bundle passphrase",
+            None,
+        )
+        .expect("other exports");
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(std::fs::read(&back).expect("bundle"));
+    call(
+        &webview,
+        "import_bundle",
+        json!({"base64": encoded, "passphrase": "bundle passphrase"}),
+    )
+    .expect("import");
+
+    let case = call(&webview, "open_case", json!({"reference": reference})).expect("open");
+    let mut conflict: Vec<&str> = case["case"]["conflict"]
+        .as_array()
+        .expect("conflict")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    conflict.sort_unstable();
+    assert_eq!(
+        conflict,
+        ["not_actionable", "triaged"],
+        "the banner lists both"
+    );
+    assert_eq!(
+        case["allowed_next"],
+        json!([]),
+        "no ordinary move until it is settled"
+    );
+    let listed = call(
+        &webview,
+        "list_cases",
+        json!({"filter": {"conflicts_only": true}, "offset": 0, "limit": 10}),
+    )
+    .expect("list");
+    assert_eq!(listed["total"], 1);
+    let settled = call(
+        &webview,
+        "settle_status",
+        json!({"reference": reference, "to": "triaged", "reason": null}),
+    )
+    .expect("settle");
+    assert_eq!(settled["case"]["conflict"], json!([]));
+    assert_eq!(settled["case"]["status"], "triaged");
+}

@@ -20,8 +20,8 @@ export const locale = $state({ code: stored && stored in catalogues ? stored : "
 export function setLanguage(code: string) {
   if (!(code in catalogues)) return;
   locale.code = code;
-  localStorage.setItem("language", code);
-  document.documentElement.lang = code;
+  if (typeof localStorage !== "undefined") localStorage.setItem("language", code);
+  if (typeof document !== "undefined") document.documentElement.lang = code;
 }
 
 /** The message for `key` in the current language, with `{name}` placeholders filled. */
