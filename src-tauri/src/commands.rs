@@ -394,6 +394,17 @@ pub fn assign(
     case_action(&state, |c| c.assign(&reference, assignee.as_deref()))
 }
 
+/// The call-back to the citizen after `resolved`.
+#[tauri::command]
+pub fn call_back(
+    state: State<'_, AppState>,
+    reference: String,
+    confirmed: bool,
+    note: String,
+) -> Result<CaseDto> {
+    case_action(&state, |c| c.call_back(&reference, confirmed, &note))
+}
+
 fn decode_base64(field: &str, text: &str) -> Result<Vec<u8>> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD

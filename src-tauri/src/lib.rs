@@ -62,6 +62,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::record_reply,
             commands::escalate,
             commands::assign,
+            commands::call_back,
             commands::attach,
             commands::attachment,
             commands::sessions,

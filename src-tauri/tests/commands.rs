@@ -272,6 +272,40 @@ fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
     );
     assert_eq!(bad.expect_err("bad base64")["code"], "invalid");
 
+    // Resolved: the case waits on the home screen for the call-back; "not solved" reopens it.
+    call(
+        &webview,
+        "change_status",
+        json!({"reference": reference, "to": "resolved", "reason": null}),
+    )
+    .expect("resolved");
+    let home = call(&webview, "home", json!({})).expect("home");
+    assert_eq!(
+        home["call_backs"]["rows"][0]["reference"],
+        reference.as_str()
+    );
+    let empty = call(
+        &webview,
+        "call_back",
+        json!({"reference": reference, "confirmed": false, "note": " "}),
+    );
+    assert_eq!(empty.expect_err("note required")["code"], "invalid");
+    let case = call(
+        &webview,
+        "call_back",
+        json!({"reference": reference, "confirmed": false, "note": "Still no water at Ihe"}),
+    )
+    .expect("call-back");
+    assert_eq!(case["case"]["status"], "in_progress");
+    let last = case["case"]["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .rev()
+        .find(|e| e["kind"] == "callback_not_resolved")
+        .expect("call-back entry");
+    assert_eq!(last["params"]["note"], "Still no water at Ihe");
+
     // Filters: the list narrows by assignee and session text.
     let mine = call(
         &webview,

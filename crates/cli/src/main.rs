@@ -286,6 +286,17 @@ enum GrievanceCmd {
     },
     /// Assign to a case worker (omit the name to unassign).
     Assign { case: String, user: Option<String> },
+    /// Record the call-back to the citizen after `resolved`: confirmed closes the case,
+    /// `--not-resolved` reopens it.
+    Callback {
+        case: String,
+        /// The citizen says the problem is not solved.
+        #[arg(long)]
+        not_resolved: bool,
+        /// What the citizen said.
+        #[arg(long)]
+        note: String,
+    },
     /// Attach a file: a photo of the paper form, a document, a recording.
     Attach { case: String, file: PathBuf },
     /// Save an attachment to a file.
@@ -767,6 +778,11 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
         GrievanceCmd::Assign { case, user } => {
             out.case(&client.assign(case, user.as_deref())?, None)
         }
+        GrievanceCmd::Callback {
+            case,
+            not_resolved,
+            note,
+        } => out.case(&client.call_back(case, !*not_resolved, note)?, None),
         GrievanceCmd::Attach { case, file } => out.case(&client.attach(case, file)?, None),
         GrievanceCmd::Attachment { sha256, out: file } => {
             std::fs::write(file, client.attachment(sha256)?)

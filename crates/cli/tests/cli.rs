@@ -302,6 +302,18 @@ fn a_town_hall_session_from_capture_to_resolution_and_export() {
         home["my_queue"]["total"], 0,
         "resolved cases leave the queue's due list: {home}"
     );
+    assert_eq!(home["call_backs"]["rows"][0]["reference"], case.as_str());
+    let closed = json(
+        dir.path(),
+        &[
+            "grievance",
+            "callback",
+            &case,
+            "--note",
+            "Light is back on the street",
+        ],
+    );
+    assert_eq!(closed["case"]["status"], "closed", "the citizen confirmed");
     assert!(home["pending_changes"].as_u64().expect("pending") > 20);
 }
 

@@ -131,7 +131,8 @@ pub struct TimelineEntry {
     /// When (ms since the epoch), for display in the reader's language.
     pub millis: i64,
     /// What kind of entry: `status`, `note`, `forwarded`, `reply`, `escalated`, `assigned`,
-    /// `unassigned` — the window shows it in the reader's language with `params`.
+    /// `unassigned`, `callback_confirmed`, `callback_not_resolved` — the window shows it in the
+    /// reader's language with `params`.
     pub kind: &'static str,
     /// The entry's details by name (`to`, `reason`, `text`, `agency`, `office`, …).
     pub params: std::collections::BTreeMap<&'static str, String>,
@@ -473,6 +474,12 @@ impl Client {
         })
     }
 
+    /// The call-back to the citizen after `resolved`: confirmed closes the case, not resolved
+    /// reopens it with what the citizen said.
+    pub fn call_back(&mut self, key: &str, confirmed: bool, note: &str) -> Result<CaseView> {
+        self.edit_case(key, |g, stamp, _| g.call_back(confirmed, note, stamp))
+    }
+
     /// Attach a file (photo of a paper form, a document). The bytes are kept encrypted and
     /// named by their SHA-256; the file name is kept for display only.
     pub fn attach(&mut self, key: &str, path: &std::path::Path) -> Result<CaseView> {
@@ -737,5 +744,21 @@ fn describe(
             format!("assigned to {to}"),
         ),
         Event::Assigned { to: None } => ("unassigned", Vec::new(), "unassigned".into()),
+        Event::CalledBack {
+            confirmed: true,
+            note,
+        } => (
+            "callback_confirmed",
+            vec![("note", note.clone())],
+            format!("called back: the citizen confirms it is resolved ({note})"),
+        ),
+        Event::CalledBack {
+            confirmed: false,
+            note,
+        } => (
+            "callback_not_resolved",
+            vec![("note", note.clone())],
+            format!("called back: the citizen says it is not resolved ({note})"),
+        ),
     }
 }

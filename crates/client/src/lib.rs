@@ -18,7 +18,7 @@ use citizens_core::clock::{Clock, Timestamp};
 use citizens_core::grievance::Stamp;
 use citizens_core::identity::{OrgPublicKey, OrgSecretKey};
 use citizens_core::ids::EntryId;
-use citizens_core::lifecycle::Actor;
+use citizens_core::lifecycle::{Actor, Status};
 use citizens_core::reference::DeviceCode;
 use citizens_store::{Author, Store, Writer};
 use rand::rngs::StdRng;
@@ -267,6 +267,8 @@ pub struct Home {
     pub my_queue: ListPage,
     /// Cases past their due date.
     pub overdue: ListPage,
+    /// Resolved cases waiting for the call-back to the citizen, oldest first.
+    pub call_backs: ListPage,
     /// Cases where devices disagree on the status.
     pub conflicts: u64,
     /// Latest sessions.
@@ -296,12 +298,17 @@ impl Client {
             conflicts_only: true,
             ..Filter::default()
         };
+        let call_backs = Filter {
+            status: Some(Status::Resolved.as_str().into()),
+            ..Filter::default()
+        };
         let mut sessions = self.store.sessions()?;
         sessions.truncate(5);
         Ok(Home {
             counts: self.store.counts_by_status()?,
             my_queue: self.store.list(&mine, Sort::Due, 0, 10)?,
             overdue: self.store.list(&overdue, Sort::Due, 0, 10)?,
+            call_backs: self.store.list(&call_backs, Sort::Oldest, 0, 10)?,
             conflicts: self.store.list(&conflicts, Sort::Newest, 0, 0)?.total,
             sessions,
             pending_changes: self.store.outbox_len()?,

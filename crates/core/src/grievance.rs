@@ -226,6 +226,13 @@ pub enum Event {
         /// The case worker.
         to: Option<String>,
     },
+    /// The citizen was called back after the case was resolved.
+    CalledBack {
+        /// The citizen confirms the problem is solved.
+        confirmed: bool,
+        /// What the citizen said.
+        note: String,
+    },
 }
 
 /// A stamped timeline entry.
@@ -571,6 +578,36 @@ impl Grievance {
             .map(|(_, step, since)| (step, since))
     }
 
+    /// Record the call-back to the citizen once the case is resolved: a confirmation closes it;
+    /// "not resolved" reopens it (in progress) with the citizen's words as the reason.
+    pub fn call_back(
+        &mut self,
+        confirmed: bool,
+        note: &str,
+        mut stamp: impl FnMut() -> Stamp,
+    ) -> Result<()> {
+        let note = required_text("what the citizen said", note, 2_000)?;
+        if self.status().current != Status::Resolved {
+            return Err(Error::invalid(
+                "call-back",
+                "call the citizen back once the case is resolved",
+            ));
+        }
+        self.record(
+            Event::CalledBack {
+                confirmed,
+                note: note.clone(),
+            },
+            stamp(),
+        );
+        let to = if confirmed {
+            Status::Closed
+        } else {
+            Status::InProgress
+        };
+        self.change_status(to, Some(note), stamp())
+    }
+
     /// Move the case one office up its agency's ladder.
     pub fn escalate(&mut self, agency: &Agency, reason: &str, stamp: Stamp) -> Result<()> {
         let reason = required_text("reason", reason, 2_000)?;
@@ -754,6 +791,48 @@ mod tests {
         let report = case(&mut rng, Kind::CorruptionReport);
         assert!(report.reporter.name.is_none() && report.reporter.phone.is_none());
         assert!(report.reporter.sealed.is_some());
+    }
+
+    #[test]
+    fn the_call_back_closes_a_confirmed_case_and_reopens_one_that_is_not_resolved() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let mut g = case(&mut rng, Kind::Complaint);
+        let mut at = 0;
+        let mut next = |rng: &mut StdRng| {
+            at += DAY;
+            stamp(rng, at)
+        };
+        let early = g.call_back(true, "fine now", || next(&mut rng));
+        assert!(early.is_err(), "no call-back before the case is resolved");
+        for to in [Status::Forwarded, Status::Resolved] {
+            g.change_status(to, None, next(&mut rng)).expect("move");
+        }
+        assert!(
+            g.call_back(false, "  ", || next(&mut rng)).is_err(),
+            "what the citizen said is required"
+        );
+        let events = g.timeline.len();
+        g.call_back(false, "Still no passport after the promised date", || {
+            next(&mut rng)
+        })
+        .expect("not resolved");
+        assert_eq!(g.status().current, Status::InProgress, "reopened");
+        assert_eq!(
+            g.status_history.last().and_then(|c| c.reason.as_deref()),
+            Some("Still no passport after the promised date")
+        );
+        assert!(matches!(
+            g.timeline[events].event,
+            Event::CalledBack {
+                confirmed: false,
+                ..
+            }
+        ));
+        g.change_status(Status::Resolved, None, next(&mut rng))
+            .expect("resolved again");
+        g.call_back(true, "Collected the passport", || next(&mut rng))
+            .expect("confirmed");
+        assert_eq!(g.status().current, Status::Closed);
     }
 
     #[test]

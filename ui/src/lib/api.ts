@@ -231,6 +231,7 @@ export interface Home {
   counts: [string, number][];
   my_queue: Page;
   overdue: Page;
+  call_backs: Page;
   conflicts: number;
   sessions: SessionRow[];
   pending_changes: number;
@@ -319,6 +320,8 @@ export const api = {
   recordReply: (reference: string, input: ReplyInput) => invoke<CaseDto>("record_reply", { reference, input }),
   escalate: (reference: string, reason: string) => invoke<CaseDto>("escalate", { reference, reason }),
   assign: (reference: string, assignee: string | null) => invoke<CaseDto>("assign", { reference, assignee }),
+  callBack: (reference: string, confirmed: boolean, note: string) =>
+    invoke<CaseDto>("call_back", { reference, confirmed, note }),
   attach: (reference: string, fileName: string, base64: string) =>
     invoke<CaseDto>("attach", { reference, fileName, base64 }),
   attachment: (sha256: string) => invoke<string>("attachment", { sha256 }),
