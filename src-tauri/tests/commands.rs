@@ -272,6 +272,12 @@ fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
     );
     assert_eq!(bad.expect_err("bad base64")["code"], "invalid");
 
+    let home = call(&webview, "home", json!({})).expect("home");
+    assert_eq!(
+        home["workload"],
+        json!([{"assignee": "Chinedu Okeke", "open": 1, "overdue": 0}])
+    );
+
     // Resolved: the case waits on the home screen for the call-back; "not solved" reopens it.
     call(
         &webview,

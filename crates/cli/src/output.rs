@@ -122,6 +122,21 @@ impl Out {
             say!("\nOverdue");
             self.rows(&home.overdue.rows)?;
         }
+        if !home.call_backs.rows.is_empty() {
+            say!("\nCall-backs to make ({})", home.call_backs.total);
+            self.rows(&home.call_backs.rows)?;
+        }
+        if !home.workload.is_empty() {
+            let mut t = table(&["case worker", "open", "overdue"]);
+            for w in &home.workload {
+                t.add_row(vec![
+                    w.assignee.clone(),
+                    w.open.to_string(),
+                    w.overdue.to_string(),
+                ]);
+            }
+            say!("\nWorkload\n{t}");
+        }
         if !home.sessions.is_empty() {
             say!("\nRecent sessions");
             self.sessions(&home.sessions)?;

@@ -269,6 +269,8 @@ pub struct Home {
     pub overdue: ListPage,
     /// Resolved cases waiting for the call-back to the citizen, oldest first.
     pub call_backs: ListPage,
+    /// Open and overdue cases per case worker, busiest first.
+    pub workload: Vec<citizens_store::query::Workload>,
     /// Cases where devices disagree on the status.
     pub conflicts: u64,
     /// Latest sessions.
@@ -309,6 +311,7 @@ impl Client {
             my_queue: self.store.list(&mine, Sort::Due, 0, 10)?,
             overdue: self.store.list(&overdue, Sort::Due, 0, 10)?,
             call_backs: self.store.list(&call_backs, Sort::Oldest, 0, 10)?,
+            workload: self.store.workload(&self.today_string())?,
             conflicts: self.store.list(&conflicts, Sort::Newest, 0, 0)?.total,
             sessions,
             pending_changes: self.store.outbox_len()?,

@@ -155,6 +155,27 @@ pub struct ListPage {
     pub total: u64,
 }
 
+/// The statuses someone still has to act on, as an SQL list.
+fn open_statuses() -> String {
+    let open: Vec<String> = Status::ALL
+        .iter()
+        .filter(|s| s.awaits_action())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    open.join(", ")
+}
+
+/// One case worker's load.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Workload {
+    /// The case worker.
+    pub assignee: String,
+    /// Open cases assigned to them.
+    pub open: u64,
+    /// Of those, past their due date.
+    pub overdue: u64,
+}
+
 fn where_clause(filter: &Filter) -> (String, Vec<Value>) {
     let mut clauses = Vec::new();
     let mut args: Vec<Value> = Vec::new();
@@ -194,12 +215,7 @@ fn where_clause(filter: &Filter) -> (String, Vec<Value>) {
         clauses.push("g.conflict = 1".into());
     }
     if filter.open_only {
-        let open: Vec<String> = Status::ALL
-            .iter()
-            .filter(|s| s.awaits_action())
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        clauses.push(format!("g.status IN ({})", open.join(", ")));
+        clauses.push(format!("g.status IN ({})", open_statuses()));
     }
     let sql = if clauses.is_empty() {
         String::new()
@@ -253,6 +269,26 @@ impl Store {
                 rusqlite::params![query, i64::try_from(limit).unwrap_or(i64::MAX)],
                 row,
             )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Open cases and overdue ones per case worker (`today` as `YYYY-MM-DD`), busiest first.
+    pub fn workload(&self, today: &str) -> Result<Vec<Workload>> {
+        let sql = format!(
+            "SELECT assignee, count(*), sum(sla_due IS NOT NULL AND sla_due < ?1) FROM grievances
+             WHERE assignee IS NOT NULL AND status IN ({}) GROUP BY assignee ORDER BY 2 DESC, 1",
+            open_statuses()
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map([today], |r| {
+                Ok(Workload {
+                    assignee: r.get(0)?,
+                    open: r.get(1)?,
+                    overdue: r.get(2)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

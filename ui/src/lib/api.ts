@@ -232,6 +232,7 @@ export interface Home {
   my_queue: Page;
   overdue: Page;
   call_backs: Page;
+  workload: { assignee: string; open: number; overdue: number }[];
   conflicts: number;
   sessions: SessionRow[];
   pending_changes: number;

@@ -1,0 +1,63 @@
+//! Coordinator queues: workload per case worker, overdue as the clock moves, call-backs.
+
+use citizens_client::ForwardInput;
+use citizens_test_support::{grievance_in, install, FakeClock, TOWN_HALL_DAY};
+use rand::SeedableRng;
+
+const DAY: i64 = 86_400_000;
+
+#[test]
+fn workload_counts_open_and_overdue_cases_per_case_worker_as_the_clock_moves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut client = install(dir.path(), "Hauwa Sani", clock.clone());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let mut references = Vec::new();
+    for _ in 0..4 {
+        let g = client
+            .capture(&grievance_in(&mut rng, "KN", "Fagge"))
+            .expect("capture");
+        references.push(g.reference);
+    }
+    for (reference, worker) in
+        references
+            .iter()
+            .zip(["Amina Bello", "Amina Bello", "Musa Ibrahim", "Musa Ibrahim"])
+    {
+        client.assign(reference, Some(worker)).expect("assign");
+    }
+    // Two of Amina's are forwarded (and so have a due date); one of Musa's is finished.
+    for reference in &references[..2] {
+        let input = ForwardInput {
+            agency: "KEDCO".into(),
+            channel: "letter".into(),
+            ..ForwardInput::default()
+        };
+        client.forward(reference, &input).expect("forward");
+    }
+    client
+        .change_status(
+            &references[3],
+            "withdrawn",
+            Some("the citizen moved away".into()),
+        )
+        .expect("withdrawn");
+
+    let load = client.home().expect("home").workload;
+    let figures: Vec<(&str, u64, u64)> = load
+        .iter()
+        .map(|w| (w.assignee.as_str(), w.open, w.overdue))
+        .collect();
+    assert_eq!(figures, [("Amina Bello", 2, 0), ("Musa Ibrahim", 1, 0)]);
+
+    // Sixty days later both forwarded cases are past the first office's time.
+    clock.advance(60 * DAY);
+    let home = client.home().expect("home");
+    let figures: Vec<(&str, u64, u64)> = home
+        .workload
+        .iter()
+        .map(|w| (w.assignee.as_str(), w.open, w.overdue))
+        .collect();
+    assert_eq!(figures, [("Amina Bello", 2, 2), ("Musa Ibrahim", 1, 0)]);
+    assert_eq!(home.overdue.total, 2);
+}
