@@ -505,6 +505,25 @@ pub fn add_commitment(
     session_action(&state, |c| c.add_commitment(&id, &input))
 }
 
+/// Judge a commitment: kept, partly kept, broken (or open again), with its evidence.
+#[tauri::command]
+pub fn update_commitment(
+    state: State<'_, AppState>,
+    id: String,
+    commitment: String,
+    status: String,
+    evidence: String,
+) -> Result<SessionDto> {
+    session_action(&state, |c| {
+        c.update_commitment(&id, &commitment, &status, &evidence)
+    })
+}
+
+#[tauri::command]
+pub fn overdue_commitments(state: State<'_, AppState>) -> Result<Vec<store_rows::CommitmentRow>> {
+    with_client(&state, |c| c.overdue_commitments())
+}
+
 #[tauri::command]
 pub fn agencies(state: State<'_, AppState>) -> Result<Vec<store_rows::AgencyRow>> {
     with_client(&state, |c| c.agencies(None))

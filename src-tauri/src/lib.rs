@@ -71,6 +71,8 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::record_attendance,
             commands::add_representative,
             commands::add_commitment,
+            commands::update_commitment,
+            commands::overdue_commitments,
             commands::agencies,
             commands::agency,
             commands::articles,

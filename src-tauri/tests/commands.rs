@@ -200,6 +200,26 @@ fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
     .expect("commitment");
     assert_eq!(page["session"]["attendance"]["total"], 120);
     assert_eq!(page["session"]["commitments"][0]["status"], "open");
+    let commitment = page["session"]["commitments"][0]["id"]
+        .as_str()
+        .expect("commitment id")
+        .to_string();
+    let judged = call(
+        &webview,
+        "update_commitment",
+        json!({"id": id, "commitment": commitment,
+        "status": "partly_kept", "evidence": "Borehole drilled, no pump yet"}),
+    )
+    .expect("judged");
+    assert_eq!(judged["session"]["commitments"][0]["status"], "partly_kept");
+    assert_eq!(
+        judged["session"]["commitments"][0]["updates"][0]["evidence"],
+        "Borehole drilled, no pump yet"
+    );
+    assert_eq!(
+        call(&webview, "overdue_commitments", json!({})).expect("overdue"),
+        json!([])
+    );
     let input = json!({"kind": "complaint", "category": "water", "state": "EN", "lga": "Nsukka",
         "title": "Borehole broken for two months", "narrative": "", "session": id, "channel": "town_hall",
         "anonymous": true, "seal_identity": false, "consent_purpose_explained": true,

@@ -373,6 +373,19 @@ enum SessionCmd {
     },
     /// Link a case to the session.
     Link { session: String, case: String },
+    /// Judge a commitment made there: kept, partly_kept, broken (or open again).
+    Judge {
+        session: String,
+        /// The commitment's id (shown by `session show`).
+        commitment: String,
+        #[arg(long)]
+        status: String,
+        /// What shows it: a visit, a photo, a letter.
+        #[arg(long)]
+        evidence: String,
+    },
+    /// Open commitments past their due day, by agency.
+    Overdue,
 }
 
 #[derive(Subcommand, Debug)]
@@ -869,6 +882,16 @@ fn session(cli: &Cli, out: &Out, cmd: &SessionCmd) -> Result<()> {
             client.add_commitment(session, &input)?;
             show(&client, session)
         }
+        SessionCmd::Judge {
+            session,
+            commitment,
+            status,
+            evidence,
+        } => {
+            client.update_commitment(session, commitment, status, evidence)?;
+            show(&client, session)
+        }
+        SessionCmd::Overdue => out.commitments(&client.overdue_commitments()?),
         SessionCmd::Link { session, case } => {
             client.link_grievance(session, case)?;
             show(&client, session)

@@ -316,7 +316,7 @@ impl Out {
                 "state": s.place.state, "lga": s.place.lga,
                 "attendance": { "total": s.attendance.total, "women": s.attendance.women, "men": s.attendance.men, "pwd": s.attendance.pwd },
                 "representatives": s.representatives.iter().map(|r| json!({"name": r.name, "office": r.office})).collect::<Vec<_>>(),
-                "commitments": s.commitments.iter().map(|c| json!({"official": c.official, "office": c.office, "promise": c.promise, "due": c.due.map(|d| d.to_string()), "status": c.status.as_str()})).collect::<Vec<_>>(),
+                "commitments": s.commitments.iter().map(|c| json!({"id": c.id.to_string(), "evidence": c.updates.last().map(|u| u.evidence.as_str()), "official": c.official, "office": c.office, "promise": c.promise, "due": c.due.map(|d| d.to_string()), "status": c.status.as_str()})).collect::<Vec<_>>(),
                 "grievances": rows,
             }));
         }
@@ -341,18 +341,44 @@ impl Out {
         }
         for c in &s.commitments {
             say!(
-                "  commitment: {} ({}) promised \"{}\" by {} [{}]",
+                "  commitment {}: {} ({}) promised \"{}\" by {} [{}]",
+                c.id,
                 c.official,
                 c.office,
                 c.promise,
                 c.due.map_or("—".into(), |d| d.to_string()),
                 c.status
             );
+            if let Some(u) = c.updates.last() {
+                say!("    evidence ({}, {}): {}", u.at, u.by.user, u.evidence);
+            }
         }
         say!("  {} case(s) captured here", rows.len());
         if !rows.is_empty() {
             self.rows(rows)?;
         }
+        Ok(())
+    }
+
+    pub fn commitments(&self, rows: &[citizens_client::store_rows::CommitmentRow]) -> Result<()> {
+        if self.json {
+            return print_json(&rows);
+        }
+        if rows.is_empty() {
+            say!("No open commitment is past its due day.");
+            return Ok(());
+        }
+        let mut t = table(&["agency", "due", "official", "promise", "session"]);
+        for c in rows {
+            t.add_row(vec![
+                c.agency.clone().unwrap_or_else(|| "—".into()),
+                c.due.clone().unwrap_or_default(),
+                format!("{} ({})", c.official, c.office),
+                c.promise.clone(),
+                c.session_title.clone(),
+            ]);
+        }
+        say!("{t}");
         Ok(())
     }
 

@@ -167,9 +167,38 @@ impl Client {
                 status: CommitmentStatus::Open,
                 at,
                 by,
+                updates: Vec::new(),
             });
             Ok(())
         })
+    }
+
+    /// Judge a commitment (`kept`, `partly_kept`, `broken`, or `open` again) with its evidence.
+    pub fn update_commitment(
+        &mut self,
+        session_key: &str,
+        commitment: &str,
+        status: &str,
+        evidence: &str,
+    ) -> Result<TownHallSession> {
+        let commitment = EntryId::parse(commitment)?;
+        let status = CommitmentStatus::parse(status)?;
+        let id = self.session_id(session_key)?;
+        self.with_writer(|ctx, w| {
+            let stamp = ctx.stamp();
+            let (session, ()) = w.edit(
+                id.uuid(),
+                &ctx.author,
+                stamp.at,
+                |s: &mut TownHallSession| s.update_commitment(commitment, status, evidence, stamp),
+            )?;
+            Ok(session)
+        })
+    }
+
+    /// Open commitments past their due day, by agency then due day.
+    pub fn overdue_commitments(&self) -> Result<Vec<citizens_store::query::CommitmentRow>> {
+        self.store.overdue_commitments(&self.today_string())
     }
 
     /// Link a case to the session where it was raised.

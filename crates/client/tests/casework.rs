@@ -61,3 +61,67 @@ fn workload_counts_open_and_overdue_cases_per_case_worker_as_the_clock_moves() {
     assert_eq!(figures, [("Amina Bello", 2, 2), ("Musa Ibrahim", 1, 0)]);
     assert_eq!(home.overdue.total, 2);
 }
+
+#[test]
+fn a_town_hall_commitment_goes_overdue_and_is_judged_with_evidence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut client = install(dir.path(), "Hauwa Sani", clock.clone());
+    let session = client
+        .create_session(&citizens_client::SessionInput {
+            title: "Fagge power town hall".into(),
+            venue: "Fagge LGA secretariat".into(),
+            state: "KN".into(),
+            lga: "Fagge".into(),
+            ..Default::default()
+        })
+        .expect("session");
+    let key = session.id.to_string();
+    let input = citizens_client::CommitmentInput {
+        official: "Engr. Bala Yusuf".into(),
+        office: "Area Manager".into(),
+        agency: Some("KEDCO".into()),
+        promise: "Replace the Fagge transformer".into(),
+        due: Some("2026-12-05".into()),
+    };
+    let session = client.add_commitment(&key, &input).expect("commitment");
+    let commitment = session.commitments[0].id.to_string();
+    assert!(client.overdue_commitments().expect("list").is_empty());
+
+    clock.advance(30 * DAY);
+    let overdue = client.overdue_commitments().expect("list");
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].agency.as_deref(), Some("KEDCO"));
+    assert_eq!(overdue[0].session_title, "Fagge power town hall");
+
+    for (status, evidence) in [("broken", " "), ("kept-ish", "a photo"), ("kept", "")] {
+        assert!(
+            client
+                .update_commitment(&key, &commitment, status, evidence)
+                .is_err(),
+            "{status}/{evidence:?} is refused"
+        );
+    }
+    assert!(
+        client
+            .update_commitment(&key, &key, "broken", "visited")
+            .is_err(),
+        "an unknown commitment is refused"
+    );
+    let session = client
+        .update_commitment(
+            &key,
+            &commitment,
+            "broken",
+            "Visited 4 Jan: old transformer still there",
+        )
+        .expect("judged");
+    let c = &session.commitments[0];
+    assert_eq!(c.status.as_str(), "broken");
+    assert_eq!(c.updates.len(), 1);
+    assert_eq!(c.updates[0].by.user, "Hauwa Sani");
+    assert!(
+        client.overdue_commitments().expect("list").is_empty(),
+        "judged, so no longer open"
+    );
+}

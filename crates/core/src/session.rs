@@ -82,6 +82,25 @@ pub struct Commitment {
     pub at: Timestamp,
     /// Recorded by.
     pub by: Actor,
+    /// Each time its standing was judged, with the evidence, oldest first.
+    #[autosurgeon(missing = "Vec::new")]
+    pub updates: Vec<CommitmentUpdate>,
+}
+
+/// A judgement of a commitment's standing and what shows it.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
+pub struct CommitmentUpdate {
+    /// Entry id.
+    #[key]
+    pub id: EntryId,
+    /// The standing it was given.
+    pub status: CommitmentStatus,
+    /// What shows it (a visit, a photo, a letter).
+    pub evidence: String,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub by: Actor,
 }
 
 /// A town-hall session (one Automerge document).
@@ -115,4 +134,34 @@ pub struct TownHallSession {
     pub created_at: Timestamp,
     /// Who created it.
     pub created_by: Actor,
+}
+
+impl TownHallSession {
+    /// Judge a commitment made at this session: kept, partly kept, broken (or open again), with
+    /// what shows it. Every judgement is kept for the audit trail.
+    pub fn update_commitment(
+        &mut self,
+        commitment: EntryId,
+        status: CommitmentStatus,
+        evidence: &str,
+        stamp: crate::grievance::Stamp,
+    ) -> crate::error::Result<()> {
+        let evidence = crate::grievance::required_text("evidence", evidence, 2_000)?;
+        let c = self
+            .commitments
+            .iter_mut()
+            .find(|c| c.id == commitment)
+            .ok_or_else(|| {
+                crate::error::Error::invalid("commitment", "no such commitment at this session")
+            })?;
+        c.status = status;
+        c.updates.push(CommitmentUpdate {
+            id: stamp.id,
+            status,
+            evidence,
+            at: stamp.at,
+            by: stamp.by,
+        });
+        Ok(())
+    }
 }

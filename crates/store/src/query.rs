@@ -165,6 +165,29 @@ fn open_statuses() -> String {
     open.join(", ")
 }
 
+/// A commitment in a list across sessions.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitmentRow {
+    /// Commitment id.
+    pub id: String,
+    /// Its session.
+    pub session_id: String,
+    /// The session's title.
+    pub session_title: String,
+    /// Agency short name, if given.
+    pub agency: Option<String>,
+    /// Who promised.
+    pub official: String,
+    /// Their office.
+    pub office: String,
+    /// What.
+    pub promise: String,
+    /// By when.
+    pub due: Option<String>,
+    /// Standing.
+    pub status: String,
+}
+
 /// One case worker's load.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Workload {
@@ -287,6 +310,33 @@ impl Store {
                     assignee: r.get(0)?,
                     open: r.get(1)?,
                     overdue: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Open commitments due before `today`, by agency then due day.
+    pub fn overdue_commitments(&self, today: &str) -> Result<Vec<CommitmentRow>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT c.id, c.session_id, s.title, a.short_name, c.official, c.office, c.promise, c.due, c.status
+             FROM commitments c JOIN sessions s ON s.id = c.session_id
+             LEFT JOIN agencies a ON a.id = c.agency_id
+             WHERE c.status = 'open' AND c.due < ?1
+             ORDER BY a.short_name IS NULL, a.short_name, c.due",
+        )?;
+        let rows = stmt
+            .query_map([today], |r| {
+                Ok(CommitmentRow {
+                    id: r.get(0)?,
+                    session_id: r.get(1)?,
+                    session_title: r.get(2)?,
+                    agency: r.get(3)?,
+                    official: r.get(4)?,
+                    office: r.get(5)?,
+                    promise: r.get(6)?,
+                    due: r.get(7)?,
+                    status: r.get(8)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

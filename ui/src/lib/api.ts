@@ -188,6 +188,19 @@ export interface Commitment {
   promise: string;
   due: string | null;
   status: string;
+  updates: { id: string; status: string; evidence: string; at: number; by: { user: string; device: string } }[];
+}
+
+export interface CommitmentRow {
+  id: string;
+  session_id: string;
+  session_title: string;
+  agency: string | null;
+  official: string;
+  office: string;
+  promise: string;
+  due: string | null;
+  status: string;
 }
 
 export interface Session {
@@ -334,6 +347,9 @@ export const api = {
   addRepresentative: (id: string, name: string, office: string, agency: string | null) =>
     invoke<SessionDto>("add_representative", { id, name, office, agency }),
   addCommitment: (id: string, input: CommitmentInput) => invoke<SessionDto>("add_commitment", { id, input }),
+  updateCommitment: (id: string, commitment: string, status: string, evidence: string) =>
+    invoke<SessionDto>("update_commitment", { id, commitment, status, evidence }),
+  overdueCommitments: () => invoke<CommitmentRow[]>("overdue_commitments"),
   agencies: () => invoke<AgencyRow[]>("agencies"),
   agency: (shortName: string) => invoke<Agency>("agency", { shortName }),
   articles: () => invoke<[string, string][]>("articles"),
