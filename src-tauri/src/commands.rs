@@ -394,6 +394,23 @@ pub fn assign(
     case_action(&state, |c| c.assign(&reference, assignee.as_deref()))
 }
 
+/// The agency the routing rules suggest for what is being captured.
+#[tauri::command]
+pub fn suggest_agency(
+    state: State<'_, AppState>,
+    kind: String,
+    category: String,
+    place: String,
+) -> Result<Option<citizens_core::routing::Suggestion>> {
+    with_client(&state, |c| c.suggest_agency(&kind, &category, &place))
+}
+
+/// Route every new case without an agency; answers how many were routed.
+#[tauri::command]
+pub fn route_untriaged(state: State<'_, AppState>) -> Result<usize> {
+    with_client(&state, |c| c.route_untriaged())
+}
+
 /// The call-back to the citizen after `resolved`.
 #[tauri::command]
 pub fn call_back(

@@ -161,6 +161,34 @@ fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
         .sum();
     assert_eq!(total, 25, "sample cases loaded at first run");
 
+    // Routing: a suggestion with its reason, then every untriaged sample case routed at once.
+    let suggestion = call(
+        &webview,
+        "suggest_agency",
+        json!({"kind": "complaint", "category": "power", "place": "KN"}),
+    )
+    .expect("suggest");
+    assert_eq!(
+        (suggestion["agency"].as_str(), suggestion["state"].as_str()),
+        (Some("KEDCO"), Some("KN"))
+    );
+    let none = call(
+        &webview,
+        "suggest_agency",
+        json!({"kind": "complaint", "category": "water", "place": "BO"}),
+    )
+    .expect("suggest");
+    assert_eq!(none, Value::Null);
+    let routed = call(&webview, "route_untriaged", json!({}))
+        .expect("route")
+        .as_u64()
+        .expect("count");
+    assert!(routed > 0, "some of 25 sample cases have a rule");
+    assert_eq!(
+        call(&webview, "route_untriaged", json!({})).expect("again"),
+        0
+    );
+
     // A town hall, its attendance, an official, a commitment and a case captured there.
     let session = call(
         &webview,

@@ -286,6 +286,8 @@ enum GrievanceCmd {
     },
     /// Assign to a case worker (omit the name to unassign).
     Assign { case: String, user: Option<String> },
+    /// Route every new case without an agency by the routing rules (each becomes triaged).
+    RouteAll,
     /// Record the call-back to the citizen after `resolved`: confirmed closes the case,
     /// `--not-resolved` reopens it.
     Callback {
@@ -790,6 +792,12 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
         GrievanceCmd::Escalate { case, reason } => out.case(&client.escalate(case, reason)?, None),
         GrievanceCmd::Assign { case, user } => {
             out.case(&client.assign(case, user.as_deref())?, None)
+        }
+        GrievanceCmd::RouteAll => {
+            let routed = client.route_untriaged()?;
+            out.message(&format!(
+                "{routed} case(s) routed to the agency responsible"
+            ))
         }
         GrievanceCmd::Callback {
             case,

@@ -474,6 +474,45 @@ impl Client {
         })
     }
 
+    /// The agency the routing rules suggest for a grievance, if a rule covers it and the
+    /// agency is in this laptop's directory.
+    pub fn suggest_agency(
+        &self,
+        kind: &str,
+        category: &str,
+        state: &str,
+    ) -> Result<Option<citizens_core::routing::Suggestion>> {
+        let state = geo::state(state)?.code;
+        let suggestion =
+            citizens_core::routing::suggest(citizens_core::routing::rules(), kind, category, state);
+        Ok(match suggestion {
+            Some(s) if self.store.agency_id_by_short_name(&s.agency)?.is_some() => Some(s),
+            _ => None,
+        })
+    }
+
+    /// Route every new case that has no agency yet by the routing rules (each becomes
+    /// `triaged`, with the reason kept). Returns how many were routed.
+    pub fn route_untriaged(&mut self) -> Result<usize> {
+        let new = Filter {
+            status: Some(Status::New.as_str().into()),
+            ..Filter::default()
+        };
+        let rows = self.store.list(&new, Sort::Oldest, 0, u64::MAX >> 1)?.rows;
+        let mut routed = 0;
+        for row in rows.iter().filter(|r| r.agency.is_none()) {
+            let Some(suggestion) = self.suggest_agency(&row.kind, &row.category, &row.state)?
+            else {
+                continue;
+            };
+            let agency = self.agency_id(&suggestion.agency)?;
+            let reason = suggestion.reason;
+            self.edit_case(&row.id, |g, stamp, _| g.route(agency, reason, stamp()))?;
+            routed += 1;
+        }
+        Ok(routed)
+    }
+
     /// The call-back to the citizen after `resolved`: confirmed closes the case, not resolved
     /// reopens it with what the citizen said.
     pub fn call_back(&mut self, key: &str, confirmed: bool, note: &str) -> Result<CaseView> {

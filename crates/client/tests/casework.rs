@@ -125,3 +125,54 @@ fn a_town_hall_commitment_goes_overdue_and_is_judged_with_evidence() {
         "judged, so no longer open"
     );
 }
+
+#[test]
+fn route_all_untriaged_uses_the_most_specific_rule_and_keeps_the_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut client = install(dir.path(), "Hauwa Sani", clock);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let mut capture = |kind: &str, category: &str, state: &str, lga: &str| {
+        let mut input = grievance_in(&mut rng, state, lga);
+        input.kind = kind.into();
+        input.category = category.into();
+        input.subcategory = None;
+        input.reporter_name = None;
+        input.reporter_phone = None;
+        client.capture(&input).expect("capture").reference
+    };
+    let power = capture("complaint", "power", "KN", "Fagge");
+    let no_rule = capture("complaint", "water", "BO", "Maiduguri");
+    let bribe = capture("corruption_report", "passports", "KN", "Fagge");
+    assert_eq!(
+        client
+            .suggest_agency("complaint", "power", "Kano")
+            .expect("suggest")
+            .map(|s| s.agency),
+        Some("KEDCO".into())
+    );
+
+    assert_eq!(client.route_untriaged().expect("route"), 2);
+    let case = client.open_case(&power).expect("open");
+    assert_eq!(
+        (case.status.as_str(), case.agency.as_deref()),
+        ("triaged", Some("KEDCO"))
+    );
+    assert_eq!(
+        case.grievance.routing_reason.as_deref(),
+        Some("power grievances in KN go to KEDCO")
+    );
+    let case = client.open_case(&bribe).expect("open");
+    assert_eq!(case.agency.as_deref(), Some("ICPC"));
+    let case = client.open_case(&no_rule).expect("open");
+    assert_eq!(
+        (case.status.as_str(), case.agency),
+        ("new", None),
+        "no rule, left for a person"
+    );
+    assert_eq!(
+        client.route_untriaged().expect("again"),
+        0,
+        "nothing left to route"
+    );
+}

@@ -578,6 +578,19 @@ impl Grievance {
             .map(|(_, step, since)| (step, since))
     }
 
+    /// Route a new case to the agency responsible, keeping why: it becomes `triaged`.
+    pub fn route(&mut self, agency: AgencyId, reason: String, stamp: Stamp) -> Result<()> {
+        if self.status().current != Status::New {
+            return Err(Error::invalid(
+                "routing",
+                "only new cases are routed; forward this one instead",
+            ));
+        }
+        self.agency = Some(agency);
+        self.routing_reason = Some(reason.clone());
+        self.change_status(Status::Triaged, Some(reason), stamp)
+    }
+
     /// Record the call-back to the citizen once the case is resolved: a confirmation closes it;
     /// "not resolved" reopens it (in progress) with the citizen's words as the reason.
     pub fn call_back(

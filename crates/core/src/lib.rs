@@ -16,6 +16,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod phone;
 pub mod reference;
+pub mod routing;
 pub mod seed;
 pub mod session;
 pub mod taxonomy;

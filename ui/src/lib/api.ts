@@ -140,6 +140,7 @@ export interface GrievanceInput {
   session?: string;
   form_number?: string;
   agency?: string;
+  routing_reason?: string;
   reporter_name?: string;
   reporter_phone?: string;
   anonymous: boolean;
@@ -147,6 +148,14 @@ export interface GrievanceInput {
   consent_purpose_explained: boolean;
   consent_share_with_agency: boolean;
   consent_may_contact: boolean;
+}
+
+export interface Suggestion {
+  agency: string;
+  kind: string | null;
+  category: string | null;
+  state: string | null;
+  reason: string;
 }
 
 export interface ForwardInput {
@@ -334,6 +343,9 @@ export const api = {
   recordReply: (reference: string, input: ReplyInput) => invoke<CaseDto>("record_reply", { reference, input }),
   escalate: (reference: string, reason: string) => invoke<CaseDto>("escalate", { reference, reason }),
   assign: (reference: string, assignee: string | null) => invoke<CaseDto>("assign", { reference, assignee }),
+  suggestAgency: (kind: string, category: string, place: string) =>
+    invoke<Suggestion | null>("suggest_agency", { kind, category, place }),
+  routeUntriaged: () => invoke<number>("route_untriaged"),
   callBack: (reference: string, confirmed: boolean, note: string) =>
     invoke<CaseDto>("call_back", { reference, confirmed, note }),
   attach: (reference: string, fileName: string, base64: string) =>
