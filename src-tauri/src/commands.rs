@@ -411,6 +411,12 @@ pub fn route_untriaged(state: State<'_, AppState>) -> Result<usize> {
     with_client(&state, |c| c.route_untriaged())
 }
 
+/// The forwarding letter to the agency holding the case.
+#[tauri::command]
+pub fn forwarding_letter(state: State<'_, AppState>, reference: String) -> Result<String> {
+    with_client(&state, |c| c.forwarding_letter(&reference))
+}
+
 /// The call-back to the citizen after `resolved`.
 #[tauri::command]
 pub fn call_back(

@@ -90,6 +90,8 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
     fill(&c, "#their-ref", "KCF/2026/114").await;
     click(&c, "#apply-action").await;
     until_text(&c, "#case-status", "Forwarded").await;
+    click(&c, "#show-letter").await;
+    until_text(&c, "#letter", "Kano Electricity Distribution Company").await;
     click(&c, "#tab-note").await;
     fill(&c, "#note", "Letter delivered to KEDCO Tarauni office").await;
     click(&c, "#apply-action").await;

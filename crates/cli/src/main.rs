@@ -288,6 +288,13 @@ enum GrievanceCmd {
     Assign { case: String, user: Option<String> },
     /// Route every new case without an agency by the routing rules (each becomes triaged).
     RouteAll,
+    /// The forwarding letter to the agency holding the case (to print or email).
+    Letter {
+        case: String,
+        /// Write it to this file instead of the screen.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Record the call-back to the citizen after `resolved`: confirmed closes the case,
     /// `--not-resolved` reopens it.
     Callback {
@@ -792,6 +799,17 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
         GrievanceCmd::Escalate { case, reason } => out.case(&client.escalate(case, reason)?, None),
         GrievanceCmd::Assign { case, user } => {
             out.case(&client.assign(case, user.as_deref())?, None)
+        }
+        GrievanceCmd::Letter { case, out: file } => {
+            let letter = client.forwarding_letter(case)?;
+            match file {
+                Some(file) => {
+                    std::fs::write(file, letter)
+                        .with_context(|| format!("cannot write {}", file.display()))?;
+                    out.message(&format!("letter saved to {}", file.display()))
+                }
+                None => out.message(&letter),
+            }
         }
         GrievanceCmd::RouteAll => {
             let routed = client.route_untriaged()?;

@@ -436,6 +436,69 @@ impl Client {
         })
     }
 
+    /// A forwarding letter to the agency holding the case (plain text, to print or email). The
+    /// reporter's name and phone appear only when they agreed to sharing with the agency and
+    /// their identity is neither anonymous nor sealed.
+    pub fn forwarding_letter(&self, key: &str) -> Result<String> {
+        let view = self.open_case(key)?;
+        let g = &view.grievance;
+        let Some(agency_id) = g.agency else {
+            return Err(citizens_core::Error::invalid(
+                "letter",
+                "route or forward the case to an agency first",
+            )
+            .into());
+        };
+        let agency: Agency = self.store.read(agency_id.uuid())?;
+        let office = view
+            .current_office
+            .clone()
+            .or_else(|| agency.ladder.first().map(|s| s.office.clone()))
+            .unwrap_or_else(|| agency.name.clone());
+        let days = g
+            .ladder_position()
+            .and_then(|(step, _)| agency.ladder.get(usize::try_from(step).ok()?))
+            .or_else(|| agency.ladder.first())
+            .map_or(14, |s| s.sla_days);
+        let profile = &self.ctx.profile;
+        let state = geo::state(&g.place.state).map_or(g.place.state.as_str(), |s| s.name);
+        let category = taxonomy::check(&g.category, None)
+            .map_or_else(|_| g.category.clone(), |c| c.label.to_lowercase());
+        let reporter = match (&g.reporter.name, &g.reporter.phone) {
+            (Some(name), phone)
+                if g.consent.share_with_agency && !g.reporter.anonymous && g.reporter.sealed.is_none() =>
+            {
+                match phone {
+                    Some(phone) => format!("The citizen, {name} ({phone}), agreed that we share their details with you."),
+                    None => format!("The citizen, {name}, agreed that we share their name with you."),
+                }
+            }
+            _ => "The citizen's identity stays with us; we will pass your response on to them.".into(),
+        };
+        let narrative = if g.narrative.is_empty() {
+            String::new()
+        } else {
+            format!("{}\n\n", g.narrative)
+        };
+        Ok(format!(
+            "{org}\n{today}\nOur reference: {reference}\n\nTo: {office}\n{agency}\n\n\
+             Subject: {title}\n\nDear Sir/Madam,\n\n\
+             A citizen brought the following {kind} about {category} to {org} on {captured}, \
+             in {lga}, {state}.\n\n{narrative}{reporter}\n\n\
+             We ask you to look into it and to reply within {days} days, quoting our reference \
+             {reference}.\n\nYours faithfully,\n\n{user}\n{org}\n",
+            org = profile.organisation,
+            today = self.today(),
+            reference = g.reference,
+            agency = agency.name,
+            title = g.title,
+            kind = g.kind.as_str().replace('_', " "),
+            captured = Day::from_date(g.created_at.date()),
+            lga = g.place.lga,
+            user = profile.user,
+        ))
+    }
+
     /// Record the agency's reply; a forwarded case becomes `acknowledged`.
     pub fn record_reply(&mut self, key: &str, input: &ReplyInput) -> Result<CaseView> {
         let summary = required_text("reply", &input.summary, 10_000)?;

@@ -176,3 +176,64 @@ fn route_all_untriaged_uses_the_most_specific_rule_and_keeps_the_reason() {
         "nothing left to route"
     );
 }
+
+#[test]
+fn the_forwarding_letter_names_the_office_and_shares_identity_only_with_consent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut client = install(dir.path(), "Hauwa Sani", clock);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let mut input = grievance_in(&mut rng, "KN", "Fagge");
+    input.kind = "complaint".into();
+    input.category = "power".into();
+    input.subcategory = None;
+    input.title = "Transformer burnt at Fagge".into();
+    input.anonymous = false;
+    input.seal_identity = false;
+    input.reporter_name = Some("Zainab Garba".into());
+    input.reporter_phone = Some("0803 555 0199".into());
+    input.consent_purpose_explained = true;
+    input.consent_share_with_agency = true;
+    let shared = client.capture(&input).expect("capture").reference;
+    input.consent_share_with_agency = false;
+    let private = client.capture(&input).expect("capture").reference;
+    input.kind = "corruption_report".into();
+    input.consent_share_with_agency = true;
+    let sealed = client.capture(&input).expect("capture").reference;
+
+    assert!(
+        client.forwarding_letter(&shared).is_err(),
+        "no agency yet, no letter"
+    );
+    for reference in [&shared, &private, &sealed] {
+        let forward = ForwardInput {
+            agency: "KEDCO".into(),
+            channel: "letter".into(),
+            ..ForwardInput::default()
+        };
+        client.forward(reference, &forward).expect("forward");
+    }
+    let letter = client.forwarding_letter(&shared).expect("letter");
+    for expected in [
+        "Kano Civic Forum",
+        "Our reference: ",
+        shared.as_str(),
+        "Kano Electricity Distribution",
+        "Subject: Transformer burnt at Fagge",
+        "in Fagge, Kano",
+        "Zainab Garba",
+        "Hauwa Sani",
+    ] {
+        assert!(
+            letter.contains(expected),
+            "'{expected}' missing from:\n{letter}"
+        );
+    }
+    for reference in [&private, &sealed] {
+        let letter = client.forwarding_letter(reference).expect("letter");
+        assert!(
+            !letter.contains("Zainab") && !letter.contains("0803"),
+            "identity left out without consent or when sealed:\n{letter}"
+        );
+    }
+}

@@ -135,14 +135,18 @@ pub async fn text_of(c: &Client, css: &str) -> String {
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"));
-    // textContent: WebKitWebDriver's own element text leaves out cells clipped with an ellipsis.
+    // textContent (a text area's value): WebKitWebDriver's own element text leaves out cells
+    // clipped with an ellipsis.
     let arg = serde_json::to_value(&element).expect("element reference");
-    c.execute("return arguments[0].textContent;", vec![arg])
-        .await
-        .expect("textContent")
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+    c.execute(
+        "const e = arguments[0]; return e.tagName === 'TEXTAREA' ? e.value : e.textContent;",
+        vec![arg],
+    )
+    .await
+    .expect("textContent")
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
 }
 
 /// Wait until the element's text contains `wanted` (polling with WebDriver's own waits).
