@@ -411,6 +411,19 @@ pub fn route_untriaged(state: State<'_, AppState>) -> Result<usize> {
     with_client(&state, |c| c.route_untriaged())
 }
 
+/// The agency acknowledged receipt of a forwarded case.
+#[tauri::command]
+pub fn acknowledge(
+    state: State<'_, AppState>,
+    reference: String,
+    on: Option<String>,
+    their_reference: Option<String>,
+) -> Result<CaseDto> {
+    case_action(&state, |c| {
+        c.acknowledge(&reference, on.as_deref(), their_reference.as_deref())
+    })
+}
+
 /// The forwarding letter to the agency holding the case.
 #[tauri::command]
 pub fn forwarding_letter(state: State<'_, AppState>, reference: String) -> Result<String> {

@@ -63,6 +63,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::escalate,
             commands::assign,
             commands::call_back,
+            commands::acknowledge,
             commands::forwarding_letter,
             commands::suggest_agency,
             commands::route_untriaged,

@@ -96,11 +96,12 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
     fill(&c, "#note", "Letter delivered to KEDCO Tarauni office").await;
     click(&c, "#apply-action").await;
     until_text(&c, "#timeline", "Letter delivered to KEDCO").await;
-    for (to, shown) in [
-        ("acknowledged", "Acknowledged"),
-        ("in_progress", "In progress"),
-        ("resolved", "Resolved"),
-    ] {
+    click(&c, "#tab-acknowledge").await;
+    fill(&c, "#their-ref", "KEDCO/TAR/ACK/77").await;
+    click(&c, "#apply-action").await;
+    until_text(&c, "#case-status", "Acknowledged").await;
+    until_text(&c, "#timeline", "The agency acknowledged receipt").await;
+    for (to, shown) in [("in_progress", "In progress"), ("resolved", "Resolved")] {
         click(&c, "#tab-status").await;
         click(&c, &format!("#to-{to}")).await;
         until_text(&c, "#case-status", shown).await;

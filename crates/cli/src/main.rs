@@ -288,6 +288,16 @@ enum GrievanceCmd {
     Assign { case: String, user: Option<String> },
     /// Route every new case without an agency by the routing rules (each becomes triaged).
     RouteAll,
+    /// Record the agency's acknowledgement of a forwarded case.
+    Ack {
+        case: String,
+        /// The agency's reference.
+        #[arg(long)]
+        reference: Option<String>,
+        /// Day of the acknowledgement (default: today), YYYY-MM-DD.
+        #[arg(long)]
+        on: Option<String>,
+    },
     /// The forwarding letter to the agency holding the case (to print or email).
     Letter {
         case: String,
@@ -811,6 +821,14 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
                 None => out.message(&letter),
             }
         }
+        GrievanceCmd::Ack {
+            case,
+            reference,
+            on,
+        } => out.case(
+            &client.acknowledge(case, on.as_deref(), reference.as_deref())?,
+            None,
+        ),
         GrievanceCmd::RouteAll => {
             let routed = client.route_untriaged()?;
             out.message(&format!(

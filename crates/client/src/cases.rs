@@ -131,7 +131,7 @@ pub struct TimelineEntry {
     /// When (ms since the epoch), for display in the reader's language.
     pub millis: i64,
     /// What kind of entry: `status`, `note`, `forwarded`, `reply`, `escalated`, `assigned`,
-    /// `unassigned`, `callback_confirmed`, `callback_not_resolved` — the window shows it in the
+    /// `unassigned`, `acknowledged`, `callback_confirmed`, `callback_not_resolved` — the window shows it in the
     /// reader's language with `params`.
     pub kind: &'static str,
     /// The entry's details by name (`to`, `reason`, `text`, `agency`, `office`, …).
@@ -499,6 +499,31 @@ impl Client {
         ))
     }
 
+    /// Record that the agency acknowledged receipt (its date and reference): a forwarded case
+    /// becomes `acknowledged`.
+    pub fn acknowledge(
+        &mut self,
+        key: &str,
+        on: Option<&str>,
+        reference: Option<&str>,
+    ) -> Result<CaseView> {
+        let on = match on.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(text) => Day::parse("acknowledged on", text)?,
+            None => self.today(),
+        };
+        let reference = clean(reference.map(str::to_string));
+        self.edit_case(key, move |g, stamp, _| {
+            if g.status().current != Status::Forwarded {
+                return Err(citizens_core::Error::invalid(
+                    "acknowledgement",
+                    "only a forwarded case can be acknowledged by the agency",
+                ));
+            }
+            g.record(Event::Acknowledged { on, reference }, stamp());
+            g.change_status(Status::Acknowledged, None, stamp())
+        })
+    }
+
     /// Record the agency's reply; a forwarded case becomes `acknowledged`.
     pub fn record_reply(&mut self, key: &str, input: &ReplyInput) -> Result<CaseView> {
         let summary = required_text("reply", &input.summary, 10_000)?;
@@ -846,6 +871,18 @@ fn describe(
             format!("assigned to {to}"),
         ),
         Event::Assigned { to: None } => ("unassigned", Vec::new(), "unassigned".into()),
+        Event::Acknowledged { on, reference } => {
+            let what = format!(
+                "the agency acknowledged receipt on {on}{}",
+                reference
+                    .as_ref()
+                    .map(|r| format!(" (ref {r})"))
+                    .unwrap_or_default()
+            );
+            let mut params = vec![("on", on.to_string())];
+            params.extend(reference.clone().map(|r| ("reference", r)));
+            ("acknowledged", params, what)
+        }
         Event::CalledBack {
             confirmed: true,
             note,

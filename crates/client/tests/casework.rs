@@ -213,6 +213,26 @@ fn the_forwarding_letter_names_the_office_and_shares_identity_only_with_consent(
         };
         client.forward(reference, &forward).expect("forward");
     }
+    let case = client
+        .acknowledge(&shared, Some("2026-11-25"), Some("KEDCO/ACK/1"))
+        .expect("acknowledged");
+    assert_eq!(case.status, "acknowledged");
+    let entry = case
+        .timeline
+        .iter()
+        .find(|e| e.kind == "acknowledged")
+        .expect("entry");
+    assert_eq!(
+        (
+            entry.params.get("on").map(String::as_str),
+            entry.params.get("reference").map(String::as_str)
+        ),
+        (Some("2026-11-25"), Some("KEDCO/ACK/1"))
+    );
+    assert!(
+        client.acknowledge(&shared, None, None).is_err(),
+        "only a forwarded case is acknowledged"
+    );
     let letter = client.forwarding_letter(&shared).expect("letter");
     for expected in [
         "Kano Civic Forum",

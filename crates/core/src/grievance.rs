@@ -226,6 +226,13 @@ pub enum Event {
         /// The case worker.
         to: Option<String>,
     },
+    /// The agency confirmed it received the case.
+    Acknowledged {
+        /// The day of the acknowledgement.
+        on: Day,
+        /// The agency's reference for it.
+        reference: Option<String>,
+    },
     /// The citizen was called back after the case was resolved.
     CalledBack {
         /// The citizen confirms the problem is solved.

@@ -345,6 +345,8 @@ export const api = {
   assign: (reference: string, assignee: string | null) => invoke<CaseDto>("assign", { reference, assignee }),
   suggestAgency: (kind: string, category: string, place: string) =>
     invoke<Suggestion | null>("suggest_agency", { kind, category, place }),
+  acknowledge: (reference: string, on: string | null, theirReference: string | null) =>
+    invoke<CaseDto>("acknowledge", { reference, on, theirReference }),
   forwardingLetter: (reference: string) => invoke<string>("forwarding_letter", { reference }),
   routeUntriaged: () => invoke<number>("route_untriaged"),
   callBack: (reference: string, confirmed: boolean, note: string) =>
