@@ -1,11 +1,10 @@
 //! The background sync: its own thread with its own connection to the store, so the window never
 //! waits for the network. The window polls [`Live`] for the indicator and the progress bar.
 
-use std::path::PathBuf;
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
 
-use citizens_client::{Client, Nudge, Progress, SyncLoop, SystemClock};
+use citizens_client::{Client, Nudge, Progress, SyncLoop};
 use serde::Serialize;
 
 /// What the sync thread is doing now.
@@ -34,8 +33,9 @@ pub struct Background {
 }
 
 impl Background {
-    /// Start the thread unless one runs. It opens its own connection with `passphrase`.
-    pub fn start(&self, data_dir: PathBuf, passphrase: String) {
+    /// Start the thread unless one runs. It syncs through its own connection to the store,
+    /// made by `open` on the thread (so the window does not wait for the key derivation).
+    pub fn start(&self, open: impl FnOnce() -> citizens_client::Result<Client> + Send + 'static) {
         let Ok(mut nudges) = self.nudges.lock() else {
             return;
         };
@@ -53,9 +53,8 @@ impl Background {
             }
         });
         std::thread::spawn(move || {
-            let ended = match Client::open(&data_dir, &passphrase, Arc::new(SystemClock)) {
+            let ended = match open() {
                 Ok(mut client) => {
-                    drop(passphrase);
                     let progress_live = Arc::clone(&live);
                     client
                         .run_sync_loop(

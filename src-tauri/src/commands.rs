@@ -121,9 +121,17 @@ fn unlocked(state: &State<'_, AppState>, client: Client, passphrase: String) -> 
     let enrolled = client.server()?.is_some();
     *lock(state)? = Some(client);
     if enrolled {
-        state.sync.start(state.data_dir.clone(), passphrase);
+        start_sync(state, passphrase);
     }
     Ok(())
+}
+
+/// Start the background sync; its connection is opened on its own thread.
+fn start_sync(state: &State<'_, AppState>, passphrase: String) {
+    let dir = state.data_dir.clone();
+    state
+        .sync
+        .start(move || Client::open(&dir, &passphrase, Arc::new(SystemClock)));
 }
 
 #[tauri::command]
@@ -196,26 +204,6 @@ pub fn places() -> Vec<StateDto> {
             code: s.code,
             name: s.name,
             lgas: s.lgas.clone(),
-        })
-        .collect()
-}
-
-/// A category and its subcategories.
-#[derive(Debug, Serialize)]
-pub struct CategoryDto {
-    slug: &'static str,
-    label: &'static str,
-    subcategories: Vec<&'static str>,
-}
-
-#[tauri::command]
-pub fn categories() -> Vec<CategoryDto> {
-    citizens_core::taxonomy::CATEGORIES
-        .iter()
-        .map(|c| CategoryDto {
-            slug: c.slug,
-            label: c.label,
-            subcategories: c.subcategories.to_vec(),
         })
         .collect()
 }
@@ -629,9 +617,9 @@ pub fn sync_now(state: State<'_, AppState>, passphrase: Option<String>) -> Resul
             code: "needs_passphrase",
             message: "type your passphrase to start syncing".into(),
         })?;
-        // Check it before handing it to the thread.
-        Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
-        state.sync.start(state.data_dir.clone(), passphrase);
+        // Opened here so a wrong passphrase is said at once; the thread then uses it.
+        let client = Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
+        state.sync.start(move || Ok(client));
     }
     sync_status(state)
 }
@@ -646,10 +634,11 @@ pub async fn enroll(
 ) -> Result<SyncView> {
     // The HTTP client blocks (with its own runtime): run it where blocking is allowed.
     tokio::task::block_in_place(|| {
-        // Checked first: the background sync opens its own connection with it.
+        // Checked before the one-time code is spent; the sync thread opens its connection
+        // after enrolment, so it starts with the enrolled profile.
         Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
         with_client(&state, |c| c.enroll(&server, &code, RetryPolicy::default()))?;
-        state.sync.start(state.data_dir.clone(), passphrase);
+        start_sync(&state, passphrase);
         sync_status(state)
     })
 }

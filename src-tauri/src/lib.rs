@@ -50,7 +50,6 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::change_passphrase,
             commands::load_sample,
             commands::places,
-            commands::categories,
             commands::home,
             commands::list_cases,
             commands::capture,

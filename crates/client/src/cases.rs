@@ -131,8 +131,8 @@ pub struct TimelineEntry {
     /// When (ms since the epoch), for display in the reader's language.
     pub millis: i64,
     /// What kind of entry: `status`, `note`, `forwarded`, `reply`, `escalated`, `assigned`,
-    /// `unassigned`, `acknowledged`, `callback_confirmed`, `callback_not_resolved` — the window shows it in the
-    /// reader's language with `params`.
+    /// `unassigned`, `acknowledged`, `callback_confirmed`, `callback_not_resolved` — the window
+    /// shows it in the reader's language with `params`.
     pub kind: &'static str,
     /// The entry's details by name (`to`, `reason`, `text`, `agency`, `office`, …).
     pub params: std::collections::BTreeMap<&'static str, String>,
@@ -440,8 +440,7 @@ impl Client {
     /// reporter's name and phone appear only when they agreed to sharing with the agency and
     /// their identity is neither anonymous nor sealed.
     pub fn forwarding_letter(&self, key: &str) -> Result<String> {
-        let view = self.open_case(key)?;
-        let g = &view.grievance;
+        let g: Grievance = self.store.read(self.grievance_id(key)?.uuid())?;
         let Some(agency_id) = g.agency else {
             return Err(citizens_core::Error::invalid(
                 "letter",
@@ -450,16 +449,14 @@ impl Client {
             .into());
         };
         let agency: Agency = self.store.read(agency_id.uuid())?;
-        let office = view
-            .current_office
-            .clone()
-            .or_else(|| agency.ladder.first().map(|s| s.office.clone()))
-            .unwrap_or_else(|| agency.name.clone());
-        let days = g
-            .ladder_position()
-            .and_then(|(step, _)| agency.ladder.get(usize::try_from(step).ok()?))
-            .or_else(|| agency.ladder.first())
-            .map_or(14, |s| s.sla_days);
+        // The office now holding the case (the first one before any forwarding) and its days.
+        let step = g.ladder_position().map_or(0, |(step, _)| step);
+        let (office, days) = usize::try_from(step)
+            .ok()
+            .and_then(|i| agency.ladder.get(i))
+            .map_or((agency.name.clone(), 14), |s| {
+                (s.office.clone(), s.sla_days)
+            });
         let profile = &self.ctx.profile;
         let state = geo::state(&g.place.state).map_or(g.place.state.as_str(), |s| s.name);
         let category = taxonomy::check(&g.category, None)
@@ -507,10 +504,8 @@ impl Client {
         on: Option<&str>,
         reference: Option<&str>,
     ) -> Result<CaseView> {
-        let on = match on.map(str::trim).filter(|t| !t.is_empty()) {
-            Some(text) => Day::parse("acknowledged on", text)?,
-            None => self.today(),
-        };
+        let on = opt(&on.map(String::from), |t| Day::parse("acknowledged on", t))?
+            .unwrap_or_else(|| self.today());
         let reference = clean(reference.map(str::to_string));
         self.edit_case(key, move |g, stamp, _| {
             if g.status().current != Status::Forwarded {
@@ -570,13 +565,25 @@ impl Client {
         category: &str,
         state: &str,
     ) -> Result<Option<citizens_core::routing::Suggestion>> {
+        Ok(self.suggestion(kind, category, state)?.map(|(s, _)| s))
+    }
+
+    fn suggestion(
+        &self,
+        kind: &str,
+        category: &str,
+        state: &str,
+    ) -> Result<Option<(citizens_core::routing::Suggestion, AgencyId)>> {
         let state = geo::state(state)?.code;
-        let suggestion =
-            citizens_core::routing::suggest(citizens_core::routing::rules(), kind, category, state);
-        Ok(match suggestion {
-            Some(s) if self.store.agency_id_by_short_name(&s.agency)?.is_some() => Some(s),
-            _ => None,
-        })
+        let Some(suggestion) =
+            citizens_core::routing::suggest(citizens_core::routing::rules(), kind, category, state)
+        else {
+            return Ok(None);
+        };
+        match self.store.agency_id_by_short_name(&suggestion.agency)? {
+            Some(id) => Ok(Some((suggestion, AgencyId::parse(&id)?))),
+            None => Ok(None),
+        }
     }
 
     /// Route every new case that has no agency yet by the routing rules (each becomes
@@ -589,14 +596,13 @@ impl Client {
         let rows = self.store.list(&new, Sort::Oldest, 0, u64::MAX >> 1)?.rows;
         let mut routed = 0;
         for row in rows.iter().filter(|r| r.agency.is_none()) {
-            let Some(suggestion) = self.suggest_agency(&row.kind, &row.category, &row.state)?
-            else {
-                continue;
-            };
-            let agency = self.agency_id(&suggestion.agency)?;
-            let reason = suggestion.reason;
-            self.edit_case(&row.id, |g, stamp, _| g.route(agency, reason, stamp()))?;
-            routed += 1;
+            if let Some((suggestion, agency)) =
+                self.suggestion(&row.kind, &row.category, &row.state)?
+            {
+                let reason = suggestion.reason;
+                self.edit_case(&row.id, |g, stamp, _| g.route(agency, reason, stamp()))?;
+                routed += 1;
+            }
         }
         Ok(routed)
     }

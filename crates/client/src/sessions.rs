@@ -2,7 +2,7 @@
 
 use citizens_core::clock::Day;
 use citizens_core::geo::Lga;
-use citizens_core::grievance::{clean, required_text, Grievance, Place};
+use citizens_core::grievance::{clean, required_text, Grievance, Place, Stamp};
 use citizens_core::ids::{EntryId, SessionId};
 use citizens_core::session::{
     Attendance, Commitment, CommitmentStatus, Representative, TownHallSession,
@@ -56,12 +56,12 @@ impl Client {
     fn edit_session(
         &mut self,
         key: &str,
-        edit: impl FnOnce(&mut TownHallSession, EntryId) -> citizens_core::error::Result<()>,
+        edit: impl FnOnce(&mut TownHallSession, Stamp) -> citizens_core::error::Result<()>,
     ) -> Result<TownHallSession> {
         let id = self.session_id(key)?;
         self.with_writer(|ctx, w| {
             let stamp = ctx.stamp();
-            let (session, ()) = w.edit(id.uuid(), &ctx.author, stamp.at, |s| edit(s, stamp.id))?;
+            let (session, ()) = w.edit(id.uuid(), &ctx.author, stamp.at, |s| edit(s, stamp))?;
             Ok(session)
         })
     }
@@ -128,9 +128,9 @@ impl Client {
         let name = required_text("name", name, 200)?;
         let office = required_text("office", office, 200)?;
         let agency = agency.map(|a| self.agency_id(a)).transpose()?;
-        self.edit_session(key, |s, id| {
+        self.edit_session(key, |s, stamp| {
             s.representatives.push(Representative {
-                id,
+                id: stamp.id,
                 name,
                 office,
                 agency,
@@ -154,19 +154,17 @@ impl Client {
         let due = clean(input.due.clone())
             .map(|d| Day::parse("due", &d))
             .transpose()?;
-        let at = self.ctx.clock.now();
-        let by = self.ctx.author.who.clone();
-        self.edit_session(key, |s, id| {
+        self.edit_session(key, |s, stamp| {
             s.commitments.push(Commitment {
-                id,
+                id: stamp.id,
                 official,
                 office,
                 agency,
                 promise,
                 due,
                 status: CommitmentStatus::Open,
-                at,
-                by,
+                at: stamp.at,
+                by: stamp.by,
                 updates: Vec::new(),
             });
             Ok(())
@@ -183,16 +181,8 @@ impl Client {
     ) -> Result<TownHallSession> {
         let commitment = EntryId::parse(commitment)?;
         let status = CommitmentStatus::parse(status)?;
-        let id = self.session_id(session_key)?;
-        self.with_writer(|ctx, w| {
-            let stamp = ctx.stamp();
-            let (session, ()) = w.edit(
-                id.uuid(),
-                &ctx.author,
-                stamp.at,
-                |s: &mut TownHallSession| s.update_commitment(commitment, status, evidence, stamp),
-            )?;
-            Ok(session)
+        self.edit_session(session_key, |s, stamp| {
+            s.update_commitment(commitment, status, evidence, stamp)
         })
     }
 

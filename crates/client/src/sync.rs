@@ -739,9 +739,9 @@ impl Default for SyncLoop {
 impl Client {
     /// Keep this laptop in step in the background: sync at once, then every `interval`, at
     /// once when nudged, and with growing pauses while the network is away. Progress goes to
-    /// `progress` and each outcome to `on_outcome` (for the sync indicator). Ends on [`Nudge::Stop`], when every sender is
-    /// gone, or when the server refuses this device (revoked, not enrolled) — that error is
-    /// returned, since retrying cannot help.
+    /// `progress` and each outcome to `on_outcome` (for the sync indicator). Ends on
+    /// [`Nudge::Stop`], when every sender is gone, or when the server refuses this device
+    /// (revoked, not enrolled) — that error is returned, since retrying cannot help.
     pub fn run_sync_loop(
         &mut self,
         nudges: &std::sync::mpsc::Receiver<Nudge>,

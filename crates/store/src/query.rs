@@ -184,8 +184,6 @@ pub struct CommitmentRow {
     pub promise: String,
     /// By when.
     pub due: Option<String>,
-    /// Standing.
-    pub status: String,
 }
 
 /// One case worker's load.
@@ -319,7 +317,7 @@ impl Store {
     /// Open commitments due before `today`, by agency then due day.
     pub fn overdue_commitments(&self, today: &str) -> Result<Vec<CommitmentRow>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT c.id, c.session_id, s.title, a.short_name, c.official, c.office, c.promise, c.due, c.status
+            "SELECT c.id, c.session_id, s.title, a.short_name, c.official, c.office, c.promise, c.due
              FROM commitments c JOIN sessions s ON s.id = c.session_id
              LEFT JOIN agencies a ON a.id = c.agency_id
              WHERE c.status = 'open' AND c.due < ?1
@@ -336,7 +334,6 @@ impl Store {
                     office: r.get(5)?,
                     promise: r.get(6)?,
                     due: r.get(7)?,
-                    status: r.get(8)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

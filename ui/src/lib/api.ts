@@ -120,12 +120,6 @@ export interface Place {
   lgas: string[];
 }
 
-export interface Category {
-  slug: string;
-  label: string;
-  subcategories: string[];
-}
-
 export interface GrievanceInput {
   kind: string;
   category: string;
@@ -209,7 +203,6 @@ export interface CommitmentRow {
   office: string;
   promise: string;
   due: string | null;
-  status: string;
 }
 
 export interface Session {
@@ -328,7 +321,6 @@ export const api = {
   changePassphrase: (old: string, next: string) => invoke<void>("change_passphrase", { old, new: next }),
   loadSample: (count: number) => invoke<number>("load_sample", { count }),
   places: () => invoke<Place[]>("places"),
-  categories: () => invoke<Category[]>("categories"),
   home: () => invoke<Home>("home"),
   listCases: (filter: Filter, sort: string, offset: number, limit: number) =>
     invoke<Page>("list_cases", { filter, sort, offset, limit }),
