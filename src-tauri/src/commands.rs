@@ -1,11 +1,9 @@
 //! Commands the window calls. Each returns data or `{code, message}`: the UI switches on the
 //! code and shows the message, never matching on text.
 
-use std::sync::Arc;
-
 use citizens_client::{
-    sample, store_rows, Client, CommitmentInput, Error, Filter, ForwardInput, GrievanceInput,
-    InitOptions, ReplyInput, RetryPolicy, SessionInput, Sort, SyncError, SystemClock,
+    app_clock, sample, store_rows, Client, CommitmentInput, Error, Filter, ForwardInput,
+    GrievanceInput, InitOptions, ReplyInput, RetryPolicy, SessionInput, Sort, SyncError,
 };
 use citizens_core::session::{Attendance, TownHallSession};
 use serde::Serialize;
@@ -131,7 +129,7 @@ fn start_sync(state: &State<'_, AppState>, passphrase: String) {
     let dir = state.data_dir.clone();
     state
         .sync
-        .start(move || Client::open(&dir, &passphrase, Arc::new(SystemClock)));
+        .start(move || Client::open(&dir, &passphrase, app_clock()));
 }
 
 #[tauri::command]
@@ -148,7 +146,7 @@ pub fn create_profile(
         device_name: None,
         org_public_key: None,
     };
-    let mut client = Client::init(&state.data_dir, &passphrase, options, Arc::new(SystemClock))?;
+    let mut client = Client::init(&state.data_dir, &passphrase, options, app_clock())?;
     if sample_cases > 0 {
         load_into(&mut client, sample_cases)?;
     }
@@ -158,7 +156,7 @@ pub fn create_profile(
 
 #[tauri::command]
 pub fn unlock(state: State<'_, AppState>, passphrase: String) -> Result<AppStatus> {
-    let client = Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
+    let client = Client::open(&state.data_dir, &passphrase, app_clock())?;
     unlocked(&state, client, passphrase)?;
     app_status(state)
 }
@@ -618,7 +616,7 @@ pub fn sync_now(state: State<'_, AppState>, passphrase: Option<String>) -> Resul
             message: "type your passphrase to start syncing".into(),
         })?;
         // Opened here so a wrong passphrase is said at once; the thread then uses it.
-        let client = Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
+        let client = Client::open(&state.data_dir, &passphrase, app_clock())?;
         state.sync.start(move || Ok(client));
     }
     sync_status(state)
@@ -636,7 +634,7 @@ pub async fn enroll(
     tokio::task::block_in_place(|| {
         // Checked before the one-time code is spent; the sync thread opens its connection
         // after enrolment, so it starts with the enrolled profile.
-        Client::open(&state.data_dir, &passphrase, Arc::new(SystemClock))?;
+        Client::open(&state.data_dir, &passphrase, app_clock())?;
         with_client(&state, |c| c.enroll(&server, &code, RetryPolicy::default()))?;
         start_sync(&state, passphrase);
         sync_status(state)

@@ -640,3 +640,62 @@ fn the_background_loop_syncs_when_nudged_reports_being_offline_and_stops_when_to
     nudge.send(Nudge::Stop).expect("stop");
     assert!(background.join().expect("thread").is_ok());
 }
+
+#[test]
+fn coordinators_rule_changes_merge_and_reach_every_laptop_but_volunteers_cannot_make_them() {
+    let server = start_server();
+    let mut ngozi = Device::coordinator(&server, "Ngozi Eze");
+    let key = ngozi.client.profile().org_public_key.clone();
+    let mut tunde = Device::coordinator_with_key(&server, "Tunde Bakare", &key);
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+
+    // Two coordinators change the book offline at the same time.
+    let rule = ngozi
+        .client
+        .add_routing_rule(&citizens_client::RuleInput {
+            category: Some("water".into()),
+            states: vec!["BO".into()],
+            agency: "SERVICOM".into(),
+            ..Default::default()
+        })
+        .expect("rule");
+    tunde
+        .client
+        .add_holiday("2026-12-01", "Special public holiday")
+        .expect("holiday");
+    ngozi.sync();
+    tunde.sync();
+    musa.sync();
+    ngozi.sync();
+    tunde.sync();
+
+    for device in [&ngozi, &tunde, &musa] {
+        let book = device.client.rulebook().expect("book");
+        assert!(book.routing.contains_key(&rule), "both edits kept");
+        assert_eq!(
+            book.holidays.get("2026-12-01").map(String::as_str),
+            Some("Special public holiday")
+        );
+        assert_eq!(
+            device
+                .client
+                .suggest_agency("complaint", "water", "Borno")
+                .expect("suggest")
+                .map(|s| s.agency),
+            Some("SERVICOM".into())
+        );
+    }
+
+    let err = musa
+        .client
+        .add_holiday("2026-12-02", "Volunteer's own holiday")
+        .expect_err("volunteers do not change the book");
+    assert!(err.to_string().contains("only a coordinator"), "{err}");
+    assert!(musa.client.remove_routing_rule(&rule).is_err());
+    assert_eq!(
+        musa.client.store().outbox_len().expect("outbox"),
+        0,
+        "nothing queued that the server would refuse"
+    );
+    musa.sync();
+}

@@ -7,12 +7,11 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use citizens_client::{
-    sample, Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions, Progress,
-    ReplyInput, RetryPolicy, SessionInput, Sort, SyncLoop, SystemClock,
+    app_clock, sample, Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions,
+    Progress, ReplyInput, RetryPolicy, RuleInput, SessionInput, Sort, SyncLoop,
 };
 use citizens_core::session::Attendance;
 use clap::{Args, Parser, Subcommand};
@@ -68,6 +67,12 @@ enum Command {
     /// Civic-information articles.
     #[command(subcommand)]
     Article(ArticleCmd),
+    /// Routing rules: which agency a grievance goes to (coordinators edit them; they sync).
+    #[command(subcommand)]
+    Rules(RulesCmd),
+    /// Public holidays: days that do not count towards an office's time to answer.
+    #[command(subcommand)]
+    Holidays(HolidaysCmd),
     /// Export every case (no names or phones).
     Export {
         /// json or csv.
@@ -420,6 +425,47 @@ enum AgencyCmd {
 }
 
 #[derive(Subcommand, Debug)]
+enum RulesCmd {
+    /// List the rules.
+    List,
+    /// Add a rule; a newer rule beats an older one that is just as specific.
+    Add {
+        /// complaint, corruption_report, feedback, inquiry, commendation (any when absent).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Category (any when absent).
+        #[arg(long)]
+        category: Option<String>,
+        /// State code or name (repeatable; any state when absent).
+        #[arg(long = "state")]
+        states: Vec<String>,
+        /// The agency's short name.
+        #[arg(long)]
+        agency: String,
+    },
+    /// Remove a rule by its key (see `rules list`).
+    Remove { key: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum HolidaysCmd {
+    /// List the public holidays.
+    List,
+    /// Add (or rename) a public holiday.
+    Add {
+        /// YYYY-MM-DD.
+        day: String,
+        /// Its name, e.g. "Eid al-Fitr".
+        name: String,
+    },
+    /// Remove a public holiday.
+    Remove {
+        /// YYYY-MM-DD.
+        day: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum BundleCmd {
     /// Write every case and session (or those changed since a day) to FILE.
     Export {
@@ -462,6 +508,53 @@ enum ImportCmd {
     },
 }
 
+fn rules(cli: &Cli, out: &Out, cmd: &RulesCmd) -> Result<()> {
+    let mut client = open(cli)?;
+    match cmd {
+        RulesCmd::List => out.rules(&client.rulebook()?),
+        RulesCmd::Add {
+            kind,
+            category,
+            states,
+            agency,
+        } => {
+            let key = client.add_routing_rule(&RuleInput {
+                kind: kind.clone(),
+                category: category.clone(),
+                states: states.clone(),
+                agency: agency.clone(),
+            })?;
+            out.message(&format!("Rule {key} added"))
+        }
+        RulesCmd::Remove { key } => {
+            let rule = client.remove_routing_rule(key)?;
+            out.message(&format!(
+                "Rule {key} removed (it sent cases to {})",
+                rule.agency
+            ))
+        }
+    }
+}
+
+fn holidays(cli: &Cli, out: &Out, cmd: &HolidaysCmd) -> Result<()> {
+    let mut client = open(cli)?;
+    match cmd {
+        HolidaysCmd::List => out.holidays(&client.rulebook()?),
+        HolidaysCmd::Add { day, name } => {
+            client.add_holiday(day, name)?;
+            out.message(&format!(
+                "{} is a public holiday: {}",
+                day.trim(),
+                name.trim()
+            ))
+        }
+        HolidaysCmd::Remove { day } => {
+            let name = client.remove_holiday(day)?;
+            out.message(&format!("{} ({name}) is a working day again", day.trim()))
+        }
+    }
+}
+
 fn data_dir(cli: &Cli) -> Result<PathBuf> {
     if let Some(dir) = &cli.data_dir {
         return Ok(dir.clone());
@@ -501,7 +594,7 @@ fn open(cli: &Cli) -> Result<Client> {
     Ok(Client::open(
         &data_dir(cli)?,
         &passphrase(false)?,
-        Arc::new(SystemClock),
+        app_clock(),
     )?)
 }
 
@@ -540,7 +633,7 @@ fn run(cli: &Cli) -> Result<()> {
                     device_name: device.clone(),
                     org_public_key: org_public_key.clone(),
                 },
-                Arc::new(SystemClock),
+                app_clock(),
             )?;
             out.profile(client.profile(), &dir)
         }
@@ -553,6 +646,8 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Agency(AgencyCmd::Show { short_name }) => {
             out.agency(&open(cli)?.agency(short_name)?)
         }
+        Command::Rules(cmd) => rules(cli, &out, cmd),
+        Command::Holidays(cmd) => holidays(cli, &out, cmd),
         Command::Article(ArticleCmd::List) => out.articles(&open(cli)?.articles()?),
         Command::Article(ArticleCmd::Show { slug, lang }) => {
             out.article(&open(cli)?.article(slug)?, lang)

@@ -9,6 +9,7 @@ use citizens_core::agency::Agency;
 use citizens_core::article::CivicArticle;
 use citizens_core::grievance::Grievance;
 use citizens_core::identity::ReporterIdentity;
+use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use serde::Serialize;
@@ -450,6 +451,40 @@ impl Out {
             ]);
         }
         say!("\nEscalation ladder\n{t}");
+        Ok(())
+    }
+
+    pub fn rules(&self, book: &Rulebook) -> Result<()> {
+        if self.json {
+            return print_json(&book.routing);
+        }
+        let mut t = table(&["key", "kind", "category", "states", "agency"]);
+        for (key, r) in &book.routing {
+            t.add_row(vec![
+                key.clone(),
+                or_dash(r.kind.as_deref()),
+                or_dash(r.category.as_deref()),
+                if r.states.is_empty() {
+                    "any".into()
+                } else {
+                    r.states.join(", ")
+                },
+                r.agency.clone(),
+            ]);
+        }
+        say!("{t}");
+        Ok(())
+    }
+
+    pub fn holidays(&self, book: &Rulebook) -> Result<()> {
+        if self.json {
+            return print_json(&book.holidays);
+        }
+        let mut t = table(&["day", "holiday"]);
+        for (day, name) in &book.holidays {
+            t.add_row(vec![day.clone(), name.clone()]);
+        }
+        say!("{t}");
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Case use cases: capture, list, search, open, and every action on a case.
 
 use citizens_core::agency::Agency;
+use citizens_core::calendar::Calendar;
 use citizens_core::clock::Day;
 use citizens_core::geo::{self, Lga};
 use citizens_core::grievance::{
@@ -12,6 +13,7 @@ use citizens_core::ids::{AgencyId, GrievanceId, SessionId};
 use citizens_core::lifecycle::{Status, StatusView};
 use citizens_core::phone::Phone;
 use citizens_core::reference::{DeviceCode, ReferenceCode};
+use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
 use citizens_core::taxonomy;
 use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
@@ -320,7 +322,11 @@ impl Client {
             .agency
             .map(|a| self.store.read(a.uuid()))
             .transpose()?;
-        Ok(case_view(grievance, agency.as_ref()))
+        Ok(case_view(
+            grievance,
+            agency.as_ref(),
+            &self.rulebook()?.calendar(),
+        ))
     }
 
     /// Open the sealed name and phone (only where this install holds the organisation key).
@@ -357,7 +363,8 @@ impl Client {
             })?;
             // The edit may have routed the case to another agency.
             let agency: Option<Agency> = grievance.agency.map(|a| w.read(a.uuid())).transpose()?;
-            Ok(case_view(grievance, agency.as_ref()))
+            let calendar = w.read::<Rulebook>(Rulebook::id())?.calendar();
+            Ok(case_view(grievance, agency.as_ref(), &calendar))
         })
     }
 
@@ -565,19 +572,20 @@ impl Client {
         category: &str,
         state: &str,
     ) -> Result<Option<citizens_core::routing::Suggestion>> {
-        Ok(self.suggestion(kind, category, state)?.map(|(s, _)| s))
+        Ok(self
+            .suggestion(&self.rulebook()?, kind, category, state)?
+            .map(|(s, _)| s))
     }
 
     fn suggestion(
         &self,
+        book: &Rulebook,
         kind: &str,
         category: &str,
         state: &str,
     ) -> Result<Option<(citizens_core::routing::Suggestion, AgencyId)>> {
         let state = geo::state(state)?.code;
-        let Some(suggestion) =
-            citizens_core::routing::suggest(citizens_core::routing::rules(), kind, category, state)
-        else {
+        let Some(suggestion) = book.suggest(kind, category, state) else {
             return Ok(None);
         };
         match self.store.agency_id_by_short_name(&suggestion.agency)? {
@@ -594,10 +602,11 @@ impl Client {
             ..Filter::default()
         };
         let rows = self.store.list(&new, Sort::Oldest, 0, u64::MAX >> 1)?.rows;
+        let book = self.rulebook()?;
         let mut routed = 0;
         for row in rows.iter().filter(|r| r.agency.is_none()) {
             if let Some((suggestion, agency)) =
-                self.suggestion(&row.kind, &row.category, &row.state)?
+                self.suggestion(&book, &row.kind, &row.category, &row.state)?
             {
                 let reason = suggestion.reason;
                 self.edit_case(&row.id, |g, stamp, _| g.route(agency, reason, stamp()))?;
@@ -741,7 +750,11 @@ fn media_type(file_name: &str) -> &'static str {
 }
 
 /// Build the case page view.
-pub(crate) fn case_view(grievance: Grievance, agency: Option<&Agency>) -> CaseView {
+pub(crate) fn case_view(
+    grievance: Grievance,
+    agency: Option<&Agency>,
+    calendar: &Calendar,
+) -> CaseView {
     let status: StatusView = grievance.status();
     let current_office = match (grievance.ladder_position(), agency) {
         (Some((step, _)), Some(a)) => usize::try_from(step)
@@ -751,7 +764,7 @@ pub(crate) fn case_view(grievance: Grievance, agency: Option<&Agency>) -> CaseVi
         _ => None,
     };
     let sla_due = agency
-        .and_then(|a| grievance.sla_due(a))
+        .and_then(|a| grievance.sla_due(a, calendar))
         .filter(|_| status.current.awaits_action());
     let mut timeline: Vec<(citizens_core::clock::Timestamp, TimelineEntry)> = grievance
         .status_history

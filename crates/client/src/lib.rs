@@ -6,6 +6,7 @@ mod bundle;
 mod cases;
 mod directory;
 mod exchange;
+mod rulebook;
 pub mod sample;
 mod sessions;
 mod sync;
@@ -32,6 +33,7 @@ pub use citizens_store::query as store_rows;
 pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
 pub use citizens_store::{Error, Origin, Result};
 pub use exchange::{ImportError, ImportReport};
+pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};
 pub use sync::{Nudge, Progress, RetryPolicy, SyncError, SyncLoop, SyncReport, SyncStatus};
 
@@ -45,6 +47,32 @@ impl Clock for SystemClock {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         Timestamp::from_millis(millis)
+    }
+}
+
+/// The system clock moved on by a whole number of days: training and tests that need to see a
+/// case go overdue without waiting (`CITIZENS_CLOCK_SHIFT_DAYS`).
+#[derive(Debug, Clone, Copy)]
+pub struct ShiftedClock {
+    days: i64,
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> Timestamp {
+        let now = SystemClock.now().millis();
+        Timestamp::from_millis(now.saturating_add(self.days.saturating_mul(86_400_000)))
+    }
+}
+
+/// The clock front ends run on: the system clock, shifted by `CITIZENS_CLOCK_SHIFT_DAYS` days
+/// when that is set to a whole number.
+pub fn app_clock() -> Arc<dyn Clock> {
+    match std::env::var("CITIZENS_CLOCK_SHIFT_DAYS")
+        .ok()
+        .and_then(|d| d.trim().parse::<i64>().ok())
+    {
+        Some(days) if days != 0 => Arc::new(ShiftedClock { days }),
+        _ => Arc::new(SystemClock),
     }
 }
 

@@ -16,6 +16,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::Client;
+use citizens_protocol::Role;
 
 /// Why a sync or enrolment did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -351,6 +352,13 @@ const ROLE: &str = "sync.role";
 const TOKEN: &str = "sync.token";
 const LAST_OK: &str = "sync.last_ok";
 const LAST_ERROR: &str = "sync.last_error";
+
+impl Client {
+    /// This laptop was enrolled as a volunteer's (not a coordinator's).
+    pub(crate) fn is_volunteer(&self) -> crate::Result<bool> {
+        Ok(self.store.meta(ROLE)?.as_deref() == Some(Role::Volunteer.as_str()))
+    }
+}
 
 /// Where syncing stands.
 #[derive(Debug, Clone, Serialize)]

@@ -1,6 +1,6 @@
 //! Coordinator queues: workload per case worker, overdue as the clock moves, call-backs.
 
-use citizens_client::ForwardInput;
+use citizens_client::{Filter, ForwardInput, RuleInput, Sort};
 use citizens_test_support::{grievance_in, install, FakeClock, TOWN_HALL_DAY};
 use rand::SeedableRng;
 
@@ -256,4 +256,149 @@ fn the_forwarding_letter_names_the_office_and_shares_identity_only_with_consent(
             "identity left out without consent or when sealed:\n{letter}"
         );
     }
+}
+
+#[test]
+fn due_dates_count_working_days_and_follow_the_holiday_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut client = install(dir.path(), "Hauwa Sani", clock.clone());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let reference = client
+        .capture(&grievance_in(&mut rng, "KN", "Fagge"))
+        .expect("capture")
+        .reference;
+    let input = ForwardInput {
+        agency: "KEDCO".into(),
+        channel: "letter".into(),
+        ..ForwardInput::default()
+    };
+    client.forward(&reference, &input).expect("forward");
+    let due = |client: &citizens_client::Client| {
+        let page = client
+            .list(&Filter::default(), Sort::Oldest, 0, 10)
+            .expect("list");
+        let listed = page.rows[0].sla_due.clone();
+        let shown = client.open_case(&reference).expect("open").sla_due;
+        assert_eq!(listed, shown, "the list and the case page agree");
+        shown
+    };
+    // Sent on Friday 20 November; KEDCO's first office has 10 working days: Friday 4 December.
+    assert_eq!(due(&client).as_deref(), Some("2026-12-04"));
+
+    client
+        .add_holiday("2026-12-01", "Special public holiday")
+        .expect("holiday");
+    assert_eq!(
+        due(&client).as_deref(),
+        Some("2026-12-07"),
+        "a holiday on the way pushes the due day past the weekend"
+    );
+
+    let before = client.rulebook().expect("book");
+    for (day, name) in [("1/12/2026", "x"), ("2026-12-02", "  ")] {
+        assert!(client.add_holiday(day, name).is_err(), "{day} {name:?}");
+    }
+    let err = client
+        .remove_holiday("2026-12-09")
+        .expect_err("not a holiday");
+    assert!(err.to_string().contains("not in the holiday list"), "{err}");
+    assert_eq!(
+        client.rulebook().expect("book"),
+        before,
+        "refusals change nothing"
+    );
+
+    clock.advance(16 * DAY); // Sunday 6 December: not yet overdue.
+    assert_eq!(client.home().expect("home").overdue.total, 0);
+    assert_eq!(
+        client.remove_holiday("2026-12-01").expect("removed"),
+        "Special public holiday"
+    );
+    assert_eq!(due(&client).as_deref(), Some("2026-12-04"));
+    assert_eq!(
+        client.home().expect("home").overdue.total,
+        1,
+        "without the holiday it was due on Friday"
+    );
+}
+
+#[test]
+fn a_coordinator_adds_a_routing_rule_and_route_all_follows_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut client = install(dir.path(), "Hauwa Sani", FakeClock::at(TOWN_HALL_DAY));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(6);
+    let mut input = grievance_in(&mut rng, "BO", "Maiduguri");
+    input.kind = "complaint".into();
+    input.category = "water".into();
+    input.subcategory = None;
+    let reference = client.capture(&input).expect("capture").reference;
+    assert_eq!(client.route_untriaged().expect("route"), 0, "no rule yet");
+
+    let before = client.rulebook().expect("book");
+    for (bad, why) in [
+        (
+            RuleInput {
+                category: Some("water".into()),
+                agency: "NOSUCH".into(),
+                ..RuleInput::default()
+            },
+            "NOSUCH",
+        ),
+        (
+            RuleInput {
+                agency: "SERVICOM".into(),
+                ..RuleInput::default()
+            },
+            "which kind or which category",
+        ),
+        (
+            RuleInput {
+                category: Some("water".into()),
+                states: vec!["Atlantis".into()],
+                agency: "SERVICOM".into(),
+                ..RuleInput::default()
+            },
+            "Atlantis",
+        ),
+    ] {
+        let err = client.add_routing_rule(&bad).expect_err("refused");
+        assert!(err.to_string().contains(why), "{err}");
+    }
+    assert_eq!(
+        client.rulebook().expect("book"),
+        before,
+        "refusals change nothing"
+    );
+
+    let key = client
+        .add_routing_rule(&RuleInput {
+            kind: None,
+            category: Some("Water".into()),
+            states: vec!["Borno".into()],
+            agency: "servicom".into(),
+        })
+        .expect("rule");
+    let rule = &client.rulebook().expect("book").routing[&key];
+    assert_eq!(
+        (
+            rule.category.as_deref(),
+            rule.states.as_slice(),
+            rule.agency.as_str()
+        ),
+        (Some("water"), ["BO".to_string()].as_slice(), "SERVICOM"),
+        "kept in the directory's own words"
+    );
+    assert_eq!(client.route_untriaged().expect("route"), 1);
+    let case = client.open_case(&reference).expect("open");
+    assert_eq!(case.agency.as_deref(), Some("SERVICOM"));
+    assert_eq!(
+        case.grievance.routing_reason.as_deref(),
+        Some("water grievances in BO go to SERVICOM")
+    );
+    assert_eq!(
+        client.remove_routing_rule(&key).expect("removed").agency,
+        "SERVICOM"
+    );
+    assert!(client.remove_routing_rule(&key).is_err());
 }

@@ -7,6 +7,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use rand::{CryptoRng, RngCore};
 
 use crate::agency::Agency;
+use crate::calendar::Calendar;
 use crate::clock::{Day, Timestamp};
 use crate::error::{Error, Result};
 use crate::geo::Lga;
@@ -674,13 +675,18 @@ impl Grievance {
         Ok(())
     }
 
-    /// When the office now holding the case is due to answer, by its ladder's SLA days.
-    pub fn sla_due(&self, agency: &Agency) -> Option<Day> {
+    /// The office now holding the case: the day its time started and the working days it has.
+    pub fn sla_step(&self, agency: &Agency) -> Option<(Day, u32)> {
         let (step, since) = self.ladder_position()?;
         let days = agency.ladder.get(usize::try_from(step).ok()?)?.sla_days;
-        since
-            .date()
-            .checked_add(time::Duration::days(i64::try_from(days).ok()?))
+        Some((since, u32::try_from(days).ok()?))
+    }
+
+    /// When the office now holding the case is due to answer: its ladder's SLA in working days.
+    pub fn sla_due(&self, agency: &Agency, calendar: &Calendar) -> Option<Day> {
+        let (since, days) = self.sla_step(agency)?;
+        calendar
+            .add_working_days(since.date(), days)
             .map(Day::from_date)
     }
 
@@ -883,10 +889,19 @@ mod tests {
             },
             stamp(&mut rng, DAY),
         );
+        let plain = Calendar::default();
         assert_eq!(
-            g.sla_due(&nis).map(|d| d.to_string()).as_deref(),
-            Some("2026-11-09"),
-            "7 days after it was sent"
+            g.sla_due(&nis, &plain).map(|d| d.to_string()).as_deref(),
+            Some("2026-11-11"),
+            "7 working days after Monday 2 November"
+        );
+        let with_holiday = Calendar::new([Day::parse("t", "2026-11-05").expect("day").date()]);
+        assert_eq!(
+            g.sla_due(&nis, &with_holiday)
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("2026-11-12"),
+            "a public holiday does not count"
         );
 
         // 2026-11-10 10:00 WAT
@@ -895,9 +910,9 @@ mod tests {
             .expect("step 2");
         assert_eq!(g.ladder_position().map(|(step, _)| step), Some(1));
         assert_eq!(
-            g.sla_due(&nis).map(|d| d.to_string()).as_deref(),
-            Some("2026-11-24"),
-            "14 days at step 2"
+            g.sla_due(&nis, &plain).map(|d| d.to_string()).as_deref(),
+            Some("2026-11-30"),
+            "14 working days at step 2"
         );
         g.escalate(
             &nis,

@@ -6,6 +6,7 @@
 
 pub mod agency;
 pub mod article;
+pub mod calendar;
 pub mod clock;
 pub mod document;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod lifecycle;
 pub mod phone;
 pub mod reference;
 pub mod routing;
+pub mod rulebook;
 pub mod seed;
 pub mod session;
 pub mod taxonomy;

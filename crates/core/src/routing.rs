@@ -1,13 +1,17 @@
 //! Routing: which agency a grievance should go to, by category, state and kind, with the reason.
-//! The shipped rules (`data/routing.json`) cover the seeded agencies; the most specific rule
-//! that matches wins (kind, then state, then category alone; ties go to the earlier rule).
+//! The rules live in the organisation's [`crate::rulebook::Rulebook`] (shipped defaults from
+//! `data/routing.json` cover the seeded agencies; coordinators add and remove rules). The most
+//! specific rule that matches wins (kind, then state, then category alone); between equally
+//! specific rules the one added last wins, then the earlier in the book.
 
-use std::sync::OnceLock;
-
+use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+
 /// One rule: when every given field matches, suggest `agency`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Reconcile, Hydrate)]
 pub struct Rule {
     /// Grievance kind (`corruption_report`, …); any when absent.
     #[serde(default)]
@@ -20,6 +24,32 @@ pub struct Rule {
     pub states: Vec<String>,
     /// Agency short name.
     pub agency: String,
+    /// When a coordinator added it (0 for the shipped rules).
+    #[serde(skip_deserializing)]
+    pub added_at: Timestamp,
+}
+
+impl Rule {
+    /// Check the words of a rule a coordinator typed (the agency is checked by the caller,
+    /// who holds the directory).
+    pub fn check(&self) -> Result<()> {
+        if self.kind.is_none() && self.category.is_none() {
+            return Err(Error::invalid(
+                "rule",
+                "say which kind or which category of grievance the rule is for",
+            ));
+        }
+        if let Some(kind) = &self.kind {
+            crate::grievance::Kind::parse(kind)?;
+        }
+        if let Some(category) = &self.category {
+            crate::taxonomy::check(category, None)?;
+        }
+        for state in &self.states {
+            crate::geo::state(state)?;
+        }
+        Ok(())
+    }
 }
 
 /// A suggested agency and why: the rule's own fields, so a window can say it in any language.
@@ -53,18 +83,20 @@ impl Suggestion {
 }
 
 /// The shipped rules.
-pub fn rules() -> &'static [Rule] {
-    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
-    RULES.get_or_init(|| {
-        serde_json::from_str(include_str!("../data/routing.json"))
-            .unwrap_or_else(|e| panic!("data/routing.json is broken: {e}"))
-    })
+pub fn shipped() -> Result<Vec<Rule>> {
+    serde_json::from_str(include_str!("../data/routing.json"))
+        .map_err(|e| Error::Document(format!("shipped routing rules: {e}")))
 }
 
 /// The agency for a grievance of `kind` and `category` in `state` (a state code), if a rule says.
-pub fn suggest(rules: &[Rule], kind: &str, category: &str, state: &str) -> Option<Suggestion> {
+pub fn suggest<'a>(
+    rules: impl IntoIterator<Item = &'a Rule>,
+    kind: &str,
+    category: &str,
+    state: &str,
+) -> Option<Suggestion> {
     rules
-        .iter()
+        .into_iter()
         .filter(|r| r.kind.as_deref().is_none_or(|k| k == kind))
         .filter(|r| r.category.as_deref().is_none_or(|c| c == category))
         .filter(|r| r.states.is_empty() || r.states.iter().any(|s| s == state))
@@ -73,7 +105,7 @@ pub fn suggest(rules: &[Rule], kind: &str, category: &str, state: &str) -> Optio
             let score = 4 * u8::from(r.kind.is_some())
                 + 2 * u8::from(!r.states.is_empty())
                 + u8::from(r.category.is_some());
-            (score, std::cmp::Reverse(*i))
+            (score, r.added_at, std::cmp::Reverse(*i))
         })
         .map(|(_, r)| {
             let mut s = Suggestion {
@@ -92,8 +124,12 @@ pub fn suggest(rules: &[Rule], kind: &str, category: &str, state: &str) -> Optio
 mod tests {
     use super::*;
 
+    fn rules() -> Vec<Rule> {
+        shipped().expect("shipped rules")
+    }
+
     fn agency(kind: &str, category: &str, state: &str) -> Option<String> {
-        suggest(rules(), kind, category, state).map(|s| s.agency)
+        suggest(&rules(), kind, category, state).map(|s| s.agency)
     }
 
     #[test]
@@ -126,23 +162,49 @@ mod tests {
             .collect();
         for rule in rules() {
             assert!(agencies.contains(&rule.agency), "{rule:?}");
-            if let Some(c) = &rule.category {
-                assert!(crate::taxonomy::check(c, None).is_ok(), "{rule:?}");
-            }
-            if let Some(k) = &rule.kind {
-                assert!(crate::grievance::Kind::parse(k).is_ok(), "{rule:?}");
-            }
-            for s in &rule.states {
-                assert!(crate::geo::state(s).is_ok(), "{rule:?}");
-            }
+            assert_eq!(rule.check(), Ok(()), "{rule:?}");
         }
     }
 
     #[test]
     fn the_reason_says_why() {
-        let s = suggest(rules(), "complaint", "power", "KN").expect("rule");
+        let s = suggest(&rules(), "complaint", "power", "KN").expect("rule");
         assert_eq!(s.reason, "power grievances in KN go to KEDCO");
-        let s = suggest(rules(), "corruption_report", "roads", "LA").expect("rule");
+        let s = suggest(&rules(), "corruption_report", "roads", "LA").expect("rule");
         assert_eq!(s.reason, "corruption reports go to ICPC");
+    }
+
+    #[test]
+    fn a_newer_rule_of_the_same_precision_overrides_an_older_one() {
+        let mut rules = rules();
+        rules.push(Rule {
+            kind: None,
+            category: Some("power".into()),
+            states: vec!["KN".into()],
+            agency: "NERC".into(),
+            added_at: Timestamp::from_millis(1),
+        });
+        assert_eq!(
+            suggest(&rules, "complaint", "power", "KN").map(|s| s.agency),
+            Some("NERC".into())
+        );
+        // A more specific rule still beats it.
+        assert_eq!(
+            suggest(&rules, "corruption_report", "power", "KN").map(|s| s.agency),
+            Some("ICPC".into())
+        );
+    }
+
+    #[test]
+    fn a_rule_must_say_what_it_is_for_in_known_words() {
+        let mut rule = rules()[0].clone();
+        rule.kind = None;
+        rule.category = None;
+        assert!(rule.check().is_err());
+        rule.category = Some("weather".into());
+        assert!(rule.check().is_err());
+        rule.category = Some("power".into());
+        rule.states = vec!["Atlantis".into()];
+        assert!(rule.check().is_err());
     }
 }

@@ -1,5 +1,5 @@
-//! Reference data shipped with every install and the server: the agency directory and civic
-//! articles. Built as documents by a fixed actor at time zero, so every replica holds
+//! Reference data shipped with every install and the server: the agency directory, civic
+//! articles and the starting rulebook. Built as documents by a fixed actor at time zero, so every replica holds
 //! byte-identical documents and merging them is a no-op.
 
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::ids::{seed_uuid, AgencyId, ArticleId};
 
 /// Bump when the shipped data changes.
-pub const SEED_VERSION: u32 = 1;
+pub const SEED_VERSION: u32 = 2;
 
 #[derive(Deserialize)]
 struct AgencySeed {

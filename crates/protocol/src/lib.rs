@@ -27,15 +27,18 @@ pub enum RecordKind {
     Agency,
     /// A civic-information article (reference data).
     Article,
+    /// The organisation's routing rules and public holidays (reference data).
+    Rulebook,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 4] = [
+    pub const ALL: [RecordKind; 5] = [
         RecordKind::Grievance,
         RecordKind::Session,
         RecordKind::Agency,
         RecordKind::Article,
+        RecordKind::Rulebook,
     ];
 
     /// The stored word.
@@ -45,6 +48,7 @@ impl RecordKind {
             RecordKind::Session => "session",
             RecordKind::Agency => "agency",
             RecordKind::Article => "article",
+            RecordKind::Rulebook => "rulebook",
         }
     }
 
@@ -55,7 +59,10 @@ impl RecordKind {
 
     /// Reference data every device receives, whatever its role.
     pub const fn is_reference(self) -> bool {
-        matches!(self, RecordKind::Agency | RecordKind::Article)
+        matches!(
+            self,
+            RecordKind::Agency | RecordKind::Article | RecordKind::Rulebook
+        )
     }
 }
 

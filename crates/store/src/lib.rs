@@ -18,6 +18,7 @@ use citizens_core::article::CivicArticle;
 use citizens_core::clock::Timestamp;
 use citizens_core::grievance::Grievance;
 use citizens_core::lifecycle::Actor;
+use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::{Push, RecordKind};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -323,6 +324,24 @@ impl Writer<'_> {
         self.save(&mut doc, value, Timestamp::from_millis(0), false)
     }
 
+    /// Project again every case sent to an agency (after an upgrade that counts due dates anew).
+    pub(crate) fn reproject_forwarded_cases(&mut self) -> Result<()> {
+        let ids = {
+            let mut stmt = self
+                .tx
+                .prepare("SELECT id FROM grievances WHERE agency_id IS NOT NULL")?;
+            let ids = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            ids
+        };
+        for id in ids {
+            let id = Uuid::parse_str(&id).map_err(|_| Error::Damaged("grievance id".into()))?;
+            self.read::<Grievance>(id)?.project(&self.tx)?;
+        }
+        Ok(())
+    }
+
     /// Merge another replica's changes for one document. Untrusted bytes are size-capped and
     /// parsed into a scratch copy first (panics caught); stored state changes only when
     /// everything parsed and the result is a valid record of the claimed kind and id. Changes
@@ -371,6 +390,7 @@ impl Writer<'_> {
             RecordKind::Session => self.store_merged::<TownHallSession>(&mut doc)?,
             RecordKind::Agency => self.store_merged::<Agency>(&mut doc)?,
             RecordKind::Article => self.store_merged::<CivicArticle>(&mut doc)?,
+            RecordKind::Rulebook => self.store_merged::<Rulebook>(&mut doc)?,
         };
         if id != push.doc_id {
             return Err(Error::Rejected(

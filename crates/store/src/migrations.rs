@@ -11,6 +11,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         include_str!("../../../migrations/client/0001_schema.sql"),
     ),
     (2, include_str!("../../../migrations/client/0002_blobs.sql")),
+    (
+        3,
+        include_str!("../../../migrations/client/0003_working_days.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
@@ -25,12 +29,25 @@ pub fn run(conn: &mut Connection) -> Result<(), Error> {
             supported: LATEST,
         });
     }
+    // Rebuilding a table (to change a CHECK) needs foreign keys off; they are checked after.
+    let foreign_keys: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        let broken: i64 =
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?;
+        if broken > 0 {
+            return Err(Error::Damaged(format!(
+                "schema {version} would leave {broken} rows pointing nowhere"
+            )));
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
+    conn.pragma_update(None, "foreign_keys", foreign_keys)?;
     Ok(())
 }
 
@@ -93,7 +110,15 @@ mod tests {
             [],
         )
         .expect("data");
+        tx.execute_batch(
+            "INSERT INTO documents (id, kind, snapshot, heads, updated_at)
+                 VALUES ('d1', 'grievance', x'01', x'02', 5);
+             INSERT INTO outbox (doc_id, kind, change, created_at) VALUES ('d1', 'grievance', x'03', 5);",
+        )
+        .expect("a case waiting to be pushed");
         tx.commit().expect("commit");
+        conn.pragma_update(None, "foreign_keys", true)
+            .expect("as the store opens it");
         run(&mut conn).expect("upgrade");
         assert_eq!(version(&conn), LATEST);
         let user: String = conn
@@ -104,6 +129,29 @@ mod tests {
         assert_eq!(user, "Amina Bello");
         conn.execute("INSERT INTO blobs (sha256, size) VALUES ('ab', 1)", [])
             .expect("new table");
+        let waiting: (String, i64) = conn
+            .query_row(
+                "SELECT d.kind, d.updated_at FROM outbox o JOIN documents d ON d.id = o.doc_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("the case and its waiting change survive the rebuild");
+        assert_eq!(waiting, ("grievance".to_string(), 5));
+        conn.execute(
+            "INSERT INTO documents (id, kind, snapshot, heads, updated_at)
+                 VALUES ('r', 'rulebook', x'01', x'02', 0)",
+            [],
+        )
+        .expect("the new kind is allowed");
+        let on: bool = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .expect("pragma");
+        assert!(on, "foreign keys are back on");
+        assert!(
+            conn.execute("INSERT INTO outbox (doc_id, kind, change, created_at) VALUES ('none', 'grievance', x'00', 0)", [])
+                .is_err(),
+            "and enforced on the rebuilt table"
+        );
     }
 
     #[test]

@@ -4,9 +4,12 @@
 use autosurgeon::{Hydrate, Reconcile};
 use citizens_core::agency::Agency;
 use citizens_core::article::CivicArticle;
+use citizens_core::calendar::Calendar;
+use citizens_core::clock::Day;
 use citizens_core::geo;
 use citizens_core::grievance::Grievance;
 use citizens_core::lifecycle::Actor;
+use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::RecordKind;
 use rusqlite::{params, Connection};
@@ -40,12 +43,17 @@ impl Record for Grievance {
     fn project(&self, conn: &Connection) -> Result<(), Error> {
         let status = self.status();
         let open = status.current.awaits_action();
-        let sla_due = match (self.agency, open) {
+        let sla_step = match (self.agency, open) {
             (Some(agency), true) => read_record::<Agency>(conn, agency.uuid())
                 .ok()
-                .and_then(|a| self.sla_due(&a))
-                .map(|d| d.to_string()),
+                .and_then(|a| self.sla_step(&a)),
             _ => None,
+        };
+        let sla_due = match sla_step {
+            Some((since, days)) => calendar(conn)?
+                .add_working_days(since.date(), days)
+                .map(|d| d.to_string()),
+            None => None,
         };
         let updated_at = self
             .status_history
@@ -57,9 +65,10 @@ impl Record for Grievance {
         conn.execute(
             "INSERT INTO grievances (id, reference, kind, category, subcategory, agency_id, state, lga,
                  ward, title, status, conflict, priority, assignee, session_id, form_number, channel,
-                 occurred_on, created_at, updated_at, sla_due, sealed, anonymous, created_by)
+                 occurred_on, created_at, updated_at, sla_due, sealed, anonymous, created_by,
+                 sla_start, sla_days)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?24)
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
              ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, kind = excluded.kind,
                  category = excluded.category, subcategory = excluded.subcategory,
                  agency_id = excluded.agency_id, state = excluded.state, lga = excluded.lga,
@@ -68,7 +77,8 @@ impl Record for Grievance {
                  assignee = excluded.assignee, session_id = excluded.session_id,
                  form_number = excluded.form_number, channel = excluded.channel,
                  occurred_on = excluded.occurred_on, updated_at = excluded.updated_at,
-                 sla_due = excluded.sla_due, sealed = excluded.sealed, anonymous = excluded.anonymous",
+                 sla_due = excluded.sla_due, sealed = excluded.sealed, anonymous = excluded.anonymous,
+                 sla_start = excluded.sla_start, sla_days = excluded.sla_days",
             params![
                 self.id.to_string(),
                 self.reference,
@@ -94,6 +104,8 @@ impl Record for Grievance {
                 self.reporter.sealed.is_some(),
                 self.reporter.anonymous,
                 self.created_by.user,
+                sla_step.map(|(since, _)| since.to_string()),
+                sla_step.map(|(_, days)| days),
             ],
         )?;
         let rowid: i64 = conn.query_row(
@@ -205,6 +217,60 @@ impl Record for Agency {
                 self.categories.join(",")
             ],
         )?;
+        Ok(())
+    }
+}
+
+/// The working-day calendar from the projected holidays.
+fn calendar(conn: &Connection) -> Result<Calendar, Error> {
+    let mut stmt = conn.prepare_cached("SELECT day FROM holidays")?;
+    let days = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Calendar::new(
+        days.iter()
+            .filter_map(|d| Day::parse("holiday", d).ok())
+            .map(Day::date),
+    ))
+}
+
+impl Record for Rulebook {
+    const KIND: RecordKind = RecordKind::Rulebook;
+
+    fn doc_id(&self) -> Uuid {
+        self.id
+    }
+
+    /// Project the holidays and recount every open case's due date by them.
+    fn project(&self, conn: &Connection) -> Result<(), Error> {
+        conn.execute("DELETE FROM holidays", [])?;
+        for (day, name) in &self.holidays {
+            conn.execute(
+                "INSERT INTO holidays (day, name) VALUES (?1, ?2)",
+                params![day, name],
+            )?;
+        }
+        let calendar = self.calendar();
+        let mut stmt = conn.prepare(
+            "SELECT id, sla_start, sla_days FROM grievances WHERE sla_start IS NOT NULL",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u32>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut update = conn.prepare("UPDATE grievances SET sla_due = ?2 WHERE id = ?1")?;
+        for (id, since, days) in rows {
+            let due = Day::parse("sla start", &since)
+                .ok()
+                .and_then(|d| calendar.add_working_days(d.date(), days))
+                .map(|d| d.to_string());
+            update.execute(params![id, due])?;
+        }
         Ok(())
     }
 }

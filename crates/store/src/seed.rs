@@ -1,7 +1,8 @@
-//! Loads the shipped reference data: geography rows and the agency and article documents from
-//! `citizens_core::seed`. Versioned in `meta.seed_version`; applying it again changes nothing.
+//! Loads the shipped reference data: geography rows and the agency, article and rulebook
+//! documents from `citizens_core::seed`. Versioned in `meta.seed_version`; applying it again changes nothing.
 
 use citizens_core::geo;
+use citizens_core::rulebook::Rulebook;
 use citizens_core::seed::{self, SEED_VERSION};
 use rusqlite::params;
 
@@ -18,6 +19,7 @@ pub(crate) fn ensure(store: &mut Store) -> Result<(), Error> {
     }
     let agencies = seed::agencies()?;
     let articles = seed::articles()?;
+    let rulebook = Rulebook::shipped()?;
     store.write(|w| {
         for state in geo::states() {
             w.tx.execute(
@@ -36,6 +38,11 @@ pub(crate) fn ensure(store: &mut Store) -> Result<(), Error> {
         }
         for article in &articles {
             w.insert_seed(article)?;
+        }
+        // The rulebook is edited by coordinators: never replace one this store already holds.
+        if w.read::<Rulebook>(Rulebook::id()).is_err() {
+            w.insert_seed(&rulebook)?;
+            w.reproject_forwarded_cases()?;
         }
         w.tx.execute(
             "INSERT INTO meta (key, value) VALUES ('seed_version', ?1)

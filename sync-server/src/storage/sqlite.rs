@@ -10,6 +10,7 @@ use citizens_core::agency::Agency;
 use citizens_core::article::CivicArticle;
 use citizens_core::grievance::Grievance;
 use citizens_core::identity::OrgPublicKey;
+use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::{
     collection_digest, decode, encode, record_digest, EnrollResponse, Pulled, Push, RecordKind,
@@ -128,6 +129,11 @@ fn seed(conn: &mut Connection) -> anyhow::Result<()> {
             citizens_core::seed::document(&a)?,
         )?;
     }
+    put(
+        Rulebook::id(),
+        RecordKind::Rulebook,
+        citizens_core::seed::document(&Rulebook::shipped()?)?,
+    )?;
     tx.commit()?;
     Ok(())
 }
@@ -154,7 +160,8 @@ fn issue(tx: &Transaction<'_>, device_id: Uuid, now: i64, limits: Limits) -> Res
 }
 
 /// What a device may see, as SQL over `docs d` with the device's id, org and user bound.
-const VISIBLE: &str = "(d.kind IN ('agency', 'article')
+/// Reference records (no organisation) reach every device.
+const VISIBLE: &str = "(d.org_id IS NULL
      OR (d.org_id = :org AND (:coordinator = 1 OR d.creator_device = :device OR d.assignee = :user)))";
 
 /// What the server keeps of a record besides its document: who it is assigned to and which
@@ -211,6 +218,11 @@ fn check_record(kind: RecordKind, doc: &AutoCommit, id: Uuid) -> Result<Scope> {
                 .id
                 .uuid(),
         ),
+        RecordKind::Rulebook => none(
+            citizens_core::document::read::<Rulebook>(doc)
+                .map_err(refuse)?
+                .id,
+        ),
     };
     if found != id {
         return Err(ServerError::bad(
@@ -240,7 +252,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
     let coordinator = device.role == Role::Coordinator;
     if push.kind.is_reference() && !coordinator {
         return Err(ServerError::Forbidden(
-            "only coordinators change the directory and civic articles".into(),
+            "only coordinators change the directory, civic articles and case rules".into(),
         ));
     }
     if let Some((kind, org, creator, assignee, _, _)) = &stored {
