@@ -293,6 +293,17 @@ enum GrievanceCmd {
     Assign { case: String, user: Option<String> },
     /// Route every new case without an agency by the routing rules (each becomes triaged).
     RouteAll,
+    /// Suggested duplicates to judge (for one case when given), most alike first.
+    Duplicates { case: Option<String> },
+    /// Fold COPY into ORIGINAL: COPY becomes a duplicate, ORIGINAL shows its reporter and
+    /// timeline.
+    Merge { copy: String, original: String },
+    /// Mark COPY as a duplicate of ORIGINAL without folding it in (both stay open).
+    Link { copy: String, original: String },
+    /// Undo a merge or link (the copy gets back its status).
+    Unlink { copy: String },
+    /// The two cases are not duplicates: stop suggesting them.
+    NotDuplicate { a: String, b: String },
     /// Record the agency's acknowledgement of a forwarded case.
     Ack {
         case: String,
@@ -935,6 +946,22 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
             not_resolved,
             note,
         } => out.case(&client.call_back(case, !*not_resolved, note)?, None),
+        GrievanceCmd::Duplicates { case } => {
+            out.duplicates(&client.duplicate_suggestions(case.as_deref(), 200)?)
+        }
+        GrievanceCmd::Merge { copy, original } => {
+            out.case(&client.mark_duplicate(copy, original, true)?, None)
+        }
+        GrievanceCmd::Link { copy, original } => {
+            out.case(&client.mark_duplicate(copy, original, false)?, None)
+        }
+        GrievanceCmd::Unlink { copy } => out.case(&client.undo_duplicate(copy)?, None),
+        GrievanceCmd::NotDuplicate { a, b } => {
+            client.dismiss_duplicate(a, b)?;
+            out.message(&format!(
+                "{a} and {b} will not be suggested as duplicates again"
+            ))
+        }
         GrievanceCmd::Attach { case, file } => out.case(&client.attach(case, file)?, None),
         GrievanceCmd::Attachment { sha256, out: file } => {
             std::fs::write(file, client.attachment(sha256)?)

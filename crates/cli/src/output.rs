@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use citizens_client::store_rows::{AgencyRow, SessionRow};
-use citizens_client::{CaseView, GrievanceRow, Home, ListPage, Profile};
+use citizens_client::{CaseView, DuplicatePair, GrievanceRow, Home, ListPage, Profile};
 use citizens_core::agency::Agency;
 use citizens_core::article::CivicArticle;
 use citizens_core::grievance::Grievance;
@@ -100,10 +100,11 @@ impl Out {
         }
         say!("{t}");
         say!(
-            "My queue: {} open   Overdue: {}   Status conflicts: {}   Changes not yet synced: {}",
+            "My queue: {} open   Overdue: {}   Status conflicts: {}   Possible duplicates: {}   Changes not yet synced: {}",
             home.my_queue.total,
             home.overdue.total,
             home.conflicts,
+            home.duplicates,
             home.pending_changes
         );
         let sync = client.sync_status()?;
@@ -286,6 +287,26 @@ impl Out {
             yes(g.consent.share_with_agency),
             yes(g.consent.may_contact)
         );
+        if let Some(of) = &view.duplicate_of {
+            let how = if view.merged_into {
+                "merged into"
+            } else {
+                "duplicate of"
+            };
+            say!(
+                "  {how}: {of} (undo: citizens grievance unlink {})",
+                view.reference
+            );
+        }
+        for m in &view.merged {
+            say!(
+                "  merged:    {} — {} (its reporter: share with agency {}, contact {})",
+                m.reference,
+                m.title,
+                yes(m.share_with_agency),
+                yes(m.may_contact)
+            );
+        }
         for a in &g.attachments {
             say!(
                 "  attached:  {} ({}, {} KB) sha256 {}",
@@ -303,10 +324,35 @@ impl Out {
             t.add_row(vec![
                 e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
                 format!("{} ({})", e.user, e.device),
-                e.what.clone(),
+                match &e.from {
+                    Some(from) => format!("[{from}] {}", e.what),
+                    None => e.what.clone(),
+                },
             ]);
         }
         say!("{t}");
+        Ok(())
+    }
+
+    pub fn duplicates(&self, pairs: &[DuplicatePair]) -> Result<()> {
+        if self.json {
+            return print_json(&pairs);
+        }
+        if pairs.is_empty() {
+            say!("No suggested duplicates to judge.");
+            return Ok(());
+        }
+        let mut t = table(&["case", "looks like", "score", "why"]);
+        for p in pairs {
+            t.add_row(vec![
+                format!("{} — {}", p.case.reference, p.case.title),
+                format!("{} — {}", p.other.reference, p.other.title),
+                format!("{:.2}", p.score),
+                p.reasons.join(", ").replace('_', " "),
+            ]);
+        }
+        say!("{t}");
+        say!("Judge each: citizens grievance merge|link COPY ORIGINAL, or not-duplicate A B");
         Ok(())
     }
 

@@ -8,11 +8,17 @@ use serde_json::Value;
 const PASS: &str = "cli test passphrase";
 
 fn citizens(dir: &Path, args: &[&str]) -> Output {
+    citizens_days_later(dir, 0, args)
+}
+
+/// Run with the clock moved on by `days` (as a training session would).
+fn citizens_days_later(dir: &Path, days: i64, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_citizens"))
         .arg("--data-dir")
         .arg(dir)
         .args(args)
         .env("CITIZENS_PASSPHRASE", PASS)
+        .env("CITIZENS_CLOCK_SHIFT_DAYS", days.to_string())
         .output()
         .expect("run citizens")
 }
@@ -526,4 +532,175 @@ fn sample_data_lands_in_the_state_asked_for() {
     assert_eq!(page["total"], 12);
     let why = refused(dir.path(), &["sample", "--state", "Atlantis"]);
     assert!(why.contains("not a Nigerian state"), "{why}");
+}
+
+#[test]
+fn a_coordinator_routes_merges_forwards_sees_it_overdue_escalates_and_closes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    init(d);
+    let add = |title: &str, narrative: &str| {
+        json(
+            d,
+            &[
+                "grievance",
+                "add",
+                "--category",
+                "water",
+                "--state",
+                "Borno",
+                "--lga",
+                "Maiduguri",
+                "--title",
+                title,
+                "--narrative",
+                narrative,
+                "--reporter-name",
+                "Zainab Usman",
+                "--reporter-phone",
+                "0803 555 0142",
+                "--consent-explained",
+                "--consent-share",
+                "--consent-contact",
+            ],
+        )["reference"]
+            .as_str()
+            .expect("reference")
+            .to_string()
+    };
+    let first = add(
+        "Taps dry on Baga Road for six weeks",
+        "The public taps on Baga Road near the Monday market have been dry for six weeks.",
+    );
+    let again = add(
+        "Baga Road taps still dry",
+        "Taps on Baga Road by the Monday market: no water for six weeks.",
+    );
+
+    // No shipped rule covers water in Borno: the coordinator adds one, and a holiday.
+    assert!(ok(d, &["grievance", "route-all"]).contains("0 case(s)"));
+    let err = refused(
+        d,
+        &["rules", "add", "--category", "water", "--agency", "NOSUCH"],
+    );
+    assert!(err.contains("NOSUCH"), "{err}");
+    ok(
+        d,
+        &[
+            "rules",
+            "add",
+            "--category",
+            "water",
+            "--state",
+            "Borno",
+            "--agency",
+            "SERVICOM",
+        ],
+    );
+    assert!(ok(d, &["rules", "list"]).contains("SERVICOM"));
+    ok(
+        d,
+        &["holidays", "add", "2026-12-31", "New Year's Eve holiday"],
+    );
+    assert!(ok(d, &["holidays", "list"]).contains("New Year's Eve holiday"));
+    let err = refused(d, &["holidays", "add", "31/12/2026", "x"]);
+    assert!(err.contains("2026-11-28"), "{err}");
+
+    // The second telling is suggested as a duplicate of the first and merged into it.
+    let suggested = json(d, &["grievance", "duplicates"]);
+    assert_eq!(suggested.as_array().map(Vec::len), Some(1), "{suggested}");
+    assert_eq!(suggested[0]["case"]["reference"], again.as_str());
+    assert!(ok(d, &["grievance", "duplicates"]).contains("same phone"));
+    ok(d, &["grievance", "merge", &again, &first]);
+    assert!(ok(d, &["grievance", "show", &again]).contains(&format!("merged into: {first}")));
+    assert!(ok(d, &["grievance", "show", &first]).contains(&format!("merged:    {again}")));
+
+    // Route the rest: the merged copy stays a duplicate.
+    assert!(ok(d, &["grievance", "route-all"]).contains("1 case(s)"));
+    ok(
+        d,
+        &[
+            "grievance",
+            "forward",
+            &first,
+            "--agency",
+            "SERVICOM",
+            "--channel",
+            "letter",
+        ],
+    );
+    let case = json(d, &["grievance", "show", &first]);
+    let due = case["case"]["sla_due"].as_str().expect("due").to_string();
+    let home = |days: i64| -> Value {
+        let out = citizens_days_later(d, days, &["--json", "home"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    assert_eq!(home(0)["overdue"]["total"], 0);
+    // Sixty days on, the office has sat on it past its due day.
+    let later = home(60);
+    assert_eq!(later["overdue"]["total"], 1, "due {due}");
+    assert_eq!(later["overdue"]["rows"][0]["reference"], first.as_str());
+    let out = citizens_days_later(
+        d,
+        60,
+        &[
+            "grievance",
+            "escalate",
+            &first,
+            "--reason",
+            "No answer from the desk officer",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        home(60)["overdue"]["total"],
+        0,
+        "the next office has its own time"
+    );
+    for to in ["in_progress", "resolved"] {
+        ok(d, &["grievance", "status", &first, to]);
+    }
+    ok(
+        d,
+        &[
+            "grievance",
+            "callback",
+            &first,
+            "--note",
+            "Water flows again since Tuesday",
+        ],
+    );
+    let done = json(d, &["grievance", "show", &first]);
+    assert_eq!(done["case"]["status"], "closed");
+    let kinds: Vec<&str> = done["case"]["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for kind in [
+        "merged_from",
+        "forwarded",
+        "escalated",
+        "callback_confirmed",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    assert!(
+        done["case"]["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .all(|e| e["user"] == "Amina Bello" && e["device"] == "kano-laptop-1"),
+        "every entry says who and on which laptop"
+    );
 }

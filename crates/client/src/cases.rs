@@ -140,6 +140,8 @@ pub struct TimelineEntry {
     pub params: std::collections::BTreeMap<&'static str, String>,
     /// What happened, in English words.
     pub what: String,
+    /// The merged case this entry comes from (its reference), if not this case.
+    pub from: Option<String>,
 }
 
 /// A case as the case page shows it.
@@ -164,8 +166,53 @@ pub struct CaseView {
     pub sla_due: Option<String>,
     /// Reporter identity sealed.
     pub sealed: bool,
-    /// Timeline.
+    /// Timeline (with the entries of cases merged into this one).
     pub timeline: Vec<TimelineEntry>,
+    /// Reference of the case this one duplicates.
+    pub duplicate_of: Option<String>,
+    /// This case was merged into that one.
+    pub merged_into: bool,
+    /// Cases merged into this one.
+    pub merged: Vec<MergedCase>,
+}
+
+/// A case merged into another: its own reporter's consent stays with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MergedCase {
+    /// Reference code.
+    pub reference: String,
+    /// Title.
+    pub title: String,
+    /// How it reached us.
+    pub channel: String,
+    /// Captured (ms since the epoch).
+    pub created_at: i64,
+    /// By whom.
+    pub created_by: String,
+    /// Its reporter agreed to sharing with the agency.
+    pub share_with_agency: bool,
+    /// Its reporter may be contacted.
+    pub may_contact: bool,
+    /// Its reporter's identity is sealed.
+    pub sealed: bool,
+    /// Its reporter is anonymous.
+    pub anonymous: bool,
+}
+
+impl MergedCase {
+    fn of(g: &Grievance) -> Self {
+        MergedCase {
+            reference: g.reference.clone(),
+            title: g.title.clone(),
+            channel: g.channel.to_string(),
+            created_at: g.created_at.millis(),
+            created_by: g.created_by.user.clone(),
+            share_with_agency: g.consent.share_with_agency,
+            may_contact: g.consent.may_contact,
+            sealed: g.reporter.sealed.is_some(),
+            anonymous: g.reporter.anonymous,
+        }
+    }
 }
 
 impl Client {
@@ -322,11 +369,27 @@ impl Client {
             .agency
             .map(|a| self.store.read(a.uuid()))
             .transpose()?;
-        Ok(case_view(
+        let merged = self
+            .store
+            .merged_into(&grievance.id.to_string())?
+            .into_iter()
+            .map(|id| {
+                self.store
+                    .read(uuid::Uuid::parse_str(&id).map_err(|_| Error::Damaged("case id".into()))?)
+            })
+            .collect::<Result<Vec<Grievance>>>()?;
+        let duplicate_of = match grievance.duplicate_of {
+            Some(id) => Some(self.store.read::<Grievance>(id.uuid())?.reference),
+            None => None,
+        };
+        let mut view = case_view(
             grievance,
             agency.as_ref(),
             &self.rulebook()?.calendar(),
-        ))
+            &merged,
+        );
+        view.duplicate_of = duplicate_of;
+        Ok(view)
     }
 
     /// Open the sealed name and phone (only where this install holds the organisation key).
@@ -358,14 +421,12 @@ impl Client {
             let at = ctx.clock.now();
             let author = ctx.author.clone();
             let mut stamps = || ctx.stamp();
-            let (grievance, _) = w.edit(id.uuid(), &author, at, |g: &mut Grievance| {
+            w.edit(id.uuid(), &author, at, |g: &mut Grievance| {
                 edit(g, &mut stamps, agency.as_ref())
             })?;
-            // The edit may have routed the case to another agency.
-            let agency: Option<Agency> = grievance.agency.map(|a| w.read(a.uuid())).transpose()?;
-            let calendar = w.read::<Rulebook>(Rulebook::id())?.calendar();
-            Ok(case_view(grievance, agency.as_ref(), &calendar))
-        })
+            Ok(())
+        })?;
+        self.open_case(&id.to_string())
     }
 
     /// Move a case along its lifecycle.
@@ -750,10 +811,11 @@ fn media_type(file_name: &str) -> &'static str {
 }
 
 /// Build the case page view.
-pub(crate) fn case_view(
+fn case_view(
     grievance: Grievance,
     agency: Option<&Agency>,
     calendar: &Calendar,
+    merged: &[Grievance],
 ) -> CaseView {
     let status: StatusView = grievance.status();
     let current_office = match (grievance.ladder_position(), agency) {
@@ -783,6 +845,15 @@ pub(crate) fn case_view(
             (e.at, entry(e.at, &e.by, kind, params, what))
         }))
         .collect();
+    // A merged copy's own history shows here too, marked with its reference.
+    for copy in merged {
+        timeline.extend(copy.timeline.iter().map(|e| {
+            let (kind, params, what) = describe(&e.event, agency);
+            let mut entry = entry(e.at, &e.by, kind, params, what);
+            entry.from = Some(copy.reference.clone());
+            (e.at, entry)
+        }));
+    }
     timeline.sort_by_key(|(at, _)| *at);
     CaseView {
         id: grievance.id.to_string(),
@@ -794,6 +865,9 @@ pub(crate) fn case_view(
         sla_due: sla_due.map(|d| d.to_string()),
         sealed: grievance.reporter.sealed.is_some(),
         timeline: timeline.into_iter().map(|(_, e)| e).collect(),
+        duplicate_of: None,
+        merged_into: grievance.merged_into.is_some(),
+        merged: merged.iter().map(MergedCase::of).collect(),
         grievance,
     }
 }
@@ -813,6 +887,7 @@ fn entry(
         kind,
         params: params.into_iter().collect(),
         what,
+        from: None,
     }
 }
 
@@ -902,6 +977,31 @@ fn describe(
             params.extend(reference.clone().map(|r| ("reference", r)));
             ("acknowledged", params, what)
         }
+        Event::Linked {
+            reference,
+            merged,
+            original,
+            ..
+        } => {
+            let (kind, what) = match (original, merged) {
+                (false, true) => ("merged_into", format!("merged into {reference}")),
+                (false, false) => (
+                    "duplicate_of",
+                    format!("marked as a duplicate of {reference}"),
+                ),
+                (true, true) => ("merged_from", format!("{reference} merged into this case")),
+                (true, false) => (
+                    "duplicate_linked",
+                    format!("{reference} marked as a duplicate of this case"),
+                ),
+            };
+            (kind, vec![("reference", reference.clone())], what)
+        }
+        Event::Unlinked { reference, .. } => (
+            "duplicate_undone",
+            vec![("reference", reference.clone())],
+            format!("duplicate link with {reference} undone"),
+        ),
         Event::CalledBack {
             confirmed: true,
             note,

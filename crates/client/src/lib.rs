@@ -5,6 +5,7 @@
 mod bundle;
 mod cases;
 mod directory;
+mod duplicates;
 mod exchange;
 mod rulebook;
 pub mod sample;
@@ -27,10 +28,11 @@ use rand::SeedableRng;
 use serde::Serialize;
 
 pub use bundle::BundleImport;
-pub use cases::{CaseView, ForwardInput, GrievanceInput, ReplyInput, TimelineEntry};
+pub use cases::{CaseView, ForwardInput, GrievanceInput, MergedCase, ReplyInput, TimelineEntry};
 /// Directory and session lines.
 pub use citizens_store::query as store_rows;
 pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
+pub use citizens_store::DuplicatePair;
 pub use citizens_store::{Error, Origin, Result};
 pub use exchange::{ImportError, ImportReport};
 pub use rulebook::RuleInput;
@@ -301,6 +303,8 @@ pub struct Home {
     pub workload: Vec<citizens_store::query::Workload>,
     /// Cases where devices disagree on the status.
     pub conflicts: u64,
+    /// Suggested duplicate pairs waiting to be judged.
+    pub duplicates: u64,
     /// Latest sessions.
     pub sessions: Vec<citizens_store::query::SessionRow>,
     /// Local changes not yet synced.
@@ -341,6 +345,7 @@ impl Client {
             call_backs: self.store.list(&call_backs, Sort::Oldest, 0, 10)?,
             workload: self.store.workload(&self.today_string())?,
             conflicts: self.store.list(&conflicts, Sort::Newest, 0, 0)?.total,
+            duplicates: self.store.duplicate_suggestion_count()?,
             sessions,
             pending_changes: self.store.outbox_len()?,
         })

@@ -234,6 +234,24 @@ pub enum Event {
         /// The agency's reference for it.
         reference: Option<String>,
     },
+    /// Marked as the same grievance as another case (on both cases).
+    Linked {
+        /// The other case.
+        other: GrievanceId,
+        /// Its reference code.
+        reference: String,
+        /// Folded into one case rather than only cross-referenced.
+        merged: bool,
+        /// This is the case kept (the other is the duplicate).
+        original: bool,
+    },
+    /// A duplicate link or merge undone (on both cases).
+    Unlinked {
+        /// The other case.
+        other: GrievanceId,
+        /// Its reference code.
+        reference: String,
+    },
     /// The citizen was called back after the case was resolved.
     CalledBack {
         /// The citizen confirms the problem is solved.
@@ -316,6 +334,8 @@ pub struct Grievance {
     pub form_number: Option<String>,
     /// The case this one duplicates.
     pub duplicate_of: Option<GrievanceId>,
+    /// The case this one was merged into (its timeline and reporter stay here, shown there).
+    pub merged_into: Option<GrievanceId>,
     /// When captured.
     pub created_at: Timestamp,
     /// Who captured it.
@@ -504,6 +524,7 @@ impl Grievance {
             session: input.session,
             form_number: clean(input.form_number),
             duplicate_of: None,
+            merged_into: None,
             created_at: stamp.at,
             created_by: stamp.by.clone(),
             status_history: vec![StatusChange {
@@ -688,6 +709,122 @@ impl Grievance {
         calendar
             .add_working_days(since.date(), days)
             .map(Day::from_date)
+    }
+
+    /// Mark this case as the same grievance as `original`: linked (both stay open,
+    /// cross-referenced) or merged (this one becomes `duplicate` and is folded into the
+    /// original, which shows its reporter, consent and timeline; nothing is deleted, so it can
+    /// be undone).
+    pub fn mark_duplicate_of(
+        &mut self,
+        original: &Grievance,
+        merge: bool,
+        mut stamp: impl FnMut() -> Stamp,
+    ) -> Result<()> {
+        let problem = if original.id == self.id {
+            Some("a case cannot be a duplicate of itself".to_string())
+        } else if self.duplicate_of.is_some() {
+            Some(format!(
+                "{} is already marked as a duplicate; undo that first",
+                self.reference
+            ))
+        } else if original.duplicate_of.is_some() {
+            Some(format!(
+                "{} is itself a duplicate; link to the case it duplicates",
+                original.reference
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Error::invalid("duplicate", problem));
+        }
+        let view = self.status();
+        if merge {
+            view.check_change(Status::Duplicate)?;
+        }
+        self.duplicate_of = Some(original.id);
+        self.merged_into = merge.then_some(original.id);
+        self.record(
+            Event::Linked {
+                other: original.id,
+                reference: original.reference.clone(),
+                merged: merge,
+                original: false,
+            },
+            stamp(),
+        );
+        if merge {
+            let reason = format!("merged into {}", original.reference);
+            self.push_status(view, Status::Duplicate, Some(reason), stamp());
+        }
+        Ok(())
+    }
+
+    /// The kept case's side of [`Grievance::mark_duplicate_of`].
+    pub fn note_duplicate(&mut self, copy: &Grievance, stamp: Stamp) {
+        self.record(
+            Event::Linked {
+                other: copy.id,
+                reference: copy.reference.clone(),
+                merged: copy.merged_into == Some(self.id),
+                original: true,
+            },
+            stamp,
+        );
+    }
+
+    /// Undo a duplicate link or merge on this (the duplicate) case; a merged case gets back
+    /// the status it had before.
+    pub fn undo_duplicate(
+        &mut self,
+        original: &Grievance,
+        mut stamp: impl FnMut() -> Stamp,
+    ) -> Result<()> {
+        if self.duplicate_of != Some(original.id) {
+            return Err(Error::invalid(
+                "duplicate",
+                format!("{} is not marked as a duplicate", self.reference),
+            ));
+        }
+        let view = self.status();
+        let restore = (self.merged_into.is_some() && view.current == Status::Duplicate)
+            .then(|| self.status_before_duplicate());
+        self.duplicate_of = None;
+        self.merged_into = None;
+        self.record(
+            Event::Unlinked {
+                other: original.id,
+                reference: original.reference.clone(),
+            },
+            stamp(),
+        );
+        if let Some(to) = restore {
+            let reason = format!("merge into {} undone", original.reference);
+            self.push_status(view, to, Some(reason), stamp());
+        }
+        Ok(())
+    }
+
+    /// The status the case had when it was last marked `duplicate` (triaged if unknown).
+    fn status_before_duplicate(&self) -> Status {
+        self.status_history
+            .iter()
+            .rev()
+            .find(|c| c.to == Status::Duplicate)
+            .and_then(|c| self.status_history.iter().find(|p| c.after.contains(&p.id)))
+            .map_or(Status::Triaged, |p| p.to)
+    }
+
+    /// The kept case's side of [`Grievance::undo_duplicate`].
+    pub fn note_unlinked(&mut self, copy: &Grievance, stamp: Stamp) {
+        self.record(
+            Event::Unlinked {
+                other: copy.id,
+                reference: copy.reference.clone(),
+            },
+            stamp,
+        );
     }
 
     /// Remember which Automerge actor is whom (for the audit trail).
@@ -965,5 +1102,54 @@ mod tests {
             .escalate(&nis, "x", stamp(&mut rng, 3))
             .expect_err("finished");
         assert!(err.to_string().contains("finished"), "{err}");
+    }
+
+    #[test]
+    fn a_merge_folds_the_copy_and_undo_gives_back_its_status() {
+        let mut rng = StdRng::seed_from_u64(9);
+        let original = case(&mut rng, Kind::Complaint);
+        let mut copy = case(&mut rng, Kind::Complaint);
+        copy.change_status(Status::Triaged, None, stamp(&mut rng, DAY))
+            .expect("triaged");
+        let mut at = DAY;
+        let mut stamps = || {
+            at += 1;
+            stamp(&mut StdRng::seed_from_u64(at as u64), at)
+        };
+        let itself = copy.clone();
+        assert!(copy.mark_duplicate_of(&itself, true, &mut stamps).is_err());
+
+        copy.mark_duplicate_of(&original, true, &mut stamps)
+            .expect("merged");
+        assert_eq!(copy.status().current, Status::Duplicate);
+        assert_eq!(copy.merged_into, Some(original.id));
+        let err = copy
+            .mark_duplicate_of(&original, false, &mut stamps)
+            .expect_err("twice");
+        assert!(err.to_string().contains("undo that first"), "{err}");
+        let mut third = case(&mut rng, Kind::Complaint);
+        let err = third
+            .mark_duplicate_of(&copy, false, &mut stamps)
+            .expect_err("chain");
+        assert!(err.to_string().contains("itself a duplicate"), "{err}");
+
+        copy.undo_duplicate(&original, &mut stamps).expect("undone");
+        assert_eq!(copy.status().current, Status::Triaged, "back where it was");
+        assert_eq!((copy.duplicate_of, copy.merged_into), (None, None));
+        assert!(copy.undo_duplicate(&original, &mut stamps).is_err());
+
+        // A plain link leaves the status alone; a case already acknowledged cannot be merged.
+        third
+            .mark_duplicate_of(&original, false, &mut stamps)
+            .expect("linked");
+        assert_eq!(third.status().current, Status::New);
+        let mut busy = case(&mut rng, Kind::Complaint);
+        for to in [Status::Forwarded, Status::Acknowledged] {
+            busy.change_status(to, None, stamps()).expect("moved on");
+        }
+        assert!(busy
+            .mark_duplicate_of(&original, true, &mut stamps)
+            .is_err());
+        assert_eq!(busy.duplicate_of, None, "a refusal changes nothing");
     }
 }

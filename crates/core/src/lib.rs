@@ -9,6 +9,7 @@ pub mod article;
 pub mod calendar;
 pub mod clock;
 pub mod document;
+pub mod duplicates;
 pub mod error;
 pub mod geo;
 pub mod grievance;

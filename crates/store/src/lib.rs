@@ -3,6 +3,7 @@
 //! SQLCipher database whose key is wrapped under the user's passphrase.
 
 pub mod blobs;
+mod duplicates;
 pub mod keyfile;
 mod migrations;
 mod outbox;
@@ -24,6 +25,7 @@ use citizens_protocol::{Push, RecordKind};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
+pub use duplicates::DuplicatePair;
 pub use migrations::LATEST as SCHEMA_VERSION;
 pub use outbox::{Applied, OutboxBatch, PENDING_BATCH};
 pub use projection::Record;

@@ -13,7 +13,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (2, include_str!("../../../migrations/client/0002_blobs.sql")),
     (
         3,
-        include_str!("../../../migrations/client/0003_working_days.sql"),
+        include_str!("../../../migrations/client/0003_rulebook_and_duplicates.sql"),
     ),
 ];
 

@@ -66,9 +66,9 @@ impl Record for Grievance {
             "INSERT INTO grievances (id, reference, kind, category, subcategory, agency_id, state, lga,
                  ward, title, status, conflict, priority, assignee, session_id, form_number, channel,
                  occurred_on, created_at, updated_at, sla_due, sealed, anonymous, created_by,
-                 sla_start, sla_days)
+                 sla_start, sla_days, duplicate_of, merged_into)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
              ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, kind = excluded.kind,
                  category = excluded.category, subcategory = excluded.subcategory,
                  agency_id = excluded.agency_id, state = excluded.state, lga = excluded.lga,
@@ -78,7 +78,8 @@ impl Record for Grievance {
                  form_number = excluded.form_number, channel = excluded.channel,
                  occurred_on = excluded.occurred_on, updated_at = excluded.updated_at,
                  sla_due = excluded.sla_due, sealed = excluded.sealed, anonymous = excluded.anonymous,
-                 sla_start = excluded.sla_start, sla_days = excluded.sla_days",
+                 sla_start = excluded.sla_start, sla_days = excluded.sla_days,
+                 duplicate_of = excluded.duplicate_of, merged_into = excluded.merged_into",
             params![
                 self.id.to_string(),
                 self.reference,
@@ -106,8 +107,11 @@ impl Record for Grievance {
                 self.created_by.user,
                 sla_step.map(|(since, _)| since.to_string()),
                 sla_step.map(|(_, days)| days),
+                self.duplicate_of.map(|d| d.to_string()),
+                self.merged_into.map(|d| d.to_string()),
             ],
         )?;
+        crate::duplicates::project(conn, self)?;
         let rowid: i64 = conn.query_row(
             "SELECT rowid FROM grievances WHERE id = ?1",
             [self.id.to_string()],

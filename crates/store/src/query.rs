@@ -69,6 +69,15 @@ fn row(r: &Row<'_>) -> rusqlite::Result<GrievanceRow> {
     })
 }
 
+/// One case's list line.
+pub(crate) fn row_by_id(conn: &rusqlite::Connection, id: &str) -> Result<GrievanceRow> {
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM grievances g LEFT JOIN agencies a ON a.id = g.agency_id
+         WHERE g.id = ?1"
+    );
+    Ok(conn.prepare_cached(&sql)?.query_row([id], row)?)
+}
+
 /// Filters for the case list; each `Some` narrows it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -73,6 +73,7 @@ pub fn populate(client: &mut Client, clock: &FakeClock, size: usize, seed: u64) 
     references
 }
 
+pub mod corpus;
 pub mod proxy;
 pub mod server;
 

@@ -1,0 +1,84 @@
+//! Duplicates across laptops: the suggestions made as cases arrive, and the coordinator's
+//! judgement — link, merge, undo, or "not a duplicate".
+
+use citizens_core::grievance::Grievance;
+use citizens_store::DuplicatePair;
+
+use crate::{CaseView, Client, Error, Result};
+
+impl Client {
+    /// Suggested duplicates still to judge (for one case when `key` is given), most alike first.
+    pub fn duplicate_suggestions(
+        &self,
+        key: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<DuplicatePair>> {
+        let id = key.map(|k| self.grievance_id(k)).transpose()?;
+        self.store
+            .duplicate_suggestions(id.map(|i| i.to_string()).as_deref(), limit)
+    }
+
+    /// Mark `copy` as the same grievance as `original`: linked, or merged into it (`copy`
+    /// becomes `duplicate`, the original shows its reporter and timeline). Both cases record
+    /// it. Returns the original's page.
+    pub fn mark_duplicate(&mut self, copy: &str, original: &str, merge: bool) -> Result<CaseView> {
+        let copy = self.grievance_id(copy)?;
+        let original = self.grievance_id(original)?;
+        self.with_writer(|ctx, w| {
+            let kept: Grievance = w.read(original.uuid())?;
+            let at = ctx.clock.now();
+            let author = ctx.author.clone();
+            let mut stamps = || ctx.stamp();
+            let (copied, ()) = w.edit(copy.uuid(), &author, at, |g: &mut Grievance| {
+                g.mark_duplicate_of(&kept, merge, &mut stamps)
+            })?;
+            w.edit(original.uuid(), &author, at, |g: &mut Grievance| {
+                g.note_duplicate(&copied, stamps());
+                Ok(())
+            })?;
+            Ok(())
+        })?;
+        self.open_case(&original.to_string())
+    }
+
+    /// Undo a link or merge (the copy gets back the status it had). Returns the copy's page.
+    pub fn undo_duplicate(&mut self, copy: &str) -> Result<CaseView> {
+        let copy = self.grievance_id(copy)?;
+        let current: Grievance = self.store.read(copy.uuid())?;
+        let Some(original) = current.duplicate_of else {
+            return Err(Error::Domain(citizens_core::Error::invalid(
+                "duplicate",
+                format!("{} is not marked as a duplicate", current.reference),
+            )));
+        };
+        self.with_writer(|ctx, w| {
+            let kept: Grievance = w.read(original.uuid())?;
+            let at = ctx.clock.now();
+            let author = ctx.author.clone();
+            let mut stamps = || ctx.stamp();
+            let (copied, ()) = w.edit(copy.uuid(), &author, at, |g: &mut Grievance| {
+                g.undo_duplicate(&kept, &mut stamps)
+            })?;
+            w.edit(original.uuid(), &author, at, |g: &mut Grievance| {
+                g.note_unlinked(&copied, stamps());
+                Ok(())
+            })?;
+            Ok(())
+        })?;
+        self.open_case(&copy.to_string())
+    }
+
+    /// "Not a duplicate": the pair is not suggested again on this laptop.
+    pub fn dismiss_duplicate(&mut self, a: &str, b: &str) -> Result<()> {
+        let (a, b) = (self.grievance_id(a)?, self.grievance_id(b)?);
+        let found = self.with_writer(|_, w| w.dismiss_duplicate(&a.to_string(), &b.to_string()))?;
+        if found {
+            Ok(())
+        } else {
+            Err(Error::Domain(citizens_core::Error::invalid(
+                "duplicate",
+                "those two cases were not suggested as duplicates",
+            )))
+        }
+    }
+}
