@@ -699,3 +699,56 @@ fn coordinators_rule_changes_merge_and_reach_every_laptop_but_volunteers_cannot_
     );
     musa.sync();
 }
+
+#[test]
+fn a_merge_survives_a_later_sync_from_the_laptop_that_holds_the_old_copy() {
+    let server = start_server();
+    let mut ngozi = Device::coordinator(&server, "Ngozi Eze");
+    let key = ngozi.client.profile().org_public_key.clone();
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(21);
+    let mut input = citizens_test_support::grievance_in(&mut rng, "KN", "Fagge");
+    input.kind = "complaint".into();
+    input.reporter_phone = Some("0803 555 0199".into());
+    input.anonymous = false;
+    input.reporter_name = Some("Hauwa Sani".into());
+    let original = ngozi.client.capture(&input).expect("capture").reference;
+    let copy = musa.client.capture(&input).expect("capture").reference;
+    musa.sync();
+    ngozi.sync();
+    assert_eq!(
+        ngozi
+            .client
+            .duplicate_suggestions(None, 10)
+            .expect("suggestions")
+            .len(),
+        1,
+        "the copy from the field is suggested as it arrives"
+    );
+    ngozi
+        .client
+        .mark_duplicate(&copy, &original, true)
+        .expect("merge");
+
+    // Musa, offline, still works on his copy; then both sync.
+    musa.client
+        .add_note(&copy, "Citizen called again: the meter was removed")
+        .expect("note");
+    musa.sync();
+    ngozi.sync();
+    musa.sync();
+    let merged = ngozi.client.open_case(&copy).expect("copy");
+    assert_eq!(
+        (merged.status.as_str(), merged.merged_into),
+        ("duplicate", true)
+    );
+    let kept = ngozi.client.open_case(&original).expect("kept");
+    assert!(kept.timeline.iter().any(|e| e.kind == "note"
+        && e.from.as_deref() == Some(copy.as_str())
+        && e.user == "Musa Garba"));
+    assert_eq!(
+        musa.client.open_case(&copy).expect("copy").status,
+        "duplicate",
+        "the merge reached the field laptop"
+    );
+}

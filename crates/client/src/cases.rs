@@ -378,18 +378,12 @@ impl Client {
                     .read(uuid::Uuid::parse_str(&id).map_err(|_| Error::Damaged("case id".into()))?)
             })
             .collect::<Result<Vec<Grievance>>>()?;
-        let duplicate_of = match grievance.duplicate_of {
-            Some(id) => Some(self.store.read::<Grievance>(id.uuid())?.reference),
-            None => None,
-        };
-        let mut view = case_view(
+        Ok(case_view(
             grievance,
             agency.as_ref(),
             &self.rulebook()?.calendar(),
             &merged,
-        );
-        view.duplicate_of = duplicate_of;
-        Ok(view)
+        ))
     }
 
     /// Open the sealed name and phone (only where this install holds the organisation key).
@@ -865,7 +859,19 @@ fn case_view(
         sla_due: sla_due.map(|d| d.to_string()),
         sealed: grievance.reporter.sealed.is_some(),
         timeline: timeline.into_iter().map(|(_, e)| e).collect(),
-        duplicate_of: None,
+        // The original may not be on this laptop (a volunteer's): its reference is in the entry.
+        duplicate_of: grievance.duplicate_of.and_then(|of| {
+            grievance
+                .timeline
+                .iter()
+                .rev()
+                .find_map(|e| match &e.event {
+                    Event::Linked {
+                        other, reference, ..
+                    } if *other == of => Some(reference.clone()),
+                    _ => None,
+                })
+        }),
         merged_into: grievance.merged_into.is_some(),
         merged: merged.iter().map(MergedCase::of).collect(),
         grievance,
