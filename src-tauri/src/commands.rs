@@ -3,7 +3,7 @@
 
 use citizens_client::{
     app_clock, sample, store_rows, Client, CommitmentInput, Error, Filter, ForwardInput,
-    GrievanceInput, InitOptions, ReplyInput, RetryPolicy, SessionInput, Sort, SyncError,
+    GrievanceInput, InitOptions, ReplyInput, RetryPolicy, RuleInput, SessionInput, Sort, SyncError,
 };
 use citizens_core::session::{Attendance, TownHallSession};
 use serde::Serialize;
@@ -395,6 +395,105 @@ pub fn suggest_agency(
 #[tauri::command]
 pub fn route_untriaged(state: State<'_, AppState>) -> Result<usize> {
     with_client(&state, |c| c.route_untriaged())
+}
+
+/// Suggested duplicates to judge, for one case when given.
+#[tauri::command]
+pub fn duplicate_suggestions(
+    state: State<'_, AppState>,
+    reference: Option<String>,
+) -> Result<Vec<citizens_client::DuplicatePair>> {
+    with_client(&state, |c| {
+        c.duplicate_suggestions(reference.as_deref(), 200)
+    })
+}
+
+/// Mark `copy` as the same grievance as `original` (merged or only linked); answers with the
+/// original's page.
+#[tauri::command]
+pub fn mark_duplicate(
+    state: State<'_, AppState>,
+    copy: String,
+    original: String,
+    merge: bool,
+) -> Result<CaseDto> {
+    case_action(&state, |c| c.mark_duplicate(&copy, &original, merge))
+}
+
+/// Undo a merge or link; answers with the copy's page.
+#[tauri::command]
+pub fn undo_duplicate(state: State<'_, AppState>, reference: String) -> Result<CaseDto> {
+    case_action(&state, |c| c.undo_duplicate(&reference))
+}
+
+/// "Not a duplicate": stop suggesting the pair.
+#[tauri::command]
+pub fn dismiss_duplicate(state: State<'_, AppState>, a: String, b: String) -> Result<()> {
+    with_client(&state, |c| c.dismiss_duplicate(&a, &b))
+}
+
+/// The organisation's routing rules and public holidays.
+#[derive(Debug, Serialize)]
+pub struct RulebookDto {
+    rules: Vec<RuleDto>,
+    holidays: Vec<(String, String)>,
+}
+
+/// One routing rule with its key.
+#[derive(Debug, Serialize)]
+pub struct RuleDto {
+    key: String,
+    #[serde(flatten)]
+    rule: citizens_core::routing::Rule,
+}
+
+fn rulebook_dto(c: &Client) -> citizens_client::Result<RulebookDto> {
+    let book = c.rulebook()?;
+    Ok(RulebookDto {
+        rules: book
+            .routing
+            .into_iter()
+            .map(|(key, rule)| RuleDto { key, rule })
+            .collect(),
+        holidays: book.holidays.into_iter().collect(),
+    })
+}
+
+#[tauri::command]
+pub fn rulebook(state: State<'_, AppState>) -> Result<RulebookDto> {
+    with_client(&state, |c| rulebook_dto(c))
+}
+
+#[tauri::command]
+pub fn add_routing_rule(state: State<'_, AppState>, input: RuleInput) -> Result<RulebookDto> {
+    with_client(&state, |c| {
+        c.add_routing_rule(&input)?;
+        rulebook_dto(c)
+    })
+}
+
+#[tauri::command]
+pub fn remove_routing_rule(state: State<'_, AppState>, key: String) -> Result<RulebookDto> {
+    with_client(&state, |c| {
+        c.remove_routing_rule(&key)?;
+        rulebook_dto(c)
+    })
+}
+
+#[tauri::command]
+pub fn add_holiday(state: State<'_, AppState>, day: String, name: String) -> Result<RulebookDto> {
+    with_client(&state, |c| {
+        c.add_holiday(&day, &name)?;
+        rulebook_dto(c)
+    })
+}
+
+#[tauri::command]
+pub fn remove_holiday(state: State<'_, AppState>, day: String) -> Result<RulebookDto> {
+    with_client(&state, |c| {
+        c.remove_holiday(&day)?;
+        rulebook_dto(c)
+    })
 }
 
 /// The agency acknowledged receipt of a forwarded case.

@@ -631,3 +631,104 @@ fn a_status_conflict_from_another_laptop_shows_and_one_action_settles_it() {
     assert_eq!(settled["case"]["conflict"], json!([]));
     assert_eq!(settled["case"]["status"], "triaged");
 }
+
+#[test]
+fn duplicates_and_the_rulebook_over_ipc() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_app, webview) = app(dir.path());
+    call(&webview, "create_profile", json!({"name": "Ngozi Eze", "organisation": "Kano Civic Forum", "passphrase": "a long passphrase", "sampleCases": 0})).expect("profile");
+    let input = json!({"kind": "complaint", "category": "water", "state": "BO", "lga": "Maiduguri",
+        "title": "Taps dry on Baga Road", "narrative": "The taps on Baga Road near the Monday market are dry",
+        "reporter_name": "Zainab Usman", "reporter_phone": "0803 555 0142", "anonymous": false,
+        "consent_purpose_explained": true, "consent_share_with_agency": true, "consent_may_contact": true});
+    let first =
+        call(&webview, "capture", json!({"input": input})).expect("first")["reference"].clone();
+    let second =
+        call(&webview, "capture", json!({"input": input})).expect("second")["reference"].clone();
+
+    let pairs = call(
+        &webview,
+        "duplicate_suggestions",
+        json!({"reference": null}),
+    )
+    .expect("pairs");
+    assert_eq!(pairs[0]["case"]["reference"], second);
+    assert_eq!(pairs[0]["other"]["reference"], first);
+    let own = call(
+        &webview,
+        "duplicate_suggestions",
+        json!({"reference": first}),
+    )
+    .expect("own");
+    assert_eq!(own.as_array().map(Vec::len), Some(1));
+
+    let kept = call(
+        &webview,
+        "mark_duplicate",
+        json!({"copy": second, "original": first, "merge": true}),
+    )
+    .expect("merge");
+    assert_eq!(kept["case"]["reference"], first);
+    assert_eq!(kept["case"]["merged"][0]["reference"], second);
+    let again = call(
+        &webview,
+        "mark_duplicate",
+        json!({"copy": second, "original": first, "merge": true}),
+    )
+    .expect_err("twice");
+    assert_eq!(again["code"], "invalid");
+    let copy = call(&webview, "undo_duplicate", json!({"reference": second})).expect("undo");
+    assert_eq!(copy["case"]["status"], "new");
+    call(
+        &webview,
+        "dismiss_duplicate",
+        json!({"a": first, "b": second}),
+    )
+    .expect("dismiss");
+    let none = call(
+        &webview,
+        "duplicate_suggestions",
+        json!({"reference": null}),
+    )
+    .expect("none");
+    assert_eq!(none, json!([]));
+
+    let book = call(&webview, "rulebook", json!({})).expect("book");
+    let shipped = book["rules"].as_array().map(Vec::len).expect("rules");
+    let bad = call(
+        &webview,
+        "add_holiday",
+        json!({"day": "31/12/2026", "name": "x"}),
+    )
+    .expect_err("bad day");
+    assert_eq!(bad["code"], "invalid");
+    let book = call(
+        &webview,
+        "add_routing_rule",
+        json!({"input": {"category": "water", "states": ["BO"], "agency": "SERVICOM"}}),
+    )
+    .expect("rule");
+    assert_eq!(book["rules"].as_array().map(Vec::len), Some(shipped + 1));
+    let added = book["rules"]
+        .as_array()
+        .and_then(|r| {
+            r.iter()
+                .find(|r| r["agency"] == "SERVICOM" && r["category"] == "water")
+        })
+        .expect("the new rule")["key"]
+        .clone();
+    let book = call(&webview, "remove_routing_rule", json!({"key": added})).expect("removed");
+    assert_eq!(book["rules"].as_array().map(Vec::len), Some(shipped));
+    let book = call(
+        &webview,
+        "add_holiday",
+        json!({"day": "2026-12-31", "name": "New Year's Eve"}),
+    )
+    .expect("holiday");
+    assert!(book["holidays"]
+        .as_array()
+        .expect("holidays")
+        .iter()
+        .any(|h| h[0] == "2026-12-31"));
+    call(&webview, "remove_holiday", json!({"day": "2026-12-31"})).expect("removed");
+}

@@ -5,7 +5,9 @@
 mod window;
 
 use fantoccini::Locator;
-use window::{click, fill, pick, session, shot, start_driver, text_of, until_text};
+use window::{
+    click, fill, pick, session, shot, start_driver, start_driver_with, text_of, until_text,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
@@ -165,5 +167,108 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
             "{title} missing after reopening: {cases}"
         );
     }
+    c.close().await.expect("close");
+}
+
+/// A coordinator's morning, from field data already on the laptop: merge the duplicate the
+/// app suggests, add a holiday, forward a case and record the acknowledgement; days later (the
+/// clock moved on) the case is overdue on home and one action escalates it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_coordinator_merges_forwards_and_escalates_an_overdue_case_in_the_real_window() {
+    use citizens_test_support::{grievance_in, install, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
+    use rand::SeedableRng;
+
+    let data = tempfile::tempdir().expect("tempdir");
+    {
+        // Field data: two tellings of one complaint (same caller) and a power complaint.
+        let mut client = install(data.path(), "Ngozi Eze", FakeClock::at(TOWN_HALL_DAY));
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        let mut water = grievance_in(&mut rng, "BO", "Maiduguri");
+        water.kind = "complaint".into();
+        water.category = "water".into();
+        water.subcategory = None;
+        water.anonymous = false;
+        water.reporter_name = Some("Zainab Usman".into());
+        water.reporter_phone = Some("0803 555 0142".into());
+        water.title = "Taps dry on Baga Road for six weeks".into();
+        water.narrative = "The public taps on Baga Road near the Monday market are dry.".into();
+        client.capture(&water).expect("first telling");
+        water.title = "Baga Road taps still dry".into();
+        water.narrative = "No water from the Baga Road taps by the Monday market.".into();
+        client.capture(&water).expect("second telling");
+        let mut power = grievance_in(&mut rng, "KN", "Fagge");
+        power.kind = "complaint".into();
+        power.category = "power".into();
+        power.subcategory = None;
+        power.title = "Transformer on Zoo Road faulty".into();
+        power.narrative =
+            "The transformer by the Zoo Road market has been faulty for a month.".into();
+        client.capture(&power).expect("power");
+    }
+
+    let driver = start_driver(data.path());
+    let c = session(&driver).await;
+    fill(&c, "#passphrase", PASSPHRASE).await;
+    click(&c, "#unlock").await;
+    click(&c, "#home-duplicates").await;
+    until_text(&c, "#dup-0", "Baga Road taps still dry").await;
+    until_text(&c, "#dup-0", "same phone number").await;
+    shot(&c, "13-duplicates").await;
+    click(&c, "#dup-merge-0").await;
+    until_text(&c, "#dup-none", "No possible duplicates").await;
+
+    // The rulebook: a holiday the government just declared.
+    click(&c, "#nav-rules").await;
+    until_text(&c, "#routing-rules", "KEDCO").await;
+    fill(&c, "#holiday-name", "Special public holiday").await;
+    c.execute(
+        "const d = document.querySelector('#holiday-day'); d.value = '2027-01-04'; d.dispatchEvent(new Event('input'));",
+        vec![],
+    )
+    .await
+    .expect("set the date");
+    click(&c, "#add-holiday").await;
+    until_text(&c, "#holidays", "Special public holiday").await;
+    shot(&c, "14-rules").await;
+
+    // Forward the power case and record KEDCO's acknowledgement.
+    click(&c, "#nav-cases").await;
+    fill(&c, "#search", "Zoo Road").await;
+    until_text(&c, ".count-line", ": 1").await;
+    click(&c, "#cases .vrow .ref").await;
+    until_text(&c, "h2", "Transformer on Zoo Road faulty").await;
+    click(&c, "#tab-forward").await;
+    pick(&c, "#fwd-agency", "KEDCO").await;
+    click(&c, "#apply-action").await;
+    until_text(&c, "#case-status", "Forwarded").await;
+    click(&c, "#tab-acknowledge").await;
+    fill(&c, "#their-ref", "KEDCO/FAG/ACK/12").await;
+    click(&c, "#apply-action").await;
+    until_text(&c, "#case-status", "Acknowledged").await;
+    c.close().await.expect("close");
+    drop(driver);
+
+    // Sixty days later KEDCO's area office has not answered: the case is overdue.
+    let driver = start_driver_with(data.path(), &[("CITIZENS_CLOCK_SHIFT_DAYS", "60")]);
+    let c = session(&driver).await;
+    fill(&c, "#passphrase", PASSPHRASE).await;
+    click(&c, "#unlock").await;
+    until_text(&c, "#overdue-title", "1").await;
+    until_text(&c, ".case-rows", "Transformer on Zoo Road faulty").await;
+    shot(&c, "15-overdue").await;
+    click(&c, ".case-rows button").await;
+    click(&c, "#tab-escalate").await;
+    until_text(&c, "main", "Head, Customer Service").await;
+    fill(&c, "#note", "No answer from the area office in 60 days").await;
+    click(&c, "#apply-action").await;
+    until_text(
+        &c,
+        "#timeline",
+        "Escalated to Head, Customer Service (step 2)",
+    )
+    .await;
+    shot(&c, "16-escalated").await;
+    click(&c, "#nav-home").await;
+    until_text(&c, "#overdue-title", "0").await;
     c.close().await.expect("close");
 }

@@ -1001,11 +1001,11 @@ fn describe(
                     format!("{reference} marked as a duplicate of this case"),
                 ),
             };
-            (kind, vec![("reference", reference.clone())], what)
+            (kind, vec![("case", reference.clone())], what)
         }
         Event::Unlinked { reference, .. } => (
             "duplicate_undone",
-            vec![("reference", reference.clone())],
+            vec![("case", reference.clone())],
             format!("duplicate link with {reference} undone"),
         ),
         Event::CalledBack {

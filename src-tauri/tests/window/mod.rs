@@ -36,6 +36,11 @@ fn free_port() -> u16 {
 /// Start tauri-driver for an app whose data (and webview storage) live in `data`.
 /// Fails when DISPLAY or tauri-driver is missing: these tests never skip.
 pub fn start_driver(data: &Path) -> Driver {
+    start_driver_with(data, &[])
+}
+
+/// [`start_driver`] with more environment for the app (e.g. a moved clock).
+pub fn start_driver_with(data: &Path, env: &[(&str, &str)]) -> Driver {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "run the tests under xvfb-run: no DISPLAY"
@@ -53,6 +58,7 @@ pub fn start_driver(data: &Path) -> Driver {
         .env("XDG_DATA_HOME", data.join("xdg-data"))
         .env("XDG_CACHE_HOME", data.join("xdg-cache"))
         .env("XDG_CONFIG_HOME", data.join("xdg-config"))
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -95,6 +101,9 @@ pub async fn session(driver: &Driver) -> Client {
 }
 
 pub async fn shot(c: &Client, name: &str) {
+    // The first capture after the webview changed page can show the page before (unlock):
+    // capture once to bring the snapshot up to date, then keep the second.
+    c.screenshot().await.expect("screenshot");
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).expect("write screenshot");
 }

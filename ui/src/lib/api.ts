@@ -68,6 +68,50 @@ export interface TimelineEntry {
   kind: string;
   params: Record<string, string>;
   what: string;
+  /** The merged case this entry comes from, if not this case. */
+  from: string | null;
+}
+
+export interface MergedCase {
+  reference: string;
+  title: string;
+  channel: string;
+  created_at: number;
+  created_by: string;
+  share_with_agency: boolean;
+  may_contact: boolean;
+  sealed: boolean;
+  anonymous: boolean;
+}
+
+export interface DuplicatePair {
+  case: Row;
+  other: Row;
+  score: number;
+  words: number;
+  days_apart: number;
+  reasons: string[];
+}
+
+export interface Rule {
+  key: string;
+  kind: string | null;
+  category: string | null;
+  states: string[];
+  agency: string;
+  added_at: number;
+}
+
+export interface Rulebook {
+  rules: Rule[];
+  holidays: [string, string][];
+}
+
+export interface RuleInput {
+  kind?: string;
+  category?: string;
+  states: string[];
+  agency: string;
 }
 
 export interface Attachment {
@@ -94,6 +138,9 @@ export interface CaseDto {
     sla_due: string | null;
     sealed: boolean;
     timeline: TimelineEntry[];
+    duplicate_of: string | null;
+    merged_into: boolean;
+    merged: MergedCase[];
   };
   title: string;
   narrative: string;
@@ -249,6 +296,7 @@ export interface Home {
   call_backs: Page;
   workload: { assignee: string; open: number; overdue: number }[];
   conflicts: number;
+  duplicates: number;
   sessions: SessionRow[];
   pending_changes: number;
 }
@@ -341,6 +389,15 @@ export const api = {
     invoke<CaseDto>("acknowledge", { reference, on, theirReference }),
   forwardingLetter: (reference: string) => invoke<string>("forwarding_letter", { reference }),
   routeUntriaged: () => invoke<number>("route_untriaged"),
+  duplicateSuggestions: (reference: string | null) => invoke<DuplicatePair[]>("duplicate_suggestions", { reference }),
+  markDuplicate: (copy: string, original: string, merge: boolean) => invoke<CaseDto>("mark_duplicate", { copy, original, merge }),
+  undoDuplicate: (reference: string) => invoke<CaseDto>("undo_duplicate", { reference }),
+  dismissDuplicate: (a: string, b: string) => invoke<void>("dismiss_duplicate", { a, b }),
+  rulebook: () => invoke<Rulebook>("rulebook"),
+  addRoutingRule: (input: RuleInput) => invoke<Rulebook>("add_routing_rule", { input }),
+  removeRoutingRule: (key: string) => invoke<Rulebook>("remove_routing_rule", { key }),
+  addHoliday: (day: string, name: string) => invoke<Rulebook>("add_holiday", { day, name }),
+  removeHoliday: (day: string) => invoke<Rulebook>("remove_holiday", { day }),
   callBack: (reference: string, confirmed: boolean, note: string) =>
     invoke<CaseDto>("call_back", { reference, confirmed, note }),
   attach: (reference: string, fileName: string, base64: string) =>

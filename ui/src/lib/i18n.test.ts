@@ -40,6 +40,11 @@ function rustWords(file: string, enumName: string): string[] {
   return [...body.matchAll(/=> "([a-z0-9_]+)"/g)].map((m) => m[1]);
 }
 
+function rustReasons(): string[] {
+  const source = readFileSync(resolve(__dirname, "../../../crates/core/src/duplicates.rs"), "utf8");
+  return [...source.matchAll(/Reason::\w+ => "([a-z_]+)"/g)].map((m) => m[1]);
+}
+
 function rustSlugs(): string[] {
   const source = readFileSync(resolve(__dirname, "../../../crates/core/src/taxonomy.rs"), "utf8");
   return [...source.matchAll(/slug: "([a-z_]+)"/g)].map((m) => m[1]);
@@ -53,6 +58,7 @@ describe("vocabularies", () => {
     ["forwarding channels", vocabulary.forwardChannels, rustWords("grievance.rs", "ForwardChannel"), "fwd_"],
     ["commitment statuses", vocabulary.commitmentStatuses, rustWords("session.rs", "CommitmentStatus"), "commitment_"],
     ["categories", vocabulary.categories, rustSlugs(), "cat_"],
+    ["duplicate reasons", vocabulary.duplicateReasons, rustReasons(), "reason_"],
   ];
   for (const [name, ui, core, prefix] of cases) {
     it(`${name} match the core and each has a message`, () => {

@@ -6,3 +6,4 @@ export const channels = ["town_hall", "paper_form", "walk_in", "phone", "sms", "
 export const forwardChannels = ["letter", "email", "visit", "phone", "portal"] as const;
 export const categories = ["passports", "policing", "roads", "power", "water", "health", "education", "land", "elections", "taxes", "welfare", "other"] as const;
 export const commitmentStatuses = ["open", "kept", "partly_kept", "broken"] as const;
+export const duplicateReasons = ["similar_words", "same_phone", "same_form", "same_place", "same_agency", "close_dates"] as const;
