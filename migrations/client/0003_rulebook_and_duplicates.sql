@@ -35,21 +35,31 @@ ALTER TABLE grievances ADD COLUMN duplicate_of TEXT;
 ALTER TABLE grievances ADD COLUMN merged_into TEXT;
 CREATE INDEX grievances_merged_into ON grievances (merged_into) WHERE merged_into IS NOT NULL;
 
+-- Clustered by topic and day: the words of a state's cases on one topic within a month, read
+-- for every arriving case, sit on a few neighbouring pages.
 CREATE TABLE fingerprints (
-    id          TEXT PRIMARY KEY,
     state       TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    id          TEXT NOT NULL UNIQUE,
     lga         TEXT NOT NULL,
     ward        TEXT,
-    category    TEXT NOT NULL,
     agency_id   TEXT,
-    day         TEXT NOT NULL,
+    merged_into TEXT,
     phone       TEXT,
     form_number TEXT,
-    words       TEXT NOT NULL
-) STRICT;
-CREATE INDEX fingerprints_topic ON fingerprints (state, category, day);
+    words       TEXT NOT NULL,
+    PRIMARY KEY (state, category, day, id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX fingerprints_place ON fingerprints (state, lga, category, day);
 CREATE INDEX fingerprints_phone ON fingerprints (phone) WHERE phone IS NOT NULL;
 CREATE INDEX fingerprints_form ON fingerprints (form_number) WHERE form_number IS NOT NULL;
+
+-- Cases that arrived and are not yet compared (the pass runs after capture, import and sync).
+CREATE TABLE duplicate_queue (
+    seq INTEGER PRIMARY KEY,
+    id  TEXT NOT NULL UNIQUE
+) STRICT;
 
 -- A pair is stored once: case_id is the case that arrived later.
 CREATE TABLE duplicate_suggestions (

@@ -397,6 +397,15 @@ pub fn route_untriaged(state: State<'_, AppState>) -> Result<usize> {
     with_client(&state, |c| c.route_untriaged())
 }
 
+/// Who changed what on a case.
+#[tauri::command]
+pub fn case_history(
+    state: State<'_, AppState>,
+    reference: String,
+) -> Result<Vec<citizens_client::HistoryEntry>> {
+    with_client(&state, |c| c.case_history(&reference))
+}
+
 /// Suggested duplicates to judge, for one case when given.
 #[tauri::command]
 pub fn duplicate_suggestions(

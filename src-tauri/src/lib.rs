@@ -66,6 +66,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::forwarding_letter,
             commands::suggest_agency,
             commands::route_untriaged,
+            commands::case_history,
             commands::duplicate_suggestions,
             commands::mark_duplicate,
             commands::undo_duplicate,

@@ -229,7 +229,16 @@ async fn a_coordinator_merges_forwards_and_escalates_an_overdue_case_in_the_real
     .expect("set the date");
     click(&c, "#add-holiday").await;
     until_text(&c, "#holidays", "Special public holiday").await;
+    // No shipped rule covers water in Borno: add one, then route the untriaged cases.
+    pick(&c, "#rule-category", "water").await;
+    fill(&c, "#rule-states", "BO").await;
+    pick(&c, "#rule-agency", "SERVICOM").await;
+    click(&c, "#add-rule").await;
+    until_text(&c, "#routing-rules", "SERVICOM").await;
     shot(&c, "14-rules").await;
+    click(&c, "#nav-cases").await;
+    click(&c, "#route-all").await;
+    until_text(&c, "main", "2 new cases routed").await;
 
     // Forward the power case and record KEDCO's acknowledgement.
     click(&c, "#nav-cases").await;
@@ -268,6 +277,20 @@ async fn a_coordinator_merges_forwards_and_escalates_an_overdue_case_in_the_real
     )
     .await;
     shot(&c, "16-escalated").await;
+    // Who changed what, from the record's own history.
+    click(&c, "#history summary").await;
+    until_text(&c, "#history-table", "created the case").await;
+    until_text(&c, "#history-table", "Ngozi Eze on").await;
+    until_text(&c, "#history-table", "status, timeline").await;
+    // The office acts; the citizen confirms on the call-back and the case closes.
+    for (to, shown) in [("in_progress", "In progress"), ("resolved", "Resolved")] {
+        click(&c, "#tab-status").await;
+        click(&c, &format!("#to-{to}")).await;
+        until_text(&c, "#case-status", shown).await;
+    }
+    fill(&c, "#note", "Light is back on Zoo Road since Monday").await;
+    click(&c, "#callback-confirmed").await;
+    until_text(&c, "#case-status", "Closed").await;
     click(&c, "#nav-home").await;
     until_text(&c, "#overdue-title", "0").await;
     c.close().await.expect("close");

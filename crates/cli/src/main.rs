@@ -293,6 +293,8 @@ enum GrievanceCmd {
     Assign { case: String, user: Option<String> },
     /// Route every new case without an agency by the routing rules (each becomes triaged).
     RouteAll,
+    /// Who changed what on a case: every change from every laptop, from the record's history.
+    History { case: String },
     /// Suggested duplicates to judge (for one case when given), most alike first.
     Duplicates { case: Option<String> },
     /// Fold COPY into ORIGINAL: COPY becomes a duplicate, ORIGINAL shows its reporter and
@@ -739,6 +741,7 @@ fn run(cli: &Cli) -> Result<()> {
                 Progress::Recovering => eprintln!("checking every record with the server…"),
             };
             let report = client.sync(RetryPolicy::default(), &mut progress)?;
+            client.find_duplicates()?;
             out.synced(&report)
         }
         Command::Bundle(BundleCmd::Export { file, since }) => {
@@ -946,6 +949,7 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
             not_resolved,
             note,
         } => out.case(&client.call_back(case, !*not_resolved, note)?, None),
+        GrievanceCmd::History { case } => out.history(&client.case_history(case)?),
         GrievanceCmd::Duplicates { case } => {
             out.duplicates(&client.duplicate_suggestions(case.as_deref(), 200)?)
         }

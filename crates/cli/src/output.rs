@@ -4,7 +4,9 @@ use std::path::Path;
 
 use anyhow::Result;
 use citizens_client::store_rows::{AgencyRow, SessionRow};
-use citizens_client::{CaseView, DuplicatePair, GrievanceRow, Home, ListPage, Profile};
+use citizens_client::{
+    CaseView, DuplicatePair, GrievanceRow, HistoryEntry, Home, ListPage, Profile,
+};
 use citizens_core::agency::Agency;
 use citizens_core::article::CivicArticle;
 use citizens_core::grievance::Grievance;
@@ -329,6 +331,28 @@ impl Out {
                     None => e.what.clone(),
                 },
             ]);
+        }
+        say!("{t}");
+        Ok(())
+    }
+
+    pub fn history(&self, entries: &[HistoryEntry]) -> Result<()> {
+        if self.json {
+            return print_json(&entries);
+        }
+        let mut t = table(&["when", "who", "changed"]);
+        for e in entries {
+            let at = citizens_core::clock::Timestamp::from_millis(e.millis);
+            let who = match (&e.user, &e.device) {
+                (Some(user), Some(device)) => format!("{user} ({device})"),
+                _ => "a laptop not known to this case".to_string(),
+            };
+            let what = if e.created {
+                "created the case".to_string()
+            } else {
+                e.fields.join(", ").replace('_', " ")
+            };
+            t.add_row(vec![at.to_string(), who, what]);
         }
         say!("{t}");
         Ok(())

@@ -703,4 +703,12 @@ fn a_coordinator_routes_merges_forwards_sees_it_overdue_escalates_and_closes() {
             .all(|e| e["user"] == "Amina Bello" && e["device"] == "kano-laptop-1"),
         "every entry says who and on which laptop"
     );
+    let history = ok(d, &["grievance", "history", &first]);
+    for what in [
+        "created the case",
+        "status history",
+        "Amina Bello (kano-laptop-1)",
+    ] {
+        assert!(history.contains(what), "{what} in {history}");
+    }
 }

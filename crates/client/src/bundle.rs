@@ -80,7 +80,7 @@ impl Client {
                 bundle.version
             )));
         }
-        self.store.write(|w| {
+        let report = self.store.write(|w| {
             let mut report = BundleImport {
                 records: bundle.records.len(),
                 ..BundleImport::default()
@@ -91,6 +91,8 @@ impl Client {
                 report.updated += usize::from(merged.changed && !merged.created);
             }
             Ok(report)
-        })
+        })?;
+        self.find_duplicates()?;
+        Ok(report)
     }
 }

@@ -144,6 +144,22 @@ pub struct TimelineEntry {
     pub from: Option<String>,
 }
 
+/// One change to a case, for "who changed what": every change any laptop made, from the
+/// record's own history (so it survives sync like the record).
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    /// When (ms since the epoch, to the second).
+    pub millis: i64,
+    /// Who, when their laptop is known to this record.
+    pub user: Option<String>,
+    /// On which laptop.
+    pub device: Option<String>,
+    /// This change created the case.
+    pub created: bool,
+    /// The case's fields it changed (`status_history`, `timeline`, `assignee`, …).
+    pub fields: Vec<String>,
+}
+
 /// A case as the case page shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
@@ -285,14 +301,17 @@ impl Client {
         })
     }
 
-    /// Capture one grievance; returns it with its reference code.
+    /// Capture one grievance; returns it with its reference code. Cases it looks like are
+    /// suggested at once.
     pub fn capture(&mut self, input: &GrievanceInput) -> Result<Grievance> {
         let capture = self.check_capture(input)?;
-        self.with_writer(|ctx, w| insert_capture(ctx, w, capture))
+        let grievance = self.with_writer(|ctx, w| insert_capture(ctx, w, capture))?;
+        self.find_duplicates()?;
+        Ok(grievance)
     }
 
     /// Capture many in one transaction: every row is checked first; if any row is wrong,
-    /// nothing is stored and each wrong row is reported.
+    /// nothing is stored and each wrong row is reported. Then they are compared for duplicates.
     pub fn capture_all(
         &mut self,
         inputs: &[GrievanceInput],
@@ -311,18 +330,23 @@ impl Client {
         if !errors.is_empty() {
             return Err(crate::ImportReport { errors });
         }
-        self.with_writer(|ctx, w| {
-            checked
-                .into_iter()
-                .map(|c| insert_capture(ctx, w, c))
-                .collect()
-        })
-        .map_err(|e| crate::ImportReport {
-            errors: vec![crate::ImportError {
-                row: 0,
-                message: e.to_string(),
-            }],
-        })
+        let report = |message: String| crate::ImportReport {
+            errors: vec![crate::ImportError { row: 0, message }],
+        };
+        let stored = self
+            .with_writer(|ctx, w| {
+                checked
+                    .into_iter()
+                    .map(|c| insert_capture(ctx, w, c))
+                    .collect()
+            })
+            .map_err(|e| report(e.to_string()))?;
+        self.find_duplicates().map_err(|e| {
+            report(format!(
+                "the cases were saved, but comparing them for duplicates failed: {e}"
+            ))
+        })?;
+        Ok(stored)
     }
 
     /// Find a case by reference code or id.
@@ -381,7 +405,7 @@ impl Client {
         Ok(case_view(
             grievance,
             agency.as_ref(),
-            &self.rulebook()?.calendar(),
+            &self.store.calendar()?,
             &merged,
         ))
     }
@@ -647,6 +671,32 @@ impl Client {
             Some(id) => Ok(Some((suggestion, AgencyId::parse(&id)?))),
             None => Ok(None),
         }
+    }
+
+    /// Who changed what on a case: each change from its history, attributed.
+    pub fn case_history(&self, key: &str) -> Result<Vec<HistoryEntry>> {
+        let id = self.grievance_id(key)?;
+        let grievance: Grievance = self.store.read(id.uuid())?;
+        Ok(self
+            .store
+            .history(id.uuid())?
+            .into_iter()
+            .map(|change| {
+                let who = grievance.actors.get(&change.actor);
+                HistoryEntry {
+                    millis: change.at.millis(),
+                    user: who.map(|w| w.user.clone()),
+                    device: who.map(|w| w.device.clone()),
+                    created: change.created,
+                    // Which actor is whom is bookkeeping, not a change to the case.
+                    fields: change
+                        .fields
+                        .into_iter()
+                        .filter(|f| f != "actors")
+                        .collect(),
+                }
+            })
+            .collect())
     }
 
     /// Route every new case that has no agency yet by the routing rules (each becomes

@@ -7,12 +7,19 @@ use citizens_store::DuplicatePair;
 use crate::{CaseView, Client, Error, Result};
 
 impl Client {
+    /// Compare the cases that arrived since the last pass (captured, imported, synced) with the
+    /// cases near them; returns how many were compared.
+    pub fn find_duplicates(&mut self) -> Result<usize> {
+        self.store.find_duplicates(500)
+    }
+
     /// Suggested duplicates still to judge (for one case when `key` is given), most alike first.
     pub fn duplicate_suggestions(
-        &self,
+        &mut self,
         key: Option<&str>,
         limit: u64,
     ) -> Result<Vec<DuplicatePair>> {
+        self.find_duplicates()?;
         let id = key.map(|k| self.grievance_id(k)).transpose()?;
         self.store
             .duplicate_suggestions(id.map(|i| i.to_string()).as_deref(), limit)

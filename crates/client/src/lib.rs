@@ -28,7 +28,9 @@ use rand::SeedableRng;
 use serde::Serialize;
 
 pub use bundle::BundleImport;
-pub use cases::{CaseView, ForwardInput, GrievanceInput, MergedCase, ReplyInput, TimelineEntry};
+pub use cases::{
+    CaseView, ForwardInput, GrievanceInput, HistoryEntry, MergedCase, ReplyInput, TimelineEntry,
+};
 /// Directory and session lines.
 pub use citizens_store::query as store_rows;
 pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};

@@ -759,7 +759,11 @@ impl Client {
     ) -> Result<(), SyncError> {
         let mut failures = 0u32;
         loop {
-            let outcome = self.sync(pace.policy, progress);
+            // What arrived is compared for duplicates after the sync, not inside it.
+            let outcome = self.sync(pace.policy, progress).and_then(|report| {
+                self.find_duplicates()?;
+                Ok(report)
+            });
             on_outcome(&outcome);
             let wait = match outcome {
                 Ok(_) => {

@@ -186,6 +186,23 @@ fn a_merge_keeps_both_timelines_survives_an_old_copy_coming_back_and_is_undone()
             && e.user == "Musa Garba"),
         "the late note shows on the kept case"
     );
+    // Who changed what on the copy, from its own history: both laptops, attributed.
+    let history = coordinator.case_history(&copy).expect("history");
+    let who =
+        |e: &citizens_client::HistoryEntry| (e.user.clone().unwrap_or_default(), e.fields.clone());
+    assert!(history[0].created);
+    assert_eq!(history[0].user.as_deref(), Some("Musa Garba"));
+    assert!(history
+        .iter()
+        .map(who)
+        .any(|(user, fields)| user == "Ngozi Eze"
+            && ["duplicate_of", "merged_into", "status_history", "timeline"]
+                .iter()
+                .all(|f| fields.contains(&f.to_string()))));
+    assert!(history
+        .iter()
+        .map(who)
+        .any(|(user, fields)| user == "Musa Garba" && fields == ["timeline"]));
     // And the merge reaches the volunteer's laptop.
     carry(&coordinator, &mut field, dirs[2].path());
     assert_eq!(field.open_case(&copy).expect("copy").status, "duplicate");

@@ -42,6 +42,50 @@ fn commit_options(at: Timestamp) -> CommitOptions {
     CommitOptions::default().with_time(at.millis() / 1000)
 }
 
+/// One change in a document's history: who (the Automerge actor), when, and which of the
+/// record's fields it touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSummary {
+    /// The actor id (hex) that made it.
+    pub actor: String,
+    /// When (to the second, as committed).
+    pub at: Timestamp,
+    /// It created the record.
+    pub created: bool,
+    /// The record's top-level fields it changed, e.g. `status_history`, `assignee`.
+    pub fields: std::collections::BTreeSet<String>,
+}
+
+/// Every change in the document, oldest first (causal order), each with the fields it touched.
+pub fn history(doc: &mut AutoCommit) -> Vec<ChangeSummary> {
+    let changes = doc.get_changes(&[]);
+    changes
+        .iter()
+        .map(|change| {
+            let created = change.deps().is_empty();
+            let fields = if created {
+                Default::default()
+            } else {
+                doc.diff(change.deps(), &[change.hash()])
+                    .into_iter()
+                    .filter_map(|patch| match (patch.path.first(), patch.action) {
+                        (Some((_, automerge::Prop::Map(field))), _) => Some(field.clone()),
+                        (None, automerge::PatchAction::PutMap { key, .. })
+                        | (None, automerge::PatchAction::DeleteMap { key }) => Some(key),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            ChangeSummary {
+                actor: change.actor_id().to_hex_string(),
+                at: Timestamp::from_millis(change.timestamp().saturating_mul(1000)),
+                created,
+                fields,
+            }
+        })
+        .collect()
+}
+
 /// Why untrusted bytes were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

@@ -131,30 +131,42 @@ impl Fingerprint {
     }
 }
 
-/// Compare `case` with each of `candidates` (the cases of its place, phone or form number).
-/// Words weigh by how rare they are among the candidates and `background` (cases on the same
-/// topic in the same state): words every nearby case uses count little, the specifics of one
-/// grievance count most. Returns `(index, likeness)` for those at or above [`THRESHOLD`],
-/// most alike first.
-pub fn rank(
-    case: &Fingerprint,
-    candidates: &[Fingerprint],
-    background: &[Fingerprint],
-) -> Vec<(usize, Likeness)> {
-    let mut frequency: HashMap<&str, usize> = HashMap::new();
-    let everyone = std::iter::once(case).chain(candidates).chain(background);
-    let mut total = 0usize;
-    for f in everyone {
-        total += 1;
-        for w in &f.words {
-            *frequency.entry(w.as_str()).or_default() += 1;
+/// How many cases use each word, among the cases a newcomer is weighed against.
+#[derive(Debug, Default)]
+pub struct Frequencies<'a> {
+    cases: usize,
+    words: HashMap<&'a str, usize>,
+}
+
+impl<'a> Frequencies<'a> {
+    /// Count one case's (distinct) words.
+    pub fn add(&mut self, words: impl IntoIterator<Item = &'a str>) {
+        self.cases += 1;
+        for w in words {
+            *self.words.entry(w).or_default() += 1;
         }
     }
+}
+
+/// Compare `case` with each of `candidates` (the cases of its place, phone or form number).
+/// Words weigh by how rare they are among the candidates and the `background` (cases on the
+/// same topic elsewhere in the state): words every nearby case uses count little, the
+/// specifics of one grievance count most. Returns `(index, likeness)` for those at or above
+/// [`THRESHOLD`], most alike first.
+pub fn rank<'a>(
+    case: &'a Fingerprint,
+    candidates: &'a [Fingerprint],
+    mut background: Frequencies<'a>,
+) -> Vec<(usize, Likeness)> {
+    for f in std::iter::once(case).chain(candidates) {
+        background.add(f.words.iter().map(String::as_str));
+    }
+    let Frequencies { cases, words } = background;
     // With only a case or two nearby, which words are common is unknown: they weigh alike.
-    let trust = (total as f64 / 3.0).min(1.0);
-    let total = total as f64 + 1.0;
+    let trust = (cases as f64 / 3.0).min(1.0);
+    let total = cases as f64 + 1.0;
     let weight = |w: &str| {
-        let idf = (total / frequency.get(w).copied().unwrap_or(1) as f64).ln();
+        let idf = (total / words.get(w).copied().unwrap_or(1) as f64).ln();
         (1.0 - trust) + trust * idf * idf
     };
     let mut found: Vec<(usize, Likeness)> = candidates
@@ -257,7 +269,11 @@ mod tests {
             None,
             day,
         );
-        let found = rank(&original, &[elsewhere.clone(), retold.clone()], &[]);
+        let found = rank(
+            &original,
+            &[elsewhere.clone(), retold.clone()],
+            Frequencies::default(),
+        );
         assert_eq!(found.first().map(|(i, _)| *i), Some(1), "{found:?}");
         assert!(found.iter().all(|(i, _)| *i != 0), "{found:?}");
 
@@ -266,9 +282,9 @@ mod tests {
         same_phone.phone = Some("+2348035550101".into());
         let mut caller = original.clone();
         caller.phone = same_phone.phone.clone();
-        let found = rank(&caller, &[same_phone.clone()], &[]);
+        let found = rank(&caller, &[same_phone.clone()], Frequencies::default());
         assert!(found[0].1.reasons.contains(&Reason::SamePhone), "{found:?}");
         same_phone.day = date!(2026 - 06 - 01);
-        assert!(rank(&caller, &[same_phone], &[]).is_empty());
+        assert!(rank(&caller, &[same_phone], Frequencies::default()).is_empty());
     }
 }

@@ -3,16 +3,15 @@
 //! a coordinator works through.
 
 use citizens_core::clock::Day;
-use citizens_core::duplicates::{self, Fingerprint, Likeness};
+use citizens_core::duplicates::{self, Fingerprint, Frequencies, Likeness};
 use citizens_core::grievance::Grievance;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::types::Type;
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::query::{row_by_id, GrievanceRow};
 use crate::{Error, Result, Store};
-
-/// Cases compared with a newcomer at most (the nearest by place, phone and form number).
-const NEARBY_LIMIT: i64 = 400;
+use uuid::Uuid;
 
 /// A suggested pair: `case` arrived later than `other`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -31,24 +30,32 @@ pub struct DuplicatePair {
     pub reasons: Vec<String>,
 }
 
-/// Keep the case's fingerprint; the first time this laptop sees the case, suggest the cases it
-/// looks like.
+/// The first time this laptop sees a case, queue it to be fingerprinted and compared (see
+/// [`Store::find_duplicates`]): applying a large sync is not held up by either. Later, keep the
+/// fingerprint's agency and merge up to date.
 pub(crate) fn project(conn: &Connection, g: &Grievance) -> Result<()> {
     let id = g.id.to_string();
-    let first: bool = conn
-        .query_row(
-            "SELECT 1 FROM fingerprints WHERE id = ?1",
-            [&id],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_none();
+    let updated = conn
+        .prepare_cached("UPDATE fingerprints SET agency_id = ?2, merged_into = ?3 WHERE id = ?1")?
+        .execute(params![
+            id,
+            g.agency.map(|a| a.to_string()),
+            g.merged_into.map(|m| m.to_string())
+        ])?;
+    if updated == 0 {
+        conn.prepare_cached("INSERT OR IGNORE INTO duplicate_queue (id) VALUES (?1)")?
+            .execute([&id])?;
+    }
+    Ok(())
+}
+
+/// Keep a case's fingerprint.
+fn store_fingerprint(conn: &Connection, id: &str, g: &Grievance) -> Result<Fingerprint> {
     let fp = Fingerprint::of(g);
     let words = fp.words.iter().cloned().collect::<Vec<_>>().join(" ");
     conn.prepare_cached(
-        "INSERT INTO fingerprints (id, state, lga, ward, category, agency_id, day, phone, form_number, words)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (id) DO UPDATE SET agency_id = excluded.agency_id",
+        "INSERT OR REPLACE INTO fingerprints (id, state, lga, ward, category, agency_id, day, phone, form_number, words, merged_into)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         id,
@@ -60,17 +67,28 @@ pub(crate) fn project(conn: &Connection, g: &Grievance) -> Result<()> {
         fp.day.to_string(),
         fp.phone,
         fp.form_number,
-        words
+        words,
+        g.merged_into.map(|m| m.to_string())
     ])?;
-    if !first || g.duplicate_of.is_some() {
-        return Ok(());
+    Ok(fp)
+}
+
+/// Compare one arrived case with the cases near it and keep the suggestions.
+fn compare(conn: &Connection, id: &str, fp: &Fingerprint) -> Result<()> {
+    let (ids, nearby) = nearby(conn, id, fp)?;
+    let background = background(conn, fp)?;
+    let mut frequencies = Frequencies::default();
+    for words in &background {
+        frequencies.add(words.split(' ').filter(|w| !w.is_empty()));
     }
-    let (ids, nearby, background) = nearby(conn, &id, &fp)?;
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO duplicate_suggestions (case_id, other_id, score, words, days_apart, reasons)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    for (i, l) in duplicates::rank(&fp, &nearby, &background) {
+    for (i, l) in duplicates::rank(fp, &nearby, frequencies)
+        .into_iter()
+        .take(SUGGESTIONS_LIMIT)
+    {
         insert.execute(params![
             id,
             ids[i],
@@ -91,23 +109,64 @@ fn reasons(l: &Likeness) -> String {
         .join(",")
 }
 
-type Nearby = (Vec<String>, Vec<Fingerprint>, Vec<Fingerprint>);
+const FINGERPRINT: &str =
+    "SELECT f.id, f.state, f.lga, f.ward, f.category, f.agency_id, f.day, f.phone, f.form_number, f.words
+     FROM fingerprints f";
 
-/// The cases on the same topic in the same state within the window, or with the same open phone
-/// or paper form number, not merged away already: those of the same LGA (and the phone and form
-/// matches) are compared, the rest only weigh the words.
-fn nearby(conn: &Connection, id: &str, fp: &Fingerprint) -> Result<Nearby> {
-    let window = time::Duration::days(duplicates::WINDOW_DAYS);
-    let from = Day::from_date(fp.day.saturating_sub(window)).to_string();
-    let to = Day::from_date(fp.day.saturating_add(window)).to_string();
-    let mut stmt = conn.prepare_cached(
-        "SELECT f.id, f.state, f.lga, f.ward, f.category, f.agency_id, f.day, f.phone, f.form_number, f.words
-         FROM fingerprints f JOIN grievances g ON g.id = f.id
-         WHERE f.id != ?1 AND g.merged_into IS NULL
-           AND ((f.state = ?2 AND f.category = ?4 AND f.day BETWEEN ?5 AND ?6)
+fn fingerprint(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Fingerprint)> {
+    let day: String = r.get(6)?;
+    let day = Day::parse("day", &day)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(6, Type::Text, Box::new(e)))?;
+    let words: String = r.get(9)?;
+    let print = Fingerprint {
+        state: r.get(1)?,
+        lga: r.get(2)?,
+        ward: r.get(3)?,
+        category: r.get(4)?,
+        agency: r.get(5)?,
+        day: day.date(),
+        phone: r.get(7)?,
+        form_number: r.get(8)?,
+        words: words
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect(),
+    };
+    Ok((r.get(0)?, print))
+}
+
+/// Cases compared with a newcomer at most.
+const NEARBY_LIMIT: i64 = 200;
+/// Cases elsewhere in the state whose words weigh the comparison, at most.
+const BACKGROUND_LIMIT: i64 = 60;
+/// Suggestions kept per arriving case, at most (the most alike).
+const SUGGESTIONS_LIMIT: usize = 5;
+
+fn window(fp: &Fingerprint) -> (String, String) {
+    let days = time::Duration::days(duplicates::WINDOW_DAYS);
+    (
+        Day::from_date(fp.day.saturating_sub(days)).to_string(),
+        Day::from_date(fp.day.saturating_add(days)).to_string(),
+    )
+}
+
+/// The cases compared with a newcomer: same LGA and topic within the window, or the same open
+/// phone or paper form number — not merged away already.
+fn nearby(
+    conn: &Connection,
+    id: &str,
+    fp: &Fingerprint,
+) -> Result<(Vec<String>, Vec<Fingerprint>)> {
+    let (from, to) = window(fp);
+    // Cases still queued have no fingerprint yet: they are compared when their turn comes.
+    let mut stmt = conn.prepare_cached(&format!(
+        "{FINGERPRINT}
+         WHERE f.id != ?1 AND f.merged_into IS NULL
+           AND ((f.state = ?2 AND f.lga = ?3 AND f.category = ?4 AND f.day BETWEEN ?5 AND ?6)
                 OR f.phone = ?7 OR (f.form_number = ?8 AND f.state = ?2))
-         LIMIT ?9",
-    )?;
+         LIMIT ?9"
+    ))?;
     let rows = stmt
         .query_map(
             params![
@@ -121,51 +180,27 @@ fn nearby(conn: &Connection, id: &str, fp: &Fingerprint) -> Result<Nearby> {
                 fp.form_number,
                 NEARBY_LIMIT
             ],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, String>(9)?,
-                ))
-            },
+            fingerprint,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let (mut ids, mut candidates, mut background) = (Vec::new(), Vec::new(), Vec::new());
-    for (other, state, lga, ward, category, agency, day, phone, form_number, words) in rows {
-        let day = Day::parse("day", &day).map_err(|_| Error::Damaged("fingerprint day".into()))?;
-        let print = Fingerprint {
-            state,
-            lga,
-            ward,
-            category,
-            agency,
-            day: day.date(),
-            phone,
-            form_number,
-            words: words
-                .split(' ')
-                .filter(|w| !w.is_empty())
-                .map(String::from)
-                .collect(),
-        };
-        let compared = (print.state == fp.state && print.lga == fp.lga)
-            || (print.phone.is_some() && print.phone == fp.phone)
-            || (print.form_number.is_some() && print.form_number == fp.form_number);
-        if compared {
-            ids.push(other);
-            candidates.push(print);
-        } else {
-            background.push(print);
-        }
-    }
-    Ok((ids, candidates, background))
+    Ok(rows.into_iter().unzip())
+}
+
+/// The words of cases on the same topic elsewhere in the state within the window: they tell
+/// which words are common.
+fn background(conn: &Connection, fp: &Fingerprint) -> Result<Vec<String>> {
+    let (from, to) = window(fp);
+    let mut stmt = conn.prepare_cached(
+        "SELECT words FROM fingerprints
+         WHERE state = ?1 AND category = ?2 AND lga != ?3 AND day BETWEEN ?4 AND ?5 LIMIT ?6",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![fp.state, fp.category, fp.lga, from, to, BACKGROUND_LIMIT],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(rows)
 }
 
 impl Store {
@@ -238,6 +273,44 @@ impl Store {
             .query_map([id], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(ids)
+    }
+}
+
+impl Store {
+    /// Fingerprint the cases that arrived since the last pass and compare them with the cases
+    /// near them, oldest arrival first, `batch` per transaction; returns how many were done. Run after
+    /// capture, import and sync (not inside them), so applying records is never held up.
+    pub fn find_duplicates(&mut self, batch: usize) -> Result<usize> {
+        let mut done = 0;
+        loop {
+            let compared = self.write(|w| {
+                let ids =
+                    w.tx.prepare_cached("SELECT id FROM duplicate_queue ORDER BY seq LIMIT ?1")?
+                        .query_map([i64::try_from(batch).unwrap_or(i64::MAX)], |r| r.get(0))?
+                        .collect::<rusqlite::Result<Vec<String>>>()?;
+                for id in &ids {
+                    w.tx.execute("DELETE FROM duplicate_queue WHERE id = ?1", [id])?;
+                    let uuid = Uuid::parse_str(id).map_err(|_| Error::Damaged("case id".into()))?;
+                    let g: Grievance = w.read(uuid)?;
+                    let fp = store_fingerprint(&w.tx, id, &g)?;
+                    if g.duplicate_of.is_none() {
+                        compare(&w.tx, id, &fp)?;
+                    }
+                }
+                Ok(ids.len())
+            })?;
+            done += compared;
+            if compared < batch.max(1) {
+                return Ok(done);
+            }
+        }
+    }
+
+    /// Cases waiting to be compared.
+    pub fn duplicates_queued(&self) -> Result<u64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM duplicate_queue", [], |r| r.get(0))?)
     }
 }
 

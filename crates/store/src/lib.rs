@@ -145,7 +145,7 @@ impl Store {
             .map_err(|_| Error::Damaged("the database does not open with its key".into()))?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 5000;",
+             PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;",
         )?;
         migrations::run(&mut conn)?;
         let mut store = Store {
@@ -190,6 +190,28 @@ impl Store {
     /// Read a record.
     pub fn read<T: Record>(&self, id: Uuid) -> Result<T> {
         read_record(&self.conn, id)
+    }
+
+    /// The working-day calendar (the rulebook's public holidays, as projected).
+    pub fn calendar(&self) -> Result<citizens_core::calendar::Calendar> {
+        projection::calendar(&self.conn)
+    }
+
+    /// Every change made to a record, oldest first (who by Automerge actor, when, which fields).
+    pub fn history(&self, id: Uuid) -> Result<Vec<citizens_core::document::ChangeSummary>> {
+        let snapshot: Vec<u8> = self
+            .conn
+            .query_row(
+                "SELECT snapshot FROM documents WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound {
+                what: "record",
+                id: id.to_string(),
+            })?;
+        Ok(citizens_core::document::history(&mut load(&snapshot)?))
     }
 
     /// Merge another replica's changes for one document (see [`Writer::merge`]).

@@ -226,7 +226,7 @@ impl Record for Agency {
 }
 
 /// The working-day calendar from the projected holidays.
-fn calendar(conn: &Connection) -> Result<Calendar, Error> {
+pub(crate) fn calendar(conn: &Connection) -> Result<Calendar, Error> {
     let mut stmt = conn.prepare_cached("SELECT day FROM holidays")?;
     let days = stmt
         .query_map([], |r| r.get::<_, String>(0))?

@@ -9,6 +9,8 @@ use rand::Rng;
 
 use citizens_client::GrievanceInput;
 
+use citizens_client::sample::{LANDMARKS, STREETS};
+
 use crate::{name, phone};
 
 /// Originals, and copies that each name the original they duplicate.
@@ -26,82 +28,6 @@ const PLACES: &[(&str, &str)] = &[
     ("KN", "Kano Municipal"),
     ("LA", "Ikeja"),
     ("KD", "Kaduna North"),
-];
-
-const STREETS: &[&str] = &[
-    "Zoo Road",
-    "Bompai Road",
-    "France Road",
-    "Ibrahim Taiwo Road",
-    "Airport Road",
-    "Club Road",
-    "Sokoto Road",
-    "Hadejia Road",
-    "Obafemi Awolowo Way",
-    "Allen Avenue",
-    "Opebi Road",
-    "Toyin Street",
-    "Isaac John Street",
-    "Kodesoh Street",
-    "Ali Akilu Road",
-    "Constitution Road",
-    "Kachia Road",
-    "Yakubu Gowon Way",
-    "Independence Way",
-    "Alkali Road",
-    "Lafia Road",
-    "Aminu Kano Crescent",
-    "Gwarzo Road",
-    "Katsina Road",
-    "Maiduguri Road",
-    "Kabuga Road",
-    "Court Road",
-    "Emir Palace Road",
-    "Niger Street",
-    "Bank Road",
-    "Lamido Crescent",
-    "Awolowo Street",
-    "Adeniyi Jones Avenue",
-    "Oba Akran Avenue",
-    "Kano Road",
-    "Waff Road",
-    "Ahmadu Bello Way",
-    "Murtala Mohammed Way",
-    "Bauchi Road",
-    "Zaria Road",
-];
-
-const LANDMARKS: &[&str] = &[
-    "Sabon Gari market",
-    "the central mosque",
-    "Saint Louis school",
-    "the motor park",
-    "Kwari market",
-    "the police barracks",
-    "the Total filling station",
-    "Computer Village",
-    "the old stadium",
-    "Kantin Kwari",
-    "the water board office",
-    "the palace gate",
-    "Murtala Square",
-    "the railway crossing",
-    "the Catholic church",
-    "the secretariat",
-    "the viewing centre",
-    "Rimi market",
-    "the abattoir",
-    "the teaching hospital",
-    "the Baptist school",
-    "the garage junction",
-    "the Eid ground",
-    "the fire station",
-    "the post office",
-    "the timber shed",
-    "the cattle market",
-    "the Islamiyya school",
-    "the bakery",
-    "the pharmacy",
 ];
 
 /// Per category: title variants, problem variants and money variants. `{s}` street, `{l}`

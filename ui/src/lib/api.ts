@@ -84,6 +84,14 @@ export interface MergedCase {
   anonymous: boolean;
 }
 
+export interface HistoryEntry {
+  millis: number;
+  user: string | null;
+  device: string | null;
+  created: boolean;
+  fields: string[];
+}
+
 export interface DuplicatePair {
   case: Row;
   other: Row;
@@ -389,6 +397,7 @@ export const api = {
     invoke<CaseDto>("acknowledge", { reference, on, theirReference }),
   forwardingLetter: (reference: string) => invoke<string>("forwarding_letter", { reference }),
   routeUntriaged: () => invoke<number>("route_untriaged"),
+  caseHistory: (reference: string) => invoke<HistoryEntry[]>("case_history", { reference }),
   duplicateSuggestions: (reference: string | null) => invoke<DuplicatePair[]>("duplicate_suggestions", { reference }),
   markDuplicate: (copy: string, original: string, merge: boolean) => invoke<CaseDto>("mark_duplicate", { copy, original, merge }),
   undoDuplicate: (reference: string) => invoke<CaseDto>("undo_duplicate", { reference }),
