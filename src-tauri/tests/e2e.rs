@@ -288,6 +288,7 @@ async fn a_coordinator_merges_forwards_and_escalates_an_overdue_case_in_the_real
         click(&c, &format!("#to-{to}")).await;
         until_text(&c, "#case-status", shown).await;
     }
+    click(&c, "#tab-callback").await;
     fill(&c, "#note", "Light is back on Zoo Road since Monday").await;
     click(&c, "#callback-confirmed").await;
     until_text(&c, "#case-status", "Closed").await;

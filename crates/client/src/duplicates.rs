@@ -1,7 +1,8 @@
 //! Duplicates across laptops: the suggestions made as cases arrive, and the coordinator's
 //! judgement — link, merge, undo, or "not a duplicate".
 
-use citizens_core::grievance::Grievance;
+use citizens_core::grievance::{Grievance, Stamp};
+use citizens_core::ids::GrievanceId;
 use citizens_store::DuplicatePair;
 
 use crate::{CaseView, Client, Error, Result};
@@ -31,20 +32,12 @@ impl Client {
     pub fn mark_duplicate(&mut self, copy: &str, original: &str, merge: bool) -> Result<CaseView> {
         let copy = self.grievance_id(copy)?;
         let original = self.grievance_id(original)?;
-        self.with_writer(|ctx, w| {
-            let kept: Grievance = w.read(original.uuid())?;
-            let at = ctx.clock.now();
-            let author = ctx.author.clone();
-            let mut stamps = || ctx.stamp();
-            let (copied, ()) = w.edit(copy.uuid(), &author, at, |g: &mut Grievance| {
-                g.mark_duplicate_of(&kept, merge, &mut stamps)
-            })?;
-            w.edit(original.uuid(), &author, at, |g: &mut Grievance| {
-                g.note_duplicate(&copied, stamps());
-                Ok(())
-            })?;
-            Ok(())
-        })?;
+        self.edit_pair(
+            copy,
+            original,
+            |g, kept, stamps| g.mark_duplicate_of(kept, merge, stamps),
+            |g, copied, stamp| g.note_duplicate(copied, stamp),
+        )?;
         self.open_case(&original.to_string())
     }
 
@@ -58,21 +51,42 @@ impl Client {
                 format!("{} is not marked as a duplicate", current.reference),
             )));
         };
+        self.edit_pair(
+            copy,
+            original,
+            |g, kept, stamps| g.undo_duplicate(kept, stamps),
+            |g, copied, stamp| g.note_unlinked(copied, stamp),
+        )?;
+        self.open_case(&copy.to_string())
+    }
+
+    /// Change the copy (seeing the original), then record it on the original (seeing the
+    /// changed copy), in one transaction.
+    fn edit_pair(
+        &mut self,
+        copy: GrievanceId,
+        original: GrievanceId,
+        on_copy: impl FnOnce(
+            &mut Grievance,
+            &Grievance,
+            &mut dyn FnMut() -> Stamp,
+        ) -> citizens_core::error::Result<()>,
+        on_original: impl FnOnce(&mut Grievance, &Grievance, Stamp),
+    ) -> Result<()> {
         self.with_writer(|ctx, w| {
             let kept: Grievance = w.read(original.uuid())?;
             let at = ctx.clock.now();
             let author = ctx.author.clone();
             let mut stamps = || ctx.stamp();
             let (copied, ()) = w.edit(copy.uuid(), &author, at, |g: &mut Grievance| {
-                g.undo_duplicate(&kept, &mut stamps)
+                on_copy(g, &kept, &mut stamps)
             })?;
             w.edit(original.uuid(), &author, at, |g: &mut Grievance| {
-                g.note_unlinked(&copied, stamps());
+                on_original(g, &copied, stamps());
                 Ok(())
             })?;
             Ok(())
-        })?;
-        self.open_case(&copy.to_string())
+        })
     }
 
     /// "Not a duplicate": the pair is not suggested again on this laptop.
