@@ -216,6 +216,14 @@ async fn a_coordinator_merges_forwards_and_escalates_an_overdue_case_in_the_real
     shot(&c, "13-duplicates").await;
     click(&c, "#dup-merge-0").await;
     until_text(&c, "#dup-none", "No possible duplicates").await;
+    // The kept case shows the merged one: its reporter's consent and its history.
+    click(&c, "#nav-cases").await;
+    fill(&c, "#search", "six weeks").await;
+    until_text(&c, ".count-line", ": 1").await;
+    click(&c, "#cases .vrow .ref").await;
+    until_text(&c, "#merged-cases", "Baga Road taps still dry").await;
+    until_text(&c, "#timeline", "was merged into this case").await;
+    shot(&c, "13b-merged-case").await;
 
     // The rulebook: a holiday the government just declared.
     click(&c, "#nav-rules").await;
