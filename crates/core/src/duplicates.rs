@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde::Serialize;
 use time::Date;
 
 use crate::grievance::Grievance;
@@ -42,8 +41,7 @@ pub struct Fingerprint {
 }
 
 /// Why two cases look alike, for the coordinator to judge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// Their words are alike.
     SimilarWords,
@@ -74,7 +72,7 @@ impl Reason {
 }
 
 /// How alike two cases are.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Likeness {
     /// 0 to about 1.5; [`THRESHOLD`] and up is suggested.
     pub score: f64,

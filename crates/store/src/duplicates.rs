@@ -305,13 +305,6 @@ impl Store {
             }
         }
     }
-
-    /// Cases waiting to be compared.
-    pub fn duplicates_queued(&self) -> Result<u64> {
-        Ok(self
-            .conn()
-            .query_row("SELECT count(*) FROM duplicate_queue", [], |r| r.get(0))?)
-    }
 }
 
 impl crate::Writer<'_> {
