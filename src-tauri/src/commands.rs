@@ -473,36 +473,35 @@ pub fn rulebook(state: State<'_, AppState>) -> Result<RulebookDto> {
     with_client(&state, |c| rulebook_dto(c))
 }
 
-#[tauri::command]
-pub fn add_routing_rule(state: State<'_, AppState>, input: RuleInput) -> Result<RulebookDto> {
-    with_client(&state, |c| {
-        c.add_routing_rule(&input)?;
+/// Change the rulebook and answer with it as it now stands.
+fn rulebook_action<T>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Client) -> citizens_client::Result<T>,
+) -> Result<RulebookDto> {
+    with_client(state, |c| {
+        f(c)?;
         rulebook_dto(c)
     })
+}
+
+#[tauri::command]
+pub fn add_routing_rule(state: State<'_, AppState>, input: RuleInput) -> Result<RulebookDto> {
+    rulebook_action(&state, |c| c.add_routing_rule(&input))
 }
 
 #[tauri::command]
 pub fn remove_routing_rule(state: State<'_, AppState>, key: String) -> Result<RulebookDto> {
-    with_client(&state, |c| {
-        c.remove_routing_rule(&key)?;
-        rulebook_dto(c)
-    })
+    rulebook_action(&state, |c| c.remove_routing_rule(&key))
 }
 
 #[tauri::command]
 pub fn add_holiday(state: State<'_, AppState>, day: String, name: String) -> Result<RulebookDto> {
-    with_client(&state, |c| {
-        c.add_holiday(&day, &name)?;
-        rulebook_dto(c)
-    })
+    rulebook_action(&state, |c| c.add_holiday(&day, &name))
 }
 
 #[tauri::command]
 pub fn remove_holiday(state: State<'_, AppState>, day: String) -> Result<RulebookDto> {
-    with_client(&state, |c| {
-        c.remove_holiday(&day)?;
-        rulebook_dto(c)
-    })
+    rulebook_action(&state, |c| c.remove_holiday(&day))
 }
 
 /// The agency acknowledged receipt of a forwarded case.

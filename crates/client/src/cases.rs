@@ -676,10 +676,8 @@ impl Client {
     /// Who changed what on a case: each change from its history, attributed.
     pub fn case_history(&self, key: &str) -> Result<Vec<HistoryEntry>> {
         let id = self.grievance_id(key)?;
-        let grievance: Grievance = self.store.read(id.uuid())?;
-        Ok(self
-            .store
-            .history(id.uuid())?
+        let (grievance, history) = self.store.read_with_history::<Grievance>(id.uuid())?;
+        Ok(history
             .into_iter()
             .map(|change| {
                 let who = grievance.actors.get(&change.actor);

@@ -203,6 +203,11 @@ fn background(conn: &Connection, fp: &Fingerprint) -> Result<Vec<String>> {
     Ok(rows)
 }
 
+/// Pairs still to judge: not dismissed, and neither case marked a duplicate yet.
+const OPEN_PAIRS: &str = "FROM duplicate_suggestions s
+     JOIN grievances a ON a.id = s.case_id JOIN grievances b ON b.id = s.other_id
+     WHERE s.dismissed = 0 AND a.duplicate_of IS NULL AND b.duplicate_of IS NULL";
+
 impl Store {
     /// Suggested duplicates still to judge: pairs not dismissed where neither case is marked
     /// a duplicate yet; for one case when `case_id` is given. Most alike first.
@@ -211,14 +216,11 @@ impl Store {
         case_id: Option<&str>,
         limit: u64,
     ) -> Result<Vec<DuplicatePair>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT s.case_id, s.other_id, s.score, s.words, s.days_apart, s.reasons
-             FROM duplicate_suggestions s
-             JOIN grievances a ON a.id = s.case_id JOIN grievances b ON b.id = s.other_id
-             WHERE s.dismissed = 0 AND a.duplicate_of IS NULL AND b.duplicate_of IS NULL
-               AND (?1 IS NULL OR s.case_id = ?1 OR s.other_id = ?1)
-             ORDER BY s.score DESC, s.case_id LIMIT ?2",
-        )?;
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT s.case_id, s.other_id, s.score, s.words, s.days_apart, s.reasons {OPEN_PAIRS}
+                   AND (?1 IS NULL OR s.case_id = ?1 OR s.other_id = ?1)
+                 ORDER BY s.score DESC, s.case_id LIMIT ?2"
+        ))?;
         let pairs = stmt
             .query_map(
                 params![case_id, i64::try_from(limit).unwrap_or(i64::MAX)],
@@ -255,13 +257,9 @@ impl Store {
 
     /// How many suggested pairs wait to be judged.
     pub fn duplicate_suggestion_count(&self) -> Result<u64> {
-        Ok(self.conn().query_row(
-            "SELECT count(*) FROM duplicate_suggestions s
-             JOIN grievances a ON a.id = s.case_id JOIN grievances b ON b.id = s.other_id
-             WHERE s.dismissed = 0 AND a.duplicate_of IS NULL AND b.duplicate_of IS NULL",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn()
+            .query_row(&format!("SELECT count(*) {OPEN_PAIRS}"), [], |r| r.get(0))?)
     }
 
     /// The cases merged into this one.

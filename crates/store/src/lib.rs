@@ -197,21 +197,15 @@ impl Store {
         projection::calendar(&self.conn)
     }
 
-    /// Every change made to a record, oldest first (who by Automerge actor, when, which fields).
-    pub fn history(&self, id: Uuid) -> Result<Vec<citizens_core::document::ChangeSummary>> {
-        let snapshot: Vec<u8> = self
-            .conn
-            .query_row(
-                "SELECT snapshot FROM documents WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound {
-                what: "record",
-                id: id.to_string(),
-            })?;
-        Ok(citizens_core::document::history(&mut load(&snapshot)?))
+    /// A record and every change made to it, oldest first (who by Automerge actor, when, which
+    /// fields), from one read of its document.
+    pub fn read_with_history<T: Record>(
+        &self,
+        id: Uuid,
+    ) -> Result<(T, Vec<citizens_core::document::ChangeSummary>)> {
+        let mut doc = load(&snapshot(&self.conn, id, T::KIND)?)?;
+        let value = citizens_core::document::read(&doc)?;
+        Ok((value, citizens_core::document::history(&mut doc)))
     }
 
     /// Merge another replica's changes for one document (see [`Writer::merge`]).
@@ -456,17 +450,7 @@ impl Writer<'_> {
     }
 
     fn snapshot(&self, id: Uuid, kind: RecordKind) -> Result<Vec<u8>> {
-        self.tx
-            .query_row(
-                "SELECT snapshot FROM documents WHERE id = ?1 AND kind = ?2",
-                params![id.to_string(), kind.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound {
-                what: kind.as_str(),
-                id: id.to_string(),
-            })
+        snapshot(&self.tx, id, kind)
     }
 
     fn save<T: Record>(
@@ -502,19 +486,26 @@ fn load(bytes: &[u8]) -> Result<AutoCommit> {
     AutoCommit::load(bytes).map_err(|e| Error::Damaged(format!("stored document: {e}")))
 }
 
+/// A record's stored document, checked to be of `kind`.
+fn snapshot(conn: &Connection, id: Uuid, kind: RecordKind) -> Result<Vec<u8>> {
+    conn.query_row(
+        "SELECT snapshot FROM documents WHERE id = ?1 AND kind = ?2",
+        params![id.to_string(), kind.as_str()],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound {
+        what: kind.as_str(),
+        id: id.to_string(),
+    })
+}
+
 fn read_record<T: Record>(conn: &Connection, id: Uuid) -> Result<T> {
-    let snapshot: Vec<u8> = conn
-        .query_row(
-            "SELECT snapshot FROM documents WHERE id = ?1 AND kind = ?2",
-            params![id.to_string(), T::KIND.as_str()],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| Error::NotFound {
-            what: T::KIND.as_str(),
-            id: id.to_string(),
-        })?;
-    Ok(citizens_core::document::read(&load(&snapshot)?)?)
+    Ok(citizens_core::document::read(&load(&snapshot(
+        conn,
+        id,
+        T::KIND,
+    )?)?)?)
 }
 
 fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {

@@ -245,8 +245,10 @@ impl Record for Rulebook {
         self.id
     }
 
-    /// Project the holidays and recount every open case's due date by them.
+    /// Project the holidays and, when the days changed (not only a name or a routing rule),
+    /// recount every open case's due date by them.
     fn project(&self, conn: &Connection) -> Result<(), Error> {
+        let before = calendar(conn)?;
         conn.execute("DELETE FROM holidays", [])?;
         for (day, name) in &self.holidays {
             conn.execute(
@@ -255,6 +257,9 @@ impl Record for Rulebook {
             )?;
         }
         let calendar = self.calendar();
+        if calendar == before {
+            return Ok(());
+        }
         let mut stmt = conn.prepare(
             "SELECT id, sla_start, sla_days FROM grievances WHERE sla_start IS NOT NULL",
         )?;
