@@ -3,7 +3,8 @@
 
 use citizens_client::{
     app_clock, sample, store_rows, Client, CommitmentInput, Error, Filter, ForwardInput,
-    GrievanceInput, InitOptions, ReplyInput, RetryPolicy, RuleInput, SessionInput, Sort, SyncError,
+    GrievanceInput, InitOptions, OrgKey, ReplyInput, RetryPolicy, RuleInput, SessionInput, Sort,
+    SyncError,
 };
 use citizens_core::session::{Attendance, TownHallSession};
 use serde::Serialize;
@@ -53,6 +54,7 @@ impl From<SyncError> for CommandError {
             SyncError::Network(_) => "offline",
             SyncError::Refused { .. } => "refused",
             SyncError::NotOurServer(_) => "not_our_server",
+            SyncError::InsecureServer(_) => "insecure_server",
             SyncError::NotEnrolled => "not_enrolled",
         };
         CommandError { code, message }
@@ -144,7 +146,7 @@ pub fn create_profile(
         user: name,
         organisation,
         device_name: None,
-        org_public_key: None,
+        org_key: OrgKey::Later,
     };
     let mut client = Client::init(&state.data_dir, &passphrase, options, app_clock())?;
     if sample_cases > 0 {

@@ -477,7 +477,11 @@ fn the_window_enrols_syncs_in_the_background_and_the_coordinator_receives_the_ca
     let org_key = coordinator.profile().org_public_key.clone();
     let policy = citizens_client::RetryPolicy::default();
     coordinator
-        .enroll(&server.url, &server.code("coordinator", &org_key), policy)
+        .enroll(
+            &server.url,
+            &server.code("coordinator", "Hauwa Sani", &org_key),
+            policy,
+        )
         .expect("coordinator enrols");
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -495,7 +499,7 @@ fn the_window_enrols_syncs_in_the_background_and_the_coordinator_receives_the_ca
         json!({"server": server.url, "code": "WRONG-CODE", "passphrase": "a long passphrase"}),
     );
     assert_eq!(bad.expect_err("wrong code")["code"], "refused");
-    let code = server.code("volunteer", &org_key);
+    let code = server.code("volunteer", "Yusuf Bello", &org_key);
     let wrong = call(
         &webview,
         "enroll",

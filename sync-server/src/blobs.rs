@@ -11,10 +11,12 @@ use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Result, ServerError};
-use crate::http::{authenticate, blocking, AppState};
+use crate::http::{blocking, AppState};
+use crate::storage::Device;
 
 /// Largest attachment accepted.
 pub const MAX_BLOB_BYTES: u64 = 25 * 1024 * 1024;
@@ -61,10 +63,8 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
 /// `HEAD /v1/blobs/{sha}`.
 pub async fn head(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     UrlPath(sha): UrlPath<String>,
 ) -> Result<Response> {
-    authenticate(&state, &headers).await?;
     let sha = checked(&sha)?;
     let (done, part) = paths(&state.blob_dir, &sha);
     let (offset, complete) = match (std::fs::metadata(&done), std::fs::metadata(&part)) {
@@ -82,7 +82,6 @@ pub async fn put(
     UrlPath(sha): UrlPath<String>,
     chunk: Bytes,
 ) -> Result<Response> {
-    authenticate(&state, &headers).await?;
     let sha = checked(&sha)?;
     let offset = header_u64(&headers, "upload-offset")?;
     let total = header_u64(&headers, "upload-length")?;
@@ -141,10 +140,9 @@ pub async fn put(
 /// `GET /v1/blobs/{sha}`: only for a device that sees a record referencing the attachment.
 pub async fn get(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Extension(device): Extension<Device>,
     UrlPath(sha): UrlPath<String>,
 ) -> Result<Response> {
-    let device = authenticate(&state, &headers).await?;
     let sha = checked(&sha)?;
     let storage = state.storage.clone();
     let digest = sha.clone();

@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use citizens_protocol::{
     decode, encode, BucketsRequest, BucketsResponse, EnrollRequest, SyncRequest, TokenRequest,
     CONTENT_TYPE, PROTOCOL_VERSION,
@@ -23,7 +23,7 @@ use tower_http::timeout::TimeoutLayer;
 use uuid::Uuid;
 
 use crate::error::{Result, ServerError};
-use crate::storage::{Device, Limits, Storage};
+use crate::storage::{Device, Enrolment, Limits, Storage};
 
 /// Shared state of the running server.
 pub struct AppState {
@@ -77,10 +77,9 @@ pub fn router(
         blob_dir,
         attempts: Mutex::new(HashMap::new()),
     });
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/enroll", post(enroll))
-        .route("/v1/token", post(token))
+    // Everything but enrolment and tokens needs a device: its token is checked before a byte
+    // of the body is read, so nobody without one can make the server buffer anything.
+    let device_routes = Router::new()
         .route("/v1/sync", post(sync))
         .route("/v1/fetch", post(fetch))
         .route("/v1/buckets", post(buckets))
@@ -90,6 +89,19 @@ pub fn router(
                 .put(crate::blobs::put)
                 .get(crate::blobs::get),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_device,
+        ));
+    // Before authentication only small messages are accepted.
+    let open_routes = Router::new()
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/token", post(token))
+        .layer(RequestBodyLimitLayer::new(OPEN_BODY_BYTES));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(open_routes)
+        .merge(device_routes)
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(http.max_body_bytes))
@@ -153,7 +165,21 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| ServerError::Internal(e.to_string()))?
 }
 
-pub async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Device> {
+/// Largest body accepted before a device is known (enrolment and token requests are tiny).
+const OPEN_BODY_BYTES: usize = 16 * 1024;
+
+/// Authenticate the bearer token and hand the device to the handler, before the body is read.
+async fn require_device(
+    State(state): State<Arc<AppState>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<Response> {
+    let device = authenticate(&state, request.headers()).await?;
+    request.extensions_mut().insert(device);
+    Ok(next.run(request).await)
+}
+
+async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Device> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -188,21 +214,50 @@ async fn enroll(
     }
     let request: EnrollRequest = body(&headers, &bytes)?;
     check_version(request.version)?;
-    if request.user.trim().is_empty() || request.device_name.trim().is_empty() {
+    let device_name = request.device_name.trim().to_string();
+    if device_name.is_empty() || device_name.chars().count() > 100 {
         return Err(ServerError::bad(
             "invalid_request",
-            "give the user's name and the device's name",
+            "give the device's name, in at most 100 characters",
+        ));
+    }
+    let well_formed = request.code.len() == citizens_protocol::CODE_SECRET_CHARS
+        && request
+            .code
+            .bytes()
+            .all(|b| citizens_protocol::CODE_ALPHABET.contains(&b));
+    if !well_formed {
+        return Err(ServerError::unauthorized(
+            "invalid_code",
+            "this enrolment code is not known; ask your coordinator for a new one",
+        ));
+    }
+    let actor = request.actor.to_ascii_lowercase();
+    if actor.is_empty()
+        || actor.len() > 64
+        || !actor.len().is_multiple_of(2)
+        || !actor.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(ServerError::bad(
+            "invalid_request",
+            "the device's writer id is not valid",
+        ));
+    }
+    if !(32..=128).contains(&request.device_secret.len()) {
+        return Err(ServerError::bad(
+            "invalid_request",
+            "the device credential is not valid",
         ));
     }
     let (storage, limits) = (state.storage.clone(), state.limits);
     let response = blocking(move || {
-        storage.enroll(
-            &request.code,
-            &request.user,
-            &request.device_name,
-            now_millis(),
-            limits,
-        )
+        let enrolment = Enrolment {
+            code: &request.code,
+            device_name: &device_name,
+            actor: &actor,
+            device_secret: &request.device_secret,
+        };
+        storage.enroll(&enrolment, now_millis(), limits)
     })
     .await?;
     tracing::info!(device = %response.device_id, role = response.role.as_str(), "device enrolled");
@@ -231,12 +286,22 @@ async fn token(
 
 async fn sync(
     State(state): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response> {
-    let device = authenticate(&state, &headers).await?;
     let request: SyncRequest = body(&headers, &bytes)?;
     check_version(request.version)?;
+    let changes: usize = request.pushes.iter().map(|p| p.changes.len()).sum();
+    if changes > citizens_protocol::MAX_BATCH_CHANGES {
+        return Err(ServerError::bad(
+            "too_many",
+            format!(
+                "send at most {} changes at a time; nothing was stored",
+                citizens_protocol::MAX_BATCH_CHANGES
+            ),
+        ));
+    }
     let (storage, limits) = (state.storage.clone(), state.limits);
     let pushed = request.pushes.len();
     let (id, batch) = (device.id, request.batch_id);
@@ -247,11 +312,13 @@ async fn sync(
 
 async fn fetch(
     State(state): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response> {
-    let device = authenticate(&state, &headers).await?;
-    let ids: Vec<Uuid> = body(&headers, &bytes)?;
+    let mut ids: Vec<Uuid> = body(&headers, &bytes)?;
+    ids.sort_unstable();
+    ids.dedup();
     if ids.len() > 1_000 {
         return Err(ServerError::bad(
             "too_many",
@@ -265,10 +332,10 @@ async fn fetch(
 
 async fn buckets(
     State(state): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response> {
-    let device = authenticate(&state, &headers).await?;
     let request: BucketsRequest = body(&headers, &bytes)?;
     check_version(request.version)?;
     let storage = state.storage.clone();

@@ -57,6 +57,11 @@ enum Command {
         /// The organisation's public key (needed the first time an organisation is named).
         #[arg(long)]
         org_public_key: Option<String>,
+        /// The person the device will belong to, e.g. "Musa Garba": they see the cases they
+        /// capture and those assigned to this name. The same name again is the same person
+        /// (a new laptop, or enrolling again after a revocation).
+        #[arg(long)]
+        user: String,
         /// How long the code stays valid: e.g. 30m, 24h, 7d.
         #[arg(long, default_value = "24h")]
         expires: String,
@@ -132,18 +137,28 @@ fn run(cli: Cli) -> Result<()> {
             role,
             org,
             org_public_key,
+            user,
             expires,
         } => {
             let role = Role::parse(&role)
                 .ok_or_else(|| anyhow!("--role must be volunteer or coordinator"))?;
             let ttl = parse_duration(&expires)?;
             let expires_at = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
-            let code =
-                storage.create_enrolment(&org, org_public_key.as_deref(), role, expires_at, now)?;
+            let code = storage.create_enrolment(
+                &storage::NewCode {
+                    org: &org,
+                    org_public_key: org_public_key.as_deref(),
+                    role,
+                    user: &user,
+                    expires_at,
+                },
+                now,
+            )?;
             println!("{code}");
             eprintln!(
-                "one-time {} code for {org}, valid for {expires}",
-                role.as_str()
+                "one-time {} code for {} of {org}, valid for {expires}; it carries the organisation key's fingerprint",
+                role.as_str(),
+                user.trim()
             );
             Ok(())
         }

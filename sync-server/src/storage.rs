@@ -16,8 +16,39 @@ pub struct Device {
     pub org_id: i64,
     /// Role.
     pub role: Role,
-    /// The user's name (matched against case assignees).
+    /// The person it belongs to (owner of the records it created).
+    pub person_id: String,
+    /// That person's name, as the coordinator wrote it (matched against case assignees;
+    /// unique in the organisation).
     pub user: String,
+}
+
+/// A checked enrolment request.
+#[derive(Debug, Clone, Copy)]
+pub struct Enrolment<'a> {
+    /// The code's one-time secret.
+    pub code: &'a str,
+    /// The device's name.
+    pub device_name: &'a str,
+    /// The Automerge actor (hex, lower case) the device writes with from now on.
+    pub actor: &'a str,
+    /// The device credential the device made.
+    pub device_secret: &'a str,
+}
+
+/// What `citizens-server enroll` asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct NewCode<'a> {
+    /// Organisation name.
+    pub org: &'a str,
+    /// Its public key (needed the first time it is named).
+    pub org_public_key: Option<&'a str>,
+    /// Role granted.
+    pub role: Role,
+    /// The person the device will belong to.
+    pub user: &'a str,
+    /// Until when the code works (ms).
+    pub expires_at: i64,
 }
 
 /// A line of `citizens-server devices list`.
@@ -52,24 +83,12 @@ pub struct Limits {
 
 /// Everything the server stores.
 pub trait Storage: Send + Sync + 'static {
-    /// Make a one-time enrolment code (creating the organisation on first use).
-    fn create_enrolment(
-        &self,
-        org: &str,
-        org_public_key: Option<&str>,
-        role: Role,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<String>;
-    /// Exchange a code for a device credential.
-    fn enroll(
-        &self,
-        code: &str,
-        user: &str,
-        device_name: &str,
-        now: i64,
-        limits: Limits,
-    ) -> Result<EnrollResponse>;
+    /// Make a one-time enrolment code for a person (creating the organisation and the person
+    /// on first use); it carries the organisation key's fingerprint.
+    fn create_enrolment(&self, code: &NewCode<'_>, now: i64) -> Result<String>;
+    /// Exchange a code's secret for a device bound to the code's person. The same request
+    /// again (same code, actor and device secret) answers with the same device.
+    fn enroll(&self, request: &Enrolment<'_>, now: i64, limits: Limits) -> Result<EnrollResponse>;
     /// Exchange a device credential for an access token.
     fn issue_token(
         &self,

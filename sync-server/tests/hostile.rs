@@ -82,10 +82,9 @@ fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
     };
     let good = volunteer.access_token(&server.url);
 
-    let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/automerge-malformed");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/automerge-malformed");
     let files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("shared testdata")
+        .expect("testdata/automerge-malformed is part of the repository")
         .map(|e| e.expect("entry").path())
         .collect();
     assert!(files.len() >= 5);
@@ -163,34 +162,53 @@ fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
     );
     assert_eq!((status, e.code.as_str()), (401, "missing_token"));
 
-    // A volunteer may not touch the directory, nor another volunteer's case.
+    // A volunteer may not touch the directory, nor another volunteer's case: each such record is
+    // refused on its own (nothing of it stored), the batch answered.
+    let refused = |pushes: Vec<Push>| -> Vec<String> {
+        let (status, bytes) = raw.post(
+            "/v1/sync",
+            CONTENT_TYPE,
+            encode(&sync_request(pushes)),
+            Some(&good),
+        );
+        assert_eq!(status, 200);
+        decode::<SyncResponse>(&bytes)
+            .expect("answer")
+            .refused
+            .into_iter()
+            .map(|r| r.code)
+            .collect()
+    };
     let agency = coordinator.client.agency("NIS").expect("NIS").id.uuid();
-    let push = coordinator.client.store().export(agency).expect("export");
-    let (status, _) = raw.error(
-        "/v1/sync",
-        CONTENT_TYPE,
-        encode(&sync_request(vec![push])),
-        Some(&good),
+    let mut push = coordinator.client.store().export(agency).expect("export");
+    coordinator
+        .client
+        .add_holiday("2026-12-31", "Special public holiday")
+        .expect("a holiday: a change the server lacks");
+    let rulebook = citizens_core::rulebook::Rulebook::id();
+    let edited = coordinator.client.store().export(rulebook).expect("export");
+    assert_eq!(refused(vec![edited]), ["reference_data"]);
+    push.changes.truncate(1);
+    assert!(
+        refused(vec![push]).is_empty(),
+        "changes the server already has are accepted"
     );
-    assert_eq!(status, 403);
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
     let theirs = coordinator
         .client
         .capture(&citizens_test_support::grievance(&mut rng))
         .expect("capture");
     coordinator.sync();
+    coordinator
+        .client
+        .add_note(&theirs.reference, "Called the area office")
+        .expect("a note the server lacks");
     let push = coordinator
         .client
         .store()
         .export(theirs.id.uuid())
         .expect("export");
-    let (status, e) = raw.error(
-        "/v1/sync",
-        CONTENT_TYPE,
-        encode(&sync_request(vec![push])),
-        Some(&good),
-    );
-    assert_eq!(status, 403, "{}", e.message);
+    assert_eq!(refused(vec![push]), ["not_yours"]);
 
     // Over the cap: answered 413 straight away (the client may still be writing: a broken pipe).
     let oversized = raw
@@ -207,6 +225,7 @@ fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
 
     // Nothing hostile was stored: the server's checksum over the organisation's records is the
     // coordinator's own, which holds exactly the one real case.
+    coordinator.sync();
     let coordinator_token = coordinator.access_token(&server.url);
     let (status, bytes) = raw.post(
         "/v1/sync",
@@ -245,4 +264,114 @@ fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
     );
     assert_eq!((status, e.code.as_str()), (401, "invalid_token"));
     assert!(raw.healthy());
+}
+
+/// Issue 10 (3): a 1 GiB compression bomb in a push gets a 400 and the server's peak memory
+/// stays within the stated bound (32 MiB inflated per record, checked before Automerge).
+#[test]
+fn a_compression_bomb_is_refused_and_the_servers_memory_stays_bounded() {
+    let server = start_server();
+    let coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut volunteer = Device::volunteer(&server, "Musa Garba", &key);
+    let raw = Raw {
+        http: reqwest::blocking::Client::new(),
+        url: server.url.clone(),
+    };
+    let token = volunteer.access_token(&server.url);
+    let before = citizens_test_support::hostile::peak_rss_kib(server.pid());
+    let bomb = citizens_test_support::hostile::compression_bomb(1024 * 1024 * 1024);
+    assert!(
+        bomb.len() < 2 * 1024 * 1024,
+        "{} bytes on the wire",
+        bomb.len()
+    );
+    let push = Push {
+        doc_id: Uuid::now_v7(),
+        kind: RecordKind::Grievance,
+        changes: vec![bomb.into()],
+    };
+    let (status, error) = raw.error(
+        "/v1/sync",
+        CONTENT_TYPE,
+        encode(&sync_request(vec![push])),
+        Some(&token),
+    );
+    assert_eq!((status, error.code.as_str()), (400, "invalid_changes"));
+    assert!(
+        error.message.contains("unpacks to more than 32 MiB"),
+        "{}",
+        error.message
+    );
+    let after = citizens_test_support::hostile::peak_rss_kib(server.pid());
+    eprintln!("server peak RSS: {before} KiB before the bomb, {after} KiB after");
+    assert!(
+        after < 160 * 1024,
+        "peak RSS {after} KiB is above the 160 MiB bound"
+    );
+    assert!(raw.healthy());
+    assert_eq!(volunteer.sync().pushed, 0);
+}
+
+/// Issue 10 (8): the token is checked before the body is read — a request without one that
+/// announces 30 MB gets its 401 at once, without the server waiting for (or buffering) a byte.
+#[test]
+fn a_request_without_a_token_is_answered_before_its_body_is_read() {
+    use std::io::{Read as _, Write as _};
+    let server = start_server();
+    let address = server.url.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    write!(
+        stream,
+        "POST /v1/sync HTTP/1.1\r\nhost: {address}\r\ncontent-type: {CONTENT_TYPE}\r\ncontent-length: 30000000\r\n\r\n"
+    )
+    .expect("headers");
+    let mut answer = [0u8; 12];
+    stream
+        .read_exact(&mut answer)
+        .expect("an answer while the body is still unsent");
+    assert_eq!(&answer, b"HTTP/1.1 401");
+}
+
+/// Issue 10 (8): a batch may hold at most `MAX_BATCH_CHANGES` changes, a record at most
+/// `MAX_RECORD_BYTES` (the laptops' own limits).
+#[test]
+fn oversized_batches_and_records_are_refused_whole() {
+    let server = start_server();
+    let coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut volunteer = Device::volunteer(&server, "Musa Garba", &key);
+    let raw = Raw {
+        http: reqwest::blocking::Client::new(),
+        url: server.url.clone(),
+    };
+    let token = volunteer.access_token(&server.url);
+    let many = Push {
+        doc_id: Uuid::now_v7(),
+        kind: RecordKind::Grievance,
+        changes: vec![vec![0u8; 1].into(); citizens_protocol::MAX_BATCH_CHANGES + 1],
+    };
+    let (status, error) = raw.error(
+        "/v1/sync",
+        CONTENT_TYPE,
+        encode(&sync_request(vec![many])),
+        Some(&token),
+    );
+    assert_eq!((status, error.code.as_str()), (400, "too_many"));
+    let large = Push {
+        doc_id: Uuid::now_v7(),
+        kind: RecordKind::Grievance,
+        changes: vec![vec![0u8; citizens_protocol::MAX_RECORD_BYTES + 1].into()],
+    };
+    let (status, error) = raw.error(
+        "/v1/sync",
+        CONTENT_TYPE,
+        encode(&sync_request(vec![large])),
+        Some(&token),
+    );
+    assert_eq!((status, error.code.as_str()), (400, "too_large"));
+    assert_eq!(volunteer.sync().pushed, 0);
 }

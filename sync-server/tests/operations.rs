@@ -14,9 +14,9 @@ fn logs_never_contain_identity_tokens_or_codes() {
     let server = start_server();
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
-    let code = server.code("volunteer", &key);
+    let code = server.code("volunteer", "Musa Garba", &key);
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut musa = citizens_test_support::install(
+    let mut musa = citizens_test_support::install_volunteer(
         dir.path(),
         "Musa Garba",
         citizens_test_support::FakeClock::at(0),
@@ -125,7 +125,15 @@ fn config_file_health_and_graceful_shutdown() {
 
     let out = Command::new(env!("CARGO_BIN_EXE_citizens-server"))
         .env("CITIZENS_SERVER_DATA_DIR", dir.path().join("data"))
-        .args(["enroll", "--role", "volunteer", "--org", "Nobody Yet"])
+        .args([
+            "enroll",
+            "--role",
+            "volunteer",
+            "--org",
+            "Nobody Yet",
+            "--user",
+            "Musa Garba",
+        ])
         .output()
         .expect("run");
     assert!(!out.status.success());

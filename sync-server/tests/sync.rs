@@ -213,16 +213,16 @@ fn enrolment_codes_are_one_time_and_checked() {
     let server = start_server();
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
-    let code = server.code("volunteer", &key);
+    let code = server.code("volunteer", "Musa Garba", &key);
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut first = citizens_test_support::install(
+    let mut first = citizens_test_support::install_volunteer(
         dir.path(),
         "Musa Garba",
         citizens_test_support::FakeClock::at(0),
     );
     first.enroll(&server.url, &code, fast()).expect("first use");
     let dir2 = tempfile::tempdir().expect("tempdir");
-    let mut second = citizens_test_support::install(
+    let mut second = citizens_test_support::install_volunteer(
         dir2.path(),
         "Bisi Adeleke",
         citizens_test_support::FakeClock::at(0),
@@ -239,11 +239,16 @@ fn enrolment_codes_are_one_time_and_checked() {
         Err(SyncError::Refused { .. })
     ));
     // Rate limit: after ten attempts in a minute the server says so.
+    let unknown = citizens_protocol::EnrolmentCode {
+        secret: "AAAABBBBCCCC".into(),
+        fingerprint: citizens_protocol::key_fingerprint(&key),
+    }
+    .to_string();
     let mut limited = false;
     for _ in 0..12 {
         if let Err(SyncError::Network(msg)) = second.enroll(
             &server.url,
-            "AAAA-BBBB-CCCC",
+            &unknown,
             citizens_client::RetryPolicy {
                 attempts: 1,
                 ..fast()
@@ -374,8 +379,9 @@ fn a_bundle_carried_between_two_laptops_converges_them_without_a_server() {
         tempfile::tempdir().expect("b"),
     ];
     let clock = citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY);
-    let mut a = citizens_test_support::install(dirs[0].path(), "Musa Garba", clock.clone());
-    let mut b = citizens_test_support::install(dirs[1].path(), "Bisi Adeleke", clock);
+    let mut a =
+        citizens_test_support::install_volunteer(dirs[0].path(), "Musa Garba", clock.clone());
+    let mut b = citizens_test_support::install_volunteer(dirs[1].path(), "Bisi Adeleke", clock);
     let mut rng = rand::rngs::StdRng::seed_from_u64(8);
     for _ in 0..4 {
         a.capture(&citizens_test_support::grievance(&mut rng))

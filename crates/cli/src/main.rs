@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context as _, Result};
 use citizens_client::{
     app_clock, sample, Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions,
-    Progress, ReplyInput, RetryPolicy, RuleInput, SessionInput, Sort, SyncLoop,
+    OrgKey, Progress, ReplyInput, RetryPolicy, RuleInput, SessionInput, Sort, SyncLoop,
 };
 use citizens_core::session::Attendance;
 use clap::{Args, Parser, Subcommand};
@@ -48,10 +48,16 @@ enum Command {
         /// A name for this laptop.
         #[arg(long)]
         device: Option<String>,
-        /// The organisation's public key (from a coordinator); without it this install makes
-        /// a new organisation key pair and can open sealed identities.
-        #[arg(long)]
+        /// The organisation's public key (from a coordinator). Without it (and without
+        /// --new-organisation) identities captured before enrolment are sealed to a stand-in
+        /// key and handed to the organisation's key at enrolment: this laptop never opens them.
+        #[arg(long, conflicts_with = "new_organisation")]
         org_public_key: Option<String>,
+        /// Found a new organisation: make its key pair and keep the secret in this install (the
+        /// coordinator who sets the organisation up; only this install can open sealed
+        /// identities).
+        #[arg(long)]
+        new_organisation: bool,
     },
     /// Home: counts by status, my queue, overdue, conflicts.
     Home,
@@ -635,6 +641,7 @@ fn run(cli: &Cli) -> Result<()> {
             org,
             device,
             org_public_key,
+            new_organisation,
         } => {
             let dir = data_dir(cli)?;
             let client = Client::init(
@@ -644,7 +651,11 @@ fn run(cli: &Cli) -> Result<()> {
                     user: name.clone(),
                     organisation: org.clone(),
                     device_name: device.clone(),
-                    org_public_key: org_public_key.clone(),
+                    org_key: match (org_public_key, new_organisation) {
+                        (Some(key), _) => OrgKey::Known(key.clone()),
+                        (None, true) => OrgKey::Create,
+                        (None, false) => OrgKey::Later,
+                    },
                 },
                 app_clock(),
             )?;
@@ -774,7 +785,7 @@ fn run(cli: &Cli) -> Result<()> {
                 client.import_bundle(std::io::BufReader::new(input), &bundle_passphrase(false)?)?;
             out.bundle_imported(&report)
         }
-        Command::Org(OrgCmd::Key) => out.message(&open(cli)?.profile().org_public_key),
+        Command::Org(OrgCmd::Key) => out.message(open(cli)?.org_public_key()?),
         Command::Passphrase => {
             let dir = data_dir(cli)?;
             let old = rpassword::prompt_password("Current passphrase: ")?;

@@ -592,11 +592,13 @@ impl Out {
         if self.json {
             return print_json(
                 &json!({"device_id": answer.device_id, "role": answer.role.as_str(),
-                "organisation": answer.organisation, "device_code": answer.device_code}),
+                "user": answer.user, "organisation": answer.organisation,
+                "device_code": answer.device_code}),
             );
         }
         say!(
-            "enrolled as a {} of {} (device {}, code {})",
+            "enrolled {} as a {} of {} (device {}, code {})",
+            answer.user,
             answer.role.as_str(),
             answer.organisation,
             answer.device_id,
@@ -616,6 +618,14 @@ impl Out {
             report.round_trips, report.seconds,
             if report.in_step { "" } else { " — still differs from the server; sync again" }
         );
+        for r in &report.set_aside {
+            say!(
+                "set aside: {} ({} change(s)) — the server refused it: {}",
+                r.reference.as_deref().unwrap_or(&r.kind),
+                r.changes,
+                r.reason
+            );
+        }
         if report.attachments_uploaded + report.attachments_downloaded + report.attachments_waiting
             > 0
         {

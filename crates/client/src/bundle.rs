@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 
-use citizens_protocol::{decode, encode, Push};
+use citizens_protocol::{decode, encode, Push, RecordKind};
 use citizens_store::keyfile::{open_with_passphrase, seal_with_passphrase};
 use citizens_store::Origin;
 use serde::{Deserialize, Serialize};
@@ -13,9 +13,19 @@ use crate::{Client, Error, Result};
 
 const MAGIC: &[u8] = b"CCBUNDLE1\n";
 
+/// Largest bundle read: a whole laptop of 100,000 cases fits several times over, and nothing
+/// larger is ever held in memory.
+pub const MAX_BUNDLE_BYTES: u64 = 512 * 1024 * 1024;
+
 #[derive(Serialize, Deserialize)]
 struct Bundle {
     version: u32,
+    /// The organisation the records belong to (absent in bundles of earlier versions).
+    #[serde(default)]
+    organisation: Option<String>,
+    /// Its public key, when the exporting laptop had it (not before enrolment).
+    #[serde(default)]
+    org_public_key: Option<String>,
     records: Vec<Push>,
 }
 
@@ -51,6 +61,8 @@ impl Client {
             passphrase,
             &encode(&Bundle {
                 version: 1,
+                organisation: Some(self.ctx.profile.organisation.clone()),
+                org_public_key: self.org_public_key().ok().map(str::to_string),
                 records,
             }),
         )?;
@@ -61,10 +73,18 @@ impl Client {
         Ok(count)
     }
 
-    /// Merge a bundle into this laptop, all records or none.
+    /// Merge a bundle into this laptop, all records or none. Only cases and town halls of
+    /// this laptop's organisation are taken; the file's size and its key-derivation settings
+    /// are bounded before anything is spent on them.
     pub fn import_bundle(&mut self, input: impl Read, passphrase: &str) -> Result<BundleImport> {
         let mut bytes = Vec::new();
-        input.take(1 << 31).read_to_end(&mut bytes)?;
+        input.take(MAX_BUNDLE_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_BUNDLE_BYTES {
+            return Err(Error::Rejected(format!(
+                "this bundle is larger than {} MiB; export it in parts (changes since a date)",
+                MAX_BUNDLE_BYTES / 1024 / 1024
+            )));
+        }
         let body = bytes
             .strip_prefix(MAGIC)
             .ok_or_else(|| Error::Rejected("this file is not a Citizens Connect bundle".into()))?;
@@ -78,6 +98,32 @@ impl Client {
             return Err(Error::Rejected(format!(
                 "bundle version {} is newer than this app; update it",
                 bundle.version
+            )));
+        }
+        let theirs = bundle.organisation.as_deref().unwrap_or_default();
+        let ours = &self.ctx.profile.organisation;
+        let other_key = matches!(
+            (&bundle.org_public_key, self.org_public_key()),
+            (Some(theirs), Ok(ours)) if theirs != ours
+        );
+        if !theirs.is_empty() && theirs != ours {
+            return Err(Error::Rejected(format!(
+                "this bundle holds records of '{theirs}', not of '{ours}'"
+            )));
+        }
+        if other_key {
+            return Err(Error::Rejected(
+                "this bundle comes from another organisation of the same name (its organisation key is not yours)".into(),
+            ));
+        }
+        if let Some(push) = bundle
+            .records
+            .iter()
+            .find(|p| !matches!(p.kind, RecordKind::Grievance | RecordKind::Session))
+        {
+            return Err(Error::Rejected(format!(
+                "a bundle carries cases and town halls only, and this one holds a {} record",
+                push.kind.as_str()
             )));
         }
         let report = self.store.write(|w| {

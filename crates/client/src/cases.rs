@@ -411,16 +411,23 @@ impl Client {
     }
 
     /// Open the sealed name and phone (only where this install holds the organisation key).
-    pub fn reveal_identity(&self, key: &str) -> Result<ReporterIdentity> {
+    /// Opening a sealed identity is recorded on the case (who, on which laptop, when) in the
+    /// same step: the name is shown only once the record of it is stored.
+    pub fn reveal_identity(&mut self, key: &str) -> Result<ReporterIdentity> {
         let id = self.grievance_id(key)?;
         let grievance: Grievance = self.store.read(id.uuid())?;
-        match &grievance.reporter.sealed {
-            Some(sealed) => Ok(self.org_secret()?.open(sealed)?),
-            None => Ok(ReporterIdentity {
+        let Some(sealed) = &grievance.reporter.sealed else {
+            return Ok(ReporterIdentity {
                 name: grievance.reporter.name,
                 phone: grievance.reporter.phone,
-            }),
-        }
+            });
+        };
+        let identity = self.org_secret()?.open(sealed)?;
+        self.edit_case(&id.to_string(), |g, stamp, _| {
+            g.record(Event::IdentityOpened, stamp());
+            Ok(())
+        })?;
+        Ok(identity)
     }
 
     fn edit_case<R>(
@@ -1071,6 +1078,11 @@ fn describe(
             "callback_not_resolved",
             vec![("note", note.clone())],
             format!("called back: the citizen says it is not resolved ({note})"),
+        ),
+        Event::IdentityOpened => (
+            "identity_opened",
+            Vec::new(),
+            "opened the reporter's sealed identity".into(),
         ),
     }
 }

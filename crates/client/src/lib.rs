@@ -27,7 +27,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::Serialize;
 
-pub use bundle::BundleImport;
+pub use bundle::{BundleImport, MAX_BUNDLE_BYTES};
 pub use cases::{
     CaseView, ForwardInput, GrievanceInput, HistoryEntry, MergedCase, ReplyInput, TimelineEntry,
 };
@@ -35,7 +35,7 @@ pub use cases::{
 pub use citizens_store::query as store_rows;
 pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
 pub use citizens_store::DuplicatePair;
-pub use citizens_store::{Error, Origin, Result};
+pub use citizens_store::{Error, Origin, Result, SetAside};
 pub use exchange::{ImportError, ImportReport};
 pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};
@@ -91,10 +91,29 @@ pub struct Profile {
     pub device_name: String,
     /// This device's reference-code part.
     pub device_code: String,
-    /// Organisation public key (base64) that identities are sealed to.
+    /// Organisation public key (base64) that identities are sealed to; before enrolment on a
+    /// laptop set up without one, a stand-in this laptop re-seals to the real key at enrolment.
     pub org_public_key: String,
     /// Whether this install holds the organisation's secret key (can open sealed identities).
     pub holds_org_secret: bool,
+    /// The organisation key is not known yet (set up without one, not enrolled): identities
+    /// are sealed to a stand-in and handed over at enrolment.
+    pub org_key_pending: bool,
+}
+
+/// Where a new install's organisation key comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum OrgKey {
+    /// Not known yet (a volunteer's laptop before enrolment): identities are sealed to a
+    /// stand-in key, re-sealed to the organisation's key at enrolment and the stand-in
+    /// forgotten, so this laptop never opens them.
+    #[default]
+    Later,
+    /// The organisation's public key (base64), from a coordinator.
+    Known(String),
+    /// Found a new organisation: make its key pair and keep the secret in this encrypted store
+    /// (the coordinator who sets the organisation up, and only them).
+    Create,
 }
 
 /// Setting up a new install.
@@ -106,9 +125,8 @@ pub struct InitOptions {
     pub organisation: String,
     /// A name for this device (default: the device code).
     pub device_name: Option<String>,
-    /// The organisation's public key; when absent a new organisation key pair is made and
-    /// its secret kept in this (encrypted) store — a coordinator's install.
-    pub org_public_key: Option<String>,
+    /// Where the organisation key comes from.
+    pub org_key: OrgKey,
 }
 
 /// An unlocked install, ready for use cases.
@@ -138,6 +156,11 @@ impl Context {
     }
 }
 
+/// The organisation's secret key (coordinators who founded the organisation only).
+const ORG_SECRET: &str = "org_secret_key";
+/// The stand-in key identities are sealed to before enrolment; deleted at enrolment.
+pub(crate) const PENDING_SECRET: &str = "org_key_pending_secret";
+
 const META_KEYS: [&str; 6] = [
     "user",
     "organisation",
@@ -148,7 +171,8 @@ const META_KEYS: [&str; 6] = [
 ];
 
 impl Client {
-    /// Create a new encrypted install in `dir`.
+    /// Create a new encrypted install in `dir`: the profile is written in the store's first
+    /// transaction, so an install either exists whole or not at all.
     pub fn init(
         dir: &Path,
         passphrase: &str,
@@ -158,38 +182,40 @@ impl Client {
         let user = citizens_core::grievance::required_text("your name", &options.user, 100)?;
         let organisation =
             citizens_core::grievance::required_text("organisation", &options.organisation, 200)?;
-        let public = options
-            .org_public_key
-            .as_deref()
-            .map(OrgPublicKey::parse)
-            .transpose()?;
         let mut rng = StdRng::from_entropy();
-        let store = Store::create(dir, passphrase)?;
+        let (public, secret) = match &options.org_key {
+            OrgKey::Known(key) => (OrgPublicKey::parse(key)?, None),
+            OrgKey::Create => {
+                let secret = OrgSecretKey::generate(&mut rng);
+                (secret.public_key(), Some((ORG_SECRET, secret)))
+            }
+            OrgKey::Later => {
+                let secret = OrgSecretKey::generate(&mut rng);
+                (secret.public_key(), Some((PENDING_SECRET, secret)))
+            }
+        };
         let device_code = DeviceCode::generate(&mut rng);
         let device_name = options
             .device_name
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| format!("device-{}", device_code.as_str()));
-        let public = match public {
-            Some(key) => key,
-            None => {
-                let secret = OrgSecretKey::generate(&mut rng);
-                store.set_meta("org_secret_key", &base64_encode(&secret.to_bytes()))?;
-                secret.public_key()
-            }
-        };
-        let actor = ActorId::random();
         let values = [
             user,
             organisation,
             device_name,
             device_code.as_str().to_string(),
-            actor.to_hex_string(),
+            ActorId::random().to_hex_string(),
             public.to_base64(),
         ];
-        for (key, value) in META_KEYS.iter().zip(values) {
-            store.set_meta(key, &value)?;
-        }
+        let store = Store::create_with(dir, passphrase, |w| {
+            if let Some((key, secret)) = &secret {
+                w.set_meta(key, &base64_encode(&secret.to_bytes()))?;
+            }
+            for (key, value) in META_KEYS.iter().zip(&values) {
+                w.set_meta(key, value)?;
+            }
+            Ok(())
+        })?;
         Client::from_store(store, clock)
     }
 
@@ -212,7 +238,8 @@ impl Client {
         let actor = ActorId::from(
             hex::decode(&actor).map_err(|_| Error::Damaged("profile actor id".into()))?,
         );
-        let holds_org_secret = store.meta("org_secret_key")?.is_some();
+        let holds_org_secret = store.meta(ORG_SECRET)?.is_some();
+        let org_key_pending = store.meta(PENDING_SECRET)?.is_some();
         let author = Author {
             actor,
             who: Actor {
@@ -231,6 +258,7 @@ impl Client {
                     device_code,
                     org_public_key,
                     holds_org_secret,
+                    org_key_pending,
                 },
                 author,
                 rng: StdRng::from_entropy(),
@@ -241,6 +269,18 @@ impl Client {
     /// This install's profile.
     pub fn profile(&self) -> &Profile {
         &self.ctx.profile
+    }
+
+    /// The organisation public key to hand out; refused before enrolment on a laptop set up
+    /// without one (its key then is only a stand-in).
+    pub fn org_public_key(&self) -> Result<&str> {
+        if self.ctx.profile.org_key_pending {
+            return Err(Error::Domain(citizens_core::Error::invalid(
+                "organisation key",
+                "this laptop has no organisation key yet: it receives it at enrolment",
+            )));
+        }
+        Ok(&self.ctx.profile.org_public_key)
     }
 
     /// The store underneath (for sync and tests).
@@ -263,15 +303,12 @@ impl Client {
     }
 
     fn org_secret(&self) -> Result<OrgSecretKey> {
-        let encoded = self.store.meta("org_secret_key")?.ok_or_else(|| {
+        secret_key(self.store.meta(ORG_SECRET)?.as_deref())?.ok_or_else(|| {
             Error::Domain(citizens_core::Error::invalid(
                 "sealed identity",
-                "this device does not hold the organisation's private key; ask a coordinator",
+                "only your organisation's coordinators can open a sealed identity; this laptop cannot",
             ))
-        })?;
-        let bytes =
-            base64_decode(&encoded).ok_or_else(|| Error::Damaged("organisation key".into()))?;
-        Ok(OrgSecretKey::from_bytes(&bytes)?)
+        })
     }
 }
 
@@ -280,9 +317,19 @@ fn base64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
+/// A secret key kept in `meta` (base64), if there is one.
+pub(crate) fn secret_key(encoded: Option<&str>) -> Result<Option<OrgSecretKey>> {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.decode(text).ok()
+    encoded
+        .map(|text| {
+            let bytes = zeroize::Zeroizing::new(
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|_| Error::Damaged("organisation key".into()))?,
+            );
+            Ok(OrgSecretKey::from_bytes(&bytes)?)
+        })
+        .transpose()
 }
 
 /// Re-wrap an install's key under a new passphrase.

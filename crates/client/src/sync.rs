@@ -6,11 +6,16 @@
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
+use automerge::ActorId;
+use citizens_core::grievance::Grievance;
+use citizens_core::identity::OrgPublicKey;
+use citizens_core::lifecycle::Actor;
 use citizens_protocol::{
-    decode, encode, BucketsRequest, BucketsResponse, EnrollRequest, EnrollResponse, ErrorBody,
-    Push, SyncRequest, SyncResponse, TokenRequest, TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
+    decode, encode, key_fingerprint, BucketsRequest, BucketsResponse, EnrollRequest,
+    EnrollResponse, EnrolmentCode, ErrorBody, Push, SyncRequest, SyncResponse, TokenRequest,
+    TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
 };
-use citizens_store::{Origin, PENDING_BATCH};
+use citizens_store::{Author, Origin, SetAside, PENDING_BATCH};
 use rand::Rng;
 use serde::Serialize;
 use uuid::Uuid;
@@ -34,6 +39,9 @@ pub enum SyncError {
         /// The server's words.
         message: String,
     },
+    /// The address is not `https://` (plain `http://` is allowed only to this computer).
+    #[error("the server address '{0}' must start with https:// (plain http:// only reaches this computer itself): over plain http anyone on the network could read or change what is sent")]
+    InsecureServer(String),
     /// Something answered that is not our server.
     #[error("the network answered with something that is not the Citizens Connect server ({0}); are you behind a Wi-Fi login page?")]
     NotOurServer(String),
@@ -106,6 +114,9 @@ pub struct SyncReport {
     pub attachments_downloaded: usize,
     /// Attachments still to move (tried again at the next sync).
     pub attachments_waiting: usize,
+    /// Records whose changes the server refused, with its reason; they wait on this laptop
+    /// and are offered again at the next sync.
+    pub set_aside: Vec<SetAside>,
 }
 
 /// Progress events for a progress bar.
@@ -139,13 +150,14 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 impl Http {
     fn new(base: &str, policy: RetryPolicy) -> Result<Http, SyncError> {
+        let base = checked_server(base)?;
         let agent = reqwest::blocking::Client::builder()
             .timeout(policy.timeout)
             .build()
             .map_err(|e| SyncError::Network(e.to_string()))?;
         Ok(Http {
             agent,
-            base: base.trim_end_matches('/').to_string(),
+            base,
             policy,
             report: SyncReport::default(),
         })
@@ -321,6 +333,29 @@ impl Http {
     }
 }
 
+struct Attempt {
+    actor: String,
+    secret: String,
+}
+
+/// The server address, refused unless it is `https://`, or `http://` to this computer.
+fn checked_server(server: &str) -> Result<String, SyncError> {
+    let refuse = || SyncError::InsecureServer(server.trim().to_string());
+    let url = reqwest::Url::parse(server.trim()).map_err(|_| refuse())?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(refuse()),
+    }
+    Ok(server.trim().trim_end_matches('/').to_string())
+}
+
 struct Answer {
     status: reqwest::StatusCode,
     headers: reqwest::header::HeaderMap,
@@ -345,6 +380,9 @@ fn complete(answer: &Answer) -> bool {
         .is_some_and(|v| v.as_bytes() == b"true")
 }
 
+/// An enrolment in progress: the code's secret, the actor and the device secret it sends.
+const ENROLMENT_ATTEMPT: &str = "sync.enrolment_attempt";
+const PERSON_ID: &str = "sync.person_id";
 const SERVER: &str = "sync.server";
 const DEVICE_ID: &str = "sync.device_id";
 const DEVICE_SECRET: &str = "sync.device_secret";
@@ -373,40 +411,137 @@ pub struct SyncStatus {
     pub pending_changes: u64,
     /// Attachments not yet on the server.
     pub attachments_waiting: u64,
+    /// Records whose changes the server refused, with its reason.
+    pub set_aside: Vec<SetAside>,
 }
 
 impl Client {
-    /// Enrol this install with a server using a one-time code: stores the device credential,
-    /// adopts the organisation key and the server's unique device code.
+    /// Enrol this install with a server using a one-time code. The code carries the
+    /// fingerprint of the organisation key: an answer with any other key is refused (a hostile
+    /// server, or someone on the path), and so is plain `http://` except to this computer. The
+    /// person is the one the coordinator named on the code (this laptop cannot choose). In one
+    /// transaction: the credential, a fresh writer id (actor) the server binds to this device,
+    /// and identities captured before enrolment re-sealed to the organisation key, their
+    /// stand-in key forgotten. Retrying with the same code after a lost answer is safe: the
+    /// device secret is made here, so the server recognises the repeat.
     pub fn enroll(
         &mut self,
         server: &str,
         code: &str,
         policy: RetryPolicy,
     ) -> Result<EnrollResponse, SyncError> {
-        let mut http = Http::new(server, policy)?;
+        let server = checked_server(server)?;
+        let code = EnrolmentCode::parse(code).ok_or_else(|| SyncError::Refused {
+            code: "invalid_code".into(),
+            message: "this is not an enrolment code: it has 28 letters and digits in groups of four; ask your coordinator for a new one".into(),
+        })?;
+        let mut http = Http::new(&server, policy)?;
+        let pending = self.store.meta(crate::PENDING_SECRET)?;
+        let attempt = self.enrolment_attempt(&code)?;
         let request = EnrollRequest {
             version: PROTOCOL_VERSION,
-            code: code.trim().to_string(),
-            user: self.ctx.profile.user.clone(),
+            code: code.secret.clone(),
             device_name: self.ctx.profile.device_name.clone(),
+            actor: attempt.actor.clone(),
+            device_secret: attempt.secret.clone(),
         };
         let answer: EnrollResponse = http.post("/v1/enroll", None, &request, &mut |_| {})?;
-        let store = &self.store;
-        store.set_meta(SERVER, server.trim_end_matches('/'))?;
-        store.set_meta(DEVICE_ID, &answer.device_id.to_string())?;
-        store.set_meta(DEVICE_SECRET, &answer.device_secret)?;
-        store.set_meta(ROLE, answer.role.as_str())?;
-        store.set_meta("organisation", &answer.organisation)?;
-        store.set_meta("org_public_key", &answer.org_public_key)?;
-        store.set_meta("device_code", &answer.device_code)?;
+        let key = OrgPublicKey::parse(&answer.org_public_key).ok();
+        if key.is_none() || key_fingerprint(&answer.org_public_key) != code.fingerprint {
+            return Err(SyncError::Refused {
+                code: "org_key_mismatch".into(),
+                message: "the server answered with an organisation key that is not the one on your enrolment code: nothing was changed; tell your coordinator".into(),
+            });
+        }
+        if pending.is_none() && answer.org_public_key != self.ctx.profile.org_public_key {
+            return Err(SyncError::Refused {
+                code: "org_key_mismatch".into(),
+                message: "this laptop was set up for another organisation key than this server's organisation: nothing was changed".into(),
+            });
+        }
+        let actor = ActorId::from(
+            hex::decode(&attempt.actor)
+                .map_err(|_| citizens_store::Error::Damaged("actor".into()))?,
+        );
+        let author = Author {
+            actor,
+            who: Actor {
+                user: answer.user.clone(),
+                device: self.ctx.profile.device_name.clone(),
+            },
+        };
         let expires = self.ctx.clock.now().millis()
             + i64::try_from(answer.token.expires_in.saturating_mul(1000)).unwrap_or(i64::MAX);
-        store.set_meta(TOKEN, &format!("{expires} {}", answer.token.access_token))?;
-        self.ctx.profile.organisation = answer.organisation.clone();
-        self.ctx.profile.org_public_key = answer.org_public_key.clone();
-        self.ctx.profile.device_code = answer.device_code.clone();
+        let stand_in = crate::secret_key(pending.as_deref())?;
+        let Client { store, ctx } = self;
+        store.write(|w| {
+            for (key, value) in [
+                (SERVER, server.as_str()),
+                (DEVICE_ID, &answer.device_id.to_string()),
+                (DEVICE_SECRET, &attempt.secret),
+                (ROLE, answer.role.as_str()),
+                (PERSON_ID, &answer.person_id.to_string()),
+                ("user", &answer.user),
+                ("organisation", &answer.organisation),
+                ("org_public_key", &answer.org_public_key),
+                ("device_code", &answer.device_code),
+                ("actor", &attempt.actor),
+                (TOKEN, &format!("{expires} {}", answer.token.access_token)),
+            ] {
+                w.set_meta(key, value)?;
+            }
+            w.delete_meta(ENROLMENT_ATTEMPT)?;
+            if let (Some(stand_in), Some(key)) = (&stand_in, &key) {
+                for id in w.sealed_grievances()? {
+                    let at = ctx.clock.now();
+                    w.edit(id, &author, at, |g: &mut Grievance| {
+                        if let Some(sealed) = &g.reporter.sealed {
+                            if let Ok(identity) = stand_in.open(sealed) {
+                                g.reporter.sealed = Some(key.seal(&identity, &mut ctx.rng)?);
+                            }
+                        }
+                        Ok(())
+                    })?;
+                }
+                w.delete_meta(crate::PENDING_SECRET)?;
+            }
+            Ok(())
+        })?;
+        ctx.author = author;
+        let profile = &mut ctx.profile;
+        profile.user = answer.user.clone();
+        profile.organisation = answer.organisation.clone();
+        profile.org_public_key = answer.org_public_key.clone();
+        profile.device_code = answer.device_code.clone();
+        profile.org_key_pending = false;
         Ok(answer)
+    }
+
+    /// The actor and device secret of this enrolment, kept (encrypted) until it succeeds, so
+    /// that repeating the same code after a lost answer sends the same request.
+    fn enrolment_attempt(&self, code: &EnrolmentCode) -> Result<Attempt, SyncError> {
+        let kept = self.store.meta(ENROLMENT_ATTEMPT)?.and_then(|v| {
+            let mut parts = v.splitn(3, ' ');
+            let (secret, actor, device_secret) = (parts.next()?, parts.next()?, parts.next()?);
+            (secret == code.secret).then(|| Attempt {
+                actor: actor.to_string(),
+                secret: device_secret.to_string(),
+            })
+        });
+        if let Some(attempt) = kept {
+            return Ok(attempt);
+        }
+        let mut secret = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut secret);
+        let attempt = Attempt {
+            actor: ActorId::random().to_hex_string(),
+            secret: hex::encode(secret),
+        };
+        self.store.set_meta(
+            ENROLMENT_ATTEMPT,
+            &format!("{} {} {}", code.secret, attempt.actor, attempt.secret),
+        )?;
+        Ok(attempt)
     }
 
     /// The server this install syncs with, if enrolled.
@@ -483,6 +618,7 @@ impl Client {
             last_error,
             pending_changes: self.store.outbox_len()?,
             attachments_waiting: self.store.blobs_to_upload()?.len() as u64,
+            set_aside: self.store.set_aside()?,
         })
     }
 
@@ -495,6 +631,9 @@ impl Client {
         let server = self.server()?.ok_or(SyncError::NotEnrolled)?;
         let mut http = Http::new(&server, policy)?;
         let mut token = self.token(&mut http, false, progress)?;
+        // What the server refused last time is offered again (a case reassigned back, changes
+        // the server has meanwhile had from their own laptop); refused again, it waits again.
+        self.store.retry_set_aside()?;
         let mut pushed = 0;
         let mut pulled = 0;
         let mut fetched = 0;
@@ -541,6 +680,7 @@ impl Client {
                 &answer.pulls,
                 answer.checkpoint,
                 batch.as_ref().map(|b| b.last_seq),
+                &answer.refused,
             )?;
             pushed += batch.as_ref().map_or(0, |b| b.changes);
             pulled += applied.changes;
@@ -565,7 +705,7 @@ impl Client {
             let answer: SyncResponse = http.post("/v1/sync", Some(&token), &request, progress)?;
             pulled += self
                 .store
-                .apply_sync(&answer.pulls, answer.checkpoint, None)?
+                .apply_sync(&answer.pulls, answer.checkpoint, None, &[])?
                 .changes;
             in_step = self.store.collection_checksum()?[..] == answer.checksum[..];
         }
@@ -579,6 +719,7 @@ impl Client {
         report.pulled = pulled;
         report.fetched = fetched;
         report.in_step = in_step;
+        report.set_aside = self.store.set_aside()?;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     }
@@ -701,7 +842,7 @@ impl Client {
             };
             let answer: SyncResponse = http.post("/v1/sync", Some(token), &request, progress)?;
             self.store
-                .apply_sync(&answer.pulls, answer.checkpoint, None)?;
+                .apply_sync(&answer.pulls, answer.checkpoint, None, &[])?;
         }
         Ok(fetched)
     }

@@ -22,7 +22,7 @@ fn volunteer(dir: &Path, coordinator: &Client) -> Client {
             user: "Musa Garba".into(),
             organisation: coordinator.profile().organisation.clone(),
             device_name: Some("musa-laptop".into()),
-            org_public_key: Some(coordinator.profile().org_public_key.clone()),
+            org_key: citizens_client::OrgKey::Known(coordinator.profile().org_public_key.clone()),
         },
         FakeClock::at(TOWN_HALL_DAY) as Arc<dyn citizens_core::clock::Clock>,
     )

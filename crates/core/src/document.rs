@@ -88,20 +88,30 @@ pub fn history(doc: &mut AutoCommit) -> Vec<ChangeSummary> {
 
 /// Why untrusted bytes were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Refused(pub String);
+pub enum Refused {
+    /// Not valid record data, or more than [`crate::untrusted::CAPS`] allows.
+    #[error("{0}")]
+    Invalid(String),
+    /// Valid changes that clash with the history here: another change already holds their
+    /// actor and sequence number (someone wrote under another device's actor id).
+    #[error("{0}")]
+    Conflicting(String),
+}
 
 /// Apply untrusted change bytes (or a saved document) to a copy of `stored`, inside
 /// `catch_unwind`: malformed input that makes automerge panic or fail is refused and the stored
-/// document is untouched. Changes whose dependencies are missing are refused too.
+/// document is untouched. Changes whose dependencies are missing are refused too. Before
+/// Automerge sees them, the bytes are walked under [`crate::untrusted::CAPS`] (what they
+/// inflate to, how many operations they claim), so no input can cost more than that.
 pub fn apply_untrusted(
     stored: Option<&[u8]>,
     changes: &[&[u8]],
 ) -> std::result::Result<AutoCommit, Refused> {
+    crate::untrusted::check_all(changes, crate::untrusted::CAPS)
+        .map_err(|e| Refused::Invalid(e.to_string()))?;
     let mut doc = match stored {
-        Some(bytes) => {
-            AutoCommit::load(bytes).map_err(|e| Refused(format!("stored document: {e}")))?
-        }
+        Some(bytes) => AutoCommit::load(bytes)
+            .map_err(|e| Refused::Invalid(format!("stored document: {e}")))?,
         None => AutoCommit::new(),
     };
     let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
@@ -112,11 +122,16 @@ pub fn apply_untrusted(
     }));
     let mut doc = match parsed {
         Ok(Ok(doc)) => doc,
-        Ok(Err(e)) => return Err(Refused(format!("not valid record data ({e})"))),
-        Err(_) => return Err(Refused("malformed record data".into())),
+        Ok(Err(automerge::AutomergeError::DuplicateSeqNumber(seq, actor))) => {
+            return Err(Refused::Conflicting(format!(
+                "another change already holds sequence number {seq} of writer {actor}"
+            )))
+        }
+        Ok(Err(e)) => return Err(Refused::Invalid(format!("not valid record data ({e})"))),
+        Err(_) => return Err(Refused::Invalid("malformed record data".into())),
     };
     if !doc.get_missing_deps(&[]).is_empty() {
-        return Err(Refused(
+        return Err(Refused::Invalid(
             "changes arrived without the changes they build on".into(),
         ));
     }

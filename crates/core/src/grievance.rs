@@ -259,6 +259,8 @@ pub enum Event {
         /// What the citizen said.
         note: String,
     },
+    /// A coordinator opened the sealed reporter identity (who and when are the entry's).
+    IdentityOpened,
 }
 
 /// A stamped timeline entry.

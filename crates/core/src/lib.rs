@@ -24,5 +24,6 @@ pub mod seed;
 pub mod session;
 pub mod taxonomy;
 mod text_enum;
+pub mod untrusted;
 
 pub use error::Error;

@@ -12,6 +12,12 @@ use uuid::Uuid;
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// Largest change data accepted for one record, by laptops and the server alike.
+pub const MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
+
+/// Most changes in one sync batch (laptops build batches under it; the server refuses more).
+pub const MAX_BATCH_CHANGES: usize = 5_000;
+
 /// Content type of every request and response body.
 pub const CONTENT_TYPE: &str = "application/cbor";
 
@@ -124,17 +130,94 @@ impl Role {
     }
 }
 
-/// `POST /v1/enroll`: exchange a one-time code for a device credential.
+/// Crockford base-32, the alphabet of enrolment codes and device codes.
+pub const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// Characters of the one-time secret in an enrolment code (60 bits).
+pub const CODE_SECRET_CHARS: usize = 12;
+/// Characters of the organisation-key fingerprint in an enrolment code (80 bits: finding
+/// another key with the same fingerprint is out of reach).
+pub const CODE_FINGERPRINT_CHARS: usize = 16;
+
+/// The fingerprint of an organisation public key (its base64 text): the first 80 bits of its
+/// SHA-256, in Crockford base 32.
+pub fn key_fingerprint(org_public_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(org_public_key.trim().as_bytes());
+    let bits = digest[..10]
+        .iter()
+        .fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
+    (0..CODE_FINGERPRINT_CHARS)
+        .rev()
+        .map(|i| char::from(CODE_ALPHABET[((bits >> (5 * i)) & 31) as usize]))
+        .collect()
+}
+
+/// An enrolment code as a coordinator hands it out: the one-time secret the server checks,
+/// then the fingerprint of the organisation key the laptop checks, so a server (or anyone on
+/// the path) that answers with another key is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentCode {
+    /// The one-time secret (what the server knows a hash of).
+    pub secret: String,
+    /// [`key_fingerprint`] of the organisation's public key.
+    pub fingerprint: String,
+}
+
+impl EnrolmentCode {
+    /// Read a typed code: groups, spaces and case do not matter; `O` reads as `0` and `I`/`L`
+    /// as `1`, as Crockford base 32 allows.
+    pub fn parse(text: &str) -> Option<EnrolmentCode> {
+        let chars: String = text
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            })
+            .collect();
+        if chars.len() != CODE_SECRET_CHARS + CODE_FINGERPRINT_CHARS
+            || !chars.bytes().all(|b| CODE_ALPHABET.contains(&b))
+        {
+            return None;
+        }
+        let (secret, fingerprint) = chars.split_at(CODE_SECRET_CHARS);
+        Some(EnrolmentCode {
+            secret: secret.to_string(),
+            fingerprint: fingerprint.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for EnrolmentCode {
+    /// Groups of four: `ABCD-EFGH-JKMN-…`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let all = format!("{}{}", self.secret, self.fingerprint);
+        let groups: Vec<&str> = (0..all.len())
+            .step_by(4)
+            .map(|i| &all[i..(i + 4).min(all.len())])
+            .collect();
+        f.write_str(&groups.join("-"))
+    }
+}
+
+/// `POST /v1/enroll`: exchange a one-time code for a device credential. The person the device
+/// belongs to is the one the coordinator named when making the code; the device cannot choose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollRequest {
     /// Protocol version of the device.
     pub version: u32,
-    /// The one-time code a coordinator handed out.
+    /// The one-time secret of the code (never its fingerprint part).
     pub code: String,
-    /// The user's name.
-    pub user: String,
     /// The device's name.
     pub device_name: String,
+    /// The Automerge actor id (hex) this device writes with from now on; the server refuses
+    /// new changes under it from any other person's device.
+    pub actor: String,
+    /// The long-lived device credential, made by the device (the server keeps only its hash).
+    /// Sending the same code, actor and secret again after a lost answer gets the same device.
+    pub device_secret: String,
 }
 
 /// The answer to an enrolment.
@@ -142,12 +225,14 @@ pub struct EnrollRequest {
 pub struct EnrollResponse {
     /// Server-assigned device id.
     pub device_id: Uuid,
-    /// Long-lived device credential (kept in the encrypted store; exchanged for access tokens).
-    pub device_secret: String,
     /// Role granted.
     pub role: Role,
     /// Organisation name.
     pub organisation: String,
+    /// The person this device belongs to, as the coordinator named them.
+    pub user: String,
+    /// That person's id on the server (ownership of records follows it across devices).
+    pub person_id: Uuid,
     /// Organisation public key (base64) that reporter identities are sealed to.
     pub org_public_key: String,
     /// Unique device code for reference numbers.
@@ -215,6 +300,21 @@ pub struct SyncResponse {
     pub more: bool,
     /// Digest of (doc id, heads) of every record the device may see (see [`collection_digest`]).
     pub checksum: ByteBuf,
+    /// Records of the batch the server refused (nothing of them was stored); the rest of the
+    /// batch was applied.
+    #[serde(default)]
+    pub refused: Vec<RefusedRecord>,
+}
+
+/// A record of a batch the server would not take, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedRecord {
+    /// The record.
+    pub doc_id: Uuid,
+    /// Machine-readable reason: `not_yours`, `reference_data`, `actor_taken`, `conflicting_history`.
+    pub code: String,
+    /// Plain words.
+    pub message: String,
 }
 
 /// An error body: a code the device switches on and words for the person.
@@ -355,6 +455,28 @@ mod tests {
             collection_digest(a.iter()),
             collection_digest(records.iter().map(|(_, d)| d))
         );
+    }
+
+    #[test]
+    fn enrolment_codes_carry_the_key_fingerprint_and_read_forgivingly() {
+        let fingerprint = key_fingerprint("c2VjcmV0IGtleSBmb3IgYSB0ZXN0IG9yZ2FuaXNhdGlvbg==");
+        assert_eq!(fingerprint.len(), CODE_FINGERPRINT_CHARS);
+        assert_ne!(fingerprint, key_fingerprint("another key"));
+        let code = EnrolmentCode {
+            secret: "ABCD0123EFGH".into(),
+            fingerprint: fingerprint.clone(),
+        };
+        let typed = code.to_string();
+        assert_eq!(typed.len(), 28 + 6);
+        assert_eq!(EnrolmentCode::parse(&typed), Some(code.clone()));
+        let sloppy = typed.to_lowercase().replace('-', " ").replace('0', "o");
+        assert_eq!(EnrolmentCode::parse(&sloppy), Some(code));
+        assert_eq!(
+            EnrolmentCode::parse("ABCD-0123-EFGH"),
+            None,
+            "no fingerprint"
+        );
+        assert_eq!(EnrolmentCode::parse(&"U".repeat(28)), None, "not base 32");
     }
 
     #[test]

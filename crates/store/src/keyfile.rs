@@ -57,8 +57,25 @@ struct KeyFile {
 /// OWASP's recommended Argon2id setting: 19 MiB, 2 passes.
 const MEMORY_KIB: u32 = 19 * 1024;
 const ITERATIONS: u32 = 2;
+/// The most a file from elsewhere (a bundle) may ask key derivation to spend: 256 MiB, 10
+/// passes, 4 lanes. Anything beyond is refused before any memory is taken.
+const MAX_MEMORY_KIB: u32 = 256 * 1024;
+const MAX_ITERATIONS: u32 = 10;
+const MAX_PARALLELISM: u32 = 4;
 
 fn kek(passphrase: &str, salt: &[u8], file: &KeyFile) -> Result<Zeroizing<[u8; 32]>, Error> {
+    if !(8..=MAX_MEMORY_KIB).contains(&file.memory_kib)
+        || !(1..=MAX_ITERATIONS).contains(&file.iterations)
+        || !(1..=MAX_PARALLELISM).contains(&file.parallelism)
+        || !(8..=64).contains(&salt.len())
+    {
+        return Err(Error::Rejected(format!(
+            "this file asks for key-derivation settings Citizens Connect never uses \
+             ({} KiB, {} passes, {} lanes; at most {MAX_MEMORY_KIB} KiB, {MAX_ITERATIONS} passes, \
+             {MAX_PARALLELISM} lanes)",
+            file.memory_kib, file.iterations, file.parallelism
+        )));
+    }
     let params = Params::new(file.memory_kib, file.iterations, file.parallelism, Some(32))
         .map_err(|e| Error::Damaged(format!("key file parameters: {e}")))?;
     let mut out = Zeroizing::new([0u8; 32]);
@@ -141,7 +158,7 @@ pub(crate) fn write(path: &Path, key: &DbKey, passphrase: &str) -> Result<(), Er
     let json = serde_json::to_vec_pretty(&file).map_err(|e| Error::Damaged(e.to_string()))?;
     let tmp = path.with_extension("tmp");
     {
-        let mut out = fs::File::create(&tmp)?;
+        let mut out = crate::private_file(&tmp)?;
         out.write_all(&json)?;
         out.sync_all()?;
     }

@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 pub use duplicates::DuplicatePair;
 pub use migrations::LATEST as SCHEMA_VERSION;
-pub use outbox::{Applied, OutboxBatch, PENDING_BATCH};
+pub use outbox::{Applied, OutboxBatch, SetAside, PENDING_BATCH};
 pub use projection::Record;
 
 /// What can go wrong in the store, in words for the person at the keyboard.
@@ -93,8 +93,8 @@ pub struct Author {
 const DB_FILE: &str = "citizens.db";
 const KEY_FILE: &str = "key.json";
 
-/// Largest change set accepted for one document from elsewhere.
-pub const MAX_PUSH_BYTES: usize = 8 * 1024 * 1024;
+/// Largest change set accepted for one document from elsewhere (the same on the server).
+pub use citizens_protocol::MAX_RECORD_BYTES as MAX_PUSH_BYTES;
 
 /// An open, unlocked store.
 #[derive(Debug)]
@@ -106,14 +106,35 @@ pub struct Store {
 impl Store {
     /// Create a new encrypted store in `dir` (created if missing).
     pub fn create(dir: &Path, passphrase: &str) -> Result<Store> {
+        Store::create_with(dir, passphrase, |_| Ok(()))
+    }
+
+    /// Create a new encrypted store in `dir` and run `init` in its first transaction. The key
+    /// file is written last, so a store exists exactly when its key file does: a crash part
+    /// way leaves a database without a key file, which the next attempt clears away. The
+    /// folder is the owner's alone (0700), and so are the database and key file (0600).
+    pub fn create_with(
+        dir: &Path,
+        passphrase: &str,
+        init: impl FnOnce(&mut Writer<'_>) -> Result<()>,
+    ) -> Result<Store> {
         keyfile::check_passphrase(passphrase)?;
         let key_path = dir.join(KEY_FILE);
-        if key_path.exists() || dir.join(DB_FILE).exists() {
+        if key_path.exists() {
             return Err(Error::AlreadyInitialised(dir.to_path_buf()));
         }
-        std::fs::create_dir_all(dir)?;
+        private_dir(dir)?;
+        // Left by an init that never finished: no key can open it.
+        for leftover in [DB_FILE, "citizens.db-wal", "citizens.db-shm"] {
+            match std::fs::remove_file(dir.join(leftover)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+        private_file(&dir.join(DB_FILE))?;
         let key = keyfile::DbKey::generate();
-        let store = Store::connect(dir, &key)?;
+        let mut store = Store::connect(dir, &key)?;
+        store.write(init)?;
         keyfile::write(&key_path, &key, passphrase)?;
         Ok(store)
     }
@@ -166,12 +187,7 @@ impl Store {
 
     /// Set a `meta` value.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        put_meta(&self.conn, key, value)
     }
 
     /// Run writes in one transaction: all of them land, or none.
@@ -325,6 +341,31 @@ impl Writer<'_> {
         Ok(u64::try_from(next).unwrap_or_default())
     }
 
+    /// Set a `meta` value inside this transaction.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        put_meta(&self.tx, key, value)
+    }
+
+    /// Read a `meta` value inside this transaction.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Ids of the cases whose reporter identity is sealed.
+    pub fn sealed_grievances(&self) -> Result<Vec<Uuid>> {
+        let mut stmt = self
+            .tx
+            .prepare("SELECT id FROM grievances WHERE sealed = 1 ORDER BY id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .map(|id| Uuid::parse_str(&id?).map_err(|_| Error::Damaged("grievance id".into())))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+
     /// Remove a `meta` value.
     pub fn delete_meta(&mut self, key: &str) -> Result<()> {
         self.tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
@@ -392,7 +433,7 @@ impl Writer<'_> {
             stored.as_ref().map(|(_, s)| &s[..]),
             &changes,
         )
-        .map_err(|e| Error::Rejected(e.0))?;
+        .map_err(|e| Error::Rejected(e.to_string()))?;
         let heads_before = match &stored {
             Some((_, bytes)) => load(bytes)?.get_heads(),
             None => Vec::new(),
@@ -480,6 +521,39 @@ impl Writer<'_> {
         value.project(&self.tx)?;
         Ok(())
     }
+}
+
+/// Create `dir` (and parents) and make it the owner's alone.
+fn private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Create an empty file only its owner may read or write (SQLite gives its journal files the
+/// same mode as the database).
+pub(crate) fn private_file(path: &Path) -> Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    Ok(options.open(path)?)
+}
+
+fn put_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
 }
 
 fn load(bytes: &[u8]) -> Result<AutoCommit> {

@@ -15,6 +15,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         3,
         include_str!("../../../migrations/client/0003_rulebook_and_duplicates.sql"),
     ),
+    (
+        4,
+        include_str!("../../../migrations/client/0004_set_aside.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use citizens_protocol::{collection_digest, record_digest, Pulled, Push, RecordKind};
+use citizens_protocol::{
+    collection_digest, record_digest, Pulled, Push, RecordKind, RefusedRecord,
+};
 use rusqlite::params;
 use uuid::Uuid;
 
@@ -25,6 +27,23 @@ pub struct OutboxBatch {
 /// `meta` key of the batch in flight: `"{batch id} {last outbox seq}"`, so a retry after a
 /// crash or a cut connection resends the identical batch under the same id.
 pub const PENDING_BATCH: &str = "sync.pending_batch";
+
+/// A record whose changes the server refused; they wait in `set_aside`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SetAside {
+    /// The record.
+    pub doc_id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its reference code, for a case.
+    pub reference: Option<String>,
+    /// Changes waiting.
+    pub changes: u64,
+    /// The server's code (`not_yours`, `reference_data`, `actor_taken`, `conflicting_history`).
+    pub code: String,
+    /// The server's words.
+    pub reason: String,
+}
 
 /// What applying a sync answer did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -54,7 +73,11 @@ impl Store {
         let (mut last_seq, mut changes, mut bytes) = (None, 0, 0);
         while let Some(row) = rows.next()? {
             let change: Vec<u8> = row.get(3)?;
-            if up_to.is_none() && changes > 0 && bytes + change.len() > max_bytes {
+            if up_to.is_none()
+                && changes > 0
+                && (bytes + change.len() > max_bytes
+                    || changes >= citizens_protocol::MAX_BATCH_CHANGES)
+            {
                 break;
             }
             let seq: i64 = row.get(0)?;
@@ -90,11 +113,13 @@ impl Store {
 
     /// In one transaction: apply pulled changes, drop the acknowledged outbox entries, forget
     /// the batch in flight, move the checkpoint. A crash before the commit leaves everything as it was, so the sync repeats.
+    /// Records the server refused (`refused`) leave the outbox for `set_aside` with its reason.
     pub fn apply_sync(
         &mut self,
         pulls: &[Pulled],
         checkpoint: u64,
         acknowledged: Option<i64>,
+        refused: &[RefusedRecord],
     ) -> Result<Applied> {
         self.write(|w| {
             let mut applied = Applied::default();
@@ -117,6 +142,14 @@ impl Store {
                 }
             }
             if let Some(seq) = acknowledged {
+                for r in refused {
+                    w.tx.execute(
+                        "INSERT INTO set_aside (doc_id, kind, change, created_at, code, reason)
+                         SELECT doc_id, kind, change, created_at, ?1, ?2 FROM outbox
+                         WHERE seq <= ?3 AND doc_id = ?4 ORDER BY seq",
+                        params![r.code, r.message, seq, r.doc_id.to_string()],
+                    )?;
+                }
                 w.tx.execute("DELETE FROM outbox WHERE seq <= ?1", [seq])?;
             }
             // The batch in flight, if any, is answered: forget it in the same transaction.
@@ -128,6 +161,41 @@ impl Store {
             )?;
             Ok(applied)
         })
+    }
+
+    /// Offer the set-aside changes to the server once more: back into the outbox, in order.
+    pub fn retry_set_aside(&mut self) -> Result<()> {
+        self.write(|w| {
+            w.tx.execute(
+                "INSERT INTO outbox (doc_id, kind, change, created_at)
+                 SELECT doc_id, kind, change, created_at FROM set_aside ORDER BY seq",
+                [],
+            )?;
+            w.tx.execute("DELETE FROM set_aside", [])?;
+            Ok(())
+        })
+    }
+
+    /// Records with changes the server refused, each with its reason (newest reason).
+    pub fn set_aside(&self) -> Result<Vec<SetAside>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT s.doc_id, s.kind, g.reference, count(*), max(s.code), max(s.reason)
+             FROM set_aside s LEFT JOIN grievances g ON g.id = s.doc_id
+             GROUP BY s.doc_id ORDER BY min(s.seq)",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SetAside {
+                    doc_id: r.get(0)?,
+                    kind: r.get(1)?,
+                    reference: r.get(2)?,
+                    changes: r.get(3)?,
+                    code: r.get(4)?,
+                    reason: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     /// The server checkpoint this device holds.

@@ -9,7 +9,7 @@ use uuid::Uuid;
 const PASS: &str = "a long enough passphrase";
 
 fn malformed_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/automerge-malformed")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/automerge-malformed")
 }
 
 fn documents(store: &Store) -> u64 {
@@ -32,12 +32,12 @@ fn every_crashing_input_is_refused_and_the_store_keeps_working() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::create(dir.path(), PASS).expect("create");
     let files: Vec<PathBuf> = std::fs::read_dir(malformed_dir())
-        .expect("shared/testdata/automerge-malformed must exist beside the project")
+        .expect("testdata/automerge-malformed is part of the repository")
         .map(|e| e.expect("entry").path())
         .collect();
     assert!(
         files.len() >= 5,
-        "expected the shared malformed corpus, found {files:?}"
+        "expected the malformed corpus, found {files:?}"
     );
     for kind in RecordKind::ALL {
         for file in &files {
@@ -122,4 +122,25 @@ fn truncated_mislabelled_and_misaddressed_documents_are_refused() {
     assert!(!merged.changed);
     assert_eq!(store.agencies(None).expect("agencies").len(), 35);
     assert_eq!(store.integrity_check().expect("check"), "ok");
+}
+
+/// Issue 10 (3): a compressed change that inflates to 1 GiB is refused before Automerge
+/// inflates it (pulls and bundles both merge through here).
+#[test]
+fn a_compression_bomb_is_refused_before_it_is_inflated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::create(dir.path(), PASS).expect("create");
+    let push = Push {
+        doc_id: Uuid::new_v4(),
+        kind: RecordKind::Grievance,
+        changes: vec![citizens_test_support::hostile::compression_bomb(1 << 30).into()],
+    };
+    let err = store
+        .merge(&push, Origin::Server)
+        .expect_err("a bomb is refused");
+    assert_eq!(
+        err.to_string(),
+        "refused incoming data: compressed record data unpacks to more than 32 MiB; nothing was stored"
+    );
+    assert_eq!(documents(&store), 0);
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use citizens_client::{Client, InitOptions};
+use citizens_client::{Client, InitOptions, OrgKey};
 use citizens_core::clock::{Clock, Timestamp};
 
 /// Passphrase used by test installs.
@@ -38,7 +38,7 @@ impl Clock for FakeClock {
 pub const TOWN_HALL_DAY: i64 = 1_795_161_600_000;
 
 /// A fresh install in `dir` with a fake clock.
-pub fn install(dir: &Path, user: &str, clock: Arc<FakeClock>) -> Client {
+fn install_with(dir: &Path, user: &str, clock: Arc<FakeClock>, org_key: OrgKey) -> Client {
     Client::init(
         dir,
         PASSPHRASE,
@@ -49,11 +49,23 @@ pub fn install(dir: &Path, user: &str, clock: Arc<FakeClock>) -> Client {
                 "{}-laptop",
                 user.split(' ').next().unwrap_or("test").to_lowercase()
             )),
-            org_public_key: None,
+            org_key,
         },
         clock,
     )
     .unwrap_or_else(|e| panic!("test install in {}: {e}", dir.display()))
+}
+
+/// A throw-away install that founds its organisation: it makes the organisation key pair and
+/// holds the secret (a coordinator's).
+pub fn install(dir: &Path, user: &str, clock: Arc<FakeClock>) -> Client {
+    install_with(dir, user, clock, OrgKey::Create)
+}
+
+/// A throw-away install set up without an organisation key, as a volunteer's first run is:
+/// identities wait for enrolment, sealed to a stand-in this laptop then forgets.
+pub fn install_volunteer(dir: &Path, user: &str, clock: Arc<FakeClock>) -> Client {
+    install_with(dir, user, clock, OrgKey::Later)
 }
 
 /// Fill an install with `size` synthetic grievances in transactions of 2,000, the clock moving a
@@ -74,6 +86,7 @@ pub fn populate(client: &mut Client, clock: &FakeClock, size: usize, seed: u64) 
 }
 
 pub mod corpus;
+pub mod hostile;
 pub mod proxy;
 pub mod server;
 

@@ -107,11 +107,14 @@ impl Server {
             .to_string()
     }
 
-    pub fn code(&self, role: &str, org_key: &str) -> String {
+    /// A one-time code for `user` (the person the device will belong to).
+    pub fn code(&self, role: &str, user: &str, org_key: &str) -> String {
         self.admin(&[
             "enroll",
             "--role",
             role,
+            "--user",
+            user,
             "--org",
             ORG,
             "--org-public-key",

@@ -13,15 +13,16 @@ use citizens_core::identity::OrgPublicKey;
 use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::{
-    collection_digest, decode, encode, record_digest, EnrollResponse, Pulled, Push, RecordKind,
-    Role, SyncRequest, SyncResponse, TokenResponse, PROTOCOL_VERSION,
+    collection_digest, decode, encode, key_fingerprint, record_digest, EnrollResponse,
+    EnrolmentCode, Pulled, Push, RecordKind, RefusedRecord, Role, SyncRequest, SyncResponse,
+    TokenResponse, CODE_ALPHABET, CODE_SECRET_CHARS, MAX_RECORD_BYTES, PROTOCOL_VERSION,
 };
 use rand::{Rng, RngCore};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Device, DeviceRow, Limits, Storage};
+use super::{Device, DeviceRow, Enrolment, Limits, NewCode, Storage};
 use crate::error::{Result, ServerError};
 
 const MIGRATIONS: &[(u32, &str)] = &[
@@ -33,10 +34,14 @@ const MIGRATIONS: &[(u32, &str)] = &[
         2,
         include_str!("../../../migrations/server-sqlite/0002_blobs_and_batch_pruning.sql"),
     ),
+    (
+        3,
+        include_str!("../../../migrations/server-sqlite/0003_people_and_actors.sql"),
+    ),
 ];
-/// How long stored answers are kept for replays (a week).
-const BATCH_RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
-const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// How long stored answers are kept for replays (a day: a retry comes within minutes; a replay
+/// after that is harmless anyway, because changes are logged by hash).
+const BATCH_RETENTION_MS: i64 = 24 * 3600 * 1000;
 
 /// SQLite storage.
 #[derive(Debug)]
@@ -54,10 +59,9 @@ fn random_secret() -> String {
     B64.encode(bytes)
 }
 
-fn normalise_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
+fn random_code(rng: &mut impl Rng, len: usize) -> String {
+    (0..len)
+        .map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())]))
         .collect()
 }
 
@@ -93,10 +97,12 @@ impl Sqlite {
     }
 
     fn with_tx<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        // A panic inside a request drops its transaction (rolled back), so the connection is
+        // sound: take it back rather than answering 500 to every later request.
         let mut conn = self
             .conn
             .lock()
-            .map_err(|_| ServerError::Internal("storage lock poisoned".into()))?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = conn.transaction()?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -170,7 +176,7 @@ fn visible() -> String {
         .map(|k| format!("'{}'", k.as_str()))
         .collect();
     format!(
-        "(d.kind IN ({}) OR (d.org_id = :org AND (:coordinator = 1 OR d.creator_device = :device OR d.assignee = :user)))",
+        "(d.kind IN ({}) OR (d.org_id = :org AND (:coordinator = 1 OR d.creator_person = :person OR d.assignee = :user)))",
         reference.join(", ")
     )
 }
@@ -244,7 +250,12 @@ fn check_record(kind: RecordKind, doc: &AutoCommit, id: Uuid) -> Result<Scope> {
     Ok(scope)
 }
 
-fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> {
+/// Apply one record of a batch. Bytes that are not valid record data fail the whole batch
+/// (4xx, nothing stored: no real laptop sends them); a record this device may not change, or
+/// whose history clashes, is refused on its own and the rest of the batch goes on. Changes the
+/// server already holds are accepted before anything is judged, so a laptop re-sending what it
+/// already sent (after a re-enrolment, a reassignment, a bundle) is never stuck.
+fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Option<RefusedRecord>> {
     type Stored = (
         String,
         Option<i64>,
@@ -255,37 +266,50 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
     );
     let stored: Option<Stored> = tx
         .query_row(
-            "SELECT kind, org_id, creator_device, assignee, snapshot, digest FROM docs WHERE id = ?1",
+            "SELECT kind, org_id, creator_person, assignee, snapshot, digest FROM docs WHERE id = ?1",
             [push.doc_id.to_string()],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?;
-    let coordinator = device.role == Role::Coordinator;
-    if push.kind.is_reference() && !coordinator {
-        return Err(ServerError::Forbidden(
-            "only coordinators change the directory, civic articles and case rules".into(),
-        ));
-    }
-    if let Some((kind, org, creator, assignee, _, _)) = &stored {
+    let refuse = |code: &str, message: &str| {
+        Ok(Some(RefusedRecord {
+            doc_id: push.doc_id,
+            code: code.into(),
+            message: message.into(),
+        }))
+    };
+    if let Some((kind, ..)) = &stored {
         if kind != push.kind.as_str() {
             return Err(ServerError::bad(
                 "invalid_record",
                 format!("record is a {kind}, not a {}", push.kind.as_str()),
             ));
         }
-        let own = creator.as_deref() == Some(device.id.to_string().as_str())
-            || assignee.as_deref() == Some(device.user.as_str());
-        let same_org = org.is_none_or(|o| o == device.org_id);
-        if !push.kind.is_reference() && (!same_org || !(coordinator || own)) {
-            return Err(ServerError::Forbidden(
-                "this record is not yours to change".into(),
-            ));
-        }
+    }
+    let size: usize = push.changes.iter().map(|c| c.len()).sum();
+    if size > MAX_RECORD_BYTES {
+        return Err(ServerError::bad(
+            "too_large",
+            format!("{size} bytes for one record is more than the {MAX_RECORD_BYTES} allowed; nothing was stored"),
+        ));
     }
     let changes: Vec<&[u8]> = push.changes.iter().map(|c| &c[..]).collect();
     let before = stored.as_ref().map(|s| &s.4[..]);
-    let mut doc = citizens_core::document::apply_untrusted(before, &changes)
-        .map_err(|e| ServerError::bad("invalid_changes", format!("{e}; nothing was stored")))?;
+    let mut doc = match citizens_core::document::apply_untrusted(before, &changes) {
+        Ok(doc) => doc,
+        Err(citizens_core::document::Refused::Conflicting(why)) => {
+            return refuse(
+                "conflicting_history",
+                &format!("{why}; nothing of this record was stored"),
+            )
+        }
+        Err(e) => {
+            return Err(ServerError::bad(
+                "invalid_changes",
+                format!("{e}; nothing was stored"),
+            ))
+        }
+    };
     let heads_before = match before {
         Some(bytes) => AutoCommit::load(bytes)
             .map_err(|e| ServerError::Internal(e.to_string()))?
@@ -294,7 +318,41 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
     };
     let new_changes = doc.get_changes(&heads_before);
     if new_changes.is_empty() {
-        return Ok(());
+        return Ok(None);
+    }
+    let coordinator = device.role == Role::Coordinator;
+    if push.kind.is_reference() && !coordinator {
+        return refuse(
+            "reference_data",
+            "only coordinators change the directory, civic articles and case rules",
+        );
+    }
+    if let Some((_, org, creator, assignee, _, _)) = &stored {
+        let own = creator.as_deref() == Some(device.person_id.as_str())
+            || assignee.as_deref() == Some(device.user.as_str());
+        let same_org = org.is_none_or(|o| o == device.org_id);
+        if !push.kind.is_reference() && (!same_org || !(coordinator || own)) {
+            return refuse(
+                "not_yours",
+                "this case is no longer yours to change (it was reassigned, or belongs to someone else)",
+            );
+        }
+    }
+    for change in &new_changes {
+        let owner: Option<String> = tx
+            .query_row(
+                "SELECT person_id FROM devices WHERE actor = ?1",
+                [change.actor_id().to_hex_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        if owner.is_some_and(|owner| owner != device.person_id) {
+            return refuse(
+                "actor_taken",
+                "these changes are written under another person's device; that device must send them itself",
+            );
+        }
     }
     let scope = check_record(push.kind, &doc, push.doc_id)?;
     let heads = heads_of(&mut doc);
@@ -302,17 +360,18 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
     let (org, creator) = match &stored {
         Some((_, org, creator, _, _, _)) => (*org, creator.clone()),
         None if push.kind.is_reference() => (None, None),
-        None => (Some(device.org_id), Some(device.id.to_string())),
+        None => (Some(device.org_id), Some(device.person_id.clone())),
     };
     tx.execute(
-        "INSERT INTO docs (id, kind, org_id, creator_device, assignee, snapshot, heads, digest)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO docs (id, kind, org_id, creator_device, creator_person, assignee, snapshot, heads, digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee, snapshot = excluded.snapshot,
              heads = excluded.heads, digest = excluded.digest",
         params![
             push.doc_id.to_string(),
             push.kind.as_str(),
             org,
+            device.id.to_string(),
             creator,
             scope.assignee,
             doc.save(),
@@ -347,7 +406,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<()> 
             params![collection_digest(parts.iter()).to_vec(), org],
         )?;
     }
-    Ok(())
+    Ok(None)
 }
 
 fn pull(
@@ -364,7 +423,7 @@ fn pull(
     ))?;
     let mut rows = stmt.query(rusqlite::named_params! {
         ":since": since, ":device": device.id.to_string(), ":org": device.org_id,
-        ":coordinator": device.role == Role::Coordinator, ":user": device.user,
+        ":coordinator": device.role == Role::Coordinator, ":user": device.user, ":person": device.person_id,
     })?;
     let (mut pulls, mut bytes, mut more) = (Vec::new(), 0usize, false);
     while let Some(row) = rows.next()? {
@@ -400,8 +459,8 @@ fn digests(tx: &Transaction<'_>, device: &Device) -> Result<Vec<(Uuid, [u8; 32])
     ))?;
     let rows = stmt
         .query_map(
-            rusqlite::named_params! {":device": device.id.to_string(), ":org": device.org_id,
-            ":coordinator": device.role == Role::Coordinator, ":user": device.user},
+            rusqlite::named_params! {":org": device.org_id,
+            ":coordinator": device.role == Role::Coordinator, ":user": device.user, ":person": device.person_id},
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)),
         )?
         .filter_map(|row| {
@@ -432,29 +491,30 @@ fn checksum(tx: &Transaction<'_>, device: &Device) -> Result<[u8; 32]> {
 }
 
 impl Storage for Sqlite {
-    fn create_enrolment(
-        &self,
-        org: &str,
-        org_public_key: Option<&str>,
-        role: Role,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<String> {
+    fn create_enrolment(&self, code: &NewCode<'_>, now: i64) -> Result<String> {
+        let NewCode {
+            org,
+            org_public_key,
+            role,
+            user,
+            expires_at,
+        } = *code;
         self.with_tx(|tx| {
-            let existing: Option<i64> = tx.query_row("SELECT id FROM orgs WHERE name = ?1", [org], |r| r.get(0)).optional()?;
-            let org_id = match (existing, org_public_key) {
-                (Some(id), None) => id,
-                (Some(id), Some(key)) => {
-                    let stored: String = tx.query_row("SELECT public_key FROM orgs WHERE id = ?1", [id], |r| r.get(0))?;
+            let existing: Option<(i64, String)> = tx
+                .query_row("SELECT id, public_key FROM orgs WHERE name = ?1", [org], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let (org_id, key) = match (existing, org_public_key) {
+                (Some((id, stored)), None) => (id, stored),
+                (Some((id, stored)), Some(key)) => {
                     if stored != key.trim() {
                         return Err(ServerError::bad("org_key_mismatch", format!("'{org}' already has a different organisation key")));
                     }
-                    id
+                    (id, stored)
                 }
                 (None, Some(key)) => {
                     OrgPublicKey::parse(key).map_err(|e| ServerError::bad("invalid_key", e.to_string()))?;
                     tx.execute("INSERT INTO orgs (name, public_key, checksum) VALUES (?1, ?2, ?3)", params![org, key.trim(), vec![0u8; 32]])?;
-                    tx.last_insert_rowid()
+                    (tx.last_insert_rowid(), key.trim().to_string())
                 }
                 (None, None) => {
                     return Err(ServerError::bad(
@@ -463,60 +523,92 @@ impl Storage for Sqlite {
                     ));
                 }
             };
-            let mut rng = rand::rngs::OsRng;
-            let raw: String = (0..12).map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())])).collect();
+            let user = user.trim();
+            if user.is_empty() || user.chars().count() > 100 {
+                return Err(ServerError::bad("invalid_user", "name the person this code is for (--user), in at most 100 characters"));
+            }
             tx.execute(
-                "INSERT INTO enrolment_codes (code_hash, org_id, role, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![hash(&raw), org_id, role.as_str(), expires_at, now],
+                "INSERT INTO people (id, org_id, name) VALUES (?1, ?2, ?3) ON CONFLICT (org_id, name) DO NOTHING",
+                params![Uuid::now_v7().to_string(), org_id, user],
             )?;
-            Ok(format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]))
+            let person: String = tx.query_row("SELECT id FROM people WHERE org_id = ?1 AND name = ?2", params![org_id, user], |r| r.get(0))?;
+            let secret = random_code(&mut rand::rngs::OsRng, CODE_SECRET_CHARS);
+            tx.execute(
+                "INSERT INTO enrolment_codes (code_hash, org_id, role, expires_at, created_at, person_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![hash(&secret), org_id, role.as_str(), expires_at, now, person],
+            )?;
+            Ok(EnrolmentCode { secret, fingerprint: key_fingerprint(&key) }.to_string())
         })
     }
 
-    fn enroll(
-        &self,
-        code: &str,
-        user: &str,
-        device_name: &str,
-        now: i64,
-        limits: Limits,
-    ) -> Result<EnrollResponse> {
+    fn enroll(&self, request: &Enrolment<'_>, now: i64, limits: Limits) -> Result<EnrollResponse> {
+        let code_hash = hash(request.code);
+        let secret_hash = hash(request.device_secret);
         self.with_tx(|tx| {
-            let found: Option<(i64, String, i64, Option<i64>, String, String)> = tx
+            type Found = (i64, String, i64, Option<i64>, String, String, Option<String>, Option<String>);
+            let found: Option<Found> = tx
                 .query_row(
-                    "SELECT c.org_id, c.role, c.expires_at, c.used_at, o.name, o.public_key
-                     FROM enrolment_codes c JOIN orgs o ON o.id = c.org_id WHERE c.code_hash = ?1",
-                    [hash(&normalise_code(code))],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                    "SELECT c.org_id, c.role, c.expires_at, c.used_at, o.name, o.public_key, c.person_id, p.name
+                     FROM enrolment_codes c JOIN orgs o ON o.id = c.org_id LEFT JOIN people p ON p.id = c.person_id
+                     WHERE c.code_hash = ?1",
+                    [&code_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
                 )
                 .optional()?;
             let refused = |why: &str| ServerError::unauthorized("invalid_code", format!("this enrolment code {why}; ask your coordinator for a new one"));
-            let (org_id, role, expires_at, used_at, organisation, org_public_key) = found.ok_or_else(|| refused("is not known"))?;
+            let (org_id, role, expires_at, used_at, organisation, org_public_key, person, user) = found.ok_or_else(|| refused("is not known"))?;
+            let (Some(person_id), Some(user)) = (person, user) else {
+                return Err(refused("names no person (it was made before codes named one)"));
+            };
+            let role = Role::parse(&role).ok_or_else(|| ServerError::Internal("role".into()))?;
+            let answer = |device_id: Uuid, device_code: String| -> Result<EnrollResponse> {
+                Ok(EnrollResponse {
+                    device_id,
+                    role,
+                    organisation: organisation.clone(),
+                    user: user.clone(),
+                    person_id: Uuid::parse_str(&person_id).map_err(|e| ServerError::Internal(e.to_string()))?,
+                    org_public_key: org_public_key.clone(),
+                    device_code,
+                    token: issue(tx, device_id, now, limits)?,
+                })
+            };
             if used_at.is_some() {
-                return Err(refused("was already used"));
+                // The same laptop again after a lost answer: the same device, a new token.
+                let again: Option<(String, String)> = tx
+                    .query_row(
+                        "SELECT id, device_code FROM devices WHERE code_hash = ?1 AND actor = ?2 AND secret_hash = ?3 AND revoked_at IS NULL",
+                        params![code_hash, request.actor, secret_hash],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                return match again {
+                    Some((id, code)) => answer(Uuid::parse_str(&id).map_err(|e| ServerError::Internal(e.to_string()))?, code),
+                    None => Err(refused("was already used")),
+                };
             }
             if expires_at < now {
                 return Err(refused("has expired"));
             }
-            let role = Role::parse(&role).ok_or_else(|| ServerError::Internal("role".into()))?;
-            tx.execute("UPDATE enrolment_codes SET used_at = ?1 WHERE code_hash = ?2", params![now, hash(&normalise_code(code))])?;
+            let taken: bool = tx.query_row("SELECT count(*) > 0 FROM devices WHERE actor = ?1", [request.actor], |r| r.get(0))?;
+            if taken {
+                return Err(ServerError::bad("actor_taken", "this laptop's writer id is already in use; enrol again"));
+            }
+            tx.execute("UPDATE enrolment_codes SET used_at = ?1 WHERE code_hash = ?2", params![now, code_hash])?;
             let device_id = Uuid::now_v7();
-            let secret = random_secret();
-            let mut rng = rand::rngs::OsRng;
             let device_code = loop {
-                let candidate: String = (0..3).map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())])).collect();
+                let candidate = random_code(&mut rand::rngs::OsRng, 3);
                 let taken: bool = tx.query_row("SELECT count(*) > 0 FROM devices WHERE device_code = ?1", [&candidate], |r| r.get(0))?;
                 if !taken {
                     break candidate;
                 }
             };
             tx.execute(
-                "INSERT INTO devices (id, org_id, role, user, name, device_code, secret_hash, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![device_id.to_string(), org_id, role.as_str(), user.trim(), device_name.trim(), device_code, hash(&secret), now],
+                "INSERT INTO devices (id, org_id, role, user, name, device_code, secret_hash, created_at, person_id, actor, code_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![device_id.to_string(), org_id, role.as_str(), user, request.device_name, device_code, secret_hash, now, person_id, request.actor, code_hash],
             )?;
-            let token = issue(tx, device_id, now, limits)?;
-            Ok(EnrollResponse { device_id, device_secret: secret, role, organisation, org_public_key, device_code, token })
+            answer(device_id, device_code)
         })
     }
 
@@ -551,10 +643,12 @@ impl Storage for Sqlite {
 
     fn authenticate(&self, token: &str, now: i64) -> Result<Device> {
         self.with_tx(|tx| {
-            let found: Option<(String, i64, String, String, i64, Option<i64>)> = tx
+            type Found = (String, i64, String, String, String, i64, Option<i64>);
+            let found: Option<Found> = tx
                 .query_row(
-                    "SELECT d.id, d.org_id, d.role, d.user, t.expires_at, d.revoked_at
-                     FROM tokens t JOIN devices d ON d.id = t.device_id WHERE t.hash = ?1",
+                    "SELECT d.id, d.org_id, d.role, p.id, p.name, t.expires_at, d.revoked_at
+                     FROM tokens t JOIN devices d ON d.id = t.device_id JOIN people p ON p.id = d.person_id
+                     WHERE t.hash = ?1",
                     [hash(token)],
                     |r| {
                         Ok((
@@ -564,11 +658,12 @@ impl Storage for Sqlite {
                             r.get(3)?,
                             r.get(4)?,
                             r.get(5)?,
+                            r.get(6)?,
                         ))
                     },
                 )
                 .optional()?;
-            let (id, org_id, role, user, expires_at, revoked_at) = found.ok_or_else(|| {
+            let (id, org_id, role, person_id, user, expires_at, revoked_at) = found.ok_or_else(|| {
                 ServerError::unauthorized("invalid_token", "unknown access token; sign in again")
             })?;
             if revoked_at.is_some() {
@@ -591,6 +686,7 @@ impl Storage for Sqlite {
                 id: Uuid::parse_str(&id).map_err(|e| ServerError::Internal(e.to_string()))?,
                 org_id,
                 role: Role::parse(&role).ok_or_else(|| ServerError::Internal("role".into()))?,
+                person_id,
                 user,
             })
         })
@@ -619,8 +715,9 @@ impl Storage for Sqlite {
                 "DELETE FROM batches WHERE at < ?1",
                 [now - BATCH_RETENTION_MS],
             )?;
+            let mut refused = Vec::new();
             for push in &request.pushes {
-                apply_push(tx, device, push)?;
+                refused.extend(apply_push(tx, device, push)?);
             }
             let (pulls, checkpoint, more) = pull(tx, device, request.since, limits)?;
             let response = SyncResponse {
@@ -629,16 +726,21 @@ impl Storage for Sqlite {
                 pulls,
                 more,
                 checksum: checksum(tx, device)?.to_vec().into(),
+                refused,
             };
-            tx.execute(
-                "INSERT INTO batches (device_id, batch_id, response, at) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    device.id.to_string(),
-                    request.batch_id.to_string(),
-                    encode(&response),
-                    now
-                ],
-            )?;
+            // Only a batch that changed something needs its answer kept for a replay: a pull
+            // repeated is simply answered afresh.
+            if !request.pushes.is_empty() {
+                tx.execute(
+                    "INSERT INTO batches (device_id, batch_id, response, at) VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        device.id.to_string(),
+                        request.batch_id.to_string(),
+                        encode(&response),
+                        now
+                    ],
+                )?;
+            }
             Ok(response)
         })
     }
@@ -651,8 +753,8 @@ impl Storage for Sqlite {
             for id in ids {
                 let found: Option<(String, Vec<u8>)> = stmt
                     .query_row(
-                        rusqlite::named_params! {":id": id.to_string(), ":device": device.id.to_string(), ":org": device.org_id,
-                            ":coordinator": device.role == Role::Coordinator, ":user": device.user},
+                        rusqlite::named_params! {":id": id.to_string(), ":org": device.org_id,
+                            ":coordinator": device.role == Role::Coordinator, ":user": device.user, ":person": device.person_id},
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
                     .optional()?;
@@ -673,8 +775,8 @@ impl Storage for Sqlite {
             );
             Ok(tx.query_row(
                 &sql,
-                rusqlite::named_params! {":sha": sha, ":device": device.id.to_string(), ":org": device.org_id,
-                    ":coordinator": device.role == Role::Coordinator, ":user": device.user},
+                rusqlite::named_params! {":sha": sha, ":org": device.org_id,
+                    ":coordinator": device.role == Role::Coordinator, ":user": device.user, ":person": device.person_id},
                 |r| r.get(0),
             )?)
         })
@@ -687,8 +789,9 @@ impl Storage for Sqlite {
     fn devices(&self) -> Result<Vec<DeviceRow>> {
         self.with_tx(|tx| {
             let mut stmt = tx.prepare(
-                "SELECT d.id, o.name, d.role, d.user, d.name, d.device_code, d.last_seen, d.revoked_at
-                 FROM devices d JOIN orgs o ON o.id = d.org_id ORDER BY d.created_at",
+                "SELECT d.id, o.name, d.role, coalesce(p.name, d.user), d.name, d.device_code, d.last_seen, d.revoked_at
+                 FROM devices d JOIN orgs o ON o.id = d.org_id LEFT JOIN people p ON p.id = d.person_id
+                 ORDER BY d.created_at",
             )?;
             let rows = stmt
                 .query_map([], |r| {
@@ -720,5 +823,31 @@ impl Storage for Sqlite {
             )?;
             Ok(changed > 0)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 10 (8): a panic inside one request rolls its transaction back and leaves the
+    /// storage serving every later request (it used to answer 500 until restarted).
+    #[test]
+    fn a_panic_inside_a_request_does_not_take_the_storage_down() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = Sqlite::open(dir.path()).expect("open");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = storage.with_tx(|tx| {
+                tx.execute("DELETE FROM docs", [])?;
+                panic!("a bug in one request");
+                #[allow(unreachable_code)]
+                Ok(())
+            });
+        }));
+        assert!(panicked.is_err());
+        let docs: i64 = storage
+            .with_tx(|tx| Ok(tx.query_row("SELECT count(*) FROM docs", [], |r| r.get(0))?))
+            .expect("the next request is served");
+        assert!(docs > 0, "the panicking request's delete was rolled back");
     }
 }

@@ -35,7 +35,11 @@ impl Device {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut client =
             citizens_test_support::install(dir.path(), name, FakeClock::at(TOWN_HALL_DAY));
-        let code = server.code("coordinator", &client.profile().org_public_key.clone());
+        let code = server.code(
+            "coordinator",
+            name,
+            &client.profile().org_public_key.clone(),
+        );
         client
             .enroll(&server.url, &code, fast())
             .expect("enrol coordinator");
@@ -45,7 +49,7 @@ impl Device {
     /// Another coordinator install of the same organisation (holding no organisation secret).
     pub fn coordinator_with_key(server: &Server, name: &str, org_key: &str) -> Device {
         let mut device = Device::with_key(name, org_key);
-        let code = server.code("coordinator", org_key);
+        let code = server.code("coordinator", name, org_key);
         device
             .client
             .enroll(&server.url, &code, fast())
@@ -62,7 +66,7 @@ impl Device {
                 user: name.into(),
                 organisation: ORG.into(),
                 device_name: None,
-                org_public_key: Some(org_key.into()),
+                org_key: citizens_client::OrgKey::Known(org_key.into()),
             },
             FakeClock::at(TOWN_HALL_DAY),
         )
@@ -72,7 +76,7 @@ impl Device {
 
     pub fn volunteer(server: &Server, name: &str, org_key: &str) -> Device {
         let mut device = Device::with_key(name, org_key);
-        let code = server.code("volunteer", org_key);
+        let code = server.code("volunteer", name, org_key);
         device
             .client
             .enroll(&server.url, &code, fast())

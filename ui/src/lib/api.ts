@@ -343,6 +343,7 @@ export interface SyncView {
   last_error: [number, string] | null;
   pending_changes: number;
   attachments_waiting: number;
+  set_aside: SetAside[];
   live: {
     running: boolean;
     syncing: boolean;
@@ -351,6 +352,16 @@ export interface SyncView {
     received: number;
     stopped: string | null;
   };
+}
+
+/** A record whose changes the server refused; kept here and offered again at each sync. */
+export interface SetAside {
+  doc_id: string;
+  kind: string;
+  reference: string | null;
+  changes: number;
+  code: string;
+  reason: string;
 }
 
 export interface BundleImport {

@@ -71,6 +71,7 @@ const knownErrors: Partial<Record<string, Key>> = {
   offline: "error_offline",
   not_enrolled: "error_not_enrolled",
   not_our_server: "error_not_our_server",
+  insecure_server: "error_insecure_server",
   forbidden_transition: "error_forbidden_transition",
   status_conflict: "error_status_conflict",
   needs_passphrase: "error_needs_passphrase",

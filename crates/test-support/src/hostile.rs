@@ -1,0 +1,41 @@
+//! Hostile inputs built on demand (too large to keep in the tree) and a way to see what they cost.
+
+use std::io::Write;
+
+/// An Automerge compressed-change chunk (type 2) whose deflate stream inflates to `size` zero
+/// bytes: a few hundred kilobytes on the wire per 256 MiB claimed.
+pub fn compression_bomb(size: usize) -> Vec<u8> {
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1024 * 1024];
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(zeros.len());
+        encoder.write_all(&zeros[..n]).expect("deflate into memory");
+        left -= n;
+    }
+    let body = encoder.finish().expect("deflate into memory");
+    // Magic bytes, a checksum (never reached), chunk type 2, then the LEB128 length.
+    let mut out = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+    let mut len = body.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend(body);
+    out
+}
+
+/// The peak resident memory of process `pid` so far, in KiB (Linux `VmHWM`).
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}

@@ -1,0 +1,303 @@
+//! Issue 10: the promises hold against a real server process — sealed identities only
+//! coordinators open, a laptop that cannot choose who it is, an organisation key that cannot be
+//! swapped, and sync that never bricks (records the server refuses are set aside, the rest
+//! moves; ownership follows the person across re-enrolment).
+
+mod common;
+
+use citizens_client::{Client, GrievanceInput, SyncError};
+use citizens_test_support::{install_volunteer, FakeClock, TOWN_HALL_DAY};
+use common::{fast, start_server, Device, Server};
+
+fn report(title: &str) -> GrievanceInput {
+    GrievanceInput {
+        kind: "corruption_report".into(),
+        category: "passports".into(),
+        state: "Kano".into(),
+        lga: "Tarauni".into(),
+        title: title.into(),
+        reporter_name: Some("Zainab Danjuma".into()),
+        reporter_phone: Some("0803 555 0177".into()),
+        consent_purpose_explained: true,
+        ..GrievanceInput::default()
+    }
+}
+
+fn complaint(title: &str) -> GrievanceInput {
+    GrievanceInput {
+        kind: "complaint".into(),
+        category: "water".into(),
+        state: "Kano".into(),
+        lga: "Fagge".into(),
+        title: title.into(),
+        anonymous: true,
+        consent_purpose_explained: true,
+        ..GrievanceInput::default()
+    }
+}
+
+/// A laptop set up without an organisation key, as the desktop's first run makes it.
+fn fresh_volunteer(name: &str) -> (tempfile::TempDir, Client) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = install_volunteer(dir.path(), name, FakeClock::at(TOWN_HALL_DAY));
+    (dir, client)
+}
+
+fn enrol(client: &mut Client, server: &Server, user: &str, key: &str) {
+    let code = server.code("volunteer", user, key);
+    client.enroll(&server.url, &code, fast()).expect("enrol");
+}
+
+fn cannot_open(client: &mut Client, reference: &str) {
+    let err = client
+        .reveal_identity(reference)
+        .expect_err("a volunteer's laptop opens no sealed identity");
+    assert_eq!(
+        err.to_string(),
+        "sealed identity: only your organisation's coordinators can open a sealed identity; this laptop cannot"
+    );
+}
+
+#[test]
+fn identities_captured_before_enrolment_open_only_for_the_coordinator() {
+    let server = start_server();
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let (_dir, mut musa) = fresh_volunteer("Musa Garba");
+    assert!(musa.profile().org_key_pending && !musa.profile().holds_org_secret);
+    assert_eq!(
+        musa.org_public_key()
+            .expect_err("no key to hand out")
+            .to_string(),
+        "organisation key: this laptop has no organisation key yet: it receives it at enrolment"
+    );
+    let case = musa
+        .capture(&report("Officer demanded ₦20,000"))
+        .expect("capture")
+        .reference;
+    cannot_open(&mut musa, &case);
+
+    enrol(&mut musa, &server, "Musa Garba", &key);
+    assert!(!musa.profile().org_key_pending);
+    assert_eq!(musa.profile().org_public_key, key);
+    cannot_open(&mut musa, &case);
+    musa.sync(fast(), &mut |_| {}).expect("sync");
+
+    coordinator.sync();
+    let opened = coordinator
+        .client
+        .reveal_identity(&case)
+        .expect("the coordinator opens it");
+    assert_eq!(opened.name.as_deref(), Some("Zainab Danjuma"));
+    assert_eq!(opened.phone.as_deref(), Some("+2348035550177"));
+    let timeline = coordinator.client.open_case(&case).expect("open").timeline;
+    let last = timeline.last().expect("an entry");
+    assert_eq!(
+        (last.kind, last.user.as_str()),
+        ("identity_opened", "Ngozi Eze"),
+        "the reveal is recorded on the case"
+    );
+    // And it reaches the volunteer's laptop too, like any change to the case.
+    coordinator.sync();
+    musa.sync(fast(), &mut |_| {}).expect("sync");
+    let seen = musa.open_case(&case).expect("open").timeline;
+    assert!(seen
+        .iter()
+        .any(|e| e.kind == "identity_opened" && e.user == "Ngozi Eze"));
+}
+
+#[test]
+fn a_substituted_organisation_key_or_plain_http_is_refused_and_nothing_changes() {
+    let server = start_server();
+    let coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let (_dir, mut musa) = fresh_volunteer("Musa Garba");
+    let code = server.code("volunteer", "Musa Garba", &key);
+    // The code as printed, with the fingerprint of another key: what a server (or anyone on the
+    // path) answering with its own key looks like to the laptop.
+    let mut forged = citizens_protocol::EnrolmentCode::parse(&code).expect("a code");
+    forged.fingerprint = citizens_protocol::key_fingerprint("a key the attacker holds");
+    match musa.enroll(&server.url, &forged.to_string(), fast()) {
+        Err(SyncError::Refused { code, .. }) => assert_eq!(code, "org_key_mismatch"),
+        other => panic!("a key that does not match the code must be refused: {other:?}"),
+    }
+    assert!(musa.profile().org_key_pending);
+    assert_eq!(musa.server().expect("meta"), None, "not enrolled");
+
+    match musa.enroll("http://sync.example.org", &code, fast()) {
+        Err(SyncError::InsecureServer(url)) => assert_eq!(url, "http://sync.example.org"),
+        other => panic!("plain http to another computer must be refused: {other:?}"),
+    }
+    match musa.enroll(&server.url, "ABCD-EFGH-JKMN", fast()) {
+        Err(SyncError::Refused { code, .. }) => assert_eq!(code, "invalid_code"),
+        other => panic!("a code without a fingerprint must be refused: {other:?}"),
+    }
+    // Unhurt by the forged attempt (the laptop sent only the secret, the server checked it): the
+    // real code still works.
+    musa.enroll(&server.url, &code, fast()).expect("enrol");
+}
+
+#[test]
+fn a_laptop_cannot_choose_who_it_is() {
+    let server = start_server();
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let hers = coordinator
+        .client
+        .capture(&complaint("Borehole at Sabon Gari market dry"))
+        .expect("capture")
+        .reference;
+    coordinator
+        .client
+        .assign(&hers, Some("Ngozi Eze"))
+        .expect("assign to herself");
+    coordinator.sync();
+
+    // A volunteer sets his laptop up under the coordinator's name.
+    let (_dir, mut impostor) = fresh_volunteer("Ngozi Eze");
+    enrol(&mut impostor, &server, "Musa Garba", &key);
+    assert_eq!(impostor.profile().user, "Musa Garba", "the code's person");
+    impostor.sync(fast(), &mut |_| {}).expect("sync");
+    assert!(
+        impostor.open_case(&hers).is_err(),
+        "her cases do not reach a laptop that typed her name"
+    );
+    let mine = impostor
+        .capture(&complaint("Pump broken"))
+        .expect("capture");
+    assert_eq!(mine.created_by.user, "Musa Garba");
+}
+
+#[test]
+fn a_laptop_enrolled_again_keeps_pushing_to_its_earlier_cases() {
+    let server = start_server();
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let (_dir, mut musa) = fresh_volunteer("Musa Garba");
+    enrol(&mut musa, &server, "Musa Garba", &key);
+    let case = musa
+        .capture(&complaint("Transformer down in Fagge"))
+        .expect("capture")
+        .reference;
+    musa.sync(fast(), &mut |_| {}).expect("sync");
+    let device = musa
+        .store()
+        .meta("sync.device_id")
+        .expect("meta")
+        .expect("enrolled");
+    server.admin(&["devices", "revoke", &device]);
+    musa.add_note(&case, "Crew promised Friday")
+        .expect("note while revoked");
+
+    enrol(&mut musa, &server, "Musa Garba", &key);
+    let report = musa
+        .sync(fast(), &mut |_| {})
+        .expect("sync after enrolling again");
+    assert_eq!(report.pushed, 1);
+    assert!(report.set_aside.is_empty(), "{:?}", report.set_aside);
+    coordinator.sync();
+    let notes: Vec<String> = coordinator
+        .client
+        .open_case(&case)
+        .expect("open")
+        .timeline
+        .into_iter()
+        .map(|e| e.what)
+        .collect();
+    assert!(
+        notes.contains(&"note: Crew promised Friday".to_string()),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn a_case_reassigned_away_is_set_aside_while_the_rest_moves_and_returns_when_assigned_back() {
+    let server = start_server();
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let case = coordinator
+        .client
+        .capture(&complaint("No water in Kurna for two weeks"))
+        .expect("capture")
+        .reference;
+    coordinator
+        .client
+        .assign(&case, Some("Musa Garba"))
+        .expect("assign");
+    coordinator.sync();
+    let (_dir, mut musa) = fresh_volunteer("Musa Garba");
+    enrol(&mut musa, &server, "Musa Garba", &key);
+    musa.sync(fast(), &mut |_| {}).expect("sync");
+
+    // Offline, Musa works the case; meanwhile it is given to Bisi.
+    musa.add_note(&case, "Visited the pump house")
+        .expect("note");
+    let other = musa
+        .capture(&complaint("Pipe burst at Dala"))
+        .expect("capture")
+        .reference;
+    coordinator
+        .client
+        .assign(&case, Some("Bisi Adeleke"))
+        .expect("reassign");
+    coordinator.sync();
+
+    let report = musa.sync(fast(), &mut |_| {}).expect("sync does not fail");
+    assert_eq!(report.set_aside.len(), 1, "{:?}", report.set_aside);
+    let held = &report.set_aside[0];
+    assert_eq!(
+        (held.reference.as_deref(), held.code.as_str(), held.changes),
+        (Some(case.as_str()), "not_yours", 1)
+    );
+    let status = musa.sync_status().expect("status");
+    assert_eq!((status.pending_changes, status.set_aside.len()), (0, 1));
+    coordinator.sync();
+    assert!(
+        coordinator.client.open_case(&other).is_ok(),
+        "the rest moved"
+    );
+
+    // Syncing again changes nothing and does not fail.
+    let again = musa.sync(fast(), &mut |_| {}).expect("sync again");
+    assert_eq!(again.set_aside.len(), 1);
+
+    coordinator
+        .client
+        .assign(&case, Some("Musa Garba"))
+        .expect("assign back");
+    coordinator.sync();
+    let back = musa.sync(fast(), &mut |_| {}).expect("sync");
+    assert!(back.set_aside.is_empty(), "{:?}", back.set_aside);
+    coordinator.sync();
+    let whats: Vec<String> = coordinator
+        .client
+        .open_case(&case)
+        .expect("open")
+        .timeline
+        .into_iter()
+        .map(|e| e.what)
+        .collect();
+    assert!(whats.contains(&"note: Visited the pump house".to_string()));
+}
+
+#[test]
+fn a_rulebook_edit_made_before_enrolment_is_set_aside_and_sync_goes_on() {
+    let server = start_server();
+    let coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let (_dir, mut musa) = fresh_volunteer("Musa Garba");
+    musa.add_holiday("2026-12-31", "Our own holiday")
+        .expect("not enrolled yet: allowed locally");
+    musa.capture(&complaint("Streetlights off on Zoo Road"))
+        .expect("capture");
+    enrol(&mut musa, &server, "Musa Garba", &key);
+    let report = musa.sync(fast(), &mut |_| {}).expect("sync does not fail");
+    let codes: Vec<(&str, &str)> = report
+        .set_aside
+        .iter()
+        .map(|r| (r.kind.as_str(), r.code.as_str()))
+        .collect();
+    assert_eq!(codes, [("rulebook", "reference_data")]);
+    assert_eq!(report.pushed, 2, "both went; the case was taken");
+    assert_eq!(musa.sync_status().expect("status").pending_changes, 0);
+}
