@@ -60,12 +60,27 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
         .ok_or_else(|| ServerError::bad("invalid_request", format!("the {name} header is missing")))
 }
 
+/// The digest, checked, when the device sees a record that references it; every attachment
+/// request goes through here, so knowing a digest reveals nothing.
+async fn in_scope(state: &AppState, device: Device, sha: &str) -> Result<String> {
+    let sha = checked(sha)?;
+    let storage = state.storage.clone();
+    let digest = sha.clone();
+    if !blocking(move || storage.may_read_blob(&device, &digest)).await? {
+        return Err(ServerError::Forbidden(
+            "no record you can see holds this attachment".into(),
+        ));
+    }
+    Ok(sha)
+}
+
 /// `HEAD /v1/blobs/{sha}`.
 pub async fn head(
     State(state): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
     UrlPath(sha): UrlPath<String>,
 ) -> Result<Response> {
-    let sha = checked(&sha)?;
+    let sha = in_scope(&state, device, &sha).await?;
     let (done, part) = paths(&state.blob_dir, &sha);
     let (offset, complete) = match (std::fs::metadata(&done), std::fs::metadata(&part)) {
         (Ok(m), _) => (m.len(), true),
@@ -78,11 +93,12 @@ pub async fn head(
 /// `PUT /v1/blobs/{sha}` with `upload-offset` and `upload-length`.
 pub async fn put(
     State(state): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
     headers: HeaderMap,
     UrlPath(sha): UrlPath<String>,
     chunk: Bytes,
 ) -> Result<Response> {
-    let sha = checked(&sha)?;
+    let sha = in_scope(&state, device, &sha).await?;
     let offset = header_u64(&headers, "upload-offset")?;
     let total = header_u64(&headers, "upload-length")?;
     if total > MAX_BLOB_BYTES {
@@ -143,14 +159,7 @@ pub async fn get(
     Extension(device): Extension<Device>,
     UrlPath(sha): UrlPath<String>,
 ) -> Result<Response> {
-    let sha = checked(&sha)?;
-    let storage = state.storage.clone();
-    let digest = sha.clone();
-    if !blocking(move || storage.may_read_blob(&device, &digest)).await? {
-        return Err(ServerError::Forbidden(
-            "no record you can see holds this attachment".into(),
-        ));
-    }
+    let sha = in_scope(&state, device, &sha).await?;
     let (done, _) = paths(&state.blob_dir, &sha);
     match tokio::fs::read(&done).await {
         Ok(bytes) => Ok((

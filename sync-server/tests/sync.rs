@@ -535,6 +535,40 @@ fn attachments_follow_the_records_and_a_cut_upload_resends_at_most_one_chunk() {
         .expect("request")
         .status();
     assert_eq!(status.as_u16(), 403);
+    let status = reqwest::blocking::Client::new()
+        .head(format!("{}/v1/blobs/{sha}", server.url))
+        .bearer_auth(bisi.access_token(&server.url))
+        .send()
+        .expect("request")
+        .status();
+    assert_eq!(
+        status.as_u16(),
+        403,
+        "HEAD tells nothing out of scope either"
+    );
+
+    // Nor by naming the digest in a case of her own: that record is set aside, unread.
+    let mine = bisi
+        .client
+        .capture(&citizens_test_support::grievance(&mut rng))
+        .expect("capture")
+        .reference;
+    let copy = tempfile::tempdir().expect("tempdir");
+    let same = copy.path().join("form-0042.jpg");
+    std::fs::write(&same, &photo).expect("write");
+    bisi.client
+        .attach(&mine, &same)
+        .expect("attach the same bytes");
+    let report = bisi.sync();
+    let codes: Vec<&str> = report.set_aside.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["attachment_not_yours"]);
+    let status = reqwest::blocking::Client::new()
+        .get(format!("{}/v1/blobs/{sha}", server.url))
+        .bearer_auth(bisi.access_token(&server.url))
+        .send()
+        .expect("request")
+        .status();
+    assert_eq!(status.as_u16(), 403);
 }
 
 #[test]

@@ -15,6 +15,7 @@ use citizens_client::{
 };
 use citizens_core::session::Attendance;
 use clap::{Args, Parser, Subcommand};
+use zeroize::Zeroizing;
 
 use crate::output::Out;
 
@@ -582,14 +583,19 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".local/share/citizens-connect"))
 }
 
-fn passphrase(confirm: bool) -> Result<String> {
+/// Passphrases are wiped from memory when dropped.
+fn passphrase(confirm: bool) -> Result<Zeroizing<String>> {
     if let Ok(p) = std::env::var("CITIZENS_PASSPHRASE") {
-        return Ok(p);
+        return Ok(Zeroizing::new(p));
     }
-    let first = rpassword::prompt_password("Passphrase: ").context("cannot read the passphrase")?;
+    let first = Zeroizing::new(
+        rpassword::prompt_password("Passphrase: ").context("cannot read the passphrase")?,
+    );
     if confirm {
-        let again = rpassword::prompt_password("Passphrase again: ")
-            .context("cannot read the passphrase")?;
+        let again = Zeroizing::new(
+            rpassword::prompt_password("Passphrase again: ")
+                .context("cannot read the passphrase")?,
+        );
         if again != first {
             bail!("the two passphrases differ");
         }
@@ -597,13 +603,16 @@ fn passphrase(confirm: bool) -> Result<String> {
     Ok(first)
 }
 
-fn bundle_passphrase(confirm: bool) -> Result<String> {
+fn bundle_passphrase(confirm: bool) -> Result<Zeroizing<String>> {
     if let Ok(p) = std::env::var("CITIZENS_BUNDLE_PASSPHRASE") {
-        return Ok(p);
+        return Ok(Zeroizing::new(p));
     }
-    let first =
-        rpassword::prompt_password("Bundle passphrase: ").context("cannot read the passphrase")?;
-    if confirm && rpassword::prompt_password("Bundle passphrase again: ")? != first {
+    let first = Zeroizing::new(
+        rpassword::prompt_password("Bundle passphrase: ").context("cannot read the passphrase")?,
+    );
+    if confirm
+        && *Zeroizing::new(rpassword::prompt_password("Bundle passphrase again: ")?) != *first
+    {
         bail!("the two passphrases differ");
     }
     Ok(first)
@@ -788,7 +797,7 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Org(OrgCmd::Key) => out.message(open(cli)?.org_public_key()?),
         Command::Passphrase => {
             let dir = data_dir(cli)?;
-            let old = rpassword::prompt_password("Current passphrase: ")?;
+            let old = Zeroizing::new(rpassword::prompt_password("Current passphrase: ")?);
             let new = passphrase(true)?;
             citizens_client::change_passphrase(&dir, &old, &new)?;
             out.message("passphrase changed")

@@ -618,6 +618,14 @@ impl Out {
             report.round_trips, report.seconds,
             if report.in_step { "" } else { " — still differs from the server; sync again" }
         );
+        for r in &report.held_back {
+            say!(
+                "held back: {} {} — not applied on this laptop: {}",
+                r.kind,
+                r.doc_id,
+                r.reason
+            );
+        }
         for r in &report.set_aside {
             say!(
                 "set aside: {} ({} change(s)) — the server refused it: {}",

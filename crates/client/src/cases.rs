@@ -233,7 +233,7 @@ impl MergedCase {
 
 impl Client {
     /// Turn typed input into a checked capture.
-    fn check_capture(&self, input: &GrievanceInput) -> Result<Capture> {
+    pub(crate) fn check_capture(&self, input: &GrievanceInput) -> Result<Capture> {
         let kind = match input.kind.trim() {
             "" => Kind::Complaint,
             text => Kind::parse(text)?,
@@ -349,10 +349,19 @@ impl Client {
         Ok(stored)
     }
 
-    /// Find a case by reference code or id.
+    /// Find a case by reference code (as shown: a code two cases share is followed by `~` and
+    /// the end of each one's id) or id.
     pub fn grievance_id(&self, key: &str) -> Result<GrievanceId> {
-        if let Ok(reference) = ReferenceCode::parse(key) {
-            if let Some(id) = self.store.grievance_id_by_reference(reference.as_str())? {
+        let (code, mark) = match key.trim().split_once('~') {
+            Some((code, mark)) => (code, Some(mark.to_uppercase())),
+            None => (key, None),
+        };
+        if let Ok(reference) = ReferenceCode::parse(code) {
+            let shown = match mark {
+                Some(mark) => format!("{}~{mark}", reference.as_str()),
+                None => reference.as_str().to_string(),
+            };
+            if let Some(id) = self.store.grievance_id_by_reference(&shown)? {
                 return Ok(GrievanceId::parse(&id)?);
             }
         } else if let Ok(id) = GrievanceId::parse(key) {

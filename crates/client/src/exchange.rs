@@ -231,9 +231,21 @@ impl Client {
             }
         }
         let (rows, inputs): (Vec<usize>, Vec<GrievanceInput>) = inputs.into_iter().unzip();
+        if !errors.is_empty() {
+            // Nothing is stored: report what is wrong with the other rows too.
+            for (row, input) in rows.iter().zip(&inputs) {
+                if let Err(e) = self.check_capture(input) {
+                    errors.push(ImportError {
+                        row: *row,
+                        message: e.to_string(),
+                    });
+                }
+            }
+            errors.sort_by_key(|e| e.row);
+            return Err(ImportReport { errors });
+        }
         match self.capture_all(&inputs) {
-            Ok(stored) if errors.is_empty() => Ok(stored),
-            Ok(_) => Err(ImportReport { errors }),
+            Ok(stored) => Ok(stored),
             Err(mut checked) => {
                 for e in &mut checked.errors {
                     e.row = rows.get(e.row.wrapping_sub(1)).copied().unwrap_or(e.row);

@@ -35,7 +35,7 @@ pub use cases::{
 pub use citizens_store::query as store_rows;
 pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
 pub use citizens_store::DuplicatePair;
-pub use citizens_store::{Error, Origin, Result, SetAside};
+pub use citizens_store::{Error, HeldBack, Origin, Result, SetAside};
 pub use exchange::{ImportError, ImportReport};
 pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};

@@ -15,7 +15,7 @@ use citizens_protocol::{
     EnrollResponse, EnrolmentCode, ErrorBody, Push, SyncRequest, SyncResponse, TokenRequest,
     TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
 };
-use citizens_store::{Author, Origin, SetAside, PENDING_BATCH};
+use citizens_store::{Author, HeldBack, SetAside, PENDING_BATCH};
 use rand::Rng;
 use serde::Serialize;
 use uuid::Uuid;
@@ -117,6 +117,8 @@ pub struct SyncReport {
     /// Records whose changes the server refused, with its reason; they wait on this laptop
     /// and are offered again at the next sync.
     pub set_aside: Vec<SetAside>,
+    /// Records from the server this laptop could not apply (the rest was applied).
+    pub held_back: Vec<HeldBack>,
 }
 
 /// Progress events for a progress bar.
@@ -413,6 +415,8 @@ pub struct SyncStatus {
     pub attachments_waiting: u64,
     /// Records whose changes the server refused, with its reason.
     pub set_aside: Vec<SetAside>,
+    /// Records from the server this laptop could not apply, with the reason.
+    pub held_back: Vec<HeldBack>,
 }
 
 impl Client {
@@ -619,6 +623,7 @@ impl Client {
             pending_changes: self.store.outbox_len()?,
             attachments_waiting: self.store.blobs_to_upload()?.len() as u64,
             set_aside: self.store.set_aside()?,
+            held_back: self.store.held_back()?,
         })
     }
 
@@ -720,6 +725,7 @@ impl Client {
         report.fetched = fetched;
         report.in_step = in_step;
         report.set_aside = self.store.set_aside()?;
+        report.held_back = self.store.held_back()?;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     }
@@ -768,8 +774,7 @@ impl Client {
         for chunk in ids.chunks(500) {
             let docs: Vec<Push> = http.post("/v1/fetch", Some(token), &chunk.to_vec(), progress)?;
             for doc in &docs {
-                self.store.merge(doc, Origin::Server)?;
-                count += 1;
+                count += usize::from(self.store.merge_from_server(doc)?);
             }
         }
         Ok(count)

@@ -161,7 +161,10 @@ impl Store {
 
     fn connect(dir: &Path, key: &keyfile::DbKey) -> Result<Store> {
         let mut conn = Connection::open(dir.join(DB_FILE))?;
-        conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))?;
+        // The statement holds the key: wiped from memory once used.
+        let pragma =
+            zeroize::Zeroizing::new(format!("PRAGMA key = {};", key.pragma_value().as_str()));
+        conn.execute_batch(&pragma)?;
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             .map_err(|_| Error::Damaged("the database does not open with its key".into()))?;
         conn.execute_batch(
@@ -229,6 +232,29 @@ impl Store {
         self.write(|w| w.merge(push, origin))
     }
 
+    /// Merge one record from the server, holding it back (noted, not failing) when it cannot
+    /// be applied here (see [`Writer::merge_isolated`]).
+    pub fn merge_from_server(&mut self, push: &Push) -> Result<bool> {
+        self.write(|w| w.merge_isolated(push, Origin::Server))
+    }
+
+    /// Records from elsewhere this laptop could not apply.
+    pub fn held_back(&self) -> Result<Vec<HeldBack>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT doc_id, kind, reason FROM held_back ORDER BY at, doc_id")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(HeldBack {
+                    doc_id: r.get(0)?,
+                    kind: r.get(1)?,
+                    reason: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Everything another replica needs to hold this document.
     pub fn export(&self, id: Uuid) -> Result<Push> {
         let (kind, snapshot): (String, Vec<u8>) = self
@@ -274,6 +300,17 @@ impl Store {
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// A record from elsewhere this laptop could not apply, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HeldBack {
+    /// The record.
+    pub doc_id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Why, in plain words.
+    pub reason: String,
 }
 
 /// Where merged changes came from.
@@ -468,6 +505,52 @@ impl Writer<'_> {
             created: stored.is_none(),
             changed: true,
         })
+    }
+
+    /// [`Writer::merge`] one record on its own: when it cannot be applied here (invalid, or it
+    /// clashes with a record here), its writes are rolled back, it is noted in `held_back` with
+    /// the reason, and the rest of the transaction goes on. Only failures of the store itself
+    /// (disk, I/O) fail the whole. Returns whether it was applied.
+    pub fn merge_isolated(&mut self, push: &Push, origin: Origin) -> Result<bool> {
+        self.tx.execute_batch("SAVEPOINT one_record")?;
+        let outcome = self.merge(push, origin);
+        let reason = match outcome {
+            Ok(_) => {
+                self.tx.execute_batch("RELEASE one_record")?;
+                self.tx.execute(
+                    "DELETE FROM held_back WHERE doc_id = ?1",
+                    [push.doc_id.to_string()],
+                )?;
+                return Ok(true);
+            }
+            Err(Error::Sqlite(rusqlite::Error::SqliteFailure(e, detail)))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                format!(
+                    "it clashes with a record here ({})",
+                    detail.unwrap_or_default()
+                )
+            }
+            Err(e @ (Error::Rejected(_) | Error::Domain(_) | Error::NotFound { .. })) => {
+                e.to_string()
+            }
+            Err(e) => return Err(e),
+        };
+        self.tx
+            .execute_batch("ROLLBACK TO one_record; RELEASE one_record")?;
+        self.tx.execute(
+            "INSERT INTO held_back (doc_id, kind, reason, at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (doc_id) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+            params![
+                push.doc_id.to_string(),
+                push.kind.as_str(),
+                reason,
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            ],
+        )?;
+        Ok(false)
     }
 
     fn store_merged<T: Record>(&mut self, doc: &mut AutoCommit) -> Result<Uuid> {

@@ -17,7 +17,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     ),
     (
         4,
-        include_str!("../../../migrations/client/0004_set_aside.sql"),
+        include_str!("../../../migrations/client/0004_set_aside_and_held_back.sql"),
     ),
 ];
 

@@ -135,10 +135,13 @@ impl Store {
                 }
             }
             for push in &grouped {
-                match w.merge(push, Origin::Server) {
-                    Ok(_) => applied.changes += push.changes.len(),
-                    Err(Error::Rejected(_)) => applied.need_whole.push(push.doc_id),
-                    Err(e) => return Err(e),
+                // Changes that do not apply alone (a record newly visible here) are fetched
+                // whole; a record that cannot be applied at all is held back, never failing the
+                // sync of everything else.
+                if w.merge_isolated(push, Origin::Server)? {
+                    applied.changes += push.changes.len();
+                } else {
+                    applied.need_whole.push(push.doc_id);
                 }
             }
             if let Some(seq) = acknowledged {

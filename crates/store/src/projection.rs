@@ -62,13 +62,14 @@ impl Record for Grievance {
             .chain(self.timeline.iter().map(|e| e.at))
             .max()
             .unwrap_or(self.created_at);
+        let reference = shown_reference(conn, self)?;
         conn.execute(
             "INSERT INTO grievances (id, reference, kind, category, subcategory, agency_id, state, lga,
                  ward, title, status, conflict, priority, assignee, session_id, form_number, channel,
                  occurred_on, created_at, updated_at, sla_due, sealed, anonymous, created_by,
-                 sla_start, sla_days, duplicate_of, merged_into)
+                 sla_start, sla_days, duplicate_of, merged_into, doc_reference)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
              ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, kind = excluded.kind,
                  category = excluded.category, subcategory = excluded.subcategory,
                  agency_id = excluded.agency_id, state = excluded.state, lga = excluded.lga,
@@ -79,10 +80,11 @@ impl Record for Grievance {
                  occurred_on = excluded.occurred_on, updated_at = excluded.updated_at,
                  sla_due = excluded.sla_due, sealed = excluded.sealed, anonymous = excluded.anonymous,
                  sla_start = excluded.sla_start, sla_days = excluded.sla_days,
-                 duplicate_of = excluded.duplicate_of, merged_into = excluded.merged_into",
+                 duplicate_of = excluded.duplicate_of, merged_into = excluded.merged_into,
+                 doc_reference = excluded.doc_reference",
             params![
                 self.id.to_string(),
-                self.reference,
+                reference,
                 self.kind.as_str(),
                 self.category,
                 self.subcategory,
@@ -109,6 +111,7 @@ impl Record for Grievance {
                 sla_step.map(|(_, days)| days),
                 self.duplicate_of.map(|d| d.to_string()),
                 self.merged_into.map(|d| d.to_string()),
+                self.reference,
             ],
         )?;
         crate::duplicates::project(conn, self)?;
@@ -133,17 +136,42 @@ impl Record for Grievance {
         conn.execute(
             "INSERT INTO grievance_fts (rowid, reference, title, narrative, place, notes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                rowid,
-                self.reference,
-                self.title,
-                self.narrative,
-                place,
-                notes
-            ],
+            params![rowid, reference, self.title, self.narrative, place, notes],
         )?;
         Ok(())
     }
+}
+
+/// The reference a case is shown and found by. Two cases may carry the same code (two laptops
+/// drew the same device code before enrolment); then each shows it followed by the last four
+/// characters of its own id — the same on every laptop, whichever arrived first — and the
+/// earlier one is renamed here too.
+fn shown_reference(conn: &Connection, g: &Grievance) -> Result<String, Error> {
+    let id = g.id.to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT g.id, g.rowid FROM grievances g WHERE g.doc_reference = ?1 AND g.id != ?2",
+    )?;
+    let others = stmt
+        .query_map(params![g.reference, id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if others.is_empty() {
+        return Ok(g.reference.clone());
+    }
+    let marked = |id: &str| format!("{}~{}", g.reference, id[id.len() - 4..].to_uppercase());
+    for (other, rowid) in &others {
+        let shown = marked(other);
+        conn.execute(
+            "UPDATE grievances SET reference = ?1 WHERE id = ?2",
+            params![shown, other],
+        )?;
+        conn.execute(
+            "UPDATE grievance_fts SET reference = ?1 WHERE rowid = ?2",
+            params![shown, rowid],
+        )?;
+    }
+    Ok(marked(&id))
 }
 
 impl Record for TownHallSession {

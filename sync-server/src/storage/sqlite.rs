@@ -355,6 +355,24 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
         }
     }
     let scope = check_record(push.kind, &doc, push.doc_id)?;
+    // Naming an attachment another record already holds is no way in: only a device that may
+    // read it already may link it to a record of its own.
+    for sha in &scope.attachments {
+        if linked_out_of_scope(tx, device, sha, push.doc_id)? {
+            return refuse(
+                "attachment_not_yours",
+                "this case names an attachment of a case you cannot see; nothing of this change was stored",
+            );
+        }
+    }
+    // Laptops refuse a record larger than this whole: never store one they would refuse.
+    let saved = doc.save();
+    if saved.len() > MAX_RECORD_BYTES {
+        return refuse(
+            "too_large",
+            "this record has grown larger than a record may be; nothing of this change was stored",
+        );
+    }
     let heads = heads_of(&mut doc);
     let digest = record_digest(push.doc_id, &heads);
     let (org, creator) = match &stored {
@@ -374,7 +392,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
             device.id.to_string(),
             creator,
             scope.assignee,
-            doc.save(),
+            saved,
             heads.concat(),
             digest.to_vec()
         ],
@@ -407,6 +425,27 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
         )?;
     }
     Ok(None)
+}
+
+/// Whether `sha` is already linked to records other than `doc`, none of which `device` sees.
+fn linked_out_of_scope(
+    tx: &Transaction<'_>,
+    device: &Device,
+    sha: &str,
+    doc: Uuid,
+) -> Result<bool> {
+    let visible = visible();
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM doc_blobs WHERE sha256 = :sha AND doc_id != :doc)
+            AND NOT EXISTS (SELECT 1 FROM doc_blobs b JOIN docs d ON d.id = b.doc_id
+                            WHERE b.sha256 = :sha AND {visible})"
+    );
+    Ok(tx.query_row(
+        &sql,
+        rusqlite::named_params! {":sha": sha, ":doc": doc.to_string(), ":org": device.org_id,
+            ":coordinator": device.role == Role::Coordinator, ":user": device.user, ":person": device.person_id},
+        |r| r.get(0),
+    )?)
 }
 
 fn pull(

@@ -344,6 +344,7 @@ export interface SyncView {
   pending_changes: number;
   attachments_waiting: number;
   set_aside: SetAside[];
+  held_back: { doc_id: string; kind: string; reason: string }[];
   live: {
     running: boolean;
     syncing: boolean;

@@ -309,6 +309,8 @@ export const en = {
   tl_callback_confirmed: "Called back: the citizen confirms it is solved — {note}",
   tl_callback_not_resolved: "Called back: the citizen says it is not solved — {note}",
   tl_identity_opened: "Opened the reporter's sealed identity",
+  held_back_title: "Not applied on this laptop",
+  held_back_intro: "These records from the server clash with something here. Everything else synced; they are tried again whenever they change.",
   set_aside_title: "Set aside by the server",
   set_aside_intro: "The server would not take these changes. They are kept on this laptop and offered again at every sync; everything else keeps syncing.",
   set_aside_line: "{what}: {reason} ({count} change(s))",
