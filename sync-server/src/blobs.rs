@@ -172,6 +172,39 @@ pub async fn get(
     }
 }
 
+/// How long an unfinished upload or an attachment no record names is kept.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Remove uploads left unfinished and attachments no record names, once older than a day:
+/// nobody can fill the disk with uploads that never complete. Returns how many files went.
+pub fn sweep(dir: &Path, storage: &dyn crate::storage::Storage) -> Result<usize> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > ABANDONED_AFTER);
+        if !old {
+            continue;
+        }
+        let abandoned = match name.strip_suffix(".part") {
+            Some(_) => true,
+            None => checked(&name).is_ok() && !storage.blob_referenced(&name)?,
+        };
+        if abandoned && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

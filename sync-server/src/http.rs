@@ -35,6 +35,8 @@ pub struct AppState {
     pub blob_dir: std::path::PathBuf,
     /// Enrolment attempts per client address in the current minute.
     attempts: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    /// Count clients by `X-Forwarded-For` (see [`HttpConfig::behind_proxy`]).
+    behind_proxy: bool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -55,6 +57,10 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// The server sits behind a proxy that appends the client's address to `X-Forwarded-For`:
+    /// rate limits then count per client, not per proxy. Off, the header is ignored (anyone
+    /// could write it).
+    pub behind_proxy: bool,
 }
 
 /// Milliseconds since the epoch.
@@ -76,6 +82,7 @@ pub fn router(
         limits,
         blob_dir,
         attempts: Mutex::new(HashMap::new()),
+        behind_proxy: http.behind_proxy,
     });
     // Everything but enrolment and tokens needs a device: its token is checked before a byte
     // of the body is read, so nobody without one can make the server buffer anything.
@@ -199,11 +206,23 @@ async fn enroll(
     bytes: Bytes,
 ) -> Result<Response> {
     {
+        // Behind a proxy, the client is the last address the proxy appended.
+        let client = state
+            .behind_proxy
+            .then(|| {
+                headers
+                    .get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.rsplit(',').next())
+                    .and_then(|v| v.trim().parse::<IpAddr>().ok())
+            })
+            .flatten()
+            .unwrap_or(peer.ip());
         let mut attempts = state
             .attempts
             .lock()
-            .map_err(|_| ServerError::Internal("lock".into()))?;
-        let entry = attempts.entry(peer.ip()).or_insert((Instant::now(), 0));
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = attempts.entry(client).or_insert((Instant::now(), 0));
         if entry.0.elapsed() > Duration::from_secs(60) {
             *entry = (Instant::now(), 0);
         }

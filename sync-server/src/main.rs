@@ -31,7 +31,8 @@ struct Cli {
     /// Folder for the server's database.
     #[arg(long, global = true, env = "CITIZENS_SERVER_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// A TOML config file (keys: listen, data_dir, token_ttl_secs, page_bytes, max_body_bytes, timeout_secs).
+    /// A TOML config file (keys: listen, data_dir, token_ttl_secs, page_bytes, max_body_bytes,
+    /// timeout_secs, behind_proxy).
     #[arg(long, global = true, env = "CITIZENS_SERVER_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -88,6 +89,7 @@ struct FileConfig {
     page_bytes: Option<usize>,
     max_body_bytes: Option<usize>,
     timeout_secs: Option<u64>,
+    behind_proxy: Option<bool>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration> {
@@ -195,6 +197,7 @@ fn run(cli: Cli) -> Result<()> {
             let config = http::HttpConfig {
                 max_body_bytes: file.max_body_bytes.unwrap_or(32 * 1024 * 1024),
                 timeout: Duration::from_secs(file.timeout_secs.unwrap_or(60)),
+                behind_proxy: file.behind_proxy.unwrap_or(false),
             };
             serve(
                 Arc::new(storage),
@@ -222,6 +225,17 @@ async fn serve(
         )
         .with_writer(std::io::stderr)
         .init();
+    let swept = blobs::sweep(&blob_dir, storage.as_ref())?;
+    tracing::info!(removed = swept, "abandoned uploads swept");
+    let (sweep_dir, sweep_storage) = (blob_dir.clone(), storage.clone());
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            let (dir, storage) = (sweep_dir.clone(), sweep_storage.clone());
+            let _ = tokio::task::spawn_blocking(move || blobs::sweep(&dir, storage.as_ref())).await;
+        }
+    });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -111,6 +111,8 @@ pub trait Storage: Send + Sync + 'static {
     fn fetch(&self, device: &Device, ids: &[Uuid]) -> Result<Vec<Push>>;
     /// Whether the device sees a record that references this attachment.
     fn may_read_blob(&self, device: &Device, sha: &str) -> Result<bool>;
+    /// Whether any record references this attachment.
+    fn blob_referenced(&self, sha: &str) -> Result<bool>;
     /// `(id, digest)` of every case and session the device may see.
     fn digests(&self, device: &Device) -> Result<Vec<(Uuid, [u8; 32])>>;
     /// Every device.

@@ -7,13 +7,6 @@ use citizens_test_support::{install, FakeClock, TOWN_HALL_DAY};
 use proptest::prelude::*;
 use uuid::Uuid;
 
-fn cases() -> u32 {
-    std::env::var("FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300)
-}
-
 fn seed_body() -> Vec<u8> {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut client = install(dir.path(), "Amina Bello", FakeClock::at(TOWN_HALL_DAY));
@@ -54,25 +47,14 @@ fn applied_as_the_server_does(body: &[u8]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: citizens_test_support::hostile::fuzz_cases(300), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_sync_bodies_never_panic(
         edits in proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..3), 1..8),
     ) {
         thread_local!(static SEED: Vec<u8> = seed_body());
-        let mut body = SEED.with(|s| s.clone());
-        for (at, byte, how) in edits {
-            let at = at % body.len().max(1);
-            match how {
-                0 => body[at] ^= byte.max(1),
-                1 => body.truncate(at),
-                _ => body.insert(at, byte),
-            }
-            if body.is_empty() {
-                break;
-            }
-        }
+        let body = citizens_test_support::hostile::mutate(SEED.with(|s| s.clone()), &edits);
         let started = std::time::Instant::now();
         applied_as_the_server_does(&body);
         prop_assert!(started.elapsed() < std::time::Duration::from_secs(5), "ran away");

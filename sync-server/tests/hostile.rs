@@ -61,6 +61,19 @@ impl Raw {
     }
 }
 
+/// An enrolled volunteer (beside a coordinator) with a fresh token, and raw access.
+fn volunteer_with_token(server: &common::Server) -> (Device, Raw, String) {
+    let coordinator = Device::coordinator(server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut volunteer = Device::volunteer(server, "Musa Garba", &key);
+    let raw = Raw {
+        http: reqwest::blocking::Client::new(),
+        url: server.url.clone(),
+    };
+    let token = volunteer.access_token(&server.url);
+    (volunteer, raw, token)
+}
+
 fn sync_request(pushes: Vec<Push>) -> SyncRequest {
     SyncRequest {
         version: PROTOCOL_VERSION,
@@ -271,14 +284,7 @@ fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
 #[test]
 fn a_compression_bomb_is_refused_and_the_servers_memory_stays_bounded() {
     let server = start_server();
-    let coordinator = Device::coordinator(&server, "Ngozi Eze");
-    let key = coordinator.client.profile().org_public_key.clone();
-    let mut volunteer = Device::volunteer(&server, "Musa Garba", &key);
-    let raw = Raw {
-        http: reqwest::blocking::Client::new(),
-        url: server.url.clone(),
-    };
-    let token = volunteer.access_token(&server.url);
+    let (mut volunteer, raw, token) = volunteer_with_token(&server);
     let before = citizens_test_support::hostile::peak_rss_kib(server.pid());
     let bomb = citizens_test_support::hostile::compression_bomb(1024 * 1024 * 1024);
     assert!(
@@ -341,14 +347,7 @@ fn a_request_without_a_token_is_answered_before_its_body_is_read() {
 #[test]
 fn oversized_batches_and_records_are_refused_whole() {
     let server = start_server();
-    let coordinator = Device::coordinator(&server, "Ngozi Eze");
-    let key = coordinator.client.profile().org_public_key.clone();
-    let mut volunteer = Device::volunteer(&server, "Musa Garba", &key);
-    let raw = Raw {
-        http: reqwest::blocking::Client::new(),
-        url: server.url.clone(),
-    };
-    let token = volunteer.access_token(&server.url);
+    let (mut volunteer, raw, token) = volunteer_with_token(&server);
     let many = Push {
         doc_id: Uuid::now_v7(),
         kind: RecordKind::Grievance,

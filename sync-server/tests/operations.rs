@@ -69,14 +69,15 @@ fn logs_never_contain_identity_tokens_or_codes() {
     }
 }
 
-#[test]
-fn config_file_health_and_graceful_shutdown() {
+/// A server started from a config file (`listen` on port 0 and `data_dir` in a fresh folder,
+/// then `extra`); its folder, process and address.
+fn serve_with_config(extra: &str) -> (tempfile::TempDir, std::process::Child, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("server.toml");
     std::fs::write(
         &config,
         format!(
-            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\ntoken_ttl_secs = 120\n",
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n{extra}",
             dir.path().join("data").display()
         ),
     )
@@ -96,6 +97,12 @@ fn config_file_health_and_graceful_shutdown() {
         .strip_prefix("listening on ")
         .expect("address line")
         .to_string();
+    (dir, child, url)
+}
+
+#[test]
+fn config_file_health_and_graceful_shutdown() {
+    let (dir, mut child, url) = serve_with_config("token_ttl_secs = 120\n");
     let health = reqwest::blocking::get(format!("{url}/healthz")).expect("health");
     assert_eq!(health.text().expect("body"), "ok");
     assert!(
@@ -111,6 +118,7 @@ fn config_file_health_and_graceful_shutdown() {
     let exit = child.wait().expect("wait");
     assert!(exit.success(), "SIGTERM shuts down cleanly: {exit:?}");
 
+    let config = dir.path().join("server.toml");
     std::fs::write(&config, "listen = \"127.0.0.1:0\"\nlisten_twice = true\n").expect("config");
     let out = Command::new(env!("CARGO_BIN_EXE_citizens-server"))
         .args(["--config", config.to_str().expect("path"), "serve"])
@@ -141,4 +149,65 @@ fn config_file_health_and_graceful_shutdown() {
         String::from_utf8_lossy(&out.stderr).contains("--org-public-key"),
         "a new organisation needs its key"
     );
+}
+
+/// Issue 10 (8): uploads never finished and attachments no record names are removed once a
+/// day old (at start, then hourly); fresh ones stay.
+#[test]
+fn abandoned_uploads_are_swept() {
+    let mut server = start_server();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 24 * 3600);
+    let names = [
+        format!("{}.part", "a".repeat(64)),
+        "b".repeat(64),
+        format!("{}.part", "c".repeat(64)),
+    ];
+    server.while_stopped(|dir| {
+        let blobs = dir.join("blobs");
+        std::fs::create_dir_all(&blobs).expect("blobs");
+        for (i, name) in names.iter().enumerate() {
+            let file = std::fs::File::create(blobs.join(name)).expect("file");
+            file.set_len(1024).expect("fill");
+            if i < 2 {
+                file.set_modified(old).expect("age it");
+            }
+        }
+    });
+    let left: Vec<String> = std::fs::read_dir(server.dir.path().join("blobs"))
+        .expect("blobs")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, [names[2].clone()], "only the fresh upload is kept");
+}
+
+/// Issue 10 (10): behind a proxy (`behind_proxy = true`), the enrolment rate limit counts each
+/// client by the address the proxy appends, so one abuser does not lock everyone out.
+#[test]
+fn behind_a_proxy_the_enrolment_limit_counts_each_client() {
+    use citizens_protocol::{encode, EnrollRequest, CONTENT_TYPE, PROTOCOL_VERSION};
+    let (_dir, mut child, url) = serve_with_config("behind_proxy = true\n");
+    let body = encode(&EnrollRequest {
+        version: PROTOCOL_VERSION,
+        code: "AAAABBBBCCCC".into(),
+        device_name: "laptop".into(),
+        actor: "ab".repeat(16),
+        device_secret: "cd".repeat(32),
+    });
+    let http = reqwest::blocking::Client::new();
+    let attempt = |client: &str| {
+        http.post(format!("{url}/v1/enroll"))
+            .header("content-type", CONTENT_TYPE)
+            .header("x-forwarded-for", format!("203.0.113.9, {client}"))
+            .body(body.clone())
+            .send()
+            .expect("answer")
+            .status()
+            .as_u16()
+    };
+    let abuser: Vec<u16> = (0..11).map(|_| attempt("198.51.100.7")).collect();
+    assert_eq!(abuser[..10], [401; 10]);
+    assert_eq!(abuser[10], 429, "the abuser is limited");
+    assert_eq!(attempt("198.51.100.8"), 401, "another client is not");
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -48,6 +48,31 @@ fn enrol(client: &mut Client, server: &Server, user: &str, key: &str) {
     client.enroll(&server.url, &code, fast()).expect("enrol");
 }
 
+/// A coordinator with one case of hers, synced, assigned to `to`; and the organisation key.
+fn coordinator_with_case(server: &Server, title: &str, to: &str) -> (Device, String, String) {
+    let mut coordinator = Device::coordinator(server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let case = coordinator
+        .client
+        .capture(&complaint(title))
+        .expect("capture")
+        .reference;
+    coordinator.client.assign(&case, Some(to)).expect("assign");
+    coordinator.sync();
+    (coordinator, key, case)
+}
+
+fn notes(device: &Device, case: &str) -> Vec<String> {
+    device
+        .client
+        .open_case(case)
+        .expect("open")
+        .timeline
+        .into_iter()
+        .map(|e| e.what)
+        .collect()
+}
+
 fn cannot_open(client: &mut Client, reference: &str) {
     let err = client
         .reveal_identity(reference)
@@ -140,18 +165,8 @@ fn a_substituted_organisation_key_or_plain_http_is_refused_and_nothing_changes()
 #[test]
 fn a_laptop_cannot_choose_who_it_is() {
     let server = start_server();
-    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
-    let key = coordinator.client.profile().org_public_key.clone();
-    let hers = coordinator
-        .client
-        .capture(&complaint("Borehole at Sabon Gari market dry"))
-        .expect("capture")
-        .reference;
-    coordinator
-        .client
-        .assign(&hers, Some("Ngozi Eze"))
-        .expect("assign to herself");
-    coordinator.sync();
+    let (_coordinator, key, hers) =
+        coordinator_with_case(&server, "Borehole at Sabon Gari market dry", "Ngozi Eze");
 
     // A volunteer sets his laptop up under the coordinator's name.
     let (_dir, mut impostor) = fresh_volunteer("Ngozi Eze");
@@ -196,14 +211,7 @@ fn a_laptop_enrolled_again_keeps_pushing_to_its_earlier_cases() {
     assert_eq!(report.pushed, 1);
     assert!(report.set_aside.is_empty(), "{:?}", report.set_aside);
     coordinator.sync();
-    let notes: Vec<String> = coordinator
-        .client
-        .open_case(&case)
-        .expect("open")
-        .timeline
-        .into_iter()
-        .map(|e| e.what)
-        .collect();
+    let notes = notes(&coordinator, &case);
     assert!(
         notes.contains(&"note: Crew promised Friday".to_string()),
         "{notes:?}"
@@ -213,18 +221,8 @@ fn a_laptop_enrolled_again_keeps_pushing_to_its_earlier_cases() {
 #[test]
 fn a_case_reassigned_away_is_set_aside_while_the_rest_moves_and_returns_when_assigned_back() {
     let server = start_server();
-    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
-    let key = coordinator.client.profile().org_public_key.clone();
-    let case = coordinator
-        .client
-        .capture(&complaint("No water in Kurna for two weeks"))
-        .expect("capture")
-        .reference;
-    coordinator
-        .client
-        .assign(&case, Some("Musa Garba"))
-        .expect("assign");
-    coordinator.sync();
+    let (mut coordinator, key, case) =
+        coordinator_with_case(&server, "No water in Kurna for two weeks", "Musa Garba");
     let (_dir, mut musa) = fresh_volunteer("Musa Garba");
     enrol(&mut musa, &server, "Musa Garba", &key);
     musa.sync(fast(), &mut |_| {}).expect("sync");
@@ -269,15 +267,7 @@ fn a_case_reassigned_away_is_set_aside_while_the_rest_moves_and_returns_when_ass
     let back = musa.sync(fast(), &mut |_| {}).expect("sync");
     assert!(back.set_aside.is_empty(), "{:?}", back.set_aside);
     coordinator.sync();
-    let whats: Vec<String> = coordinator
-        .client
-        .open_case(&case)
-        .expect("open")
-        .timeline
-        .into_iter()
-        .map(|e| e.what)
-        .collect();
-    assert!(whats.contains(&"note: Visited the pump house".to_string()));
+    assert!(notes(&coordinator, &case).contains(&"note: Visited the pump house".to_string()));
 }
 
 #[test]

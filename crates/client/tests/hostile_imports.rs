@@ -145,12 +145,7 @@ fn a_csv_file_with_one_unreadable_row_stores_none_and_reports_every_wrong_row() 
     assert_eq!(total, 0, "the good row was not stored either");
 }
 
-fn fuzz_cases(default: u32) -> u32 {
-    std::env::var("FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use citizens_test_support::hostile::{fuzz_cases, mutate};
 
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: fuzz_cases(256), failure_persistence: None, ..Default::default() })]
@@ -204,18 +199,7 @@ proptest::proptest! {
                 .collect();
             encode(&Bundle { version: 1, records })
         });
-        let mut plain = SEED.with(|s| s.clone());
-        for (at, byte, how) in edits {
-            let at = at % plain.len().max(1);
-            match how {
-                0 => plain[at] ^= byte.max(1),
-                1 => plain.truncate(at),
-                _ => plain.insert(at, byte),
-            }
-            if plain.is_empty() {
-                break;
-            }
-        }
+        let plain = mutate(SEED.with(|s| s.clone()), &edits);
         let mut bytes = b"CCBUNDLE1\n".to_vec();
         bytes.extend(citizens_store::keyfile::seal_with_passphrase(USB, &plain).expect("seal"));
         let dir = tempfile::tempdir().expect("tempdir");

@@ -30,6 +30,31 @@ pub fn compression_bomb(size: usize) -> Vec<u8> {
     out
 }
 
+/// Apply fuzzing edits to `bytes`: `(where, byte, how)` flips bits (how 0), cuts (1) or inserts
+/// a byte (2); positions wrap around the current length.
+pub fn mutate(mut bytes: Vec<u8>, edits: &[(usize, u8, u8)]) -> Vec<u8> {
+    for &(at, byte, how) in edits {
+        if bytes.is_empty() {
+            break;
+        }
+        let at = at % bytes.len();
+        match how {
+            0 => bytes[at] ^= byte.max(1),
+            1 => bytes.truncate(at),
+            _ => bytes.insert(at, byte),
+        }
+    }
+    bytes
+}
+
+/// How many cases a fuzzing test runs: `FUZZ_CASES`, or `default` (CI).
+pub fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The peak resident memory of process `pid` so far, in KiB (Linux `VmHWM`).
 pub fn peak_rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");

@@ -821,6 +821,16 @@ impl Storage for Sqlite {
         })
     }
 
+    fn blob_referenced(&self, sha: &str) -> Result<bool> {
+        self.with_tx(|tx| {
+            Ok(tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM doc_blobs WHERE sha256 = ?1)",
+                [sha],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     fn digests(&self, device: &Device) -> Result<Vec<(Uuid, [u8; 32])>> {
         self.with_tx(|tx| digests(tx, device))
     }
