@@ -499,6 +499,13 @@ fn the_window_enrols_syncs_in_the_background_and_the_coordinator_receives_the_ca
         json!({"server": server.url, "code": "WRONG-CODE", "passphrase": "a long passphrase"}),
     );
     assert_eq!(bad.expect_err("wrong code")["code"], "refused");
+    // Before enrolment the laptop does not know it is a volunteer's: a rulebook edit is kept.
+    call(
+        &webview,
+        "add_holiday",
+        json!({"day": "2026-12-31", "name": "Our own holiday"}),
+    )
+    .expect("kept locally");
     let code = server.code("volunteer", "Yusuf Bello", &org_key);
     let wrong = call(
         &webview,
@@ -530,6 +537,16 @@ fn the_window_enrols_syncs_in_the_background_and_the_coordinator_receives_the_ca
             && !status["last_success"].is_null()
             && status["live"]["syncing"] == false
     });
+    // The server refused the rulebook edit: it is set aside, with the reason, for the Sync screen.
+    let status = call(&webview, "sync_status", json!({})).expect("status");
+    assert_eq!(
+        status["set_aside"].as_array().map(Vec::len),
+        Some(1),
+        "{status}"
+    );
+    assert_eq!(status["set_aside"][0]["kind"], "rulebook");
+    assert_eq!(status["set_aside"][0]["code"], "reference_data");
+    assert_eq!(status["held_back"], json!([]));
     coordinator
         .sync(policy, &mut |_| {})
         .expect("coordinator syncs");
