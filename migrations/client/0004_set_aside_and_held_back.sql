@@ -23,6 +23,14 @@ CREATE TABLE held_back (
     at     INTEGER NOT NULL
 ) STRICT;
 
+-- Which cases hold which attachment (the projection writes it), so opening a sealed attachment
+-- is recorded on its case.
+CREATE TABLE case_attachments (
+    sha256 TEXT NOT NULL,
+    doc_id TEXT NOT NULL REFERENCES documents (id),
+    PRIMARY KEY (sha256, doc_id)
+) STRICT, WITHOUT ROWID;
+
 -- Two cases may carry the same reference code (two laptops drew the same device code before
 -- enrolment): each then shows it with the end of its own id, on every laptop alike.
 ALTER TABLE grievances ADD COLUMN doc_reference TEXT;

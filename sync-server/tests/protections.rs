@@ -291,3 +291,51 @@ fn a_rulebook_edit_made_before_enrolment_is_set_aside_and_sync_goes_on() {
     assert_eq!(report.pushed, 2, "both went; the case was taken");
     assert_eq!(musa.sync_status().expect("status").pending_changes, 0);
 }
+
+#[test]
+fn a_form_photo_of_a_sealed_case_reaches_the_server_sealed_and_opens_only_for_the_coordinator() {
+    let server = start_server();
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let (dir, mut musa) = fresh_volunteer("Musa Garba");
+    let case = musa
+        .capture(&report("Officer demanded ₦20,000"))
+        .expect("capture")
+        .reference;
+    let photo = b"FORMPHOTOMARKER Zainab Danjuma, 0803 555 0177 ".repeat(200);
+    let file = dir.path().join("form-0042.jpg");
+    std::fs::write(&file, &photo).expect("write");
+    musa.attach(&case, &file).expect("attach before enrolment");
+    enrol(&mut musa, &server, "Musa Garba", &key);
+    let sha = musa.open_case(&case).expect("open").grievance.attachments[0]
+        .sha256
+        .clone();
+    let err = musa
+        .attachment(&sha)
+        .expect_err("the volunteer cannot open it");
+    assert_eq!(
+        err.to_string(),
+        "attachment: this file belongs to a sealed case: only your organisation's coordinators can open it"
+    );
+    assert_eq!(
+        musa.sync(fast(), &mut |_| {})
+            .expect("sync")
+            .attachments_uploaded,
+        1
+    );
+
+    let marker = b"FORMPHOTOMARKER";
+    for entry in std::fs::read_dir(server.dir.path().join("blobs")).expect("blobs") {
+        let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker),
+            "the server holds the photo sealed, never in the clear"
+        );
+    }
+    coordinator.sync();
+    assert_eq!(coordinator.client.attachment(&sha).expect("opens"), photo);
+    let timeline = coordinator.client.open_case(&case).expect("open").timeline;
+    assert!(timeline
+        .iter()
+        .any(|e| e.kind == "sealed_file_opened" && e.user == "Ngozi Eze"));
+}

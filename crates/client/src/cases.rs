@@ -766,7 +766,19 @@ impl Client {
             file_name = "attachment".into();
         }
         let media_type = media_type(&file_name);
-        let sha = self.store.put_blob(bytes)?;
+        // A case whose reporter is sealed gets its files sealed too: a form photo carries the
+        // handwritten name, so only the organisation's coordinators may see it.
+        let id = self.grievance_id(key)?;
+        let case: Grievance = self.store.read(id.uuid())?;
+        let sealed;
+        let stored = if case.reporter.sealed.is_some() {
+            let org = OrgPublicKey::parse(&self.ctx.profile.org_public_key)?;
+            sealed = org.seal_file(bytes, &mut self.ctx.rng)?;
+            &sealed[..]
+        } else {
+            bytes
+        };
+        let sha = self.store.put_blob(stored)?;
         let at = self.ctx.clock.now();
         let by = self.ctx.author.who.clone();
         self.edit_case(key, move |g, _, _| {
@@ -784,9 +796,34 @@ impl Client {
         })
     }
 
-    /// An attachment's bytes, if this laptop holds them.
-    pub fn attachment(&self, sha: &str) -> Result<Vec<u8>> {
-        self.store.get_blob(sha)
+    /// An attachment's bytes, if this laptop holds them. A sealed one (of a case whose
+    /// reporter is sealed) opens only with the organisation's secret key, and opening it is
+    /// recorded on its case first.
+    pub fn attachment(&mut self, sha: &str) -> Result<Vec<u8>> {
+        let bytes = self.store.get_blob(sha)?;
+        if !citizens_core::identity::is_sealed_file(&bytes) {
+            return Ok(bytes);
+        }
+        let secret = self.org_secret().map_err(|_| {
+            Error::Domain(citizens_core::Error::invalid(
+                "attachment",
+                "this file belongs to a sealed case: only your organisation's coordinators can open it",
+            ))
+        })?;
+        let plain = secret.open_file(&bytes)?;
+        for id in self.store.cases_with_attachment(sha)? {
+            self.edit_case(&id.to_string(), |g, stamp, _| {
+                let file = g
+                    .attachments
+                    .iter()
+                    .find(|a| a.sha256 == sha)
+                    .map(|a| a.file_name.clone())
+                    .unwrap_or_default();
+                g.record(Event::SealedFileOpened { file }, stamp());
+                Ok(())
+            })?;
+        }
+        Ok(plain)
     }
 
     /// Assign to a case worker (`None` to unassign).
@@ -1092,6 +1129,11 @@ fn describe(
             "identity_opened",
             Vec::new(),
             "opened the reporter's sealed identity".into(),
+        ),
+        Event::SealedFileOpened { file } => (
+            "sealed_file_opened",
+            vec![("file", file.clone())],
+            format!("opened the sealed attachment {file}"),
         ),
     }
 }

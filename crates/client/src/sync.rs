@@ -477,6 +477,25 @@ impl Client {
         let expires = self.ctx.clock.now().millis()
             + i64::try_from(answer.token.expires_in.saturating_mul(1000)).unwrap_or(i64::MAX);
         let stand_in = crate::secret_key(pending.as_deref())?;
+        // Files of sealed cases were sealed to the stand-in too: re-sealed copies are written
+        // first, the cases point to them in the transaction below, the old copies go after.
+        let mut refiled: Vec<(uuid::Uuid, String, String)> = Vec::new();
+        if let (Some(stand_in), Some(key)) = (&stand_in, &key) {
+            for id in self.store.sealed_grievances()? {
+                let case: Grievance = self.store.read(id)?;
+                for a in &case.attachments {
+                    let Ok(bytes) = self.store.get_blob(&a.sha256) else {
+                        continue;
+                    };
+                    if let Ok(plain) = stand_in.open_file(&bytes) {
+                        let sealed = key
+                            .seal_file(&plain, &mut self.ctx.rng)
+                            .map_err(citizens_store::Error::from)?;
+                        refiled.push((id, a.sha256.clone(), self.store.put_blob(&sealed)?));
+                    }
+                }
+            }
+        }
         let Client { store, ctx } = self;
         store.write(|w| {
             for (key, value) in [
@@ -504,6 +523,13 @@ impl Client {
                                 g.reporter.sealed = Some(key.seal(&identity, &mut ctx.rng)?);
                             }
                         }
+                        for (_, old, new) in refiled.iter().filter(|(case, ..)| *case == id) {
+                            if let Some(i) = g.attachments.iter().position(|a| &a.sha256 == old) {
+                                let mut moved = g.attachments.remove(i);
+                                moved.sha256 = new.clone();
+                                g.attachments.push(moved);
+                            }
+                        }
                         Ok(())
                     })?;
                 }
@@ -512,6 +538,9 @@ impl Client {
             Ok(())
         })?;
         ctx.author = author;
+        for (_, old, _) in &refiled {
+            store.delete_blob(old)?;
+        }
         let profile = &mut ctx.profile;
         profile.user = answer.user.clone();
         profile.organisation = answer.organisation.clone();

@@ -261,6 +261,11 @@ pub enum Event {
     },
     /// A coordinator opened the sealed reporter identity (who and when are the entry's).
     IdentityOpened,
+    /// A coordinator opened a sealed attachment (a form photo carries handwritten names).
+    SealedFileOpened {
+        /// The attachment's file name.
+        file: String,
+    },
 }
 
 /// A stamped timeline entry.

@@ -64,6 +64,26 @@ impl OrgPublicKey {
     }
 }
 
+/// How a file sealed to the organisation key begins (then the sealed box).
+pub const SEALED_FILE: &[u8] = b"CCSEALED1\n";
+
+/// Whether these bytes are a file sealed to an organisation key.
+pub fn is_sealed_file(bytes: &[u8]) -> bool {
+    bytes.starts_with(SEALED_FILE)
+}
+
+impl OrgPublicKey {
+    /// Seal a whole file (a photo of a paper form, which carries handwritten names) so only
+    /// the organisation's secret key opens it; the server holds only this.
+    pub fn seal_file(&self, plain: &[u8], rng: &mut (impl RngCore + CryptoRng)) -> Result<Vec<u8>> {
+        let sealed = self
+            .0
+            .seal(rng, plain)
+            .map_err(|_| Error::Document("sealing failed".into()))?;
+        Ok([SEALED_FILE, &sealed].concat())
+    }
+}
+
 /// The organisation's secret key; only coordinators hold it.
 pub struct OrgSecretKey(SecretKey);
 
@@ -94,6 +114,14 @@ impl OrgSecretKey {
     /// The matching public key.
     pub fn public_key(&self) -> OrgPublicKey {
         OrgPublicKey(self.0.public_key())
+    }
+
+    /// Open a file made by [`OrgPublicKey::seal_file`].
+    pub fn open_file(&self, sealed: &[u8]) -> Result<Vec<u8>> {
+        let body = sealed
+            .strip_prefix(SEALED_FILE)
+            .ok_or(Error::CannotUnseal)?;
+        self.0.unseal(body).map_err(|_| Error::CannotUnseal)
     }
 
     /// Open a sealed identity.

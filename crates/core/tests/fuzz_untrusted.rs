@@ -17,8 +17,13 @@ fn cases() -> u32 {
 }
 
 /// Real bytes of every kind Automerge writes: a saved document (deflated columns), single
-/// changes, a document followed by a change.
-fn seeds() -> Vec<Vec<u8>> {
+/// changes, a document followed by a change (made once).
+fn seeds() -> &'static [Vec<u8>] {
+    static SEEDS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(make_seeds)
+}
+
+fn make_seeds() -> Vec<Vec<u8>> {
     let mut doc = AutoCommit::new();
     let list = doc
         .put_object(ROOT, "timeline", automerge::ObjType::List)

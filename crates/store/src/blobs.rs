@@ -116,6 +116,19 @@ impl Store {
         Ok(plain)
     }
 
+    /// Forget an attachment no case holds any more (replaced by a re-sealed copy).
+    pub fn delete_blob(&self, sha: &str) -> Result<()> {
+        if valid_sha(sha) {
+            self.conn()
+                .execute("DELETE FROM blobs WHERE sha256 = ?1", [sha])?;
+            match fs::remove_file(self.blob_dir().dir.join(sha)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Whether this laptop holds the attachment.
     pub fn has_blob(&self, sha: &str) -> bool {
         valid_sha(sha) && self.blob_dir().dir.join(sha).exists()

@@ -238,6 +238,24 @@ impl Store {
         self.write(|w| w.merge_isolated(push, Origin::Server))
     }
 
+    /// Ids of the cases whose reporter identity is sealed.
+    pub fn sealed_grievances(&self) -> Result<Vec<Uuid>> {
+        ids(
+            &self.conn,
+            "SELECT id FROM grievances WHERE sealed = 1 ORDER BY id",
+            [],
+        )
+    }
+
+    /// Ids of the cases that hold the attachment `sha`.
+    pub fn cases_with_attachment(&self, sha: &str) -> Result<Vec<Uuid>> {
+        ids(
+            &self.conn,
+            "SELECT doc_id FROM case_attachments WHERE sha256 = ?1 ORDER BY doc_id",
+            [sha],
+        )
+    }
+
     /// Records from elsewhere this laptop could not apply.
     pub fn held_back(&self) -> Result<Vec<HeldBack>> {
         let mut stmt = self
@@ -393,14 +411,11 @@ impl Writer<'_> {
 
     /// Ids of the cases whose reporter identity is sealed.
     pub fn sealed_grievances(&self) -> Result<Vec<Uuid>> {
-        let mut stmt = self
-            .tx
-            .prepare("SELECT id FROM grievances WHERE sealed = 1 ORDER BY id")?;
-        let ids = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .map(|id| Uuid::parse_str(&id?).map_err(|_| Error::Damaged("grievance id".into())))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(ids)
+        ids(
+            &self.tx,
+            "SELECT id FROM grievances WHERE sealed = 1 ORDER BY id",
+            [],
+        )
     }
 
     /// Remove a `meta` value.
@@ -604,6 +619,16 @@ impl Writer<'_> {
         value.project(&self.tx)?;
         Ok(())
     }
+}
+
+/// The ids a query lists in its first column.
+fn ids(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Uuid>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let ids = stmt
+        .query_map(params, |r| r.get::<_, String>(0))?
+        .map(|id| Uuid::parse_str(&id?).map_err(|_| Error::Damaged("record id".into())))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ids)
 }
 
 /// Create `dir` (and parents) and make it the owner's alone.

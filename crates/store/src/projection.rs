@@ -115,6 +115,16 @@ impl Record for Grievance {
             ],
         )?;
         crate::duplicates::project(conn, self)?;
+        conn.execute(
+            "DELETE FROM case_attachments WHERE doc_id = ?1",
+            [self.id.to_string()],
+        )?;
+        for a in &self.attachments {
+            conn.execute(
+                "INSERT OR IGNORE INTO case_attachments (sha256, doc_id) VALUES (?1, ?2)",
+                params![a.sha256, self.id.to_string()],
+            )?;
+        }
         let rowid: i64 = conn.query_row(
             "SELECT rowid FROM grievances WHERE id = ?1",
             [self.id.to_string()],

@@ -309,6 +309,7 @@ export const en = {
   tl_callback_confirmed: "Called back: the citizen confirms it is solved — {note}",
   tl_callback_not_resolved: "Called back: the citizen says it is not solved — {note}",
   tl_identity_opened: "Opened the reporter's sealed identity",
+  tl_sealed_file_opened: "Opened the sealed attachment {file}",
   held_back_title: "Not applied on this laptop",
   held_back_intro: "These records from the server clash with something here. Everything else synced; they are tried again whenever they change.",
   set_aside_title: "Set aside by the server",

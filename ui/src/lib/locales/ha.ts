@@ -299,6 +299,7 @@ export const ha: Record<Key, string> = {
   tl_callback_confirmed: "An kira shi: ɗan ƙasa ya tabbatar an warware — {note}",
   tl_callback_not_resolved: "An kira shi: ɗan ƙasa ya ce ba a warware ba — {note}",
   tl_identity_opened: "An buɗe sunan mai kai ƙara da aka rufe",
+  tl_sealed_file_opened: "An buɗe fayil ɗin da aka rufe {file}",
   held_back_title: "Ba a saka su a wannan kwamfuta ba",
   held_back_intro: "Waɗannan bayanan daga sabar sun ci karo da wani abu a nan. Sauran duka sun daidaita; za a sake gwada su duk lokacin da suka canza.",
   set_aside_title: "Abubuwan da sabar ta ajiye a gefe",

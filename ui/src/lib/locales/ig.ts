@@ -299,6 +299,7 @@ export const ig: Record<Key, string> = {
   tl_callback_confirmed: "A kpọghachiri ya: nwa amaala kwenyere na edozila ya — {note}",
   tl_callback_not_resolved: "A kpọghachiri ya: nwa amaala sị na edozibeghị ya — {note}",
   tl_identity_opened: "E meghere aha onye mkpesa a kpọchiri akpọchi",
+  tl_sealed_file_opened: "E meghere faịlụ a kpọchiri akpọchi {file}",
   held_back_title: "Etinyeghị ha na kọmputa a",
   held_back_intro: "Ndekọ ndị a si na sava na-emegide ihe dị ebe a. Ihe ndị ọzọ niile emekọrịtala; a ga-anwa ha ọzọ mgbe ọ bụla ha gbanwere.",
   set_aside_title: "Ihe sava debere n'akụkụ",

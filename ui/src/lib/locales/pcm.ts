@@ -299,6 +299,7 @@ export const pcm: Record<Key, string> = {
   tl_callback_confirmed: "We call back: di person confirm say e don solve — {note}",
   tl_callback_not_resolved: "We call back: di person talk say e never solve — {note}",
   tl_identity_opened: "Dem open di reporter name wey we lock",
+  tl_sealed_file_opened: "Dem open di file wey we lock {file}",
   held_back_title: "We no put dem for dis laptop",
   held_back_intro: "Dis records wey come from di server clash with something for here. Every other thing don sync; we go try dem again anytime dem change.",
   set_aside_title: "Wetin di server keep for side",

@@ -299,6 +299,7 @@ export const yo: Record<Key, string> = {
   tl_callback_confirmed: "A pè é padà: ọmọ ìlú náà jẹ́rìí pé a ti yanjú — {note}",
   tl_callback_not_resolved: "A pè é padà: ọmọ ìlú náà sọ pé a kò tíì yanjú — {note}",
   tl_identity_opened: "A ṣí orúkọ olùfisùn tí a dì pa",
+  tl_sealed_file_opened: "A ṣí fáìlì tí a dì pa {file}",
   held_back_title: "A kò fi wọ́n sí kọ̀ǹpútà yìí",
   held_back_intro: "Àwọn àkọsílẹ̀ wọ̀nyí láti sáàfà forí gbárí pẹ̀lú nǹkan kan níbí. Gbogbo ohun mìíràn ti dọ́gba; a ó tún gbìyànjú wọn nígbàkúgbà tí wọ́n bá yí padà.",
   set_aside_title: "Ohun tí sáàfà fi sí ẹ̀gbẹ́ kan",
