@@ -339,3 +339,91 @@ fn a_form_photo_of_a_sealed_case_reaches_the_server_sealed_and_opens_only_for_th
         .iter()
         .any(|e| e.kind == "sealed_file_opened" && e.user == "Ngozi Eze"));
 }
+
+/// Issue 10 (6): one organisation's edits to shared reference data (here the rulebook's
+/// holidays) are its own: they reach its devices and no other organisation's.
+#[test]
+fn an_organisations_edits_to_reference_data_reach_only_its_own_devices() {
+    let server = start_server();
+    let mut kano = Device::coordinator(&server, "Ngozi Eze");
+    let key = kano.client.profile().org_public_key.clone();
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+    let lagos_dir = tempfile::tempdir().expect("tempdir");
+    let mut lagos = citizens_test_support::install(
+        lagos_dir.path(),
+        "Tunde Bakare",
+        FakeClock::at(TOWN_HALL_DAY),
+    );
+    let lagos_key = lagos.profile().org_public_key.clone();
+    let code = server.admin(&[
+        "enroll",
+        "--role",
+        "coordinator",
+        "--org",
+        "Lagos Accountability Network",
+        "--org-public-key",
+        &lagos_key,
+        "--user",
+        "Tunde Bakare",
+    ]);
+    lagos.enroll(&server.url, &code, fast()).expect("enrol");
+
+    kano.client
+        .add_holiday("2026-12-31", "Kano forum retreat")
+        .expect("holiday");
+    kano.sync();
+    lagos
+        .add_holiday("2026-12-30", "Lagos network day")
+        .expect("holiday");
+    let report = lagos.sync(fast(), &mut |_| {}).expect("sync");
+    assert!(report.set_aside.is_empty(), "{:?}", report.set_aside);
+    kano.sync();
+    musa.sync();
+
+    let days = |client: &Client| -> Vec<String> {
+        let book = client.rulebook().expect("rulebook");
+        ["2026-12-30", "2026-12-31"]
+            .into_iter()
+            .filter(|d| book.holidays.contains_key(*d))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(days(&kano.client), ["2026-12-31"]);
+    assert_eq!(
+        days(&musa.client),
+        ["2026-12-31"],
+        "the organisation's volunteer gets it"
+    );
+    assert_eq!(
+        days(&lagos),
+        ["2026-12-30"],
+        "the other organisation does not"
+    );
+
+    // A laptop of Lagos set up afresh receives Lagos's copy whole, not Kano's.
+    let fresh_dir = tempfile::tempdir().expect("tempdir");
+    let mut fresh = Client::init(
+        fresh_dir.path(),
+        citizens_test_support::PASSPHRASE,
+        citizens_client::InitOptions {
+            user: "Bisi Adeleke".into(),
+            organisation: "Lagos Accountability Network".into(),
+            device_name: None,
+            org_key: citizens_client::OrgKey::Known(lagos_key.clone()),
+        },
+        FakeClock::at(TOWN_HALL_DAY),
+    )
+    .expect("install");
+    let code = server.admin(&[
+        "enroll",
+        "--role",
+        "volunteer",
+        "--org",
+        "Lagos Accountability Network",
+        "--user",
+        "Bisi Adeleke",
+    ]);
+    fresh.enroll(&server.url, &code, fast()).expect("enrol");
+    fresh.sync(fast(), &mut |_| {}).expect("sync");
+    assert_eq!(days(&fresh), ["2026-12-30"]);
+}

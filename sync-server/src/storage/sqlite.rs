@@ -38,6 +38,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         3,
         include_str!("../../../migrations/server-sqlite/0003_people_and_actors.sql"),
     ),
+    (
+        4,
+        include_str!("../../../migrations/server-sqlite/0004_reference_per_organisation.sql"),
+    ),
 ];
 /// How long stored answers are kept for replays (a day: a retry comes within minutes; a replay
 /// after that is harmless anyway, because changes are logged by hash).
@@ -176,7 +180,7 @@ fn visible() -> String {
         .map(|k| format!("'{}'", k.as_str()))
         .collect();
     format!(
-        "(d.kind IN ({}) OR (d.org_id = :org AND (:coordinator = 1 OR d.creator_person = :person OR d.assignee = :user)))",
+        "((d.kind IN ({}) AND (d.org_id IS NULL OR d.org_id = :org)) OR (d.org_id = :org AND (:coordinator = 1 OR d.creator_person = :person OR d.assignee = :user)))",
         reference.join(", ")
     )
 }
@@ -264,13 +268,16 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
         Vec<u8>,
         Vec<u8>,
     );
+    // A shared reference record is read as this organisation sees it: its own copy, if any.
     let stored: Option<Stored> = tx
         .query_row(
-            "SELECT kind, org_id, creator_person, assignee, snapshot, digest FROM docs WHERE id = ?1",
-            [push.doc_id.to_string()],
+            "SELECT d.kind, d.org_id, d.creator_person, d.assignee, coalesce(r.snapshot, d.snapshot), d.digest
+             FROM docs d LEFT JOIN org_reference r ON r.doc_id = d.id AND r.org_id = ?2 WHERE d.id = ?1",
+            params![push.doc_id.to_string(), device.org_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?;
+    let shared = stored.as_ref().is_some_and(|s| s.1.is_none()) && push.kind.is_reference();
     let refuse = |code: &str, message: &str| {
         Ok(Some(RefusedRecord {
             doc_id: push.doc_id,
@@ -331,7 +338,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
         let own = creator.as_deref() == Some(device.person_id.as_str())
             || assignee.as_deref() == Some(device.user.as_str());
         let same_org = org.is_none_or(|o| o == device.org_id);
-        if !push.kind.is_reference() && (!same_org || !(coordinator || own)) {
+        if !same_org || !(push.kind.is_reference() || coordinator || own) {
             return refuse(
                 "not_yours",
                 "this case is no longer yours to change (it was reassigned, or belongs to someone else)",
@@ -377,9 +384,23 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
     let digest = record_digest(push.doc_id, &heads);
     let (org, creator) = match &stored {
         Some((_, org, creator, _, _, _)) => (*org, creator.clone()),
-        None if push.kind.is_reference() => (None, None),
         None => (Some(device.org_id), Some(device.person_id.clone())),
     };
+    if shared {
+        // This organisation's edit to shipped reference data: its own copy, its devices only.
+        tx.execute(
+            "INSERT INTO org_reference (org_id, doc_id, snapshot) VALUES (?1, ?2, ?3)
+             ON CONFLICT (org_id, doc_id) DO UPDATE SET snapshot = excluded.snapshot",
+            params![device.org_id, push.doc_id.to_string(), saved],
+        )?;
+        for change in &new_changes {
+            tx.execute(
+                "INSERT OR IGNORE INTO change_log (doc_id, hash, change, origin_device, org_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![push.doc_id.to_string(), change.hash().0.to_vec(), change.raw_bytes(), device.id.to_string(), device.org_id],
+            )?;
+        }
+        return Ok(None);
+    }
     tx.execute(
         "INSERT INTO docs (id, kind, org_id, creator_device, creator_person, assignee, snapshot, heads, digest)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -458,7 +479,8 @@ fn pull(
     let visible = visible();
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT c.seq, c.doc_id, d.kind, c.change FROM change_log c JOIN docs d ON d.id = c.doc_id
-         WHERE c.seq > :since AND c.origin_device != :device AND {visible} ORDER BY c.seq"
+         WHERE c.seq > :since AND c.origin_device != :device AND {visible}
+             AND (c.org_id IS NULL OR c.org_id = :org) ORDER BY c.seq"
     ))?;
     let mut rows = stmt.query(rusqlite::named_params! {
         ":since": since, ":device": device.id.to_string(), ":org": device.org_id,
@@ -787,7 +809,11 @@ impl Storage for Sqlite {
     fn fetch(&self, device: &Device, ids: &[Uuid]) -> Result<Vec<Push>> {
         self.with_tx(|tx| {
             let visible = visible();
-            let mut stmt = tx.prepare_cached(&format!("SELECT d.kind, d.snapshot FROM docs d WHERE d.id = :id AND {visible}"))?;
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT d.kind, coalesce(r.snapshot, d.snapshot) FROM docs d
+                 LEFT JOIN org_reference r ON r.doc_id = d.id AND r.org_id = :org
+                 WHERE d.id = :id AND {visible}"
+            ))?;
             let mut out = Vec::new();
             for id in ids {
                 let found: Option<(String, Vec<u8>)> = stmt
