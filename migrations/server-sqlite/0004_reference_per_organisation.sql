@@ -10,3 +10,10 @@ CREATE TABLE org_reference (
     PRIMARY KEY (org_id, doc_id)
 ) STRICT;
 ALTER TABLE change_log ADD COLUMN org_id INTEGER REFERENCES orgs (id);
+
+-- Assignment by person id: the case names its case worker; the server keeps whose that is.
+ALTER TABLE docs ADD COLUMN assignee_person TEXT REFERENCES people (id);
+UPDATE docs SET assignee_person =
+    (SELECT p.id FROM people p WHERE p.org_id = docs.org_id AND p.name = docs.assignee)
+    WHERE assignee IS NOT NULL;
+CREATE INDEX docs_assignee_person ON docs (org_id, assignee_person);

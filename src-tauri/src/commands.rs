@@ -9,6 +9,7 @@ use citizens_client::{
 use citizens_core::session::{Attendance, TownHallSession};
 use serde::Serialize;
 use tauri::State;
+use zeroize::Zeroizing;
 
 use crate::background::Live;
 use crate::AppState;
@@ -117,7 +118,13 @@ pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
 }
 
 /// Hold the unlocked client; start the background sync when this laptop is enrolled.
-fn unlocked(state: &State<'_, AppState>, client: Client, passphrase: String) -> Result<()> {
+/// The passphrase is kept only for the sync thread to open its own connection, and wiped from
+/// memory once that is done.
+fn unlocked(
+    state: &State<'_, AppState>,
+    client: Client,
+    passphrase: Zeroizing<String>,
+) -> Result<()> {
     let enrolled = client.server()?.is_some();
     *lock(state)? = Some(client);
     if enrolled {
@@ -127,7 +134,7 @@ fn unlocked(state: &State<'_, AppState>, client: Client, passphrase: String) -> 
 }
 
 /// Start the background sync; its connection is opened on its own thread.
-fn start_sync(state: &State<'_, AppState>, passphrase: String) {
+fn start_sync(state: &State<'_, AppState>, passphrase: Zeroizing<String>) {
     let dir = state.data_dir.clone();
     state
         .sync
@@ -148,6 +155,7 @@ pub fn create_profile(
         device_name: None,
         org_key: OrgKey::Later,
     };
+    let passphrase = Zeroizing::new(passphrase);
     let mut client = Client::init(&state.data_dir, &passphrase, options, app_clock())?;
     if sample_cases > 0 {
         load_into(&mut client, sample_cases)?;
@@ -158,6 +166,7 @@ pub fn create_profile(
 
 #[tauri::command]
 pub fn unlock(state: State<'_, AppState>, passphrase: String) -> Result<AppStatus> {
+    let passphrase = Zeroizing::new(passphrase);
     let client = Client::open(&state.data_dir, &passphrase, app_clock())?;
     unlocked(&state, client, passphrase)?;
     app_status(state)
@@ -720,10 +729,10 @@ pub fn sync_now(state: State<'_, AppState>, passphrase: Option<String>) -> Resul
         if with_client(&state, |c| c.server())?.is_none() {
             return Err(SyncError::NotEnrolled.into());
         }
-        let passphrase = passphrase.ok_or(CommandError {
+        let passphrase = Zeroizing::new(passphrase.ok_or(CommandError {
             code: "needs_passphrase",
             message: "type your passphrase to start syncing".into(),
-        })?;
+        })?);
         // Opened here so a wrong passphrase is said at once; the thread then uses it.
         let client = Client::open(&state.data_dir, &passphrase, app_clock())?;
         state.sync.start(move || Ok(client));
@@ -739,6 +748,7 @@ pub async fn enroll(
     code: String,
     passphrase: String,
 ) -> Result<SyncView> {
+    let passphrase = Zeroizing::new(passphrase);
     // The HTTP client blocks (with its own runtime): run it where blocking is allowed.
     tokio::task::block_in_place(|| {
         // Checked before the one-time code is spent; the sync thread opens its connection

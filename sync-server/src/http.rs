@@ -57,6 +57,8 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// How long a connection may take to send its request headers.
+    pub header_timeout: Duration,
     /// The server sits behind a proxy that appends the client's address to `X-Forwarded-For`:
     /// rate limits then count per client, not per proxy. Off, the header is ignored (anyone
     /// could write it).

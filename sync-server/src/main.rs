@@ -32,7 +32,7 @@ struct Cli {
     #[arg(long, global = true, env = "CITIZENS_SERVER_DATA_DIR")]
     data_dir: Option<PathBuf>,
     /// A TOML config file (keys: listen, data_dir, token_ttl_secs, page_bytes, max_body_bytes,
-    /// timeout_secs, behind_proxy).
+    /// timeout_secs, header_timeout_secs, behind_proxy).
     #[arg(long, global = true, env = "CITIZENS_SERVER_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -89,6 +89,7 @@ struct FileConfig {
     page_bytes: Option<usize>,
     max_body_bytes: Option<usize>,
     timeout_secs: Option<u64>,
+    header_timeout_secs: Option<u64>,
     behind_proxy: Option<bool>,
 }
 
@@ -197,6 +198,7 @@ fn run(cli: Cli) -> Result<()> {
             let config = http::HttpConfig {
                 max_body_bytes: file.max_body_bytes.unwrap_or(32 * 1024 * 1024),
                 timeout: Duration::from_secs(file.timeout_secs.unwrap_or(60)),
+                header_timeout: Duration::from_secs(file.header_timeout_secs.unwrap_or(10)),
                 behind_proxy: file.behind_proxy.unwrap_or(false),
             };
             serve(
@@ -208,6 +210,63 @@ fn run(cli: Cli) -> Result<()> {
             )
         }
     }
+}
+
+/// Accept connections until `shutdown`, then let open ones finish. Each connection must send
+/// its request headers within `header_timeout` (a client that trickles them is dropped), and
+/// each request knows its peer address (`ConnectInfo`) for the enrolment rate limit.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use tower::ServiceExt as _;
+    let (closing, closed) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                app.clone().oneshot(request.map(axum::body::Body::new))
+            },
+        );
+        let mut closed = closed.clone();
+        tokio::spawn(async move {
+            let mut builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            builder
+                .http1()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let connection =
+                builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = closed.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    drop(closed);
+    let _ = closing.send(());
+    closing.closed().await;
 }
 
 #[tokio::main]
@@ -243,15 +302,15 @@ async fn serve(
     println!("listening on http://{bound}");
     tracing::info!(%bound, "serving");
     let app = http::router(storage, limits, config, blob_dir);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
-            }
-            tracing::info!("shutting down");
-        })
-        .await?;
+    serve_connections(listener, app, config.header_timeout, async {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+        }
+        tracing::info!("shutting down");
+    })
+    .await;
     Ok(())
 }

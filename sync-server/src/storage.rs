@@ -16,11 +16,9 @@ pub struct Device {
     pub org_id: i64,
     /// Role.
     pub role: Role,
-    /// The person it belongs to (owner of the records it created).
+    /// The person it belongs to: the coordinator named them on its enrolment code. Owner of
+    /// the records it created; cases assigned to that person's name are theirs.
     pub person_id: String,
-    /// That person's name, as the coordinator wrote it (matched against case assignees;
-    /// unique in the organisation).
-    pub user: String,
 }
 
 /// A checked enrolment request.

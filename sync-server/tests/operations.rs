@@ -211,3 +211,29 @@ fn behind_a_proxy_the_enrolment_limit_counts_each_client() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Issue 10 (8): a client that trickles its request headers is dropped after
+/// `header_timeout_secs` instead of holding a connection for ever.
+#[test]
+fn a_client_that_never_finishes_its_headers_is_dropped() {
+    use std::io::{Read as _, Write as _};
+    let (_dir, mut child, url) = serve_with_config("header_timeout_secs = 1\n");
+    let address = url.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    write!(stream, "POST /v1/sync HTTP/1.1\r\nhost: {address}\r\n").expect("half the headers");
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .expect("the server closes the connection (instead of waiting for ever)");
+    let health = reqwest::blocking::get(format!("{url}/healthz")).expect("health");
+    assert_eq!(
+        health.text().expect("body"),
+        "ok",
+        "and keeps serving others"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

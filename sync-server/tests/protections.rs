@@ -427,3 +427,119 @@ fn an_organisations_edits_to_reference_data_reach_only_its_own_devices() {
     fresh.sync(fast(), &mut |_| {}).expect("sync");
     assert_eq!(days(&fresh), ["2026-12-30"]);
 }
+
+/// Issue 10 (4): a bundle carries records its importer may not change: they are set aside, the
+/// importer's own work moves, and once their owner has synced them nothing is left aside.
+#[test]
+fn records_from_a_bundle_the_importer_may_not_change_are_set_aside_not_bricking() {
+    let server = start_server();
+    let (mut coordinator, key, case) =
+        coordinator_with_case(&server, "Meter tampering at Zoo Road", "Ngozi Eze");
+    coordinator
+        .client
+        .add_note(&case, "Called the area office")
+        .expect("a note not yet synced");
+    let stick = coordinator.path().join("stick.ccbundle");
+    coordinator
+        .client
+        .export_bundle(
+            std::fs::File::create(&stick).expect("file"),
+            "usb stick passphrase",
+            None,
+        )
+        .expect("export");
+    let (_dir, mut musa) = fresh_volunteer("Musa Garba");
+    enrol(&mut musa, &server, "Musa Garba", &key);
+    musa.import_bundle(
+        std::fs::File::open(&stick).expect("file"),
+        "usb stick passphrase",
+    )
+    .expect("import");
+    let own = musa
+        .capture(&complaint("Pump broken"))
+        .expect("capture")
+        .reference;
+    let report = musa.sync(fast(), &mut |_| {}).expect("sync does not fail");
+    let held: Vec<(Option<&str>, &str)> = report
+        .set_aside
+        .iter()
+        .map(|r| (r.reference.as_deref(), r.code.as_str()))
+        .collect();
+    assert_eq!(held, [(Some(case.as_str()), "not_yours")]);
+    coordinator.sync();
+    assert!(
+        coordinator.client.open_case(&own).is_ok(),
+        "his own case moved"
+    );
+    let again = musa.sync(fast(), &mut |_| {}).expect("sync");
+    assert!(
+        again.set_aside.is_empty(),
+        "the server has them now: {:?}",
+        again.set_aside
+    );
+}
+
+/// Issue 10 (4): changes written under another person's device's writer id are refused, so the
+/// real device never meets a duplicate sequence number.
+#[test]
+fn changes_under_another_devices_writer_id_are_refused() {
+    use automerge::transaction::Transactable as _;
+    use citizens_protocol::{decode, encode, Push, SyncRequest, SyncResponse, CONTENT_TYPE};
+    let server = start_server();
+    let coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+    let mut bisi = Device::volunteer(&server, "Bisi Adeleke", &key);
+    let musa_actor = musa
+        .client
+        .store()
+        .meta("actor")
+        .expect("meta")
+        .expect("actor");
+    let hers = bisi
+        .client
+        .capture(&complaint("Pipe burst at Dala"))
+        .expect("capture");
+    bisi.sync();
+    // Bisi edits her own case under Musa's writer id.
+    let export = bisi.client.store().export(hers.id.uuid()).expect("export");
+    let mut doc = automerge::AutoCommit::load(&export.changes[0])
+        .expect("load")
+        .with_actor(automerge::ActorId::from(
+            hex::decode(&musa_actor).expect("hex"),
+        ));
+    doc.put(automerge::ROOT, "title", "Written as Musa")
+        .expect("put");
+    doc.commit();
+    let change = doc
+        .get_last_local_change()
+        .expect("a change")
+        .raw_bytes()
+        .to_vec();
+    let request = SyncRequest {
+        version: citizens_protocol::PROTOCOL_VERSION,
+        batch_id: uuid::Uuid::now_v7(),
+        since: 0,
+        pushes: vec![Push {
+            doc_id: hers.id.uuid(),
+            kind: citizens_protocol::RecordKind::Grievance,
+            changes: vec![change.into()],
+        }],
+    };
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/sync", server.url))
+        .header("content-type", CONTENT_TYPE)
+        .bearer_auth(bisi.access_token(&server.url))
+        .body(encode(&request))
+        .send()
+        .expect("answer");
+    assert_eq!(answer.status().as_u16(), 200);
+    let answer: SyncResponse = decode(&answer.bytes().expect("body")).expect("cbor");
+    let codes: Vec<&str> = answer.refused.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["actor_taken"]);
+    // Musa's own work is untouched.
+    musa.client
+        .capture(&complaint("Streetlights off"))
+        .expect("capture");
+    assert!(musa.sync().set_aside.is_empty());
+}

@@ -180,7 +180,7 @@ fn visible() -> String {
         .map(|k| format!("'{}'", k.as_str()))
         .collect();
     format!(
-        "((d.kind IN ({}) AND (d.org_id IS NULL OR d.org_id = :org)) OR (d.org_id = :org AND (:coordinator = 1 OR d.creator_person = :person OR d.assignee = :user)))",
+        "((d.kind IN ({}) AND (d.org_id IS NULL OR d.org_id = :org)) OR (d.org_id = :org AND (:coordinator = 1 OR d.creator_person = :person OR d.assignee_person = :person)))",
         reference.join(", ")
     )
 }
@@ -271,7 +271,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
     // A shared reference record is read as this organisation sees it: its own copy, if any.
     let stored: Option<Stored> = tx
         .query_row(
-            "SELECT d.kind, d.org_id, d.creator_person, d.assignee, coalesce(r.snapshot, d.snapshot), d.digest
+            "SELECT d.kind, d.org_id, d.creator_person, d.assignee_person, coalesce(r.snapshot, d.snapshot), d.digest
              FROM docs d LEFT JOIN org_reference r ON r.doc_id = d.id AND r.org_id = ?2 WHERE d.id = ?1",
             params![push.doc_id.to_string(), device.org_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
@@ -336,7 +336,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
     }
     if let Some((_, org, creator, assignee, _, _)) = &stored {
         let own = creator.as_deref() == Some(device.person_id.as_str())
-            || assignee.as_deref() == Some(device.user.as_str());
+            || assignee.as_deref() == Some(device.person_id.as_str());
         let same_org = org.is_none_or(|o| o == device.org_id);
         if !same_org || !(push.kind.is_reference() || coordinator || own) {
             return refuse(
@@ -402,9 +402,11 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
         return Ok(None);
     }
     tx.execute(
-        "INSERT INTO docs (id, kind, org_id, creator_device, creator_person, assignee, snapshot, heads, digest)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee, snapshot = excluded.snapshot,
+        "INSERT INTO docs (id, kind, org_id, creator_device, creator_person, assignee, snapshot, heads, digest, assignee_person)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
+                 (SELECT id FROM people WHERE org_id = ?3 AND name = ?6))
+         ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee,
+             assignee_person = excluded.assignee_person, snapshot = excluded.snapshot,
              heads = excluded.heads, digest = excluded.digest",
         params![
             push.doc_id.to_string(),
@@ -464,7 +466,7 @@ fn linked_out_of_scope(
     Ok(tx.query_row(
         &sql,
         rusqlite::named_params! {":sha": sha, ":doc": doc.to_string(), ":org": device.org_id,
-            ":coordinator": device.role == Role::Coordinator, ":user": device.user, ":person": device.person_id},
+        ":coordinator": device.role == Role::Coordinator, ":person": device.person_id},
         |r| r.get(0),
     )?)
 }
@@ -484,7 +486,7 @@ fn pull(
     ))?;
     let mut rows = stmt.query(rusqlite::named_params! {
         ":since": since, ":device": device.id.to_string(), ":org": device.org_id,
-        ":coordinator": device.role == Role::Coordinator, ":user": device.user, ":person": device.person_id,
+        ":coordinator": device.role == Role::Coordinator, ":person": device.person_id,
     })?;
     let (mut pulls, mut bytes, mut more) = (Vec::new(), 0usize, false);
     while let Some(row) = rows.next()? {
@@ -521,7 +523,7 @@ fn digests(tx: &Transaction<'_>, device: &Device) -> Result<Vec<(Uuid, [u8; 32])
     let rows = stmt
         .query_map(
             rusqlite::named_params! {":org": device.org_id,
-            ":coordinator": device.role == Role::Coordinator, ":user": device.user, ":person": device.person_id},
+            ":coordinator": device.role == Role::Coordinator, ":person": device.person_id},
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)),
         )?
         .filter_map(|row| {
@@ -593,6 +595,11 @@ impl Storage for Sqlite {
                 params![Uuid::now_v7().to_string(), org_id, user],
             )?;
             let person: String = tx.query_row("SELECT id FROM people WHERE org_id = ?1 AND name = ?2", params![org_id, user], |r| r.get(0))?;
+            // Cases already assigned to this name are now this person's.
+            tx.execute(
+                "UPDATE docs SET assignee_person = ?1 WHERE org_id = ?2 AND assignee = ?3 AND assignee_person IS NULL",
+                params![person, org_id, user],
+            )?;
             let secret = random_code(&mut rand::rngs::OsRng, CODE_SECRET_CHARS);
             tx.execute(
                 "INSERT INTO enrolment_codes (code_hash, org_id, role, expires_at, created_at, person_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -704,12 +711,12 @@ impl Storage for Sqlite {
 
     fn authenticate(&self, token: &str, now: i64) -> Result<Device> {
         self.with_tx(|tx| {
-            type Found = (String, i64, String, String, String, i64, Option<i64>);
+            type Found = (String, i64, String, String, i64, Option<i64>);
             let found: Option<Found> = tx
                 .query_row(
-                    "SELECT d.id, d.org_id, d.role, p.id, p.name, t.expires_at, d.revoked_at
-                     FROM tokens t JOIN devices d ON d.id = t.device_id JOIN people p ON p.id = d.person_id
-                     WHERE t.hash = ?1",
+                    "SELECT d.id, d.org_id, d.role, d.person_id, t.expires_at, d.revoked_at
+                     FROM tokens t JOIN devices d ON d.id = t.device_id
+                     WHERE t.hash = ?1 AND d.person_id IS NOT NULL",
                     [hash(token)],
                     |r| {
                         Ok((
@@ -719,12 +726,11 @@ impl Storage for Sqlite {
                             r.get(3)?,
                             r.get(4)?,
                             r.get(5)?,
-                            r.get(6)?,
                         ))
                     },
                 )
                 .optional()?;
-            let (id, org_id, role, person_id, user, expires_at, revoked_at) = found.ok_or_else(|| {
+            let (id, org_id, role, person_id, expires_at, revoked_at) = found.ok_or_else(|| {
                 ServerError::unauthorized("invalid_token", "unknown access token; sign in again")
             })?;
             if revoked_at.is_some() {
@@ -748,7 +754,6 @@ impl Storage for Sqlite {
                 org_id,
                 role: Role::parse(&role).ok_or_else(|| ServerError::Internal("role".into()))?,
                 person_id,
-                user,
             })
         })
     }
@@ -819,7 +824,7 @@ impl Storage for Sqlite {
                 let found: Option<(String, Vec<u8>)> = stmt
                     .query_row(
                         rusqlite::named_params! {":id": id.to_string(), ":org": device.org_id,
-                            ":coordinator": device.role == Role::Coordinator, ":user": device.user, ":person": device.person_id},
+                            ":coordinator": device.role == Role::Coordinator, ":person": device.person_id},
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
                     .optional()?;
@@ -841,7 +846,7 @@ impl Storage for Sqlite {
             Ok(tx.query_row(
                 &sql,
                 rusqlite::named_params! {":sha": sha, ":org": device.org_id,
-                    ":coordinator": device.role == Role::Coordinator, ":user": device.user, ":person": device.person_id},
+                    ":coordinator": device.role == Role::Coordinator, ":person": device.person_id},
                 |r| r.get(0),
             )?)
         })
