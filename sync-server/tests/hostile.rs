@@ -374,3 +374,72 @@ fn oversized_batches_and_records_are_refused_whole() {
     assert_eq!((status, error.code.as_str()), (400, "too_large"));
     assert_eq!(volunteer.sync().pushed, 0);
 }
+
+/// Issue 10 (10): the same enrolment request again (its answer was lost on the way) gets the
+/// same device, not a burnt code; a different laptop with that code is still refused.
+#[test]
+fn repeating_an_enrolment_whose_answer_was_lost_gets_the_same_device() {
+    use citizens_protocol::{EnrollRequest, EnrollResponse, EnrolmentCode};
+    let server = start_server();
+    let coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let code = EnrolmentCode::parse(&server.code("volunteer", "Musa Garba", &key)).expect("code");
+    let raw = Raw {
+        http: reqwest::blocking::Client::new(),
+        url: server.url.clone(),
+    };
+    let request = |actor: &str| EnrollRequest {
+        version: PROTOCOL_VERSION,
+        code: code.secret.clone(),
+        device_name: "musa-laptop".into(),
+        actor: actor.into(),
+        device_secret: "5e".repeat(32),
+    };
+    let (status, first) = raw.post(
+        "/v1/enroll",
+        CONTENT_TYPE,
+        encode(&request(&"ab".repeat(16))),
+        None,
+    );
+    assert_eq!(status, 200);
+    let (status, again) = raw.post(
+        "/v1/enroll",
+        CONTENT_TYPE,
+        encode(&request(&"ab".repeat(16))),
+        None,
+    );
+    assert_eq!(status, 200);
+    let (first, again): (EnrollResponse, EnrollResponse) = (
+        decode(&first).expect("answer"),
+        decode(&again).expect("answer"),
+    );
+    assert_eq!(
+        (first.device_id, first.user.as_str()),
+        (again.device_id, "Musa Garba")
+    );
+    let (status, other) = raw.error(
+        "/v1/enroll",
+        CONTENT_TYPE,
+        encode(&request(&"cd".repeat(16))),
+        None,
+    );
+    assert_eq!((status, other.code.as_str()), (401, "invalid_code"));
+}
+
+/// Issue 10 (8): asking for the same record many times in one fetch costs one record.
+#[test]
+fn a_fetch_that_repeats_an_id_gets_the_record_once() {
+    let server = start_server();
+    let (mut volunteer, raw, token) = volunteer_with_token(&server);
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(9);
+    let case = volunteer
+        .client
+        .capture(&citizens_test_support::grievance(&mut rng))
+        .expect("capture");
+    volunteer.sync();
+    let ids = vec![case.id.uuid(); 1_000];
+    let (status, body) = raw.post("/v1/fetch", CONTENT_TYPE, encode(&ids), Some(&token));
+    assert_eq!(status, 200);
+    let docs: Vec<Push> = decode(&body).expect("records");
+    assert_eq!(docs.len(), 1);
+}

@@ -264,3 +264,41 @@ fn records_merged_from_elsewhere_count_as_changed_when_their_changes_were_made()
         .expect("later");
     assert!(since_later.is_empty());
 }
+
+/// Issue 10 (10): the data folder is the owner's alone, and so are the database and key file.
+#[cfg(unix)]
+#[test]
+fn the_data_folder_and_its_files_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("citizens");
+    let mut client = install(&data, "Amina Bello", FakeClock::at(TOWN_HALL_DAY));
+    client.capture(&complaint()).expect("capture");
+    let mode = |name: &str| {
+        std::fs::metadata(data.join(name))
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(""), 0o700, "the folder");
+    for file in ["citizens.db", "citizens.db-wal", "key.json"] {
+        assert_eq!(mode(file), 0o600, "{file}");
+    }
+}
+
+/// Issue 10 (10): an install interrupted before its key file was written (a crash, a power
+/// cut) leaves a database nobody can open; setting up again clears it and works.
+#[test]
+fn an_interrupted_install_can_be_set_up_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("citizens.db"), b"left by a crash").expect("leftover");
+    assert!(matches!(
+        Client::open(dir.path(), PASSPHRASE, FakeClock::at(0)),
+        Err(Error::NotInitialised(_))
+    ));
+    let mut client = install(dir.path(), "Amina Bello", FakeClock::at(TOWN_HALL_DAY));
+    client.capture(&complaint()).expect("works");
+    drop(client);
+    Client::open(dir.path(), PASSPHRASE, FakeClock::at(0)).expect("and opens afterwards");
+}
