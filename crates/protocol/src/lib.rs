@@ -306,12 +306,44 @@ pub struct SyncResponse {
     pub refused: Vec<RefusedRecord>,
 }
 
+/// Why the server would not take one record of a batch. On the wire it is the word
+/// ([`Refusal::as_str`]), so a laptop meeting a word it does not know still reads the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not this person's to change (reassigned, or someone else's).
+    NotYours,
+    /// Only coordinators change reference data.
+    ReferenceData,
+    /// Written under another person's device's writer id.
+    ActorTaken,
+    /// Clashes with changes the server already has.
+    ConflictingHistory,
+    /// Larger than a record may be.
+    TooLarge,
+    /// Names an attachment of a record this device cannot see.
+    AttachmentNotYours,
+}
+
+impl Refusal {
+    /// The word on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Refusal::NotYours => "not_yours",
+            Refusal::ReferenceData => "reference_data",
+            Refusal::ActorTaken => "actor_taken",
+            Refusal::ConflictingHistory => "conflicting_history",
+            Refusal::TooLarge => "too_large",
+            Refusal::AttachmentNotYours => "attachment_not_yours",
+        }
+    }
+}
+
 /// A record of a batch the server would not take, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefusedRecord {
     /// The record.
     pub doc_id: Uuid,
-    /// Machine-readable reason: `not_yours`, `reference_data`, `actor_taken`, `conflicting_history`.
+    /// Machine-readable reason: a [`Refusal`] word.
     pub code: String,
     /// Plain words.
     pub message: String,

@@ -39,7 +39,7 @@ pub struct SetAside {
     pub reference: Option<String>,
     /// Changes waiting.
     pub changes: u64,
-    /// The server's code (`not_yours`, `reference_data`, `actor_taken`, `conflicting_history`).
+    /// The server's code (a `citizens_protocol::Refusal` word).
     pub code: String,
     /// The server's words.
     pub reason: String,

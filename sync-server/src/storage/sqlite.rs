@@ -14,8 +14,9 @@ use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::{
     collection_digest, decode, encode, key_fingerprint, record_digest, EnrollResponse,
-    EnrolmentCode, Pulled, Push, RecordKind, RefusedRecord, Role, SyncRequest, SyncResponse,
-    TokenResponse, CODE_ALPHABET, CODE_SECRET_CHARS, MAX_RECORD_BYTES, PROTOCOL_VERSION,
+    EnrolmentCode, Pulled, Push, RecordKind, Refusal, RefusedRecord, Role, SyncRequest,
+    SyncResponse, TokenResponse, CODE_ALPHABET, CODE_SECRET_CHARS, MAX_RECORD_BYTES,
+    PROTOCOL_VERSION,
 };
 use rand::{Rng, RngCore};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -278,10 +279,10 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
         )
         .optional()?;
     let shared = stored.as_ref().is_some_and(|s| s.1.is_none()) && push.kind.is_reference();
-    let refuse = |code: &str, message: &str| {
+    let refuse = |code: Refusal, message: &str| {
         Ok(Some(RefusedRecord {
             doc_id: push.doc_id,
-            code: code.into(),
+            code: code.as_str().into(),
             message: message.into(),
         }))
     };
@@ -306,7 +307,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
         Ok(doc) => doc,
         Err(citizens_core::document::Refused::Conflicting(why)) => {
             return refuse(
-                "conflicting_history",
+                Refusal::ConflictingHistory,
                 &format!("{why}; nothing of this record was stored"),
             )
         }
@@ -330,7 +331,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
     let coordinator = device.role == Role::Coordinator;
     if push.kind.is_reference() && !coordinator {
         return refuse(
-            "reference_data",
+            Refusal::ReferenceData,
             "only coordinators change the directory, civic articles and case rules",
         );
     }
@@ -340,7 +341,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
         let same_org = org.is_none_or(|o| o == device.org_id);
         if !same_org || !(push.kind.is_reference() || coordinator || own) {
             return refuse(
-                "not_yours",
+                Refusal::NotYours,
                 "this case is no longer yours to change (it was reassigned, or belongs to someone else)",
             );
         }
@@ -356,7 +357,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
             .flatten();
         if owner.is_some_and(|owner| owner != device.person_id) {
             return refuse(
-                "actor_taken",
+                Refusal::ActorTaken,
                 "these changes are written under another person's device; that device must send them itself",
             );
         }
@@ -367,7 +368,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
     for sha in &scope.attachments {
         if linked_out_of_scope(tx, device, sha, push.doc_id)? {
             return refuse(
-                "attachment_not_yours",
+                Refusal::AttachmentNotYours,
                 "this case names an attachment of a case you cannot see; nothing of this change was stored",
             );
         }
@@ -376,7 +377,7 @@ fn apply_push(tx: &Transaction<'_>, device: &Device, push: &Push) -> Result<Opti
     let saved = doc.save();
     if saved.len() > MAX_RECORD_BYTES {
         return refuse(
-            "too_large",
+            Refusal::TooLarge,
             "this record has grown larger than a record may be; nothing of this change was stored",
         );
     }
