@@ -19,8 +19,7 @@ CREATE INDEX set_aside_doc ON set_aside (doc_id);
 CREATE TABLE held_back (
     doc_id TEXT PRIMARY KEY,
     kind   TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    at     INTEGER NOT NULL
+    reason TEXT NOT NULL
 ) STRICT;
 
 -- Which cases hold which attachment (the projection writes it), so opening a sealed attachment

@@ -242,12 +242,7 @@ async fn enroll(
             "give the device's name, in at most 100 characters",
         ));
     }
-    let well_formed = request.code.len() == citizens_protocol::CODE_SECRET_CHARS
-        && request
-            .code
-            .bytes()
-            .all(|b| citizens_protocol::CODE_ALPHABET.contains(&b));
-    if !well_formed {
+    if !citizens_protocol::EnrolmentCode::is_secret(&request.code) {
         return Err(ServerError::unauthorized(
             "invalid_code",
             "this enrolment code is not known; ask your coordinator for a new one",

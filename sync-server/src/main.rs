@@ -288,7 +288,9 @@ async fn serve(
     tracing::info!(removed = swept, "abandoned uploads swept");
     let (sweep_dir, sweep_storage) = (blob_dir.clone(), storage.clone());
     tokio::spawn(async move {
-        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+        // Swept just now; then every hour.
+        let hour = Duration::from_secs(3600);
+        let mut hourly = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
         loop {
             hourly.tick().await;
             let (dir, storage) = (sweep_dir.clone(), sweep_storage.clone());

@@ -384,7 +384,6 @@ fn complete(answer: &Answer) -> bool {
 
 /// An enrolment in progress: the code's secret, the actor and the device secret it sends.
 const ENROLMENT_ATTEMPT: &str = "sync.enrolment_attempt";
-const PERSON_ID: &str = "sync.person_id";
 const SERVER: &str = "sync.server";
 const DEVICE_ID: &str = "sync.device_id";
 const DEVICE_SECRET: &str = "sync.device_secret";
@@ -434,12 +433,11 @@ impl Client {
         code: &str,
         policy: RetryPolicy,
     ) -> Result<EnrollResponse, SyncError> {
-        let server = checked_server(server)?;
         let code = EnrolmentCode::parse(code).ok_or_else(|| SyncError::Refused {
             code: "invalid_code".into(),
             message: "this is not an enrolment code: it has 28 letters and digits in groups of four; ask your coordinator for a new one".into(),
         })?;
-        let mut http = Http::new(&server, policy)?;
+        let mut http = Http::new(server, policy)?;
         let pending = self.store.meta(crate::PENDING_SECRET)?;
         let attempt = self.enrolment_attempt(&code)?;
         let request = EnrollRequest {
@@ -450,13 +448,16 @@ impl Client {
             device_secret: attempt.secret.clone(),
         };
         let answer: EnrollResponse = http.post("/v1/enroll", None, &request, &mut |_| {})?;
-        let key = OrgPublicKey::parse(&answer.org_public_key).ok();
-        if key.is_none() || key_fingerprint(&answer.org_public_key) != code.fingerprint {
+        let pinned = key_fingerprint(&answer.org_public_key) == code.fingerprint;
+        let Some(key) = OrgPublicKey::parse(&answer.org_public_key)
+            .ok()
+            .filter(|_| pinned)
+        else {
             return Err(SyncError::Refused {
                 code: "org_key_mismatch".into(),
                 message: "the server answered with an organisation key that is not the one on your enrolment code: nothing was changed; tell your coordinator".into(),
             });
-        }
+        };
         if pending.is_none() && answer.org_public_key != self.ctx.profile.org_public_key {
             return Err(SyncError::Refused {
                 code: "org_key_mismatch".into(),
@@ -480,8 +481,12 @@ impl Client {
         // Files of sealed cases were sealed to the stand-in too: re-sealed copies are written
         // first, the cases point to them in the transaction below, the old copies go after.
         let mut refiled: Vec<(uuid::Uuid, String, String)> = Vec::new();
-        if let (Some(stand_in), Some(key)) = (&stand_in, &key) {
-            for id in self.store.sealed_grievances()? {
+        let sealed_cases = match &stand_in {
+            Some(_) => self.store.sealed_grievances()?,
+            None => Vec::new(),
+        };
+        if let Some(stand_in) = &stand_in {
+            for &id in &sealed_cases {
                 let case: Grievance = self.store.read(id)?;
                 for a in &case.attachments {
                     let Ok(bytes) = self.store.get_blob(&a.sha256) else {
@@ -499,11 +504,10 @@ impl Client {
         let Client { store, ctx } = self;
         store.write(|w| {
             for (key, value) in [
-                (SERVER, server.as_str()),
+                (SERVER, http.base.as_str()),
                 (DEVICE_ID, &answer.device_id.to_string()),
                 (DEVICE_SECRET, &attempt.secret),
                 (ROLE, answer.role.as_str()),
-                (PERSON_ID, &answer.person_id.to_string()),
                 ("user", &answer.user),
                 ("organisation", &answer.organisation),
                 ("org_public_key", &answer.org_public_key),
@@ -514,8 +518,8 @@ impl Client {
                 w.set_meta(key, value)?;
             }
             w.delete_meta(ENROLMENT_ATTEMPT)?;
-            if let (Some(stand_in), Some(key)) = (&stand_in, &key) {
-                for id in w.sealed_grievances()? {
+            if let Some(stand_in) = &stand_in {
+                for &id in &sealed_cases {
                     let at = ctx.clock.now();
                     w.edit(id, &author, at, |g: &mut Grievance| {
                         if let Some(sealed) = &g.reporter.sealed {

@@ -165,6 +165,11 @@ pub struct EnrolmentCode {
 }
 
 impl EnrolmentCode {
+    /// Whether `secret` has the shape of a code's one-time secret (what a laptop sends).
+    pub fn is_secret(secret: &str) -> bool {
+        secret.len() == CODE_SECRET_CHARS && secret.bytes().all(|b| CODE_ALPHABET.contains(&b))
+    }
+
     /// Read a typed code: groups, spaces and case do not matter; `O` reads as `0` and `I`/`L`
     /// as `1`, as Crockford base 32 allows.
     pub fn parse(text: &str) -> Option<EnrolmentCode> {
@@ -177,12 +182,16 @@ impl EnrolmentCode {
                 c => c,
             })
             .collect();
-        if chars.len() != CODE_SECRET_CHARS + CODE_FINGERPRINT_CHARS
-            || !chars.bytes().all(|b| CODE_ALPHABET.contains(&b))
-        {
+        // Only ASCII letters and digits are kept, so splitting by bytes is safe.
+        if chars.len() != CODE_SECRET_CHARS + CODE_FINGERPRINT_CHARS {
             return None;
         }
         let (secret, fingerprint) = chars.split_at(CODE_SECRET_CHARS);
+        if !EnrolmentCode::is_secret(secret)
+            || !fingerprint.bytes().all(|b| CODE_ALPHABET.contains(&b))
+        {
+            return None;
+        }
         Some(EnrolmentCode {
             secret: secret.to_string(),
             fingerprint: fingerprint.to_string(),

@@ -260,7 +260,7 @@ impl Store {
     pub fn held_back(&self) -> Result<Vec<HeldBack>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT doc_id, kind, reason FROM held_back ORDER BY at, doc_id")?;
+            .prepare_cached("SELECT doc_id, kind, reason FROM held_back ORDER BY rowid")?;
         let rows = stmt
             .query_map([], |r| {
                 Ok(HeldBack {
@@ -409,15 +409,6 @@ impl Writer<'_> {
             .optional()?)
     }
 
-    /// Ids of the cases whose reporter identity is sealed.
-    pub fn sealed_grievances(&self) -> Result<Vec<Uuid>> {
-        ids(
-            &self.tx,
-            "SELECT id FROM grievances WHERE sealed = 1 ORDER BY id",
-            [],
-        )
-    }
-
     /// Remove a `meta` value.
     pub fn delete_meta(&mut self, key: &str) -> Result<()> {
         self.tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
@@ -554,16 +545,9 @@ impl Writer<'_> {
         self.tx
             .execute_batch("ROLLBACK TO one_record; RELEASE one_record")?;
         self.tx.execute(
-            "INSERT INTO held_back (doc_id, kind, reason, at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (doc_id) DO UPDATE SET reason = excluded.reason, at = excluded.at",
-            params![
-                push.doc_id.to_string(),
-                push.kind.as_str(),
-                reason,
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            ],
+            "INSERT INTO held_back (doc_id, kind, reason) VALUES (?1, ?2, ?3)
+             ON CONFLICT (doc_id) DO UPDATE SET reason = excluded.reason",
+            params![push.doc_id.to_string(), push.kind.as_str(), reason],
         )?;
         Ok(false)
     }

@@ -168,6 +168,12 @@ impl Store {
 
     /// Offer the set-aside changes to the server once more: back into the outbox, in order.
     pub fn retry_set_aside(&mut self) -> Result<()> {
+        let any: bool =
+            self.conn()
+                .query_row("SELECT EXISTS (SELECT 1 FROM set_aside)", [], |r| r.get(0))?;
+        if !any {
+            return Ok(());
+        }
         self.write(|w| {
             w.tx.execute(
                 "INSERT INTO outbox (doc_id, kind, change, created_at)
