@@ -14,9 +14,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Result, ServerError};
+use citizens_protocol::ErrorCode;
+use citizens_server_core::{Core, Device};
+
+use crate::error::{ApiError, Result};
 use crate::http::{blocking, AppState};
-use crate::storage::Device;
 
 /// Largest attachment accepted.
 pub const MAX_BLOB_BYTES: u64 = 25 * 1024 * 1024;
@@ -31,8 +33,8 @@ fn checked(sha: &str) -> Result<String> {
     {
         Ok(sha.to_string())
     } else {
-        Err(ServerError::bad(
-            "invalid_digest",
+        Err(ApiError::refused(
+            ErrorCode::InvalidDigest,
             "an attachment is named by its SHA-256 in lowercase hex",
         ))
     }
@@ -57,18 +59,24 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| ServerError::bad("invalid_request", format!("the {name} header is missing")))
+        .ok_or_else(|| {
+            ApiError::refused(
+                ErrorCode::InvalidRequest,
+                format!("the {name} header is missing"),
+            )
+        })
 }
 
 /// The digest, checked, when the device sees a record that references it; every attachment
 /// request goes through here, so knowing a digest reveals nothing.
 async fn in_scope(state: &AppState, device: Device, sha: &str) -> Result<String> {
     let sha = checked(sha)?;
-    let storage = state.storage.clone();
+    let core = state.core.clone();
     let digest = sha.clone();
-    if !blocking(move || storage.may_read_blob(&device, &digest)).await? {
-        return Err(ServerError::Forbidden(
-            "no record you can see holds this attachment".into(),
+    if !blocking(move || core.may_read_blob(&device, &digest)).await? {
+        return Err(ApiError::refused(
+            ErrorCode::Forbidden,
+            "no record you can see holds this attachment",
         ));
     }
     Ok(sha)
@@ -102,8 +110,8 @@ pub async fn put(
     let offset = header_u64(&headers, "upload-offset")?;
     let total = header_u64(&headers, "upload-length")?;
     if total > MAX_BLOB_BYTES {
-        return Err(ServerError::bad(
-            "too_large",
+        return Err(ApiError::refused(
+            ErrorCode::TooLarge,
             format!(
                 "attachments are limited to {} MB",
                 MAX_BLOB_BYTES / 1024 / 1024
@@ -111,14 +119,14 @@ pub async fn put(
         ));
     }
     if chunk.len() > MAX_CHUNK_BYTES || offset + chunk.len() as u64 > total {
-        return Err(ServerError::bad(
-            "invalid_chunk",
+        return Err(ApiError::refused(
+            ErrorCode::InvalidChunk,
             "the chunk does not fit the declared length",
         ));
     }
     let dir = state.blob_dir.clone();
     blocking(move || {
-        std::fs::create_dir_all(&dir).map_err(|e| ServerError::Internal(e.to_string()))?;
+        std::fs::create_dir_all(&dir).map_err(internal)?;
         let (done, part) = paths(&dir, &sha);
         if done.exists() {
             return Ok((StatusCode::OK, offset_headers(total, true)).into_response());
@@ -131,23 +139,23 @@ pub async fn put(
             .create(true)
             .append(true)
             .open(&part)
-            .map_err(|e| ServerError::Internal(e.to_string()))?;
+            .map_err(internal)?;
         file.write_all(&chunk)
             .and_then(|()| file.sync_all())
-            .map_err(|e| ServerError::Internal(e.to_string()))?;
+            .map_err(internal)?;
         let now = offset + chunk.len() as u64;
         if now < total {
             return Ok((StatusCode::OK, offset_headers(now, false)).into_response());
         }
-        let bytes = std::fs::read(&part).map_err(|e| ServerError::Internal(e.to_string()))?;
+        let bytes = std::fs::read(&part).map_err(internal)?;
         if hex(&Sha256::digest(&bytes)) != sha {
             let _ = std::fs::remove_file(&part);
-            return Err(ServerError::bad(
-                "digest_mismatch",
+            return Err(citizens_server_core::Error::refused(
+                ErrorCode::DigestMismatch,
                 "the file does not match its SHA-256; send it again",
             ));
         }
-        std::fs::rename(&part, &done).map_err(|e| ServerError::Internal(e.to_string()))?;
+        std::fs::rename(&part, &done).map_err(internal)?;
         Ok((StatusCode::OK, offset_headers(total, true)).into_response())
     })
     .await
@@ -177,7 +185,7 @@ const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 *
 
 /// Remove uploads left unfinished and attachments no record names, once older than a day:
 /// nobody can fill the disk with uploads that never complete. Returns how many files went.
-pub fn sweep(dir: &Path, storage: &dyn crate::storage::Storage) -> Result<usize> {
+pub fn sweep(dir: &Path, core: &Core) -> citizens_server_core::Result<usize> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(0);
     };
@@ -196,13 +204,17 @@ pub fn sweep(dir: &Path, storage: &dyn crate::storage::Storage) -> Result<usize>
         }
         let abandoned = match name.strip_suffix(".part") {
             Some(_) => true,
-            None => checked(&name).is_ok() && !storage.blob_referenced(&name)?,
+            None => checked(&name).is_ok() && !core.blob_referenced(&name)?,
         };
         if abandoned && std::fs::remove_file(&path).is_ok() {
             removed += 1;
         }
     }
     Ok(removed)
+}
+
+fn internal(e: std::io::Error) -> citizens_server_core::Error {
+    citizens_server_core::Error::Backend(e.to_string())
 }
 
 fn hex(bytes: &[u8]) -> String {

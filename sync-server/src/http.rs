@@ -1,9 +1,10 @@
-//! The HTTP surface: `/healthz`, `/v1/enroll`, `/v1/token`, `/v1/sync`, `/v1/fetch`.
+//! The HTTP surface: `/healthz`, `/v1/enroll`, `/v1/token`, `/v1/sync`, `/v1/fetch`,
+//! `/v1/buckets`, `/v1/blobs/{sha}`. It decodes, hands the request to the rules
+//! (`citizens-server-core`) off the async workers, and encodes the answer.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
@@ -12,9 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use citizens_protocol::{
-    decode, encode, BucketsRequest, BucketsResponse, EnrollRequest, SyncRequest, TokenRequest,
-    CONTENT_TYPE, PROTOCOL_VERSION,
+    decode, encode, BucketsRequest, EnrollRequest, ErrorCode, SyncRequest, TokenRequest,
+    CONTENT_TYPE,
 };
+use citizens_server_core::{Core, Device};
 use serde::Serialize;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -22,33 +24,18 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use uuid::Uuid;
 
-use crate::error::{Result, ServerError};
-use crate::storage::{Device, Enrolment, Limits, Storage};
+use crate::error::{ApiError, Result};
 
 /// Shared state of the running server.
+#[derive(Debug)]
 pub struct AppState {
-    /// Storage backend.
-    pub storage: Arc<dyn Storage>,
-    /// Token lifetime and page size.
-    pub limits: Limits,
+    /// The rules over the database.
+    pub core: Arc<Core>,
     /// Where attachments live.
     pub blob_dir: std::path::PathBuf,
-    /// Enrolment attempts per client address in the current minute.
-    attempts: Mutex<HashMap<IpAddr, (Instant, u32)>>,
     /// Count clients by `X-Forwarded-For` (see [`HttpConfig::behind_proxy`]).
     behind_proxy: bool,
 }
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Enrolment attempts allowed per address per minute.
-const ENROL_ATTEMPTS_PER_MINUTE: u32 = 10;
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone, Copy)]
@@ -65,25 +52,22 @@ pub struct HttpConfig {
     pub behind_proxy: bool,
 }
 
-/// Milliseconds since the epoch.
-pub fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            max_body_bytes: 32 * 1024 * 1024,
+            timeout: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(10),
+            behind_proxy: false,
+        }
+    }
 }
 
 /// Build the router.
-pub fn router(
-    storage: Arc<dyn Storage>,
-    limits: Limits,
-    http: HttpConfig,
-    blob_dir: std::path::PathBuf,
-) -> Router {
+pub fn router(core: Arc<Core>, http: HttpConfig, blob_dir: std::path::PathBuf) -> Router {
     let state = Arc::new(AppState {
-        storage,
-        limits,
+        core,
         blob_dir,
-        attempts: Mutex::new(HashMap::new()),
         behind_proxy: http.behind_proxy,
     });
     // Everything but enrolment and tokens needs a device: its token is checked before a byte
@@ -137,41 +121,26 @@ fn body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, bytes: &Bytes) -> R
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if content_type != CONTENT_TYPE {
-        return Err(ServerError::bad(
-            "wrong_content_type",
+        return Err(ApiError::refused(
+            ErrorCode::WrongContentType,
             format!("send {CONTENT_TYPE}, not '{content_type}'"),
         ));
     }
     decode(bytes).ok_or_else(|| {
-        ServerError::bad(
-            "malformed_body",
+        ApiError::refused(
+            ErrorCode::MalformedBody,
             "the request body is not a valid message; nothing was stored",
         )
     })
 }
 
-fn check_version(version: u32) -> Result<()> {
-    if version == PROTOCOL_VERSION {
-        Ok(())
-    } else if version > PROTOCOL_VERSION {
-        Err(ServerError::bad(
-            "unsupported_version",
-            format!("this laptop speaks sync protocol {version} but the server only knows {PROTOCOL_VERSION}: the server needs updating"),
-        ))
-    } else {
-        Err(ServerError::bad(
-            "unsupported_version",
-            format!("this laptop speaks the old sync protocol {version}; the server needs {PROTOCOL_VERSION}: update the app"),
-        ))
-    }
-}
-
+/// Run a rule off the async workers (the databases' clients block).
 pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
+    f: impl FnOnce() -> citizens_server_core::Result<T> + Send + 'static,
 ) -> Result<T> {
-    tokio::task::spawn_blocking(f)
+    Ok(tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ServerError::Internal(e.to_string()))?
+        .map_err(ApiError::internal)??)
 }
 
 /// Largest body accepted before a device is known (enrolment and token requests are tiny).
@@ -183,22 +152,22 @@ async fn require_device(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Result<Response> {
-    let device = authenticate(&state, request.headers()).await?;
-    request.extensions_mut().insert(device);
-    Ok(next.run(request).await)
-}
-
-async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Device> {
-    let token = headers
+    let token = request
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| {
-            ServerError::unauthorized("missing_token", "sign in first: no access token was sent")
+            ApiError::refused(
+                ErrorCode::MissingToken,
+                "sign in first: no access token was sent",
+            )
         })?
         .to_string();
-    let storage = state.storage.clone();
-    blocking(move || storage.authenticate(&token, now_millis())).await
+    let core = state.core.clone();
+    let device = blocking(move || core.authenticate(&token)).await?;
+    request.extensions_mut().insert(device);
+    Ok(next.run(request).await)
 }
 
 async fn enroll(
@@ -207,75 +176,21 @@ async fn enroll(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response> {
-    {
-        // Behind a proxy, the client is the last address the proxy appended.
-        let client = state
-            .behind_proxy
-            .then(|| {
-                headers
-                    .get("x-forwarded-for")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.rsplit(',').next())
-                    .and_then(|v| v.trim().parse::<IpAddr>().ok())
-            })
-            .flatten()
-            .unwrap_or(peer.ip());
-        let mut attempts = state
-            .attempts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = attempts.entry(client).or_insert((Instant::now(), 0));
-        if entry.0.elapsed() > Duration::from_secs(60) {
-            *entry = (Instant::now(), 0);
-        }
-        entry.1 += 1;
-        if entry.1 > ENROL_ATTEMPTS_PER_MINUTE {
-            return Err(ServerError::TooMany);
-        }
-    }
+    // Behind a proxy, the client is the last address the proxy appended.
+    let client = state
+        .behind_proxy
+        .then(|| {
+            headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        })
+        .flatten()
+        .unwrap_or(peer.ip());
     let request: EnrollRequest = body(&headers, &bytes)?;
-    check_version(request.version)?;
-    let device_name = request.device_name.trim().to_string();
-    if device_name.is_empty() || device_name.chars().count() > 100 {
-        return Err(ServerError::bad(
-            "invalid_request",
-            "give the device's name, in at most 100 characters",
-        ));
-    }
-    if !citizens_protocol::EnrolmentCode::is_secret(&request.code) {
-        return Err(ServerError::unauthorized(
-            "invalid_code",
-            "this enrolment code is not known; ask your coordinator for a new one",
-        ));
-    }
-    let actor = request.actor.to_ascii_lowercase();
-    if actor.is_empty()
-        || actor.len() > 64
-        || !actor.len().is_multiple_of(2)
-        || !actor.bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        return Err(ServerError::bad(
-            "invalid_request",
-            "the device's writer id is not valid",
-        ));
-    }
-    if !(32..=128).contains(&request.device_secret.len()) {
-        return Err(ServerError::bad(
-            "invalid_request",
-            "the device credential is not valid",
-        ));
-    }
-    let (storage, limits) = (state.storage.clone(), state.limits);
-    let response = blocking(move || {
-        let enrolment = Enrolment {
-            code: &request.code,
-            device_name: &device_name,
-            actor: &actor,
-            device_secret: &request.device_secret,
-        };
-        storage.enroll(&enrolment, now_millis(), limits)
-    })
-    .await?;
+    let core = state.core.clone();
+    let response = blocking(move || core.enroll(&client.to_string(), &request)).await?;
     tracing::info!(device = %response.device_id, role = response.role.as_str(), "device enrolled");
     Ok(cbor(&response))
 }
@@ -286,18 +201,8 @@ async fn token(
     bytes: Bytes,
 ) -> Result<Response> {
     let request: TokenRequest = body(&headers, &bytes)?;
-    check_version(request.version)?;
-    let (storage, limits) = (state.storage.clone(), state.limits);
-    let response = blocking(move || {
-        storage.issue_token(
-            request.device_id,
-            &request.device_secret,
-            now_millis(),
-            limits,
-        )
-    })
-    .await?;
-    Ok(cbor(&response))
+    let core = state.core.clone();
+    Ok(cbor(&blocking(move || core.issue_token(&request)).await?))
 }
 
 async fn sync(
@@ -307,21 +212,10 @@ async fn sync(
     bytes: Bytes,
 ) -> Result<Response> {
     let request: SyncRequest = body(&headers, &bytes)?;
-    check_version(request.version)?;
-    let changes: usize = request.pushes.iter().map(|p| p.changes.len()).sum();
-    if changes > citizens_protocol::MAX_BATCH_CHANGES {
-        return Err(ServerError::bad(
-            "too_many",
-            format!(
-                "send at most {} changes at a time; nothing was stored",
-                citizens_protocol::MAX_BATCH_CHANGES
-            ),
-        ));
-    }
-    let (storage, limits) = (state.storage.clone(), state.limits);
+    let core = state.core.clone();
     let pushed = request.pushes.len();
     let (id, batch) = (device.id, request.batch_id);
-    let response = blocking(move || storage.sync(&device, &request, now_millis(), limits)).await?;
+    let response = blocking(move || core.sync(&device, &request)).await?;
     tracing::info!(device = %id, batch = %batch, pushed, pulled = response.pulls.len(), more = response.more, "sync");
     Ok(cbor(&response))
 }
@@ -332,18 +226,9 @@ async fn fetch(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response> {
-    let mut ids: Vec<Uuid> = body(&headers, &bytes)?;
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.len() > 1_000 {
-        return Err(ServerError::bad(
-            "too_many",
-            "ask for at most 1,000 records at a time",
-        ));
-    }
-    let storage = state.storage.clone();
-    let docs = blocking(move || storage.fetch(&device, &ids)).await?;
-    Ok(cbor(&docs))
+    let ids: Vec<Uuid> = body(&headers, &bytes)?;
+    let core = state.core.clone();
+    Ok(cbor(&blocking(move || core.fetch(&device, &ids)).await?))
 }
 
 async fn buckets(
@@ -353,30 +238,8 @@ async fn buckets(
     bytes: Bytes,
 ) -> Result<Response> {
     let request: BucketsRequest = body(&headers, &bytes)?;
-    check_version(request.version)?;
-    let storage = state.storage.clone();
-    let records = blocking(move || storage.digests(&device)).await?;
-    let response = if request.buckets.is_empty() {
-        BucketsResponse {
-            summary: citizens_protocol::bucket_summary(&records)
-                .into_iter()
-                .map(|d| d.to_vec().into())
-                .collect(),
-            records: Vec::new(),
-        }
-    } else {
-        BucketsResponse {
-            summary: Vec::new(),
-            records: records
-                .into_iter()
-                .filter(|(id, _)| {
-                    request
-                        .buckets
-                        .contains(&(citizens_protocol::bucket_of(*id) as u8))
-                })
-                .map(|(id, d)| (id, d.to_vec().into()))
-                .collect(),
-        }
-    };
-    Ok(cbor(&response))
+    let core = state.core.clone();
+    Ok(cbor(
+        &blocking(move || core.buckets(&device, &request)).await?,
+    ))
 }

@@ -1,25 +1,21 @@
 //! `citizens-server`: the central sync server. Devices enrol with one-time codes, then push
 //! their local changes and pull what their role lets them see (protocol v1, CBOR over HTTP).
-//! Storage is embedded SQLite in `--data-dir` by default, behind the `Storage` trait.
+//! Everything is in the library; this reads the command line.
 #![allow(clippy::print_stdout)]
-
-mod blobs;
-mod error;
-mod http;
-mod storage;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
+use citizens_core::clock::SystemClock;
 use citizens_protocol::Role;
+use citizens_server::config::FileConfig;
+use citizens_server::Application;
+use citizens_server_core::NewCode;
 use clap::{Parser, Subcommand};
-use serde::Deserialize;
 use uuid::Uuid;
-
-use crate::storage::{Limits, Storage};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,7 +28,7 @@ struct Cli {
     #[arg(long, global = true, env = "CITIZENS_SERVER_DATA_DIR")]
     data_dir: Option<PathBuf>,
     /// A TOML config file (keys: listen, data_dir, token_ttl_secs, page_bytes, max_body_bytes,
-    /// timeout_secs, header_timeout_secs, behind_proxy).
+    /// timeout_secs, header_timeout_secs, behind_proxy, enrol_attempts_per_minute).
     #[arg(long, global = true, env = "CITIZENS_SERVER_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -80,19 +76,6 @@ enum DevicesCmd {
     Revoke { id: Uuid },
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    listen: Option<SocketAddr>,
-    data_dir: Option<PathBuf>,
-    token_ttl_secs: Option<u64>,
-    page_bytes: Option<usize>,
-    max_body_bytes: Option<usize>,
-    timeout_secs: Option<u64>,
-    header_timeout_secs: Option<u64>,
-    behind_proxy: Option<bool>,
-}
-
 fn parse_duration(text: &str) -> Result<Duration> {
     let (number, unit) = text.trim().split_at(text.trim().len().saturating_sub(1));
     let n: u64 = number
@@ -118,24 +101,18 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let file: FileConfig = match &cli.config {
-        Some(path) => toml::from_str(
-            &std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        )
-        .with_context(|| format!("{} is not a valid config file", path.display()))?,
-        None => FileConfig::default(),
+    let file = FileConfig::read(cli.config.as_deref())?;
+    let command = cli.command.unwrap_or(Command::Serve { listen: None });
+    let listen = match &command {
+        Command::Serve { listen } => *listen,
+        _ => None,
     };
-    let data_dir = cli
-        .data_dir
-        .clone()
-        .or(file.data_dir.clone())
-        .ok_or_else(|| {
-            anyhow!("give --data-dir (or CITIZENS_SERVER_DATA_DIR, or data_dir in the config file)")
-        })?;
-    let storage = storage::sqlite::Sqlite::open(&data_dir)?;
-    let now = http::now_millis();
-    match cli.command.unwrap_or(Command::Serve { listen: None }) {
+    let config = file.resolve(cli.data_dir, listen)?;
+    if let Command::Serve { .. } = command {
+        return serve(config);
+    }
+    let core = config.open(Arc::new(SystemClock))?;
+    match command {
         Command::Enroll {
             role,
             org,
@@ -145,18 +122,13 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let role = Role::parse(&role)
                 .ok_or_else(|| anyhow!("--role must be volunteer or coordinator"))?;
-            let ttl = parse_duration(&expires)?;
-            let expires_at = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
-            let code = storage.create_enrolment(
-                &storage::NewCode {
-                    org: &org,
-                    org_public_key: org_public_key.as_deref(),
-                    role,
-                    user: &user,
-                    expires_at,
-                },
-                now,
-            )?;
+            let code = core.create_enrolment(&NewCode {
+                org: &org,
+                org_public_key: org_public_key.as_deref(),
+                role,
+                user: &user,
+                valid_for: parse_duration(&expires)?,
+            })?;
             println!("{code}");
             eprintln!(
                 "one-time {} code for {} of {org}, valid for {expires}; it carries the organisation key's fingerprint",
@@ -166,7 +138,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Devices(DevicesCmd::List) => {
-            for d in storage.devices()? {
+            for d in core.devices()? {
                 let state = if d.revoked_at.is_some() {
                     "revoked"
                 } else {
@@ -180,103 +152,19 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Devices(DevicesCmd::Revoke { id }) => {
-            if storage.revoke(id, now)? {
+            if core.revoke(id)? {
                 println!("revoked {id}");
                 Ok(())
             } else {
                 Err(anyhow!("no active device {id}"))
             }
         }
-        Command::Serve { listen } => {
-            let listen = listen
-                .or(file.listen)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8420)));
-            let limits = Limits {
-                token_ttl_secs: file.token_ttl_secs.unwrap_or(900),
-                page_bytes: file.page_bytes.unwrap_or(256 * 1024),
-            };
-            let config = http::HttpConfig {
-                max_body_bytes: file.max_body_bytes.unwrap_or(32 * 1024 * 1024),
-                timeout: Duration::from_secs(file.timeout_secs.unwrap_or(60)),
-                header_timeout: Duration::from_secs(file.header_timeout_secs.unwrap_or(10)),
-                behind_proxy: file.behind_proxy.unwrap_or(false),
-            };
-            serve(
-                Arc::new(storage),
-                listen,
-                limits,
-                config,
-                data_dir.join("blobs"),
-            )
-        }
+        Command::Serve { .. } => Ok(()),
     }
-}
-
-/// Accept connections until `shutdown`, then let open ones finish. Each connection must send
-/// its request headers within `header_timeout` (a client that trickles them is dropped), and
-/// each request knows its peer address (`ConnectInfo`) for the enrolment rate limit.
-async fn serve_connections(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    header_timeout: Duration,
-    shutdown: impl std::future::Future<Output = ()>,
-) {
-    use tower::ServiceExt as _;
-    let (closing, closed) = tokio::sync::watch::channel(());
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let app = app.clone();
-        let service = hyper::service::service_fn(
-            move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request
-                    .extensions_mut()
-                    .insert(axum::extract::ConnectInfo(peer));
-                app.clone().oneshot(request.map(axum::body::Body::new))
-            },
-        );
-        let mut closed = closed.clone();
-        tokio::spawn(async move {
-            let mut builder =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            builder
-                .http1()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            let connection =
-                builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            let mut connection = std::pin::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                _ = closed.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
-                }
-            }
-        });
-    }
-    drop(closed);
-    let _ = closing.send(());
-    closing.closed().await;
 }
 
 #[tokio::main]
-async fn serve(
-    storage: Arc<dyn Storage>,
-    listen: SocketAddr,
-    limits: Limits,
-    config: http::HttpConfig,
-    blob_dir: PathBuf,
-) -> Result<()> {
+async fn serve(config: citizens_server::Config) -> Result<()> {
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
@@ -284,27 +172,11 @@ async fn serve(
         )
         .with_writer(std::io::stderr)
         .init();
-    let swept = blobs::sweep(&blob_dir, storage.as_ref())?;
-    tracing::info!(removed = swept, "abandoned uploads swept");
-    let (sweep_dir, sweep_storage) = (blob_dir.clone(), storage.clone());
-    tokio::spawn(async move {
-        // Swept just now; then every hour.
-        let hour = Duration::from_secs(3600);
-        let mut hourly = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
-        loop {
-            hourly.tick().await;
-            let (dir, storage) = (sweep_dir.clone(), sweep_storage.clone());
-            let _ = tokio::task::spawn_blocking(move || blobs::sweep(&dir, storage.as_ref())).await;
-        }
-    });
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    let bound = listener.local_addr()?;
+    let app = Application::build(config, Arc::new(SystemClock)).await?;
+    let bound = app.local_addr()?;
     println!("listening on http://{bound}");
     tracing::info!(%bound, "serving");
-    let app = http::router(storage, limits, config, blob_dir);
-    serve_connections(listener, app, config.header_timeout, async {
+    app.run_until(async {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         tokio::select! {
@@ -313,6 +185,5 @@ async fn serve(
         }
         tracing::info!("shutting down");
     })
-    .await;
-    Ok(())
+    .await
 }

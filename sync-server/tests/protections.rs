@@ -6,6 +6,7 @@
 mod common;
 
 use citizens_client::{Client, GrievanceInput, SyncError};
+use citizens_protocol::ErrorCode;
 use citizens_test_support::{install_volunteer, FakeClock, TOWN_HALL_DAY};
 use common::{fast, start_server, Device, Server};
 
@@ -143,7 +144,7 @@ fn a_substituted_organisation_key_or_plain_http_is_refused_and_nothing_changes()
     let mut forged = citizens_protocol::EnrolmentCode::parse(&code).expect("a code");
     forged.fingerprint = citizens_protocol::key_fingerprint("a key the attacker holds");
     match musa.enroll(&server.url, &forged.to_string(), fast()) {
-        Err(SyncError::Refused { code, .. }) => assert_eq!(code, "org_key_mismatch"),
+        Err(SyncError::Refused { code, .. }) => assert_eq!(code, ErrorCode::OrgKeyMismatch),
         other => panic!("a key that does not match the code must be refused: {other:?}"),
     }
     assert!(musa.profile().org_key_pending);
@@ -154,7 +155,7 @@ fn a_substituted_organisation_key_or_plain_http_is_refused_and_nothing_changes()
         other => panic!("plain http to another computer must be refused: {other:?}"),
     }
     match musa.enroll(&server.url, "ABCD-EFGH-JKMN", fast()) {
-        Err(SyncError::Refused { code, .. }) => assert_eq!(code, "invalid_code"),
+        Err(SyncError::Refused { code, .. }) => assert_eq!(code, ErrorCode::InvalidCode),
         other => panic!("a code without a fingerprint must be refused: {other:?}"),
     }
     // Unhurt by the forged attempt (the laptop sent only the secret, the server checked it): the

@@ -3,6 +3,7 @@
 
 mod common;
 
+use citizens_protocol::ErrorCode;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -201,7 +202,7 @@ fn a_revoked_device_is_refused_at_its_next_request() {
     server.admin(&["devices", "revoke", &id]);
     match musa.client.sync(fast(), &mut |_| {}) {
         Err(SyncError::Refused { code, message }) => {
-            assert_eq!(code, "revoked");
+            assert_eq!(code, ErrorCode::Revoked);
             assert!(message.contains("revoked"), "{message}");
         }
         other => panic!("a revoked device must be refused, got {other:?}"),
@@ -229,7 +230,7 @@ fn enrolment_codes_are_one_time_and_checked() {
     );
     match second.enroll(&server.url, &code, fast()) {
         Err(SyncError::Refused { code, message }) => {
-            assert_eq!(code, "invalid_code");
+            assert_eq!(code, ErrorCode::InvalidCode);
             assert!(message.contains("already used"), "{message}");
         }
         other => panic!("{other:?}"),

@@ -41,18 +41,7 @@ pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};
 pub use sync::{Nudge, Progress, RetryPolicy, SyncError, SyncLoop, SyncReport, SyncStatus};
 
-/// The real clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        let millis = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        Timestamp::from_millis(millis)
-    }
-}
+pub use citizens_core::clock::SystemClock;
 
 /// The system clock moved on by a whole number of days: training and tests that need to see a
 /// case go overdue without waiting (`CITIZENS_CLOCK_SHIFT_DAYS`).

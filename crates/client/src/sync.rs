@@ -12,8 +12,8 @@ use citizens_core::identity::OrgPublicKey;
 use citizens_core::lifecycle::Actor;
 use citizens_protocol::{
     decode, encode, key_fingerprint, BucketsRequest, BucketsResponse, EnrollRequest,
-    EnrollResponse, EnrolmentCode, ErrorBody, Push, SyncRequest, SyncResponse, TokenRequest,
-    TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
+    EnrollResponse, EnrolmentCode, ErrorBody, ErrorCode, Push, SyncRequest, SyncResponse,
+    TokenRequest, TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
 };
 use citizens_store::{Author, HeldBack, SetAside, PENDING_BATCH};
 use rand::Rng;
@@ -35,7 +35,7 @@ pub enum SyncError {
     #[error("{message}")]
     Refused {
         /// The server's code (`revoked`, `invalid_code`, `unsupported_version`, …).
-        code: String,
+        code: ErrorCode,
         /// The server's words.
         message: String,
     },
@@ -434,7 +434,7 @@ impl Client {
         policy: RetryPolicy,
     ) -> Result<EnrollResponse, SyncError> {
         let code = EnrolmentCode::parse(code).ok_or_else(|| SyncError::Refused {
-            code: "invalid_code".into(),
+            code: ErrorCode::InvalidCode,
             message: "this is not an enrolment code: it has 28 letters and digits in groups of four; ask your coordinator for a new one".into(),
         })?;
         let mut http = Http::new(server, policy)?;
@@ -454,13 +454,13 @@ impl Client {
             .filter(|_| pinned)
         else {
             return Err(SyncError::Refused {
-                code: "org_key_mismatch".into(),
+                code: ErrorCode::OrgKeyMismatch,
                 message: "the server answered with an organisation key that is not the one on your enrolment code: nothing was changed; tell your coordinator".into(),
             });
         };
         if pending.is_none() && answer.org_public_key != self.ctx.profile.org_public_key {
             return Err(SyncError::Refused {
-                code: "org_key_mismatch".into(),
+                code: ErrorCode::OrgKeyMismatch,
                 message: "this laptop was set up for another organisation key than this server's organisation: nothing was changed".into(),
             });
         }
@@ -706,9 +706,10 @@ impl Client {
             let answer: SyncResponse = match http.post("/v1/sync", Some(&token), &request, progress)
             {
                 // The kept token is no longer honoured (expired, server restored): get a new one.
-                Err(SyncError::Refused { code, .. })
-                    if code == "expired_token" || code == "invalid_token" =>
-                {
+                Err(SyncError::Refused {
+                    code: ErrorCode::ExpiredToken | ErrorCode::InvalidToken,
+                    ..
+                }) => {
                     token = self.token(&mut http, true, progress)?;
                     http.post("/v1/sync", Some(&token), &request, progress)?
                 }
@@ -950,9 +951,10 @@ impl Client {
                     pace.interval
                 }
                 Err(SyncError::NotEnrolled) => return Err(SyncError::NotEnrolled),
-                Err(SyncError::Refused { code, message })
-                    if code == "revoked" || code == "invalid_credential" =>
-                {
+                Err(SyncError::Refused {
+                    code: code @ (ErrorCode::Revoked | ErrorCode::InvalidCredential),
+                    message,
+                }) => {
                     return Err(SyncError::Refused { code, message });
                 }
                 Err(_) => {

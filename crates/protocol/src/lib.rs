@@ -362,9 +362,126 @@ pub struct RefusedRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Machine-readable code, e.g. `revoked`, `unsupported_version`.
-    pub code: String,
+    pub code: ErrorCode,
     /// Plain words.
     pub message: String,
+}
+
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $name:ident = $word:literal, $status:literal;)*) => {
+        /// Why the server refused a request: one list for the server that answers and the laptop
+        /// that switches on it. On the wire it is the word; a word this side does not know
+        /// reads as [`ErrorCode::Other`] (a newer server's reason still shows its message).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(from = "String", into = "&'static str")]
+        pub enum ErrorCode {
+            $($(#[$doc])* $name,)*
+            /// A word this version does not know.
+            Other,
+        }
+
+        impl ErrorCode {
+            /// Every known code.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$name),*];
+
+            /// The word on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$name => $word,)*
+                    ErrorCode::Other => "other",
+                }
+            }
+
+            /// The HTTP status the server answers this code with.
+            pub const fn status(self) -> u16 {
+                match self {
+                    $(ErrorCode::$name => $status,)*
+                    ErrorCode::Other => 400,
+                }
+            }
+
+            /// The code for a word (unknown words are [`ErrorCode::Other`]).
+            pub fn parse(word: &str) -> ErrorCode {
+                match word {
+                    $($word => ErrorCode::$name,)*
+                    _ => ErrorCode::Other,
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The body is not `application/cbor`.
+    WrongContentType = "wrong_content_type", 400;
+    /// The body is not a valid message.
+    MalformedBody = "malformed_body", 400;
+    /// The laptop and server speak different protocol versions.
+    UnsupportedVersion = "unsupported_version", 400;
+    /// A field of the request is not valid.
+    InvalidRequest = "invalid_request", 400;
+    /// The enrolment code is unknown, used or expired.
+    InvalidCode = "invalid_code", 401;
+    /// The organisation key given is not a key.
+    InvalidKey = "invalid_key", 400;
+    /// The person named on a code is not a valid name.
+    InvalidUser = "invalid_user", 400;
+    /// The organisation is new and no key was given.
+    UnknownOrg = "unknown_org", 400;
+    /// The organisation already has a different key (or the code's fingerprint differs).
+    OrgKeyMismatch = "org_key_mismatch", 400;
+    /// The device's writer id is used by another device.
+    ActorTaken = "actor_taken", 400;
+    /// No access token was sent.
+    MissingToken = "missing_token", 401;
+    /// The access token is not known.
+    InvalidToken = "invalid_token", 401;
+    /// The access token expired.
+    ExpiredToken = "expired_token", 401;
+    /// The device credential is not known.
+    InvalidCredential = "invalid_credential", 401;
+    /// The device was revoked.
+    Revoked = "revoked", 401;
+    /// Bytes that are not valid Automerge changes.
+    InvalidChanges = "invalid_changes", 400;
+    /// A record that is not valid data of its kind.
+    InvalidRecord = "invalid_record", 400;
+    /// More bytes than allowed.
+    TooLarge = "too_large", 400;
+    /// More items than allowed in one request.
+    TooMany = "too_many", 400;
+    /// An attachment name that is not a SHA-256.
+    InvalidDigest = "invalid_digest", 400;
+    /// An attachment chunk that does not fit.
+    InvalidChunk = "invalid_chunk", 400;
+    /// An attachment whose bytes do not match its name.
+    DigestMismatch = "digest_mismatch", 400;
+    /// Authenticated but not allowed.
+    Forbidden = "forbidden", 403;
+    /// Too many attempts from one place.
+    RateLimited = "rate_limited", 429;
+    /// The server had a problem (nothing was lost).
+    ServerError = "server_error", 500;
+    /// The server is overloaded or its database is unreachable for a moment.
+    Unavailable = "unavailable", 503;
+}
+
+impl From<String> for ErrorCode {
+    fn from(word: String) -> ErrorCode {
+        ErrorCode::parse(&word)
+    }
+}
+
+impl From<ErrorCode> for &'static str {
+    fn from(code: ErrorCode) -> &'static str {
+        code.as_str()
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One record's contribution to the collection checksum: SHA-256 over its id and sorted heads.
@@ -528,5 +645,32 @@ mod tests {
         let c = record_digest(Uuid::from_u128(2), &[[3; 32]]);
         assert_eq!(collection_digest([&a, &c]), collection_digest([&c, &a]));
         assert_ne!(collection_digest([&a]), collection_digest([&a, &c]));
+    }
+
+    #[test]
+    fn error_codes_travel_as_their_words_and_unknown_words_still_read() {
+        for &code in ErrorCode::ALL {
+            let body = ErrorBody {
+                code,
+                message: "m".into(),
+            };
+            let back: ErrorBody = decode(&encode(&body)).expect("decodes");
+            assert_eq!(back.code, code);
+            assert_eq!(ErrorCode::parse(code.as_str()), code);
+        }
+        #[derive(Serialize)]
+        struct Newer {
+            code: &'static str,
+            message: &'static str,
+        }
+        let newer = encode(&Newer {
+            code: "a_reason_from_a_newer_server",
+            message: "words",
+        });
+        let read: ErrorBody = decode(&newer).expect("still an error body");
+        assert_eq!(
+            (read.code, read.message.as_str()),
+            (ErrorCode::Other, "words")
+        );
     }
 }

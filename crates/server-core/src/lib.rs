@@ -1,0 +1,232 @@
+//! The sync server's rules, with no IO of its own: who may enrol and with what, which records a
+//! device sees and may change, how a batch is applied and a repeated one answered, the
+//! checkpoint and the checksums, and every secret and code made. Storage is a narrow
+//! [`Persistence`] trait (SQLite and PostgreSQL implement it in `citizens-server`); time and
+//! randomness are handed in, so a test can run the whole server deterministically.
+
+mod enrolment;
+mod error;
+pub mod persistence;
+mod records;
+
+use std::sync::{Arc, Mutex};
+
+use citizens_core::clock::Clock;
+use citizens_protocol::{BucketsRequest, BucketsResponse, ErrorCode, Push, Role, PROTOCOL_VERSION};
+use uuid::Uuid;
+
+pub use enrolment::NewCode;
+pub use error::{Error, Result};
+use persistence::{transaction, Viewer};
+pub use persistence::{DeviceRow, Mode, Persistence, Tx};
+
+/// An authenticated device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Id.
+    pub id: Uuid,
+    /// Organisation.
+    pub org_id: i64,
+    /// Role.
+    pub role: Role,
+    /// The person it belongs to: the coordinator named them on its enrolment code. Owner of
+    /// the records it created; cases assigned to that person's name are theirs.
+    pub person_id: String,
+}
+
+impl Device {
+    fn viewer(&self) -> Viewer {
+        Viewer {
+            org_id: self.org_id,
+            person_id: self.person_id.clone(),
+            everyone: self.role == Role::Coordinator,
+        }
+    }
+}
+
+/// Settings of the rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Access-token lifetime in seconds.
+    pub token_ttl_secs: u64,
+    /// Target size of one page of pulled changes.
+    pub page_bytes: usize,
+    /// Enrolment attempts allowed per client address per minute.
+    pub enrol_attempts_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            token_ttl_secs: 900,
+            page_bytes: 256 * 1024,
+            enrol_attempts_per_minute: 10,
+        }
+    }
+}
+
+/// Randomness for secrets, codes and ids.
+pub type SharedRng = Mutex<Box<dyn rand_core::RngCore + Send>>;
+
+/// The server's rules over a database.
+pub struct Core {
+    db: Arc<dyn Persistence>,
+    clock: Arc<dyn Clock>,
+    rng: SharedRng,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("db", &self.db)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Most records one fetch may ask for.
+pub const MAX_FETCH: usize = 1_000;
+
+impl Core {
+    /// The rules over `db` (shipped reference data is stored on first use), reading time from
+    /// `clock` and drawing secrets from `rng` (the operating system's in production).
+    pub fn new(
+        db: Arc<dyn Persistence>,
+        clock: Arc<dyn Clock>,
+        rng: Box<dyn rand_core::RngCore + Send>,
+        limits: Limits,
+    ) -> Result<Core> {
+        let core = Core {
+            db,
+            clock,
+            rng: Mutex::new(rng),
+            limits,
+        };
+        records::seed(core.db.as_ref())?;
+        Ok(core)
+    }
+
+    /// The settings.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now().millis()
+    }
+
+    fn write<T>(&self, f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        transaction(self.db.as_ref(), Mode::Write, f)
+    }
+
+    /// Fill `bytes` from the injected randomness.
+    fn random(&self, bytes: &mut [u8]) {
+        self.rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .fill_bytes(bytes);
+    }
+
+    /// A fresh random id.
+    fn new_id(&self) -> Uuid {
+        let mut bytes = [0u8; 16];
+        self.random(&mut bytes);
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
+
+    /// `version` is the protocol this server speaks, or a clear refusal naming who must update.
+    pub fn check_version(version: u32) -> Result<()> {
+        if version == PROTOCOL_VERSION {
+            Ok(())
+        } else if version > PROTOCOL_VERSION {
+            Err(Error::refused(
+                ErrorCode::UnsupportedVersion,
+                format!("this laptop speaks sync protocol {version} but the server only knows {PROTOCOL_VERSION}: the server needs updating"),
+            ))
+        } else {
+            Err(Error::refused(
+                ErrorCode::UnsupportedVersion,
+                format!("this laptop speaks the old sync protocol {version}; the server needs {PROTOCOL_VERSION}: update the app"),
+            ))
+        }
+    }
+
+    /// Whole documents the device may see, for recovery (ids repeated are answered once).
+    pub fn fetch(&self, device: &Device, ids: &[Uuid]) -> Result<Vec<Push>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() > MAX_FETCH {
+            return Err(Error::refused(
+                ErrorCode::TooMany,
+                "ask for at most 1,000 records at a time",
+            ));
+        }
+        let viewer = device.viewer();
+        self.write(|tx| {
+            let mut out = Vec::new();
+            for id in &ids {
+                if let Some((kind, snapshot)) = tx.visible_record(&viewer, *id)? {
+                    out.push(Push {
+                        doc_id: *id,
+                        kind: records::kind(&kind)?,
+                        changes: vec![snapshot.into()],
+                    });
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// The 64-bucket summary of what the device sees, or the records of the buckets asked for.
+    pub fn buckets(&self, device: &Device, request: &BucketsRequest) -> Result<BucketsResponse> {
+        Self::check_version(request.version)?;
+        let viewer = device.viewer();
+        let records = self.write(|tx| records::digests(tx, &viewer))?;
+        Ok(if request.buckets.is_empty() {
+            BucketsResponse {
+                summary: citizens_protocol::bucket_summary(&records)
+                    .into_iter()
+                    .map(|d| d.to_vec().into())
+                    .collect(),
+                records: Vec::new(),
+            }
+        } else {
+            BucketsResponse {
+                summary: Vec::new(),
+                records: records
+                    .into_iter()
+                    .filter(|(id, _)| {
+                        request
+                            .buckets
+                            .contains(&(citizens_protocol::bucket_of(*id) as u8))
+                    })
+                    .map(|(id, d)| (id, d.to_vec().into()))
+                    .collect(),
+            }
+        })
+    }
+
+    /// Whether the device sees a record that references this attachment.
+    pub fn may_read_blob(&self, device: &Device, sha: &str) -> Result<bool> {
+        let viewer = device.viewer();
+        self.write(|tx| tx.blob_visible(&viewer, sha))
+    }
+
+    /// Whether any record references this attachment.
+    pub fn blob_referenced(&self, sha: &str) -> Result<bool> {
+        self.write(|tx| tx.blob_linked(sha, None))
+    }
+
+    /// Every device.
+    pub fn devices(&self) -> Result<Vec<DeviceRow>> {
+        self.write(|tx| tx.devices())
+    }
+
+    /// Revoke a device: refused from its very next request. Whether it was active.
+    pub fn revoke(&self, device_id: Uuid) -> Result<bool> {
+        let now = self.now();
+        self.write(|tx| tx.revoke_device(device_id, now))
+    }
+}

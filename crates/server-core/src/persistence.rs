@@ -1,0 +1,378 @@
+//! What the rules need stored, and nothing more: rows in, rows out, no decisions. A backend
+//! (SQLite, PostgreSQL) implements [`Persistence`]; every rule lives in this crate.
+
+use citizens_protocol::RecordKind;
+use uuid::Uuid;
+
+use crate::error::Result;
+
+/// How a transaction reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Reads and writes, as today's data allows (read committed is enough: the rules lock
+    /// what they change).
+    Write,
+    /// Every read sees one snapshot (a pull and the checkpoint it ends at must agree); it may
+    /// still insert rows nobody else touches (a stored answer).
+    Snapshot,
+}
+
+/// A database the rules run on. `run` calls `f` inside one transaction and commits when it
+/// returns `Ok`; a backend may call `f` again after a transient conflict, so `f` must only
+/// act through the transaction.
+pub trait Persistence: Send + Sync + std::fmt::Debug + 'static {
+    /// Run `f` in one transaction.
+    fn run(&self, mode: Mode, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
+}
+
+/// Run `f` in one transaction and hand back what it made.
+pub fn transaction<T>(
+    db: &dyn Persistence,
+    mode: Mode,
+    mut f: impl FnMut(&mut dyn Tx) -> Result<T>,
+) -> Result<T> {
+    let mut out = None;
+    db.run(mode, &mut |tx| {
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| crate::Error::internal("a transaction returned nothing"))
+}
+
+/// Who is looking: the rules' visibility is written once, in [`visibility`], and backends
+/// bind these three values into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    /// The viewer's organisation.
+    pub org_id: i64,
+    /// The viewer's person id.
+    pub person_id: String,
+    /// A coordinator: sees every record of the organisation.
+    pub everyone: bool,
+}
+
+/// Where a backend's bound parameters go in [`visibility`]'s SQL.
+#[derive(Debug, Clone, Copy)]
+pub struct Placeholders<'a> {
+    /// The viewer's organisation id.
+    pub org: &'a str,
+    /// Whether the viewer sees every record (a boolean).
+    pub everyone: &'a str,
+    /// The viewer's person id.
+    pub person: &'a str,
+}
+
+/// The visibility rule, as SQL predicates over `docs d` (a record the viewer sees) and
+/// `change_log c` (a change of it the viewer receives): reference records (every device, its
+/// organisation's own copies only) and its organisation's records in its scope — a coordinator
+/// sees all of them, anyone else what they created or what is assigned to them. Reference kinds
+/// are named, not "no organisation": the planner then walks the change log in order instead of
+/// sorting every organisation document for each page.
+pub fn visibility(p: Placeholders<'_>) -> (String, String) {
+    let reference: Vec<String> = RecordKind::ALL
+        .iter()
+        .filter(|k| k.is_reference())
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect();
+    let Placeholders {
+        org,
+        everyone,
+        person,
+    } = p;
+    (
+        format!(
+            "((d.kind IN ({}) AND (d.org_id IS NULL OR d.org_id = {org})) OR (d.org_id = {org} AND ({everyone} OR d.creator_person = {person} OR d.assignee_person = {person})))",
+            reference.join(", ")
+        ),
+        format!("(c.org_id IS NULL OR c.org_id = {org})"),
+    )
+}
+
+/// A record as stored, with a shared reference record read as the organisation sees it (its
+/// own copy, if it has one).
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    /// Kind word.
+    pub kind: String,
+    /// Owning organisation (none: shipped reference data).
+    pub org_id: Option<i64>,
+    /// Creator's person id.
+    pub creator_person: Option<String>,
+    /// Assignee's person id.
+    pub assignee_person: Option<String>,
+    /// The document.
+    pub snapshot: Vec<u8>,
+    /// Its checksum digest.
+    pub digest: Vec<u8>,
+}
+
+/// A record to insert or update (an update keeps kind, organisation and creator).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRow<'a> {
+    /// Id.
+    pub id: Uuid,
+    /// Kind.
+    pub kind: RecordKind,
+    /// Owning organisation.
+    pub org_id: Option<i64>,
+    /// The device that sent it first.
+    pub creator_device: Uuid,
+    /// Its creator.
+    pub creator_person: Option<&'a str>,
+    /// The name it is assigned to.
+    pub assignee: Option<&'a str>,
+    /// That name's person id in the organisation, when the person is known.
+    pub assignee_person: Option<&'a str>,
+    /// The whole document.
+    pub snapshot: &'a [u8],
+    /// Its heads, concatenated.
+    pub heads: &'a [u8],
+    /// Its checksum digest.
+    pub digest: &'a [u8],
+}
+
+/// One change to add to the change log.
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    /// Its record.
+    pub doc_id: Uuid,
+    /// Its hash (a change already logged is skipped).
+    pub hash: [u8; 32],
+    /// Raw bytes.
+    pub bytes: Vec<u8>,
+    /// The device that sent it (not sent back to it).
+    pub origin_device: Uuid,
+    /// Set for an organisation's edit of shared reference data: only its devices receive it.
+    pub org_mark: Option<i64>,
+}
+
+/// One change of the log, in log order.
+#[derive(Debug, Clone)]
+pub struct LogRow {
+    /// Position in the log.
+    pub seq: u64,
+    /// Its record.
+    pub doc_id: Uuid,
+    /// The record's kind word.
+    pub kind: String,
+    /// Raw bytes.
+    pub change: Vec<u8>,
+}
+
+/// An enrolment code as stored.
+#[derive(Debug, Clone)]
+pub struct CodeRow {
+    /// Organisation.
+    pub org_id: i64,
+    /// Role word.
+    pub role: String,
+    /// Until when it works (ms).
+    pub expires_at: i64,
+    /// When it was used (ms).
+    pub used_at: Option<i64>,
+    /// The person it is for.
+    pub person_id: Option<String>,
+}
+
+/// A code to store (only the hash of its secret).
+#[derive(Debug, Clone, Copy)]
+pub struct NewCodeRow<'a> {
+    /// SHA-256 of the secret.
+    pub code_hash: &'a [u8],
+    /// Organisation.
+    pub org_id: i64,
+    /// Role word.
+    pub role: &'a str,
+    /// Until when it works (ms).
+    pub expires_at: i64,
+    /// Made at (ms).
+    pub created_at: i64,
+    /// The person it is for.
+    pub person_id: &'a str,
+}
+
+/// A device to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDevice<'a> {
+    /// Id.
+    pub id: Uuid,
+    /// Organisation.
+    pub org_id: i64,
+    /// Role word.
+    pub role: &'a str,
+    /// The person's name (kept for listings).
+    pub user: &'a str,
+    /// The device's name.
+    pub name: &'a str,
+    /// Its short code (unique).
+    pub device_code: &'a str,
+    /// SHA-256 of its credential.
+    pub secret_hash: &'a [u8],
+    /// Enrolled at (ms).
+    pub created_at: i64,
+    /// The person it belongs to.
+    pub person_id: &'a str,
+    /// The Automerge actor it writes with.
+    pub actor: &'a str,
+    /// SHA-256 of the code it enrolled with.
+    pub code_hash: &'a [u8],
+}
+
+/// The device behind a token.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    /// Device id.
+    pub device_id: String,
+    /// Organisation.
+    pub org_id: i64,
+    /// Role word.
+    pub role: String,
+    /// The device's person.
+    pub person_id: String,
+    /// Token expiry (ms).
+    pub expires_at: i64,
+    /// When the device was revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// A line of `citizens-server devices list`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceRow {
+    /// Id.
+    pub id: String,
+    /// Organisation name.
+    pub organisation: String,
+    /// Role.
+    pub role: String,
+    /// User.
+    pub user: String,
+    /// Device name.
+    pub name: String,
+    /// Device code.
+    pub device_code: String,
+    /// Last sync (ms), if any.
+    pub last_seen: Option<i64>,
+    /// Revoked at (ms), if revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// One transaction's reads and writes.
+pub trait Tx {
+    // Organisations and people.
+    /// `(id, public key)` of the organisation with this name.
+    fn org_by_name(&mut self, name: &str) -> Result<Option<(i64, String)>>;
+    /// A new organisation (checksum of no records); its id.
+    fn insert_org(&mut self, name: &str, public_key: &str) -> Result<i64>;
+    /// `(name, public key)` of an organisation.
+    fn org(&mut self, id: i64) -> Result<(String, String)>;
+    /// The organisation's collection checksum.
+    fn org_checksum(&mut self, id: i64) -> Result<Vec<u8>>;
+    /// Replace it.
+    fn set_org_checksum(&mut self, id: i64, checksum: &[u8; 32]) -> Result<()>;
+    /// The id of the person with this name in the organisation.
+    fn person_by_name(&mut self, org_id: i64, name: &str) -> Result<Option<String>>;
+    /// Add a person (a name already there is left alone).
+    fn insert_person(&mut self, id: &str, org_id: i64, name: &str) -> Result<()>;
+    /// A person's name.
+    fn person_name(&mut self, id: &str) -> Result<Option<String>>;
+    /// Records of the organisation assigned to `name` with no person yet now name `person_id`.
+    fn claim_assigned(&mut self, org_id: i64, name: &str, person_id: &str) -> Result<()>;
+
+    // Enrolment codes, devices, tokens.
+    /// Store a code.
+    fn insert_code(&mut self, code: &NewCodeRow<'_>) -> Result<()>;
+    /// The code with this secret's hash.
+    fn code(&mut self, code_hash: &[u8]) -> Result<Option<CodeRow>>;
+    /// Mark it used.
+    fn mark_code_used(&mut self, code_hash: &[u8], at: i64) -> Result<()>;
+    /// `(id, device code)` of the active device enrolled with this code, actor and credential.
+    fn device_enrolled_with(
+        &mut self,
+        code_hash: &[u8],
+        actor: &str,
+        secret_hash: &[u8],
+    ) -> Result<Option<(String, String)>>;
+    /// Whether any device writes with this actor; `Some(person)` when it has an owner.
+    fn actor_owner(&mut self, actor: &str) -> Result<Option<Option<String>>>;
+    /// Whether a device has this short code.
+    fn device_code_taken(&mut self, device_code: &str) -> Result<bool>;
+    /// Store a device.
+    fn insert_device(&mut self, device: &NewDevice<'_>) -> Result<()>;
+    /// `(credential hash, revoked at)` of a device.
+    fn device_secret(&mut self, id: Uuid) -> Result<Option<(Vec<u8>, Option<i64>)>>;
+    /// Note when a device was last seen.
+    fn touch_device(&mut self, id: &str, at: i64) -> Result<()>;
+    /// Revoke a device and drop its tokens; whether it was active.
+    fn revoke_device(&mut self, id: Uuid, at: i64) -> Result<bool>;
+    /// Every device, oldest first.
+    fn devices(&mut self) -> Result<Vec<DeviceRow>>;
+    /// Store a token (its hash) and drop the device's expired ones.
+    fn insert_token(
+        &mut self,
+        hash: &[u8],
+        device_id: Uuid,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<()>;
+    /// The device behind a token hash.
+    fn token(&mut self, hash: &[u8]) -> Result<Option<TokenRow>>;
+    /// Count one enrolment attempt from `client` in the minute `window`; the count so far
+    /// (older minutes are forgotten).
+    fn count_attempt(&mut self, client: &str, window: i64) -> Result<u32>;
+
+    // Records and the change log.
+    /// Shipped reference data, stored once (never overwritten).
+    fn seed_record(
+        &mut self,
+        id: Uuid,
+        kind: RecordKind,
+        snapshot: &[u8],
+        heads: &[u8],
+        digest: &[u8],
+    ) -> Result<()>;
+    /// A record as organisation `org_id` sees it.
+    fn record(&mut self, id: Uuid, org_id: i64) -> Result<Option<StoredRecord>>;
+    /// Insert or update a record.
+    fn put_record(&mut self, row: &RecordRow<'_>) -> Result<()>;
+    /// Insert or replace an organisation's own copy of a shared reference record.
+    fn put_org_copy(&mut self, org_id: i64, id: Uuid, snapshot: &[u8]) -> Result<()>;
+    /// Note that a record references an attachment.
+    fn link_blob(&mut self, doc_id: Uuid, sha: &str) -> Result<()>;
+    /// Append changes to the log (those already logged, by hash, are skipped). Called once per
+    /// transaction, last: a backend with many writers makes the log's order the commit order
+    /// here.
+    fn append_changes(&mut self, changes: &[NewChange]) -> Result<()>;
+    /// Up to `limit` changes after `since` the viewer receives, in log order, not sent by
+    /// `except_device`.
+    fn changes_after(
+        &mut self,
+        viewer: &Viewer,
+        except_device: Uuid,
+        since: u64,
+        limit: usize,
+    ) -> Result<Vec<LogRow>>;
+    /// The last position of the log (0 when empty).
+    fn log_head(&mut self) -> Result<u64>;
+    /// `(kind word, document)` of a record the viewer sees.
+    fn visible_record(&mut self, viewer: &Viewer, id: Uuid) -> Result<Option<(String, Vec<u8>)>>;
+    /// `(id, digest)` of every case and town-hall session the viewer sees.
+    fn visible_digests(&mut self, viewer: &Viewer) -> Result<Vec<(Uuid, Vec<u8>)>>;
+    /// Whether a record the viewer sees references the attachment.
+    fn blob_visible(&mut self, viewer: &Viewer, sha: &str) -> Result<bool>;
+    /// Whether a record other than `doc_id` references the attachment (`None`: any record).
+    fn blob_linked(&mut self, sha: &str, except: Option<Uuid>) -> Result<bool>;
+
+    // Stored answers.
+    /// The answer kept for a device's batch.
+    fn stored_answer(&mut self, device_id: Uuid, batch_id: Uuid) -> Result<Option<Vec<u8>>>;
+    /// Keep an answer (a second answer for the same batch is dropped).
+    fn store_answer(
+        &mut self,
+        device_id: Uuid,
+        batch_id: Uuid,
+        answer: &[u8],
+        at: i64,
+    ) -> Result<()>;
+    /// Forget answers kept since before `before`.
+    fn prune_answers(&mut self, before: i64) -> Result<()>;
+}

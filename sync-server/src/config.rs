@@ -1,0 +1,109 @@
+//! The server's settings: the command line and environment over an optional TOML file over
+//! defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use citizens_core::clock::Clock;
+use citizens_server_core::{Core, Limits};
+use serde::Deserialize;
+
+use crate::http::HttpConfig;
+
+/// Everything [`crate::Application::build`] needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder for the embedded database and attachments.
+    pub data_dir: PathBuf,
+    /// The rules' settings.
+    pub limits: Limits,
+    /// The HTTP layer's settings.
+    pub http: HttpConfig,
+}
+
+/// The keys a config file may have.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    token_ttl_secs: Option<u64>,
+    page_bytes: Option<usize>,
+    max_body_bytes: Option<usize>,
+    timeout_secs: Option<u64>,
+    header_timeout_secs: Option<u64>,
+    behind_proxy: Option<bool>,
+    enrol_attempts_per_minute: Option<u32>,
+}
+
+impl FileConfig {
+    /// Read a config file (none: every key at its default).
+    pub fn read(path: Option<&Path>) -> Result<FileConfig> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid config file", path.display()))
+    }
+
+    /// The settings, the command line's `data_dir` and `listen` winning over the file's.
+    pub fn resolve(self, data_dir: Option<PathBuf>, listen: Option<SocketAddr>) -> Result<Config> {
+        let defaults = Limits::default();
+        let http = HttpConfig::default();
+        Ok(Config {
+            listen: listen
+                .or(self.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8420))),
+            data_dir: data_dir.or(self.data_dir).ok_or_else(|| {
+                anyhow!(
+                    "give --data-dir (or CITIZENS_SERVER_DATA_DIR, or data_dir in the config file)"
+                )
+            })?,
+            limits: Limits {
+                token_ttl_secs: self.token_ttl_secs.unwrap_or(defaults.token_ttl_secs),
+                page_bytes: self.page_bytes.unwrap_or(defaults.page_bytes),
+                enrol_attempts_per_minute: self
+                    .enrol_attempts_per_minute
+                    .unwrap_or(defaults.enrol_attempts_per_minute),
+            },
+            http: HttpConfig {
+                max_body_bytes: self.max_body_bytes.unwrap_or(http.max_body_bytes),
+                timeout: self.timeout_secs.map_or(http.timeout, Duration::from_secs),
+                header_timeout: self
+                    .header_timeout_secs
+                    .map_or(http.header_timeout, Duration::from_secs),
+                behind_proxy: self.behind_proxy.unwrap_or(http.behind_proxy),
+            },
+        })
+    }
+}
+
+impl Config {
+    /// Defaults for a server keeping its data in `data_dir`, on a free loopback port.
+    pub fn local(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.into(),
+            limits: Limits::default(),
+            http: HttpConfig::default(),
+        }
+    }
+
+    /// Open the database and put the rules over it.
+    pub fn open(&self, clock: Arc<dyn Clock>) -> Result<Core> {
+        let db = crate::storage::sqlite::Sqlite::open(&self.data_dir)?;
+        Ok(Core::new(
+            Arc::new(db),
+            clock,
+            Box::new(rand::rngs::OsRng),
+            self.limits,
+        )?)
+    }
+}

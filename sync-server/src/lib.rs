@@ -1,0 +1,192 @@
+//! The Citizens Connect sync server as a library: [`Application::build`] opens the database,
+//! puts the rules (`citizens-server-core`) over it and binds the listener; the binary
+//! (`citizens-server`) only reads its command line. Tests run it in-process with their own
+//! clock ([`Application::spawn`]).
+
+mod blobs;
+pub mod config;
+mod error;
+mod http;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use citizens_core::clock::Clock;
+use citizens_server_core::Core;
+
+pub use config::Config;
+pub use http::HttpConfig;
+
+/// A server ready to serve: database open and migrated, listener bound.
+#[derive(Debug)]
+pub struct Application {
+    core: Arc<Core>,
+    listener: tokio::net::TcpListener,
+    blob_dir: PathBuf,
+    http: HttpConfig,
+}
+
+impl Application {
+    /// Open the database `config` names, put the rules over it (reading time from `clock`,
+    /// secrets from the operating system), sweep abandoned uploads and bind `config.listen`
+    /// (port 0 picks one).
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Application> {
+        let core = Arc::new(config.open(clock)?);
+        let blob_dir = config.data_dir.join("blobs");
+        let swept = {
+            let (dir, core) = (blob_dir.clone(), core.clone());
+            tokio::task::spawn_blocking(move || blobs::sweep(&dir, &core)).await??
+        };
+        tracing::info!(removed = swept, "abandoned uploads swept");
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        Ok(Application {
+            core,
+            listener,
+            blob_dir,
+            http: config.http,
+        })
+    }
+
+    /// Where it listens.
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The rules it serves (for administration and tests).
+    pub fn core(&self) -> Arc<Core> {
+        self.core.clone()
+    }
+
+    /// Serve until `shutdown` completes, then let open requests finish. Abandoned uploads are
+    /// swept every hour.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
+        let (sweep_dir, sweep_core) = (self.blob_dir.clone(), self.core.clone());
+        let sweeper = tokio::spawn(async move {
+            let hour = Duration::from_secs(3600);
+            let mut hourly = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
+            loop {
+                hourly.tick().await;
+                let (dir, core) = (sweep_dir.clone(), sweep_core.clone());
+                let _ = tokio::task::spawn_blocking(move || blobs::sweep(&dir, &core)).await;
+            }
+        });
+        let app = http::router(self.core, self.http, self.blob_dir);
+        serve_connections(self.listener, app, self.http.header_timeout, shutdown).await;
+        sweeper.abort();
+        Ok(())
+    }
+
+    /// Build and serve on a thread of its own (tests, tools): the server stops when the
+    /// handle is dropped.
+    pub fn spawn(config: Config, clock: Arc<dyn Clock>) -> Result<Running> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let app = runtime.block_on(Application::build(config, clock))?;
+        let (addr, core) = (app.local_addr()?, app.core());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(app.run_until(async {
+                let _ = stopped.await;
+            }))
+        });
+        Ok(Running {
+            url: format!("http://{addr}"),
+            core,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A server serving on its own thread; dropped, it stops.
+#[derive(Debug)]
+pub struct Running {
+    /// Its address, `http://127.0.0.1:PORT`.
+    pub url: String,
+    core: Arc<Core>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl Running {
+    /// The rules it serves.
+    pub fn core(&self) -> &Core {
+        &self.core
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Accept connections until `shutdown`, then let open ones finish. Each connection must send
+/// its request headers within `header_timeout` (a client that trickles them is dropped), and
+/// each request knows its peer address (`ConnectInfo`) for the enrolment rate limit.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use tower::ServiceExt as _;
+    let (closing, closed) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                app.clone().oneshot(request.map(axum::body::Body::new))
+            },
+        );
+        let mut closed = closed.clone();
+        tokio::spawn(async move {
+            let mut builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            builder
+                .http1()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let connection =
+                builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = closed.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    drop(closed);
+    let _ = closing.send(());
+    closing.closed().await;
+}
