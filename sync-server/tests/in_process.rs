@@ -1,0 +1,155 @@
+//! The server as a library, in-process, with a clock the test moves: access tokens and
+//! enrolment codes expire when they should, and the enrolment rate limit is kept in the
+//! database, so it holds across instances sharing it.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use citizens_protocol::{
+    decode, encode, EnrollRequest, ErrorBody, ErrorCode, Role, SyncRequest, CONTENT_TYPE,
+    PROTOCOL_VERSION,
+};
+use citizens_server::{Application, Config, Running};
+use citizens_server_core::NewCode;
+use citizens_test_support::{FakeClock, TOWN_HALL_DAY};
+use common::{fast, ORG};
+use uuid::Uuid;
+
+fn serve(dir: &std::path::Path, clock: &Arc<FakeClock>) -> Running {
+    Application::spawn(Config::local(dir), clock.clone()).expect("server")
+}
+
+fn code(server: &Running, role: Role, user: &str, key: &str, valid_for: Duration) -> String {
+    server
+        .core()
+        .create_enrolment(&NewCode {
+            org: ORG,
+            org_public_key: Some(key),
+            role,
+            user,
+            valid_for,
+        })
+        .expect("code")
+}
+
+fn post(url: &str, path: &str, body: Vec<u8>, token: Option<&str>) -> (u16, Vec<u8>) {
+    let mut request = reqwest::blocking::Client::new()
+        .post(format!("{url}{path}"))
+        .header("content-type", CONTENT_TYPE)
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().expect("server answers");
+    let status = response.status().as_u16();
+    (status, response.bytes().expect("body").to_vec())
+}
+
+fn error_code(bytes: &[u8]) -> ErrorCode {
+    decode::<ErrorBody>(bytes).expect("an error body").code
+}
+
+fn pull() -> Vec<u8> {
+    encode(&SyncRequest {
+        version: PROTOCOL_VERSION,
+        batch_id: Uuid::now_v7(),
+        since: 0,
+        pushes: Vec::new(),
+    })
+}
+
+#[test]
+fn an_access_token_expires_after_its_lifetime_and_the_laptop_gets_a_new_one() {
+    let (dir, clock) = (tempfile::tempdir().expect("tempdir"), FakeClock::at(TOWN_HALL_DAY));
+    let server = serve(dir.path(), &clock);
+    let laptop_dir = tempfile::tempdir().expect("tempdir");
+    // The laptop's own clock does not move: it believes its kept token is still good.
+    let mut laptop = citizens_test_support::install(
+        laptop_dir.path(),
+        "Ngozi Eze",
+        FakeClock::at(TOWN_HALL_DAY),
+    );
+    let key = laptop.profile().org_public_key.clone();
+    let enrol = code(&server, Role::Coordinator, "Ngozi Eze", &key, Duration::from_secs(3600));
+    laptop.enroll(&server.url, &enrol, fast()).expect("enrol");
+    let mut device = common::Device {
+        dir: laptop_dir,
+        client: laptop,
+    };
+    let token = device.access_token(&server.url);
+    assert_eq!(post(&server.url, "/v1/sync", pull(), Some(&token)).0, 200);
+
+    let ttl = server.core().limits().token_ttl_secs;
+    clock.advance(i64::try_from(ttl * 1000).expect("ms") - 1_000);
+    assert_eq!(
+        post(&server.url, "/v1/sync", pull(), Some(&token)).0,
+        200,
+        "still good a second before its lifetime ends"
+    );
+    clock.advance(2_000);
+    let (status, body) = post(&server.url, "/v1/sync", pull(), Some(&token));
+    assert_eq!((status, error_code(&body)), (401, ErrorCode::ExpiredToken));
+
+    let report = device.client.sync(fast(), &mut |_| {}).expect("the laptop signs in again");
+    assert!(report.in_step);
+    let fresh = device.access_token(&server.url);
+    assert_eq!(post(&server.url, "/v1/sync", pull(), Some(&fresh)).0, 200);
+}
+
+#[test]
+fn an_enrolment_code_expires_after_the_time_it_was_made_for() {
+    let (dir, clock) = (tempfile::tempdir().expect("tempdir"), FakeClock::at(TOWN_HALL_DAY));
+    let server = serve(dir.path(), &clock);
+    let laptop_dir = tempfile::tempdir().expect("tempdir");
+    let mut laptop = citizens_test_support::install(
+        laptop_dir.path(),
+        "Ngozi Eze",
+        FakeClock::at(TOWN_HALL_DAY),
+    );
+    let key = laptop.profile().org_public_key.clone();
+    let enrol = code(&server, Role::Coordinator, "Ngozi Eze", &key, Duration::from_secs(1800));
+    clock.advance(1801 * 1000);
+    match laptop.enroll(&server.url, &enrol, fast()) {
+        Err(citizens_client::SyncError::Refused { code, message }) => {
+            assert_eq!(code, ErrorCode::InvalidCode);
+            assert!(message.contains("has expired"), "{message}");
+        }
+        other => panic!("an expired code is refused, got {other:?}"),
+    }
+}
+
+fn attempt(url: &str) -> u16 {
+    let body = encode(&EnrollRequest {
+        version: PROTOCOL_VERSION,
+        code: "AAAABBBBCCCC".into(),
+        device_name: "laptop".into(),
+        actor: "ab".repeat(16),
+        device_secret: "cd".repeat(32),
+    });
+    let (status, bytes) = post(url, "/v1/enroll", body, None);
+    let expected = match status {
+        401 => ErrorCode::InvalidCode,
+        429 => ErrorCode::RateLimited,
+        other => panic!("unexpected status {other}"),
+    };
+    assert_eq!(error_code(&bytes), expected);
+    status
+}
+
+#[test]
+fn the_enrolment_rate_limit_holds_across_instances_sharing_the_database() {
+    let (dir, clock) = (tempfile::tempdir().expect("tempdir"), FakeClock::at(TOWN_HALL_DAY));
+    let a = serve(dir.path(), &clock);
+    let b = serve(dir.path(), &clock);
+    let limit = a.core().limits().enrol_attempts_per_minute;
+    let statuses: Vec<u16> = (0..limit)
+        .map(|i| attempt(if i % 2 == 0 { &a.url } else { &b.url }))
+        .collect();
+    assert_eq!(statuses, vec![401; limit as usize], "wrong codes, answered");
+    assert_eq!(attempt(&a.url), 429, "the next attempt is limited on one instance");
+    assert_eq!(attempt(&b.url), 429, "and on the other");
+    clock.advance(60_000);
+    assert_eq!(attempt(&b.url), 401, "a minute later the address may try again");
+}
