@@ -11,17 +11,19 @@ use citizens_core::grievance::Grievance;
 use citizens_core::identity::OrgPublicKey;
 use citizens_core::lifecycle::Actor;
 use citizens_protocol::{
-    decode, encode, key_fingerprint, BucketsRequest, BucketsResponse, EnrollRequest,
-    EnrollResponse, EnrolmentCode, ErrorBody, ErrorCode, Push, SyncRequest, SyncResponse,
-    TokenRequest, TokenResponse, CONTENT_TYPE, PROTOCOL_VERSION,
+    decode, encode, key_fingerprint, EnrollRequest, EnrollResponse, EnrolmentCode, ErrorBody,
+    ErrorCode, CONTENT_TYPE, PROTOCOL_VERSION,
 };
-use citizens_store::{Author, HeldBack, SetAside, PENDING_BATCH};
+use citizens_store::{Author, HeldBack, SetAside};
 use rand::Rng;
 use serde::Serialize;
-use uuid::Uuid;
 
 use crate::Client;
 use citizens_protocol::Role;
+
+pub mod machine;
+
+use machine::{Effect, Event, Failure, Machine, Outgoing, Reply, Request, Retries};
 
 /// Why a sync or enrolment did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -69,12 +71,12 @@ pub struct RetryPolicy {
 impl RetryPolicy {
     /// The pause before attempt `n` (1 = the first retry): exponential, capped, ±50% jitter so
     /// many laptops coming back online at once do not knock together.
-    pub fn backoff(&self, n: u32) -> Duration {
+    pub fn backoff(&self, n: u32, rng: &mut impl Rng) -> Duration {
         let exp = self
             .base_delay
             .saturating_mul(1 << n.min(16))
             .min(self.max_delay);
-        exp.mul_f64(rand::thread_rng().gen_range(0.5..1.5))
+        exp.mul_f64(rng.gen_range(0.5..1.5))
     }
 }
 
@@ -165,80 +167,113 @@ impl Http {
         })
     }
 
-    /// Send a request built by `make`, retrying network trouble, cut answers, 5xx, 408 and 429
-    /// with exponential backoff and jitter. Returns the first other answer, body decompressed.
+    /// Send a request built by `make` once. Network trouble, cut answers, 5xx, 408 and 429
+    /// are [`Failure::Transient`]; any other answer is returned, body decompressed.
+    fn once(
+        &mut self,
+        make: &dyn Fn(&reqwest::blocking::Client) -> reqwest::blocking::RequestBuilder,
+        bytes_up: usize,
+    ) -> Result<Answer, Failure> {
+        self.report.round_trips += 1;
+        self.report.bytes_up += bytes_up;
+        let response = make(&self.agent)
+            .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+            .send()
+            .map_err(|e| Failure::Transient(e.to_string()))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let raw = response
+            .bytes()
+            .map_err(|e| Failure::Transient(format!("the answer was cut off: {e}")))?;
+        self.report.bytes_down += raw.len();
+        let body = if headers
+            .get(reqwest::header::CONTENT_ENCODING)
+            .is_some_and(|v| v.as_bytes() == b"gzip")
+        {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&raw[..])
+                .read_to_end(&mut out)
+                .map_err(|_| Failure::Transient("the answer was cut off".into()))?;
+            out
+        } else {
+            raw.to_vec()
+        };
+        if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
+            return Err(Failure::Transient(decode::<ErrorBody>(&body).map_or_else(
+                || format!("server answered {status}"),
+                |e| e.message,
+            )));
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// [`Http::once`], tried again after transient failures as `policy` says (attachments).
     fn send(
         &mut self,
         make: &dyn Fn(&reqwest::blocking::Client) -> reqwest::blocking::RequestBuilder,
         bytes_up: usize,
+        rng: &mut impl Rng,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Answer, SyncError> {
-        let mut last = String::new();
-        for attempt in 0..self.policy.attempts {
-            if attempt > 0 {
-                progress(Progress::Retrying(attempt));
-                std::thread::sleep(self.policy.backoff(attempt));
+        let mut retries = Retries::new(self.policy);
+        loop {
+            match self.once(make, bytes_up) {
+                Ok(answer) => return Ok(answer),
+                Err(Failure::Transient(why)) => match retries.failed(rng) {
+                    Some(pause) => {
+                        progress(Progress::Retrying(retries.failures()));
+                        std::thread::sleep(pause);
+                    }
+                    None => return Err(SyncError::Network(why)),
+                },
+                Err(other) => return Err(other.into()),
             }
-            self.report.round_trips += 1;
-            self.report.bytes_up += bytes_up;
-            let response = match make(&self.agent)
-                .header(reqwest::header::ACCEPT_ENCODING, "gzip")
-                .send()
-            {
-                Ok(r) => r,
-                Err(e) => {
-                    last = e.to_string();
-                    continue;
-                }
-            };
-            let status = response.status();
-            let headers = response.headers().clone();
-            let raw = match response.bytes() {
-                Ok(b) => b,
-                Err(e) => {
-                    last = format!("the answer was cut off: {e}");
-                    continue;
-                }
-            };
-            self.report.bytes_down += raw.len();
-            let body = if headers
-                .get(reqwest::header::CONTENT_ENCODING)
-                .is_some_and(|v| v.as_bytes() == b"gzip")
-            {
-                let mut out = Vec::new();
-                if flate2::read::GzDecoder::new(&raw[..])
-                    .read_to_end(&mut out)
-                    .is_err()
-                {
-                    last = "the answer was cut off".into();
-                    continue;
-                }
-                out
-            } else {
-                raw.to_vec()
-            };
-            if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
-                last = decode::<ErrorBody>(&body)
-                    .map_or_else(|| format!("server answered {status}"), |e| e.message);
-                continue;
-            }
-            return Ok(Answer {
-                status,
-                headers,
-                body,
-            });
         }
-        Err(SyncError::Network(last))
     }
 
-    /// POST a CBOR message; only a 2xx with a valid CBOR body counts as an answer.
+    /// POST without a token, tried again after transient failures (enrolment).
+    fn call<Q: Serialize, A: serde::de::DeserializeOwned>(
+        &mut self,
+        path: &str,
+        message: &Q,
+        rng: &mut impl Rng,
+    ) -> Result<A, SyncError> {
+        let mut retries = Retries::new(self.policy);
+        loop {
+            match self.post(path, None, message) {
+                Ok(answer) => return Ok(answer),
+                Err(Failure::Transient(why)) => match retries.failed(rng) {
+                    Some(pause) => std::thread::sleep(pause),
+                    None => return Err(SyncError::Network(why)),
+                },
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+
+    /// One exchange of the state machine's: the request encoded, the answer decoded as the
+    /// reply of its kind.
+    fn exchange(&mut self, outgoing: &Outgoing) -> Result<Reply, Failure> {
+        let token = outgoing.token.as_deref();
+        Ok(match &outgoing.request {
+            Request::Token(r) => Reply::Token(self.post(outgoing.request.path(), token, r)?),
+            Request::Sync(r) => Reply::Sync(self.post(outgoing.request.path(), token, r)?),
+            Request::Fetch(r) => Reply::Fetch(self.post(outgoing.request.path(), token, r)?),
+            Request::Buckets(r) => Reply::Buckets(self.post(outgoing.request.path(), token, r)?),
+        })
+    }
+
+    /// POST a CBOR message once; only a 2xx with a valid CBOR body counts as an answer.
     fn post<Q: Serialize, A: serde::de::DeserializeOwned>(
         &mut self,
         path: &str,
         token: Option<&str>,
         message: &Q,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<A, SyncError> {
+    ) -> Result<A, Failure> {
         let body = gzip(&encode(message));
         let url = format!("{}{path}", self.base);
         let make = |agent: &reqwest::blocking::Client| {
@@ -252,7 +287,7 @@ impl Http {
                 None => request,
             }
         };
-        let answer = self.send(&make, body.len(), progress)?;
+        let answer = self.once(&make, body.len())?;
         if answer.status.is_success() {
             let content_type = answer
                 .headers
@@ -260,18 +295,12 @@ impl Http {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             if content_type != CONTENT_TYPE {
-                return Err(SyncError::NotOurServer(format!("a {content_type} page")));
+                return Err(Failure::NotOurServer(format!("a {content_type} page")));
             }
             return decode::<A>(&answer.body)
-                .ok_or_else(|| SyncError::NotOurServer("a damaged answer".into()));
+                .ok_or_else(|| Failure::NotOurServer("a damaged answer".into()));
         }
-        Err(match decode::<ErrorBody>(&answer.body) {
-            Some(e) => SyncError::Refused {
-                code: e.code,
-                message: e.message,
-            },
-            None => SyncError::NotOurServer(format!("HTTP {}", answer.status)),
-        })
+        Err(refusal(&answer))
     }
 
     /// Upload one attachment in chunks from wherever the server's copy stops.
@@ -280,10 +309,11 @@ impl Http {
         token: &str,
         sha: &str,
         bytes: &[u8],
+        rng: &mut impl Rng,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(), SyncError> {
         let url = format!("{}/v1/blobs/{sha}", self.base);
-        let head = self.send(&|agent| agent.head(&url).bearer_auth(token), 0, progress)?;
+        let head = self.send(&|agent| agent.head(&url).bearer_auth(token), 0, rng, progress)?;
         let mut offset = upload_offset(&head)?;
         if complete(&head) {
             return Ok(());
@@ -303,15 +333,9 @@ impl Http {
                     .header("upload-length", bytes.len())
                     .body(chunk.clone())
             };
-            let answer = self.send(&make, len, progress)?;
+            let answer = self.send(&make, len, rng, progress)?;
             if !(answer.status.is_success() || answer.status.as_u16() == 409) {
-                return Err(match decode::<ErrorBody>(&answer.body) {
-                    Some(e) => SyncError::Refused {
-                        code: e.code,
-                        message: e.message,
-                    },
-                    None => SyncError::NotOurServer(format!("HTTP {}", answer.status)),
-                });
+                return Err(refusal(&answer).into());
             }
             if complete(&answer) {
                 return Ok(());
@@ -327,11 +351,33 @@ impl Http {
         &mut self,
         token: &str,
         sha: &str,
+        rng: &mut impl Rng,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Option<Vec<u8>>, SyncError> {
         let url = format!("{}/v1/blobs/{sha}", self.base);
-        let answer = self.send(&|agent| agent.get(&url).bearer_auth(token), 0, progress)?;
+        let answer = self.send(&|agent| agent.get(&url).bearer_auth(token), 0, rng, progress)?;
         Ok(answer.status.is_success().then_some(answer.body))
+    }
+}
+
+/// The server's refusal in an answer, or what answered instead.
+fn refusal(answer: &Answer) -> Failure {
+    match decode::<ErrorBody>(&answer.body) {
+        Some(e) => Failure::Refused {
+            code: e.code,
+            message: e.message,
+        },
+        None => Failure::NotOurServer(format!("HTTP {}", answer.status)),
+    }
+}
+
+impl From<Failure> for SyncError {
+    fn from(failure: Failure) -> SyncError {
+        match failure {
+            Failure::Transient(why) => SyncError::Network(why),
+            Failure::Refused { code, message } => SyncError::Refused { code, message },
+            Failure::NotOurServer(what) => SyncError::NotOurServer(what),
+        }
     }
 }
 
@@ -447,7 +493,7 @@ impl Client {
             actor: attempt.actor.clone(),
             device_secret: attempt.secret.clone(),
         };
-        let answer: EnrollResponse = http.post("/v1/enroll", None, &request, &mut |_| {})?;
+        let answer: EnrollResponse = http.call("/v1/enroll", &request, &mut self.ctx.rng)?;
         let pinned = key_fingerprint(&answer.org_public_key) == code.fingerprint;
         let Some(key) = OrgPublicKey::parse(&answer.org_public_key)
             .ok()
@@ -586,42 +632,6 @@ impl Client {
         Ok(self.store.meta(SERVER)?)
     }
 
-    /// A valid access token: the one kept from the last sync, or (when `fresh`, or none is
-    /// kept, or it is about to expire) a new one.
-    fn token(
-        &self,
-        http: &mut Http,
-        fresh: bool,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<String, SyncError> {
-        let now = self.ctx.clock.now().millis();
-        if !fresh {
-            let kept = self.store.meta(TOKEN)?.and_then(|t| {
-                let (expires, token) = t.split_once(' ')?;
-                (expires.parse::<i64>().ok()? > now + 60_000).then(|| token.to_string())
-            });
-            if let Some(token) = kept {
-                return Ok(token);
-            }
-        }
-        let device_id = self.store.meta(DEVICE_ID)?.ok_or(SyncError::NotEnrolled)?;
-        let secret = self
-            .store
-            .meta(DEVICE_SECRET)?
-            .ok_or(SyncError::NotEnrolled)?;
-        let request = TokenRequest {
-            version: PROTOCOL_VERSION,
-            device_id: Uuid::parse_str(&device_id).map_err(|_| SyncError::NotEnrolled)?,
-            device_secret: secret,
-        };
-        let answer: TokenResponse = http.post("/v1/token", None, &request, progress)?;
-        let expires =
-            now + i64::try_from(answer.expires_in.saturating_mul(1000)).unwrap_or(i64::MAX);
-        self.store
-            .set_meta(TOKEN, &format!("{expires} {}", answer.access_token))?;
-        Ok(answer.access_token)
-    }
-
     /// Push everything local, pull everything visible, repair differences; one call does it all.
     pub fn sync(
         &mut self,
@@ -668,96 +678,36 @@ impl Client {
         let started = Instant::now();
         let server = self.server()?.ok_or(SyncError::NotEnrolled)?;
         let mut http = Http::new(&server, policy)?;
-        let mut token = self.token(&mut http, false, progress)?;
-        // What the server refused last time is offered again (a case reassigned back, changes
-        // the server has meanwhile had from their own laptop); refused again, it waits again.
-        self.store.retry_set_aside()?;
-        let mut pushed = 0;
-        let mut pulled = 0;
-        let mut fetched = 0;
-        let last = loop {
-            let pending = self.store.meta(PENDING_BATCH)?.and_then(|p| {
-                let (id, seq) = p.split_once(' ')?;
-                Some((Uuid::parse_str(id).ok()?, seq.parse::<i64>().ok()?))
-            });
-            let batch = match pending {
-                Some((_, seq)) => self.store.outbox_batch(BATCH_BYTES, Some(seq))?,
-                None => self.store.outbox_batch(BATCH_BYTES, None)?,
-            };
-            let batch_id = match (pending, &batch) {
-                (Some((id, _)), Some(_)) => id,
-                (_, Some(b)) => {
-                    let id = Uuid::now_v7();
-                    self.store
-                        .set_meta(PENDING_BATCH, &format!("{id} {}", b.last_seq))?;
-                    id
+        let mut machine = Machine::new(policy);
+        let mut event = Event::Start;
+        loop {
+            event = match machine.step(self, event, progress) {
+                Effect::Send(outgoing) => match http.exchange(&outgoing) {
+                    Ok(reply) => Event::Answered(reply),
+                    Err(failure) => Event::Failed(failure),
+                },
+                Effect::Wait(pause) => {
+                    std::thread::sleep(pause);
+                    Event::Waited
                 }
-                (_, None) => Uuid::now_v7(),
+                Effect::Done => break,
             };
-            let request = SyncRequest {
-                version: PROTOCOL_VERSION,
-                batch_id,
-                since: self.store.checkpoint()?,
-                pushes: batch.as_ref().map(|b| b.pushes.clone()).unwrap_or_default(),
-            };
-            if let Some(b) = &batch {
-                progress(Progress::Pushing(b.changes));
-            }
-            let answer: SyncResponse = match http.post("/v1/sync", Some(&token), &request, progress)
-            {
-                // The kept token is no longer honoured (expired, server restored): get a new one.
-                Err(SyncError::Refused {
-                    code: ErrorCode::ExpiredToken | ErrorCode::InvalidToken,
-                    ..
-                }) => {
-                    token = self.token(&mut http, true, progress)?;
-                    http.post("/v1/sync", Some(&token), &request, progress)?
-                }
-                other => other?,
-            };
-            let applied = self.store.apply_sync(
-                &answer.pulls,
-                answer.checkpoint,
-                batch.as_ref().map(|b| b.last_seq),
-                &answer.refused,
-            )?;
-            pushed += batch.as_ref().map_or(0, |b| b.changes);
-            pulled += applied.changes;
-            progress(Progress::Pulled(pulled));
-            if !applied.need_whole.is_empty() {
-                fetched += self.fetch_whole(&mut http, &token, &applied.need_whole, progress)?;
-            }
-            if !answer.more && self.store.outbox_len()? == 0 {
-                break answer;
-            }
-        };
-        let mut in_step = self.store.collection_checksum()?[..] == last.checksum[..];
-        if !in_step {
-            progress(Progress::Recovering);
-            fetched += self.recover(&mut http, &token, progress)?;
-            let request = SyncRequest {
-                version: PROTOCOL_VERSION,
-                batch_id: Uuid::now_v7(),
-                since: self.store.checkpoint()?,
-                pushes: Vec::new(),
-            };
-            let answer: SyncResponse = http.post("/v1/sync", Some(&token), &request, progress)?;
-            pulled += self
-                .store
-                .apply_sync(&answer.pulls, answer.checkpoint, None, &[])?
-                .changes;
-            in_step = self.store.collection_checksum()?[..] == answer.checksum[..];
         }
+        let counts = machine.outcome()?;
+        let token = machine
+            .token()
+            .ok_or(SyncError::NotEnrolled)?
+            .to_string();
         let (uploaded, downloaded, attachments_waiting) =
             self.sync_attachments(&mut http, &token, progress)?;
         let mut report = std::mem::take(&mut http.report);
         report.attachments_uploaded = uploaded;
         report.attachments_downloaded = downloaded;
         report.attachments_waiting = attachments_waiting;
-        report.pushed = pushed;
-        report.pulled = pulled;
-        report.fetched = fetched;
-        report.in_step = in_step;
+        report.pushed = counts.pushed;
+        report.pulled = counts.pulled;
+        report.fetched = counts.fetched;
+        report.in_step = counts.in_step;
         report.set_aside = self.store.set_aside()?;
         report.held_back = self.store.held_back()?;
         report.seconds = started.elapsed().as_secs_f64();
@@ -775,7 +725,7 @@ impl Client {
         let (mut up, mut down, mut waiting) = (0, 0, 0);
         for sha in self.store.blobs_to_upload()? {
             let bytes = self.store.get_blob(&sha)?;
-            match http.upload(token, &sha, &bytes, progress) {
+            match http.upload(token, &sha, &bytes, &mut self.ctx.rng, progress) {
                 Ok(()) => {
                     self.store.blob_uploaded(&sha)?;
                     up += 1;
@@ -785,7 +735,7 @@ impl Client {
             }
         }
         for sha in self.store.missing_blobs()? {
-            match http.download(token, &sha, progress) {
+            match http.download(token, &sha, &mut self.ctx.rng, progress) {
                 Ok(Some(bytes)) if citizens_store::blobs::sha256_hex(&bytes) == sha => {
                     self.store.put_blob(&bytes)?;
                     self.store.blob_uploaded(&sha)?;
@@ -797,94 +747,6 @@ impl Client {
         Ok((up, down, waiting))
     }
 
-    fn fetch_whole(
-        &mut self,
-        http: &mut Http,
-        token: &str,
-        ids: &[Uuid],
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<usize, SyncError> {
-        let mut count = 0;
-        for chunk in ids.chunks(500) {
-            let docs: Vec<Push> = http.post("/v1/fetch", Some(token), &chunk.to_vec(), progress)?;
-            for doc in &docs {
-                count += usize::from(self.store.merge_from_server(doc)?);
-            }
-        }
-        Ok(count)
-    }
-
-    /// Checksums disagree (restored server, reinstalled laptop, scope change): compare the
-    /// 64-bucket summaries (~2 KB), list only the buckets that differ, then fetch the records
-    /// whose digests differ or that this laptop lacks and push whole the ones the server lacks
-    /// or holds differently. Both sides keep only what they lacked.
-    fn recover(
-        &mut self,
-        http: &mut Http,
-        token: &str,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<usize, SyncError> {
-        let local = self.store.record_digests()?;
-        let ours = citizens_protocol::bucket_summary(&local);
-        let request = BucketsRequest {
-            version: PROTOCOL_VERSION,
-            buckets: Vec::new(),
-        };
-        let summary: BucketsResponse = http.post("/v1/buckets", Some(token), &request, progress)?;
-        let differing: Vec<u8> = (0..citizens_protocol::BUCKETS)
-            .filter(|&i| {
-                summary
-                    .summary
-                    .get(i)
-                    .is_none_or(|theirs| theirs[..] != ours[i][..])
-            })
-            .filter_map(|i| u8::try_from(i).ok())
-            .collect();
-        if differing.is_empty() {
-            return Ok(0);
-        }
-        let request = BucketsRequest {
-            version: PROTOCOL_VERSION,
-            buckets: differing.clone(),
-        };
-        let listed: BucketsResponse = http.post("/v1/buckets", Some(token), &request, progress)?;
-        let theirs: std::collections::HashMap<Uuid, Vec<u8>> = listed
-            .records
-            .into_iter()
-            .map(|(id, d)| (id, d.0))
-            .collect();
-        let mine: std::collections::HashMap<Uuid, [u8; 32]> = local
-            .into_iter()
-            .filter(|(id, _)| differing.contains(&(citizens_protocol::bucket_of(*id) as u8)))
-            .collect();
-        let to_fetch: Vec<Uuid> = theirs
-            .iter()
-            .filter(|(id, d)| mine.get(id).is_none_or(|m| m[..] != d[..]))
-            .map(|(id, _)| *id)
-            .collect();
-        let to_push: Vec<Uuid> = mine
-            .iter()
-            .filter(|(id, d)| theirs.get(id).is_none_or(|t| t[..] != d[..]))
-            .map(|(id, _)| *id)
-            .collect();
-        let fetched = self.fetch_whole(http, token, &to_fetch, progress)?;
-        for chunk in to_push.chunks(200) {
-            let pushes = chunk
-                .iter()
-                .map(|id| self.store.export(*id))
-                .collect::<Result<Vec<_>, _>>()?;
-            let request = SyncRequest {
-                version: PROTOCOL_VERSION,
-                batch_id: Uuid::now_v7(),
-                since: self.store.checkpoint()?,
-                pushes,
-            };
-            let answer: SyncResponse = http.post("/v1/sync", Some(token), &request, progress)?;
-            self.store
-                .apply_sync(&answer.pulls, answer.checkpoint, None, &[])?;
-        }
-        Ok(fetched)
-    }
 }
 
 /// Messages to a running sync loop.
@@ -959,7 +821,7 @@ impl Client {
                 }
                 Err(_) => {
                     failures += 1;
-                    pace.offline.backoff(failures)
+                    pace.offline.backoff(failures, &mut self.ctx.rng)
                 }
             };
             match nudges.recv_timeout(wait) {
