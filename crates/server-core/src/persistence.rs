@@ -265,6 +265,8 @@ pub trait Tx {
     fn insert_org(&mut self, name: &str, public_key: &str) -> Result<i64>;
     /// `(name, public key)` of an organisation.
     fn org(&mut self, id: i64) -> Result<(String, String)>;
+    /// Hold the organisation's row until the commit (other writers wait here).
+    fn lock_org(&mut self, id: i64) -> Result<()>;
     /// The organisation's collection checksum.
     fn org_checksum(&mut self, id: i64) -> Result<Vec<u8>>;
     /// Replace it.

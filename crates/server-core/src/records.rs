@@ -126,7 +126,30 @@ fn check_record(kind: RecordKind, doc: &AutoCommit, id: Uuid) -> Result<Scope> {
     Ok(scope)
 }
 
-/// Apply one record of a batch; its new changes go to `log`. Bytes that are not valid record
+/// What a batch leaves for the end of its transaction: the changes to log and each
+/// organisation's checksum change. Both are written last, so the rows every push touches
+/// (the log's order, the organisation's checksum) are held only from there to the commit.
+#[derive(Default)]
+struct Batch {
+    log: Vec<NewChange>,
+    checksums: std::collections::BTreeMap<i64, [u8; 32]>,
+}
+
+impl Batch {
+    fn finish(self, tx: &mut dyn Tx) -> Result<()> {
+        for (org, delta) in self.checksums {
+            tx.lock_org(org)?;
+            let old: [u8; 32] = tx
+                .org_checksum(org)?
+                .try_into()
+                .map_err(|_| Error::internal("checksum"))?;
+            tx.set_org_checksum(org, &collection_digest([&old, &delta]))?;
+        }
+        tx.append_changes(&self.log)
+    }
+}
+
+/// Apply one record of a batch; its new changes and checksum change go to `batch`. Bytes that are not valid record
 /// data fail the whole batch (4xx, nothing stored: no real laptop sends them); a record this
 /// device may not change, or whose history clashes, is refused on its own and the rest of the
 /// batch goes on. Changes the server already holds are accepted before anything is judged, so
@@ -136,7 +159,7 @@ fn apply_push(
     tx: &mut dyn Tx,
     device: &Device,
     push: &Push,
-    log: &mut Vec<NewChange>,
+    batch: &mut Batch,
 ) -> Result<Option<RefusedRecord>> {
     let stored = tx.record(push.doc_id, device.org_id)?;
     let shared = stored.as_ref().is_some_and(|s| s.org_id.is_none()) && push.kind.is_reference();
@@ -239,7 +262,7 @@ fn apply_push(
         );
     }
     let org_mark = shared.then_some(device.org_id);
-    log.extend(new_changes.iter().map(|change| NewChange {
+    batch.log.extend(new_changes.iter().map(|change| NewChange {
         doc_id: push.doc_id,
         hash: change.hash().0,
         bytes: change.raw_bytes().to_vec(),
@@ -277,14 +300,11 @@ fn apply_push(
         tx.link_blob(push.doc_id, sha)?;
     }
     if let (Some(org), false) = (org, push.kind.is_reference()) {
-        let old = tx.org_checksum(org)?;
-        let old_digest = stored.map(|s| s.digest);
-        let parts: Vec<[u8; 32]> = [Some(old), old_digest, Some(digest.to_vec())]
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.try_into().ok())
-            .collect();
-        tx.set_org_checksum(org, &collection_digest(parts.iter()))?;
+        // The checksum is the XOR of its records' digests: out with the old, in with the new.
+        let old: Option<[u8; 32]> = stored.and_then(|s| s.digest.try_into().ok());
+        let delta = batch.checksums.entry(org).or_default();
+        let before = *delta;
+        *delta = collection_digest(old.iter().chain([&before, &digest]));
     }
     Ok(None)
 }
@@ -369,11 +389,11 @@ impl Core {
                 return Ok(Err(stored));
             }
             let mut refused = Vec::new();
-            let mut log = Vec::new();
+            let mut batch = Batch::default();
             for push in &request.pushes {
-                refused.extend(apply_push(tx, device, push, &mut log)?);
+                refused.extend(apply_push(tx, device, push, &mut batch)?);
             }
-            tx.append_changes(&log)?;
+            batch.finish(tx)?;
             Ok(Ok(refused))
         })?;
         let refused = match applied {

@@ -150,6 +150,11 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)
     }
 
+    fn lock_org(&mut self, _id: i64) -> Result<()> {
+        // One connection: transactions already run one at a time.
+        Ok(())
+    }
+
     fn org_checksum(&mut self, id: i64) -> Result<Vec<u8>> {
         self.0
             .query_row("SELECT checksum FROM orgs WHERE id = ?1", [id], |r| {

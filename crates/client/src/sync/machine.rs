@@ -186,7 +186,9 @@ pub struct Machine {
     retries: Retries,
     in_flight: Option<Outgoing>,
     token: Option<String>,
-    refreshed: bool,
+    /// Tokens fetched since the last answer that was not a token: a server that refuses every
+    /// fresh token (its clock far ahead) ends the sync instead of looping.
+    renewals: u32,
     last: Option<(bool, Vec<u8>)>,
     pending_changes: usize,
     counts: Counts,
@@ -194,6 +196,8 @@ pub struct Machine {
 }
 
 const FETCH_CHUNK: usize = 500;
+/// Fresh tokens tried in a row before giving up.
+const MAX_RENEWALS: u32 = 3;
 const PUSH_CHUNK: usize = 200;
 
 impl Machine {
@@ -204,7 +208,7 @@ impl Machine {
             retries: Retries::new(policy),
             in_flight: None,
             token: None,
-            refreshed: false,
+            renewals: 0,
             last: None,
             pending_changes: 0,
             counts: Counts::default(),
@@ -296,10 +300,10 @@ impl Machine {
             Event::Failed(Failure::Refused {
                 code: ErrorCode::ExpiredToken | ErrorCode::InvalidToken,
                 ..
-            }) if !self.refreshed && !matches!(self.phase, Phase::Token(_)) => {
+            }) if self.renewals < MAX_RENEWALS && !matches!(self.phase, Phase::Token(_)) => {
                 // The kept token is no longer honoured (expired, server restored): get a new
                 // one, then send the same request again.
-                self.refreshed = true;
+                self.renewals += 1;
                 let interrupted = self.in_flight.take().map(|o| Box::new((self.phase.clone(), o)));
                 self.send(Phase::Token(interrupted), token_request(client)?)
             }
@@ -309,6 +313,11 @@ impl Machine {
             Event::Failed(Failure::NotOurServer(what)) => Err(SyncError::NotOurServer(what)),
             Event::Answered(reply) => {
                 self.retries.answered();
+                // A token that served a request may expire later in a long sync (a first full
+                // sync over 2G outlasts it): it may be renewed again then.
+                if !matches!(reply, Reply::Token(_)) {
+                    self.renewals = 0;
+                }
                 self.answered(client, reply, progress)
             }
         }
