@@ -13,6 +13,52 @@ use serde::Deserialize;
 
 use crate::http::HttpConfig;
 
+/// Which database the rules run on.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// Embedded SQLite in the data folder (the default).
+    Sqlite,
+    /// PostgreSQL, shared by every instance.
+    Postgres {
+        /// `postgres://user:password@host:port/name`.
+        url: String,
+        /// Connections this instance keeps open at most.
+        connections: u32,
+    },
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite => f.write_str("Sqlite"),
+            Database::Postgres { url, connections } => f
+                .debug_struct("Postgres")
+                .field("url", &crate::storage::postgres::redact(url))
+                .field("connections", connections)
+                .finish(),
+        }
+    }
+}
+
+impl Database {
+    /// `postgres://…` (or `postgresql://…`) is PostgreSQL; nothing is the embedded SQLite.
+    pub fn parse(url: Option<&str>, connections: Option<u32>) -> Result<Database> {
+        match url {
+            None => Ok(Database::Sqlite),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Database::Postgres {
+                    url: url.to_string(),
+                    connections: connections.unwrap_or(16),
+                })
+            }
+            Some(other) => Err(anyhow!(
+                "--database must be a postgres:// address (leave it out for the embedded database), not '{}'",
+                crate::storage::postgres::redact(other)
+            )),
+        }
+    }
+}
+
 /// Everything [`crate::Application::build`] needs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -20,6 +66,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Folder for the embedded database and attachments.
     pub data_dir: PathBuf,
+    /// The database.
+    pub database: Database,
     /// The rules' settings.
     pub limits: Limits,
     /// The HTTP layer's settings.
@@ -39,6 +87,8 @@ pub struct FileConfig {
     header_timeout_secs: Option<u64>,
     behind_proxy: Option<bool>,
     enrol_attempts_per_minute: Option<u32>,
+    database: Option<String>,
+    database_connections: Option<u32>,
 }
 
 impl FileConfig {
@@ -53,8 +103,14 @@ impl FileConfig {
             .with_context(|| format!("{} is not a valid config file", path.display()))
     }
 
-    /// The settings, the command line's `data_dir` and `listen` winning over the file's.
-    pub fn resolve(self, data_dir: Option<PathBuf>, listen: Option<SocketAddr>) -> Result<Config> {
+    /// The settings, the command line's `data_dir`, `database` and `listen` winning over the
+    /// file's.
+    pub fn resolve(
+        self,
+        data_dir: Option<PathBuf>,
+        database: Option<String>,
+        listen: Option<SocketAddr>,
+    ) -> Result<Config> {
         let defaults = Limits::default();
         let http = HttpConfig::default();
         Ok(Config {
@@ -66,6 +122,10 @@ impl FileConfig {
                     "give --data-dir (or CITIZENS_SERVER_DATA_DIR, or data_dir in the config file)"
                 )
             })?,
+            database: Database::parse(
+                database.or(self.database).as_deref(),
+                self.database_connections,
+            )?,
             limits: Limits {
                 token_ttl_secs: self.token_ttl_secs.unwrap_or(defaults.token_ttl_secs),
                 page_bytes: self.page_bytes.unwrap_or(defaults.page_bytes),
@@ -91,19 +151,39 @@ impl Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: data_dir.into(),
+            database: Database::Sqlite,
             limits: Limits::default(),
             http: HttpConfig::default(),
         }
     }
 
-    /// Open the database and put the rules over it.
+    /// Open the database and put the rules over it (blocking: not on an async worker).
     pub fn open(&self, clock: Arc<dyn Clock>) -> Result<Core> {
-        let db = crate::storage::sqlite::Sqlite::open(&self.data_dir)?;
+        let db: Arc<dyn citizens_server_core::Persistence> = match &self.database {
+            Database::Sqlite => Arc::new(crate::storage::sqlite::Sqlite::open(&self.data_dir)?),
+            Database::Postgres { url, connections } => {
+                Arc::new(crate::storage::postgres::Postgres::open(url, *connections)?)
+            }
+        };
         Ok(Core::new(
-            Arc::new(db),
+            db,
             clock,
             Box::new(rand::rngs::OsRng),
             self.limits,
         )?)
+    }
+
+    /// Bring the database's schema up to date; the version it was at.
+    pub fn migrate(&self) -> Result<i64> {
+        match &self.database {
+            Database::Sqlite => {
+                let before = crate::storage::sqlite::Sqlite::version(&self.data_dir)?;
+                crate::storage::sqlite::Sqlite::open(&self.data_dir)?;
+                Ok(i64::from(before))
+            }
+            Database::Postgres { url, .. } => {
+                Ok(i64::from(crate::storage::postgres::Postgres::migrate(url)?))
+            }
+        }
     }
 }

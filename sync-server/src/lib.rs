@@ -35,7 +35,10 @@ impl Application {
     /// secrets from the operating system), sweep abandoned uploads and bind `config.listen`
     /// (port 0 picks one).
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Application> {
-        let core = Arc::new(config.open(clock)?);
+        let core = {
+            let config = config.clone();
+            Arc::new(tokio::task::spawn_blocking(move || config.open(clock)).await??)
+        };
         let blob_dir = config.data_dir.join("blobs");
         let swept = {
             let (dir, core) = (blob_dir.clone(), core.clone());

@@ -27,6 +27,15 @@ struct Cli {
     /// Folder for the server's database.
     #[arg(long, global = true, env = "CITIZENS_SERVER_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// A PostgreSQL database shared by several instances (`postgres://user:password@host/name`);
+    /// without it, the embedded database in --data-dir. Attachments stay in --data-dir.
+    #[arg(
+        long,
+        global = true,
+        env = "CITIZENS_SERVER_DATABASE",
+        hide_env_values = true
+    )]
+    database: Option<String>,
     /// A TOML config file (keys: listen, data_dir, token_ttl_secs, page_bytes, max_body_bytes,
     /// timeout_secs, header_timeout_secs, behind_proxy, enrol_attempts_per_minute).
     #[arg(long, global = true, env = "CITIZENS_SERVER_CONFIG")]
@@ -66,6 +75,9 @@ enum Command {
     /// Enrolled devices.
     #[command(subcommand)]
     Devices(DevicesCmd),
+    /// Bring the database's schema up to date (PostgreSQL: run once before starting instances
+    /// of a new version; they refuse to start on an older schema).
+    Migrate,
 }
 
 #[derive(Subcommand, Debug)]
@@ -107,9 +119,15 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve { listen } => *listen,
         _ => None,
     };
-    let config = file.resolve(cli.data_dir, listen)?;
-    if let Command::Serve { .. } = command {
-        return serve(config);
+    let config = file.resolve(cli.data_dir, cli.database, listen)?;
+    match command {
+        Command::Serve { .. } => return serve(config),
+        Command::Migrate => {
+            let before = config.migrate()?;
+            println!("database schema was {before}; it is up to date");
+            return Ok(());
+        }
+        _ => {}
     }
     let core = config.open(Arc::new(SystemClock))?;
     match command {
@@ -159,7 +177,7 @@ fn run(cli: Cli) -> Result<()> {
                 Err(anyhow!("no active device {id}"))
             }
         }
-        Command::Serve { .. } => Ok(()),
+        Command::Serve { .. } | Command::Migrate => Ok(()),
     }
 }
 

@@ -6,6 +6,7 @@
 //!
 //! `HARNESS_SEED=n` replays one run; `HARNESS_SCHEDULES=n` runs more (CI runs the default).
 
+#[macro_use]
 mod common;
 
 use std::collections::BTreeMap;
@@ -43,7 +44,9 @@ fn serve(core: &Core, outgoing: &Outgoing) -> Result<Reply, Failure> {
     Ok(match &outgoing.request {
         Request::Token(r) => Reply::Token(wire(&core.issue_token(&wire(r)).map_err(failure)?)),
         Request::Sync(r) => Reply::Sync(wire(&core.sync(&device()?, &wire(r)).map_err(failure)?)),
-        Request::Fetch(r) => Reply::Fetch(wire(&core.fetch(&device()?, &wire(r)).map_err(failure)?)),
+        Request::Fetch(r) => {
+            Reply::Fetch(wire(&core.fetch(&device()?, &wire(r)).map_err(failure)?))
+        }
         Request::Buckets(r) => {
             Reply::Buckets(wire(&core.buckets(&device()?, &wire(r)).map_err(failure)?))
         }
@@ -104,7 +107,9 @@ impl World {
             let open: Vec<usize> = (0..machines.len()).filter(|&k| !done[k]).collect();
             let k = open[self.rng.gen_range(0..open.len())];
             if self.rng.gen_bool(faults.replay_later) && !self.late.is_empty() {
-                let old = self.late.swap_remove(self.rng.gen_range(0..self.late.len()));
+                let old = self
+                    .late
+                    .swap_remove(self.rng.gen_range(0..self.late.len()));
                 let _ = serve(&self.core, &old);
             }
             let (i, machine, effect) = &mut machines[k];
@@ -306,7 +311,10 @@ fn laptops_and_server_converge_under_drops_duplicates_replays_and_expiring_token
         // Under faults a sync may give up (the network was away); nothing may break.
         for outcome in world.sync_together(&who, HOSTILE) {
             if let Err(e) = outcome {
-                assert!(e.contains("cannot reach the server"), "schedule {schedule}: {e}");
+                assert!(
+                    e.contains("cannot reach the server"),
+                    "schedule {schedule}: {e}"
+                );
             }
         }
         if schedule % 10 != 9 && schedule + 1 != schedules {
@@ -324,22 +332,43 @@ fn laptops_and_server_converge_under_drops_duplicates_replays_and_expiring_token
                     eprintln!("laptop {laptop} round {round}: {outcome:?}; set aside {:?}; held back {:?}; outbox {}",
                         store.set_aside(), store.held_back(), store.outbox_len().unwrap_or(0));
                 }
-                assert_eq!(outcome, Ok(true), "seed {seed}, schedule {schedule}, laptop {laptop}: in step");
+                assert_eq!(
+                    outcome,
+                    Ok(true),
+                    "seed {seed}, schedule {schedule}, laptop {laptop}: in step"
+                );
             }
         }
         let coordinators = [
             holdings(&mut world.laptops[0].client),
             holdings(&mut world.laptops[1].client),
         ];
-        assert_eq!(coordinators[0], coordinators[1], "seed {seed}, schedule {schedule}");
+        assert_eq!(
+            coordinators[0], coordinators[1],
+            "seed {seed}, schedule {schedule}"
+        );
         for laptop in &mut world.laptops {
             let store = laptop.client.store();
-            assert_eq!(store.outbox_len().expect("outbox"), 0, "seed {seed}: all sent");
-            assert!(store.set_aside().expect("set aside").is_empty(), "seed {seed}");
-            assert!(store.held_back().expect("held back").is_empty(), "seed {seed}");
+            assert_eq!(
+                store.outbox_len().expect("outbox"),
+                0,
+                "seed {seed}: all sent"
+            );
+            assert!(
+                store.set_aside().expect("set aside").is_empty(),
+                "seed {seed}"
+            );
+            assert!(
+                store.held_back().expect("held back").is_empty(),
+                "seed {seed}"
+            );
             // A volunteer holds exactly the coordinators' copies of the cases it sees.
             for (id, digest) in holdings(&mut laptop.client) {
-                assert_eq!(coordinators[0].get(&id), Some(&digest), "seed {seed}: case {id}");
+                assert_eq!(
+                    coordinators[0].get(&id),
+                    Some(&digest),
+                    "seed {seed}: case {id}"
+                );
             }
         }
     }

@@ -2,6 +2,7 @@
 //! bad UTF-8, unknown versions, forged and revoked tokens — a clear 4xx, nothing stored, and
 //! the server keeps serving.
 
+#[macro_use]
 mod common;
 
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use citizens_protocol::{
     decode, encode, ErrorBody, Push, RecordKind, SyncRequest, SyncResponse, CONTENT_TYPE,
     PROTOCOL_VERSION,
 };
-use common::{start_server, Device};
+use common::{start_server_on, Device};
 use uuid::Uuid;
 
 struct Raw {
@@ -83,9 +84,9 @@ fn sync_request(pushes: Vec<Push>) -> SyncRequest {
     }
 }
 
-#[test]
-fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
-    let server = start_server();
+on_each_backend! {
+    fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving(backend) {
+    let server = start_server_on(backend);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut volunteer = Device::volunteer(&server, "Musa Garba", &key);
@@ -278,12 +279,13 @@ fn hostile_requests_get_a_4xx_store_nothing_and_the_server_keeps_serving() {
     assert_eq!((status, e.code.as_str()), (401, "invalid_token"));
     assert!(raw.healthy());
 }
+}
 
-/// Issue 10 (3): a 1 GiB compression bomb in a push gets a 400 and the server's peak memory
-/// stays within the stated bound (32 MiB inflated per record, checked before Automerge).
-#[test]
-fn a_compression_bomb_is_refused_and_the_servers_memory_stays_bounded() {
-    let server = start_server();
+on_each_backend! {
+    /// Issue 10 (3): a 1 GiB compression bomb in a push gets a 400 and the server's peak memory
+    /// stays within the stated bound (32 MiB inflated per record, checked before Automerge).
+    fn a_compression_bomb_is_refused_and_the_servers_memory_stays_bounded(backend) {
+    let server = start_server_on(backend);
     let (mut volunteer, raw, token) = volunteer_with_token(&server);
     let before = citizens_test_support::hostile::peak_rss_kib(server.pid());
     let bomb = citizens_test_support::hostile::compression_bomb(1024 * 1024 * 1024);
@@ -318,13 +320,14 @@ fn a_compression_bomb_is_refused_and_the_servers_memory_stays_bounded() {
     assert!(raw.healthy());
     assert_eq!(volunteer.sync().pushed, 0);
 }
+}
 
-/// Issue 10 (8): the token is checked before the body is read — a request without one that
-/// announces 30 MB gets its 401 at once, without the server waiting for (or buffering) a byte.
-#[test]
-fn a_request_without_a_token_is_answered_before_its_body_is_read() {
+on_each_backend! {
+    /// Issue 10 (8): the token is checked before the body is read — a request without one that
+    /// announces 30 MB gets its 401 at once, without the server waiting for (or buffering) a byte.
+    fn a_request_without_a_token_is_answered_before_its_body_is_read(backend) {
     use std::io::{Read as _, Write as _};
-    let server = start_server();
+    let server = start_server_on(backend);
     let address = server.url.trim_start_matches("http://").to_string();
     let mut stream = std::net::TcpStream::connect(&address).expect("connect");
     stream
@@ -341,12 +344,13 @@ fn a_request_without_a_token_is_answered_before_its_body_is_read() {
         .expect("an answer while the body is still unsent");
     assert_eq!(&answer, b"HTTP/1.1 401");
 }
+}
 
-/// Issue 10 (8): a batch may hold at most `MAX_BATCH_CHANGES` changes, a record at most
-/// `MAX_RECORD_BYTES` (the laptops' own limits).
-#[test]
-fn oversized_batches_and_records_are_refused_whole() {
-    let server = start_server();
+on_each_backend! {
+    /// Issue 10 (8): a batch may hold at most `MAX_BATCH_CHANGES` changes, a record at most
+    /// `MAX_RECORD_BYTES` (the laptops' own limits).
+    fn oversized_batches_and_records_are_refused_whole(backend) {
+    let server = start_server_on(backend);
     let (mut volunteer, raw, token) = volunteer_with_token(&server);
     let many = Push {
         doc_id: Uuid::now_v7(),
@@ -374,13 +378,14 @@ fn oversized_batches_and_records_are_refused_whole() {
     assert_eq!((status, error.code.as_str()), (400, "too_large"));
     assert_eq!(volunteer.sync().pushed, 0);
 }
+}
 
-/// Issue 10 (10): the same enrolment request again (its answer was lost on the way) gets the
-/// same device, not a burnt code; a different laptop with that code is still refused.
-#[test]
-fn repeating_an_enrolment_whose_answer_was_lost_gets_the_same_device() {
+on_each_backend! {
+    /// Issue 10 (10): the same enrolment request again (its answer was lost on the way) gets the
+    /// same device, not a burnt code; a different laptop with that code is still refused.
+    fn repeating_an_enrolment_whose_answer_was_lost_gets_the_same_device(backend) {
     use citizens_protocol::{EnrollRequest, EnrollResponse, EnrolmentCode};
-    let server = start_server();
+    let server = start_server_on(backend);
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let code = EnrolmentCode::parse(&server.code("volunteer", "Musa Garba", &key)).expect("code");
@@ -425,11 +430,12 @@ fn repeating_an_enrolment_whose_answer_was_lost_gets_the_same_device() {
     );
     assert_eq!((status, other.code.as_str()), (401, "invalid_code"));
 }
+}
 
-/// Issue 10 (8): asking for the same record many times in one fetch costs one record.
-#[test]
-fn a_fetch_that_repeats_an_id_gets_the_record_once() {
-    let server = start_server();
+on_each_backend! {
+    /// Issue 10 (8): asking for the same record many times in one fetch costs one record.
+    fn a_fetch_that_repeats_an_id_gets_the_record_once(backend) {
+    let server = start_server_on(backend);
     let (mut volunteer, raw, token) = volunteer_with_token(&server);
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(9);
     let case = volunteer
@@ -442,4 +448,5 @@ fn a_fetch_that_repeats_an_id_gets_the_record_once() {
     assert_eq!(status, 200);
     let docs: Vec<Push> = decode(&body).expect("records");
     assert_eq!(docs.len(), 1);
+}
 }

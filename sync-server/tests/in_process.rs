@@ -2,6 +2,7 @@
 //! enrolment codes expire when they should, and the enrolment rate limit is kept in the
 //! database, so it holds across instances sharing it.
 
+#[macro_use]
 mod common;
 
 use std::sync::Arc;
@@ -62,7 +63,10 @@ fn pull() -> Vec<u8> {
 
 #[test]
 fn an_access_token_expires_after_its_lifetime_and_the_laptop_gets_a_new_one() {
-    let (dir, clock) = (tempfile::tempdir().expect("tempdir"), FakeClock::at(TOWN_HALL_DAY));
+    let (dir, clock) = (
+        tempfile::tempdir().expect("tempdir"),
+        FakeClock::at(TOWN_HALL_DAY),
+    );
     let server = serve(dir.path(), &clock);
     let laptop_dir = tempfile::tempdir().expect("tempdir");
     // The laptop's own clock does not move: it believes its kept token is still good.
@@ -72,7 +76,13 @@ fn an_access_token_expires_after_its_lifetime_and_the_laptop_gets_a_new_one() {
         FakeClock::at(TOWN_HALL_DAY),
     );
     let key = laptop.profile().org_public_key.clone();
-    let enrol = code(&server, Role::Coordinator, "Ngozi Eze", &key, Duration::from_secs(3600));
+    let enrol = code(
+        &server,
+        Role::Coordinator,
+        "Ngozi Eze",
+        &key,
+        Duration::from_secs(3600),
+    );
     laptop.enroll(&server.url, &enrol, fast()).expect("enrol");
     let mut device = common::Device {
         dir: laptop_dir,
@@ -92,7 +102,10 @@ fn an_access_token_expires_after_its_lifetime_and_the_laptop_gets_a_new_one() {
     let (status, body) = post(&server.url, "/v1/sync", pull(), Some(&token));
     assert_eq!((status, error_code(&body)), (401, ErrorCode::ExpiredToken));
 
-    let report = device.client.sync(fast(), &mut |_| {}).expect("the laptop signs in again");
+    let report = device
+        .client
+        .sync(fast(), &mut |_| {})
+        .expect("the laptop signs in again");
     assert!(report.in_step);
     let fresh = device.access_token(&server.url);
     assert_eq!(post(&server.url, "/v1/sync", pull(), Some(&fresh)).0, 200);
@@ -100,7 +113,10 @@ fn an_access_token_expires_after_its_lifetime_and_the_laptop_gets_a_new_one() {
 
 #[test]
 fn an_enrolment_code_expires_after_the_time_it_was_made_for() {
-    let (dir, clock) = (tempfile::tempdir().expect("tempdir"), FakeClock::at(TOWN_HALL_DAY));
+    let (dir, clock) = (
+        tempfile::tempdir().expect("tempdir"),
+        FakeClock::at(TOWN_HALL_DAY),
+    );
     let server = serve(dir.path(), &clock);
     let laptop_dir = tempfile::tempdir().expect("tempdir");
     let mut laptop = citizens_test_support::install(
@@ -109,7 +125,13 @@ fn an_enrolment_code_expires_after_the_time_it_was_made_for() {
         FakeClock::at(TOWN_HALL_DAY),
     );
     let key = laptop.profile().org_public_key.clone();
-    let enrol = code(&server, Role::Coordinator, "Ngozi Eze", &key, Duration::from_secs(1800));
+    let enrol = code(
+        &server,
+        Role::Coordinator,
+        "Ngozi Eze",
+        &key,
+        Duration::from_secs(1800),
+    );
     clock.advance(1801 * 1000);
     match laptop.enroll(&server.url, &enrol, fast()) {
         Err(citizens_client::SyncError::Refused { code, message }) => {
@@ -140,7 +162,10 @@ fn attempt(url: &str) -> u16 {
 
 #[test]
 fn the_enrolment_rate_limit_holds_across_instances_sharing_the_database() {
-    let (dir, clock) = (tempfile::tempdir().expect("tempdir"), FakeClock::at(TOWN_HALL_DAY));
+    let (dir, clock) = (
+        tempfile::tempdir().expect("tempdir"),
+        FakeClock::at(TOWN_HALL_DAY),
+    );
     let a = serve(dir.path(), &clock);
     let b = serve(dir.path(), &clock);
     let limit = a.core().limits().enrol_attempts_per_minute;
@@ -148,8 +173,16 @@ fn the_enrolment_rate_limit_holds_across_instances_sharing_the_database() {
         .map(|i| attempt(if i % 2 == 0 { &a.url } else { &b.url }))
         .collect();
     assert_eq!(statuses, vec![401; limit as usize], "wrong codes, answered");
-    assert_eq!(attempt(&a.url), 429, "the next attempt is limited on one instance");
+    assert_eq!(
+        attempt(&a.url),
+        429,
+        "the next attempt is limited on one instance"
+    );
     assert_eq!(attempt(&b.url), 429, "and on the other");
     clock.advance(60_000);
-    assert_eq!(attempt(&b.url), 401, "a minute later the address may try again");
+    assert_eq!(
+        attempt(&b.url),
+        401,
+        "a minute later the address may try again"
+    );
 }

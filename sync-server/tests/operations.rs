@@ -1,6 +1,7 @@
 //! Running the server: config file and environment, health, graceful shutdown, and logs that
 //! never carry reporter identity, tokens, secrets or codes.
 
+#[macro_use]
 mod common;
 
 use std::io::{BufRead, BufReader};

@@ -3,12 +3,13 @@
 //! swapped, and sync that never bricks (records the server refuses are set aside, the rest
 //! moves; ownership follows the person across re-enrolment).
 
+#[macro_use]
 mod common;
 
 use citizens_client::{Client, GrievanceInput, SyncError};
 use citizens_protocol::ErrorCode;
 use citizens_test_support::{install_volunteer, FakeClock, TOWN_HALL_DAY};
-use common::{fast, start_server, Device, Server};
+use common::{fast, start_server_on, Device, Server};
 
 fn report(title: &str) -> GrievanceInput {
     GrievanceInput {
@@ -84,9 +85,9 @@ fn cannot_open(client: &mut Client, reference: &str) {
     );
 }
 
-#[test]
-fn identities_captured_before_enrolment_open_only_for_the_coordinator() {
-    let server = start_server();
+on_each_backend! {
+    fn identities_captured_before_enrolment_open_only_for_the_coordinator(backend) {
+    let server = start_server_on(backend);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let (_dir, mut musa) = fresh_volunteer("Musa Garba");
@@ -131,10 +132,11 @@ fn identities_captured_before_enrolment_open_only_for_the_coordinator() {
         .iter()
         .any(|e| e.kind == "identity_opened" && e.user == "Ngozi Eze"));
 }
+}
 
-#[test]
-fn a_substituted_organisation_key_or_plain_http_is_refused_and_nothing_changes() {
-    let server = start_server();
+on_each_backend! {
+    fn a_substituted_organisation_key_or_plain_http_is_refused_and_nothing_changes(backend) {
+    let server = start_server_on(backend);
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let (_dir, mut musa) = fresh_volunteer("Musa Garba");
@@ -162,10 +164,11 @@ fn a_substituted_organisation_key_or_plain_http_is_refused_and_nothing_changes()
     // real code still works.
     musa.enroll(&server.url, &code, fast()).expect("enrol");
 }
+}
 
-#[test]
-fn a_laptop_cannot_choose_who_it_is() {
-    let server = start_server();
+on_each_backend! {
+    fn a_laptop_cannot_choose_who_it_is(backend) {
+    let server = start_server_on(backend);
     let (_coordinator, key, hers) =
         coordinator_with_case(&server, "Borehole at Sabon Gari market dry", "Ngozi Eze");
 
@@ -183,10 +186,11 @@ fn a_laptop_cannot_choose_who_it_is() {
         .expect("capture");
     assert_eq!(mine.created_by.user, "Musa Garba");
 }
+}
 
-#[test]
-fn a_laptop_enrolled_again_keeps_pushing_to_its_earlier_cases() {
-    let server = start_server();
+on_each_backend! {
+    fn a_laptop_enrolled_again_keeps_pushing_to_its_earlier_cases(backend) {
+    let server = start_server_on(backend);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let (_dir, mut musa) = fresh_volunteer("Musa Garba");
@@ -218,10 +222,11 @@ fn a_laptop_enrolled_again_keeps_pushing_to_its_earlier_cases() {
         "{notes:?}"
     );
 }
+}
 
-#[test]
-fn a_case_reassigned_away_is_set_aside_while_the_rest_moves_and_returns_when_assigned_back() {
-    let server = start_server();
+on_each_backend! {
+    fn a_case_reassigned_away_is_set_aside_while_the_rest_moves_and_returns_when_assigned_back(backend) {
+    let server = start_server_on(backend);
     let (mut coordinator, key, case) =
         coordinator_with_case(&server, "No water in Kurna for two weeks", "Musa Garba");
     let (_dir, mut musa) = fresh_volunteer("Musa Garba");
@@ -270,10 +275,11 @@ fn a_case_reassigned_away_is_set_aside_while_the_rest_moves_and_returns_when_ass
     coordinator.sync();
     assert!(notes(&coordinator, &case).contains(&"note: Visited the pump house".to_string()));
 }
+}
 
-#[test]
-fn a_rulebook_edit_made_before_enrolment_is_set_aside_and_sync_goes_on() {
-    let server = start_server();
+on_each_backend! {
+    fn a_rulebook_edit_made_before_enrolment_is_set_aside_and_sync_goes_on(backend) {
+    let server = start_server_on(backend);
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let (_dir, mut musa) = fresh_volunteer("Musa Garba");
@@ -292,10 +298,11 @@ fn a_rulebook_edit_made_before_enrolment_is_set_aside_and_sync_goes_on() {
     assert_eq!(report.pushed, 2, "both went; the case was taken");
     assert_eq!(musa.sync_status().expect("status").pending_changes, 0);
 }
+}
 
-#[test]
-fn a_form_photo_of_a_sealed_case_reaches_the_server_sealed_and_opens_only_for_the_coordinator() {
-    let server = start_server();
+on_each_backend! {
+    fn a_form_photo_of_a_sealed_case_reaches_the_server_sealed_and_opens_only_for_the_coordinator(backend) {
+    let server = start_server_on(backend);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let (dir, mut musa) = fresh_volunteer("Musa Garba");
@@ -340,12 +347,13 @@ fn a_form_photo_of_a_sealed_case_reaches_the_server_sealed_and_opens_only_for_th
         .iter()
         .any(|e| e.kind == "sealed_file_opened" && e.user == "Ngozi Eze"));
 }
+}
 
-/// Issue 10 (6): one organisation's edits to shared reference data (here the rulebook's
-/// holidays) are its own: they reach its devices and no other organisation's.
-#[test]
-fn an_organisations_edits_to_reference_data_reach_only_its_own_devices() {
-    let server = start_server();
+on_each_backend! {
+    /// Issue 10 (6): one organisation's edits to shared reference data (here the rulebook's
+    /// holidays) are its own: they reach its devices and no other organisation's.
+    fn an_organisations_edits_to_reference_data_reach_only_its_own_devices(backend) {
+    let server = start_server_on(backend);
     let mut kano = Device::coordinator(&server, "Ngozi Eze");
     let key = kano.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -428,12 +436,13 @@ fn an_organisations_edits_to_reference_data_reach_only_its_own_devices() {
     fresh.sync(fast(), &mut |_| {}).expect("sync");
     assert_eq!(days(&fresh), ["2026-12-30"]);
 }
+}
 
-/// Issue 10 (4): a bundle carries records its importer may not change: they are set aside, the
-/// importer's own work moves, and once their owner has synced them nothing is left aside.
-#[test]
-fn records_from_a_bundle_the_importer_may_not_change_are_set_aside_not_bricking() {
-    let server = start_server();
+on_each_backend! {
+    /// Issue 10 (4): a bundle carries records its importer may not change: they are set aside, the
+    /// importer's own work moves, and once their owner has synced them nothing is left aside.
+    fn records_from_a_bundle_the_importer_may_not_change_are_set_aside_not_bricking(backend) {
+    let server = start_server_on(backend);
     let (mut coordinator, key, case) =
         coordinator_with_case(&server, "Meter tampering at Zoo Road", "Ngozi Eze");
     coordinator
@@ -479,14 +488,15 @@ fn records_from_a_bundle_the_importer_may_not_change_are_set_aside_not_bricking(
         again.set_aside
     );
 }
+}
 
-/// Issue 10 (4): changes written under another person's device's writer id are refused, so the
-/// real device never meets a duplicate sequence number.
-#[test]
-fn changes_under_another_devices_writer_id_are_refused() {
+on_each_backend! {
+    /// Issue 10 (4): changes written under another person's device's writer id are refused, so the
+    /// real device never meets a duplicate sequence number.
+    fn changes_under_another_devices_writer_id_are_refused(backend) {
     use automerge::transaction::Transactable as _;
     use citizens_protocol::{decode, encode, Push, SyncRequest, SyncResponse, CONTENT_TYPE};
-    let server = start_server();
+    let server = start_server_on(backend);
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -543,4 +553,5 @@ fn changes_under_another_devices_writer_id_are_refused() {
         .capture(&complaint("Streetlights off"))
         .expect("capture");
     assert!(musa.sync().set_aside.is_empty());
+}
 }

@@ -1,6 +1,7 @@
 //! Devices and a real `citizens-server` process: convergence, scopes, revocation, replays,
 //! faults on the wire, a server killed mid-sync, and USB bundles.
 
+#[macro_use]
 mod common;
 
 use citizens_protocol::ErrorCode;
@@ -12,7 +13,7 @@ use citizens_client::{Filter, Sort, SyncError};
 use citizens_core::grievance::Grievance;
 use citizens_core::lifecycle::Status;
 use citizens_test_support::proxy::{Fault, Proxy};
-use common::{fast, start_server, Device};
+use common::{fast, start_server_on, Device};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
@@ -33,9 +34,9 @@ fn case(device: &mut Device, reference: &str) -> Grievance {
     view.grievance
 }
 
-#[test]
-fn two_volunteers_and_a_coordinator_converge_and_see_only_their_scope() {
-    let server = start_server();
+on_each_backend! {
+    fn two_volunteers_and_a_coordinator_converge_and_see_only_their_scope(backend) {
+    let server = start_server_on(backend);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -184,10 +185,11 @@ fn two_volunteers_and_a_coordinator_converge_and_see_only_their_scope() {
     );
     assert!(idle.in_step);
 }
+}
 
-#[test]
-fn a_revoked_device_is_refused_at_its_next_request() {
-    let server = start_server();
+on_each_backend! {
+    fn a_revoked_device_is_refused_at_its_next_request(backend) {
+    let server = start_server_on(backend);
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -208,10 +210,11 @@ fn a_revoked_device_is_refused_at_its_next_request() {
         other => panic!("a revoked device must be refused, got {other:?}"),
     }
 }
+}
 
-#[test]
-fn enrolment_codes_are_one_time_and_checked() {
-    let server = start_server();
+on_each_backend! {
+    fn enrolment_codes_are_one_time_and_checked(backend) {
+    let server = start_server_on(backend);
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let code = server.code("volunteer", "Musa Garba", &key);
@@ -260,10 +263,11 @@ fn enrolment_codes_are_one_time_and_checked() {
     }
     assert!(limited, "enrolment attempts are rate-limited");
 }
+}
 
-#[test]
-fn replayed_and_faulty_requests_still_converge_with_exactly_one_record_each() {
-    let server = start_server();
+on_each_backend! {
+    fn replayed_and_faulty_requests_still_converge_with_exactly_one_record_each(backend) {
+    let server = start_server_on(backend);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -318,10 +322,11 @@ fn replayed_and_faulty_requests_still_converge_with_exactly_one_record_each() {
     );
     assert!(proxy.requests.load(std::sync::atomic::Ordering::SeqCst) >= 7);
 }
+}
 
-#[test]
-fn a_server_killed_mid_sync_loses_nothing_acknowledged() {
-    let server = Arc::new(Mutex::new(start_server()));
+on_each_backend! {
+    fn a_server_killed_mid_sync_loses_nothing_acknowledged(backend) {
+    let server = Arc::new(Mutex::new(start_server_on(backend)));
     let url = server.lock().expect("server").url.clone();
     let mut coordinator = Device::coordinator(&server.lock().expect("server"), "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
@@ -371,6 +376,7 @@ fn a_server_killed_mid_sync_loses_nothing_acknowledged() {
     musa.sync();
     coordinator.sync();
     assert_eq!(coordinator.references(), musa.references());
+}
 }
 
 #[test]
@@ -456,9 +462,9 @@ fn a_bundle_carried_between_two_laptops_converges_them_without_a_server() {
     ));
 }
 
-#[test]
-fn attachments_follow_the_records_and_a_cut_upload_resends_at_most_one_chunk() {
-    let server = start_server();
+on_each_backend! {
+    fn attachments_follow_the_records_and_a_cut_upload_resends_at_most_one_chunk(backend) {
+    let server = start_server_on(backend);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -571,10 +577,11 @@ fn attachments_follow_the_records_and_a_cut_upload_resends_at_most_one_chunk() {
         .status();
     assert_eq!(status.as_u16(), 403);
 }
+}
 
-#[test]
-fn a_server_restored_from_an_old_backup_is_repaired_by_the_bucketed_checksum() {
-    let mut server = start_server();
+on_each_backend! {
+    fn a_server_restored_from_an_old_backup_is_repaired_by_the_bucketed_checksum(backend) {
+    let mut server = start_server_on(backend);
     let mut musa = Device::coordinator(&server, "Musa Garba");
     let key = musa.client.profile().org_public_key.clone();
     let mut rng = rand::rngs::StdRng::seed_from_u64(31);
@@ -609,13 +616,14 @@ fn a_server_restored_from_an_old_backup_is_repaired_by_the_bucketed_checksum() {
     assert_eq!(fresh.references(), musa.references());
     assert_eq!(fresh.references().len(), 10);
 }
+}
 
-#[test]
-fn the_background_loop_syncs_when_nudged_reports_being_offline_and_stops_when_told() {
+on_each_backend! {
+    fn the_background_loop_syncs_when_nudged_reports_being_offline_and_stops_when_told(backend) {
     use citizens_client::{Nudge, SyncLoop};
     use std::sync::mpsc;
 
-    let server = start_server();
+    let server = start_server_on(backend);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -681,10 +689,11 @@ fn the_background_loop_syncs_when_nudged_reports_being_offline_and_stops_when_to
     nudge.send(Nudge::Stop).expect("stop");
     assert!(background.join().expect("thread").is_ok());
 }
+}
 
-#[test]
-fn coordinators_rule_changes_merge_and_reach_every_laptop_but_volunteers_cannot_make_them() {
-    let server = start_server();
+on_each_backend! {
+    fn coordinators_rule_changes_merge_and_reach_every_laptop_but_volunteers_cannot_make_them(backend) {
+    let server = start_server_on(backend);
     let mut ngozi = Device::coordinator(&server, "Ngozi Eze");
     let key = ngozi.client.profile().org_public_key.clone();
     let mut tunde = Device::coordinator_with_key(&server, "Tunde Bakare", &key);
@@ -740,10 +749,11 @@ fn coordinators_rule_changes_merge_and_reach_every_laptop_but_volunteers_cannot_
     );
     musa.sync();
 }
+}
 
-#[test]
-fn a_merge_survives_a_later_sync_from_the_laptop_that_holds_the_old_copy() {
-    let server = start_server();
+on_each_backend! {
+    fn a_merge_survives_a_later_sync_from_the_laptop_that_holds_the_old_copy(backend) {
+    let server = start_server_on(backend);
     let mut ngozi = Device::coordinator(&server, "Ngozi Eze");
     let key = ngozi.client.profile().org_public_key.clone();
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
@@ -792,4 +802,5 @@ fn a_merge_survives_a_later_sync_from_the_laptop_that_holds_the_old_copy() {
         "duplicate",
         "the merge reached the field laptop"
     );
+}
 }

@@ -39,7 +39,9 @@ pub use citizens_store::{Error, HeldBack, Origin, Result, SetAside};
 pub use exchange::{ImportError, ImportReport};
 pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};
-pub use sync::{machine, Nudge, Progress, RetryPolicy, SyncError, SyncLoop, SyncReport, SyncStatus};
+pub use sync::{
+    machine, Nudge, Progress, RetryPolicy, SyncError, SyncLoop, SyncReport, SyncStatus,
+};
 
 pub use citizens_core::clock::SystemClock;
 

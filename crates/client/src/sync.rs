@@ -313,7 +313,12 @@ impl Http {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(), SyncError> {
         let url = format!("{}/v1/blobs/{sha}", self.base);
-        let head = self.send(&|agent| agent.head(&url).bearer_auth(token), 0, rng, progress)?;
+        let head = self.send(
+            &|agent| agent.head(&url).bearer_auth(token),
+            0,
+            rng,
+            progress,
+        )?;
         let mut offset = upload_offset(&head)?;
         if complete(&head) {
             return Ok(());
@@ -355,7 +360,12 @@ impl Http {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Option<Vec<u8>>, SyncError> {
         let url = format!("{}/v1/blobs/{sha}", self.base);
-        let answer = self.send(&|agent| agent.get(&url).bearer_auth(token), 0, rng, progress)?;
+        let answer = self.send(
+            &|agent| agent.get(&url).bearer_auth(token),
+            0,
+            rng,
+            progress,
+        )?;
         Ok(answer.status.is_success().then_some(answer.body))
     }
 }
@@ -694,10 +704,7 @@ impl Client {
             };
         }
         let counts = machine.outcome()?;
-        let token = machine
-            .token()
-            .ok_or(SyncError::NotEnrolled)?
-            .to_string();
+        let token = machine.token().ok_or(SyncError::NotEnrolled)?.to_string();
         let (uploaded, downloaded, attachments_waiting) =
             self.sync_attachments(&mut http, &token, progress)?;
         let mut report = std::mem::take(&mut http.report);
@@ -746,7 +753,6 @@ impl Client {
         }
         Ok((up, down, waiting))
     }
-
 }
 
 /// Messages to a running sync loop.

@@ -388,6 +388,9 @@ impl Core {
             if let Some(stored) = tx.stored_answer(device.id, request.batch_id)? {
                 return Ok(Err(stored));
             }
+            if !request.pushes.is_empty() {
+                tx.prune_answers(now - ANSWER_RETENTION_MS)?;
+            }
             let mut refused = Vec::new();
             let mut batch = Batch::default();
             for push in &request.pushes {
@@ -416,7 +419,6 @@ impl Core {
             // Only a batch that changed something needs its answer kept for a replay: a pull
             // repeated is simply answered afresh.
             if !request.pushes.is_empty() {
-                tx.prune_answers(now - ANSWER_RETENTION_MS)?;
                 tx.store_answer(device.id, request.batch_id, &encode(&response), now)?;
             }
             Ok(response)

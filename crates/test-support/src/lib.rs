@@ -87,6 +87,7 @@ pub fn populate(client: &mut Client, clock: &FakeClock, size: usize, seed: u64) 
 
 pub mod corpus;
 pub mod hostile;
+pub mod postgres;
 pub mod proxy;
 pub mod server;
 

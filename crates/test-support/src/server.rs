@@ -8,11 +8,22 @@ use std::process::{Child, Command, Stdio};
 /// The organisation test servers serve.
 pub const ORG: &str = "Kano Civic Forum";
 
+/// The database a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite in the data folder.
+    Sqlite,
+    /// A fresh database on the test PostgreSQL cluster (`CITIZENS_TEST_POSTGRES`).
+    Postgres,
+}
+
 /// A `citizens-server` process and its data folder; killed when dropped.
 #[derive(Debug)]
 pub struct Server {
     /// Its data folder.
     pub dir: tempfile::TempDir,
+    /// Its PostgreSQL database, when not on SQLite.
+    pub database: Option<crate::postgres::Database>,
     bin: PathBuf,
     child: Option<Child>,
     /// `http://127.0.0.1:PORT`.
@@ -20,17 +31,37 @@ pub struct Server {
 }
 
 impl Server {
-    /// Start the binary at `bin` on a free port with a fresh data folder.
+    /// Start the binary at `bin` on a free port with a fresh data folder (on SQLite).
     pub fn start(bin: impl Into<PathBuf>) -> Server {
+        Server::start_on(bin, Backend::Sqlite)
+    }
+
+    /// Start the binary at `bin` on a free port with a fresh data folder and database.
+    pub fn start_on(bin: impl Into<PathBuf>, backend: Backend) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut server = Server {
             dir,
+            database: (backend == Backend::Postgres).then(crate::postgres::Database::fresh),
             bin: bin.into(),
             child: None,
             url: String::new(),
         };
+        if server.database.is_some() {
+            server.admin(&["migrate"]);
+        }
         server.spawn("127.0.0.1:0");
         server
+    }
+
+    /// The command line for this server's binary, data folder and database.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(&self.bin);
+        command.arg("--data-dir").arg(self.dir.path());
+        match &self.database {
+            Some(db) => command.env("CITIZENS_SERVER_DATABASE", &db.url),
+            None => command.env_remove("CITIZENS_SERVER_DATABASE"),
+        };
+        command
     }
 
     /// The server's log (JSON lines on stderr, appended across restarts).
@@ -44,15 +75,10 @@ impl Server {
             .append(true)
             .open(self.dir.path().join("server.log"))
             .expect("log file");
-        let mut child = Command::new(&self.bin)
+        let mut child = self
+            .command()
             .env("RUST_LOG", "debug")
-            .args([
-                "--data-dir",
-                self.dir.path().to_str().expect("path"),
-                "serve",
-                "--listen",
-                listen,
-            ])
+            .args(["serve", "--listen", listen])
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
@@ -90,9 +116,8 @@ impl Server {
     }
 
     pub fn admin(&self, args: &[&str]) -> String {
-        let out = Command::new(&self.bin)
-            .arg("--data-dir")
-            .arg(self.dir.path())
+        let out = self
+            .command()
             .args(args)
             .output()
             .expect("run admin command");

@@ -57,7 +57,16 @@ impl Sqlite {
         Self::with(Connection::open(dir.join("server.db"))?)
     }
 
-    /// A private database in memory (the deterministic harness).
+    /// The schema version of the database in `dir` (0: none yet).
+    pub fn version(dir: &Path) -> anyhow::Result<u32> {
+        let path = dir.join("server.db");
+        if !path.exists() {
+            return Ok(0);
+        }
+        Ok(Connection::open(path)?.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// A private database in memory.
     pub fn in_memory() -> anyhow::Result<Sqlite> {
         Self::with(Connection::open_in_memory()?)
     }

@@ -8,11 +8,40 @@ use std::time::Duration;
 use citizens_client::{Client, InitOptions, RetryPolicy, SyncReport};
 use citizens_test_support::{FakeClock, PASSPHRASE, TOWN_HALL_DAY};
 
-pub use citizens_test_support::server::{Server, ORG};
+pub use citizens_test_support::server::{Backend, Server, ORG};
 
-/// A real server process on a free port with a fresh data folder.
+/// A real server process on a free port with a fresh data folder (SQLite).
 pub fn start_server() -> Server {
-    Server::start(env!("CARGO_BIN_EXE_citizens-server"))
+    start_server_on(Backend::Sqlite)
+}
+
+/// A real server process on a free port with a fresh data folder and database.
+pub fn start_server_on(backend: Backend) -> Server {
+    Server::start_on(env!("CARGO_BIN_EXE_citizens-server"), backend)
+}
+
+/// One test, run against each database: `name::sqlite` and `name::postgres`.
+#[allow(unused_macros)]
+macro_rules! on_each_backend {
+    ($(#[$meta:meta])* fn $name:ident($backend:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn run($backend: $crate::common::Backend) $body
+
+            #[test]
+            fn sqlite() {
+                run($crate::common::Backend::Sqlite)
+            }
+
+            #[test]
+            fn postgres() {
+                run($crate::common::Backend::Postgres)
+            }
+        }
+    };
 }
 
 pub fn fast() -> RetryPolicy {

@@ -304,7 +304,10 @@ impl Machine {
                 // The kept token is no longer honoured (expired, server restored): get a new
                 // one, then send the same request again.
                 self.renewals += 1;
-                let interrupted = self.in_flight.take().map(|o| Box::new((self.phase.clone(), o)));
+                let interrupted = self
+                    .in_flight
+                    .take()
+                    .map(|o| Box::new((self.phase.clone(), o)));
                 self.send(Phase::Token(interrupted), token_request(client)?)
             }
             Event::Failed(Failure::Refused { code, message }) => {
@@ -453,7 +456,11 @@ impl Machine {
                 if more || client.store.outbox_len()? > 0 {
                     return self.next_batch(client, progress);
                 }
-                let checksum = self.last.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+                let checksum = self
+                    .last
+                    .as_ref()
+                    .map(|(_, c)| c.clone())
+                    .unwrap_or_default();
                 if client.store.collection_checksum()?[..] == checksum[..] {
                     self.counts.in_step = true;
                     self.in_flight = None;
@@ -551,7 +558,10 @@ fn kept_token(client: &Client) -> Result<Option<String>, SyncError> {
 }
 
 fn token_request(client: &Client) -> Result<Request, SyncError> {
-    let device_id = client.store.meta(DEVICE_ID)?.ok_or(SyncError::NotEnrolled)?;
+    let device_id = client
+        .store
+        .meta(DEVICE_ID)?
+        .ok_or(SyncError::NotEnrolled)?;
     let secret = client
         .store
         .meta(DEVICE_SECRET)?
