@@ -13,45 +13,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use citizens_client::machine::{Effect, Event, Failure, Machine, Outgoing, Reply, Request};
+use citizens_client::machine::{Effect, Event, Failure, Machine, Outgoing, Request};
 use citizens_client::{Client, Filter, Sort};
-use citizens_protocol::{decode, encode, Role};
+use citizens_protocol::Role;
 use citizens_server::storage::sqlite::Sqlite;
 use citizens_server::{Application, Config};
 use citizens_server_core::{Core, Limits, NewCode};
 use citizens_test_support::{FakeClock, TOWN_HALL_DAY};
-use common::{fast, Device, ORG};
+use common::{fast, serve, Device, ORG};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-
-/// The wire, both ways: what the laptop sends is what the server reads.
-fn wire<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> T {
-    decode(&encode(value)).expect("a message survives the wire")
-}
-
-/// The server's rules answering one request, as the HTTP layer would.
-fn serve(core: &Core, outgoing: &Outgoing) -> Result<Reply, Failure> {
-    let failure = |e: citizens_server_core::Error| match e {
-        citizens_server_core::Error::Refused { code, message } => {
-            Failure::Refused { code, message }
-        }
-        other => Failure::Transient(other.to_string()),
-    };
-    let device = || {
-        core.authenticate(outgoing.token.as_deref().unwrap_or_default())
-            .map_err(failure)
-    };
-    Ok(match &outgoing.request {
-        Request::Token(r) => Reply::Token(wire(&core.issue_token(&wire(r)).map_err(failure)?)),
-        Request::Sync(r) => Reply::Sync(wire(&core.sync(&device()?, &wire(r)).map_err(failure)?)),
-        Request::Fetch(r) => {
-            Reply::Fetch(wire(&core.fetch(&device()?, &wire(r)).map_err(failure)?))
-        }
-        Request::Buckets(r) => {
-            Reply::Buckets(wire(&core.buckets(&device()?, &wire(r)).map_err(failure)?))
-        }
-    })
-}
 
 /// How often the network misbehaves, per request.
 #[derive(Debug, Clone, Copy)]

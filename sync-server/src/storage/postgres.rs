@@ -37,8 +37,8 @@ const ATTEMPTS: u32 = 8;
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 
-/// A hook run inside each write transaction just before its commit (tests hold transactions
-/// open with it).
+/// A hook run inside each transaction that appended changes, just before its commit (tests
+/// hold push transactions open with it).
 pub type BeforeCommit = Arc<dyn Fn() + Send + Sync>;
 
 /// PostgreSQL storage: a bounded pool of connections.
@@ -59,15 +59,25 @@ impl std::fmt::Debug for Postgres {
 }
 
 fn db(e: postgres::Error) -> Error {
-    match e.code() {
-        Some(c)
-            if *c == SqlState::T_R_SERIALIZATION_FAILURE
-                || *c == SqlState::T_R_DEADLOCK_DETECTED =>
-        {
-            Error::Unavailable(format!("a concurrent transaction won: {e}"))
+    let e = match e.as_db_error() {
+        Some(d) => DbFailure(e.code().cloned(), format!("{}: {}", d.code().code(), d.message()), e.is_closed()),
+        None => DbFailure(e.code().cloned(), e.to_string(), e.is_closed()),
+    };
+    e.into()
+}
+
+/// A database error with its words (the driver's own display says only "db error").
+struct DbFailure(Option<SqlState>, String, bool);
+
+impl From<DbFailure> for Error {
+    fn from(DbFailure(code, e, closed): DbFailure) -> Error {
+        match code {
+            Some(c) if c == SqlState::T_R_SERIALIZATION_FAILURE || c == SqlState::T_R_DEADLOCK_DETECTED => {
+                Error::Unavailable(format!("a concurrent transaction won: {e}"))
+            }
+            _ if closed => Error::Unavailable(format!("the database connection closed: {e}")),
+            _ => Error::Backend(e),
         }
-        _ if e.is_closed() => Error::Unavailable(format!("the database connection closed: {e}")),
-        _ => Error::Backend(e.to_string()),
     }
 }
 
@@ -190,9 +200,10 @@ impl Persistence for Postgres {
             let mut tx = PgTx {
                 tx,
                 serialise_appends: self.serialise_appends,
+                appended: false,
             };
             let outcome = f(&mut tx).and_then(|()| {
-                if let (Mode::Write, Some(hook)) = (mode, &self.before_commit) {
+                if let (true, Some(hook)) = (tx.appended, &self.before_commit) {
                     hook();
                 }
                 tx.tx.commit().map_err(db)
@@ -209,6 +220,8 @@ impl Persistence for Postgres {
 struct PgTx<'c> {
     tx: postgres::Transaction<'c>,
     serialise_appends: bool,
+    /// Changes were appended (the test hook holds only such transactions open).
+    appended: bool,
 }
 
 impl PgTx<'_> {
@@ -266,7 +279,9 @@ impl Tx for PgTx<'_> {
     }
 
     fn lock_org(&mut self, id: i64) -> Result<()> {
-        self.opt("SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE", &[&id])?;
+        // Not FOR UPDATE: the records this transaction inserted hold key-share locks on the
+        // row (their foreign key), and two such transactions upgrading would deadlock.
+        self.opt("SELECT 1 FROM orgs WHERE id = $1 FOR NO KEY UPDATE", &[&id])?;
         Ok(())
     }
 
@@ -564,6 +579,7 @@ impl Tx for PgTx<'_> {
         if changes.is_empty() {
             return Ok(());
         }
+        self.appended = true;
         if self.serialise_appends {
             self.exec("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK])?;
         }

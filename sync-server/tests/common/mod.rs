@@ -86,7 +86,7 @@ impl Device {
         device
     }
 
-    fn with_key(name: &str, org_key: &str) -> Device {
+    pub fn with_key(name: &str, org_key: &str) -> Device {
         let dir = tempfile::tempdir().expect("tempdir");
         let client = Client::init(
             dir.path(),
@@ -168,5 +168,51 @@ impl Device {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+}
+
+/// The wire, both ways: what the laptop sends is what the server reads.
+fn wire<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> T {
+    citizens_protocol::decode(&citizens_protocol::encode(value))
+        .expect("a message survives the wire")
+}
+
+/// The server's rules answering one of a laptop's requests, as the HTTP layer would.
+pub fn serve(
+    core: &citizens_server_core::Core,
+    outgoing: &citizens_client::machine::Outgoing,
+) -> Result<citizens_client::machine::Reply, citizens_client::machine::Failure> {
+    use citizens_client::machine::{Failure, Reply, Request};
+    let failure = |e: citizens_server_core::Error| match e {
+        citizens_server_core::Error::Refused { code, message } => {
+            Failure::Refused { code, message }
+        }
+        other => Failure::Transient(other.to_string()),
+    };
+    let device = || {
+        core.authenticate(outgoing.token.as_deref().unwrap_or_default())
+            .map_err(failure)
+    };
+    Ok(match &outgoing.request {
+        Request::Token(r) => Reply::Token(wire(&core.issue_token(&wire(r)).map_err(failure)?)),
+        Request::Sync(r) => Reply::Sync(wire(&core.sync(&device()?, &wire(r)).map_err(failure)?)),
+        Request::Fetch(r) => {
+            Reply::Fetch(wire(&core.fetch(&device()?, &wire(r)).map_err(failure)?))
+        }
+        Request::Buckets(r) => {
+            Reply::Buckets(wire(&core.buckets(&device()?, &wire(r)).map_err(failure)?))
+        }
+    })
+}
+
+/// [`serve`] as the event the laptop's state machine takes next.
+pub fn answer(
+    core: &citizens_server_core::Core,
+    outgoing: &citizens_client::machine::Outgoing,
+) -> citizens_client::machine::Event {
+    use citizens_client::machine::Event;
+    match serve(core, outgoing) {
+        Ok(reply) => Event::Answered(reply),
+        Err(failure) => Event::Failed(failure),
     }
 }
