@@ -7,7 +7,17 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version 2.1.0 --locked
+# The server's tests run on SQLite and on PostgreSQL 15 (Debian's): a private cluster on
+# loopback, started here and stopped at the end.
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15
+fi
+pg_dir="${CITIZENS_TEST_PG_DIR:-$HOME/.cache/citizens-connect/postgres}"
+eval "$(bash scripts/postgres.sh start "$pg_dir" "${CITIZENS_TEST_PG_PORT:-54329}")"
+trap 'bash scripts/postgres.sh stop "$pg_dir" || true' EXIT
 (cd ui && npm test --silent)
 # Kill -9 rounds in the crash test (CI asks for at least 100).
 export CRASH_KILLS="${CRASH_KILLS:-100}"
-exec xvfb-run -a -s "-screen 0 1366x768x24" cargo nextest run --workspace --locked --no-fail-fast
+xvfb-run -a -s "-screen 0 1366x768x24" cargo nextest run --workspace --locked --no-fail-fast

@@ -64,7 +64,11 @@ fn run(serialise_appends: bool) -> Vec<(BTreeSet<[u8; 32]>, BTreeSet<[u8; 32]>)>
         );
         let key = founder.profile().org_public_key.clone();
         founder
-            .enroll(&server.url, &code(org, &format!("{org} founder"), &key), fast())
+            .enroll(
+                &server.url,
+                &code(org, &format!("{org} founder"), &key),
+                fast(),
+            )
             .expect("enrol");
         laptops.push(Device {
             dir: founder_dir,
@@ -98,8 +102,13 @@ fn run(serialise_appends: bool) -> Vec<(BTreeSet<[u8; 32]>, BTreeSet<[u8; 32]>)>
             .expect("open")
             .for_checkpoint_test(serialise_appends, hold.clone());
         Arc::new(
-            Core::new(Arc::new(db), Arc::new(SystemClock), Box::new(rand::rngs::OsRng), limits)
-                .expect("rules"),
+            Core::new(
+                Arc::new(db),
+                Arc::new(SystemClock),
+                Box::new(rand::rngs::OsRng),
+                limits,
+            )
+            .expect("rules"),
         )
     };
     let instances: Vec<Arc<Core>> = (0..2).map(|_| instance(limits)).collect();
@@ -225,5 +234,8 @@ fn the_naive_checkpoint_loses_changes_in_the_same_test() {
         .map(|(seen, logged)| logged.difference(seen).count())
         .sum();
     eprintln!("naive appends: {missing} changes never reached a puller");
-    assert!(missing > 0, "without the append lock, pullers skip changes committed late");
+    assert!(
+        missing > 0,
+        "without the append lock, pullers skip changes committed late"
+    );
 }

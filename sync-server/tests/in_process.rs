@@ -18,8 +18,36 @@ use citizens_test_support::{FakeClock, TOWN_HALL_DAY};
 use common::{fast, ORG};
 use uuid::Uuid;
 
-fn serve(dir: &std::path::Path, clock: &Arc<FakeClock>) -> Running {
-    Application::spawn(Config::local(dir), clock.clone()).expect("server")
+/// A database for in-process instances: SQLite in the folder, or a fresh PostgreSQL database.
+struct Db {
+    dir: tempfile::TempDir,
+    postgres: Option<citizens_test_support::postgres::Database>,
+}
+
+impl Db {
+    fn new(backend: common::Backend) -> Db {
+        let postgres = (backend == common::Backend::Postgres).then(|| {
+            let db = citizens_test_support::postgres::Database::fresh();
+            citizens_server::storage::postgres::Postgres::migrate(&db.url).expect("migrate");
+            db
+        });
+        Db {
+            dir: tempfile::tempdir().expect("tempdir"),
+            postgres,
+        }
+    }
+
+    /// An instance on this database.
+    fn serve(&self, clock: &Arc<FakeClock>) -> Running {
+        let mut config = Config::local(self.dir.path());
+        if let Some(db) = &self.postgres {
+            config.database = citizens_server::config::Database::Postgres {
+                url: db.url.clone(),
+                connections: 4,
+            };
+        }
+        Application::spawn(config, clock.clone()).expect("server")
+    }
 }
 
 fn code(server: &Running, role: Role, user: &str, key: &str, valid_for: Duration) -> String {
@@ -61,13 +89,10 @@ fn pull() -> Vec<u8> {
     })
 }
 
-#[test]
-fn an_access_token_expires_after_its_lifetime_and_the_laptop_gets_a_new_one() {
-    let (dir, clock) = (
-        tempfile::tempdir().expect("tempdir"),
-        FakeClock::at(TOWN_HALL_DAY),
-    );
-    let server = serve(dir.path(), &clock);
+on_each_backend! {
+fn an_access_token_expires_after_its_lifetime_and_the_laptop_gets_a_new_one(backend) {
+    let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
+    let server = db.serve(&clock);
     let laptop_dir = tempfile::tempdir().expect("tempdir");
     // The laptop's own clock does not move: it believes its kept token is still good.
     let mut laptop = citizens_test_support::install(
@@ -110,14 +135,12 @@ fn an_access_token_expires_after_its_lifetime_and_the_laptop_gets_a_new_one() {
     let fresh = device.access_token(&server.url);
     assert_eq!(post(&server.url, "/v1/sync", pull(), Some(&fresh)).0, 200);
 }
+}
 
-#[test]
-fn an_enrolment_code_expires_after_the_time_it_was_made_for() {
-    let (dir, clock) = (
-        tempfile::tempdir().expect("tempdir"),
-        FakeClock::at(TOWN_HALL_DAY),
-    );
-    let server = serve(dir.path(), &clock);
+on_each_backend! {
+fn an_enrolment_code_expires_after_the_time_it_was_made_for(backend) {
+    let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
+    let server = db.serve(&clock);
     let laptop_dir = tempfile::tempdir().expect("tempdir");
     let mut laptop = citizens_test_support::install(
         laptop_dir.path(),
@@ -141,6 +164,7 @@ fn an_enrolment_code_expires_after_the_time_it_was_made_for() {
         other => panic!("an expired code is refused, got {other:?}"),
     }
 }
+}
 
 fn attempt(url: &str) -> u16 {
     let body = encode(&EnrollRequest {
@@ -160,14 +184,11 @@ fn attempt(url: &str) -> u16 {
     status
 }
 
-#[test]
-fn the_enrolment_rate_limit_holds_across_instances_sharing_the_database() {
-    let (dir, clock) = (
-        tempfile::tempdir().expect("tempdir"),
-        FakeClock::at(TOWN_HALL_DAY),
-    );
-    let a = serve(dir.path(), &clock);
-    let b = serve(dir.path(), &clock);
+on_each_backend! {
+fn the_enrolment_rate_limit_holds_across_instances_sharing_the_database(backend) {
+    let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
+    let a = db.serve(&clock);
+    let b = db.serve(&clock);
     let limit = a.core().limits().enrol_attempts_per_minute;
     let statuses: Vec<u16> = (0..limit)
         .map(|i| attempt(if i % 2 == 0 { &a.url } else { &b.url }))
@@ -185,4 +206,5 @@ fn the_enrolment_rate_limit_holds_across_instances_sharing_the_database() {
         401,
         "a minute later the address may try again"
     );
+}
 }

@@ -60,7 +60,11 @@ impl std::fmt::Debug for Postgres {
 
 fn db(e: postgres::Error) -> Error {
     let e = match e.as_db_error() {
-        Some(d) => DbFailure(e.code().cloned(), format!("{}: {}", d.code().code(), d.message()), e.is_closed()),
+        Some(d) => DbFailure(
+            e.code().cloned(),
+            format!("{}: {}", d.code().code(), d.message()),
+            e.is_closed(),
+        ),
         None => DbFailure(e.code().cloned(), e.to_string(), e.is_closed()),
     };
     e.into()
@@ -72,7 +76,10 @@ struct DbFailure(Option<SqlState>, String, bool);
 impl From<DbFailure> for Error {
     fn from(DbFailure(code, e, closed): DbFailure) -> Error {
         match code {
-            Some(c) if c == SqlState::T_R_SERIALIZATION_FAILURE || c == SqlState::T_R_DEADLOCK_DETECTED => {
+            Some(c)
+                if c == SqlState::T_R_SERIALIZATION_FAILURE
+                    || c == SqlState::T_R_DEADLOCK_DETECTED =>
+            {
                 Error::Unavailable(format!("a concurrent transaction won: {e}"))
             }
             _ if closed => Error::Unavailable(format!("the database connection closed: {e}")),
