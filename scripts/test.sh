@@ -14,7 +14,8 @@ if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
   $sudo apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15
 fi
-pg_dir="${CITIZENS_TEST_PG_DIR:-$HOME/.cache/citizens-connect/postgres}"
+# Under /tmp: the postgres user must reach it (a home folder is private to its owner).
+pg_dir="${CITIZENS_TEST_PG_DIR:-/tmp/citizens-connect-postgres}"
 eval "$(bash scripts/postgres.sh start "$pg_dir" "${CITIZENS_TEST_PG_PORT:-54329}")"
 trap 'bash scripts/postgres.sh stop "$pg_dir" || true' EXIT
 (cd ui && npm test --silent)
