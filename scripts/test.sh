@@ -9,10 +9,11 @@ command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version 2.1.0 --locked
 # The server's tests run on SQLite and on PostgreSQL 15 (Debian's): a private cluster on
 # loopback, started here and stopped at the end.
-if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+# HAProxy balances several instances in the cluster test.
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v haproxy >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 haproxy
 fi
 # Under /tmp: the postgres user must reach it (a home folder is private to its owner).
 pg_dir="${CITIZENS_TEST_PG_DIR:-/tmp/citizens-connect-postgres}"

@@ -22,9 +22,11 @@ pub enum Backend {
 pub struct Server {
     /// Its data folder.
     pub dir: tempfile::TempDir,
-    /// Its PostgreSQL database, when not on SQLite.
-    pub database: Option<crate::postgres::Database>,
+    /// Its PostgreSQL database, when not on SQLite (instances may share one).
+    pub database: Option<std::sync::Arc<crate::postgres::Database>>,
     bin: PathBuf,
+    /// Extra config file lines (`key = value`), the same for every instance.
+    config: String,
     child: Option<Child>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
@@ -38,25 +40,67 @@ impl Server {
 
     /// Start the binary at `bin` on a free port with a fresh data folder and database.
     pub fn start_on(bin: impl Into<PathBuf>, backend: Backend) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let database = (backend == Backend::Postgres)
+            .then(|| std::sync::Arc::new(crate::postgres::Database::fresh()));
+        Server::start_with(bin, database, "127.0.0.1:0", "")
+    }
+
+    /// [`Server::start_on`] with extra config file lines, e.g. `enrol_attempts_per_minute = 100`.
+    pub fn start_configured(bin: impl Into<PathBuf>, backend: Backend, config: &str) -> Server {
+        let database = (backend == Backend::Postgres)
+            .then(|| std::sync::Arc::new(crate::postgres::Database::fresh()));
+        Server::start_with(bin, database, "127.0.0.1:0", config)
+    }
+
+    /// Another instance on the PostgreSQL database of `first` (migrated), with a data folder of
+    /// its own, listening on `listen`.
+    pub fn instance_of(first: &Server, listen: &str) -> Server {
+        Server::start_with(
+            first.bin.clone(),
+            first.database.clone(),
+            listen,
+            &first.config,
+        )
+    }
+
+    fn start_with(
+        bin: impl Into<PathBuf>,
+        database: Option<std::sync::Arc<crate::postgres::Database>>,
+        listen: &str,
+        config: &str,
+    ) -> Server {
         let mut server = Server {
-            dir,
-            database: (backend == Backend::Postgres).then(crate::postgres::Database::fresh),
+            dir: tempfile::tempdir().expect("tempdir"),
+            database,
             bin: bin.into(),
+            config: config.to_string(),
             child: None,
             url: String::new(),
         };
         if server.database.is_some() {
             server.admin(&["migrate"]);
         }
-        server.spawn("127.0.0.1:0");
+        server.spawn(listen);
         server
+    }
+
+    /// SIGKILL the server (it stays down).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill");
+            child.wait().expect("reap");
+        }
     }
 
     /// The command line for this server's binary, data folder and database.
     pub fn command(&self) -> Command {
         let mut command = Command::new(&self.bin);
         command.arg("--data-dir").arg(self.dir.path());
+        if !self.config.is_empty() {
+            let path = self.dir.path().join("server.toml");
+            std::fs::write(&path, &self.config).expect("config file");
+            command.arg("--config").arg(path);
+        }
         match &self.database {
             Some(db) => command.env("CITIZENS_SERVER_DATABASE", &db.url),
             None => command.env_remove("CITIZENS_SERVER_DATABASE"),
@@ -102,10 +146,7 @@ impl Server {
 
     /// SIGKILL the server, let `f` work on its data folder, start it again on the same address.
     pub fn while_stopped(&mut self, f: impl FnOnce(&Path)) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("kill");
-            child.wait().expect("reap");
-        }
+        self.kill();
         f(self.dir.path());
         let listen = self.url.trim_start_matches("http://").to_string();
         self.spawn(&listen);
