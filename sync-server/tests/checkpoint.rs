@@ -24,12 +24,14 @@ use common::{fast, Device, ORG};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+type Hashes = BTreeSet<[u8; 32]>;
+
 const ORGS: [&str; 2] = [ORG, "Lagos Accountability Network"];
 const PUSHES_EACH: usize = 12;
 
 /// For each puller: every change hash it received, and every change of its organisation the
 /// log holds at the end.
-fn run(serialise_appends: bool) -> Vec<(BTreeSet<[u8; 32]>, BTreeSet<[u8; 32]>)> {
+fn run(serialise_appends: bool) -> Vec<(Hashes, Hashes)> {
     let db = TestDatabase::fresh();
     Postgres::migrate(&db.url).expect("migrate");
     let dir = tempfile::tempdir().expect("tempdir");

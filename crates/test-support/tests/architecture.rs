@@ -1,4 +1,5 @@
-//! Architecture invariant: the domain core and the protocol depend on no IO framework.
+//! Architecture invariant: the domain core, the protocol and the server's rules depend on no IO
+//! framework and no database driver.
 
 use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
@@ -13,6 +14,8 @@ const FORBIDDEN: &[&str] = &[
     "tauri",
     "axum",
     "hyper",
+    "postgres",
+    "tokio-postgres",
 ];
 
 fn normal_dependency_closure(metadata: &Value, root: &str) -> BTreeSet<String> {
@@ -77,7 +80,7 @@ fn core_and_protocol_depend_on_no_io_frameworks() {
         String::from_utf8_lossy(&output.stderr)
     );
     let metadata: Value = serde_json::from_slice(&output.stdout).expect("metadata json");
-    for root in ["citizens-core", "citizens-protocol"] {
+    for root in ["citizens-core", "citizens-protocol", "citizens-server-core"] {
         let closure = normal_dependency_closure(&metadata, root);
         assert!(
             closure.contains("serde"),
