@@ -1,10 +1,10 @@
-//! Attachments on the server: `HEAD` tells how much of a file is here, `PUT` appends one chunk
-//! at a stated offset (a cut connection costs at most one chunk), the digest is verified when
-//! the last byte arrives, `GET` hands a file back. Only a validated hex digest ever becomes a
-//! path.
+//! Attachments on the server, in an object store shared by every instance (a folder by default;
+//! S3 or any S3-compatible server when configured). `HEAD` tells how much of a file is there,
+//! `PUT` adds one chunk at a stated offset (a cut connection costs at most one chunk; chunks are
+//! objects of their own, `parts/{sha}/{offset}`, so the next chunk may reach another instance),
+//! the digest is verified when the last byte arrives and the finished file is stored under its
+//! SHA-256, `GET` hands it back. Only a validated hex digest ever becomes a name.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -12,10 +12,12 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use sha2::{Digest, Sha256};
-
 use citizens_protocol::ErrorCode;
 use citizens_server_core::{Core, Device};
+use futures::TryStreamExt as _;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt as _};
+use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, Result};
 use crate::http::{blocking, AppState};
@@ -24,6 +26,186 @@ use crate::http::{blocking, AppState};
 pub const MAX_BLOB_BYTES: u64 = 25 * 1024 * 1024;
 /// Largest chunk accepted in one `PUT`.
 pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
+
+/// Where attachments live.
+#[derive(Debug, Clone)]
+pub struct Blobs {
+    store: Arc<dyn ObjectStore>,
+}
+
+fn failed(e: impl std::fmt::Display) -> citizens_server_core::Error {
+    citizens_server_core::Error::Unavailable(format!("attachment storage: {e}"))
+}
+
+impl Blobs {
+    /// Attachments in a folder (created if needed).
+    pub fn folder(dir: &std::path::Path) -> anyhow::Result<Blobs> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Blobs {
+            // A finished upload leaves no empty chunk folders behind.
+            store: Arc::new(
+                object_store::local::LocalFileSystem::new_with_prefix(dir)?
+                    .with_automatic_cleanup(true),
+            ),
+        })
+    }
+
+    /// Attachments in an S3 bucket, `s3://bucket`: endpoint, region and keys from the usual
+    /// `AWS_*` environment (`AWS_ENDPOINT`, `AWS_ALLOW_HTTP=true` for a server on loopback).
+    pub fn s3(url: &str) -> anyhow::Result<Blobs> {
+        let store = object_store::aws::AmazonS3Builder::from_env()
+            .with_url(url)
+            .build()?;
+        Ok(Blobs {
+            store: Arc::new(store),
+        })
+    }
+
+    /// How much of `sha` is stored, and whether it is complete.
+    async fn progress(&self, sha: &str) -> citizens_server_core::Result<(u64, bool)> {
+        match self.store.head(&Path::from(sha)).await {
+            Ok(meta) => return Ok((meta.size, true)),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(failed(e)),
+        }
+        Ok((self.parts(sha).await?.iter().map(|(_, size)| size).sum(), false))
+    }
+
+    /// The chunks of an unfinished upload that follow each other from offset 0.
+    async fn parts(&self, sha: &str) -> citizens_server_core::Result<Vec<(u64, u64)>> {
+        let prefix = Path::from(format!("parts/{sha}"));
+        let mut found: Vec<(u64, u64)> = self
+            .store
+            .list(Some(&prefix))
+            .map_ok(|meta| {
+                let offset = meta
+                    .location
+                    .filename()
+                    .and_then(|name| name.parse().ok());
+                (offset, meta.size)
+            })
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(failed)?
+            .into_iter()
+            .filter_map(|(offset, size)| Some((offset?, size)))
+            .collect();
+        found.sort_unstable();
+        let mut next = 0;
+        found.retain(|&(offset, size)| {
+            let follows = offset == next;
+            if follows {
+                next += size;
+            }
+            follows
+        });
+        Ok(found)
+    }
+
+    /// Store one chunk; when it is the last, check the whole file against its name and keep it.
+    async fn put_chunk(
+        &self,
+        sha: &str,
+        offset: u64,
+        total: u64,
+        chunk: Bytes,
+    ) -> citizens_server_core::Result<(StatusCode, u64, bool)> {
+        let (have, complete) = self.progress(sha).await?;
+        if complete {
+            return Ok((StatusCode::OK, total, true));
+        }
+        if have != offset {
+            return Ok((StatusCode::CONFLICT, have, false));
+        }
+        let end = offset + chunk.len() as u64;
+        self.store
+            .put(&part(sha, offset), chunk.into())
+            .await
+            .map_err(failed)?;
+        if end < total {
+            return Ok((StatusCode::OK, end, false));
+        }
+        let mut whole = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+        let parts = self.parts(sha).await?;
+        for (offset, _) in &parts {
+            let bytes = self
+                .store
+                .get(&part(sha, *offset))
+                .await
+                .map_err(failed)?
+                .bytes()
+                .await
+                .map_err(failed)?;
+            whole.extend_from_slice(&bytes);
+        }
+        let matches = hex(&Sha256::digest(&whole)) == sha;
+        if matches {
+            self.store
+                .put(&Path::from(sha), whole.into())
+                .await
+                .map_err(failed)?;
+        }
+        for (offset, _) in parts {
+            let _ = self.store.delete(&part(sha, offset)).await;
+        }
+        if !matches {
+            return Err(citizens_server_core::Error::refused(
+                ErrorCode::DigestMismatch,
+                "the file does not match its SHA-256; send it again",
+            ));
+        }
+        Ok((StatusCode::OK, total, true))
+    }
+
+    /// A finished file.
+    async fn get(&self, sha: &str) -> citizens_server_core::Result<Option<Bytes>> {
+        match self.store.get(&Path::from(sha)).await {
+            Ok(found) => Ok(Some(found.bytes().await.map_err(failed)?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(failed(e)),
+        }
+    }
+
+    /// Remove chunks of uploads never finished and files no record names, once older than a
+    /// day: nobody can fill the storage with uploads that never complete. How many went.
+    pub async fn sweep(&self, core: Arc<Core>) -> citizens_server_core::Result<usize> {
+        let cutoff = std::time::SystemTime::now()
+            .checked_sub(ABANDONED_AFTER)
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let old: Vec<Path> = self
+            .store
+            .list(None)
+            .try_filter(|meta| std::future::ready(meta.last_modified.timestamp_millis() < cutoff))
+            .map_ok(|meta| meta.location)
+            .try_collect()
+            .await
+            .map_err(failed)?;
+        let mut removed = 0;
+        for location in old {
+            let name = location.to_string();
+            // Chunks (and the `.part` files of the layout before chunks were objects).
+            let abandoned = if name.starts_with("parts/") || name.ends_with(".part") {
+                true
+            } else if checked(&name).is_ok() {
+                let core = core.clone();
+                !tokio::task::spawn_blocking(move || core.blob_referenced(&name))
+                    .await
+                    .map_err(failed)??
+            } else {
+                false
+            };
+            if abandoned && self.store.delete(&location).await.is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn part(sha: &str, offset: u64) -> Path {
+    Path::from(format!("parts/{sha}/{offset:020}"))
+}
 
 fn checked(sha: &str) -> Result<String> {
     if sha.len() == 64
@@ -38,10 +220,6 @@ fn checked(sha: &str) -> Result<String> {
             "an attachment is named by its SHA-256 in lowercase hex",
         ))
     }
-}
-
-fn paths(dir: &Path, sha: &str) -> (PathBuf, PathBuf) {
-    (dir.join(sha), dir.join(format!("{sha}.part")))
 }
 
 fn offset_headers(offset: u64, complete: bool) -> HeaderMap {
@@ -89,12 +267,7 @@ pub async fn head(
     UrlPath(sha): UrlPath<String>,
 ) -> Result<Response> {
     let sha = in_scope(&state, device, &sha).await?;
-    let (done, part) = paths(&state.blob_dir, &sha);
-    let (offset, complete) = match (std::fs::metadata(&done), std::fs::metadata(&part)) {
-        (Ok(m), _) => (m.len(), true),
-        (_, Ok(m)) => (m.len(), false),
-        _ => (0, false),
-    };
+    let (offset, complete) = state.blobs.progress(&sha).await?;
     Ok((StatusCode::OK, offset_headers(offset, complete)).into_response())
 }
 
@@ -118,47 +291,17 @@ pub async fn put(
             ),
         ));
     }
-    if chunk.len() > MAX_CHUNK_BYTES || offset + chunk.len() as u64 > total {
+    if chunk.is_empty() && total > 0
+        || chunk.len() > MAX_CHUNK_BYTES
+        || offset + chunk.len() as u64 > total
+    {
         return Err(ApiError::refused(
             ErrorCode::InvalidChunk,
             "the chunk does not fit the declared length",
         ));
     }
-    let dir = state.blob_dir.clone();
-    blocking(move || {
-        std::fs::create_dir_all(&dir).map_err(internal)?;
-        let (done, part) = paths(&dir, &sha);
-        if done.exists() {
-            return Ok((StatusCode::OK, offset_headers(total, true)).into_response());
-        }
-        let have = std::fs::metadata(&part).map_or(0, |m| m.len());
-        if have != offset {
-            return Ok((StatusCode::CONFLICT, offset_headers(have, false)).into_response());
-        }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&part)
-            .map_err(internal)?;
-        file.write_all(&chunk)
-            .and_then(|()| file.sync_all())
-            .map_err(internal)?;
-        let now = offset + chunk.len() as u64;
-        if now < total {
-            return Ok((StatusCode::OK, offset_headers(now, false)).into_response());
-        }
-        let bytes = std::fs::read(&part).map_err(internal)?;
-        if hex(&Sha256::digest(&bytes)) != sha {
-            let _ = std::fs::remove_file(&part);
-            return Err(citizens_server_core::Error::refused(
-                ErrorCode::DigestMismatch,
-                "the file does not match its SHA-256; send it again",
-            ));
-        }
-        std::fs::rename(&part, &done).map_err(internal)?;
-        Ok((StatusCode::OK, offset_headers(total, true)).into_response())
-    })
-    .await
+    let (status, offset, complete) = state.blobs.put_chunk(&sha, offset, total, chunk).await?;
+    Ok((status, offset_headers(offset, complete)).into_response())
 }
 
 /// `GET /v1/blobs/{sha}`: only for a device that sees a record referencing the attachment.
@@ -168,54 +311,19 @@ pub async fn get(
     UrlPath(sha): UrlPath<String>,
 ) -> Result<Response> {
     let sha = in_scope(&state, device, &sha).await?;
-    let (done, _) = paths(&state.blob_dir, &sha);
-    match tokio::fs::read(&done).await {
-        Ok(bytes) => Ok((
+    match state.blobs.get(&sha).await? {
+        Some(bytes) => Ok((
             StatusCode::OK,
             [("content-type", "application/octet-stream")],
             bytes,
         )
             .into_response()),
-        Err(_) => Ok((StatusCode::NOT_FOUND, "no such attachment").into_response()),
+        None => Ok((StatusCode::NOT_FOUND, "no such attachment").into_response()),
     }
 }
 
 /// How long an unfinished upload or an attachment no record names is kept.
 const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-
-/// Remove uploads left unfinished and attachments no record names, once older than a day:
-/// nobody can fill the disk with uploads that never complete. Returns how many files went.
-pub fn sweep(dir: &Path, core: &Core) -> citizens_server_core::Result<usize> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(0);
-    };
-    let mut removed = 0;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > ABANDONED_AFTER);
-        if !old {
-            continue;
-        }
-        let abandoned = match name.strip_suffix(".part") {
-            Some(_) => true,
-            None => checked(&name).is_ok() && !core.blob_referenced(&name)?,
-        };
-        if abandoned && std::fs::remove_file(&path).is_ok() {
-            removed += 1;
-        }
-    }
-    Ok(removed)
-}
-
-fn internal(e: std::io::Error) -> citizens_server_core::Error {
-    citizens_server_core::Error::Backend(e.to_string())
-}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -68,6 +68,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The database.
     pub database: Database,
+    /// Where attachments live: `s3://bucket` (shared by instances), or none for the data
+    /// folder's `blobs/`.
+    pub attachments: Option<String>,
     /// The rules' settings.
     pub limits: Limits,
     /// The HTTP layer's settings.
@@ -89,6 +92,7 @@ pub struct FileConfig {
     enrol_attempts_per_minute: Option<u32>,
     database: Option<String>,
     database_connections: Option<u32>,
+    attachments: Option<String>,
 }
 
 impl FileConfig {
@@ -109,6 +113,7 @@ impl FileConfig {
         self,
         data_dir: Option<PathBuf>,
         database: Option<String>,
+        attachments: Option<String>,
         listen: Option<SocketAddr>,
     ) -> Result<Config> {
         let defaults = Limits::default();
@@ -126,6 +131,7 @@ impl FileConfig {
                 database.or(self.database).as_deref(),
                 self.database_connections,
             )?,
+            attachments: attachments.or(self.attachments),
             limits: Limits {
                 token_ttl_secs: self.token_ttl_secs.unwrap_or(defaults.token_ttl_secs),
                 page_bytes: self.page_bytes.unwrap_or(defaults.page_bytes),
@@ -152,6 +158,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: data_dir.into(),
             database: Database::Sqlite,
+            attachments: None,
             limits: Limits::default(),
             http: HttpConfig::default(),
         }
@@ -171,6 +178,17 @@ impl Config {
             Box::new(rand::rngs::OsRng),
             self.limits,
         )?)
+    }
+
+    /// Where attachments live.
+    pub fn blobs(&self) -> Result<crate::blobs::Blobs> {
+        match &self.attachments {
+            None => crate::blobs::Blobs::folder(&self.data_dir.join("blobs")),
+            Some(url) if url.starts_with("s3://") => crate::blobs::Blobs::s3(url),
+            Some(other) => Err(anyhow!(
+                "attachments must be an s3:// bucket (leave it out for the data folder), not '{other}'"
+            )),
+        }
     }
 
     /// Bring the database's schema up to date; the version it was at.

@@ -32,7 +32,7 @@ pub struct AppState {
     /// The rules over the database.
     pub core: Arc<Core>,
     /// Where attachments live.
-    pub blob_dir: std::path::PathBuf,
+    pub blobs: crate::blobs::Blobs,
     /// Count clients by `X-Forwarded-For` (see [`HttpConfig::behind_proxy`]).
     behind_proxy: bool,
 }
@@ -64,10 +64,10 @@ impl Default for HttpConfig {
 }
 
 /// Build the router.
-pub fn router(core: Arc<Core>, http: HttpConfig, blob_dir: std::path::PathBuf) -> Router {
+pub fn router(core: Arc<Core>, http: HttpConfig, blobs: crate::blobs::Blobs) -> Router {
     let state = Arc::new(AppState {
         core,
-        blob_dir,
+        blobs,
         behind_proxy: http.behind_proxy,
     });
     // Everything but enrolment and tokens needs a device: its token is checked before a byte

@@ -10,7 +10,6 @@ mod http;
 pub mod storage;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +25,7 @@ pub use http::HttpConfig;
 pub struct Application {
     core: Arc<Core>,
     listener: tokio::net::TcpListener,
-    blob_dir: PathBuf,
+    blobs: blobs::Blobs,
     http: HttpConfig,
 }
 
@@ -39,11 +38,8 @@ impl Application {
             let config = config.clone();
             Arc::new(tokio::task::spawn_blocking(move || config.open(clock)).await??)
         };
-        let blob_dir = config.data_dir.join("blobs");
-        let swept = {
-            let (dir, core) = (blob_dir.clone(), core.clone());
-            tokio::task::spawn_blocking(move || blobs::sweep(&dir, &core)).await??
-        };
+        let blobs = config.blobs()?;
+        let swept = blobs.sweep(core.clone()).await?;
         tracing::info!(removed = swept, "abandoned uploads swept");
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -51,7 +47,7 @@ impl Application {
         Ok(Application {
             core,
             listener,
-            blob_dir,
+            blobs,
             http: config.http,
         })
     }
@@ -69,17 +65,18 @@ impl Application {
     /// Serve until `shutdown` completes, then let open requests finish. Abandoned uploads are
     /// swept every hour.
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
-        let (sweep_dir, sweep_core) = (self.blob_dir.clone(), self.core.clone());
+        let (blobs, core) = (self.blobs.clone(), self.core.clone());
         let sweeper = tokio::spawn(async move {
             let hour = Duration::from_secs(3600);
             let mut hourly = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
             loop {
                 hourly.tick().await;
-                let (dir, core) = (sweep_dir.clone(), sweep_core.clone());
-                let _ = tokio::task::spawn_blocking(move || blobs::sweep(&dir, &core)).await;
+                if let Err(e) = blobs.sweep(core.clone()).await {
+                    tracing::warn!(error = %e, "sweeping attachments failed");
+                }
             }
         });
-        let app = http::router(self.core, self.http, self.blob_dir);
+        let app = http::router(self.core, self.http, self.blobs);
         serve_connections(self.listener, app, self.http.header_timeout, shutdown).await;
         sweeper.abort();
         Ok(())

@@ -36,8 +36,14 @@ struct Cli {
         hide_env_values = true
     )]
     database: Option<String>,
-    /// A TOML config file (keys: listen, data_dir, token_ttl_secs, page_bytes, max_body_bytes,
-    /// timeout_secs, header_timeout_secs, behind_proxy, enrol_attempts_per_minute).
+    /// Attachments in an S3 bucket shared by the instances (`s3://bucket`; endpoint and keys
+    /// from AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION); without it,
+    /// `blobs/` in --data-dir.
+    #[arg(long, global = true, env = "CITIZENS_SERVER_ATTACHMENTS")]
+    attachments: Option<String>,
+    /// A TOML config file (keys: listen, data_dir, database, database_connections, attachments,
+    /// token_ttl_secs, page_bytes, max_body_bytes, timeout_secs, header_timeout_secs,
+    /// behind_proxy, enrol_attempts_per_minute).
     #[arg(long, global = true, env = "CITIZENS_SERVER_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -119,7 +125,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve { listen } => *listen,
         _ => None,
     };
-    let config = file.resolve(cli.data_dir, cli.database, listen)?;
+    let config = file.resolve(cli.data_dir, cli.database, cli.attachments, listen)?;
     match command {
         Command::Serve { .. } => return serve(config),
         Command::Migrate => {
