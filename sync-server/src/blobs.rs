@@ -68,7 +68,10 @@ impl Blobs {
             Err(object_store::Error::NotFound { .. }) => {}
             Err(e) => return Err(failed(e)),
         }
-        Ok((self.parts(sha).await?.iter().map(|(_, size)| size).sum(), false))
+        Ok((
+            self.parts(sha).await?.iter().map(|(_, size)| size).sum(),
+            false,
+        ))
     }
 
     /// The chunks of an unfinished upload that follow each other from offset 0.
@@ -78,10 +81,7 @@ impl Blobs {
             .store
             .list(Some(&prefix))
             .map_ok(|meta| {
-                let offset = meta
-                    .location
-                    .filename()
-                    .and_then(|name| name.parse().ok());
+                let offset = meta.location.filename().and_then(|name| name.parse().ok());
                 (offset, meta.size)
             })
             .try_collect::<Vec<_>>()
