@@ -100,7 +100,7 @@ pub enum Effect {
     Send(Outgoing),
     /// Pause this long, then [`Event::Waited`].
     Wait(Duration),
-    /// The sync is over (its counts are in [`Machine::counts`]).
+    /// The sync is over ([`Machine::outcome`] tells how it ended).
     Done,
 }
 
@@ -214,11 +214,6 @@ impl Machine {
             counts: Counts::default(),
             failure: None,
         }
-    }
-
-    /// What it moved so far.
-    pub fn counts(&self) -> Counts {
-        self.counts
     }
 
     /// How it ended: `Ok` or why not (once [`Effect::Done`] came out).
