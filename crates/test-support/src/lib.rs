@@ -90,6 +90,7 @@ pub mod haproxy;
 pub mod hostile;
 pub mod postgres;
 pub mod proxy;
+pub mod s3;
 pub mod server;
 
 pub use citizens_client::sample::{grievance, grievance_in, name, phone};
