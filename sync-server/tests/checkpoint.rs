@@ -18,7 +18,7 @@ use citizens_protocol::{Role, SyncRequest, PROTOCOL_VERSION};
 use citizens_server::config::Database;
 use citizens_server::storage::postgres::Postgres;
 use citizens_server::{Application, Config};
-use citizens_server_core::{Core, Limits, NewCode};
+use citizens_server_core::{Core, Limits};
 use citizens_test_support::postgres::Database as TestDatabase;
 use common::{fast, Device, ORG};
 use rand::Rng;
@@ -43,39 +43,30 @@ fn run(serialise_appends: bool) -> Vec<(Hashes, Hashes)> {
     // Enrolment over HTTP once; then two instances with held-open transactions.
     let server = Application::spawn(config, Arc::new(SystemClock)).expect("server");
     let code = |org: &str, user: &str, key: &str| {
-        server
-            .core()
-            .create_enrolment(&NewCode {
-                org,
-                org_public_key: Some(key),
-                role: Role::Coordinator,
-                user,
-                valid_for: Duration::from_secs(3600),
-            })
-            .expect("code")
+        common::code(
+            server.core(),
+            org,
+            Role::Coordinator,
+            user,
+            key,
+            Duration::from_secs(3600),
+        )
     };
     // Two organisations: each one's pushes are serialised by its own row, so only appends
     // across organisations race — as on a national server.
     let (mut laptops, mut pullers) = (Vec::new(), Vec::new());
     for org in ORGS {
-        let founder_dir = tempfile::tempdir().expect("tempdir");
-        let mut founder = citizens_test_support::install(
-            founder_dir.path(),
-            &format!("{org} founder"),
+        let user = format!("{org} founder");
+        let mut founder = Device::founder(
+            &user,
             citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY),
         );
-        let key = founder.profile().org_public_key.clone();
+        let key = founder.key();
         founder
-            .enroll(
-                &server.url,
-                &code(org, &format!("{org} founder"), &key),
-                fast(),
-            )
+            .client
+            .enroll(&server.url, &code(org, &user, &key), fast())
             .expect("enrol");
-        laptops.push(Device {
-            dir: founder_dir,
-            client: founder,
-        });
+        laptops.push(founder);
         for role in ["pusher", "puller"] {
             let user = format!("{org} {role}");
             let mut laptop = Device::with_key(&user, &key);

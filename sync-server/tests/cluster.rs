@@ -11,7 +11,7 @@ use std::sync::{Barrier, Mutex};
 use citizens_client::{Client, Filter, Sort};
 use citizens_test_support::haproxy::Haproxy;
 use citizens_test_support::server::Backend;
-use common::{fast, Device, Server};
+use common::{fast, holdings, Device, Server};
 
 const COORDINATORS: usize = 4;
 const VOLUNTEERS: usize = 16;
@@ -39,19 +39,17 @@ fn a_killed_instance_behind_the_balancer_loses_nothing_and_duplicates_nothing() 
     let third = Server::instance_of(&first, "127.0.0.1:0");
     let balancer = Haproxy::start(&[&first.url, &second.url, &third.url]);
 
-    let founder_dir = tempfile::tempdir().expect("tempdir");
-    let mut founder = citizens_test_support::install(
-        founder_dir.path(),
+    let mut founder = Device::founder(
         "Coordinator 0",
         citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY),
     );
-    let key = founder.profile().org_public_key.clone();
+    let key = founder.key();
     let code = first.code("coordinator", "Coordinator 0", &key);
-    founder.enroll(&balancer.url, &code, fast()).expect("enrol");
-    let mut laptops = vec![Device {
-        dir: founder_dir,
-        client: founder,
-    }];
+    founder
+        .client
+        .enroll(&balancer.url, &code, fast())
+        .expect("enrol");
+    let mut laptops = vec![founder];
     for i in 1..COORDINATORS + VOLUNTEERS {
         let (role, user) = if i < COORDINATORS {
             ("coordinator", format!("Coordinator {i}"))
@@ -119,14 +117,6 @@ fn a_killed_instance_behind_the_balancer_loses_nothing_and_duplicates_nothing() 
     let everything: BTreeSet<String> = captured.iter().flatten().cloned().collect();
     assert_eq!(everything.len(), (COORDINATORS + VOLUNTEERS) * ROUNDS * 2);
     assert!(acknowledged.is_subset(&everything));
-    let holdings = |client: &mut Client| -> std::collections::BTreeMap<_, _> {
-        client
-            .store()
-            .record_digests()
-            .expect("digests")
-            .into_iter()
-            .collect()
-    };
     let reference = holdings(&mut laptops[0].client);
     for (i, laptop) in laptops.iter_mut().enumerate() {
         let report = laptop.sync();

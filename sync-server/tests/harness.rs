@@ -9,18 +9,17 @@
 #[macro_use]
 mod common;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use citizens_client::machine::{Effect, Event, Failure, Machine, Outgoing, Request};
-use citizens_client::{Client, Filter, Sort};
+use citizens_client::{Filter, Sort};
 use citizens_protocol::Role;
 use citizens_server::storage::sqlite::Sqlite;
 use citizens_server::{Application, Config};
-use citizens_server_core::{Core, Limits, NewCode};
+use citizens_server_core::{Core, Limits};
 use citizens_test_support::{FakeClock, TOWN_HALL_DAY};
-use common::{fast, serve, Device, ORG};
+use common::{fast, holdings, serve, Device, ORG};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -168,16 +167,6 @@ impl World {
 
 const VOLUNTEERS: [&str; 2] = ["Musa Garba", "Chiamaka Obi"];
 
-/// Every case a laptop holds, with its heads digest.
-fn holdings(client: &mut Client) -> BTreeMap<uuid::Uuid, [u8; 32]> {
-    client
-        .store()
-        .record_digests()
-        .expect("digests")
-        .into_iter()
-        .collect()
-}
-
 /// Two coordinators (the founder first) and two volunteers enrolled with one organisation,
 /// and the rules over their server's database.
 fn world(seed: u64) -> (tempfile::TempDir, World) {
@@ -187,55 +176,34 @@ fn world(seed: u64) -> (tempfile::TempDir, World) {
     let laptops = {
         let server = Application::spawn(Config::local(dir.path()), clock.clone()).expect("server");
         let code = |role: Role, user: &str, key: &str| {
-            server
-                .core()
-                .create_enrolment(&NewCode {
-                    org: ORG,
-                    org_public_key: Some(key),
-                    role,
-                    user,
-                    valid_for: Duration::from_secs(3600),
-                })
-                .expect("code")
+            common::code(
+                server.core(),
+                ORG,
+                role,
+                user,
+                key,
+                Duration::from_secs(3600),
+            )
         };
-        let founder_dir = tempfile::tempdir().expect("tempdir");
-        let mut founder = citizens_test_support::install(
-            founder_dir.path(),
-            "Coordinator Ngozi Eze",
-            clock.clone(),
-        );
-        let key = founder.profile().org_public_key.clone();
+        let mut founder = Device::founder("Coordinator Ngozi Eze", clock.clone());
+        let key = founder.key();
         let enrol = code(Role::Coordinator, "Coordinator Ngozi Eze", &key);
-        founder.enroll(&server.url, &enrol, fast()).expect("enrol");
-        let mut laptops = vec![Device {
-            dir: founder_dir,
-            client: founder,
-        }];
+        founder
+            .client
+            .enroll(&server.url, &enrol, fast())
+            .expect("enrol");
+        let mut laptops = vec![founder];
         for (role, user) in [
             (Role::Coordinator, "Coordinator Aliyu Sani"),
             (Role::Volunteer, VOLUNTEERS[0]),
             (Role::Volunteer, VOLUNTEERS[1]),
         ] {
-            let laptop_dir = tempfile::tempdir().expect("tempdir");
-            let mut client = Client::init(
-                laptop_dir.path(),
-                citizens_test_support::PASSPHRASE,
-                citizens_client::InitOptions {
-                    user: user.into(),
-                    organisation: ORG.into(),
-                    device_name: None,
-                    org_key: citizens_client::OrgKey::Known(key.clone()),
-                },
-                clock.clone(),
-            )
-            .expect("install");
-            client
+            let mut laptop = Device::with_key_and_clock(user, &key, clock.clone());
+            laptop
+                .client
                 .enroll(&server.url, &code(role, user, &key), fast())
                 .expect("enrol");
-            laptops.push(Device {
-                dir: laptop_dir,
-                client,
-            });
+            laptops.push(laptop);
         }
         laptops
     };

@@ -27,17 +27,7 @@ impl Raw {
         body: Vec<u8>,
         token: Option<&str>,
     ) -> (u16, Vec<u8>) {
-        let mut request = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .header("content-type", content_type)
-            .body(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().expect("server answers");
-        let status = response.status().as_u16();
-        (status, response.bytes().expect("body").to_vec())
+        common::post(&self.url, path, content_type, body, token)
     }
 
     fn error(

@@ -13,7 +13,6 @@ use citizens_protocol::{
     PROTOCOL_VERSION,
 };
 use citizens_server::{Application, Config, Running};
-use citizens_server_core::NewCode;
 use citizens_test_support::{FakeClock, TOWN_HALL_DAY};
 use common::{fast, ORG};
 use uuid::Uuid;
@@ -50,30 +49,22 @@ impl Db {
     }
 }
 
-fn code(server: &Running, role: Role, user: &str, key: &str, valid_for: Duration) -> String {
-    server
-        .core()
-        .create_enrolment(&NewCode {
-            org: ORG,
-            org_public_key: Some(key),
-            role,
-            user,
-            valid_for,
-        })
-        .expect("code")
+fn post(url: &str, path: &str, body: Vec<u8>, token: Option<&str>) -> (u16, Vec<u8>) {
+    common::post(url, path, CONTENT_TYPE, body, token)
 }
 
-fn post(url: &str, path: &str, body: Vec<u8>, token: Option<&str>) -> (u16, Vec<u8>) {
-    let mut request = reqwest::blocking::Client::new()
-        .post(format!("{url}{path}"))
-        .header("content-type", CONTENT_TYPE)
-        .body(body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().expect("server answers");
-    let status = response.status().as_u16();
-    (status, response.bytes().expect("body").to_vec())
+/// A founding coordinator's laptop (its own clock does not move) and a code for it.
+fn laptop_and_code(server: &Running, valid_for: Duration) -> (common::Device, String) {
+    let device = common::Device::founder("Ngozi Eze", FakeClock::at(TOWN_HALL_DAY));
+    let code = common::code(
+        server.core(),
+        ORG,
+        Role::Coordinator,
+        "Ngozi Eze",
+        &device.key(),
+        valid_for,
+    );
+    (device, code)
 }
 
 fn error_code(bytes: &[u8]) -> ErrorCode {
@@ -93,26 +84,12 @@ on_each_backend! {
 fn an_access_token_expires_after_its_lifetime_and_the_laptop_gets_a_new_one(backend) {
     let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
     let server = db.serve(&clock);
-    let laptop_dir = tempfile::tempdir().expect("tempdir");
     // The laptop's own clock does not move: it believes its kept token is still good.
-    let mut laptop = citizens_test_support::install(
-        laptop_dir.path(),
-        "Ngozi Eze",
-        FakeClock::at(TOWN_HALL_DAY),
-    );
-    let key = laptop.profile().org_public_key.clone();
-    let enrol = code(
-        &server,
-        Role::Coordinator,
-        "Ngozi Eze",
-        &key,
-        Duration::from_secs(3600),
-    );
-    laptop.enroll(&server.url, &enrol, fast()).expect("enrol");
-    let mut device = common::Device {
-        dir: laptop_dir,
-        client: laptop,
-    };
+    let (mut device, enrol) = laptop_and_code(&server, Duration::from_secs(3600));
+    device
+        .client
+        .enroll(&server.url, &enrol, fast())
+        .expect("enrol");
     let token = device.access_token(&server.url);
     assert_eq!(post(&server.url, "/v1/sync", pull(), Some(&token)).0, 200);
 
@@ -141,22 +118,9 @@ on_each_backend! {
 fn an_enrolment_code_expires_after_the_time_it_was_made_for(backend) {
     let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
     let server = db.serve(&clock);
-    let laptop_dir = tempfile::tempdir().expect("tempdir");
-    let mut laptop = citizens_test_support::install(
-        laptop_dir.path(),
-        "Ngozi Eze",
-        FakeClock::at(TOWN_HALL_DAY),
-    );
-    let key = laptop.profile().org_public_key.clone();
-    let enrol = code(
-        &server,
-        Role::Coordinator,
-        "Ngozi Eze",
-        &key,
-        Duration::from_secs(1800),
-    );
+    let (mut device, enrol) = laptop_and_code(&server, Duration::from_secs(1800));
     clock.advance(1801 * 1000);
-    match laptop.enroll(&server.url, &enrol, fast()) {
+    match device.client.enroll(&server.url, &enrol, fast()) {
         Err(citizens_client::SyncError::Refused { code, message }) => {
             assert_eq!(code, ErrorCode::InvalidCode);
             assert!(message.contains("has expired"), "{message}");

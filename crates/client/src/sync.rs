@@ -211,17 +211,17 @@ impl Http {
         })
     }
 
-    /// [`Http::once`], tried again after transient failures as `policy` says (attachments).
-    fn send(
+    /// `attempt` tried again after transient failures as `policy` says (attachments and
+    /// enrolment; the records' sync retries in its state machine by the same rule).
+    fn retrying<T>(
         &mut self,
-        make: &dyn Fn(&reqwest::blocking::Client) -> reqwest::blocking::RequestBuilder,
-        bytes_up: usize,
         rng: &mut impl Rng,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<Answer, SyncError> {
+        mut attempt: impl FnMut(&mut Http) -> Result<T, Failure>,
+    ) -> Result<T, SyncError> {
         let mut retries = Retries::new(self.policy);
         loop {
-            match self.once(make, bytes_up) {
+            match attempt(self) {
                 Ok(answer) => return Ok(answer),
                 Err(Failure::Transient(why)) => match retries.failed(rng) {
                     Some(pause) => {
@@ -235,24 +235,15 @@ impl Http {
         }
     }
 
-    /// POST without a token, tried again after transient failures (enrolment).
-    fn call<Q: Serialize, A: serde::de::DeserializeOwned>(
+    /// [`Http::once`], tried again after transient failures.
+    fn send(
         &mut self,
-        path: &str,
-        message: &Q,
+        make: &dyn Fn(&reqwest::blocking::Client) -> reqwest::blocking::RequestBuilder,
+        bytes_up: usize,
         rng: &mut impl Rng,
-    ) -> Result<A, SyncError> {
-        let mut retries = Retries::new(self.policy);
-        loop {
-            match self.post(path, None, message) {
-                Ok(answer) => return Ok(answer),
-                Err(Failure::Transient(why)) => match retries.failed(rng) {
-                    Some(pause) => std::thread::sleep(pause),
-                    None => return Err(SyncError::Network(why)),
-                },
-                Err(other) => return Err(other.into()),
-            }
-        }
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Answer, SyncError> {
+        self.retrying(rng, progress, |http| http.once(make, bytes_up))
     }
 
     /// One exchange of the state machine's: the request encoded, the answer decoded as the
@@ -503,7 +494,9 @@ impl Client {
             actor: attempt.actor.clone(),
             device_secret: attempt.secret.clone(),
         };
-        let answer: EnrollResponse = http.call("/v1/enroll", &request, &mut self.ctx.rng)?;
+        let answer: EnrollResponse = http.retrying(&mut self.ctx.rng, &mut |_| {}, |http| {
+            http.post("/v1/enroll", None, &request)
+        })?;
         let pinned = key_fingerprint(&answer.org_public_key) == code.fingerprint;
         let Some(key) = OrgPublicKey::parse(&answer.org_public_key)
             .ok()

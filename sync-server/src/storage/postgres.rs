@@ -58,33 +58,24 @@ impl std::fmt::Debug for Postgres {
     }
 }
 
+/// A database error, with PostgreSQL's own words (the driver's display says only "db error").
+/// A lost serialisation race, a deadlock or a closed connection is worth trying again.
 fn db(e: postgres::Error) -> Error {
-    let e = match e.as_db_error() {
-        Some(d) => DbFailure(
-            e.code().cloned(),
-            format!("{}: {}", d.code().code(), d.message()),
-            e.is_closed(),
-        ),
-        None => DbFailure(e.code().cloned(), e.to_string(), e.is_closed()),
+    let words = match e.as_db_error() {
+        Some(d) => format!("{}: {}", d.code().code(), d.message()),
+        None => e.to_string(),
     };
-    e.into()
-}
-
-/// A database error with its words (the driver's own display says only "db error").
-struct DbFailure(Option<SqlState>, String, bool);
-
-impl From<DbFailure> for Error {
-    fn from(DbFailure(code, e, closed): DbFailure) -> Error {
-        match code {
-            Some(c)
-                if c == SqlState::T_R_SERIALIZATION_FAILURE
-                    || c == SqlState::T_R_DEADLOCK_DETECTED =>
-            {
-                Error::Unavailable(format!("a concurrent transaction won: {e}"))
-            }
-            _ if closed => Error::Unavailable(format!("the database connection closed: {e}")),
-            _ => Error::Backend(e),
+    match e.code() {
+        Some(c)
+            if *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED =>
+        {
+            Error::Unavailable(format!("a concurrent transaction won: {words}"))
         }
+        _ if e.is_closed() => {
+            Error::Unavailable(format!("the database connection closed: {words}"))
+        }
+        _ => Error::Backend(words),
     }
 }
 

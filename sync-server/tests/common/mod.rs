@@ -59,20 +59,27 @@ pub struct Device {
 }
 
 impl Device {
+    /// An install that founds its organisation (it makes the organisation key), not enrolled.
+    pub fn founder(name: &str, clock: std::sync::Arc<FakeClock>) -> Device {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let client = citizens_test_support::install(dir.path(), name, clock);
+        Device { dir, client }
+    }
+
+    /// The organisation key this install holds.
+    pub fn key(&self) -> String {
+        self.client.profile().org_public_key.clone()
+    }
+
     /// A coordinator install: it makes the organisation key.
     pub fn coordinator(server: &Server, name: &str) -> Device {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut client =
-            citizens_test_support::install(dir.path(), name, FakeClock::at(TOWN_HALL_DAY));
-        let code = server.code(
-            "coordinator",
-            name,
-            &client.profile().org_public_key.clone(),
-        );
-        client
+        let mut device = Device::founder(name, FakeClock::at(TOWN_HALL_DAY));
+        let code = server.code("coordinator", name, &device.key());
+        device
+            .client
             .enroll(&server.url, &code, fast())
             .expect("enrol coordinator");
-        Device { dir, client }
+        device
     }
 
     /// Another coordinator install of the same organisation (holding no organisation secret).
@@ -87,6 +94,15 @@ impl Device {
     }
 
     pub fn with_key(name: &str, org_key: &str) -> Device {
+        Device::with_key_and_clock(name, org_key, FakeClock::at(TOWN_HALL_DAY))
+    }
+
+    /// An install of the organisation with `org_key` (holding no organisation secret).
+    pub fn with_key_and_clock(
+        name: &str,
+        org_key: &str,
+        clock: std::sync::Arc<FakeClock>,
+    ) -> Device {
         let dir = tempfile::tempdir().expect("tempdir");
         let client = Client::init(
             dir.path(),
@@ -97,7 +113,7 @@ impl Device {
                 device_name: None,
                 org_key: citizens_client::OrgKey::Known(org_key.into()),
             },
-            FakeClock::at(TOWN_HALL_DAY),
+            clock,
         )
         .expect("install");
         Device { dir, client }
@@ -215,4 +231,53 @@ pub fn answer(
         Ok(reply) => Event::Answered(reply),
         Err(failure) => Event::Failed(failure),
     }
+}
+
+/// Every case and town-hall session a laptop holds, with its heads digest.
+pub fn holdings(client: &mut Client) -> std::collections::BTreeMap<uuid::Uuid, [u8; 32]> {
+    client
+        .store()
+        .record_digests()
+        .expect("digests")
+        .into_iter()
+        .collect()
+}
+
+/// A one-time code made straight by the rules.
+pub fn code(
+    core: &citizens_server_core::Core,
+    org: &str,
+    role: citizens_protocol::Role,
+    user: &str,
+    key: &str,
+    valid_for: Duration,
+) -> String {
+    core.create_enrolment(&citizens_server_core::NewCode {
+        org,
+        org_public_key: Some(key),
+        role,
+        user,
+        valid_for,
+    })
+    .expect("code")
+}
+
+/// A raw POST: the status and the body.
+pub fn post(
+    url: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+    token: Option<&str>,
+) -> (u16, Vec<u8>) {
+    let mut request = reqwest::blocking::Client::new()
+        .post(format!("{url}{path}"))
+        .header("content-type", content_type)
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().expect("server answers");
+    let status = response.status().as_u16();
+    (status, response.bytes().expect("body").to_vec())
 }
