@@ -6,14 +6,11 @@
 
 #![allow(clippy::print_stdout)] // a bench binary prints its figures
 
-#[path = "../tests/window/mod.rs"]
-mod window;
-
 use std::time::{Duration, Instant};
 
+use citizens_e2e::window::{click, fill, session, start_driver};
 use citizens_test_support::{install, populate, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
 use fantoccini::Locator;
-use window::{click, fill, session, start_driver};
 
 const RUNS: usize = 5;
 /// How often the waits look (fantoccini's default, 250 ms, would round every step up).

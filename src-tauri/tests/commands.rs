@@ -462,14 +462,8 @@ fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 #[test]
 fn the_window_enrols_syncs_in_the_background_and_the_coordinator_receives_the_case() {
     // A real server process, built beside the app by `cargo nextest run --workspace`.
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_citizens-desktop"))
-        .with_file_name("citizens-server");
-    assert!(
-        bin.exists(),
-        "build the workspace first: {} is missing",
-        bin.display()
-    );
-    let server = citizens_test_support::server::Server::start(bin);
+    let server =
+        citizens_test_support::server::Server::start(citizens_e2e::binary("citizens-server"));
     let coordinator_dir = tempfile::tempdir().expect("tempdir");
     let clock = citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY);
     let mut coordinator =

@@ -2,12 +2,10 @@
 //! Xvfb. Fails (never skips) when DISPLAY or tauri-driver is missing. Screenshots of each
 //! screen go to `target/screenshots/`.
 
-mod window;
-
-use fantoccini::Locator;
-use window::{
+use citizens_e2e::window::{
     click, fill, pick, session, shot, start_driver, start_driver_with, text_of, until_text,
 };
+use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
@@ -302,53 +300,5 @@ async fn a_coordinator_merges_forwards_and_escalates_an_overdue_case_in_the_real
     until_text(&c, "#case-status", "Closed").await;
     click(&c, "#nav-home").await;
     until_text(&c, "#overdue-title", "0").await;
-    c.close().await.expect("close");
-}
-
-/// A volunteer's laptop after its first sync: the server refused the case-rules edit made before
-/// enrolment; the Sync screen says so, with the reason, in every language, and everything else
-/// synced.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_sync_screen_shows_what_the_server_set_aside_in_every_language() {
-    use citizens_test_support::{install, install_volunteer, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_citizens-desktop"))
-        .with_file_name("citizens-server");
-    let server = citizens_test_support::server::Server::start(bin);
-    let data = tempfile::tempdir().expect("tempdir");
-    let founder = tempfile::tempdir().expect("tempdir");
-    // The blocking HTTP client runs where blocking is allowed.
-    tokio::task::block_in_place(|| {
-        let coordinator = install(founder.path(), "Ngozi Eze", FakeClock::at(TOWN_HALL_DAY));
-        let key = coordinator.profile().org_public_key.clone();
-        let mut musa = install_volunteer(data.path(), "Musa Garba", FakeClock::at(TOWN_HALL_DAY));
-        musa.add_holiday("2026-12-31", "Our own holiday")
-            .expect("before enrolment: kept locally");
-        let code = server.code("volunteer", "Musa Garba", &key);
-        musa.enroll(&server.url, &code, citizens_client::RetryPolicy::default())
-            .expect("enrol");
-    });
-    let driver = start_driver(data.path());
-    let c = session(&driver).await;
-    fill(&c, "#passphrase", PASSPHRASE).await;
-    click(&c, "#unlock").await;
-    click(&c, "#nav-sync").await;
-    until_text(&c, "#set-aside", "The case rules").await;
-    until_text(
-        &c,
-        "#set-aside",
-        "only coordinators change the directory, articles and case rules",
-    )
-    .await;
-    shot(&c, "17-set-aside").await;
-    for (lang, words) in [
-        ("ha", "Dokokin ƙara"),
-        ("yo", "Òfin ẹjọ́"),
-        ("ig", "Iwu okwu"),
-        ("pcm", "Di case rules"),
-    ] {
-        pick(&c, "#language", lang).await;
-        until_text(&c, "#set-aside", words).await;
-        shot(&c, &format!("17-set-aside-{lang}")).await;
-    }
     c.close().await.expect("close");
 }

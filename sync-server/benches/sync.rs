@@ -1,7 +1,8 @@
 //! Sync benchmark, side by side in one run: our protocol against Automerge's per-document
 //! sync and against the physical limit, on a real server process over loopback.
+//! The first full sync runs on SQLite and on PostgreSQL, side by side.
 //! `cargo bench -p citizens-server --bench sync [-- RECORDS CHANGED FULL]`
-//! (defaults 10000 100 100000).
+//! (defaults 10000 100 100000); needs the test PostgreSQL cluster (`bash scripts/bench.sh`).
 #![allow(clippy::print_stdout)]
 
 #[path = "../tests/common/mod.rs"]
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use automerge::sync::{State, SyncDoc};
 use automerge::AutoCommit;
 use citizens_client::{RetryPolicy, SyncReport};
-use common::{start_server, Device};
+use common::{start_server, start_server_on, Backend, Device};
 use rand::SeedableRng;
 
 fn gzip_len(bytes: &[u8]) -> usize {
@@ -182,44 +183,91 @@ fn main() {
     );
 
     if full > 0 {
-        let server = start_server();
-        let mut source = Device::coordinator(&server, "Ngozi Eze");
-        let key = source.client.profile().org_public_key.clone();
-        let started = Instant::now();
-        fill(&mut source, full, 2);
-        let captured = started.elapsed();
-        let started = Instant::now();
-        let push = sync(&mut source);
-        let pushed = started.elapsed();
-        let mut fresh = Device::coordinator_with_key(&server, "Funmilayo Adeyemi", &key);
-        let started = Instant::now();
-        let first = sync(&mut fresh);
-        let elapsed = started.elapsed();
-        // What arrived is compared for duplicates after the sync (the app does it on its sync
-        // thread once the records are in): reported on its own.
-        let started = Instant::now();
-        let compared = fresh.client.find_duplicates().expect("duplicates");
-        let duplicates = started.elapsed();
-        assert_eq!(compared, full);
-        assert_eq!(
-            fresh
-                .client
-                .list(&Default::default(), Default::default(), 0, 0)
-                .expect("list")
-                .total as usize,
-            full
-        );
-        println!("\nfirst full sync of {full} records to a new coordinator: {:.1} s ({} round trips, {:.1} MB down); target ≤ 60 s", elapsed.as_secs_f64(), first.round_trips, first.bytes_down as f64 / 1e6);
+        let runs = [
+            first_full_sync(Backend::Sqlite, full),
+            first_full_sync(Backend::Postgres, full),
+        ];
+        let both = |f: &dyn Fn(&FullSync) -> String| format!("{} | {}", f(&runs[0]), f(&runs[1]));
+        let secs = |d: Duration| format!("{:.1} s", d.as_secs_f64());
+        println!("\nfirst full sync of {full} records to a new coordinator laptop\n");
+        println!("| | SQLite | PostgreSQL | target |");
+        println!("|---|---:|---:|---|");
         println!(
-            "(capturing them took {:.1} s; pushing them up {:.1} s in {} round trips, {:.1} MB up)",
-            captured.as_secs_f64(),
-            pushed.as_secs_f64(),
-            push.round_trips,
-            push.bytes_up as f64 / 1e6
+            "| first full sync | {} | ≤ 60 s |",
+            both(&|f| secs(f.first))
         );
         println!(
-            "then comparing the {compared} arrivals for duplicates, after the sync: {:.1} s",
-            duplicates.as_secs_f64()
+            "| its round trips, MB down | {} | |",
+            both(&|f| format!("{}, {:.1} MB", f.first_round_trips, f.first_mb_down))
         );
+        println!(
+            "| then, off the sync's path: comparing the arrivals for duplicates | {} | |",
+            both(&|f| secs(f.duplicates))
+        );
+        println!(
+            "| (capturing them on the first laptop | {} | |",
+            both(&|f| secs(f.captured))
+        );
+        println!(
+            "| pushing them up from it, round trips, MB up) | {} | |",
+            both(&|f| format!(
+                "{}, {}, {:.1} MB",
+                secs(f.pushed),
+                f.push_round_trips,
+                f.push_mb_up
+            ))
+        );
+    }
+}
+
+struct FullSync {
+    captured: Duration,
+    pushed: Duration,
+    push_round_trips: usize,
+    push_mb_up: f64,
+    first: Duration,
+    first_round_trips: usize,
+    first_mb_down: f64,
+    duplicates: Duration,
+}
+
+/// `full` records captured on one coordinator's laptop and pushed, then synced to a new one.
+fn first_full_sync(backend: Backend, full: usize) -> FullSync {
+    let server = start_server_on(backend);
+    let mut source = Device::coordinator(&server, "Ngozi Eze");
+    let key = source.client.profile().org_public_key.clone();
+    let started = Instant::now();
+    fill(&mut source, full, 2);
+    let captured = started.elapsed();
+    let started = Instant::now();
+    let push = sync(&mut source);
+    let pushed = started.elapsed();
+    let mut fresh = Device::coordinator_with_key(&server, "Funmilayo Adeyemi", &key);
+    let started = Instant::now();
+    let first = sync(&mut fresh);
+    let first_time = started.elapsed();
+    // What arrived is compared for duplicates after the sync (the app does it on its sync
+    // thread once the records are in): reported on its own.
+    let started = Instant::now();
+    let compared = fresh.client.find_duplicates().expect("duplicates");
+    let duplicates = started.elapsed();
+    assert_eq!(compared, full);
+    assert_eq!(
+        fresh
+            .client
+            .list(&Default::default(), Default::default(), 0, 0)
+            .expect("list")
+            .total as usize,
+        full
+    );
+    FullSync {
+        captured,
+        pushed,
+        push_round_trips: push.round_trips,
+        push_mb_up: push.bytes_up as f64 / 1e6,
+        first: first_time,
+        first_round_trips: first.round_trips,
+        first_mb_down: first.bytes_down as f64 / 1e6,
+        duplicates,
     }
 }

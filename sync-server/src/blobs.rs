@@ -173,17 +173,14 @@ impl Blobs {
             .checked_sub(ABANDONED_AFTER)
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        let old: Vec<Path> = self
-            .store
-            .list(None)
-            .try_filter(|meta| std::future::ready(meta.last_modified.timestamp_millis() < cutoff))
-            .map_ok(|meta| meta.location)
-            .try_collect()
-            .await
-            .map_err(failed)?;
+        // Walked as listed, never collected: a store of millions of objects costs no memory.
+        let mut listing = self.store.list(None);
         let mut removed = 0;
-        for location in old {
-            let name = location.to_string();
+        while let Some(meta) = listing.try_next().await.map_err(failed)? {
+            if meta.last_modified.timestamp_millis() >= cutoff {
+                continue;
+            }
+            let name = meta.location.to_string();
             // Chunks (and the `.part` files of the layout before chunks were objects).
             let abandoned = if name.starts_with("parts/") || name.ends_with(".part") {
                 true
@@ -195,7 +192,7 @@ impl Blobs {
             } else {
                 false
             };
-            if abandoned && self.store.delete(&location).await.is_ok() {
+            if abandoned && self.store.delete(&meta.location).await.is_ok() {
                 removed += 1;
             }
         }

@@ -27,6 +27,7 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     blobs: blobs::Blobs,
     http: HttpConfig,
+    sweeps: tokio::sync::watch::Sender<u64>,
 }
 
 impl Application {
@@ -39,8 +40,6 @@ impl Application {
             Arc::new(tokio::task::spawn_blocking(move || config.open(clock)).await??)
         };
         let blobs = config.blobs()?;
-        let swept = blobs.sweep(core.clone()).await?;
-        tracing::info!(removed = swept, "abandoned uploads swept");
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -49,6 +48,7 @@ impl Application {
             listener,
             blobs,
             http: config.http,
+            sweeps: tokio::sync::watch::channel(0).0,
         })
     }
 
@@ -62,18 +62,25 @@ impl Application {
         self.core.clone()
     }
 
+    /// How many sweeps of abandoned uploads have finished.
+    fn sweeps(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.sweeps.subscribe()
+    }
+
     /// Serve until `shutdown` completes, then let open requests finish. Abandoned uploads are
-    /// swept every hour.
+    /// swept in the background, at start and then every hour: a store of millions of objects
+    /// never delays serving.
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
-        let (blobs, core) = (self.blobs.clone(), self.core.clone());
+        let (blobs, core, sweeps) = (self.blobs.clone(), self.core.clone(), self.sweeps);
         let sweeper = tokio::spawn(async move {
-            let hour = Duration::from_secs(3600);
-            let mut hourly = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
+            let mut hourly = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 hourly.tick().await;
-                if let Err(e) = blobs.sweep(core.clone()).await {
-                    tracing::warn!(error = %e, "sweeping attachments failed");
+                match blobs.sweep(core.clone()).await {
+                    Ok(removed) => tracing::info!(removed, "abandoned uploads swept"),
+                    Err(e) => tracing::warn!(error = %e, "sweeping attachments failed"),
                 }
+                sweeps.send_modify(|n| *n += 1);
             }
         });
         let app = http::router(self.core, self.http, self.blobs);
@@ -90,7 +97,7 @@ impl Application {
             .enable_all()
             .build()?;
         let app = runtime.block_on(Application::build(config, clock))?;
-        let (addr, core) = (app.local_addr()?, app.core());
+        let (addr, core, sweeps) = (app.local_addr()?, app.core(), app.sweeps());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             runtime.block_on(app.run_until(async {
@@ -100,6 +107,7 @@ impl Application {
         Ok(Running {
             url: format!("http://{addr}"),
             core,
+            sweeps,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -112,6 +120,7 @@ pub struct Running {
     /// Its address, `http://127.0.0.1:PORT`.
     pub url: String,
     core: Arc<Core>,
+    sweeps: tokio::sync::watch::Receiver<u64>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<()>>>,
 }
@@ -120,6 +129,13 @@ impl Running {
     /// The rules it serves.
     pub fn core(&self) -> &Core {
         &self.core
+    }
+
+    /// Wait until the sweep of abandoned uploads made at start has finished.
+    pub fn wait_for_first_sweep(&self) {
+        let mut sweeps = self.sweeps.clone();
+        // The watch needs no runtime of its own; the server's keeps running on its thread.
+        let _ = futures::executor::block_on(sweeps.wait_for(|n| *n > 0));
     }
 }
 

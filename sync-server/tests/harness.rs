@@ -19,7 +19,7 @@ use citizens_server::storage::sqlite::Sqlite;
 use citizens_server::{Application, Config};
 use citizens_server_core::{Core, Limits};
 use citizens_test_support::{FakeClock, TOWN_HALL_DAY};
-use common::{fast, holdings, serve, Device, ORG};
+use common::{answer, fast, holdings, serve, Device, ORG};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -130,11 +130,10 @@ impl World {
                 continue;
             }
             let client = &mut self.laptops[i].client;
-            // Only the founder assigns. Two coordinators assigning one case to two volunteers
-            // at once leaves the loser's volunteer holding a case that left its scope, and that
-            // laptop is never in step again (found by this harness; the same as a reassignment
-            // today — taking such cases off the laptop is still to do).
-            let assigns = i == 0;
+            // Both coordinators assign, so two may assign one case to two volunteers at once:
+            // the loser's volunteer then holds a case that left its scope (its notes written
+            // meanwhile still count), and must drop it to be in step; and they reassign.
+            let assigns = i < 2;
             match self.rng.gen_range(0..3) {
                 0 => {
                     let input = citizens_client::sample::grievance(&mut self.rng);
@@ -151,7 +150,7 @@ impl World {
                         continue;
                     }
                     let case = &cases[self.rng.gen_range(0..cases.len())];
-                    if kind == 2 && assigns && case.assignee.is_none() {
+                    if kind == 2 && assigns && (case.assignee.is_none() || self.rng.gen_bool(0.3)) {
                         let to = VOLUNTEERS[self.rng.gen_range(0..VOLUNTEERS.len())];
                         client.assign(&case.id, Some(to)).expect("assign");
                     } else {
@@ -341,4 +340,50 @@ fn a_sync_that_outlasts_two_tokens_still_finishes() {
     assert!(syncs >= 4, "two batches, each sent twice");
     let counts = machine.outcome().expect("the sync finishes");
     assert_eq!((counts.pushed > 0, counts.in_step), (true, true));
+}
+
+/// Changes go up thin (dependencies as prefixes); a server that cannot rebuild one answers
+/// `unknown_dependency` and the laptop sends the same batch again whole, once.
+#[test]
+fn a_thin_batch_the_server_cannot_rebuild_is_sent_again_whole() {
+    use citizens_protocol::thin::is_thin;
+    use citizens_protocol::ErrorCode;
+    let (_dir, mut world) = world(8);
+    let clock = world.clock.clone();
+    let client = &mut world.laptops[0].client;
+    citizens_test_support::populate(client, &clock, 3, 8);
+    let mut machine = Machine::new(fast());
+    let mut effect = machine.step(client, Event::Start, &mut |_| {});
+    let mut batches = Vec::new();
+    while let Effect::Send(outgoing) = effect.clone() {
+        let event = match &outgoing.request {
+            Request::Sync(request) if !request.pushes.is_empty() => {
+                let changes: Vec<&[u8]> = request
+                    .pushes
+                    .iter()
+                    .flat_map(|p| p.changes.iter().map(|c| &c[..]))
+                    .collect();
+                batches.push((request.batch_id, changes.iter().all(|c| is_thin(c))));
+                if batches.len() == 1 {
+                    Event::Failed(Failure::Refused {
+                        code: ErrorCode::UnknownDependency,
+                        message: "a change follows one the server does not hold".into(),
+                    })
+                } else {
+                    answer(&world.core, &outgoing)
+                }
+            }
+            _ => answer(&world.core, &outgoing),
+        };
+        effect = machine.step(client, event, &mut |_| {});
+    }
+    assert_eq!(batches.len(), 2, "{batches:?}");
+    assert_eq!(batches[0].0, batches[1].0, "the same batch");
+    assert_eq!(
+        (batches[0].1, batches[1].1),
+        (true, false),
+        "thin, then whole"
+    );
+    let counts = machine.outcome().expect("the sync finishes");
+    assert_eq!((counts.pushed, counts.in_step), (3, true));
 }

@@ -172,3 +172,74 @@ fn the_enrolment_rate_limit_holds_across_instances_sharing_the_database(backend)
     );
 }
 }
+
+on_each_backend! {
+    /// The visibility rule is written once and rendered twice: as SQL in both databases and in
+    /// Rust (`persistence::sees`, which decides what a device may change and what left its
+    /// scope). Every combination of organisation, kind, creator, assignee and viewer agrees.
+    fn visibility_is_one_rule(backend) {
+    use citizens_protocol::RecordKind;
+    use citizens_server_core::persistence::{sees, transaction, Mode, RecordRow, Viewer};
+    use citizens_server_core::Persistence;
+
+    let db = Db::new(backend);
+    let storage: Box<dyn Persistence> = match &db.postgres {
+        Some(pg) => Box::new(
+            citizens_server::storage::postgres::Postgres::open(&pg.url, 2).expect("open"),
+        ),
+        None => Box::new(citizens_server::storage::sqlite::Sqlite::open(db.dir.path()).expect("open")),
+    };
+    let checked = transaction(storage.as_ref(), Mode::Write, |tx| {
+        let a = tx.insert_org("Kano Civic Forum", "key-a")?;
+        let b = tx.insert_org("Lagos Accountability Lab", "key-b")?;
+        for (person, org, name) in [("p1", a, "Musa Garba"), ("p2", a, "Bisi Adeleke"), ("p3", b, "Emeka Obi")] {
+            tx.insert_person(person, org, name)?;
+        }
+        let mut records = Vec::new();
+        for kind in [RecordKind::Grievance, RecordKind::Session, RecordKind::Agency] {
+            let id = Uuid::now_v7();
+            tx.seed_record(id, kind, b"doc", b"", &[0; 32])?;
+            records.push((id, kind, None, None, None));
+            for org in [a, b] {
+                for creator in ["p1", "p2", "p3"] {
+                    for assignee in [None, Some("p1"), Some("p2"), Some("p3")] {
+                        let id = Uuid::now_v7();
+                        tx.put_record(&RecordRow {
+                            id,
+                            kind,
+                            org_id: Some(org),
+                            creator_device: Uuid::now_v7(),
+                            creator_person: Some(creator),
+                            assignee: assignee.map(|_| "someone"),
+                            assignee_person: assignee,
+                            snapshot: b"doc",
+                            heads: b"",
+                            digest: &[1; 32],
+                        })?;
+                        records.push((id, kind, Some(org), Some(creator), assignee));
+                    }
+                }
+            }
+        }
+        let mut checked = 0;
+        for (org, person) in [(a, "p1"), (a, "p2"), (a, "p9"), (b, "p3"), (b, "p1")] {
+            for everyone in [false, true] {
+                let viewer = Viewer { org_id: org, person_id: person.into(), everyone };
+                let digests: std::collections::BTreeSet<Uuid> =
+                    tx.visible_digests(&viewer)?.into_iter().map(|(id, _)| id).collect();
+                for &(id, kind, org, creator, assignee) in &records {
+                    let rust = sees(&viewer, kind, org, creator, assignee);
+                    let sql = tx.visible_record(&viewer, id)?.is_some();
+                    assert_eq!(sql, rust, "{viewer:?} and a {kind:?} of {org:?} by {creator:?} for {assignee:?}");
+                    let listed = rust && !kind.is_reference();
+                    assert_eq!(digests.contains(&id), listed, "{viewer:?}, {kind:?} {org:?} {creator:?} {assignee:?}");
+                    checked += 1;
+                }
+            }
+        }
+        Ok(checked)
+    })
+    .expect("transaction");
+    assert_eq!(checked, 10 * (3 + 3 * 2 * 3 * 4));
+}
+}

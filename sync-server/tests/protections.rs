@@ -225,13 +225,17 @@ on_each_backend! {
 }
 
 on_each_backend! {
-    fn a_case_reassigned_away_is_set_aside_while_the_rest_moves_and_returns_when_assigned_back(backend) {
+    /// A case reassigned while its volunteer worked it offline: the notes written while it was
+    /// theirs reach the organisation, and the case leaves that laptop (it is someone else's now,
+    /// and a laptop holding a case it may not see is never in step).
+    fn a_case_reassigned_away_keeps_the_work_done_while_it_was_theirs_and_leaves_the_laptop(backend) {
     let server = start_server_on(backend);
     let (mut coordinator, key, case) =
         coordinator_with_case(&server, "No water in Kurna for two weeks", "Musa Garba");
     let (_dir, mut musa) = fresh_volunteer("Musa Garba");
     enrol(&mut musa, &server, "Musa Garba", &key);
     musa.sync(fast(), &mut |_| {}).expect("sync");
+    assert!(musa.open_case(&case).is_ok(), "assigned to him");
 
     // Offline, Musa works the case; meanwhile it is given to Bisi.
     musa.add_note(&case, "Visited the pump house")
@@ -247,33 +251,58 @@ on_each_backend! {
     coordinator.sync();
 
     let report = musa.sync(fast(), &mut |_| {}).expect("sync does not fail");
-    assert_eq!(report.set_aside.len(), 1, "{:?}", report.set_aside);
-    let held = &report.set_aside[0];
-    assert_eq!(
-        (held.reference.as_deref(), held.code.as_str(), held.changes),
-        (Some(case.as_str()), "not_yours", 1)
-    );
-    let status = musa.sync_status().expect("status");
-    assert_eq!((status.pending_changes, status.set_aside.len()), (0, 1));
-    coordinator.sync();
+    assert!(report.set_aside.is_empty(), "{:?}", report.set_aside);
+    assert_eq!((report.removed, report.in_step), (1, true));
     assert!(
-        coordinator.client.open_case(&other).is_ok(),
-        "the rest moved"
+        matches!(musa.open_case(&case), Err(citizens_client::Error::NotFound { .. })),
+        "the case left his laptop"
     );
+    assert!(musa.open_case(&other).is_ok(), "his own case stays");
+    coordinator.sync();
+    assert!(notes(&coordinator, &case).contains(&"note: Visited the pump house".to_string()));
+    assert!(coordinator.client.open_case(&other).is_ok(), "the rest moved");
 
-    // Syncing again changes nothing and does not fail.
+    // Syncing again is quiet and in step.
     let again = musa.sync(fast(), &mut |_| {}).expect("sync again");
-    assert_eq!(again.set_aside.len(), 1);
+    assert_eq!((again.removed, again.in_step, again.fetched), (0, true, 0));
 
+    // Assigned back, the case returns whole, with his note.
     coordinator
         .client
         .assign(&case, Some("Musa Garba"))
         .expect("assign back");
     coordinator.sync();
     let back = musa.sync(fast(), &mut |_| {}).expect("sync");
-    assert!(back.set_aside.is_empty(), "{:?}", back.set_aside);
+    assert!(back.in_step);
+    let view = musa.open_case(&case).expect("back on his laptop");
+    let notes_back: Vec<&str> = view.grievance.notes().collect();
+    assert!(notes_back.contains(&"Visited the pump house"), "{notes_back:?}");
+}
+}
+
+on_each_backend! {
+    /// A volunteer never given a case cannot write to it by basing a change on an old version:
+    /// what counts is who the case was assigned to in the version the change was written on.
+    fn work_on_a_case_that_was_never_yours_is_set_aside(backend) {
+    let server = start_server_on(backend);
+    let (mut coordinator, key, case) =
+        coordinator_with_case(&server, "Meter tampering at Zoo Road", "Musa Garba");
+    let (_dir, mut bisi) = fresh_volunteer("Bisi Adeleke");
+    enrol(&mut bisi, &server, "Bisi Adeleke", &key);
+    // Bisi gets the case by hand (a bundle, a copied file) and writes on it.
+    let id = coordinator.client.open_case(&case).expect("case").grievance.id.uuid();
+    let export = coordinator.client.store().export(id).expect("export");
+    bisi.store().merge_from_server(&export).expect("merge");
+    bisi.add_note(&case, "Not my case, but here is a note").expect("note");
+    let report = bisi.sync(fast(), &mut |_| {}).expect("sync does not fail");
+    let held: Vec<(Option<&str>, &str)> = report
+        .set_aside
+        .iter()
+        .map(|r| (r.reference.as_deref(), r.code.as_str()))
+        .collect();
+    assert_eq!(held, [(Some(case.as_str()), "not_yours")]);
     coordinator.sync();
-    assert!(notes(&coordinator, &case).contains(&"note: Visited the pump house".to_string()));
+    assert!(!notes(&coordinator, &case).iter().any(|n| n.contains("Not my case")));
 }
 }
 
@@ -487,6 +516,9 @@ on_each_backend! {
         "the server has them now: {:?}",
         again.set_aside
     );
+    // Not his to see: once the server holds it all, it leaves his laptop.
+    assert_eq!((again.removed, again.in_step), (1, true));
+    assert!(musa.open_case(&case).is_err());
 }
 }
 

@@ -108,6 +108,9 @@ pub struct SyncReport {
     pub round_trips: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Cases removed from this laptop: they were reassigned and left this user's scope (the
+    /// server holds everything of them this laptop had).
+    pub removed: usize,
     /// Local and server checksums agree at the end.
     pub in_step: bool,
     /// Attachments sent to the server.
@@ -707,6 +710,7 @@ impl Client {
         report.pushed = counts.pushed;
         report.pulled = counts.pulled;
         report.fetched = counts.fetched;
+        report.removed = counts.removed;
         report.in_step = counts.in_step;
         report.set_aside = self.store.set_aside()?;
         report.held_back = self.store.held_back()?;

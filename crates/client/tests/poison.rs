@@ -7,7 +7,7 @@
 use citizens_client::{Client, Filter, Sort};
 use citizens_core::agency::Agency;
 use citizens_core::ids::AgencyId;
-use citizens_protocol::{Pulled, Push, RecordKind};
+use citizens_protocol::{Pulled, Push, RecordKind, SyncResponse};
 use citizens_test_support::{install, install_volunteer, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
 
 fn references(client: &Client) -> Vec<String> {
@@ -18,6 +18,19 @@ fn references(client: &Client) -> Vec<String> {
         .into_iter()
         .map(|r| r.reference)
         .collect()
+}
+
+/// A server's answer carrying `pulls`, ending at `checkpoint`.
+fn answer(pulls: Vec<Pulled>, checkpoint: u64) -> SyncResponse {
+    SyncResponse {
+        version: citizens_protocol::PROTOCOL_VERSION,
+        checkpoint,
+        pulls,
+        more: false,
+        checksum: Vec::new().into(),
+        refused: Vec::new(),
+        out_of_scope: Vec::new(),
+    }
 }
 
 fn pulled(push: &Push, seq: u64) -> Vec<Pulled> {
@@ -66,7 +79,7 @@ fn two_cases_with_one_reference_both_arrive_and_show_alike_everywhere() {
             .collect();
         let applied = coordinator
             .store()
-            .apply_sync(&pulls, 2, None, &[])
+            .apply_sync(&answer(pulls, 2), None)
             .expect("the sync goes through");
         assert!(applied.need_whole.is_empty());
         assert_eq!(references(&coordinator), expected);
@@ -78,7 +91,7 @@ fn two_cases_with_one_reference_both_arrive_and_show_alike_everywhere() {
     }
     // The laptop that had one first renames its own when the other arrives.
     b.store()
-        .apply_sync(&pulled(&exports[0], 1), 1, None, &[])
+        .apply_sync(&answer(pulled(&exports[0], 1), 1), None)
         .expect("sync");
     assert_eq!(references(&b), expected);
 }
@@ -109,7 +122,7 @@ fn a_record_that_clashes_here_is_held_back_and_the_rest_applies() {
     let pulls: Vec<Pulled> = [pulled(&impostor, 1), pulled(&good, 2)].concat();
     let applied = coordinator
         .store()
-        .apply_sync(&pulls, 2, None, &[])
+        .apply_sync(&answer(pulls, 2), None)
         .expect("the sync goes through");
     assert_eq!(applied.changes, 1, "the case was applied");
     let status = coordinator.sync_status().expect("status");

@@ -98,22 +98,18 @@ pub enum Refused {
     Conflicting(String),
 }
 
-/// Apply untrusted change bytes (or a saved document) to a copy of `stored`, inside
+/// Apply untrusted change bytes (or a saved document) to `stored` (a copy the caller loaded), inside
 /// `catch_unwind`: malformed input that makes automerge panic or fail is refused and the stored
 /// document is untouched. Changes whose dependencies are missing are refused too. Before
 /// Automerge sees them, the bytes are walked under [`crate::untrusted::CAPS`] (what they
 /// inflate to, how many operations they claim), so no input can cost more than that.
 pub fn apply_untrusted(
-    stored: Option<&[u8]>,
+    stored: Option<AutoCommit>,
     changes: &[&[u8]],
 ) -> std::result::Result<AutoCommit, Refused> {
     crate::untrusted::check_all(changes, crate::untrusted::CAPS)
         .map_err(|e| Refused::Invalid(e.to_string()))?;
-    let mut doc = match stored {
-        Some(bytes) => AutoCommit::load(bytes)
-            .map_err(|e| Refused::Invalid(format!("stored document: {e}")))?,
-        None => AutoCommit::new(),
-    };
+    let mut doc = stored.unwrap_or_default();
     let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         for change in changes {
             doc.load_incremental(change)?;

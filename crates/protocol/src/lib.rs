@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod thin;
+
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -79,7 +81,8 @@ pub struct Push {
     pub doc_id: Uuid,
     /// Its kind.
     pub kind: RecordKind,
-    /// Raw Automerge change bytes (or a saved document), in causal order.
+    /// Raw Automerge change bytes (or a saved document), in causal order; on the way up a
+    /// change may be thin (its dependencies cut to prefixes, see [`thin`]).
     pub changes: Vec<ByteBuf>,
 }
 
@@ -313,6 +316,11 @@ pub struct SyncResponse {
     /// batch was applied.
     #[serde(default)]
     pub refused: Vec<RefusedRecord>,
+    /// Records of the batch this device may no longer see (reassigned to someone else): the
+    /// server holds every change of them the device sent, so the device removes its copy
+    /// (keeping it while anything of it still waits to be sent).
+    #[serde(default)]
+    pub out_of_scope: Vec<Uuid>,
 }
 
 /// Why the server would not take one record of a batch. On the wire it is the word
@@ -444,6 +452,8 @@ error_codes! {
     Revoked = "revoked", 401;
     /// Bytes that are not valid Automerge changes.
     InvalidChanges = "invalid_changes", 400;
+    /// A thin change names a change the server does not hold: send the batch again whole.
+    UnknownDependency = "unknown_dependency", 400;
     /// A record that is not valid data of its kind.
     InvalidRecord = "invalid_record", 400;
     /// More bytes than allowed.

@@ -88,6 +88,27 @@ pub fn visibility(p: Placeholders<'_>) -> (String, String) {
     )
 }
 
+/// [`visibility`] in Rust, for one record of organisation `org_id` (none: shipped reference
+/// data) created by `creator` and assigned to `assignee` (person ids): whether `viewer` sees it,
+/// and so may change it. The SQL above and this must say the same
+/// (`visibility_is_one_rule` in the server's tests checks both backends against it).
+pub fn sees(
+    viewer: &Viewer,
+    kind: RecordKind,
+    org_id: Option<i64>,
+    creator: Option<&str>,
+    assignee: Option<&str>,
+) -> bool {
+    let person = Some(viewer.person_id.as_str());
+    match org_id {
+        None => kind.is_reference(),
+        Some(org) if org != viewer.org_id => false,
+        Some(_) => {
+            kind.is_reference() || viewer.everyone || creator == person || assignee == person
+        }
+    }
+}
+
 /// A record as stored, with a shared reference record read as the organisation sees it (its
 /// own copy, if it has one).
 #[derive(Debug, Clone)]

@@ -10,13 +10,15 @@ use citizens_core::grievance::Grievance;
 use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::{
-    collection_digest, decode, encode, record_digest, ErrorCode, Pulled, Push, RecordKind, Refusal,
-    RefusedRecord, Role, SyncRequest, SyncResponse, MAX_BATCH_CHANGES, MAX_RECORD_BYTES,
-    PROTOCOL_VERSION,
+    collection_digest, decode, encode, record_digest, thin, ByteBuf, ErrorCode, Pulled, Push,
+    RecordKind, Refusal, RefusedRecord, Role, SyncRequest, SyncResponse, MAX_BATCH_CHANGES,
+    MAX_RECORD_BYTES, PROTOCOL_VERSION,
 };
 use uuid::Uuid;
 
-use crate::persistence::{transaction, Mode, NewChange, Persistence, RecordRow, Tx, Viewer};
+use crate::persistence::{
+    sees, transaction, Mode, NewChange, Persistence, RecordRow, StoredRecord, Tx, Viewer,
+};
 use crate::{Core, Device, Error, Result};
 
 /// How long stored answers are kept for replays (a day: a retry comes within minutes; a replay
@@ -149,26 +151,42 @@ impl Batch {
     }
 }
 
+/// What became of one record of a batch.
+enum Pushed {
+    /// Its new changes (if any) are stored, and the device still sees it.
+    Stored,
+    /// Refused on its own; nothing of it was stored.
+    Refused(RefusedRecord),
+    /// The server holds every change the device sent of it, and the device may no longer see
+    /// it (it was reassigned): the device removes its copy.
+    OutOfScope,
+}
+
 /// Apply one record of a batch; its new changes and checksum change go to `batch`. Bytes that are not valid record
 /// data fail the whole batch (4xx, nothing stored: no real laptop sends them); a record this
 /// device may not change, or whose history clashes, is refused on its own and the rest of the
 /// batch goes on. Changes the server already holds are accepted before anything is judged, so
 /// a laptop re-sending what it already sent (after a re-enrolment, a reassignment, a bundle)
 /// is never stuck.
-fn apply_push(
-    tx: &mut dyn Tx,
-    device: &Device,
-    push: &Push,
-    batch: &mut Batch,
-) -> Result<Option<RefusedRecord>> {
+fn apply_push(tx: &mut dyn Tx, device: &Device, push: &Push, batch: &mut Batch) -> Result<Pushed> {
     let stored = tx.record(push.doc_id, device.org_id)?;
     let shared = stored.as_ref().is_some_and(|s| s.org_id.is_none()) && push.kind.is_reference();
     let refuse = |code: Refusal, message: &str| {
-        Ok(Some(RefusedRecord {
+        Ok(Pushed::Refused(RefusedRecord {
             doc_id: push.doc_id,
             code: code.as_str().into(),
             message: message.into(),
         }))
+    };
+    let viewer = device.viewer();
+    let seen = |record: &StoredRecord| {
+        sees(
+            &viewer,
+            push.kind,
+            record.org_id,
+            record.creator_person.as_deref(),
+            record.assignee_person.as_deref(),
+        )
     };
     if let Some(stored) = &stored {
         if stored.kind != push.kind.as_str() {
@@ -185,9 +203,15 @@ fn apply_push(
             format!("{size} bytes for one record is more than the {MAX_RECORD_BYTES} allowed; nothing was stored"),
         ));
     }
-    let changes: Vec<&[u8]> = push.changes.iter().map(|c| &c[..]).collect();
-    let before = stored.as_ref().map(|s| &s.snapshot[..]);
-    let mut doc = match citizens_core::document::apply_untrusted(before, &changes) {
+    let mut held = stored
+        .as_ref()
+        .map(|s| AutoCommit::load(&s.snapshot))
+        .transpose()
+        .map_err(Error::internal)?;
+    let heads_before = held.as_mut().map(|d| d.get_heads()).unwrap_or_default();
+    let whole = whole_changes(&push.changes, held.as_mut(), &heads_before)?;
+    let changes: Vec<&[u8]> = whole.iter().map(|c| &c[..]).collect();
+    let mut doc = match citizens_core::document::apply_untrusted(held, &changes) {
         Ok(doc) => doc,
         Err(citizens_core::document::Refused::Conflicting(why)) => {
             return refuse(
@@ -202,15 +226,12 @@ fn apply_push(
             ))
         }
     };
-    let heads_before = match before {
-        Some(bytes) => AutoCommit::load(bytes)
-            .map_err(Error::internal)?
-            .get_heads(),
-        None => Vec::new(),
-    };
     let new_changes = doc.get_changes(&heads_before);
     if new_changes.is_empty() {
-        return Ok(None);
+        return Ok(match &stored {
+            Some(stored) if !seen(stored) => Pushed::OutOfScope,
+            _ => Pushed::Stored,
+        });
     }
     let coordinator = device.role == Role::Coordinator;
     if push.kind.is_reference() && !coordinator {
@@ -220,11 +241,7 @@ fn apply_push(
         );
     }
     if let Some(stored) = &stored {
-        let person = Some(device.person_id.as_str());
-        let own = stored.creator_person.as_deref() == person
-            || stored.assignee_person.as_deref() == person;
-        let same_org = stored.org_id.is_none_or(|o| o == device.org_id);
-        if !same_org || !(push.kind.is_reference() || coordinator || own) {
+        if !seen(stored) && !written_while_theirs(tx, device, stored, &mut doc, &new_changes)? {
             return refuse(
                 Refusal::NotYours,
                 "this case is no longer yours to change (it was reassigned, or belongs to someone else)",
@@ -272,7 +289,7 @@ fn apply_push(
     if shared {
         // This organisation's edit to shipped reference data: its own copy, its devices only.
         tx.put_org_copy(device.org_id, push.doc_id, &saved)?;
-        return Ok(None);
+        return Ok(Pushed::Stored);
     }
     let heads = heads_of(&mut doc);
     let digest = record_digest(push.doc_id, &heads);
@@ -306,7 +323,96 @@ fn apply_push(
         let before = *delta;
         *delta = collection_digest(old.iter().chain([&before, &digest]));
     }
-    Ok(None)
+    let still_seen = sees(
+        &viewer,
+        push.kind,
+        org,
+        creator.as_deref(),
+        assignee_person.as_deref(),
+    );
+    Ok(if still_seen {
+        Pushed::Stored
+    } else {
+        Pushed::OutOfScope
+    })
+}
+
+/// A push's changes whole: a thin one (see `citizens_protocol::thin`) gets its dependencies
+/// back from the record's heads and the push's earlier changes, else from the record's whole
+/// history. One the server cannot rebuild fails the batch, and the laptop sends it whole.
+fn whole_changes<'a>(
+    changes: &'a [ByteBuf],
+    mut held: Option<&mut AutoCommit>,
+    heads: &[automerge::ChangeHash],
+) -> Result<Vec<std::borrow::Cow<'a, [u8]>>> {
+    use std::borrow::Cow;
+    if !changes.iter().any(|c| thin::is_thin(c)) {
+        return Ok(changes.iter().map(|c| Cow::Borrowed(&c[..])).collect());
+    }
+    let mut known: Vec<[u8; 32]> = heads.iter().map(|h| h.0).collect();
+    let mut whole = Vec::with_capacity(changes.len());
+    for change in changes {
+        if !thin::is_thin(change) {
+            known.extend(thin::change_hash(change));
+            whole.push(Cow::Borrowed(&change[..]));
+            continue;
+        }
+        let resolve = |known: &[[u8; 32]], prefix: &[u8; thin::PREFIX]| {
+            let mut found = known.iter().filter(|h| h.starts_with(prefix));
+            match (found.next(), found.next()) {
+                (Some(hash), None) => Some(*hash),
+                _ => None,
+            }
+        };
+        let mut rebuilt = thin::fatten(change, |p| resolve(&known, p));
+        if rebuilt.is_none() {
+            // Not on the heads: the change follows an older one of the record.
+            if let Some(doc) = held.take() {
+                known.extend(doc.get_changes(&[]).iter().map(|c| c.hash().0));
+                rebuilt = thin::fatten(change, |p| resolve(&known, p));
+            }
+        }
+        let rebuilt = rebuilt.ok_or_else(|| {
+            Error::refused(
+                ErrorCode::UnknownDependency,
+                "a change follows one the server does not hold; send the batch whole",
+            )
+        })?;
+        known.extend(thin::change_hash(&rebuilt));
+        whole.push(Cow::Owned(rebuilt));
+    }
+    Ok(whole)
+}
+
+/// Whether every one of `changes` to a case the device no longer sees was written on a version
+/// of it assigned to the device's person: a laptop's work from before a reassignment reached
+/// it (two coordinators assigning one case at once, or a reassignment while it was offline).
+/// The version a change was written on is its dependencies, which the server holds and the
+/// laptop cannot make up: what a coordinator assigned is what counts.
+fn written_while_theirs(
+    tx: &mut dyn Tx,
+    device: &Device,
+    stored: &StoredRecord,
+    doc: &mut AutoCommit,
+    changes: &[automerge::Change],
+) -> Result<bool> {
+    if stored.org_id != Some(device.org_id) || stored.kind != RecordKind::Grievance.as_str() {
+        return Ok(false);
+    }
+    for change in changes {
+        let then = doc.fork_at(change.deps()).map_err(Error::internal)?;
+        let Ok(case) = read::<Grievance>(&then) else {
+            return Ok(false);
+        };
+        let assignee = match case.assignee {
+            Some(name) => tx.person_by_name(device.org_id, &name)?,
+            None => None,
+        };
+        if assignee.as_deref() != Some(device.person_id.as_str()) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Most rows read for one page; the page is then cut at the byte target.
@@ -391,16 +497,20 @@ impl Core {
             if !request.pushes.is_empty() {
                 tx.prune_answers(now - ANSWER_RETENTION_MS)?;
             }
-            let mut refused = Vec::new();
+            let (mut refused, mut out_of_scope) = (Vec::new(), Vec::new());
             let mut batch = Batch::default();
             for push in &request.pushes {
-                refused.extend(apply_push(tx, device, push, &mut batch)?);
+                match apply_push(tx, device, push, &mut batch)? {
+                    Pushed::Stored => {}
+                    Pushed::Refused(r) => refused.push(r),
+                    Pushed::OutOfScope => out_of_scope.push(push.doc_id),
+                }
             }
             batch.finish(tx)?;
-            Ok(Ok(refused))
+            Ok(Ok((refused, out_of_scope)))
         })?;
-        let refused = match applied {
-            Ok(refused) => refused,
+        let (refused, out_of_scope) = match applied {
+            Ok(answer) => answer,
             Err(stored) => {
                 return decode(&stored).ok_or_else(|| Error::internal("stored answer"));
             }
@@ -415,6 +525,7 @@ impl Core {
                 more,
                 checksum: checksum(tx, device)?.to_vec().into(),
                 refused: refused.clone(),
+                out_of_scope: out_of_scope.clone(),
             };
             // Only a batch that changed something needs its answer kept for a replay: a pull
             // repeated is simply answered afresh.
@@ -423,5 +534,85 @@ impl Core {
             }
             Ok(response)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use automerge::transaction::Transactable as _;
+    use automerge::{AutoCommit, ROOT};
+    use citizens_protocol::{thin, ByteBuf, ErrorCode};
+
+    use super::whole_changes;
+    use crate::Error;
+
+    /// A record the server holds after its first change, and a laptop's next two (raw bytes).
+    fn record() -> (Vec<u8>, Vec<Vec<u8>>) {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "note", "first").expect("put");
+        doc.commit();
+        let held = doc.save();
+        let mut changes = Vec::new();
+        for note in ["second", "third"] {
+            doc.put(ROOT, "note", note).expect("put");
+            let hash = doc.commit().expect("a change");
+            let change = doc.get_change_by_hash(&hash).expect("change");
+            assert_eq!(thin::change_hash(change.raw_bytes()), Some(hash.0));
+            changes.push(change.raw_bytes().to_vec());
+        }
+        (held, changes)
+    }
+
+    #[test]
+    fn thin_changes_are_rebuilt_from_the_record_and_the_push() {
+        let (held, changes) = record();
+        let mut held = AutoCommit::load(&held).expect("load");
+        let heads = held.get_heads();
+        let sent: Vec<ByteBuf> = changes
+            .iter()
+            .map(|c| thin::thin(c).expect("thin").into())
+            .collect();
+        for (thin, whole) in sent.iter().zip(&changes) {
+            assert!(
+                thin.len() + 28 < whole.len(),
+                "a 32-byte hash became 4 bytes"
+            );
+        }
+        let rebuilt = whole_changes(&sent, Some(&mut held), &heads).expect("rebuilt");
+        let expected: Vec<Cow<[u8]>> = changes.iter().map(|c| Cow::from(c.as_slice())).collect();
+        assert_eq!(rebuilt, expected);
+    }
+
+    #[test]
+    fn a_thin_change_following_an_older_change_than_the_heads_is_rebuilt_from_history() {
+        let mut server = AutoCommit::new();
+        server.put(ROOT, "note", "first").expect("put");
+        server.commit();
+        let mut laptop = server.fork();
+        server.put(ROOT, "status", "forwarded").expect("put");
+        server.commit();
+        laptop.put(ROOT, "note", "concurrent").expect("put");
+        let hash = laptop.commit().expect("a change");
+        let change = laptop
+            .get_change_by_hash(&hash)
+            .expect("change")
+            .raw_bytes()
+            .to_vec();
+        let heads = server.get_heads();
+        let sent: Vec<ByteBuf> = vec![thin::thin(&change).expect("thin").into()];
+        let rebuilt = whole_changes(&sent, Some(&mut server), &heads).expect("rebuilt");
+        assert_eq!(rebuilt, vec![Cow::from(change.as_slice())]);
+    }
+
+    #[test]
+    fn a_thin_change_following_an_unknown_one_fails_the_batch_for_a_whole_resend() {
+        let (_, changes) = record();
+        let sent: Vec<ByteBuf> = vec![thin::thin(&changes[1]).expect("thin").into()];
+        match whole_changes(&sent, None, &[]) {
+            Err(Error::Refused { code, .. }) => assert_eq!(code, ErrorCode::UnknownDependency),
+            other => panic!("{other:?}"),
+        }
     }
 }

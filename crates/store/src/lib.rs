@@ -472,15 +472,10 @@ impl Writer<'_> {
             }
         }
         let changes: Vec<&[u8]> = push.changes.iter().map(|c| &c[..]).collect();
-        let mut doc = citizens_core::document::apply_untrusted(
-            stored.as_ref().map(|(_, s)| &s[..]),
-            &changes,
-        )
-        .map_err(|e| Error::Rejected(e.to_string()))?;
-        let heads_before = match &stored {
-            Some((_, bytes)) => load(bytes)?.get_heads(),
-            None => Vec::new(),
-        };
+        let mut before = stored.as_ref().map(|(_, bytes)| load(bytes)).transpose()?;
+        let heads_before = before.as_mut().map(|d| d.get_heads()).unwrap_or_default();
+        let mut doc = citizens_core::document::apply_untrusted(before, &changes)
+            .map_err(|e| Error::Rejected(e.to_string()))?;
         if doc.get_heads() == heads_before {
             return Ok(Merged {
                 created: false,

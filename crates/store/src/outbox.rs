@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use citizens_protocol::{
-    collection_digest, record_digest, Pulled, Push, RecordKind, RefusedRecord,
-};
+use citizens_protocol::{collection_digest, record_digest, Push, RecordKind, SyncResponse};
 use rusqlite::params;
 use uuid::Uuid;
 
@@ -53,6 +51,8 @@ pub struct Applied {
     /// Records whose pulled changes could not be applied alone (e.g. a record newly visible to
     /// this device): fetch them whole.
     pub need_whole: Vec<Uuid>,
+    /// Cases removed from this laptop because they left its user's scope (reassigned).
+    pub removed: usize,
 }
 
 impl Store {
@@ -116,15 +116,13 @@ impl Store {
     /// Records the server refused (`refused`) leave the outbox for `set_aside` with its reason.
     pub fn apply_sync(
         &mut self,
-        pulls: &[Pulled],
-        checkpoint: u64,
+        answer: &SyncResponse,
         acknowledged: Option<i64>,
-        refused: &[RefusedRecord],
     ) -> Result<Applied> {
-        self.write(|w| {
+        let (applied, unheld) = self.write(|w| {
             let mut applied = Applied::default();
             let mut grouped: Vec<Push> = Vec::new();
-            for p in pulls {
+            for p in &answer.pulls {
                 match grouped.last_mut() {
                     Some(last) if last.doc_id == p.doc_id => last.changes.push(p.change.clone()),
                     _ => grouped.push(Push {
@@ -145,7 +143,7 @@ impl Store {
                 }
             }
             if let Some(seq) = acknowledged {
-                for r in refused {
+                for r in &answer.refused {
                     w.tx.execute(
                         "INSERT INTO set_aside (doc_id, kind, change, created_at, code, reason)
                          SELECT doc_id, kind, change, created_at, ?1, ?2 FROM outbox
@@ -160,10 +158,21 @@ impl Store {
             w.tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('sync.checkpoint', ?1)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![checkpoint.to_string()],
+                params![answer.checkpoint.to_string()],
             )?;
-            Ok(applied)
-        })
+            let mut unheld = Vec::new();
+            for id in &answer.out_of_scope {
+                if let Some(attachments) = forget(&w.tx, &id.to_string())? {
+                    applied.removed += 1;
+                    unheld.extend(attachments);
+                }
+            }
+            Ok((applied, unheld))
+        })?;
+        for sha in unheld {
+            self.delete_blob(&sha)?;
+        }
+        Ok(applied)
     }
 
     /// Offer the set-aside changes to the server once more: back into the outbox, in order.
@@ -256,4 +265,42 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         Ok(ids)
     }
+}
+
+/// Remove a case this laptop's user may no longer see, unless something of it still waits to
+/// be sent (then it stays, and goes when the server holds it all). Returns the attachments no
+/// other case here holds, to delete once the transaction commits; `None` if it stayed.
+fn forget(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<Vec<String>>> {
+    let waiting: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE doc_id = ?1)
+             OR EXISTS (SELECT 1 FROM set_aside WHERE doc_id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
+    if waiting {
+        return Ok(None);
+    }
+    let mut stmt = tx.prepare_cached(
+        "SELECT sha256 FROM case_attachments a WHERE doc_id = ?1
+         AND NOT EXISTS (SELECT 1 FROM case_attachments o WHERE o.sha256 = a.sha256 AND o.doc_id <> ?1)",
+    )?;
+    let unheld = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    tx.execute(
+        "DELETE FROM grievance_fts WHERE rowid = (SELECT rowid FROM grievances WHERE id = ?1)",
+        [id],
+    )?;
+    for sql in [
+        "DELETE FROM grievances WHERE id = ?1",
+        "DELETE FROM case_attachments WHERE doc_id = ?1",
+        "DELETE FROM fingerprints WHERE id = ?1",
+        "DELETE FROM duplicate_queue WHERE id = ?1",
+        "DELETE FROM duplicate_suggestions WHERE case_id = ?1 OR other_id = ?1",
+        "DELETE FROM held_back WHERE doc_id = ?1",
+        "DELETE FROM documents WHERE id = ?1",
+    ] {
+        tx.execute(sql, [id])?;
+    }
+    Ok(Some(unheld))
 }

@@ -113,6 +113,8 @@ pub struct Counts {
     pub pulled: usize,
     /// Records fetched whole.
     pub fetched: usize,
+    /// Cases removed because they left this user's scope.
+    pub removed: usize,
     /// Local and server checksums agree at the end.
     pub in_step: bool,
 }
@@ -191,6 +193,8 @@ pub struct Machine {
     renewals: u32,
     last: Option<(bool, Vec<u8>)>,
     pending_changes: usize,
+    /// Send changes whole, not thin (the server could not rebuild a thin one).
+    whole: bool,
     counts: Counts,
     failure: Option<SyncError>,
 }
@@ -211,6 +215,7 @@ impl Machine {
             renewals: 0,
             last: None,
             pending_changes: 0,
+            whole: false,
             counts: Counts::default(),
             failure: None,
         }
@@ -305,6 +310,14 @@ impl Machine {
                     .map(|o| Box::new((self.phase.clone(), o)));
                 self.send(Phase::Token(interrupted), token_request(client)?)
             }
+            Event::Failed(Failure::Refused {
+                code: ErrorCode::UnknownDependency,
+                ..
+            }) if !self.whole && matches!(self.phase, Phase::Batch { .. }) => {
+                // A thin change followed one the server does not hold: the same batch, whole.
+                self.whole = true;
+                self.next_batch(client, progress)
+            }
             Event::Failed(Failure::Refused { code, message }) => {
                 Err(SyncError::Refused { code, message })
             }
@@ -346,12 +359,8 @@ impl Machine {
                 }
             }
             (Phase::Batch { acknowledged }, Reply::Sync(answer)) => {
-                let applied = client.store.apply_sync(
-                    &answer.pulls,
-                    answer.checkpoint,
-                    acknowledged,
-                    &answer.refused,
-                )?;
+                let applied = client.store.apply_sync(&answer, acknowledged)?;
+                self.counts.removed += applied.removed;
                 if acknowledged.is_some() {
                     self.counts.pushed += self.pending_changes;
                 }
@@ -413,16 +422,13 @@ impl Machine {
                 self.fetch(client, to_fetch, After::Push(to_push), progress)
             }
             (Phase::PushWhole { rest }, Reply::Sync(answer)) => {
-                client
-                    .store
-                    .apply_sync(&answer.pulls, answer.checkpoint, None, &[])?;
+                self.counts.removed += client.store.apply_sync(&answer, None)?.removed;
                 self.push_whole(client, rest)
             }
             (Phase::Final, Reply::Sync(answer)) => {
-                self.counts.pulled += client
-                    .store
-                    .apply_sync(&answer.pulls, answer.checkpoint, None, &[])?
-                    .changes;
+                let applied = client.store.apply_sync(&answer, None)?;
+                self.counts.pulled += applied.changes;
+                self.counts.removed += applied.removed;
                 self.counts.in_step =
                     client.store.collection_checksum()?[..] == answer.checksum[..];
                 self.in_flight = None;
@@ -528,11 +534,21 @@ impl Machine {
         if let Some(b) = &batch {
             progress(Progress::Pushing(b.changes));
         }
+        let mut pushes = batch.as_ref().map(|b| b.pushes.clone()).unwrap_or_default();
+        if !self.whole {
+            // The server holds what these changes follow (or they follow each other): their
+            // dependencies go as prefixes.
+            for change in pushes.iter_mut().flat_map(|p| p.changes.iter_mut()) {
+                if let Some(thin) = citizens_protocol::thin::thin(change) {
+                    *change = thin.into();
+                }
+            }
+        }
         let request = SyncRequest {
             version: PROTOCOL_VERSION,
             batch_id,
             since: client.store.checkpoint()?,
-            pushes: batch.as_ref().map(|b| b.pushes.clone()).unwrap_or_default(),
+            pushes,
         };
         let acknowledged = batch.map(|b| b.last_seq);
         self.send(Phase::Batch { acknowledged }, Request::Sync(request))

@@ -2,16 +2,14 @@
 //! through it, one instance SIGKILLed mid-run: every acknowledged case arrives exactly once on
 //! every laptop that may see it, and every laptop ends in step (the checksums agree).
 
-#[macro_use]
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::{Barrier, Mutex};
 
 use citizens_client::{Client, Filter, Sort};
+use citizens_test_support::device::{fast, holdings, Device};
 use citizens_test_support::haproxy::Haproxy;
 use citizens_test_support::server::Backend;
-use common::{fast, holdings, Device, Server};
+use citizens_test_support::server::Server;
 
 const COORDINATORS: usize = 4;
 const VOLUNTEERS: usize = 16;
@@ -31,7 +29,7 @@ fn case_ids(client: &Client) -> Vec<String> {
 fn a_killed_instance_behind_the_balancer_loses_nothing_and_duplicates_nothing() {
     // Twenty laptops enrol from one address.
     let first = Server::start_configured(
-        env!("CARGO_BIN_EXE_citizens-server"),
+        citizens_e2e::binary("citizens-server"),
         Backend::Postgres,
         "enrol_attempts_per_minute = 100\n",
     );

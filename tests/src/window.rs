@@ -1,7 +1,5 @@
 //! Driving the real app window: tauri-driver + WebKitWebDriver under Xvfb, shared by the
-//! end-to-end tests and the launch benchmark.
-
-#![allow(dead_code)] // each user takes the helpers it needs
+//! end-to-end tests (here and the desktop app's own) and the launch benchmark.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -12,6 +10,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 /// A running tauri-driver; killed (with the app) when dropped.
+#[derive(Debug)]
 pub struct Driver {
     child: Child,
     /// Its WebDriver port.
@@ -78,7 +77,7 @@ pub async fn session(driver: &Driver) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "tauri:options".into(),
-        json!({ "application": env!("CARGO_BIN_EXE_citizens-desktop") }),
+        json!({ "application": crate::binary("citizens-desktop") }),
     );
     caps.insert("browserName".into(), json!("wry"));
     // tauri-driver starts listening a moment after it starts: poll with a deadline.

@@ -3,13 +3,11 @@
 //! completes, another laptop fetches it through the other instance, and no instance keeps the
 //! file on its own disk.
 
-#[macro_use]
-mod common;
-
+use citizens_test_support::device::Device;
 use citizens_test_support::haproxy::Haproxy;
 use citizens_test_support::s3::S3;
 use citizens_test_support::server::Backend;
-use common::{Device, Server};
+use citizens_test_support::server::Server;
 use rand::{Rng, SeedableRng};
 
 #[test]
@@ -27,7 +25,7 @@ fn an_upload_split_across_instances_lands_in_the_bucket_and_any_instance_serves_
     }
     let config = format!("attachments = \"s3://{}\"\n", s3.bucket);
     let first = Server::start_configured(
-        env!("CARGO_BIN_EXE_citizens-server"),
+        citizens_e2e::binary("citizens-server"),
         Backend::Postgres,
         &config,
     );
