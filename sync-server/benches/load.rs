@@ -1,9 +1,13 @@
-//! Load benchmark, both databases side by side in one run: LAPTOPS real laptops (SQLCipher
-//! stores, the real protocol client) each change CASES cases and all sync at the same moment,
-//! pushing theirs and pulling the others'. SQLite runs one instance; PostgreSQL runs two
-//! instances behind HAProxy. Prints p50/p99/max sync time, errors, the server's CPU and peak
-//! memory. The laptops run on the same machine as the server, so their own work (applying what
-//! they pull, in SQLCipher) competes with it for the same cores.
+//! Load benchmark, both databases side by side in one run: LAPTOPS laptops each change CASES
+//! cases and all sync at the same moment, pushing theirs and pulling the others' (one in ten is
+//! a coordinator's and pulls everyone's notes). SQLite runs one instance; PostgreSQL runs two
+//! instances behind HAProxy. The laptops are set up for real (SQLCipher stores, enrolment, a
+//! first sync, notes written through the use cases); in the measured round each speaks the
+//! protocol itself — its outbox as the sync would send it (gzip, thin changes), then pulls to
+//! the end — without applying what it pulls, so the figures are the server's and not the cost
+//! of 200 laptops' databases sharing this machine's two cores (the store and full-sync
+//! benchmarks measure that). Afterwards every laptop syncs for real and must end in step.
+//! Prints p50/p99/max sync time, errors, the server's CPU and peak memory.
 //!
 //! `cargo bench -p citizens-server --bench load [-- LAPTOPS CASES]` (defaults 200 50); needs the
 //! test PostgreSQL cluster (`bash scripts/bench.sh` starts it and runs every benchmark).
@@ -12,14 +16,19 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use std::io::{Read as _, Write as _};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use citizens_client::RetryPolicy;
+use citizens_protocol::{
+    decode, encode, Push, SyncRequest, SyncResponse, CONTENT_TYPE, PROTOCOL_VERSION,
+};
 use citizens_test_support::haproxy::Haproxy;
 use citizens_test_support::hostile::peak_rss_kib;
 use common::{Backend, Device, Server};
 use rand::SeedableRng;
+use uuid::Uuid;
 
 /// One laptop in ten is a coordinator's (sees everything); the rest are volunteers'.
 const COORDINATOR_EVERY: usize = 10;
@@ -74,7 +83,8 @@ struct Figures {
     p99: Duration,
     max: Duration,
     errors: usize,
-    not_in_step: usize,
+    busy: u32,
+    in_step: usize,
     wall: Duration,
     round_trips: usize,
     instances_cpu: Duration,
@@ -108,16 +118,25 @@ fn run(backend: Backend, laptops: usize, cases: usize) -> Figures {
         };
         Device::with_key(&format!("{role} {i}"), &key)
     }));
+    // Codes first: the administration command opens the database beside a busy server.
+    let codes: Vec<String> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, device)| {
+            let role = if i % COORDINATOR_EVERY == 0 {
+                "coordinator"
+            } else {
+                "volunteer"
+            };
+            first.code(role, &device.client.profile().user, &key)
+        })
+        .collect();
+    let codes = &codes;
     let prepare = |(i, device): (usize, &mut Device)| {
-        let coordinator = i % COORDINATOR_EVERY == 0;
-        let user = device.client.profile().user.clone();
-        let role = if coordinator {
-            "coordinator"
-        } else {
-            "volunteer"
-        };
-        let code = first.code(role, &user, &key);
-        device.client.enroll(url, &code, policy()).expect("enrol");
+        device
+            .client
+            .enroll(url, &codes[i], policy())
+            .expect("enrol");
         let mut rng = rand::rngs::StdRng::seed_from_u64(i as u64);
         let batch: Vec<_> = (0..cases)
             .map(|_| citizens_test_support::grievance(&mut rng))
@@ -152,59 +171,179 @@ fn run(backend: Backend, laptops: usize, cases: usize) -> Figures {
         }
     }
 
+    // What each laptop sends: its outbox as one batch, thin, as the sync builds it.
+    let wire: Vec<(String, Vec<Push>, u64)> = devices
+        .iter_mut()
+        .map(|device| {
+            let token = device.access_token(url);
+            let store = device.client.store();
+            let mut pushes = store
+                .outbox_batch(usize::MAX, None)
+                .expect("outbox")
+                .map(|b| b.pushes)
+                .unwrap_or_default();
+            for change in pushes.iter_mut().flat_map(|p| p.changes.iter_mut()) {
+                if let Some(thin) = citizens_protocol::thin::thin(change) {
+                    *change = thin.into();
+                }
+            }
+            (token, pushes, store.checkpoint().expect("checkpoint"))
+        })
+        .collect();
+
     let pids: Vec<u32> = instances.iter().map(|s| s.pid()).collect();
     let cpu_before: Duration = pids.iter().map(|&p| cpu(p)).sum();
     let pg_before = postgres_cpu();
-    let start = Barrier::new(devices.len());
+    let start = Barrier::new(wire.len());
     let started = Instant::now();
-    let outcomes: Vec<(Duration, Result<citizens_client::SyncReport, String>)> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = devices
-                .iter_mut()
-                .map(|device| {
-                    let start = &start;
-                    scope.spawn(move || {
-                        start.wait();
-                        let began = Instant::now();
-                        let outcome = device
-                            .client
-                            .sync(policy(), &mut |_| {})
-                            .map_err(|e| e.to_string());
-                        (began.elapsed(), outcome)
-                    })
+    let outcomes: Vec<(Duration, Result<Exchanged, String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = wire
+            .into_iter()
+            .map(|(token, pushes, since)| {
+                let start = &start;
+                scope.spawn(move || {
+                    let http = reqwest::blocking::Client::new();
+                    start.wait();
+                    let began = Instant::now();
+                    let outcome = sync_over_the_wire(&http, url, &token, pushes, since);
+                    (began.elapsed(), outcome)
                 })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("laptop"))
-                .collect()
-        });
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("laptop"))
+            .collect()
+    });
     let wall = started.elapsed();
     let instances_cpu = pids.iter().map(|&p| cpu(p)).sum::<Duration>() - cpu_before;
     let pg = (backend == Backend::Postgres).then(|| postgres_cpu().saturating_sub(pg_before));
 
     let mut times: Vec<Duration> = outcomes.iter().map(|(t, _)| *t).collect();
     times.sort();
-    let reports: Vec<_> = outcomes
-        .iter()
-        .filter_map(|(_, o)| o.as_ref().ok())
-        .collect();
+    let (mut round_trips, mut busy, mut errors) = (0, 0, 0);
     for (_, outcome) in &outcomes {
-        if let Err(e) = outcome {
-            println!("  sync failed: {e}");
+        match outcome {
+            Ok((n, b)) => {
+                round_trips += n;
+                busy += b;
+            }
+            Err(e) => {
+                errors += 1;
+                println!("  sync failed: {e}");
+            }
         }
+    }
+    // Then each laptop syncs for real (what it pushed is already held; it applies its pulls).
+    let mut in_step = 0;
+    for device in &mut devices {
+        let report = device.client.sync(policy(), &mut |_| {});
+        in_step += usize::from(report.is_ok_and(|r| r.in_step));
     }
     Figures {
         p50: percentile(&times, 0.50),
         p99: percentile(&times, 0.99),
         max: *times.last().expect("laptops"),
-        errors: outcomes.len() - reports.len(),
-        not_in_step: reports.iter().filter(|r| !r.in_step).count(),
+        errors,
+        busy,
+        in_step,
         wall,
-        round_trips: reports.iter().map(|r| r.round_trips).sum(),
+        round_trips,
         instances_cpu,
         postgres_cpu: pg,
         peak_rss_mib: pids.iter().map(|&p| peak_rss_kib(p) / 1024).collect(),
+    }
+}
+
+/// Round trips, and how many of them the server answered busy.
+type Exchanged = (usize, u32);
+
+/// One laptop's sync spoken on the wire: the batch, then pulls until nothing more waits.
+/// The round trips it took, and how many of them the server answered busy.
+fn sync_over_the_wire(
+    http: &reqwest::blocking::Client,
+    url: &str,
+    token: &str,
+    pushes: Vec<Push>,
+    mut since: u64,
+) -> Result<Exchanged, String> {
+    let mut pushes = Some(pushes);
+    let mut round_trips = 0;
+    let mut busy = 0;
+    loop {
+        let request = SyncRequest {
+            version: PROTOCOL_VERSION,
+            batch_id: Uuid::now_v7(),
+            since,
+            pushes: pushes.take().unwrap_or_default(),
+        };
+        // As the laptop does: a busy server is asked again, after a pause, with the same batch.
+        let answer = loop {
+            round_trips += 1;
+            match exchange(http, url, token, &request)? {
+                Some(answer) => break answer,
+                None if busy + 1 < policy().attempts => {
+                    busy += 1;
+                    std::thread::sleep(policy().base_delay * 2u32.pow(busy));
+                }
+                None => return Err(format!("still busy after {busy} tries")),
+            }
+        };
+        if !answer.refused.is_empty() {
+            return Err(format!("refused: {:?}", answer.refused));
+        }
+        since = answer.checkpoint;
+        if !answer.more {
+            return Ok((round_trips, busy));
+        }
+    }
+}
+
+/// One request; `None` when the server answered that it is busy (503).
+fn exchange(
+    http: &reqwest::blocking::Client,
+    url: &str,
+    token: &str,
+    request: &SyncRequest,
+) -> Result<Option<SyncResponse>, String> {
+    {
+        let mut body = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        body.write_all(&encode(&request))
+            .map_err(|e| e.to_string())?;
+        let body = body.finish().map_err(|e| e.to_string())?;
+        let response = http
+            .post(format!("{url}/v1/sync"))
+            .header("content-type", CONTENT_TYPE)
+            .header("content-encoding", "gzip")
+            .header("accept-encoding", "gzip")
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let gzipped = response
+            .headers()
+            .get("content-encoding")
+            .is_some_and(|v| v.as_bytes() == b"gzip");
+        let bytes = response.bytes().map_err(|e| e.to_string())?;
+        let bytes = if gzipped {
+            let mut plain = Vec::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_end(&mut plain)
+                .map_err(|e| e.to_string())?;
+            plain
+        } else {
+            bytes.to_vec()
+        };
+        if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(format!("{status}: {}", String::from_utf8_lossy(&bytes)));
+        }
+        decode(&bytes)
+            .map(Some)
+            .ok_or_else(|| "not a sync answer".into())
     }
 }
 
@@ -232,8 +371,12 @@ fn main() {
     println!("| sync time max | {} | |", both(&|f| ms(f.max)));
     println!("| failed syncs | {} | 0 |", both(&|f| f.errors.to_string()));
     println!(
-        "| laptops not in step at the end | {} | |",
-        both(&|f| f.not_in_step.to_string())
+        "| answers \"busy, try again\" (503, retried) | {} | |",
+        both(&|f| f.busy.to_string())
+    );
+    println!(
+        "| in step after one more (real) sync | {} | all |",
+        both(&|f| format!("{} of {laptops}", f.in_step))
     );
     println!("| all done after | {} | |", both(&|f| ms(f.wall)));
     println!(

@@ -197,7 +197,7 @@ fn hash(bytes: &[u8]) -> [u8; 32] {
 }
 
 /// One laptop sync against one instance, straight to its rules.
-fn sync(client: &mut citizens_client::Client, core: &Core) {
+fn sync(client: &mut citizens_client::Client, core: &Core) -> citizens_client::machine::Counts {
     let mut machine = Machine::new(fast());
     let mut effect = machine.step(client, Event::Start, &mut |_| {});
     loop {
@@ -208,7 +208,7 @@ fn sync(client: &mut citizens_client::Client, core: &Core) {
         };
         effect = machine.step(client, event, &mut |_| {});
     }
-    machine.outcome().expect("push");
+    machine.outcome().expect("push")
 }
 
 #[test]
@@ -231,4 +231,110 @@ fn the_naive_checkpoint_loses_changes_in_the_same_test() {
         missing > 0,
         "without the append lock, pullers skip changes committed late"
     );
+}
+
+/// Found by the load benchmark: two laptops writing one case at the same moment through two
+/// instances. The second transaction read the record before the first committed and stored
+/// its document over it, so the server's copy lost a note (the log still had it) and the
+/// laptops were never in step again. Each record is now locked for the transaction that
+/// changes it.
+#[test]
+fn two_laptops_writing_one_case_at_once_through_two_instances_lose_nothing() {
+    const ROUNDS: usize = 6;
+    let db = TestDatabase::fresh();
+    Postgres::migrate(&db.url).expect("migrate");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = Config::local(dir.path());
+    config.database = Database::Postgres {
+        url: db.url.clone(),
+        connections: 4,
+    };
+    let server = Application::spawn(config, Arc::new(SystemClock)).expect("server");
+    let code = |user: &str, key: &str| {
+        common::code(
+            server.core(),
+            ORG,
+            Role::Coordinator,
+            user,
+            key,
+            Duration::from_secs(3600),
+        )
+    };
+    let mut ngozi = Device::founder(
+        "Ngozi Eze",
+        citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY),
+    );
+    let key = ngozi.key();
+    ngozi
+        .client
+        .enroll(&server.url, &code("Ngozi Eze", &key), fast())
+        .expect("enrol");
+    let mut rng = rand::thread_rng();
+    let case = ngozi
+        .client
+        .capture(&citizens_client::sample::grievance(&mut rng))
+        .expect("capture")
+        .reference;
+    ngozi.sync();
+    let mut aliyu = Device::with_key("Aliyu Sani", &key);
+    aliyu
+        .client
+        .enroll(&server.url, &code("Aliyu Sani", &key), fast())
+        .expect("enrol");
+    aliyu.sync();
+
+    // Each push is held open up to 100 ms before it commits.
+    let hold: citizens_server::storage::postgres::BeforeCommit = Arc::new(|| {
+        std::thread::sleep(Duration::from_millis(rand::thread_rng().gen_range(20..100)));
+    });
+    let instances: Vec<Core> = (0..2)
+        .map(|_| {
+            let db = Postgres::open(&db.url, 4)
+                .expect("open")
+                .for_checkpoint_test(true, hold.clone());
+            Core::new(
+                Arc::new(db),
+                Arc::new(SystemClock),
+                Box::new(rand::rngs::OsRng),
+                Limits::default(),
+            )
+            .expect("rules")
+        })
+        .collect();
+    for round in 0..ROUNDS {
+        std::thread::scope(|scope| {
+            for (laptop, core) in [&mut ngozi, &mut aliyu].into_iter().zip(&instances) {
+                let case = &case;
+                scope.spawn(move || {
+                    let note = format!(
+                        "{} called the agency, round {round}",
+                        laptop.client.profile().user
+                    );
+                    laptop.client.add_note(case, &note).expect("note");
+                    sync(&mut laptop.client, core);
+                });
+            }
+        });
+    }
+    for laptop in [&mut ngozi, &mut aliyu] {
+        let counts = sync(&mut laptop.client, &instances[0]);
+        assert!(counts.in_step, "{} in step", laptop.client.profile().user);
+    }
+    let mut funmi = Device::with_key("Funmilayo Adeyemi", &key);
+    funmi
+        .client
+        .enroll(&server.url, &code("Funmilayo Adeyemi", &key), fast())
+        .expect("enrol");
+    assert!(
+        funmi.sync().in_step,
+        "a new laptop is in step with the server's copy"
+    );
+    let notes = funmi
+        .client
+        .open_case(&case)
+        .expect("case")
+        .grievance
+        .notes()
+        .count();
+    assert_eq!(notes, 2 * ROUNDS);
 }

@@ -353,7 +353,9 @@ pub trait Tx {
         heads: &[u8],
         digest: &[u8],
     ) -> Result<()>;
-    /// A record as organisation `org_id` sees it.
+    /// A record as organisation `org_id` sees it, read to be changed: until the transaction
+    /// ends, no other transaction may read it this way (with several writers, a backend locks
+    /// the record, whether it is stored yet or not).
     fn record(&mut self, id: Uuid, org_id: i64) -> Result<Option<StoredRecord>>;
     /// Insert or update a record.
     fn put_record(&mut self, row: &RecordRow<'_>) -> Result<()>;

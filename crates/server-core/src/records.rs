@@ -499,7 +499,11 @@ impl Core {
             }
             let (mut refused, mut out_of_scope) = (Vec::new(), Vec::new());
             let mut batch = Batch::default();
-            for push in &request.pushes {
+            // Records are locked as they are read: in id order, two batches never wait for
+            // each other in a circle.
+            let mut pushes: Vec<&Push> = request.pushes.iter().collect();
+            pushes.sort_by_key(|p| p.doc_id);
+            for push in pushes {
                 match apply_push(tx, device, push, &mut batch)? {
                     Pushed::Stored => {}
                     Pushed::Refused(r) => refused.push(r),

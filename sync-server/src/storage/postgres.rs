@@ -31,6 +31,8 @@ pub const SCHEMA: i32 = MIGRATIONS.len() as i32;
 
 /// The advisory lock every change-log append holds to its commit.
 const APPEND_LOCK: i64 = 0x4343_5359_4e43; // "CCSYNC"
+/// The first key of the per-record locks (`pg_advisory_xact_lock(RECORD_LOCKS, hash of id)`).
+const RECORD_LOCKS: i32 = 0x4343_5244; // "CCRD"
 
 /// How many times a transaction that lost a serialisation race is run again.
 const ATTEMPTS: u32 = 8;
@@ -517,6 +519,13 @@ impl Tx for PgTx<'_> {
     }
 
     fn record(&mut self, id: Uuid, org_id: i64) -> Result<Option<StoredRecord>> {
+        // Read to be changed: whoever else changes this record waits for this transaction to
+        // end (a row lock would not cover a record not yet stored), so no push writes its
+        // document over another's it never saw. The two-key form never meets `APPEND_LOCK`.
+        self.exec(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+            &[&RECORD_LOCKS, &id.to_string()],
+        )?;
         Ok(self
             .opt(
                 "SELECT d.kind, d.org_id, d.creator_person, d.assignee_person, coalesce(r.snapshot, d.snapshot), d.digest
