@@ -25,7 +25,7 @@ use citizens_protocol::{
     decode, encode, Push, SyncRequest, SyncResponse, CONTENT_TYPE, PROTOCOL_VERSION,
 };
 use citizens_test_support::haproxy::Haproxy;
-use citizens_test_support::hostile::peak_rss_kib;
+use citizens_test_support::hostile::{cpu_time, peak_rss_kib};
 use common::{Backend, Device, Server};
 use rand::SeedableRng;
 use uuid::Uuid;
@@ -42,22 +42,6 @@ fn policy() -> RetryPolicy {
     }
 }
 
-/// CPU time (user + system) process `pid` has used.
-fn cpu(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
-        .sum();
-    Duration::from_millis(ticks * 10)
-}
-
 /// CPU time of every PostgreSQL process on this machine (the test cluster's).
 fn postgres_cpu() -> Duration {
     std::fs::read_dir("/proc")
@@ -67,7 +51,7 @@ fn postgres_cpu() -> Duration {
                     std::fs::read_to_string(format!("/proc/{pid}/comm"))
                         .is_ok_and(|c| c.trim() == "postgres")
                 })
-                .map(cpu)
+                .map(cpu_time)
                 .sum()
         })
         .unwrap_or_default()
@@ -192,7 +176,7 @@ fn run(backend: Backend, laptops: usize, cases: usize) -> Figures {
         .collect();
 
     let pids: Vec<u32> = instances.iter().map(|s| s.pid()).collect();
-    let cpu_before: Duration = pids.iter().map(|&p| cpu(p)).sum();
+    let cpu_before: Duration = pids.iter().map(|&p| cpu_time(p)).sum();
     let pg_before = postgres_cpu();
     let start = Barrier::new(wire.len());
     let started = Instant::now();
@@ -216,7 +200,7 @@ fn run(backend: Backend, laptops: usize, cases: usize) -> Figures {
             .collect()
     });
     let wall = started.elapsed();
-    let instances_cpu = pids.iter().map(|&p| cpu(p)).sum::<Duration>() - cpu_before;
+    let instances_cpu = pids.iter().map(|&p| cpu_time(p)).sum::<Duration>() - cpu_before;
     let pg = (backend == Backend::Postgres).then(|| postgres_cpu().saturating_sub(pg_before));
 
     let mut times: Vec<Duration> = outcomes.iter().map(|(t, _)| *t).collect();
@@ -284,7 +268,7 @@ fn sync_over_the_wire(
                 Some(answer) => break answer,
                 None if busy + 1 < policy().attempts => {
                     busy += 1;
-                    std::thread::sleep(policy().base_delay * 2u32.pow(busy));
+                    std::thread::sleep(policy().backoff(busy, &mut rand::thread_rng()));
                 }
                 None => return Err(format!("still busy after {busy} tries")),
             }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use automerge::sync::{State, SyncDoc};
 use automerge::AutoCommit;
 use citizens_client::{RetryPolicy, SyncReport};
+use citizens_test_support::hostile::cpu_time;
 use common::{start_server, start_server_on, Backend, Device};
 use rand::SeedableRng;
 
@@ -21,20 +22,6 @@ fn gzip_len(bytes: &[u8]) -> usize {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(bytes).expect("gzip");
     e.finish().expect("gzip").len()
-}
-
-/// CPU time (user + system) the server process has used.
-fn server_cpu(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks: u64 = fields.get(11).and_then(|f| f.parse().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|f| f.parse().ok()).unwrap_or(0);
-    Duration::from_millis(ticks * 10)
 }
 
 fn policy() -> RetryPolicy {
@@ -153,9 +140,9 @@ fn main() {
     }
     let after = snapshots(&mut a, &ids);
 
-    let cpu = server_cpu(server.pid());
+    let cpu = cpu_time(server.pid());
     let ours = sync(&mut a);
-    let ours_cpu = server_cpu(server.pid()) - cpu;
+    let ours_cpu = cpu_time(server.pid()) - cpu;
     let (am_up, am_down, am_rounds, am_cpu) = automerge_per_document(&after, &before);
     let limit = gzip_len(serde_json::to_vec(&notes).expect("json").as_slice());
     let idle = sync(&mut a);

@@ -32,16 +32,8 @@ const PUSHES_EACH: usize = 12;
 /// For each puller: every change hash it received, and every change of its organisation the
 /// log holds at the end.
 fn run(serialise_appends: bool) -> Vec<(Hashes, Hashes)> {
-    let db = TestDatabase::fresh();
-    Postgres::migrate(&db.url).expect("migrate");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = Config::local(dir.path());
-    config.database = Database::Postgres {
-        url: db.url.clone(),
-        connections: 4,
-    };
     // Enrolment over HTTP once; then two instances with held-open transactions.
-    let server = Application::spawn(config, Arc::new(SystemClock)).expect("server");
+    let (db, _dir, server) = enrolment_server();
     let code = |org: &str, user: &str, key: &str| {
         common::code(
             server.core(),
@@ -90,20 +82,8 @@ fn run(serialise_appends: bool) -> Vec<(Hashes, Hashes)> {
         ..Limits::default()
     };
     // Two instances for the pushers and two for the pullers (small pages), on one database.
-    let instance = |limits: Limits| {
-        let db = Postgres::open(&db.url, 8)
-            .expect("open")
-            .for_checkpoint_test(serialise_appends, hold.clone());
-        Arc::new(
-            Core::new(
-                Arc::new(db),
-                Arc::new(SystemClock),
-                Box::new(rand::rngs::OsRng),
-                limits,
-            )
-            .expect("rules"),
-        )
-    };
+    let instance =
+        |limits: Limits| Arc::new(held_open(&db.url, serialise_appends, hold.clone(), limits));
     let instances: Vec<Arc<Core>> = (0..2).map(|_| instance(limits)).collect();
     let push_to: Vec<Arc<Core>> = (0..2).map(|_| instance(Limits::default())).collect();
     let pushing = Arc::new(AtomicBool::new(true));
@@ -192,6 +172,39 @@ fn run(serialise_appends: bool) -> Vec<(Hashes, Hashes)> {
         .collect()
 }
 
+/// A fresh PostgreSQL database, migrated, and an instance on it for enrolment over HTTP.
+fn enrolment_server() -> (TestDatabase, tempfile::TempDir, citizens_server::Running) {
+    let db = TestDatabase::fresh();
+    Postgres::migrate(&db.url).expect("migrate");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = Config::local(dir.path());
+    config.database = Database::Postgres {
+        url: db.url.clone(),
+        connections: 4,
+    };
+    let server = Application::spawn(config, Arc::new(SystemClock)).expect("server");
+    (db, dir, server)
+}
+
+/// An instance's rules on `url` whose pushes stay open for `hold` before they commit.
+fn held_open(
+    url: &str,
+    serialise_appends: bool,
+    hold: citizens_server::storage::postgres::BeforeCommit,
+    limits: Limits,
+) -> Core {
+    let db = Postgres::open(url, 8)
+        .expect("open")
+        .for_checkpoint_test(serialise_appends, hold);
+    Core::new(
+        Arc::new(db),
+        Arc::new(SystemClock),
+        Box::new(rand::rngs::OsRng),
+        limits,
+    )
+    .expect("rules")
+}
+
 fn hash(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
@@ -241,15 +254,7 @@ fn the_naive_checkpoint_loses_changes_in_the_same_test() {
 #[test]
 fn two_laptops_writing_one_case_at_once_through_two_instances_lose_nothing() {
     const ROUNDS: usize = 6;
-    let db = TestDatabase::fresh();
-    Postgres::migrate(&db.url).expect("migrate");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = Config::local(dir.path());
-    config.database = Database::Postgres {
-        url: db.url.clone(),
-        connections: 4,
-    };
-    let server = Application::spawn(config, Arc::new(SystemClock)).expect("server");
+    let (db, _dir, server) = enrolment_server();
     let code = |user: &str, key: &str| {
         common::code(
             server.core(),
@@ -288,18 +293,7 @@ fn two_laptops_writing_one_case_at_once_through_two_instances_lose_nothing() {
         std::thread::sleep(Duration::from_millis(rand::thread_rng().gen_range(20..100)));
     });
     let instances: Vec<Core> = (0..2)
-        .map(|_| {
-            let db = Postgres::open(&db.url, 4)
-                .expect("open")
-                .for_checkpoint_test(true, hold.clone());
-            Core::new(
-                Arc::new(db),
-                Arc::new(SystemClock),
-                Box::new(rand::rngs::OsRng),
-                Limits::default(),
-            )
-            .expect("rules")
-        })
+        .map(|_| held_open(&db.url, true, hold.clone(), Limits::default()))
         .collect();
     for round in 0..ROUNDS {
         std::thread::scope(|scope| {

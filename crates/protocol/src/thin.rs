@@ -45,6 +45,18 @@ fn write_uleb(out: &mut Vec<u8>, mut value: u64) {
     }
 }
 
+/// The header Automerge puts before change `data` (type, length) and the hash it names the
+/// change by: SHA-256 of header and data.
+fn framed(data: &[u8]) -> (Vec<u8>, [u8; HASH]) {
+    let mut header = vec![CHANGE];
+    write_uleb(&mut header, data.len() as u64);
+    let hash = Sha256::new()
+        .chain_update(&header)
+        .chain_update(data)
+        .finalize();
+    (header, hash.into())
+}
+
 /// Split a count-prefixed list of `width`-byte items off the front of `bytes`.
 fn items(bytes: &[u8], width: usize) -> Option<(&[u8], &[u8])> {
     let (count, n) = read_uleb(bytes)?;
@@ -105,12 +117,7 @@ pub fn fatten(
         data.extend(resolve(prefix.try_into().ok()?)?);
     }
     data.extend(rest);
-    let mut header = vec![CHANGE];
-    write_uleb(&mut header, data.len() as u64);
-    let hash = Sha256::new()
-        .chain_update(&header)
-        .chain_update(&data)
-        .finalize();
+    let (header, hash) = framed(&data);
     if hash[..4] != *checksum {
         return None;
     }
@@ -134,12 +141,7 @@ mod tests {
             data.extend(d);
         }
         data.extend(rest);
-        let mut header = vec![CHANGE];
-        write_uleb(&mut header, data.len() as u64);
-        let hash = Sha256::new()
-            .chain_update(&header)
-            .chain_update(&data)
-            .finalize();
+        let (header, hash) = framed(&data);
         [&MAGIC[..], &hash[..4], &header, &data].concat()
     }
 
