@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context as _, Result};
 use citizens_client::{
     app_clock, sample, Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions,
-    OrgKey, Progress, ReplyInput, RetryPolicy, RuleInput, SessionInput, Sort, SyncLoop,
+    OrgKey, Progress, ReplyInput, ReportFilter, RetryPolicy, RuleInput, SessionInput, Sort,
+    SyncLoop,
 };
 use citizens_core::session::Attendance;
 use clap::{Args, Parser, Subcommand};
@@ -80,6 +81,10 @@ enum Command {
     /// Public holidays: days that do not count towards an office's time to answer.
     #[command(subcommand)]
     Holidays(HolidaysCmd),
+    /// Figures that hold agencies to account (`--json`: as they may leave the laptop, counts
+    /// under 5 withheld).
+    #[command(subcommand)]
+    Report(ReportCmd),
     /// Export every case (no names or phones).
     Export {
         /// json or csv.
@@ -129,6 +134,56 @@ enum Command {
         #[arg(long)]
         state: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCmd {
+    /// Every agency's performance: received, forwarded, acknowledged, answered, resolved and
+    /// how fast, overdue, escalated, reopened.
+    Agencies(ReportArgs),
+    /// Cases per month by status and category, by state, who reports, commitments kept.
+    Trends(ReportArgs),
+    /// One agency's performance (short name, e.g. KEDCO).
+    Agency {
+        name: String,
+        #[command(flatten)]
+        filter: ReportArgs,
+    },
+}
+
+/// What a report covers.
+#[derive(Args, Debug, Default)]
+struct ReportArgs {
+    /// Cases captured on or after this day (YYYY-MM-DD).
+    #[arg(long)]
+    from: Option<String>,
+    /// Cases captured on or before this day (YYYY-MM-DD).
+    #[arg(long)]
+    to: Option<String>,
+    /// State name or code.
+    #[arg(long)]
+    state: Option<String>,
+    #[arg(long)]
+    lga: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    /// complaint, corruption_report, feedback, inquiry, commendation.
+    #[arg(long)]
+    kind: Option<String>,
+}
+
+impl ReportArgs {
+    fn filter(&self, agency: Option<&str>) -> ReportFilter {
+        ReportFilter {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            state: self.state.clone(),
+            lga: self.lga.clone(),
+            category: self.category.clone(),
+            kind: self.kind.clone(),
+            agency: agency.map(str::to_string),
+        }
+    }
 }
 
 #[derive(Args, Debug, Default)]
@@ -684,6 +739,23 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Article(ArticleCmd::List) => out.articles(&open(cli)?.articles()?),
         Command::Article(ArticleCmd::Show { slug, lang }) => {
             out.article(&open(cli)?.article(slug)?, lang)
+        }
+        Command::Report(cmd) => {
+            let client = open(cli)?;
+            match cmd {
+                ReportCmd::Agencies(args) => {
+                    let filter = client.report_filter(&args.filter(None))?;
+                    out.performance(&client.performance(&filter)?)
+                }
+                ReportCmd::Agency { name, filter } => {
+                    let filter = client.report_filter(&filter.filter(Some(name)))?;
+                    out.performance(&client.performance(&filter)?)
+                }
+                ReportCmd::Trends(args) => {
+                    let filter = client.report_filter(&args.filter(None))?;
+                    out.trends(&client.trends(&filter)?)
+                }
+            }
         }
         Command::Export { format, out: file } => {
             let client = open(cli)?;

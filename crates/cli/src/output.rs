@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use citizens_client::figures::{AgencyPerformance, Count, Days, Trends};
 use citizens_client::store_rows::{AgencyRow, SessionRow};
 use citizens_client::{
     CaseView, DuplicatePair, GrievanceRow, HistoryEntry, Home, ListPage, Profile,
@@ -469,6 +470,89 @@ impl Out {
             ]);
         }
         say!("{t}");
+        Ok(())
+    }
+
+    /// On screen the exact figures; `--json` as they may leave the laptop.
+    pub fn performance(&self, rows: &[AgencyPerformance]) -> Result<()> {
+        if self.json {
+            return print_json(&rows.iter().map(|r| r.published()).collect::<Vec<_>>());
+        }
+        if rows.is_empty() {
+            say!("No cases routed to an agency match.");
+            return Ok(());
+        }
+        let share = |n: u32, of: u32| match of {
+            0 => "—".to_string(),
+            of => format!("{n} ({:.0}%)", f64::from(n) * 100.0 / f64::from(of)),
+        };
+        let days = |d: &Days| match (d.median, d.p90) {
+            (Some(m), Some(p)) => format!("{m:.1} / {p:.0} ({})", d.cases),
+            _ => "—".to_string(),
+        };
+        let mut t = table(&[
+            "agency",
+            "received",
+            "forwarded",
+            "acknowledged",
+            "days to ack.",
+            "answered",
+            "resolved",
+            "days to resolve",
+            "from forwarding",
+            "overdue",
+            "escalated",
+            "reopened",
+        ]);
+        for r in rows {
+            t.add_row(vec![
+                r.short_name.clone(),
+                r.received.to_string(),
+                share(r.forwarded, r.received),
+                share(r.acknowledged, r.forwarded),
+                days(&r.days_to_acknowledge),
+                share(r.answered, r.forwarded),
+                share(r.resolved, r.received),
+                days(&r.days_to_resolve),
+                days(&r.days_to_resolve_from_forwarding),
+                share(r.overdue, r.open),
+                r.escalated.to_string(),
+                r.reopened.to_string(),
+            ]);
+        }
+        say!("{t}");
+        say!("days: median / 90th percentile (cases behind them); overdue: of the open cases");
+        Ok(())
+    }
+
+    /// On screen the exact counts; `--json` as they may leave the laptop.
+    pub fn trends(&self, trends: &Trends) -> Result<()> {
+        let groups: [(&str, &[Count]); 5] = [
+            ("by month and status", &trends.by_month_status),
+            ("by month and category", &trends.by_month_category),
+            ("by state", &trends.by_state),
+            ("who reports", &trends.reporters),
+            ("town-hall commitments by agency", &trends.commitments),
+        ];
+        if self.json {
+            let published =
+                |counts: &[Count]| counts.iter().map(Count::published).collect::<Vec<_>>();
+            return print_json(&json!({
+                "by_month_status": published(&trends.by_month_status),
+                "by_month_category": published(&trends.by_month_category),
+                "by_state": published(&trends.by_state),
+                "reporters": published(&trends.reporters),
+                "commitments": published(&trends.commitments),
+            }));
+        }
+        for (title, counts) in groups {
+            say!("{title}");
+            let mut t = table(&["", "", "cases"]);
+            for c in counts {
+                t.add_row(vec![c.key.clone(), c.within.clone(), c.cases.to_string()]);
+            }
+            say!("{t}");
+        }
         Ok(())
     }
 

@@ -7,6 +7,7 @@ mod cases;
 mod directory;
 mod duplicates;
 mod exchange;
+mod reports;
 mod rulebook;
 pub mod sample;
 mod sessions;
@@ -32,11 +33,13 @@ pub use cases::{
     CaseView, ForwardInput, GrievanceInput, HistoryEntry, MergedCase, ReplyInput, TimelineEntry,
 };
 /// Directory and session lines.
+pub use citizens_store::figures;
 pub use citizens_store::query as store_rows;
 pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
 pub use citizens_store::DuplicatePair;
 pub use citizens_store::{Error, HeldBack, Origin, Result, SetAside};
 pub use exchange::{ImportError, ImportReport};
+pub use reports::ReportFilter;
 pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};
 pub use sync::{

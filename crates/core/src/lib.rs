@@ -16,6 +16,7 @@ pub mod grievance;
 pub mod identity;
 pub mod ids;
 pub mod lifecycle;
+pub mod milestones;
 pub mod phone;
 pub mod reference;
 pub mod routing;

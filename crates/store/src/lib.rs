@@ -4,6 +4,7 @@
 
 pub mod blobs;
 mod duplicates;
+pub mod figures;
 pub mod keyfile;
 mod migrations;
 mod outbox;
@@ -177,6 +178,13 @@ impl Store {
             blobs: blobs::BlobDir::new(dir, key.bytes()),
         };
         seed::ensure(&mut store)?;
+        // A migration that added projected columns asks for every case to be projected anew.
+        if store.meta(REPROJECT)?.is_some() {
+            store.write(|w| {
+                w.reproject_cases(Reproject::All)?;
+                w.delete_meta(REPROJECT)
+            })?;
+        }
         Ok(store)
     }
 
@@ -355,6 +363,18 @@ pub struct Writer<'a> {
     tx: Transaction<'a>,
 }
 
+/// Set by a migration that adds columns to the projection (see `connect`).
+const REPROJECT: &str = "reproject";
+
+/// Which cases to project anew.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Reproject {
+    /// Those sent to an agency (their due dates are counted anew).
+    Forwarded,
+    /// Every case (the projection gained columns).
+    All,
+}
+
 impl Writer<'_> {
     /// Store a new record created on this device: document, outbox entry, projection.
     pub fn insert<T: Record>(&mut self, mut value: T, author: &Author, at: Timestamp) -> Result<T> {
@@ -426,12 +446,13 @@ impl Writer<'_> {
         self.save(&mut doc, value, Timestamp::from_millis(0), false)
     }
 
-    /// Project again every case sent to an agency (after an upgrade that counts due dates anew).
-    pub(crate) fn reproject_forwarded_cases(&mut self) -> Result<()> {
+    /// Project again the cases whose projected columns an upgrade changed.
+    pub(crate) fn reproject_cases(&mut self, which: Reproject) -> Result<()> {
         let ids = {
-            let mut stmt = self
-                .tx
-                .prepare("SELECT id FROM grievances WHERE agency_id IS NOT NULL")?;
+            let mut stmt = self.tx.prepare(match which {
+                Reproject::Forwarded => "SELECT id FROM grievances WHERE agency_id IS NOT NULL",
+                Reproject::All => "SELECT id FROM grievances",
+            })?;
             let ids = stmt
                 .query_map([], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -691,6 +712,51 @@ mod tests {
         let err = Store::open(dir.path(), PASS).expect_err("newer schema refused");
         assert!(matches!(err, Error::NewerSchema { .. }), "{err}");
         assert!(err.to_string().contains("update the app"), "{err}");
+    }
+
+    /// Schema 5 added the milestone columns: a store from before it has them filled from each
+    /// case's history the first time it opens (here: emptied, as an older store has them).
+    #[test]
+    fn cases_from_before_the_milestone_columns_get_them_when_the_store_opens() {
+        use citizens_test_support::{grievance, install, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = FakeClock::at(TOWN_HALL_DAY);
+        let mut client = install(dir.path(), "Amina Bello", clock.clone());
+        let mut rng: rand::rngs::StdRng = rand::SeedableRng::seed_from_u64(3);
+        let case = client.capture(&grievance(&mut rng)).expect("capture");
+        let forward = citizens_client::ForwardInput {
+            agency: "NPF".into(),
+            office: None,
+            channel: "letter".into(),
+            reference: None,
+            on: Some("2026-11-20".into()),
+        };
+        client.forward(&case.reference, &forward).expect("forward");
+        client
+            .acknowledge(&case.reference, Some("2026-11-24"), None)
+            .expect("acknowledge");
+        drop(client);
+        let columns = "SELECT forwarded_on, acknowledged_on, reopened FROM grievances";
+        let read = |store: &Store| -> (Option<String>, Option<String>, i64) {
+            store
+                .conn
+                .query_row(columns, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .expect("row")
+        };
+        let filled = (Some("2026-11-20".into()), Some("2026-11-24".into()), 0);
+        let store = Store::open(dir.path(), PASSPHRASE).expect("open");
+        assert_eq!(read(&store), filled, "projected at capture");
+        store
+            .conn
+            .execute_batch(
+                "UPDATE grievances SET forwarded_on = NULL, acknowledged_on = NULL;
+                 INSERT INTO meta (key, value) VALUES ('reproject', '1');",
+            )
+            .expect("as before schema 5");
+        drop(store);
+        let store = Store::open(dir.path(), PASSPHRASE).expect("reopen");
+        assert_eq!(read(&store), filled, "filled from the history");
+        assert_eq!(store.meta(REPROJECT).expect("meta"), None, "done once");
     }
 
     #[test]

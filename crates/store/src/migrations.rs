@@ -19,6 +19,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         4,
         include_str!("../../../migrations/client/0004_set_aside_and_held_back.sql"),
     ),
+    (
+        5,
+        include_str!("../../../migrations/client/0005_milestones.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

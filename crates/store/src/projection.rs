@@ -9,6 +9,7 @@ use citizens_core::clock::Day;
 use citizens_core::geo;
 use citizens_core::grievance::Grievance;
 use citizens_core::lifecycle::Actor;
+use citizens_core::milestones::Milestones;
 use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::RecordKind;
@@ -63,13 +64,18 @@ impl Record for Grievance {
             .max()
             .unwrap_or(self.created_at);
         let reference = shown_reference(conn, self)?;
-        conn.execute(
+        let milestones = Milestones::of(self);
+        let day = |d: Option<Day>| d.map(|d| d.to_string());
+        conn.prepare_cached(
             "INSERT INTO grievances (id, reference, kind, category, subcategory, agency_id, state, lga,
                  ward, title, status, conflict, priority, assignee, session_id, form_number, channel,
                  occurred_on, created_at, updated_at, sla_due, sealed, anonymous, created_by,
-                 sla_start, sla_days, duplicate_of, merged_into, doc_reference)
+                 sla_start, sla_days, duplicate_of, merged_into, doc_reference, forwarded_on,
+                 acknowledged_on, answered_on, resolved_on, escalations, reopened, gender, age_band,
+                 disability)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35,
+                 ?36, ?37, ?38)
              ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, kind = excluded.kind,
                  category = excluded.category, subcategory = excluded.subcategory,
                  agency_id = excluded.agency_id, state = excluded.state, lga = excluded.lga,
@@ -81,8 +87,13 @@ impl Record for Grievance {
                  sla_due = excluded.sla_due, sealed = excluded.sealed, anonymous = excluded.anonymous,
                  sla_start = excluded.sla_start, sla_days = excluded.sla_days,
                  duplicate_of = excluded.duplicate_of, merged_into = excluded.merged_into,
-                 doc_reference = excluded.doc_reference",
-            params![
+                 doc_reference = excluded.doc_reference, forwarded_on = excluded.forwarded_on,
+                 acknowledged_on = excluded.acknowledged_on, answered_on = excluded.answered_on,
+                 resolved_on = excluded.resolved_on, escalations = excluded.escalations,
+                 reopened = excluded.reopened, gender = excluded.gender,
+                 age_band = excluded.age_band, disability = excluded.disability",
+        )?
+        .execute(params![
                 self.id.to_string(),
                 reference,
                 self.kind.as_str(),
@@ -112,8 +123,16 @@ impl Record for Grievance {
                 self.duplicate_of.map(|d| d.to_string()),
                 self.merged_into.map(|d| d.to_string()),
                 self.reference,
-            ],
-        )?;
+                day(milestones.forwarded_on),
+                day(milestones.acknowledged_on),
+                day(milestones.answered_on),
+                day(milestones.resolved_on),
+                milestones.escalations,
+                milestones.reopened,
+                self.reporter.gender.map(|g| g.as_str()),
+                self.reporter.age_band.map(|a| a.as_str()),
+                self.reporter.disability,
+        ])?;
         crate::duplicates::project(conn, self)?;
         conn.execute(
             "DELETE FROM case_attachments WHERE doc_id = ?1",

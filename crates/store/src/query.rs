@@ -165,7 +165,7 @@ pub struct ListPage {
 }
 
 /// The statuses someone still has to act on, as an SQL list.
-fn open_statuses() -> String {
+pub(crate) fn open_statuses() -> String {
     let open: Vec<String> = Status::ALL
         .iter()
         .filter(|s| s.awaits_action())
@@ -206,7 +206,18 @@ pub struct Workload {
     pub overdue: u64,
 }
 
-fn where_clause(filter: &Filter) -> (String, Vec<Value>) {
+/// Whether case `g` is overdue on the day bound to `day` (an SQL parameter, `YYYY-MM-DD`):
+/// someone still has to act on it and the office holding it is past its due date.
+pub(crate) fn overdue(day: &str) -> String {
+    format!(
+        "(g.status IN ({}) AND g.sla_due IS NOT NULL AND g.sla_due < {day})",
+        open_statuses()
+    )
+}
+
+/// The SQL `WHERE` clause (empty, or starting `WHERE`) over `grievances g` and its `?`
+/// arguments, for a filter.
+pub(crate) fn where_clause(filter: &Filter) -> (String, Vec<Value>) {
     let mut clauses = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     let mut eq = |column: &str, value: &Option<String>| {
@@ -306,8 +317,9 @@ impl Store {
     /// Open cases and overdue ones per case worker (`today` as `YYYY-MM-DD`), busiest first.
     pub fn workload(&self, today: &str) -> Result<Vec<Workload>> {
         let sql = format!(
-            "SELECT assignee, count(*), sum(sla_due IS NOT NULL AND sla_due < ?1) FROM grievances
-             WHERE assignee IS NOT NULL AND status IN ({}) GROUP BY assignee ORDER BY 2 DESC, 1",
+            "SELECT g.assignee, count(*), sum({}) FROM grievances g
+             WHERE g.assignee IS NOT NULL AND g.status IN ({}) GROUP BY g.assignee ORDER BY 2 DESC, 1",
+            overdue("?1"),
             open_statuses()
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;

@@ -42,7 +42,7 @@ pub(crate) fn ensure(store: &mut Store) -> Result<(), Error> {
         // The rulebook is edited by coordinators: never replace one this store already holds.
         if w.read::<Rulebook>(Rulebook::id()).is_err() {
             w.insert_seed(&rulebook)?;
-            w.reproject_forwarded_cases()?;
+            w.reproject_cases(crate::Reproject::Forwarded)?;
         }
         w.tx.execute(
             "INSERT INTO meta (key, value) VALUES ('seed_version', ?1)

@@ -109,6 +109,19 @@ impl Persistence for Sqlite {
 
 struct SqliteTx<'c>(Transaction<'c>);
 
+/// A page of the change log a viewer receives. `CROSS JOIN` keeps SQLite walking the log in
+/// order from the checkpoint: left to choose, its planner starts from the organisation's
+/// records (the visibility rule's index) and sorts all their changes for every page, which
+/// made a first full sync of 100,000 records quadratic (53 s became 188 s).
+fn changes_after_sql() -> String {
+    let (docs, changes) = visibility(PLACES);
+    format!(
+        "SELECT c.seq, c.doc_id, d.kind, c.change FROM change_log c CROSS JOIN docs d ON d.id = c.doc_id
+         WHERE c.seq > :since AND c.origin_device != :device AND {docs} AND {changes}
+         ORDER BY c.seq LIMIT :limit"
+    )
+}
+
 const PLACES: Placeholders<'static> = Placeholders {
     org: ":org",
     everyone: ":everyone",
@@ -523,15 +536,7 @@ impl Tx for SqliteTx<'_> {
         since: u64,
         limit: usize,
     ) -> Result<Vec<LogRow>> {
-        let (docs, changes) = visibility(PLACES);
-        let mut stmt = self
-            .0
-            .prepare_cached(&format!(
-                "SELECT c.seq, c.doc_id, d.kind, c.change FROM change_log c JOIN docs d ON d.id = c.doc_id
-                 WHERE c.seq > :since AND c.origin_device != :device AND {docs} AND {changes}
-                 ORDER BY c.seq LIMIT :limit"
-            ))
-            .map_err(db)?;
+        let mut stmt = self.0.prepare_cached(&changes_after_sql()).map_err(db)?;
         let rows = stmt
             .query_map(
                 named_params! {
@@ -649,6 +654,36 @@ impl Tx for SqliteTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pull walks the change log from the checkpoint by its key, and never sorts: sorting
+    /// every record of the organisation for each page made a first full sync quadratic.
+    #[test]
+    fn a_pull_walks_the_change_log_in_order_without_sorting() {
+        let storage = Sqlite::in_memory().expect("open");
+        let conn = storage.conn.lock().expect("connection");
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", changes_after_sql()))
+            .expect("plan");
+        let plan: Vec<String> = stmt
+            .query_map(
+                named_params! {
+                    ":since": 0, ":device": "d", ":org": 1, ":everyone": true,
+                    ":person": "p", ":limit": 100,
+                },
+                |r| r.get::<_, String>(3),
+            )
+            .expect("plan")
+            .collect::<rusqlite::Result<_>>()
+            .expect("plan");
+        assert_eq!(
+            plan,
+            [
+                "SEARCH c USING INTEGER PRIMARY KEY (rowid>?)",
+                "SEARCH d USING INDEX sqlite_autoindex_docs_1 (id=?)"
+            ],
+            "{plan:#?}"
+        );
+    }
 
     /// Issue 10 (8): a panic inside one request rolls its transaction back and leaves the
     /// storage serving every later request (it used to answer 500 until restarted).

@@ -1,0 +1,511 @@
+//! The figures that hold agencies to account: per-agency performance and trends, computed from
+//! the projection (its milestone columns, `citizens_core::milestones`), never by opening
+//! documents. Counts here are exact; whatever leaves the laptop goes through [`published`].
+
+use std::collections::BTreeMap;
+
+use citizens_core::clock::{Day, Timestamp};
+use citizens_core::milestones::days_between;
+use rusqlite::params_from_iter;
+use serde::Serialize;
+
+use crate::query::{open_statuses, overdue, where_clause, Filter};
+use crate::{Result, Store};
+
+/// Cells below this many cases are not published ("fewer than 5").
+pub const SMALLEST_PUBLISHED: u32 = 5;
+
+/// How a withheld cell reads wherever figures leave the laptop.
+pub const WITHHELD: &str = "fewer than 5";
+
+/// A figure as it may leave the laptop: `None` when fewer than 5 cases are behind it (0
+/// included, so that an empty cell does not tell a small one apart). Serialises as the figure
+/// or as "fewer than 5".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Published<T>(pub Option<T>);
+
+impl<T: Serialize> Serialize for Published<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(v) => v.serialize(s),
+            None => s.serialize_str(WITHHELD),
+        }
+    }
+}
+
+/// A count as it may leave the laptop.
+pub fn published(count: u32) -> Published<u32> {
+    Published((count >= SMALLEST_PUBLISHED).then_some(count))
+}
+
+/// Days as they may leave the laptop: withheld with the cases behind them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PublishedDays {
+    /// The median.
+    pub median: Published<f64>,
+    /// The 90th percentile.
+    pub p90: Published<f64>,
+    /// The cases behind them.
+    pub cases: Published<u32>,
+}
+
+impl Days {
+    /// As it may leave the laptop.
+    pub fn published(&self) -> PublishedDays {
+        let shown = self.cases >= SMALLEST_PUBLISHED;
+        PublishedDays {
+            median: Published(self.median.filter(|_| shown)),
+            p90: Published(self.p90.filter(|_| shown)),
+            cases: published(self.cases),
+        }
+    }
+}
+
+/// One agency's performance as it may leave the laptop: every count under 5 withheld, and
+/// every figure computed from fewer than 5 cases.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedPerformance {
+    pub short_name: String,
+    pub name: String,
+    pub level: String,
+    pub received: Published<u32>,
+    pub forwarded: Published<u32>,
+    pub acknowledged: Published<u32>,
+    pub days_to_acknowledge: PublishedDays,
+    pub answered: Published<u32>,
+    pub resolved: Published<u32>,
+    pub days_to_resolve: PublishedDays,
+    pub days_to_resolve_from_forwarding: PublishedDays,
+    pub open: Published<u32>,
+    pub overdue: Published<u32>,
+    pub escalated: Published<u32>,
+    pub reopened: Published<u32>,
+}
+
+impl AgencyPerformance {
+    /// As it may leave the laptop.
+    pub fn published(&self) -> PublishedPerformance {
+        PublishedPerformance {
+            short_name: self.short_name.clone(),
+            name: self.name.clone(),
+            level: self.level.clone(),
+            received: published(self.received),
+            forwarded: published(self.forwarded),
+            acknowledged: published(self.acknowledged),
+            days_to_acknowledge: self.days_to_acknowledge.published(),
+            answered: published(self.answered),
+            resolved: published(self.resolved),
+            days_to_resolve: self.days_to_resolve.published(),
+            days_to_resolve_from_forwarding: self.days_to_resolve_from_forwarding.published(),
+            open: published(self.open),
+            overdue: published(self.overdue),
+            escalated: published(self.escalated),
+            reopened: published(self.reopened),
+        }
+    }
+}
+
+/// A group's count as it may leave the laptop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedCount {
+    /// The group.
+    pub key: String,
+    /// Within it.
+    pub within: String,
+    /// Cases.
+    pub cases: Published<u32>,
+}
+
+impl Count {
+    /// As it may leave the laptop.
+    pub fn published(&self) -> PublishedCount {
+        PublishedCount {
+            key: self.key.clone(),
+            within: self.within.clone(),
+            cases: published(self.cases),
+        }
+    }
+}
+
+/// The cases every figure counts: a case merged into another, or closed as a duplicate, is
+/// counted once, as the case it duplicates.
+pub const COUNTED: &str = "g.merged_into IS NULL AND g.status <> 'duplicate'";
+
+/// Days a set of cases took, with how many cases are behind the figure.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Days {
+    /// The median (the mean of the middle two for an even number of cases).
+    pub median: Option<f64>,
+    /// The 90th percentile (nearest rank: the smallest value at least 90% of cases reach).
+    pub p90: Option<f64>,
+    /// The cases behind it.
+    pub cases: u32,
+}
+
+impl Days {
+    fn of(mut days: Vec<u32>) -> Days {
+        days.sort_unstable();
+        let n = days.len();
+        let at = |i: usize| f64::from(days[i]);
+        let median = match n {
+            0 => None,
+            n if n % 2 == 1 => Some(at(n / 2)),
+            n => Some((at(n / 2 - 1) + at(n / 2)) / 2.0),
+        };
+        let p90 = (n > 0).then(|| at((n * 9).div_ceil(10) - 1));
+        Days {
+            median,
+            p90,
+            cases: u32::try_from(n).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// One agency's performance over the cases a filter selects.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgencyPerformance {
+    /// Agency id.
+    pub agency_id: String,
+    /// Short name, e.g. `KEDCO`.
+    pub short_name: String,
+    /// Full name.
+    pub name: String,
+    /// Federal, state or local.
+    pub level: String,
+    /// Cases routed to it.
+    pub received: u32,
+    /// Of those, sent to it.
+    pub forwarded: u32,
+    /// Of those forwarded, acknowledged by it.
+    pub acknowledged: u32,
+    /// Days from forwarding to acknowledgement.
+    pub days_to_acknowledge: Days,
+    /// Of those forwarded, answered by it.
+    pub answered: u32,
+    /// Of those received, resolved or closed now.
+    pub resolved: u32,
+    /// Days from capture to resolution.
+    pub days_to_resolve: Days,
+    /// Days from forwarding to resolution (resolved cases that were forwarded).
+    pub days_to_resolve_from_forwarding: Days,
+    /// Cases someone still has to act on.
+    pub open: u32,
+    /// Of those open, past the due date of the office holding them.
+    pub overdue: u32,
+    /// Cases moved up its ladder at least once.
+    pub escalated: u32,
+    /// Cases reopened after the citizen said on a call-back it was not solved.
+    pub reopened: u32,
+}
+
+/// Cases in one group (a month and status, a category…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Count {
+    /// The group, e.g. `2026-11`.
+    pub key: String,
+    /// Within it, e.g. a status (empty when the group has one level).
+    pub within: String,
+    /// Cases.
+    pub cases: u32,
+}
+
+/// Trends over the cases a filter selects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Trends {
+    /// Cases captured per month (WAT, `YYYY-MM`) by status now.
+    pub by_month_status: Vec<Count>,
+    /// Cases captured per month by category.
+    pub by_month_category: Vec<Count>,
+    /// Cases per state.
+    pub by_state: Vec<Count>,
+    /// Who reports: `gender`, `age_band`, `disability` (within: the answer, or `not_given`).
+    pub reporters: Vec<Count>,
+    /// Commitments made at town halls per agency short name, by standing (all, not filtered).
+    pub commitments: Vec<Count>,
+}
+
+/// A case as it may be listed outside the laptop: where, what, who holds it and its dates —
+/// never a name, phone, title, narrative or address (all free text that can name people).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicCase {
+    /// Reference code.
+    pub reference: String,
+    /// Kind word.
+    pub kind: String,
+    /// Category slug.
+    pub category: String,
+    /// Agency short name.
+    pub agency: Option<String>,
+    /// State code.
+    pub state: String,
+    /// LGA.
+    pub lga: String,
+    /// How it reached the organisation.
+    pub channel: String,
+    /// Status now.
+    pub status: String,
+    /// Priority.
+    pub priority: String,
+    /// Captured at (ms since epoch).
+    pub captured: i64,
+    /// Milestones (`YYYY-MM-DD`).
+    pub forwarded_on: Option<String>,
+    /// See [`citizens_core::milestones::Milestones`].
+    pub acknowledged_on: Option<String>,
+    /// See [`citizens_core::milestones::Milestones`].
+    pub answered_on: Option<String>,
+    /// See [`citizens_core::milestones::Milestones`].
+    pub resolved_on: Option<String>,
+    /// Due date of the office holding it, when open.
+    pub due: Option<String>,
+    /// Times escalated.
+    pub escalations: u32,
+    /// Times reopened after a call-back.
+    pub reopened: u32,
+}
+
+/// The month (WAT) a case was captured in, as SQL over `g.created_at`.
+const MONTH: &str = "strftime('%Y-%m', g.created_at / 1000 + 3600, 'unixepoch')";
+
+fn day(text: Option<String>) -> Option<Day> {
+    text.and_then(|t| Day::parse("day", &t).ok())
+}
+
+impl Store {
+    /// Per-agency performance over the counted cases `filter` selects (`today`: overdue is
+    /// counted against it), agencies with the most cases first.
+    pub fn performance(&self, filter: &Filter, today: Day) -> Result<Vec<AgencyPerformance>> {
+        let (where_sql, mut args) = where_clause(filter);
+        let join = if where_sql.is_empty() { "WHERE" } else { "AND" };
+        let sql = format!(
+            "SELECT g.agency_id, g.status IN ({open}), {overdue}, g.created_at, g.forwarded_on,
+                 g.acknowledged_on, g.answered_on, g.resolved_on, g.escalations, g.reopened
+             FROM grievances g {where_sql} {join} {COUNTED} AND g.agency_id IS NOT NULL",
+            open = open_statuses(),
+            overdue = overdue("?1"),
+        );
+        args.insert(0, rusqlite::types::Value::Text(today.to_string()));
+        struct Tally {
+            received: u32,
+            forwarded: u32,
+            acknowledged: Vec<u32>,
+            answered: u32,
+            resolved: Vec<u32>,
+            resolved_from_forwarding: Vec<u32>,
+            open: u32,
+            overdue: u32,
+            escalated: u32,
+            reopened: u32,
+        }
+        let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args.drain(..)))?;
+        while let Some(r) = rows.next()? {
+            let agency: String = r.get(0)?;
+            let t = tallies.entry(agency).or_insert_with(|| Tally {
+                received: 0,
+                forwarded: 0,
+                acknowledged: Vec::new(),
+                answered: 0,
+                resolved: Vec::new(),
+                resolved_from_forwarding: Vec::new(),
+                open: 0,
+                overdue: 0,
+                escalated: 0,
+                reopened: 0,
+            });
+            t.received += 1;
+            if r.get::<_, bool>(1)? {
+                t.open += 1;
+            }
+            if r.get::<_, bool>(2)? {
+                t.overdue += 1;
+            }
+            let captured = Timestamp::from_millis(r.get(3)?).date();
+            let forwarded = day(r.get(4)?);
+            if let Some(forwarded) = forwarded {
+                t.forwarded += 1;
+                if let Some(ack) = day(r.get(5)?) {
+                    t.acknowledged
+                        .push(days_between(forwarded.date(), ack.date()));
+                }
+                if r.get::<_, Option<String>>(6)?.is_some() {
+                    t.answered += 1;
+                }
+            }
+            if let Some(resolved) = day(r.get(7)?) {
+                t.resolved.push(days_between(captured, resolved.date()));
+                if let Some(forwarded) = forwarded {
+                    t.resolved_from_forwarding
+                        .push(days_between(forwarded.date(), resolved.date()));
+                }
+            }
+            if r.get::<_, u32>(8)? > 0 {
+                t.escalated += 1;
+            }
+            if r.get::<_, u32>(9)? > 0 {
+                t.reopened += 1;
+            }
+        }
+        drop(rows);
+        let mut names = self
+            .conn()
+            .prepare_cached("SELECT short_name, name, level FROM agencies WHERE id = ?1")?;
+        let mut out = Vec::with_capacity(tallies.len());
+        for (agency_id, t) in tallies {
+            let (short_name, name, level) = names
+                .query_row([&agency_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap_or_else(|_| (agency_id.clone(), agency_id.clone(), String::new()));
+            let count = |v: &Vec<u32>| u32::try_from(v.len()).unwrap_or(u32::MAX);
+            out.push(AgencyPerformance {
+                agency_id,
+                short_name,
+                name,
+                level,
+                received: t.received,
+                forwarded: t.forwarded,
+                acknowledged: count(&t.acknowledged),
+                days_to_acknowledge: Days::of(t.acknowledged),
+                answered: t.answered,
+                resolved: count(&t.resolved),
+                days_to_resolve: Days::of(t.resolved),
+                days_to_resolve_from_forwarding: Days::of(t.resolved_from_forwarding),
+                open: t.open,
+                overdue: t.overdue,
+                escalated: t.escalated,
+                reopened: t.reopened,
+            });
+        }
+        out.sort_by(|a, b| {
+            b.received
+                .cmp(&a.received)
+                .then_with(|| a.short_name.cmp(&b.short_name))
+        });
+        Ok(out)
+    }
+
+    /// Each counted case `filter` selects, oldest first, as it may be listed outside the
+    /// laptop; streamed, so a list of any length takes the same memory. Returns how many.
+    pub fn public_cases(
+        &self,
+        filter: &Filter,
+        mut each: impl FnMut(&PublicCase) -> Result<()>,
+    ) -> Result<usize> {
+        let (where_sql, args) = where_clause(filter);
+        let join = if where_sql.is_empty() { "WHERE" } else { "AND" };
+        let sql = format!(
+            "SELECT g.reference, g.kind, g.category, a.short_name, g.state, g.lga, g.channel,
+                 g.status, g.priority, g.created_at, g.forwarded_on, g.acknowledged_on,
+                 g.answered_on, g.resolved_on, g.sla_due, g.escalations, g.reopened
+             FROM grievances g LEFT JOIN agencies a ON a.id = g.agency_id
+             {where_sql} {join} {COUNTED} ORDER BY g.created_at, g.reference"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args.iter()))?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            each(&PublicCase {
+                reference: r.get(0)?,
+                kind: r.get(1)?,
+                category: r.get(2)?,
+                agency: r.get(3)?,
+                state: r.get(4)?,
+                lga: r.get(5)?,
+                channel: r.get(6)?,
+                status: r.get(7)?,
+                priority: r.get(8)?,
+                captured: r.get(9)?,
+                forwarded_on: r.get(10)?,
+                acknowledged_on: r.get(11)?,
+                answered_on: r.get(12)?,
+                resolved_on: r.get(13)?,
+                due: r.get(14)?,
+                escalations: r.get(15)?,
+                reopened: r.get(16)?,
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Trends over the counted cases `filter` selects.
+    pub fn trends(&self, filter: &Filter) -> Result<Trends> {
+        let (where_sql, args) = where_clause(filter);
+        let join = if where_sql.is_empty() { "WHERE" } else { "AND" };
+        let counts = |key: &str, within: &str| -> Result<Vec<Count>> {
+            let sql = format!(
+                "SELECT {key}, {within}, count(*) FROM grievances g {where_sql} {join} {COUNTED}
+                 GROUP BY 1, 2 ORDER BY 1, 2"
+            );
+            let mut stmt = self.conn().prepare_cached(&sql)?;
+            let rows = stmt
+                .query_map(params_from_iter(args.iter()), |r| {
+                    Ok(Count {
+                        key: r.get(0)?,
+                        within: r.get(1)?,
+                        cases: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        };
+        let mut reporters = counts("'gender'", "coalesce(g.gender, 'not_given')")?;
+        reporters.extend(counts("'age_band'", "coalesce(g.age_band, 'not_given')")?);
+        reporters.extend(counts(
+            "'disability'",
+            "CASE g.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'not_given' END",
+        )?);
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT coalesce(a.short_name, ''), c.status, count(*) FROM commitments c
+             LEFT JOIN agencies a ON a.id = c.agency_id GROUP BY 1, 2 ORDER BY 1, 2",
+        )?;
+        let commitments = stmt
+            .query_map([], |r| {
+                Ok(Count {
+                    key: r.get(0)?,
+                    within: r.get(1)?,
+                    cases: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Trends {
+            by_month_status: counts(MONTH, "g.status")?,
+            by_month_category: counts(MONTH, "g.category")?,
+            by_state: counts("g.state", "''")?,
+            reporters,
+            commitments,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_percentiles_by_nearest_rank() {
+        assert_eq!(Days::of(vec![]), Days::default());
+        let d = Days::of(vec![9, 1, 5]);
+        assert_eq!((d.median, d.p90, d.cases), (Some(5.0), Some(9.0), 3));
+        let d = Days::of((1..=10).collect());
+        assert_eq!((d.median, d.p90), (Some(5.5), Some(9.0)));
+        let d = Days::of((1..=20).collect());
+        assert_eq!(d.p90, Some(18.0));
+    }
+
+    #[test]
+    fn small_counts_are_not_published() {
+        assert_eq!(
+            [0, 1, 4, 5, 17].map(|n| published(n).0),
+            [None, None, None, Some(5), Some(17)]
+        );
+        assert_eq!(
+            serde_json::to_string(&Days::of(vec![3, 4, 9, 1]).published()).expect("json"),
+            r#"{"median":"fewer than 5","p90":"fewer than 5","cases":"fewer than 5"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Days::of(vec![3, 4, 9, 1, 2]).published()).expect("json"),
+            r#"{"median":3.0,"p90":9.0,"cases":5}"#
+        );
+    }
+}
