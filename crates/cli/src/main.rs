@@ -87,9 +87,12 @@ enum Command {
     Report(ReportCmd),
     /// Export every case (no names or phones).
     Export {
-        /// json or csv.
-        #[arg(value_parser = ["json", "csv"])]
+        /// json or csv (every case, for the organisation), or xlsx (the performance table,
+        /// monthly trends and the case list without personal data; needs --out).
+        #[arg(value_parser = ["json", "csv", "xlsx"])]
         format: String,
+        #[command(flatten)]
+        filter: ReportArgs,
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -757,8 +760,25 @@ fn run(cli: &Cli) -> Result<()> {
                 }
             }
         }
-        Command::Export { format, out: file } => {
+        Command::Export {
+            format,
+            out: file,
+            filter,
+        } => {
             let client = open(cli)?;
+            if format == "xlsx" {
+                let path = file
+                    .as_ref()
+                    .ok_or_else(|| anyhow!("give the workbook a file: --out figures.xlsx"))?;
+                let filter = client.report_filter(&filter.filter(None))?;
+                let sink = BufWriter::new(
+                    File::create(path)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
+                );
+                let count = client.export_xlsx(&filter, sink)?;
+                eprintln!("wrote {} with {count} case(s)", path.display());
+                return Ok(());
+            }
             let mut sink: Box<dyn Write> = match file {
                 Some(path) => Box::new(BufWriter::new(
                     File::create(path)

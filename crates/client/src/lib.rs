@@ -12,6 +12,7 @@ mod rulebook;
 pub mod sample;
 mod sessions;
 mod sync;
+mod xlsx;
 
 use std::path::Path;
 use std::sync::Arc;

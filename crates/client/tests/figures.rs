@@ -368,3 +368,67 @@ fn every_performance_figure_agrees_with_a_brute_force_recomputation_from_the_his
         .total;
     assert!(conflicts > 0, "some cases carry a status conflict");
 }
+
+/// The workbook holds the figures and the case list, never a name, phone or account, with
+/// counts under 5 withheld and dates as Excel dates.
+#[test]
+fn the_workbook_lists_cases_without_personal_data_and_withholds_small_counts() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut a = install(dir.path(), "Amina Bello", clock.clone());
+    let mut rng = StdRng::seed_from_u64(11);
+    let inputs: Vec<_> = (0..60).map(|_| grievance(&mut rng)).collect();
+    let mut captured = Vec::new();
+    for input in &inputs {
+        captured.push(a.capture(input).expect("capture"));
+    }
+    // Many cases to one agency, three to another: the second's counts are withheld.
+    for (i, g) in captured.iter().enumerate() {
+        let agency = if i < 3 { "NHRC" } else { "NPF" };
+        assert!(forward(&mut a, &g.reference, agency, None), "forwarded");
+    }
+    let mut bytes = Vec::new();
+    let listed = a
+        .export_xlsx(&Filter::default(), &mut bytes)
+        .expect("workbook");
+    assert_eq!(listed, 60);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
+    let mut all = String::new();
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).expect("part");
+        let mut text = String::new();
+        part.read_to_string(&mut text).expect("xml");
+        all.push_str(&text);
+    }
+    for sheet in [
+        "About",
+        "Agencies",
+        "By month and status",
+        "By month and category",
+        "Cases",
+    ] {
+        assert!(all.contains(&format!("name=\"{sheet}\"")), "sheet {sheet}");
+    }
+    for input in &inputs {
+        for private in [&input.narrative, &input.title]
+            .into_iter()
+            .chain(input.reporter_name.as_ref())
+            .chain(input.reporter_phone.as_ref())
+        {
+            assert!(!all.contains(private.as_str()), "{private} leaked");
+        }
+    }
+    for g in &captured {
+        assert!(all.contains(&g.reference), "{} listed", g.reference);
+    }
+    assert!(
+        all.contains("fewer than 5"),
+        "NHRC's three cases are withheld"
+    );
+    assert!(all.contains("<pane ySplit=\"1\""), "headers frozen");
+    assert!(
+        all.contains("yyyy-mm-dd hh:mm"),
+        "capture times are Excel dates"
+    );
+}

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use citizens_core::clock::{Day, Timestamp};
 use citizens_core::milestones::days_between;
 use rusqlite::params_from_iter;
+use rusqlite::types::Value;
 use serde::Serialize;
 
 use crate::query::{open_statuses, overdue, where_clause, Filter};
@@ -267,6 +268,23 @@ pub struct PublicCase {
 /// The month (WAT) a case was captured in, as SQL over `g.created_at`.
 const MONTH: &str = "strftime('%Y-%m', g.created_at / 1000 + 3600, 'unixepoch')";
 
+/// The `WHERE` clause over `grievances g` for the counted cases a filter selects, and its
+/// `?` arguments.
+fn counted_where(filter: &Filter) -> (String, Vec<Value>) {
+    let (where_sql, args) = where_clause(filter);
+    let join = if where_sql.is_empty() { "WHERE" } else { "AND" };
+    (format!("{where_sql} {join} {COUNTED}"), args)
+}
+
+/// A `(key, within, count)` row as a [`Count`].
+fn count_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Count> {
+    Ok(Count {
+        key: r.get(0)?,
+        within: r.get(1)?,
+        cases: r.get(2)?,
+    })
+}
+
 fn day(text: Option<String>) -> Option<Day> {
     text.and_then(|t| Day::parse("day", &t).ok())
 }
@@ -275,16 +293,16 @@ impl Store {
     /// Per-agency performance over the counted cases `filter` selects (`today`: overdue is
     /// counted against it), agencies with the most cases first.
     pub fn performance(&self, filter: &Filter, today: Day) -> Result<Vec<AgencyPerformance>> {
-        let (where_sql, mut args) = where_clause(filter);
-        let join = if where_sql.is_empty() { "WHERE" } else { "AND" };
+        let (where_sql, mut args) = counted_where(filter);
         let sql = format!(
             "SELECT g.agency_id, g.status IN ({open}), {overdue}, g.created_at, g.forwarded_on,
                  g.acknowledged_on, g.answered_on, g.resolved_on, g.escalations, g.reopened
-             FROM grievances g {where_sql} {join} {COUNTED} AND g.agency_id IS NOT NULL",
+             FROM grievances g {where_sql} AND g.agency_id IS NOT NULL",
             open = open_statuses(),
             overdue = overdue("?1"),
         );
-        args.insert(0, rusqlite::types::Value::Text(today.to_string()));
+        args.insert(0, Value::Text(today.to_string()));
+        #[derive(Default)]
         struct Tally {
             received: u32,
             forwarded: u32,
@@ -299,21 +317,10 @@ impl Store {
         }
         let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
         let mut stmt = self.conn().prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args.drain(..)))?;
+        let mut rows = stmt.query(params_from_iter(args.iter()))?;
         while let Some(r) = rows.next()? {
             let agency: String = r.get(0)?;
-            let t = tallies.entry(agency).or_insert_with(|| Tally {
-                received: 0,
-                forwarded: 0,
-                acknowledged: Vec::new(),
-                answered: 0,
-                resolved: Vec::new(),
-                resolved_from_forwarding: Vec::new(),
-                open: 0,
-                overdue: 0,
-                escalated: 0,
-                reopened: 0,
-            });
+            let t = tallies.entry(agency).or_default();
             t.received += 1;
             if r.get::<_, bool>(1)? {
                 t.open += 1;
@@ -391,14 +398,13 @@ impl Store {
         filter: &Filter,
         mut each: impl FnMut(&PublicCase) -> Result<()>,
     ) -> Result<usize> {
-        let (where_sql, args) = where_clause(filter);
-        let join = if where_sql.is_empty() { "WHERE" } else { "AND" };
+        let (where_sql, args) = counted_where(filter);
         let sql = format!(
             "SELECT g.reference, g.kind, g.category, a.short_name, g.state, g.lga, g.channel,
                  g.status, g.priority, g.created_at, g.forwarded_on, g.acknowledged_on,
                  g.answered_on, g.resolved_on, g.sla_due, g.escalations, g.reopened
              FROM grievances g LEFT JOIN agencies a ON a.id = g.agency_id
-             {where_sql} {join} {COUNTED} ORDER BY g.created_at, g.reference"
+             {where_sql} ORDER BY g.created_at, g.reference"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(args.iter()))?;
@@ -430,22 +436,15 @@ impl Store {
 
     /// Trends over the counted cases `filter` selects.
     pub fn trends(&self, filter: &Filter) -> Result<Trends> {
-        let (where_sql, args) = where_clause(filter);
-        let join = if where_sql.is_empty() { "WHERE" } else { "AND" };
+        let (where_sql, args) = counted_where(filter);
         let counts = |key: &str, within: &str| -> Result<Vec<Count>> {
             let sql = format!(
-                "SELECT {key}, {within}, count(*) FROM grievances g {where_sql} {join} {COUNTED}
+                "SELECT {key}, {within}, count(*) FROM grievances g {where_sql}
                  GROUP BY 1, 2 ORDER BY 1, 2"
             );
             let mut stmt = self.conn().prepare_cached(&sql)?;
             let rows = stmt
-                .query_map(params_from_iter(args.iter()), |r| {
-                    Ok(Count {
-                        key: r.get(0)?,
-                        within: r.get(1)?,
-                        cases: r.get(2)?,
-                    })
-                })?
+                .query_map(params_from_iter(args.iter()), count_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         };
@@ -460,13 +459,7 @@ impl Store {
              LEFT JOIN agencies a ON a.id = c.agency_id GROUP BY 1, 2 ORDER BY 1, 2",
         )?;
         let commitments = stmt
-            .query_map([], |r| {
-                Ok(Count {
-                    key: r.get(0)?,
-                    within: r.get(1)?,
-                    cases: r.get(2)?,
-                })
-            })?
+            .query_map([], count_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Trends {
             by_month_status: counts(MONTH, "g.status")?,
