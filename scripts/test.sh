@@ -9,7 +9,8 @@ command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version 2.1.0 --locked
 # The server's tests run on SQLite and on PostgreSQL; the cluster tests need HAProxy and S3.
 source scripts/services.sh
-(cd ui && npm test --silent)
+# The window's types are checked (svelte-check) before its unit tests run.
+(cd ui && npm run check --silent && npm test --silent)
 # Kill -9 rounds in the crash test (CI asks for at least 100).
 export CRASH_KILLS="${CRASH_KILLS:-100}"
 xvfb-run -a -s "-screen 0 1366x768x24" cargo nextest run --workspace --locked --no-fail-fast

@@ -8,7 +8,7 @@ use citizens_client::{Client, Nudge, Progress, SyncLoop};
 use serde::Serialize;
 
 /// What the sync thread is doing now.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct Live {
     /// A background sync thread is running.
     pub running: bool,

@@ -2,9 +2,9 @@
 //! code and shows the message, never matching on text.
 
 use citizens_client::{
-    app_clock, sample, store_rows, Client, CommitmentInput, Error, Filter, ForwardInput,
-    GrievanceInput, InitOptions, OrgKey, ReplyInput, RetryPolicy, RuleInput, SessionInput, Sort,
-    SyncError,
+    app_clock, sample, store_rows, write_whole, ChartWords, Client, CommitmentInput, Dashboard,
+    Error, Filter, ForwardInput, GrievanceInput, InitOptions, OrgKey, ReplyInput, ReportFilter,
+    RetryPolicy, RuleInput, SessionInput, Sort, SyncError,
 };
 use citizens_core::session::{Attendance, TownHallSession};
 use serde::Serialize;
@@ -15,7 +15,7 @@ use crate::background::Live;
 use crate::AppState;
 
 /// An error for the window.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct CommandError {
     /// Stable code: `locked`, `not_initialised`, `wrong_passphrase`, `invalid`, `forbidden_transition`,
     /// `status_conflict`, `not_found`, `already_initialised`, `not_enrolled`, `offline`,
@@ -84,7 +84,7 @@ fn with_client<T, E: Into<CommandError>>(
 }
 
 /// Whether an install exists and is unlocked, and whose it is.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct AppStatus {
     /// An install exists in the data folder.
     pub initialised: bool,
@@ -198,7 +198,7 @@ pub fn load_sample(state: State<'_, AppState>, count: usize) -> Result<usize> {
 }
 
 /// A state and its LGAs.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct StateDto {
     code: &'static str,
     name: &'static str,
@@ -235,7 +235,7 @@ pub fn list_cases(
 }
 
 /// A captured case, as the capture screen confirms it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct Captured {
     reference: String,
     sealed: bool,
@@ -253,7 +253,7 @@ pub fn capture(state: State<'_, AppState>, input: GrievanceInput) -> Result<Capt
 }
 
 /// The case page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CaseDto {
     case: citizens_client::CaseView,
     title: String,
@@ -453,14 +453,14 @@ pub fn dismiss_duplicate(state: State<'_, AppState>, a: String, b: String) -> Re
 }
 
 /// The organisation's routing rules and public holidays.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct RulebookDto {
     rules: Vec<RuleDto>,
     holidays: Vec<(String, String)>,
 }
 
 /// One routing rule with its key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct RuleDto {
     key: String,
     #[serde(flatten)]
@@ -576,7 +576,7 @@ pub fn attachment(state: State<'_, AppState>, sha256: String) -> Result<String> 
 }
 
 /// A session page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct SessionDto {
     session: TownHallSession,
     cases: Vec<store_rows::GrievanceRow>,
@@ -678,7 +678,7 @@ pub fn agency(
 }
 
 /// A civic article in the reader's language.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ArticleDto {
     slug: String,
     title: String,
@@ -705,7 +705,7 @@ pub fn article(state: State<'_, AppState>, slug: String, language: String) -> Re
 }
 
 /// The sync indicator: what is stored and what the background thread is doing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct SyncView {
     #[serde(flatten)]
     stored: citizens_client::SyncStatus,
@@ -768,23 +768,38 @@ pub fn export_bundle(
     passphrase: String,
 ) -> Result<usize> {
     let path = std::path::PathBuf::from(path.trim());
-    if path.as_os_str().is_empty() || path.is_dir() {
-        return Err(CommandError {
-            code: "invalid",
-            message: "give a file name for the bundle, e.g. /home/you/cases.ccbundle".into(),
-        });
-    }
-    // Written beside the target first so a failure leaves no half bundle behind.
-    let partial = path.with_extension("partial");
-    let written = with_client(&state, |c| {
-        let count = c.export_bundle(std::fs::File::create(&partial)?, &passphrase, None)?;
-        std::fs::rename(&partial, &path)?;
-        Ok::<_, Error>(count)
-    });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    written
+    with_client(&state, |c| {
+        write_whole(&path, |sink| c.export_bundle(sink, &passphrase, None))
+    })
+}
+
+/// The dashboard over the cases the filter selects: the performance table, trends and charts
+/// drawn with the window's words.
+#[tauri::command]
+pub fn dashboard(
+    state: State<'_, AppState>,
+    filter: ReportFilter,
+    words: ChartWords,
+) -> Result<Dashboard> {
+    with_client(&state, |c| {
+        let filter = c.report_filter(&filter)?;
+        c.dashboard(&filter, &words)
+    })
+}
+
+/// Write the figures workbook (no personal data, small counts withheld) to `path`; returns
+/// how many cases it lists.
+#[tauri::command]
+pub fn export_xlsx(
+    state: State<'_, AppState>,
+    filter: ReportFilter,
+    path: String,
+) -> Result<usize> {
+    let path = std::path::PathBuf::from(path.trim());
+    with_client(&state, |c| {
+        let filter = c.report_filter(&filter)?;
+        write_whole(&path, |sink| c.export_xlsx(&filter, sink))
+    })
 }
 
 /// Merge a bundle chosen in the window (sent as base64).

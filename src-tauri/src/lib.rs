@@ -3,6 +3,8 @@
 
 pub mod background;
 pub mod commands;
+#[cfg(test)]
+mod window_types;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -94,6 +96,8 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::sync_now,
             commands::enroll,
             commands::export_bundle,
+            commands::export_xlsx,
+            commands::dashboard,
             commands::import_bundle,
         ])
 }

@@ -747,3 +747,134 @@ fn duplicates_and_the_rulebook_over_ipc() {
         .any(|h| h[0] == "2026-12-31"));
     call(&webview, "remove_holiday", json!({"day": "2026-12-31"})).expect("removed");
 }
+
+#[test]
+fn the_dashboard_and_the_workbook_over_ipc() {
+    use citizens_test_support::{
+        install, worked::worked_cases, FakeClock, PASSPHRASE, TOWN_HALL_DAY,
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let other = tempfile::tempdir().expect("tempdir");
+    {
+        let clock = FakeClock::at(TOWN_HALL_DAY);
+        let mut a = install(dir.path(), "Amina Bello", clock.clone());
+        let mut b = install(other.path(), "Musa Ibrahim", clock.clone());
+        worked_cases(&mut a, &mut b, &clock, 60, 3);
+    }
+    let (_app, webview) = app(dir.path());
+    call(&webview, "unlock", json!({"passphrase": PASSPHRASE})).expect("unlock");
+    let words = json!({"by_month": "Cases per month", "by_category": "Cases by category",
+        "by_state": "Cases by state", "open": "Open", "resolved": "Resolved", "ended": "Ended",
+        "categories": {"power": "Electricity <&>"}});
+
+    let all =
+        call(&webview, "dashboard", json!({"filter": {}, "words": words})).expect("dashboard");
+    let performance = all["performance"].as_array().expect("rows");
+    assert!(performance.len() >= 5, "{performance:?}");
+    let received: u64 = performance
+        .iter()
+        .map(|a| a["received"].as_u64().expect("count"))
+        .sum();
+    let counted = all["trends"]["by_state"]
+        .as_array()
+        .expect("states")
+        .iter()
+        .map(|s| s["cases"].as_u64().expect("count"))
+        .sum::<u64>();
+    assert!(counted > 0 && counted <= 60, "{counted}");
+    assert!(
+        received > 0 && received <= counted,
+        "{received} of {counted}"
+    );
+    // The charts are SVG in the window's words, with its text escaped.
+    for chart in ["by_month", "by_category", "by_state"] {
+        let svg = all["charts"][chart].as_str().expect("svg");
+        assert!(
+            svg.starts_with("<svg ") && svg.ends_with("</svg>"),
+            "{chart}"
+        );
+    }
+    let by_category = all["charts"]["by_category"].as_str().expect("svg");
+    assert!(
+        by_category.contains("Electricity &lt;&amp;&gt;"),
+        "{by_category}"
+    );
+    assert!(all["charts"]["by_month"]
+        .as_str()
+        .expect("svg")
+        .contains("aria-label=\"Cases per month\""));
+
+    // One state: fewer cases, every figure over that state only.
+    let kano = call(
+        &webview,
+        "dashboard",
+        json!({"filter": {"state": "Kano"}, "words": words}),
+    )
+    .expect("Kano");
+    let states = kano["trends"]["by_state"].as_array().expect("states");
+    assert!(states.iter().all(|s| s["key"] == "KN"), "{states:?}");
+
+    // Bad choices are refused in words.
+    let refused = call(
+        &webview,
+        "dashboard",
+        json!({"filter": {"from": "2026-12-01", "to": "2026-11-01"}, "words": words}),
+    )
+    .expect_err("reversed period");
+    assert_eq!(refused["code"], "invalid");
+    assert!(
+        refused["message"]
+            .as_str()
+            .expect("words")
+            .contains("starts (2026-12-01) after it ends (2026-11-01)"),
+        "{refused}"
+    );
+    let refused = call(
+        &webview,
+        "dashboard",
+        json!({"filter": {"state": "Wakanda"}, "words": words}),
+    )
+    .expect_err("state");
+    assert_eq!(refused["code"], "invalid");
+
+    // The workbook: written whole, a folder or a bad filter refused and nothing left behind.
+    let out = tempfile::tempdir().expect("out");
+    let path = out.path().join("figures.xlsx");
+    let listed =
+        call(&webview, "export_xlsx", json!({"filter": {}, "path": path})).expect("workbook");
+    // Every counted case (merged and duplicate ones count once, as their original).
+    assert_eq!(listed.as_u64(), Some(counted));
+    let written = std::fs::read(&path).expect("written");
+    assert_eq!(&written[..2], b"PK", "an xlsx is a zip");
+    let refused = call(
+        &webview,
+        "export_xlsx",
+        json!({"filter": {}, "path": out.path()}),
+    )
+    .expect_err("folder");
+    assert_eq!(refused["code"], "invalid");
+    assert!(
+        refused["message"]
+            .as_str()
+            .expect("words")
+            .contains("give a file name"),
+        "{refused}"
+    );
+    let refused = call(
+        &webview,
+        "export_xlsx",
+        json!({"filter": {"kind": "rumour"}, "path": path}),
+    )
+    .expect_err("kind");
+    assert_eq!(refused["code"], "invalid");
+    assert_eq!(
+        std::fs::read(&path).expect("kept"),
+        written,
+        "the older workbook is intact"
+    );
+    assert_eq!(
+        std::fs::read_dir(out.path()).expect("dir").count(),
+        1,
+        "no partial file"
+    );
+}

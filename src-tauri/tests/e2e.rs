@@ -47,9 +47,16 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
     .iter()
     .enumerate()
     {
+        if i == 0 {
+            pick(&c, "#reporter-gender", "female").await;
+        }
         if i == 2 {
             pick(&c, "#kind", "corruption_report").await;
+            pick(&c, "#priority", "urgent").await;
             fill(&c, "#reporter-name", "Musa Ibrahim").await;
+            pick(&c, "#reporter-gender", "male").await;
+            pick(&c, "#reporter-age", "36_60").await;
+            pick(&c, "#reporter-disability", "true").await;
             click(&c, "#consent-explained").await;
         }
         pick(&c, "#category", "power").await;
@@ -65,6 +72,18 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
     }
     until_text(&c, ".saved .notice", "sealed").await;
     shot(&c, "03-quick-capture").await;
+
+    // Who reports, in the figures: what the capture recorded, counted.
+    click(&c, "#nav-dashboard").await;
+    until_text(&c, "#who-reports", "Women: 1").await;
+    until_text(&c, "#who-reports", "Men: 1").await;
+    until_text(&c, "#who-reports", "36–60: 1").await;
+    until_text(&c, "#who-reports", "Yes: 1").await;
+    click(&c, "#nav-cases").await;
+    fill(&c, "#search", "meters").await;
+    until_text(&c, ".count-line", ": 1").await;
+    click(&c, "#cases .vrow .ref").await;
+    until_text(&c, "#case-priority", "Urgent").await;
 
     // Home shows the counts.
     click(&c, "#nav-home").await;
@@ -301,4 +320,131 @@ async fn a_coordinator_merges_forwards_and_escalates_an_overdue_case_in_the_real
     click(&c, "#nav-home").await;
     until_text(&c, "#overdue-title", "0").await;
     c.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_coordinator_reads_sorts_filters_and_saves_the_figures_in_every_language() {
+    use citizens_test_support::{
+        install, worked::worked_cases, FakeClock, PASSPHRASE, TOWN_HALL_DAY,
+    };
+    let data = tempfile::tempdir().expect("tempdir");
+    let other = tempfile::tempdir().expect("tempdir");
+    {
+        let clock = FakeClock::at(TOWN_HALL_DAY);
+        let mut a = install(data.path(), "Ngozi Eze", clock.clone());
+        let mut b = install(other.path(), "Emeka Obi", clock.clone());
+        worked_cases(&mut a, &mut b, &clock, 150, 5);
+    }
+    let driver = start_driver(data.path());
+    let c = session(&driver).await;
+    fill(&c, "#passphrase", PASSPHRASE).await;
+    click(&c, "#unlock").await;
+    click(&c, "#nav-dashboard").await;
+    until_text(&c, "#performance thead", "Days to resolve (median)").await;
+    until_text(&c, "#chart-by-month svg title", "Cases per month").await;
+
+    // Sorting: by agency name, then by overdue cases, most first.
+    let column = |n: usize| {
+        format!("return [...document.querySelectorAll('#performance tbody tr')].map(r => r.children[{n}].textContent);")
+    };
+    let read = |script: String| {
+        let c = c.clone();
+        async move {
+            let cells = c.execute(&script, vec![]).await.expect("cells");
+            cells
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|v| v.as_str().expect("text").to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    click(&c, "#performance thead th:nth-child(1) button").await;
+    let names = read(column(0)).await;
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert!(names.len() >= 5, "{names:?}");
+    assert_eq!(names, sorted, "sorted by agency");
+    // Days to resolve (the 8th column): most first, agencies without the figure last.
+    click(&c, "#performance thead th:nth-child(8) button").await;
+    let days: Vec<Option<f64>> = read(column(7))
+        .await
+        .iter()
+        .map(|n| (n != "—").then(|| n.replace(',', "").parse().expect("days")))
+        .collect();
+    let known: Vec<f64> = days.iter().map_while(|d| *d).collect();
+    assert!(known.len() >= 5, "{days:?}");
+    assert!(days[known.len()..].iter().all(Option::is_none), "{days:?}");
+    assert!(
+        known.windows(2).all(|w| w[0] >= w[1]),
+        "most days first: {known:?}"
+    );
+    assert_eq!(
+        text_of(&c, "#performance thead th[aria-sort]").await.trim(),
+        "Days to resolve (median)"
+    );
+    shot(&c, "17-figures-en").await;
+    c.execute(
+        "document.querySelector('#chart-by-month-figure').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .expect("scroll");
+    shot(&c, "17b-figures-charts-en").await;
+
+    // One state: the state chart shows it alone.
+    pick(&c, "#dash-state", "KN").await;
+    until_text(&c, "#chart-by-state", "Kano").await;
+    let rows = read("return [...document.querySelectorAll('#chart-by-state ~ details tbody tr')].map(r => r.textContent);".into()).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].starts_with("Kano"), "{rows:?}");
+
+    // The workbook for the same choices.
+    let out = tempfile::tempdir().expect("out");
+    let path = out.path().join("kano-figures.xlsx");
+    fill(&c, "#xlsx-path", path.to_str().expect("utf-8 path")).await;
+    click(&c, "form.card button[type=submit]").await;
+    until_text(&c, "main", "kano-figures.xlsx with").await;
+    assert!(path.exists(), "the workbook is written");
+    pick(&c, "#dash-state", "").await;
+
+    // Every language: labels and chart words follow.
+    for (code, title, chart) in [
+        (
+            "ha",
+            "Alƙaluman da ke sa hukumomi su amsa",
+            "Ƙararraki a kowane wata",
+        ),
+        (
+            "yo",
+            "Àwọn ìṣirò tí ó ń mú kí ilé iṣẹ́ ìjọba dáhùn",
+            "Ẹjọ́ lóṣooṣù",
+        ),
+        (
+            "ig",
+            "Ọnụ ọgụgụ na-eme ka ụlọ ọrụ gọọmentị zaa ajụjụ",
+            "Okwu kwa ọnwa",
+        ),
+        (
+            "pcm",
+            "Figures wey go make agencies answer",
+            "Cases every month",
+        ),
+    ] {
+        pick(&c, "#language", code).await;
+        until_text(&c, "h2.page-title", title).await;
+        until_text(&c, "#chart-by-month svg title", chart).await;
+        c.execute("document.querySelector('main').scrollTop = 0", vec![])
+            .await
+            .expect("scroll");
+        shot(&c, &format!("17-figures-{code}")).await;
+        c.execute(
+            "document.querySelector('#chart-by-month-figure').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+        shot(&c, &format!("17b-figures-charts-{code}")).await;
+    }
+    pick(&c, "#language", "en").await;
 }

@@ -24,6 +24,7 @@ use citizens_client::RetryPolicy;
 use citizens_protocol::{
     decode, encode, Push, SyncRequest, SyncResponse, CONTENT_TYPE, PROTOCOL_VERSION,
 };
+use citizens_test_support::bench::percentile;
 use citizens_test_support::haproxy::Haproxy;
 use citizens_test_support::hostile::{cpu_time, peak_rss_kib};
 use common::{Backend, Device, Server};
@@ -55,11 +56,6 @@ fn postgres_cpu() -> Duration {
                 .sum()
         })
         .unwrap_or_default()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
 
 struct Figures {

@@ -208,6 +208,9 @@ struct AddArgs {
     ward: Option<String>,
     #[arg(long)]
     address: Option<String>,
+    /// Where it happened: latitude and longitude in degrees, e.g. `--gps 12.0022,8.5920`.
+    #[arg(long, value_parser = parse_gps, allow_hyphen_values = true)]
+    gps: Option<(f64, f64)>,
     #[arg(long)]
     title: String,
     #[arg(long, default_value = "")]
@@ -239,8 +242,9 @@ struct AddArgs {
     /// under_18, 18_35, 36_60, over_60.
     #[arg(long)]
     reporter_age_band: Option<String>,
-    #[arg(long)]
-    reporter_disability: bool,
+    /// yes or no: whether the reporter lives with a disability, if they say.
+    #[arg(long, value_parser = ["yes", "no"])]
+    reporter_disability: Option<String>,
     /// The reporter stays anonymous (no name or phone kept).
     #[arg(long)]
     anonymous: bool,
@@ -771,11 +775,8 @@ fn run(cli: &Cli) -> Result<()> {
                     .as_ref()
                     .ok_or_else(|| anyhow!("give the workbook a file: --out figures.xlsx"))?;
                 let filter = client.report_filter(&filter.filter(None))?;
-                let sink = BufWriter::new(
-                    File::create(path)
-                        .with_context(|| format!("cannot write {}", path.display()))?,
-                );
-                let count = client.export_xlsx(&filter, sink)?;
+                let count =
+                    citizens_client::write_whole(path, |sink| client.export_xlsx(&filter, sink))?;
                 eprintln!("wrote {} with {count} case(s)", path.display());
                 return Ok(());
             }
@@ -866,16 +867,9 @@ fn run(cli: &Cli) -> Result<()> {
                 })
                 .transpose()?;
             let passphrase = bundle_passphrase(true)?;
-            let tmp = file.with_extension("partial");
-            let count = client.export_bundle(
-                BufWriter::new(
-                    File::create(&tmp)
-                        .with_context(|| format!("cannot write {}", tmp.display()))?,
-                ),
-                &passphrase,
-                since,
-            )?;
-            std::fs::rename(&tmp, file)?;
+            let count = citizens_client::write_whole(file, |sink| {
+                client.export_bundle(sink, &passphrase, since)
+            })?;
             out.message(&format!("wrote {count} record(s) to {}", file.display()))
         }
         Command::Bundle(BundleCmd::Import { file }) => {
@@ -897,6 +891,15 @@ fn run(cli: &Cli) -> Result<()> {
     }
 }
 
+/// `LAT,LON` in degrees; the range is checked where every capture is (citizens_core).
+fn parse_gps(text: &str) -> std::result::Result<(f64, f64), String> {
+    let wrong =
+        || format!("'{text}' is not a position: give latitude,longitude, e.g. 12.0022,8.5920");
+    let (lat, lon) = text.split_once(',').ok_or_else(wrong)?;
+    let number = |t: &str| t.trim().parse::<f64>().map_err(|_| wrong());
+    Ok((number(lat)?, number(lon)?))
+}
+
 fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
     let mut client = open(cli)?;
     match cmd {
@@ -909,6 +912,8 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
                 lga: a.lga.clone(),
                 ward: a.ward.clone(),
                 address: a.address.clone(),
+                lat: a.gps.map(|(lat, _)| lat),
+                lon: a.gps.map(|(_, lon)| lon),
                 title: a.title.clone(),
                 narrative: a.narrative.clone(),
                 occurred_on: a.occurred_on.clone(),
@@ -921,7 +926,7 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
                 reporter_phone: a.reporter_phone.clone(),
                 reporter_gender: a.reporter_gender.clone(),
                 reporter_age_band: a.reporter_age_band.clone(),
-                reporter_disability: a.reporter_disability.then_some(true),
+                reporter_disability: a.reporter_disability.as_deref().map(|d| d == "yes"),
                 anonymous: a.anonymous,
                 seal_identity: a.seal,
                 consent_purpose_explained: a.consent_explained,

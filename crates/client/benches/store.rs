@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use citizens_client::{Client, Filter, Sort};
+use citizens_test_support::bench::{percentile, time};
 use citizens_test_support::{grievance, install, populate, FakeClock, TOWN_HALL_DAY};
 use rand::SeedableRng;
 
@@ -13,22 +14,6 @@ struct Figures {
     size: usize,
     load: Duration,
     rows: Vec<(&'static str, Vec<Duration>)>,
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[index.min(samples.len() - 1)]
-}
-
-fn time(samples: usize, mut f: impl FnMut(usize)) -> Vec<Duration> {
-    (0..samples)
-        .map(|i| {
-            let start = Instant::now();
-            f(i);
-            start.elapsed()
-        })
-        .collect()
 }
 
 fn run(size: usize) -> Figures {
@@ -106,7 +91,6 @@ fn main() {
     println!("|---|---:|---:|---:|---:|");
     for f in &figures {
         for (name, samples) in &f.rows {
-            let mut samples = samples.clone();
             let target = match *name {
                 "capture (incl. commit)" => "≤ 10 ms",
                 "open a case" => "≤ 5 ms",
@@ -116,8 +100,8 @@ fn main() {
             println!(
                 "| {name} | {} | {:.2} ms | {:.2} ms | {target} |",
                 f.size,
-                percentile(&mut samples, 0.5).as_secs_f64() * 1e3,
-                percentile(&mut samples, 0.95).as_secs_f64() * 1e3,
+                percentile(samples, 0.5).as_secs_f64() * 1e3,
+                percentile(samples, 0.95).as_secs_f64() * 1e3,
             );
         }
     }

@@ -30,7 +30,7 @@ struct Bundle {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct BundleImport {
     /// Records in the bundle.
     pub records: usize,

@@ -24,7 +24,8 @@ use crate::{Client, Context, Error, Result};
 
 /// A grievance as typed on a form, a command line or a CSV row. Field names are the CSV
 /// column names.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 #[serde(default)]
 pub struct GrievanceInput {
     /// complaint, corruption_report, feedback, inquiry, commendation.
@@ -96,7 +97,8 @@ fn opt<T>(
 }
 
 /// An action on a case forwarded to an agency.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct ForwardInput {
     /// Agency short name.
     pub agency: String,
@@ -111,7 +113,8 @@ pub struct ForwardInput {
 }
 
 /// An agency's reply.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct ReplyInput {
     /// What they said.
     pub summary: String,
@@ -122,7 +125,7 @@ pub struct ReplyInput {
 }
 
 /// One line of a case's timeline, status changes and events together, oldest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TimelineEntry {
     /// When (RFC 3339).
     pub at: String,
@@ -146,7 +149,7 @@ pub struct TimelineEntry {
 
 /// One change to a case, for "who changed what": every change any laptop made, from the
 /// record's own history (so it survives sync like the record).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct HistoryEntry {
     /// When (ms since the epoch, to the second).
     pub millis: i64,
@@ -161,7 +164,7 @@ pub struct HistoryEntry {
 }
 
 /// A case as the case page shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CaseView {
     /// The record.
     #[serde(skip)]
@@ -193,7 +196,7 @@ pub struct CaseView {
 }
 
 /// A case merged into another: its own reporter's consent stays with it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct MergedCase {
     /// Reference code.
     pub reference: String,

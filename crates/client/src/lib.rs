@@ -7,6 +7,7 @@ mod cases;
 mod directory;
 mod duplicates;
 mod exchange;
+mod files;
 mod reports;
 mod rulebook;
 pub mod sample;
@@ -40,7 +41,8 @@ pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
 pub use citizens_store::DuplicatePair;
 pub use citizens_store::{Error, HeldBack, Origin, Result, SetAside};
 pub use exchange::{ImportError, ImportReport};
-pub use reports::ReportFilter;
+pub use files::write_whole;
+pub use reports::{charts, ChartWords, Charts, Dashboard, ReportFilter};
 pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};
 pub use sync::{
@@ -333,7 +335,7 @@ pub fn change_passphrase(dir: &Path, old: &str, new: &str) -> Result<()> {
 }
 
 /// What the home screen shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Home {
     /// Cases per status.
     pub counts: Vec<(String, u64)>,

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use crate::{Client, Error, Result};
 
 /// A routing rule as typed: empty fields mean "any".
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct RuleInput {
     /// Grievance kind.
     pub kind: Option<String>,
@@ -18,6 +19,7 @@ pub struct RuleInput {
     pub category: Option<String>,
     /// State codes or names.
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub states: Vec<String>,
     /// Agency short name.
     pub agency: String,

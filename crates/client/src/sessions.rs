@@ -13,7 +13,8 @@ use serde::Deserialize;
 use crate::{Client, Result};
 
 /// A new session as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct SessionInput {
     /// Title.
     pub title: String,
@@ -34,7 +35,8 @@ pub struct SessionInput {
 }
 
 /// A commitment as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct CommitmentInput {
     /// Who promised.
     pub official: String,

@@ -450,7 +450,7 @@ impl Client {
 }
 
 /// Where syncing stands.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SyncStatus {
     /// The server, when enrolled.
     pub server: Option<String>,

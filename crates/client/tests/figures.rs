@@ -4,131 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use citizens_client::{Client, Filter, ForwardInput, Origin, ReplyInput};
+use citizens_client::{Client, Filter};
 use citizens_core::clock::{Day, Timestamp};
 use citizens_core::grievance::{Event, Grievance};
 use citizens_core::lifecycle::Status;
 use citizens_store::figures::{AgencyPerformance, Days};
+use citizens_test_support::worked::{forward, worked_cases, HOUR};
 use citizens_test_support::{grievance, install, FakeClock, TOWN_HALL_DAY};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use uuid::Uuid;
-
-const HOUR: i64 = 3_600_000;
+use rand::SeedableRng;
 
 /// Which cases a filter keeps, said again over the documents.
 type Keep = Box<dyn Fn(&Grievance) -> bool>;
-
-/// A day `back` days before the clock's today, as a volunteer would type it.
-fn days_ago(client: &Client, back: i64) -> String {
-    let today = Day::parse("today", &client.today_string()).expect("today");
-    (today.date() - time::Duration::days(back)).to_string()
-}
-
-fn forward(client: &mut Client, reference: &str, agency: &str, on: Option<String>) -> bool {
-    let input = ForwardInput {
-        agency: agency.into(),
-        office: None,
-        channel: "letter".into(),
-        reference: None,
-        on,
-    };
-    client.forward(reference, &input).is_ok()
-}
-
-fn exchange(from: &mut Client, to: &mut Client, id: Uuid) {
-    let push = from.store().export(id).expect("export");
-    to.store().merge(&push, Origin::Peer).expect("merge");
-}
-
-/// Work `n` cases through random histories on `a`, with `b` making concurrent status changes.
-fn generate(a: &mut Client, b: &mut Client, clock: &FakeClock, n: usize, seed: u64) -> Vec<String> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let agencies: Vec<String> = a
-        .agencies(None)
-        .expect("agencies")
-        .into_iter()
-        .map(|r| r.short_name)
-        .collect();
-    assert!(agencies.len() >= 10, "the directory names many agencies");
-    let mut references = Vec::new();
-    for _ in 0..n {
-        clock.advance(rng.gen_range(1..30) * HOUR);
-        let g = a.capture(&grievance(&mut rng)).expect("capture");
-        references.push(g.reference.clone());
-    }
-    for (i, reference) in references.clone().iter().enumerate() {
-        clock.advance(rng.gen_range(0..6) * HOUR);
-        if rng.gen_bool(0.15) {
-            continue; // never forwarded
-        }
-        let pick = |rng: &mut StdRng| agencies[rng.gen_range(0..agencies.len())].clone();
-        let on = rng.gen_bool(0.5).then(|| days_ago(a, rng.gen_range(0..4)));
-        forward(a, reference, &pick(&mut rng), on);
-        if rng.gen_bool(0.2) {
-            clock.advance(rng.gen_range(1..48) * HOUR);
-            // Sent on to another agency: its clock starts from that forwarding.
-            forward(a, reference, &pick(&mut rng), None);
-        }
-        if rng.gen_bool(0.6) {
-            clock.advance(rng.gen_range(1..200) * HOUR);
-            let on = rng.gen_bool(0.5).then(|| days_ago(a, rng.gen_range(0..3)));
-            let _ = a.acknowledge(reference, on.as_deref(), None);
-        }
-        if rng.gen_bool(0.4) {
-            clock.advance(rng.gen_range(1..200) * HOUR);
-            let reply = ReplyInput {
-                summary: "The desk officer says a team will visit".into(),
-                reference: None,
-                on: None,
-            };
-            let _ = a.record_reply(reference, &reply);
-        }
-        for _ in 0..rng.gen_range(0..3) {
-            clock.advance(rng.gen_range(1..300) * HOUR);
-            let _ = a.escalate(reference, "no answer within the office's days");
-        }
-        if rng.gen_bool(0.5) {
-            clock.advance(rng.gen_range(1..400) * HOUR);
-            let _ = a.change_status(reference, "in_progress", None);
-            let _ = a.change_status(reference, "resolved", None);
-            if rng.gen_bool(0.6) {
-                clock.advance(rng.gen_range(1..100) * HOUR);
-                let confirmed = rng.gen_bool(0.6);
-                let _ = a.call_back(reference, confirmed, "Spoke with the citizen");
-                if !confirmed && rng.gen_bool(0.5) {
-                    clock.advance(rng.gen_range(1..300) * HOUR);
-                    let _ = a.change_status(reference, "resolved", None);
-                }
-            }
-        } else if rng.gen_bool(0.1) {
-            let _ = a.change_status(reference, "withdrawn", Some("citizen withdrew".into()));
-        }
-        if i > 0 && rng.gen_bool(0.08) {
-            let original = &references[rng.gen_range(0..i)];
-            let _ = a.mark_duplicate(reference, original, rng.gen_bool(0.7));
-        }
-        if rng.gen_bool(0.08) {
-            // Two laptops change the status at once: a conflict until someone settles it.
-            let id = a.grievance_id(reference).expect("id").uuid();
-            exchange(a, b, id);
-            clock.advance(HOUR);
-            let next = a
-                .open_case(reference)
-                .expect("case")
-                .grievance
-                .status()
-                .current;
-            let choices = next.allowed_next();
-            if choices.len() >= 2 {
-                let _ = a.change_status(reference, choices[0].as_str(), None);
-                let _ = b.change_status(reference, choices[1].as_str(), None);
-                exchange(b, a, id);
-            }
-        }
-    }
-    references
-}
 
 fn days(from: time::Date, to: time::Date) -> u32 {
     ((to - from).whole_days()).max(0) as u32
@@ -294,7 +181,7 @@ fn every_performance_figure_agrees_with_a_brute_force_recomputation_from_the_his
     let clock = FakeClock::at(TOWN_HALL_DAY);
     let mut a = install(da.path(), "Amina Bello", clock.clone());
     let mut b = install(db.path(), "Chinedu Okafor", clock.clone());
-    let references = generate(&mut a, &mut b, &clock, 400, 7);
+    let references = worked_cases(&mut a, &mut b, &clock, 400, 7);
     clock.advance(30 * 24 * HOUR);
 
     let first = a.open_case(&references[0]).expect("case").grievance;

@@ -19,7 +19,7 @@ text_enum!(
 );
 
 /// A service the agency offers the public.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, Deserialize, ts_rs::TS)]
 pub struct Service {
     /// Name.
     pub name: String,
@@ -34,7 +34,7 @@ pub struct Service {
 }
 
 /// A way to reach the agency.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, Deserialize, ts_rs::TS)]
 pub struct Contact {
     /// phone, email, web, address, social.
     pub channel: String,
@@ -43,7 +43,7 @@ pub struct Contact {
 }
 
 /// One office on the escalation ladder and how many days it has to act.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, Deserialize, ts_rs::TS)]
 pub struct LadderStep {
     /// The office, e.g. "Passport Control Officer".
     pub office: String,
@@ -52,7 +52,7 @@ pub struct LadderStep {
 }
 
 /// An agency (one Automerge document).
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, ts_rs::TS)]
 pub struct Agency {
     /// Id (deterministic for shipped agencies).
     pub id: AgencyId,

@@ -40,36 +40,23 @@ pub struct Fingerprint {
     pub words: BTreeSet<String>,
 }
 
-/// Why two cases look alike, for the coordinator to judge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    /// Their words are alike.
-    SimilarWords,
-    /// The same open phone number.
-    SamePhone,
-    /// The same paper form number.
-    SameForm,
-    /// The same LGA (and ward when both say).
-    SamePlace,
-    /// Sent to the same agency.
-    SameAgency,
-    /// Within a few days of each other.
-    CloseDates,
-}
-
-impl Reason {
-    /// The word for it.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Reason::SimilarWords => "similar_words",
-            Reason::SamePhone => "same_phone",
-            Reason::SameForm => "same_form",
-            Reason::SamePlace => "same_place",
-            Reason::SameAgency => "same_agency",
-            Reason::CloseDates => "close_dates",
-        }
+crate::text_enum::text_enum!(
+    /// Why two cases look alike, for the coordinator to judge.
+    Reason, "duplicate reason", {
+        /// Their words are alike.
+        SimilarWords => "similar_words",
+        /// The same open phone number.
+        SamePhone => "same_phone",
+        /// The same paper form number.
+        SameForm => "same_form",
+        /// The same LGA (and ward when both say).
+        SamePlace => "same_place",
+        /// Sent to the same agency.
+        SameAgency => "same_agency",
+        /// Within a few days of each other.
+        CloseDates => "close_dates",
     }
-}
+);
 
 /// How alike two cases are.
 #[derive(Debug, Clone, PartialEq)]

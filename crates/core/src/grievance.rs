@@ -113,7 +113,7 @@ text_enum!(
 );
 
 /// GPS position.
-#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate, serde::Serialize, ts_rs::TS)]
 pub struct Gps {
     /// Latitude.
     pub lat: f64,
@@ -122,7 +122,7 @@ pub struct Gps {
 }
 
 /// Where it happened.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, ts_rs::TS)]
 pub struct Place {
     /// State code, e.g. `KN`.
     pub state: String,
@@ -283,7 +283,7 @@ pub struct TimelineEvent {
 }
 
 /// A file attached to a case, by content hash.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, ts_rs::TS)]
 pub struct Attachment {
     /// SHA-256 of the content, hex.
     #[key]

@@ -7,6 +7,7 @@
 pub mod agency;
 pub mod article;
 pub mod calendar;
+pub mod charts;
 pub mod clock;
 pub mod document;
 pub mod duplicates;
@@ -26,5 +27,6 @@ pub mod session;
 pub mod taxonomy;
 mod text_enum;
 pub mod untrusted;
+mod window_types;
 
 pub use error::Error;

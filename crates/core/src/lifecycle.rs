@@ -78,7 +78,7 @@ impl Status {
 }
 
 /// Who did something: the user and the device (install) they did it on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Reconcile, Hydrate, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Reconcile, Hydrate, serde::Serialize, ts_rs::TS)]
 pub struct Actor {
     /// The user's name as entered in the profile.
     pub user: String,

@@ -11,7 +11,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 
 /// One rule: when every given field matches, suggest `agency`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Reconcile, Hydrate, ts_rs::TS)]
 pub struct Rule {
     /// Grievance kind (`corruption_report`, …); any when absent.
     #[serde(default)]
@@ -53,7 +53,7 @@ impl Rule {
 }
 
 /// A suggested agency and why: the rule's own fields, so a window can say it in any language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Suggestion {
     /// Agency short name.
     pub agency: String,

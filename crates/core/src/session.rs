@@ -20,6 +20,7 @@ use crate::text_enum::text_enum;
     Hydrate,
     serde::Serialize,
     serde::Deserialize,
+    ts_rs::TS,
 )]
 pub struct Attendance {
     /// Everyone.
@@ -33,7 +34,7 @@ pub struct Attendance {
 }
 
 /// A Government representative present.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, ts_rs::TS)]
 pub struct Representative {
     /// Entry id.
     #[key]
@@ -61,7 +62,7 @@ text_enum!(
 );
 
 /// A promise an official made at the session.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, ts_rs::TS)]
 pub struct Commitment {
     /// Entry id.
     #[key]
@@ -88,7 +89,7 @@ pub struct Commitment {
 }
 
 /// A judgement of a commitment's standing and what shows it.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, ts_rs::TS)]
 pub struct CommitmentUpdate {
     /// Entry id.
     #[key]
@@ -104,7 +105,7 @@ pub struct CommitmentUpdate {
 }
 
 /// A town-hall session (one Automerge document).
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, serde::Serialize, ts_rs::TS)]
 pub struct TownHallSession {
     /// Id.
     pub id: SessionId,

@@ -14,7 +14,7 @@ use crate::{Error, Result, Store};
 use uuid::Uuid;
 
 /// A suggested pair: `case` arrived later than `other`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct DuplicatePair {
     /// The case that arrived later.
     pub case: GrievanceRow,

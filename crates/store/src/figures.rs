@@ -133,7 +133,7 @@ impl Count {
 pub const COUNTED: &str = "g.merged_into IS NULL AND g.status <> 'duplicate'";
 
 /// Days a set of cases took, with how many cases are behind the figure.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, ts_rs::TS)]
 pub struct Days {
     /// The median (the mean of the middle two for an even number of cases).
     pub median: Option<f64>,
@@ -163,7 +163,7 @@ impl Days {
 }
 
 /// One agency's performance over the cases a filter selects.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct AgencyPerformance {
     /// Agency id.
     pub agency_id: String,
@@ -200,7 +200,7 @@ pub struct AgencyPerformance {
 }
 
 /// Cases in one group (a month and status, a category…).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Count {
     /// The group, e.g. `2026-11`.
     pub key: String,
@@ -211,7 +211,7 @@ pub struct Count {
 }
 
 /// Trends over the cases a filter selects.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Trends {
     /// Cases captured per month (WAT, `YYYY-MM`) by status now.
     pub by_month_status: Vec<Count>,

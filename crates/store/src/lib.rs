@@ -329,7 +329,7 @@ impl Store {
 }
 
 /// A record from elsewhere this laptop could not apply, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct HeldBack {
     /// The record.
     pub doc_id: String,

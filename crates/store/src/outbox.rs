@@ -27,7 +27,7 @@ pub struct OutboxBatch {
 pub const PENDING_BATCH: &str = "sync.pending_batch";
 
 /// A record whose changes the server refused; they wait in `set_aside`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct SetAside {
     /// The record.
     pub doc_id: String,

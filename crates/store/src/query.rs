@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Result, Store};
 
 /// One line of the case list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct GrievanceRow {
     /// Id.
     pub id: String,
@@ -79,7 +79,8 @@ pub(crate) fn row_by_id(conn: &rusqlite::Connection, id: &str) -> Result<Grievan
 }
 
 /// Filters for the case list; each `Some` narrows it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 #[serde(default)]
 pub struct Filter {
     /// Words that must all occur (full-text search; the last word also as a prefix).
@@ -107,8 +108,10 @@ pub struct Filter {
     /// Due before this day (`YYYY-MM-DD`): the overdue queue.
     pub due_before: Option<String>,
     /// Only cases where devices disagree on the status.
+    #[ts(as = "Option<_>", optional)]
     pub conflicts_only: bool,
     /// Only cases someone still has to act on (not resolved or finished).
+    #[ts(as = "Option<_>", optional)]
     pub open_only: bool,
 }
 
@@ -156,7 +159,7 @@ impl Sort {
 }
 
 /// A page of the list and how many match in all.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ListPage {
     /// The rows.
     pub rows: Vec<GrievanceRow>,
@@ -175,7 +178,7 @@ pub(crate) fn open_statuses() -> String {
 }
 
 /// A commitment in a list across sessions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CommitmentRow {
     /// Commitment id.
     pub id: String,
@@ -196,7 +199,7 @@ pub struct CommitmentRow {
 }
 
 /// One case worker's load.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct Workload {
     /// The case worker.
     pub assignee: String,
@@ -464,7 +467,7 @@ impl Store {
 }
 
 /// A directory line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AgencyRow {
     /// Id.
     pub id: String,
@@ -479,7 +482,7 @@ pub struct AgencyRow {
 }
 
 /// A session line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SessionRow {
     /// Id.
     pub id: String,

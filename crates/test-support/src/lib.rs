@@ -85,6 +85,7 @@ pub fn populate(client: &mut Client, clock: &FakeClock, size: usize, seed: u64) 
     references
 }
 
+pub mod bench;
 pub mod corpus;
 pub mod device;
 pub mod haproxy;
@@ -93,5 +94,6 @@ pub mod postgres;
 pub mod proxy;
 pub mod s3;
 pub mod server;
+pub mod worked;
 
 pub use citizens_client::sample::{grievance, grievance_in, name, phone};

@@ -24,9 +24,11 @@ export function setLanguage(code: string) {
   if (typeof document !== "undefined") document.documentElement.lang = code;
 }
 
-/** The message for `key` in the current language, with `{name}` placeholders filled. */
+/** The message for `key` in the current language, with `{name}` placeholders filled; English
+ * when the language lacks it, and the key itself in brackets when no catalogue has it (a word
+ * missing from a vocabulary shows, it does not break the screen). */
 export function t(key: Key, params: Record<string, string | number> = {}): string {
-  const message = catalogues[locale.code]?.[key] ?? en[key];
+  const message = catalogues[locale.code]?.[key] ?? en[key] ?? `[${key}]`;
   return message.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }
 

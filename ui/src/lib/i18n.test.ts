@@ -30,40 +30,24 @@ describe("message catalogues", () => {
   }
 });
 
-// The closed vocabularies the window shows must match the words crates/core stores, and each
-// word must have a message.
-function rustWords(file: string, enumName: string): string[] {
-  const source = readFileSync(resolve(__dirname, "../../../crates/core/src", file), "utf8");
-  const start = source.indexOf(`${enumName}, "`);
-  expect(start, `${enumName} in ${file}`).toBeGreaterThan(-1);
-  const body = source.slice(start, source.indexOf("}", start));
-  return [...body.matchAll(/=> "([a-z0-9_]+)"/g)].map((m) => m[1]);
-}
-
-function rustReasons(): string[] {
-  const source = readFileSync(resolve(__dirname, "../../../crates/core/src/duplicates.rs"), "utf8");
-  return [...source.matchAll(/Reason::\w+ => "([a-z_]+)"/g)].map((m) => m[1]);
-}
-
-function rustSlugs(): string[] {
-  const source = readFileSync(resolve(__dirname, "../../../crates/core/src/taxonomy.rs"), "utf8");
-  return [...source.matchAll(/slug: "([a-z_]+)"/g)].map((m) => m[1]);
-}
-
+// Every word of the closed vocabularies (generated from crates/core) has a message.
 describe("vocabularies", () => {
-  const cases: [string, readonly string[], string[], string][] = [
-    ["statuses", vocabulary.statuses, rustWords("lifecycle.rs", "Status"), "status_"],
-    ["kinds", vocabulary.kinds, rustWords("grievance.rs", "Kind"), "kind_"],
-    ["channels", vocabulary.channels, rustWords("grievance.rs", "Channel"), "channel_"],
-    ["forwarding channels", vocabulary.forwardChannels, rustWords("grievance.rs", "ForwardChannel"), "fwd_"],
-    ["commitment statuses", vocabulary.commitmentStatuses, rustWords("session.rs", "CommitmentStatus"), "commitment_"],
-    ["categories", vocabulary.categories, rustSlugs(), "cat_"],
-    ["duplicate reasons", vocabulary.duplicateReasons, rustReasons(), "reason_"],
+  const cases: [string, readonly string[], string][] = [
+    ["statuses", vocabulary.statuses, "status_"],
+    ["kinds", vocabulary.kinds, "kind_"],
+    ["channels", vocabulary.channels, "channel_"],
+    ["forwarding channels", vocabulary.forwardChannels, "fwd_"],
+    ["commitment statuses", vocabulary.commitmentStatuses, "commitment_"],
+    ["categories", vocabulary.categories, "cat_"],
+    ["priorities", vocabulary.priorities, "priority_"],
+    ["genders", vocabulary.genders, "answer_"],
+    ["age bands", vocabulary.ageBands, "answer_"],
+    ["duplicate reasons", vocabulary.duplicateReasons, "reason_"],
   ];
-  for (const [name, ui, core, prefix] of cases) {
-    it(`${name} match the core and each has a message`, () => {
-      expect([...ui]).toEqual(core);
-      for (const word of ui) expect(en, `${prefix}${word}`).toHaveProperty(`${prefix}${word}`);
+  for (const [name, words, prefix] of cases) {
+    it(`${name} each have a message`, () => {
+      expect(words.length).toBeGreaterThan(1);
+      for (const word of words) expect(en, `${prefix}${word}`).toHaveProperty(`${prefix}${word}`);
     });
   }
 

@@ -1,0 +1,183 @@
+//! Figures benchmark: the performance table (all agencies over a year, and one agency), the
+//! trends, the charts and the XLSX workbook, at 10k and 100k cases, in one run.
+//! `cargo bench -p citizens-client --bench figures [-- SIZE...]`; prints medians, p95 and the
+//! workbook's time and peak memory beside the targets.
+#![allow(clippy::print_stdout)]
+
+use std::time::{Duration, Instant};
+
+use citizens_client::{charts, ChartWords, Client, ForwardInput, ReportFilter};
+use citizens_test_support::bench::{ms, percentile, reset_peak_rss, time};
+use citizens_test_support::hostile::peak_rss_kib;
+use citizens_test_support::worked::HOUR;
+use citizens_test_support::{install, populate, FakeClock, TOWN_HALL_DAY};
+
+struct Figures {
+    size: usize,
+    worked: usize,
+    setup: Duration,
+    rows: Vec<(&'static str, &'static str, Vec<Duration>)>,
+    xlsx: Duration,
+    xlsx_bytes: u64,
+    xlsx_peak_mib: f64,
+    chart_bytes: usize,
+}
+
+fn run(size: usize) -> Figures {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut client: Client = install(dir.path(), "Amina Bello", clock.clone());
+    let start = Instant::now();
+    let references = populate(&mut client, &clock, size, size as u64);
+    client.route_untriaged().expect("route");
+    // One case in 20 is worked through forwarding, acknowledgement and resolution (the
+    // milestones); the rest are routed and open, as most cases are.
+    let agencies: Vec<String> = client
+        .agencies(None)
+        .expect("agencies")
+        .into_iter()
+        .map(|a| a.short_name)
+        .collect();
+    let mut worked = 0;
+    for (i, reference) in references.iter().enumerate().step_by(20) {
+        let forward = ForwardInput {
+            agency: agencies[i % agencies.len()].clone(),
+            channel: "letter".into(),
+            ..ForwardInput::default()
+        };
+        client.forward(reference, &forward).expect("forward");
+        clock.advance((i % 97) as i64 * HOUR);
+        if i % 3 != 0 {
+            client
+                .acknowledge(reference, None, None)
+                .expect("acknowledge");
+        }
+        if i % 2 == 0 {
+            clock.advance((i % 301) as i64 * HOUR);
+            client
+                .change_status(reference, "in_progress", None)
+                .expect("in progress");
+            client
+                .change_status(reference, "resolved", None)
+                .expect("resolved");
+        }
+        worked += 1;
+    }
+    let setup = start.elapsed();
+
+    let year_report = ReportFilter {
+        from: Some("2026-01-01".into()),
+        to: Some("2026-12-31".into()),
+        ..ReportFilter::default()
+    };
+    let year = client.report_filter(&year_report).expect("year");
+    let busiest = client.performance(&year).expect("table")[0]
+        .short_name
+        .clone();
+    let one = client
+        .report_filter(&ReportFilter {
+            agency: Some(busiest),
+            ..year_report
+        })
+        .expect("one agency");
+    let words = ChartWords {
+        by_month: "Cases per month".into(),
+        by_category: "Cases by category".into(),
+        by_state: "Cases by state".into(),
+        open: "Open".into(),
+        resolved: "Resolved".into(),
+        ended: "Ended otherwise".into(),
+        ..ChartWords::default()
+    };
+    let table = time(30, |_| {
+        client.performance(&year).expect("table");
+    });
+    let agency = time(100, |_| {
+        client.performance(&one).expect("one agency");
+    });
+    let trends = time(30, |_| {
+        client.trends(&year).expect("trends");
+    });
+    let figures = client.trends(&year).expect("trends");
+    let drawn = time(100, |_| {
+        charts(&figures, &words, &Some);
+    });
+    let c = charts(&figures, &words, &Some);
+    let chart_bytes = c.by_month.len() + c.by_category.len() + c.by_state.len();
+
+    let out = dir.path().join("figures.xlsx");
+    reset_peak_rss();
+    let before = peak_rss_kib(std::process::id());
+    let start = Instant::now();
+    citizens_client::write_whole(&out, |sink| client.export_xlsx(&year, sink)).expect("xlsx");
+    let xlsx = start.elapsed();
+    let xlsx_peak_mib = peak_rss_kib(std::process::id()).saturating_sub(before) as f64 / 1024.0;
+    Figures {
+        size,
+        worked,
+        setup,
+        rows: vec![
+            (
+                "performance table, all agencies, one year",
+                "≤ 300 ms",
+                table,
+            ),
+            ("performance table, one agency", "≤ 50 ms", agency),
+            (
+                "trends (month × status, month × category, state, who reports)",
+                "—",
+                trends,
+            ),
+            ("three charts drawn (SVG)", "—", drawn),
+        ],
+        xlsx,
+        xlsx_bytes: std::fs::metadata(&out).expect("written").len(),
+        xlsx_peak_mib,
+        chart_bytes,
+    }
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![10_000, 100_000]
+    } else {
+        sizes
+    };
+    let figures: Vec<Figures> = sizes.iter().map(|&s| run(s)).collect();
+    println!("\n| operation | cases | p50 | p95 | target |");
+    println!("|---|---:|---:|---:|---:|");
+    for f in &figures {
+        for (name, target, samples) in &f.rows {
+            println!(
+                "| {name} | {} | {:.2} ms | {:.2} ms | {target} |",
+                f.size,
+                ms(percentile(samples, 0.5)),
+                ms(percentile(samples, 0.95)),
+            );
+        }
+    }
+    println!("\n| XLSX workbook | cases | time | size | peak memory while writing | target |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for f in &figures {
+        println!(
+            "| all cases of the year | {} | {:.2} s | {:.1} MB | +{:.1} MiB | ≤ 10 s, bounded memory |",
+            f.size,
+            f.xlsx.as_secs_f64(),
+            f.xlsx_bytes as f64 / 1e6,
+            f.xlsx_peak_mib
+        );
+    }
+    for f in &figures {
+        println!(
+            "\n{} cases ({} worked through forwarding, acknowledgement and resolution) set up in {:.1} s; the three charts are {:.1} KB of SVG",
+            f.size,
+            f.worked,
+            f.setup.as_secs_f64(),
+            f.chart_bytes as f64 / 1e3
+        );
+    }
+}
