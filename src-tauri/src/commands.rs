@@ -767,10 +767,38 @@ pub fn export_bundle(
     path: String,
     passphrase: String,
 ) -> Result<usize> {
-    let path = std::path::PathBuf::from(path.trim());
+    let path = output_path(&path, "ccbundle")?;
     with_client(&state, |c| {
         write_whole(&path, |sink| c.export_bundle(sink, &passphrase, None))
     })
+}
+
+/// A file the window asked to write: a full path whose name ends in `.{extension}` (added
+/// when the name has none), so a typed name neither lands in the app's working folder nor
+/// replaces a file of another kind (the store itself).
+fn output_path(text: &str, extension: &str) -> Result<std::path::PathBuf> {
+    let path = std::path::PathBuf::from(text.trim());
+    let refuse = |message: String| CommandError {
+        code: "invalid",
+        message,
+    };
+    if !path.is_absolute() || path.is_dir() {
+        return Err(refuse(format!(
+            "give a file name with its full path, e.g. /home/you/figures.{extension}"
+        )));
+    }
+    match path.extension() {
+        None => Ok(path.with_extension(extension)),
+        Some(e) if e.eq_ignore_ascii_case(extension) => Ok(path),
+        Some(_) => Err(refuse(format!("the file's name must end in .{extension}"))),
+    }
+}
+
+/// A file written for the person: where, and how many cases it holds.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct Saved {
+    path: String,
+    cases: usize,
 }
 
 /// The dashboard over the cases the filter selects: the performance table, trends and charts
@@ -787,18 +815,21 @@ pub fn dashboard(
     })
 }
 
-/// Write the figures workbook (no personal data, small counts withheld) to `path`; returns
-/// how many cases it lists.
+/// Write the figures workbook (no personal data, small counts withheld) to `path`.
 #[tauri::command]
 pub fn export_xlsx(
     state: State<'_, AppState>,
     filter: ReportFilter,
     path: String,
-) -> Result<usize> {
-    let path = std::path::PathBuf::from(path.trim());
-    with_client(&state, |c| {
+) -> Result<Saved> {
+    let path = output_path(&path, "xlsx")?;
+    let cases = with_client(&state, |c| {
         let filter = c.report_filter(&filter)?;
         write_whole(&path, |sink| c.export_xlsx(&filter, sink))
+    })?;
+    Ok(Saved {
+        path: path.display().to_string(),
+        cases,
     })
 }
 

@@ -17,13 +17,6 @@ fn declarations(cfg: &Config) -> Vec<String> {
         ($($t:ty),+ $(,)?) => { vec![$(<$t as TS>::decl(cfg)),+] };
     }
     decls![
-        lifecycle::Status,
-        grievance::Kind,
-        grievance::Channel,
-        grievance::Priority,
-        grievance::Gender,
-        grievance::AgeBand,
-        grievance::ForwardChannel,
         session::CommitmentStatus,
         agency::Level,
         lifecycle::Actor,
@@ -69,6 +62,7 @@ fn declarations(cfg: &Config) -> Vec<String> {
         citizens_client::SyncStatus,
         citizens_client::ReportFilter,
         citizens_client::ChartWords,
+        citizens_client::Month,
         citizens_client::Charts,
         citizens_client::Dashboard,
         background::Live,
@@ -82,6 +76,7 @@ fn declarations(cfg: &Config) -> Vec<String> {
         commands::SessionDto,
         commands::ArticleDto,
         commands::SyncView,
+        commands::Saved,
     ]
 }
 
@@ -137,6 +132,7 @@ fn vocabularies() -> Vec<(&'static str, Vec<&'static str>)> {
             "categories",
             taxonomy::CATEGORIES.iter().map(|c| c.slug).collect(),
         ),
+        ("disabilityAnswers", figures::DISABILITY_ANSWERS.to_vec()),
     ]
 }
 

@@ -804,15 +804,30 @@ fn the_dashboard_and_the_workbook_over_ipc() {
         .expect("svg")
         .contains("aria-label=\"Cases per month\""));
 
-    // One state: fewer cases, every figure over that state only.
-    let kano = call(
+    // One state (the one with most cases): its cases only, fewer than all.
+    let busiest = all["trends"]["by_state"]
+        .as_array()
+        .expect("states")
+        .iter()
+        .max_by_key(|s| s["cases"].as_u64())
+        .expect("a state")
+        .clone();
+    let one = call(
         &webview,
         "dashboard",
-        json!({"filter": {"state": "Kano"}, "words": words}),
+        json!({"filter": {"state": busiest["key"]}, "words": words}),
     )
-    .expect("Kano");
-    let states = kano["trends"]["by_state"].as_array().expect("states");
-    assert!(states.iter().all(|s| s["key"] == "KN"), "{states:?}");
+    .expect("one state");
+    let states = one["trends"]["by_state"].as_array().expect("states");
+    assert_eq!(states, &vec![busiest.clone()]);
+    assert!(busiest["cases"].as_u64().expect("count") < counted);
+    let received: u64 = one["performance"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|a| a["received"].as_u64().expect("count"))
+        .sum();
+    assert!(received <= busiest["cases"].as_u64().expect("count"));
 
     // Bad choices are refused in words.
     let refused = call(
@@ -840,26 +855,35 @@ fn the_dashboard_and_the_workbook_over_ipc() {
     // The workbook: written whole, a folder or a bad filter refused and nothing left behind.
     let out = tempfile::tempdir().expect("out");
     let path = out.path().join("figures.xlsx");
-    let listed =
+    let saved =
         call(&webview, "export_xlsx", json!({"filter": {}, "path": path})).expect("workbook");
     // Every counted case (merged and duplicate ones count once, as their original).
-    assert_eq!(listed.as_u64(), Some(counted));
+    assert_eq!(saved["cases"].as_u64(), Some(counted));
+    assert_eq!(saved["path"].as_str(), path.to_str());
     let written = std::fs::read(&path).expect("written");
     assert_eq!(&written[..2], b"PK", "an xlsx is a zip");
-    let refused = call(
-        &webview,
-        "export_xlsx",
-        json!({"filter": {}, "path": out.path()}),
-    )
-    .expect_err("folder");
-    assert_eq!(refused["code"], "invalid");
-    assert!(
-        refused["message"]
-            .as_str()
-            .expect("words")
-            .contains("give a file name"),
-        "{refused}"
-    );
+    // A name without its ending gets it; a folder, a relative name or another kind of file
+    // is refused in words.
+    let bare = out.path().join("kano");
+    let saved = call(&webview, "export_xlsx", json!({"filter": {}, "path": bare})).expect("bare");
+    assert_eq!(saved["path"].as_str(), bare.with_extension("xlsx").to_str());
+    std::fs::remove_file(bare.with_extension("xlsx")).expect("remove");
+    for (path, words) in [
+        (
+            out.path().to_str().expect("utf-8"),
+            "give a file name with its full path",
+        ),
+        ("figures.xlsx", "give a file name with its full path"),
+        ("/tmp/store.db", "the file's name must end in .xlsx"),
+    ] {
+        let refused = call(&webview, "export_xlsx", json!({"filter": {}, "path": path}))
+            .expect_err("refused");
+        assert_eq!(refused["code"], "invalid");
+        assert!(
+            refused["message"].as_str().expect("words").contains(words),
+            "{path}: {refused}"
+        );
+    }
     let refused = call(
         &webview,
         "export_xlsx",

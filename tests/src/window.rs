@@ -172,3 +172,20 @@ pub async fn until_text(c: &Client, css: &str, wanted: &str) {
         tokio::task::yield_now().await;
     }
 }
+
+/// Wait until exactly `n` elements match `css`.
+pub async fn until_count(c: &Client, css: &str, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let script = format!("return document.querySelectorAll({css:?}).length;");
+    loop {
+        let found = c.execute(&script, vec![]).await.expect("count").as_u64();
+        if found == Some(n as u64) {
+            return;
+        }
+        if std::time::Instant::now() >= deadline {
+            shot(c, "failure").await;
+            panic!("{css} never matched {n} elements (it matches {found:?}); see failure.png");
+        }
+        tokio::task::yield_now().await;
+    }
+}

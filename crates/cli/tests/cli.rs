@@ -378,7 +378,23 @@ fn bad_input_gets_a_clear_reason_and_stores_nothing() {
         ],
     );
     assert!(why.contains("not a Nigerian phone number"), "{why}");
+    for (gps, words) in [
+        ("12.0", "is not a position: give latitude,longitude"),
+        ("north,east", "is not a position"),
+        ("8.5920,12.0022x", "is not a position"),
+        // A sign lost: the Atlantic, not Kano.
+        ("12.0022,-8.5920", "is outside Nigeria: give latitude first"),
+    ] {
+        let mut add = ADD.to_vec();
+        add.extend(["--gps", gps]);
+        let why = refused(dir.path(), &add);
+        assert!(why.contains(words), "{gps}: {why}");
+    }
     assert_eq!(total(dir.path()), 1, "nothing stored by refused captures");
+    let mut add = ADD.to_vec();
+    add.extend(["--gps", "12.0022,8.5920", "--reporter-disability", "no"]);
+    ok(dir.path(), &add);
+    assert_eq!(total(dir.path()), 2, "a position in Kano is kept");
 
     let why = refused(dir.path(), &["grievance", "status", &case, "closed"]);
     assert!(

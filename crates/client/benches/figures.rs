@@ -6,11 +6,14 @@
 
 use std::time::{Duration, Instant};
 
-use citizens_client::{charts, ChartWords, Client, ForwardInput, ReportFilter};
-use citizens_test_support::bench::{ms, percentile, reset_peak_rss, time};
+use citizens_client::{
+    charts, months, ChartWords, Client, ForwardInput, GrievanceInput, ReportFilter,
+};
+use citizens_test_support::bench::{ms, percentile, reset_peak_rss, sizes, time};
 use citizens_test_support::hostile::peak_rss_kib;
 use citizens_test_support::worked::HOUR;
-use citizens_test_support::{install, populate, FakeClock, TOWN_HALL_DAY};
+use citizens_test_support::{grievance, install, FakeClock, TOWN_HALL_DAY};
+use rand::SeedableRng;
 
 struct Figures {
     size: usize,
@@ -28,16 +31,27 @@ fn run(size: usize) -> Figures {
     let clock = FakeClock::at(TOWN_HALL_DAY);
     let mut client: Client = install(dir.path(), "Amina Bello", clock.clone());
     let start = Instant::now();
-    let references = populate(&mut client, &clock, size, size as u64);
-    client.route_untriaged().expect("route");
-    // One case in 20 is worked through forwarding, acknowledgement and resolution (the
-    // milestones); the rest are routed and open, as most cases are.
+    // Every case routed at capture, round the directory; one in twenty then worked through
+    // forwarding, acknowledgement and resolution (the milestones), the rest open, as most are.
     let agencies: Vec<String> = client
         .agencies(None)
         .expect("agencies")
         .into_iter()
         .map(|a| a.short_name)
         .collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(size as u64);
+    let mut references = Vec::with_capacity(size);
+    while references.len() < size {
+        let batch: Vec<_> = (references.len()..size.min(references.len() + 2_000))
+            .map(|i| GrievanceInput {
+                agency: Some(agencies[i % agencies.len()].clone()),
+                ..grievance(&mut rng)
+            })
+            .collect();
+        let stored = client.capture_all(&batch).unwrap_or_else(|e| panic!("{e}"));
+        references.extend(stored.into_iter().map(|g| g.reference));
+        clock.advance(HOUR);
+    }
     let mut worked = 0;
     for (i, reference) in references.iter().enumerate().step_by(20) {
         let forward = ForwardInput {
@@ -46,14 +60,14 @@ fn run(size: usize) -> Figures {
             ..ForwardInput::default()
         };
         client.forward(reference, &forward).expect("forward");
-        clock.advance((i % 97) as i64 * HOUR);
+        clock.advance((i % 7) as i64 * HOUR / 6);
         if i % 3 != 0 {
             client
                 .acknowledge(reference, None, None)
                 .expect("acknowledge");
         }
         if i % 2 == 0 {
-            clock.advance((i % 301) as i64 * HOUR);
+            clock.advance((i % 11) as i64 * HOUR / 6);
             client
                 .change_status(reference, "in_progress", None)
                 .expect("in progress");
@@ -100,9 +114,9 @@ fn run(size: usize) -> Figures {
     });
     let figures = client.trends(&year).expect("trends");
     let drawn = time(100, |_| {
-        charts(&figures, &words, &Some);
+        charts(&figures, &months(&figures), &words);
     });
-    let c = charts(&figures, &words, &Some);
+    let c = charts(&figures, &months(&figures), &words);
     let chart_bytes = c.by_month.len() + c.by_category.len() + c.by_state.len();
 
     let out = dir.path().join("figures.xlsx");
@@ -138,16 +152,7 @@ fn run(size: usize) -> Figures {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![10_000, 100_000]
-    } else {
-        sizes
-    };
-    let figures: Vec<Figures> = sizes.iter().map(|&s| run(s)).collect();
+    let figures: Vec<Figures> = sizes(&[10_000, 100_000]).into_iter().map(run).collect();
     println!("\n| operation | cases | p50 | p95 | target |");
     println!("|---|---:|---:|---:|---:|");
     for f in &figures {

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use citizens_client::{Client, Filter, Sort};
-use citizens_test_support::bench::{percentile, time};
+use citizens_test_support::bench::{percentile, sizes, time};
 use citizens_test_support::{grievance, install, populate, FakeClock, TOWN_HALL_DAY};
 use rand::SeedableRng;
 
@@ -77,16 +77,7 @@ fn run(size: usize) -> Figures {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![10_000, 100_000]
-    } else {
-        sizes
-    };
-    let figures: Vec<Figures> = sizes.iter().map(|&s| run(s)).collect();
+    let figures: Vec<Figures> = sizes(&[10_000, 100_000]).into_iter().map(run).collect();
     println!("\n| operation | grievances | p50 | p95 | target (p95) |");
     println!("|---|---:|---:|---:|---:|");
     for f in &figures {

@@ -250,10 +250,19 @@ impl Client {
         )?;
         let lga = Lga::parse(&input.state, &input.lga)?;
         let gps = match (input.lat, input.lon) {
-            (Some(lat), Some(lon))
-                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
-            {
+            // Nigeria lies within 4°–14° N and 2.5°–15° E: a position outside it is a slip
+            // (latitude and longitude swapped, a sign lost), said so before it is stored.
+            (Some(lat), Some(lon)) if (3.5..=14.5).contains(&lat) && (2.5..=15.0).contains(&lon) => {
                 Some(Gps { lat, lon })
+            }
+            (Some(lat), Some(lon)) => {
+                return Err(citizens_core::Error::invalid(
+                    "GPS",
+                    format!(
+                        "{lat},{lon} is outside Nigeria: give latitude first, then longitude, in decimal degrees (e.g. 12.0022,8.5920 in Kano)"
+                    ),
+                )
+                .into())
             }
             (None, None) => None,
             _ => {

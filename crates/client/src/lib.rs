@@ -42,7 +42,7 @@ pub use citizens_store::DuplicatePair;
 pub use citizens_store::{Error, HeldBack, Origin, Result, SetAside};
 pub use exchange::{ImportError, ImportReport};
 pub use files::write_whole;
-pub use reports::{charts, ChartWords, Charts, Dashboard, ReportFilter};
+pub use reports::{charts, months, ChartWords, Charts, Dashboard, Month, ReportFilter};
 pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};
 pub use sync::{

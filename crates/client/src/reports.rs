@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use citizens_core::charts::{self as draw, Bar, Column};
 use citizens_core::clock::{Day, Timestamp};
 use citizens_core::lifecycle::Status;
-use citizens_store::figures::{AgencyPerformance, Count, Trends};
+use citizens_store::figures::{AgencyPerformance, Trends, SMALLEST_PUBLISHED};
 use citizens_store::query::Filter;
 use serde::{Deserialize, Serialize};
 
@@ -123,87 +123,139 @@ pub struct Charts {
 /// The states a state chart shows; the table beside it lists them all.
 const STATES_CHARTED: usize = 12;
 
-/// Where a status puts a case on the monthly chart: 0 open, 1 resolved, 2 ended otherwise.
-fn month_part(status: &str) -> usize {
-    match Status::parse(status) {
-        Ok(s) if s.awaits_action() => 0,
-        Ok(Status::Resolved | Status::Closed) => 1,
-        _ => 2,
+/// The months a monthly chart shows at most (ten years, ending with the latest): a case
+/// from a laptop whose clock had reset to 1970 cannot squeeze the axis to nothing.
+const MONTHS_CHARTED: usize = 120;
+
+/// Cases captured in one month, by where they stand now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Month {
+    /// `YYYY-MM` (WAT).
+    #[ts(type = "string")]
+    pub month: MonthKey,
+    /// Someone still has to act on them.
+    pub open: u32,
+    /// Resolved or closed.
+    pub resolved: u32,
+    /// Ended otherwise: not actionable, withdrawn.
+    pub ended: u32,
+}
+
+/// A calendar month, ordered in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MonthKey {
+    year: i32,
+    month: u32,
+}
+
+impl MonthKey {
+    fn parse(text: &str) -> Option<MonthKey> {
+        let (year, month) = text.split_once('-')?;
+        let key = MonthKey {
+            year: year.parse().ok()?,
+            month: month.parse().ok()?,
+        };
+        (1..=12).contains(&key.month).then_some(key)
+    }
+
+    fn before(self) -> MonthKey {
+        match self.month {
+            1 => MonthKey {
+                year: self.year - 1,
+                month: 12,
+            },
+            m => MonthKey {
+                year: self.year,
+                month: m - 1,
+            },
+        }
     }
 }
 
-/// Every month from the first to the last key (`YYYY-MM`), gaps filled, so the chart's
-/// time axis is even.
-fn months_between(first: &str, last: &str) -> Vec<String> {
-    let parse = |m: &str| -> Option<(i32, u32)> {
-        let (y, m) = m.split_once('-')?;
-        Some((y.parse().ok()?, m.parse().ok()?))
-    };
-    let (Some((mut y, mut m)), Some(end)) = (parse(first), parse(last)) else {
+impl std::fmt::Display for MonthKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl Serialize for MonthKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Cases per month by where they stand now, every month from the first to the latest (gaps
+/// filled, at most [`MONTHS_CHARTED`] ending with the latest); keys that are not a month are
+/// left out.
+pub fn months(trends: &Trends) -> Vec<Month> {
+    let mut counted: BTreeMap<MonthKey, [u32; 3]> = BTreeMap::new();
+    for c in &trends.by_month_status {
+        let Some(key) = MonthKey::parse(&c.key) else {
+            continue;
+        };
+        let part = match Status::parse(&c.within) {
+            Ok(s) if s.awaits_action() => 0,
+            Ok(Status::Resolved | Status::Closed) => 1,
+            _ => 2,
+        };
+        let cell = &mut counted.entry(key).or_default()[part];
+        *cell = cell.saturating_add(c.cases);
+    }
+    let (Some(&first), Some(&last)) = (counted.keys().next(), counted.keys().next_back()) else {
         return Vec::new();
     };
     let mut months = Vec::new();
-    while (y, m) <= end && months.len() < 1200 {
-        months.push(format!("{y:04}-{m:02}"));
-        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    let mut at = last;
+    while at >= first && months.len() < MONTHS_CHARTED {
+        let [open, resolved, ended] = counted.get(&at).copied().unwrap_or_default();
+        months.push(Month {
+            month: at,
+            open,
+            resolved,
+            ended,
+        });
+        at = at.before();
     }
+    months.reverse();
     months
 }
 
-/// Counts ordered most first, ties by key, as bars named by `name`.
-fn bars_of(
-    counts: &[Count],
+/// Totals per key, most first (ties by key), as bars named by `name`.
+fn bars_of<'a>(
+    counts: impl Iterator<Item = (&'a str, u32)>,
     name: impl Fn(&str) -> String,
-    shown: &dyn Fn(u32) -> Option<u32>,
 ) -> Vec<Bar> {
-    let mut counts: Vec<&Count> = counts.iter().collect();
-    counts.sort_by(|a, b| b.cases.cmp(&a.cases).then_with(|| a.key.cmp(&b.key)));
-    counts
+    let mut totals: BTreeMap<&str, u32> = BTreeMap::new();
+    for (key, cases) in counts {
+        let total = totals.entry(key).or_default();
+        *total = total.saturating_add(cases);
+    }
+    let mut totals: Vec<(&str, u32)> = totals.into_iter().collect();
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    totals
         .into_iter()
-        .map(|c| Bar {
-            label: name(&c.key),
-            value: shown(c.cases),
+        .map(|(key, cases)| Bar {
+            label: name(key),
+            value: Some(cases),
         })
         .collect()
 }
 
-/// The charts of `trends` in `words`; `shown` decides what a count shows as (exact on the
-/// laptop's screen; [`published`](citizens_store::figures::published) wherever it leaves it).
-pub fn charts(trends: &Trends, words: &ChartWords, shown: &dyn Fn(u32) -> Option<u32>) -> Charts {
-    let mut months: BTreeMap<&str, [u32; 3]> = BTreeMap::new();
-    for c in &trends.by_month_status {
-        months.entry(&c.key).or_default()[month_part(&c.within)] += c.cases;
-    }
-    let columns: Vec<Column> = match (months.keys().next(), months.keys().next_back()) {
-        (Some(first), Some(last)) => months_between(first, last)
-            .into_iter()
-            .map(|month| {
-                let parts = months.get(month.as_str()).copied().unwrap_or_default();
-                Column {
-                    label: month,
-                    parts: parts.iter().map(|&n| shown(n)).collect(),
-                }
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+/// The charts of `trends` and its `months`, in `words`, with exact counts (this laptop's
+/// screen).
+pub fn charts(trends: &Trends, months: &[Month], words: &ChartWords) -> Charts {
+    let columns: Vec<Column> = months
+        .iter()
+        .map(|m| Column {
+            label: m.month.to_string(),
+            parts: vec![Some(m.open), Some(m.resolved), Some(m.ended)],
+        })
+        .collect();
     let legend = [
         words.open.clone(),
         words.resolved.clone(),
         words.ended.clone(),
     ];
-    let mut categories: BTreeMap<&str, u32> = BTreeMap::new();
-    for c in &trends.by_month_category {
-        *categories.entry(&c.within).or_default() += c.cases;
-    }
-    let categories: Vec<Count> = categories
-        .into_iter()
-        .map(|(key, cases)| Count {
-            key: key.to_string(),
-            within: String::new(),
-            cases,
-        })
-        .collect();
     let category_name = |slug: &str| {
         words
             .categories
@@ -214,14 +266,18 @@ pub fn charts(trends: &Trends, words: &ChartWords, shown: &dyn Fn(u32) -> Option
     let state_name = |code: &str| {
         citizens_core::geo::state(code).map_or_else(|_| code.to_string(), |s| s.name.to_string())
     };
-    let mut states = bars_of(&trends.by_state, state_name, shown);
+    let categories = trends
+        .by_month_category
+        .iter()
+        .map(|c| (c.within.as_str(), c.cases));
+    let mut states = bars_of(
+        trends.by_state.iter().map(|c| (c.key.as_str(), c.cases)),
+        state_name,
+    );
     states.truncate(STATES_CHARTED);
     Charts {
         by_month: draw::columns(&words.by_month, &legend, &columns),
-        by_category: draw::bars(
-            &words.by_category,
-            &bars_of(&categories, category_name, shown),
-        ),
+        by_category: draw::bars(&words.by_category, &bars_of(categories, category_name)),
         by_state: draw::bars(&words.by_state, &states),
     }
 }
@@ -231,20 +287,88 @@ pub fn charts(trends: &Trends, words: &ChartWords, shown: &dyn Fn(u32) -> Option
 pub struct Dashboard {
     /// Per agency, most cases first.
     pub performance: Vec<AgencyPerformance>,
-    /// Per month, category and state; who reports; commitments.
+    /// Per month, category and state; who reports (answers given by fewer than 5 reporters
+    /// left out, even on this screen: they are about people); commitments.
     pub trends: Trends,
+    /// Cases per month by where they stand now (the monthly chart's numbers).
+    pub months: Vec<Month>,
     /// The trends drawn.
     pub charts: Charts,
 }
 
 impl Client {
-    /// The dashboard over the cases `filter` selects: exact counts, for this laptop's screen.
+    /// The dashboard over the cases `filter` selects: exact counts of this laptop's cases,
+    /// except who reports, where an answer fewer than 5 reporters gave is withheld (a narrow
+    /// filter would otherwise tell a volunteer one reporter's gender or disability).
     pub fn dashboard(&self, filter: &Filter, words: &ChartWords) -> Result<Dashboard> {
-        let trends = self.trends(filter)?;
+        let mut trends = self.trends(filter)?;
+        trends.reporters.retain(|c| c.cases >= SMALLEST_PUBLISHED);
+        let months = months(&trends);
         Ok(Dashboard {
             performance: self.performance(filter)?,
-            charts: charts(&trends, words, &Some),
+            charts: charts(&trends, &months, words),
+            months,
             trends,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use citizens_store::figures::Count;
+
+    fn trends(rows: &[(&str, &str, u32)]) -> Trends {
+        Trends {
+            by_month_status: rows
+                .iter()
+                .map(|&(key, within, cases)| Count {
+                    key: key.into(),
+                    within: within.into(),
+                    cases,
+                })
+                .collect(),
+            by_month_category: Vec::new(),
+            by_state: Vec::new(),
+            reporters: Vec::new(),
+            commitments: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn months_fill_gaps_and_group_statuses() {
+        let t = trends(&[
+            ("2026-11", "new", 3),
+            ("2026-11", "resolved", 2),
+            ("2026-11", "closed", 1),
+            ("2026-11", "withdrawn", 4),
+            ("2027-02", "forwarded", 5),
+            ("not a month", "new", 9),
+        ]);
+        let got: Vec<(String, [u32; 3])> = months(&t)
+            .iter()
+            .map(|m| (m.month.to_string(), [m.open, m.resolved, m.ended]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-11".to_string(), [3, 3, 4]),
+                ("2026-12".into(), [0, 0, 0]),
+                ("2027-01".into(), [0, 0, 0]),
+                ("2027-02".into(), [5, 0, 0]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_case_from_a_reset_clock_cannot_push_out_the_latest_months() {
+        let t = trends(&[("1970-01", "new", 1), ("2026-11", "new", 7)]);
+        let got = months(&t);
+        assert_eq!(got.len(), MONTHS_CHARTED);
+        assert_eq!(
+            got.last().map(|m| (m.month.to_string(), m.open)),
+            Some(("2026-11".into(), 7))
+        );
+        assert_eq!(got[0].month.to_string(), "2016-12");
     }
 }

@@ -172,8 +172,67 @@ fn brute_force(
         .collect()
 }
 
+/// Cases per (group, within) in one of the trends.
+type Groups = BTreeMap<(String, String), u32>;
+
+/// The trends as maps: by month and status, by month and category, by state, who reports.
+fn trend_maps(trends: &citizens_store::figures::Trends) -> [Groups; 4] {
+    let map = |counts: &[citizens_store::figures::Count]| -> Groups {
+        counts
+            .iter()
+            .map(|c| ((c.key.clone(), c.within.clone()), c.cases))
+            .collect()
+    };
+    [
+        map(&trends.by_month_status),
+        map(&trends.by_month_category),
+        map(&trends.by_state),
+        map(&trends.reporters),
+    ]
+}
+
+/// The trends recomputed from each case's document alone.
+fn brute_trends(
+    client: &mut Client,
+    references: &[String],
+    keep: &dyn Fn(&Grievance) -> bool,
+) -> [Groups; 4] {
+    let mut out: [Groups; 4] = Default::default();
+    let mut add =
+        |i: usize, key: String, within: String| *out[i].entry((key, within)).or_default() += 1;
+    for reference in references {
+        let g = client.open_case(reference).expect("case").grievance;
+        let status = g.status().current;
+        if g.merged_into.is_some() || status == Status::Duplicate || !keep(&g) {
+            continue;
+        }
+        let day = g.created_at.date();
+        let month = format!("{:04}-{:02}", day.year(), u8::from(day.month()));
+        add(0, month.clone(), status.as_str().into());
+        add(1, month, g.category.clone());
+        add(2, g.place.state.clone(), String::new());
+        let said = |answer: Option<&str>| answer.unwrap_or("not_given").to_string();
+        add(
+            3,
+            "gender".into(),
+            said(g.reporter.gender.map(|a| a.as_str())),
+        );
+        add(
+            3,
+            "age_band".into(),
+            said(g.reporter.age_band.map(|a| a.as_str())),
+        );
+        add(
+            3,
+            "disability".into(),
+            said(g.reporter.disability.map(|d| if d { "yes" } else { "no" })),
+        );
+    }
+    out
+}
+
 #[test]
-fn every_performance_figure_agrees_with_a_brute_force_recomputation_from_the_histories() {
+fn every_performance_figure_and_trend_agrees_with_a_brute_force_recomputation_from_the_histories() {
     let (da, db) = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
@@ -226,6 +285,12 @@ fn every_performance_figure_agrees_with_a_brute_force_recomputation_from_the_his
             .map(|r| (r.agency_id.clone(), r.clone()))
             .collect();
         assert_eq!(got, expected, "filter {filter:?}");
+        let trends = a.trends(filter).expect("trends");
+        assert_eq!(
+            trend_maps(&trends),
+            brute_trends(&mut a, &references, keep.as_ref()),
+            "trends, filter {filter:?}"
+        );
         for r in &table {
             seen.0 += r.escalated;
             seen.1 += r.reopened;

@@ -47,20 +47,32 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML at all.
-            c if c.is_control() => out.push(' '),
+            // Control characters and the non-characters are not allowed in XML at all.
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push(' '),
             c => out.push(c),
         }
     }
     out
 }
 
-/// A label cut to `max` characters, with an ellipsis when cut.
+/// A label cut to `max` letters, with an ellipsis when cut; a letter keeps its combining
+/// marks (Yorùbá tones and dots below), so a cut never strips them.
 fn clip(label: &str, max: usize) -> String {
-    if label.chars().count() <= max {
+    let combining = |c: char| matches!(c, '\u{0300}'..='\u{036F}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}');
+    if label.chars().filter(|&c| !combining(c)).count() <= max {
         return label.to_string();
     }
-    let mut cut: String = label.chars().take(max.saturating_sub(1)).collect();
+    let mut cut = String::new();
+    let mut letters = 0;
+    for c in label.chars() {
+        if !combining(c) {
+            if letters + 1 >= max {
+                break;
+            }
+            letters += 1;
+        }
+        cut.push(c);
+    }
     cut.push('…');
     cut
 }
@@ -149,7 +161,12 @@ pub fn columns(title: &str, legend: &[String], columns: &[Column]) -> String {
     let plot_height = f64::from(HEIGHT - plot_top - BOTTOM);
     let totals: Vec<u32> = columns
         .iter()
-        .map(|c| c.parts.iter().flatten().sum())
+        .map(|c| {
+            c.parts
+                .iter()
+                .flatten()
+                .fold(0u32, |sum, &n| sum.saturating_add(n))
+        })
         .collect();
     let top = nice_top(totals.iter().copied().max().unwrap_or(0));
     let mut out = String::new();
@@ -157,6 +174,9 @@ pub fn columns(title: &str, legend: &[String], columns: &[Column]) -> String {
     // Legend.
     let mut x = LEFT;
     for (i, entry) in legend.iter().enumerate() {
+        if x + 16 >= WIDTH {
+            break;
+        }
         let label = escape(&clip(entry, 24));
         let _ = write!(
             out,
@@ -188,11 +208,16 @@ pub fn columns(title: &str, legend: &[String], columns: &[Column]) -> String {
     for (i, column) in columns.iter().enumerate() {
         let x = f64::from(LEFT) + slot * i as f64 + (slot - width) / 2.0;
         let mut base = f64::from(plot_top) + plot_height;
+        let mut stacked = 0u32;
         for (part, value) in column.parts.iter().enumerate() {
             match value {
                 Some(v) if *v > 0 => {
-                    let h = f64::from(*v) / f64::from(top) * plot_height;
-                    base -= h;
+                    // Heights from the running total, so a stack never rises past the scale.
+                    stacked = stacked.saturating_add(*v).min(top);
+                    let y = f64::from(plot_top)
+                        + plot_height * (1.0 - f64::from(stacked) / f64::from(top));
+                    let h = (base - y).max(0.0);
+                    base = y;
                     let _ = write!(
                         out,
                         "<rect x=\"{x:.1}\" y=\"{base:.1}\" width=\"{width:.1}\" height=\"{h:.1}\" \
@@ -207,10 +232,10 @@ pub fn columns(title: &str, legend: &[String], columns: &[Column]) -> String {
                         out,
                         "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"4\" \
                          fill=\"none\" stroke=\"{}\" stroke-dasharray=\"2 2\"/>",
-                        base - 4.0,
+                        (base - 4.0).max(f64::from(plot_top)),
                         PALETTE[part % PALETTE.len()]
                     );
-                    base -= 4.0;
+                    base = (base - 4.0).max(f64::from(plot_top));
                 }
             }
         }
@@ -319,6 +344,44 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 36 * 3 + 3);
         // The tallest column (37) tops out under a scale of 50.
         assert!(svg.contains(">50</text>"), "{svg}");
+    }
+
+    #[test]
+    fn a_cut_label_keeps_its_tone_marks() {
+        // 30 letters of Yorùbá, each ọ carrying a dot below and a tone mark.
+        let label = "Ọ̀rọ̀ ".repeat(8);
+        let cut = clip(&label, 12);
+        assert!(cut.ends_with('…'), "{cut}");
+        assert!(cut.starts_with("Ọ̀rọ̀ Ọ̀rọ̀ Ọ̀"), "{cut}");
+        // Every base letter still carries both of its marks.
+        let body = cut.trim_end_matches('…');
+        assert_eq!(
+            body.matches('\u{0300}').count(),
+            body.matches(['Ọ', 'ọ']).count()
+        );
+        assert_eq!(clip("Kano", 12), "Kano");
+    }
+
+    #[test]
+    fn text_xml_cannot_hold_becomes_a_space() {
+        assert_eq!(escape("a\u{0}b\u{FFFE}c\u{FFFF}"), "a b c ");
+    }
+
+    #[test]
+    fn counts_near_the_limit_neither_overflow_nor_leave_the_plot() {
+        let svg = columns(
+            "Big",
+            &["A".to_string(), "B".into()],
+            &[Column {
+                label: "2026-11".into(),
+                parts: vec![Some(u32::MAX), Some(u32::MAX), None],
+            }],
+        );
+        assert!(svg.ends_with("</svg>"));
+        assert!(
+            !svg.contains("y=\"-"),
+            "nothing drawn above the picture: {svg}"
+        );
     }
 
     #[test]

@@ -3,11 +3,12 @@
 //! documents. Counts here are exact; whatever leaves the laptop goes through [`published`].
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use citizens_core::clock::{Day, Timestamp};
 use citizens_core::milestones::days_between;
 use rusqlite::params_from_iter;
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use serde::Serialize;
 
 use crate::query::{open_statuses, overdue, where_clause, Filter};
@@ -127,6 +128,12 @@ impl Count {
         }
     }
 }
+
+/// How "lives with a disability" is answered in the figures (true, false).
+pub const DISABILITY_ANSWERS: [&str; 2] = ["yes", "no"];
+
+/// The answer of a reporter who did not say (gender, age band, disability).
+pub const NOT_GIVEN: &str = "not_given";
 
 /// The cases every figure counts: a case merged into another, or closed as a duplicate, is
 /// counted once, as the case it duplicates.
@@ -264,9 +271,6 @@ pub struct PublicCase {
     /// Times reopened after a call-back.
     pub reopened: u32,
 }
-
-/// The month (WAT) a case was captured in, as SQL over `g.created_at`.
-const MONTH: &str = "strftime('%Y-%m', g.created_at / 1000 + 3600, 'unixepoch')";
 
 /// The `WHERE` clause over `grievances g` for the counted cases a filter selects, and its
 /// `?` arguments.
@@ -434,26 +438,43 @@ impl Store {
         Ok(n)
     }
 
-    /// Trends over the counted cases `filter` selects.
+    /// Trends over the counted cases `filter` selects, in one pass over them (five grouped
+    /// queries took 0.66 s for 100,000 cases).
     pub fn trends(&self, filter: &Filter) -> Result<Trends> {
         let (where_sql, args) = counted_where(filter);
-        let counts = |key: &str, within: &str| -> Result<Vec<Count>> {
-            let sql = format!(
-                "SELECT {key}, {within}, count(*) FROM grievances g {where_sql}
-                 GROUP BY 1, 2 ORDER BY 1, 2"
-            );
-            let mut stmt = self.conn().prepare_cached(&sql)?;
-            let rows = stmt
-                .query_map(params_from_iter(args.iter()), count_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        };
-        let mut reporters = counts("'gender'", "coalesce(g.gender, 'not_given')")?;
-        reporters.extend(counts("'age_band'", "coalesce(g.age_band, 'not_given')")?);
-        reporters.extend(counts(
-            "'disability'",
-            "CASE g.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'not_given' END",
-        )?);
+        let sql = format!(
+            "SELECT g.created_at, g.status, g.category, g.state, g.gender, g.age_band, g.disability
+             FROM grievances g {where_sql}"
+        );
+        let [yes, no] = DISABILITY_ANSWERS;
+        let (mut month_status, mut month_category) = (Groups::default(), Groups::default());
+        let (mut states, mut reporters) = (Groups::default(), Groups::default());
+        let mut month = String::new();
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args.iter()))?;
+        while let Some(r) = rows.next()? {
+            let date = Timestamp::from_millis(r.get(0)?).date();
+            month.clear();
+            let _ = write!(month, "{:04}-{:02}", date.year(), u8::from(date.month()));
+            // Text as stored; no answer (NULL) reads as not given.
+            let text = |i: usize| -> rusqlite::Result<&str> {
+                Ok(match r.get_ref(i)? {
+                    ValueRef::Text(t) => std::str::from_utf8(t).unwrap_or(NOT_GIVEN),
+                    _ => NOT_GIVEN,
+                })
+            };
+            month_status.add(&month, text(1)?);
+            month_category.add(&month, text(2)?);
+            states.add(text(3)?, "");
+            reporters.add("gender", text(4)?);
+            reporters.add("age_band", text(5)?);
+            let disability = match r.get::<_, Option<bool>>(6)? {
+                Some(true) => yes,
+                Some(false) => no,
+                None => NOT_GIVEN,
+            };
+            reporters.add("disability", disability);
+        }
         let mut stmt = self.conn().prepare_cached(
             "SELECT coalesce(a.short_name, ''), c.status, count(*) FROM commitments c
              LEFT JOIN agencies a ON a.id = c.agency_id GROUP BY 1, 2 ORDER BY 1, 2",
@@ -462,12 +483,45 @@ impl Store {
             .query_map([], count_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Trends {
-            by_month_status: counts(MONTH, "g.status")?,
-            by_month_category: counts(MONTH, "g.category")?,
-            by_state: counts("g.state", "''")?,
-            reporters,
+            by_month_status: month_status.counts(),
+            by_month_category: month_category.counts(),
+            by_state: states.counts(),
+            reporters: reporters.counts(),
             commitments,
         })
+    }
+}
+
+/// Cases counted by group and, within it, by a second key; listed in key order.
+#[derive(Default)]
+struct Groups(BTreeMap<String, BTreeMap<String, u32>>);
+
+impl Groups {
+    fn add(&mut self, key: &str, within: &str) {
+        if !self.0.contains_key(key) {
+            self.0.insert(key.to_owned(), BTreeMap::new());
+        }
+        if let Some(inner) = self.0.get_mut(key) {
+            match inner.get_mut(within) {
+                Some(n) => *n = n.saturating_add(1),
+                None => {
+                    inner.insert(within.to_owned(), 1);
+                }
+            }
+        }
+    }
+
+    fn counts(self) -> Vec<Count> {
+        self.0
+            .into_iter()
+            .flat_map(|(key, inner)| {
+                inner.into_iter().map(move |(within, cases)| Count {
+                    key: key.clone(),
+                    within,
+                    cases,
+                })
+            })
+            .collect()
     }
 }
 

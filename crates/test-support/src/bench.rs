@@ -21,6 +21,19 @@ pub fn percentile(samples: &[Duration], p: f64) -> Duration {
     sorted.get(rank - 1).copied().unwrap_or_default()
 }
 
+/// The sizes given after `--` on the command line, or `default`.
+pub fn sizes(default: &[usize]) -> Vec<usize> {
+    let given: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if given.is_empty() {
+        default.to_vec()
+    } else {
+        given
+    }
+}
+
 /// Milliseconds, for printing.
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3

@@ -26,6 +26,7 @@ import type {
   ReportFilter,
   RuleInput,
   RulebookDto,
+  Saved,
   SessionDto,
   SessionInput,
   SessionRow,
@@ -113,7 +114,7 @@ export const api = {
   enroll: (server: string, code: string, passphrase: string) =>
     invoke<SyncView>("enroll", { server, code, passphrase }),
   dashboard: (filter: ReportFilter, words: ChartWords) => invoke<Dashboard>("dashboard", { filter, words }),
-  exportXlsx: (filter: ReportFilter, path: string) => invoke<number>("export_xlsx", { filter, path }),
+  exportXlsx: (filter: ReportFilter, path: string) => invoke<Saved>("export_xlsx", { filter, path }),
   exportBundle: (path: string, passphrase: string) => invoke<number>("export_bundle", { path, passphrase }),
   importBundle: (base64: string, passphrase: string) =>
     invoke<BundleImport>("import_bundle", { base64, passphrase }),

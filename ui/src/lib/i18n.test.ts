@@ -42,6 +42,7 @@ describe("vocabularies", () => {
     ["priorities", vocabulary.priorities, "priority_"],
     ["genders", vocabulary.genders, "answer_"],
     ["age bands", vocabulary.ageBands, "answer_"],
+    ["disability answers", vocabulary.disabilityAnswers, "answer_"],
     ["duplicate reasons", vocabulary.duplicateReasons, "reason_"],
   ];
   for (const [name, words, prefix] of cases) {

@@ -1,20 +1,6 @@
 // Generated from the Rust types by src-tauri/src/window_types.rs: do not edit.
 // CITIZENS_WRITE_TYPES=1 cargo nextest run --workspace -E 'test(window_types)' rewrites it.
 
-export type Status = "new" | "triaged" | "forwarded" | "acknowledged" | "in_progress" | "resolved" | "closed" | "not_actionable" | "duplicate" | "withdrawn";
-
-export type Kind = "complaint" | "corruption_report" | "feedback" | "inquiry" | "commendation";
-
-export type Channel = "town_hall" | "paper_form" | "walk_in" | "phone" | "sms" | "social_media" | "radio" | "other";
-
-export type Priority = "low" | "normal" | "high" | "urgent";
-
-export type Gender = "female" | "male" | "other";
-
-export type AgeBand = "under_18" | "18_35" | "36_60" | "over_60";
-
-export type ForwardChannel = "letter" | "email" | "visit" | "phone" | "portal";
-
 export type CommitmentStatus = "open" | "kept" | "partly_kept" | "broken";
 
 export type Level = "federal" | "state" | "lga";
@@ -1287,6 +1273,24 @@ ended: string,
  */
 categories: { [key in string]: string }, };
 
+export type Month = { 
+/**
+ * `YYYY-MM` (WAT).
+ */
+month: string, 
+/**
+ * Someone still has to act on them.
+ */
+open: number, 
+/**
+ * Resolved or closed.
+ */
+resolved: number, 
+/**
+ * Ended otherwise: not actionable, withdrawn.
+ */
+ended: number, };
+
 export type Charts = { 
 /**
  * Cases captured per month, stacked open / resolved / ended otherwise.
@@ -1307,9 +1311,14 @@ export type Dashboard = {
  */
 performance: Array<AgencyPerformance>, 
 /**
- * Per month, category and state; who reports; commitments.
+ * Per month, category and state; who reports (answers given by fewer than 5 reporters
+ * left out, even on this screen: they are about people); commitments.
  */
 trends: Trends, 
+/**
+ * Cases per month by where they stand now (the monthly chart's numbers).
+ */
+months: Array<Month>, 
 /**
  * The trends drawn.
  */
@@ -1447,6 +1456,8 @@ set_aside: Array<SetAside>,
  */
 held_back: Array<HeldBack>, };
 
+export type Saved = { path: string, cases: number, };
+
 export const statuses = ["new", "triaged", "forwarded", "acknowledged", "in_progress", "resolved", "closed", "not_actionable", "duplicate", "withdrawn"] as const;
 export const kinds = ["complaint", "corruption_report", "feedback", "inquiry", "commendation"] as const;
 export const channels = ["town_hall", "paper_form", "walk_in", "phone", "sms", "social_media", "radio", "other"] as const;
@@ -1457,3 +1468,4 @@ export const ageBands = ["under_18", "18_35", "36_60", "over_60"] as const;
 export const commitmentStatuses = ["open", "kept", "partly_kept", "broken"] as const;
 export const duplicateReasons = ["similar_words", "same_phone", "same_form", "same_place", "same_agency", "close_dates"] as const;
 export const categories = ["passports", "policing", "roads", "power", "water", "health", "education", "land", "elections", "taxes", "welfare", "other"] as const;
+export const disabilityAnswers = ["yes", "no"] as const;

@@ -8,6 +8,7 @@ export {
   priorities,
   genders,
   ageBands,
+  disabilityAnswers,
   commitmentStatuses,
   duplicateReasons,
   categories,

@@ -471,6 +471,8 @@ export const en = {
   answer_yes: "Yes",
   answer_no: "No",
   answer_not_given: "Not said",
+  dash_fewer_than_5: "fewer than 5",
+  dash_who_note: "An answer fewer than 5 reporters gave reads \"fewer than 5\", even here: these figures are about people.",
   error_not_found: "That record is not on this laptop.",
   error_generic: "Something went wrong: {message}",
 } as const;

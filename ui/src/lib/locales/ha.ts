@@ -461,6 +461,8 @@ export const ha: Record<Key, string> = {
   answer_yes: "I",
   answer_no: "A'a",
   answer_not_given: "Ba a faɗa ba",
+  dash_fewer_than_5: "ƙasa da 5",
+  dash_who_note: "Amsar da masu kai ƙara ƙasa da 5 suka bayar tana cewa \"ƙasa da 5\", har a nan: waɗannan alƙaluma game da mutane ne.",
   error_not_found: "Wannan bayani ba ya wannan kwamfuta.",
   error_generic: "An sami matsala: {message}",
 };

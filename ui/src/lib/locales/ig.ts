@@ -461,6 +461,8 @@ export const ig: Record<Key, string> = {
   answer_yes: "Ee",
   answer_no: "Mba",
   answer_not_given: "Ekwughị",
+  dash_fewer_than_5: "erughị 5",
+  dash_who_note: "Azịza ndị na-erughị 5 nyere ga-agụ \"erughị 5\", ọbụna ebe a: ọnụ ọgụgụ ndị a bụ maka mmadụ.",
   error_not_found: "Ndekọ ahụ adịghị na kọmputa a.",
   error_generic: "Ihe adịghị mma mere: {message}",
 };

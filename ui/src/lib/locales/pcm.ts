@@ -461,6 +461,8 @@ export const pcm: Record<Key, string> = {
   answer_yes: "Yes",
   answer_no: "No",
   answer_not_given: "Dem no talk",
+  dash_fewer_than_5: "e no reach 5",
+  dash_who_note: "Answer wey people wey no reach 5 give go read \"e no reach 5\", even for here: dis figures na about people.",
   error_not_found: "Dat record no dey for dis laptop.",
   error_generic: "Something no work: {message}",
 };

@@ -461,6 +461,8 @@ export const yo: Record<Key, string> = {
   answer_yes: "Bẹ́ẹ̀ni",
   answer_no: "Bẹ́ẹ̀kọ́",
   answer_not_given: "Kò sọ",
+  dash_fewer_than_5: "kò tó 5",
+  dash_who_note: "Ìdáhùn tí àwọn tí kò tó 5 fún ni yóò kà \"kò tó 5\", kódà níbí: nípa ènìyàn ni àwọn ìṣirò yìí.",
   error_not_found: "Àkọsílẹ̀ yẹn kò sí lórí kọ̀mpútà yìí.",
   error_generic: "Nǹkan kan ṣàṣìṣe: {message}",
 };
