@@ -766,11 +766,12 @@ pub fn export_bundle(
     state: State<'_, AppState>,
     path: String,
     passphrase: String,
-) -> Result<usize> {
+) -> Result<Saved> {
     let path = output_path(&path, "ccbundle")?;
-    with_client(&state, |c| {
+    let count = with_client(&state, |c| {
         write_whole(&path, |sink| c.export_bundle(sink, &passphrase, None))
-    })
+    })?;
+    Ok(Saved::new(&path, count))
 }
 
 /// A file the window asked to write: a full path whose name ends in `.{extension}` (added
@@ -794,11 +795,20 @@ fn output_path(text: &str, extension: &str) -> Result<std::path::PathBuf> {
     }
 }
 
-/// A file written for the person: where, and how many cases it holds.
+/// A file written for the person: where it is, and how many records it holds.
 #[derive(Debug, Serialize, ts_rs::TS)]
 pub struct Saved {
     path: String,
-    cases: usize,
+    count: usize,
+}
+
+impl Saved {
+    fn new(path: &std::path::Path, count: usize) -> Saved {
+        Saved {
+            path: path.display().to_string(),
+            count,
+        }
+    }
 }
 
 /// The dashboard over the cases the filter selects: the performance table, trends and charts
@@ -823,14 +833,11 @@ pub fn export_xlsx(
     path: String,
 ) -> Result<Saved> {
     let path = output_path(&path, "xlsx")?;
-    let cases = with_client(&state, |c| {
+    let count = with_client(&state, |c| {
         let filter = c.report_filter(&filter)?;
         write_whole(&path, |sink| c.export_xlsx(&filter, sink))
     })?;
-    Ok(Saved {
-        path: path.display().to_string(),
-        cases,
-    })
+    Ok(Saved::new(&path, count))
 }
 
 /// Merge a bundle chosen in the window (sent as base64).

@@ -377,7 +377,8 @@ fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
         json!({"path": bundle.to_str(), "passphrase": "bundle passphrase"}),
     )
     .expect("export");
-    assert_eq!(written, 27, "25 samples, one case and one session");
+    assert_eq!(written["count"], 27, "25 samples, one case and one session");
+    assert_eq!(written["path"].as_str(), bundle.to_str());
     let other = tempfile::tempdir().expect("tempdir");
     let (_other_app, other_view) = app(other.path());
     call(
@@ -858,7 +859,7 @@ fn the_dashboard_and_the_workbook_over_ipc() {
     let saved =
         call(&webview, "export_xlsx", json!({"filter": {}, "path": path})).expect("workbook");
     // Every counted case (merged and duplicate ones count once, as their original).
-    assert_eq!(saved["cases"].as_u64(), Some(counted));
+    assert_eq!(saved["count"].as_u64(), Some(counted));
     assert_eq!(saved["path"].as_str(), path.to_str());
     let written = std::fs::read(&path).expect("written");
     assert_eq!(&written[..2], b"PK", "an xlsx is a zip");

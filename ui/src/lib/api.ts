@@ -115,7 +115,7 @@ export const api = {
     invoke<SyncView>("enroll", { server, code, passphrase }),
   dashboard: (filter: ReportFilter, words: ChartWords) => invoke<Dashboard>("dashboard", { filter, words }),
   exportXlsx: (filter: ReportFilter, path: string) => invoke<Saved>("export_xlsx", { filter, path }),
-  exportBundle: (path: string, passphrase: string) => invoke<number>("export_bundle", { path, passphrase }),
+  exportBundle: (path: string, passphrase: string) => invoke<Saved>("export_bundle", { path, passphrase }),
   importBundle: (base64: string, passphrase: string) =>
     invoke<BundleImport>("import_bundle", { base64, passphrase }),
 };

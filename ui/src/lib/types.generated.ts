@@ -1456,7 +1456,7 @@ set_aside: Array<SetAside>,
  */
 held_back: Array<HeldBack>, };
 
-export type Saved = { path: string, cases: number, };
+export type Saved = { path: string, count: number, };
 
 export const statuses = ["new", "triaged", "forwarded", "acknowledged", "in_progress", "resolved", "closed", "not_actionable", "duplicate", "withdrawn"] as const;
 export const kinds = ["complaint", "corruption_report", "feedback", "inquiry", "commendation"] as const;
