@@ -246,6 +246,20 @@ impl Store {
         self.write(|w| w.merge_isolated(push, Origin::Server))
     }
 
+    /// Stop holding back `ids`: the server was asked for them whole and no longer shows them
+    /// to this laptop (reassigned away meanwhile), so nothing of them is waiting to arrive.
+    pub fn let_go_held_back(&mut self, ids: &[Uuid]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.write(|w| {
+            for id in ids {
+                w.tx.execute("DELETE FROM held_back WHERE doc_id = ?1", [id.to_string()])?;
+            }
+            Ok(())
+        })
+    }
+
     /// Ids of the cases whose reporter identity is sealed.
     pub fn sealed_grievances(&self) -> Result<Vec<Uuid>> {
         ids(

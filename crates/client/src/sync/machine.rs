@@ -373,6 +373,15 @@ impl Machine {
                 for doc in &docs {
                     self.counts.fetched += usize::from(client.store.merge_from_server(doc)?);
                 }
+                // What the server did not send back it no longer shows this laptop.
+                if let Some(Request::Fetch(asked)) = self.in_flight.as_ref().map(|o| &o.request) {
+                    let unsent: Vec<Uuid> = asked
+                        .iter()
+                        .filter(|id| !docs.iter().any(|d| d.doc_id == **id))
+                        .copied()
+                        .collect();
+                    client.store.let_go_held_back(&unsent)?;
+                }
                 self.fetch(client, rest, then, progress)
             }
             (Phase::Summary, Reply::Buckets(summary)) => {
