@@ -587,6 +587,12 @@ pub fn sessions(state: State<'_, AppState>) -> Result<Vec<store_rows::SessionRow
     with_client(&state, |c| c.sessions())
 }
 
+/// Paper form numbers this laptop issued that no case names yet (paper capture offers them).
+#[tauri::command]
+pub fn unused_forms(state: State<'_, AppState>) -> Result<Vec<String>> {
+    with_client(&state, |c| c.unused_forms())
+}
+
 #[tauri::command]
 pub fn session(state: State<'_, AppState>, id: String) -> Result<SessionDto> {
     with_client(&state, |c| c.session(&id)).map(|(session, cases)| SessionDto { session, cases })

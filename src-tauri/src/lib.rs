@@ -81,6 +81,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::attach,
             commands::attachment,
             commands::sessions,
+            commands::unused_forms,
             commands::session,
             commands::create_session,
             commands::record_attendance,

@@ -903,3 +903,19 @@ fn the_dashboard_and_the_workbook_over_ipc() {
         "no partial file"
     );
 }
+
+#[test]
+fn paper_capture_is_offered_the_form_numbers_this_laptop_issued() {
+    use citizens_test_support::{install, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let issued = {
+        let mut client = install(dir.path(), "Amina Bello", FakeClock::at(TOWN_HALL_DAY));
+        client.issue_forms(2, None).expect("issued")
+    };
+    let (_app, webview) = app(dir.path());
+    call(&webview, "unlock", json!({"passphrase": PASSPHRASE})).expect("unlock");
+    assert_eq!(
+        call(&webview, "unused_forms", json!({})).expect("numbers"),
+        json!(issued)
+    );
+}

@@ -492,6 +492,18 @@ enum SessionCmd {
     },
     /// Open commitments past their due day, by agency.
     Overdue,
+    /// Issue numbered paper complaint forms to print: the numbers are this laptop's own (two
+    /// laptops never issue the same) and paper capture offers those no case names yet.
+    Forms {
+        /// How many (at most 500).
+        #[arg(long, default_value_t = 50)]
+        count: u32,
+        /// For this session (its id, shown by `session list`).
+        #[arg(long)]
+        session: Option<String>,
+    },
+    /// Form numbers issued here that no case names yet.
+    UnusedForms,
 }
 
 #[derive(Subcommand, Debug)]
@@ -1183,5 +1195,10 @@ fn session(cli: &Cli, out: &Out, cmd: &SessionCmd) -> Result<()> {
             client.link_grievance(session, case)?;
             show(&client, session)
         }
+        SessionCmd::Forms { count, session } => {
+            let numbers = client.issue_forms(*count, session.as_deref())?;
+            out.form_numbers(&numbers)
+        }
+        SessionCmd::UnusedForms => out.form_numbers(&client.unused_forms()?),
     }
 }

@@ -642,6 +642,18 @@ impl Out {
         Ok(())
     }
 
+    pub fn form_numbers(&self, numbers: &[String]) -> Result<()> {
+        if self.json {
+            return print_json(&numbers);
+        }
+        if numbers.is_empty() {
+            say!("no unused form numbers: issue some with `citizens session forms`");
+        } else {
+            say!("{} form number(s):\n{}", numbers.len(), numbers.join("\n"));
+        }
+        Ok(())
+    }
+
     pub fn articles(&self, rows: &[(String, String)]) -> Result<()> {
         if self.json {
             let rows: Vec<_> = rows

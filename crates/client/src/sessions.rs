@@ -12,6 +12,9 @@ use serde::Deserialize;
 
 use crate::{Client, Result};
 
+/// The most paper forms issued at once (a town hall rarely fills more than a few hundred).
+pub const MAX_FORMS: u32 = 500;
+
 /// A new session as typed.
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
 #[ts(optional_fields = nullable)]
@@ -237,6 +240,36 @@ impl Client {
         };
         let rows = self.store.list(&filter, Sort::Oldest, 0, 10_000)?.rows;
         Ok((session, rows))
+    }
+
+    /// Issue `count` paper complaint form numbers for printing (the town-hall kit), for the
+    /// session `session` (its id) if given. The numbers carry this laptop's device code, so two laptops never issue the same one; paper capture then offers them.
+    pub fn issue_forms(&mut self, count: u32, session: Option<&str>) -> Result<Vec<String>> {
+        if !(1..=MAX_FORMS).contains(&count) {
+            return Err(citizens_core::Error::invalid(
+                "forms",
+                format!("give between 1 and {MAX_FORMS} forms to print at a time, not {count}"),
+            )
+            .into());
+        }
+        let session = match session {
+            Some(key) => {
+                let id = self.session_id(key)?;
+                self.store.read::<TownHallSession>(id.uuid())?;
+                Some(id)
+            }
+            None => None,
+        };
+        let code = self.ctx.profile.device_code.clone();
+        let now = self.ctx.clock.now().millis();
+        self.store
+            .issue_form_numbers(&code, count, session.map(|s| s.to_string()).as_deref(), now)
+    }
+
+    /// Form numbers this laptop issued that no case names yet, oldest first (paper capture
+    /// offers them).
+    pub fn unused_forms(&self) -> Result<Vec<String>> {
+        self.store.unused_form_numbers()
     }
 
     /// All sessions, newest first.

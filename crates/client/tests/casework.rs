@@ -402,3 +402,88 @@ fn a_coordinator_adds_a_routing_rule_and_route_all_follows_it() {
     );
     assert!(client.remove_routing_rule(&key).is_err());
 }
+
+#[test]
+fn paper_forms_carry_numbers_no_other_laptop_issues_and_capture_uses_them_up() {
+    let dirs = [
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    ];
+    let clock = FakeClock::at(TOWN_HALL_DAY);
+    let mut first = install(dirs[0].path(), "Hauwa Sani", clock.clone());
+    let mut second = install(dirs[1].path(), "Emeka Okafor", clock.clone());
+    let session = first
+        .create_session(&citizens_client::SessionInput {
+            title: "Fagge power town hall".into(),
+            venue: "Fagge LGA secretariat".into(),
+            state: "KN".into(),
+            lga: "Fagge".into(),
+            ..Default::default()
+        })
+        .expect("session");
+
+    let code = first.profile().device_code.clone();
+    let issued = first
+        .issue_forms(3, Some(&session.id.to_string()))
+        .expect("issued");
+    assert_eq!(
+        issued,
+        [1, 2, 3].map(|n| format!("F-{code}-{n:04}")),
+        "numbered after this laptop's own code"
+    );
+    let more = first.issue_forms(2, None).expect("issued");
+    assert_eq!(
+        more,
+        [4, 5].map(|n| format!("F-{code}-{n:04}")),
+        "never reused"
+    );
+    let theirs = second.issue_forms(5, None).expect("issued");
+    assert!(
+        theirs
+            .iter()
+            .all(|n| !issued.contains(n) && !more.contains(n)),
+        "two laptops never issue the same number: {theirs:?}"
+    );
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(6);
+    let mut input = grievance_in(&mut rng, "KN", "Fagge");
+    input.channel = Some("paper_form".into());
+    input.form_number = Some(issued[1].clone());
+    input.session = Some(session.id.to_string());
+    first.capture(&input).expect("captured");
+    let mut unused = issued.clone();
+    unused.remove(1);
+    unused.extend(more);
+    assert_eq!(first.unused_forms().expect("unused"), unused);
+
+    for count in [0, 501] {
+        assert_eq!(
+            first
+                .issue_forms(count, None)
+                .expect_err("refused")
+                .to_string(),
+            format!("forms: give between 1 and 500 forms to print at a time, not {count}")
+        );
+    }
+    let elsewhere = second
+        .create_session(&citizens_client::SessionInput {
+            title: "Kumbotso water meeting".into(),
+            venue: "Kumbotso town hall".into(),
+            state: "KN".into(),
+            lga: "Kumbotso".into(),
+            ..Default::default()
+        })
+        .expect("session");
+    assert!(
+        matches!(
+            first.issue_forms(5, Some(&elsewhere.id.to_string())),
+            Err(citizens_client::Error::NotFound { .. })
+        ),
+        "a session this laptop does not hold is refused"
+    );
+    assert_eq!(
+        first.unused_forms().expect("unused"),
+        unused,
+        "nothing issued by a refusal"
+    );
+}

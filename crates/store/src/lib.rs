@@ -5,6 +5,7 @@
 pub mod blobs;
 mod duplicates;
 pub mod figures;
+mod forms;
 pub mod keyfile;
 mod migrations;
 mod outbox;

@@ -23,6 +23,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         5,
         include_str!("../../../migrations/client/0005_milestones.sql"),
     ),
+    (
+        6,
+        include_str!("../../../migrations/client/0006_form_numbers.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -95,6 +95,7 @@ export const api = {
     invoke<CaseDto>("attach", { reference, fileName, base64 }),
   attachment: (sha256: string) => invoke<string>("attachment", { sha256 }),
   sessions: () => invoke<SessionRow[]>("sessions"),
+  unusedForms: () => invoke<string[]>("unused_forms"),
   session: (id: string) => invoke<SessionDto>("session", { id }),
   createSession: (input: SessionInput) => invoke<SessionDto>("create_session", { input }),
   recordAttendance: (id: string, attendance: Attendance) =>
