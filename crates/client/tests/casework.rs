@@ -67,15 +67,7 @@ fn a_town_hall_commitment_goes_overdue_and_is_judged_with_evidence() {
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = FakeClock::at(TOWN_HALL_DAY);
     let mut client = install(dir.path(), "Hauwa Sani", clock.clone());
-    let session = client
-        .create_session(&citizens_client::SessionInput {
-            title: "Fagge power town hall".into(),
-            venue: "Fagge LGA secretariat".into(),
-            state: "KN".into(),
-            lga: "Fagge".into(),
-            ..Default::default()
-        })
-        .expect("session");
+    let session = town_hall(&mut client, "Fagge power town hall", "Fagge");
     let key = session.id.to_string();
     let input = citizens_client::CommitmentInput {
         official: "Engr. Bala Yusuf".into(),
@@ -412,15 +404,7 @@ fn paper_forms_carry_numbers_no_other_laptop_issues_and_capture_uses_them_up() {
     let clock = FakeClock::at(TOWN_HALL_DAY);
     let mut first = install(dirs[0].path(), "Hauwa Sani", clock.clone());
     let mut second = install(dirs[1].path(), "Emeka Okafor", clock.clone());
-    let session = first
-        .create_session(&citizens_client::SessionInput {
-            title: "Fagge power town hall".into(),
-            venue: "Fagge LGA secretariat".into(),
-            state: "KN".into(),
-            lga: "Fagge".into(),
-            ..Default::default()
-        })
-        .expect("session");
+    let session = town_hall(&mut first, "Fagge power town hall", "Fagge");
 
     let code = first.profile().device_code.clone();
     let issued = first
@@ -465,15 +449,7 @@ fn paper_forms_carry_numbers_no_other_laptop_issues_and_capture_uses_them_up() {
             format!("forms: give between 1 and 500 forms to print at a time, not {count}")
         );
     }
-    let elsewhere = second
-        .create_session(&citizens_client::SessionInput {
-            title: "Kumbotso water meeting".into(),
-            venue: "Kumbotso town hall".into(),
-            state: "KN".into(),
-            lga: "Kumbotso".into(),
-            ..Default::default()
-        })
-        .expect("session");
+    let elsewhere = town_hall(&mut second, "Kumbotso water meeting", "Kumbotso");
     assert!(
         matches!(
             first.issue_forms(5, Some(&elsewhere.id.to_string())),
@@ -486,4 +462,21 @@ fn paper_forms_carry_numbers_no_other_laptop_issues_and_capture_uses_them_up() {
         unused,
         "nothing issued by a refusal"
     );
+}
+
+/// A town-hall session in Kano at the LGA's secretariat.
+fn town_hall(
+    client: &mut citizens_client::Client,
+    title: &str,
+    lga: &str,
+) -> citizens_core::session::TownHallSession {
+    client
+        .create_session(&citizens_client::SessionInput {
+            title: title.into(),
+            venue: format!("{lga} LGA secretariat"),
+            state: "KN".into(),
+            lga: lga.into(),
+            ..Default::default()
+        })
+        .expect("session")
 }
