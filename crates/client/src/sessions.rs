@@ -243,7 +243,8 @@ impl Client {
     }
 
     /// Issue `count` paper complaint form numbers for printing (the town-hall kit), for the
-    /// session `session` (its id) if given. The numbers carry this laptop's device code, so two laptops never issue the same one; paper capture then offers them.
+    /// session `session` (its id) if given. The numbers carry this laptop's device code, so two
+    /// laptops never issue the same one; paper capture then offers them.
     pub fn issue_forms(&mut self, count: u32, session: Option<&str>) -> Result<Vec<String>> {
         if !(1..=MAX_FORMS).contains(&count) {
             return Err(citizens_core::Error::invalid(
