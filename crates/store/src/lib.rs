@@ -253,12 +253,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        self.write(|w| {
-            for id in ids {
-                w.tx.execute("DELETE FROM held_back WHERE doc_id = ?1", [id.to_string()])?;
-            }
-            Ok(())
-        })
+        self.write(|w| ids.iter().try_for_each(|id| w.let_go(*id)))
     }
 
     /// Ids of the cases whose reporter identity is sealed.
@@ -554,10 +549,7 @@ impl Writer<'_> {
         let reason = match outcome {
             Ok(_) => {
                 self.tx.execute_batch("RELEASE one_record")?;
-                self.tx.execute(
-                    "DELETE FROM held_back WHERE doc_id = ?1",
-                    [push.doc_id.to_string()],
-                )?;
+                self.let_go(push.doc_id)?;
                 return Ok(true);
             }
             Err(Error::Sqlite(rusqlite::Error::SqliteFailure(e, detail)))
@@ -581,6 +573,13 @@ impl Writer<'_> {
             params![push.doc_id.to_string(), push.kind.as_str(), reason],
         )?;
         Ok(false)
+    }
+
+    /// `id` is no longer held back.
+    fn let_go(&self, id: Uuid) -> Result<()> {
+        self.tx
+            .execute("DELETE FROM held_back WHERE doc_id = ?1", [id.to_string()])?;
+        Ok(())
     }
 
     fn store_merged<T: Record>(&mut self, doc: &mut AutoCommit) -> Result<Uuid> {

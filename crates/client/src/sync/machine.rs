@@ -375,9 +375,11 @@ impl Machine {
                 }
                 // What the server did not send back it no longer shows this laptop.
                 if let Some(Request::Fetch(asked)) = self.in_flight.as_ref().map(|o| &o.request) {
+                    let sent: std::collections::HashSet<Uuid> =
+                        docs.iter().map(|d| d.doc_id).collect();
                     let unsent: Vec<Uuid> = asked
                         .iter()
-                        .filter(|id| !docs.iter().any(|d| d.doc_id == **id))
+                        .filter(|id| !sent.contains(id))
                         .copied()
                         .collect();
                     client.store.let_go_held_back(&unsent)?;
