@@ -47,6 +47,22 @@ impl From<Error> for CommandError {
     }
 }
 
+impl From<citizens_paper::Error> for CommandError {
+    fn from(e: citizens_paper::Error) -> Self {
+        match e {
+            citizens_paper::Error::Client(inner) => inner.into(),
+            citizens_paper::Error::Language(_) => CommandError {
+                code: "invalid",
+                message: e.to_string(),
+            },
+            citizens_paper::Error::Typeset(_) => CommandError {
+                code: "internal",
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
 impl From<SyncError> for CommandError {
     fn from(e: SyncError) -> Self {
         let message = e.to_string();
@@ -844,6 +860,45 @@ pub fn export_xlsx(
         write_whole(&path, |sink| c.export_xlsx(&filter, sink))
     })?;
     Ok(Saved::new(&path, count))
+}
+
+/// Print a brief to `path` (PDF) in `lang`: for a meeting with `agency` (its short name), or
+/// the media brief (every agency) when none is given.
+#[tauri::command]
+pub fn save_brief(
+    state: State<'_, AppState>,
+    agency: Option<String>,
+    filter: ReportFilter,
+    lang: String,
+    path: String,
+) -> Result<Saved> {
+    let path = output_path(&path, "pdf")?;
+    let pdf = with_client(&state, |c| match agency.as_deref() {
+        Some(agency) => citizens_paper::agency_brief(c, agency, &filter, &lang),
+        None => citizens_paper::media_brief(c, &filter, &lang),
+    })?;
+    write_pdf(&path, &pdf, 1)
+}
+
+/// Print the town-hall kit of `session` to `path` (PDF) in `lang`, with `forms` blank
+/// complaint forms numbered for it.
+#[tauri::command]
+pub fn save_kit(
+    state: State<'_, AppState>,
+    session: String,
+    forms: u32,
+    lang: String,
+    path: String,
+) -> Result<Saved> {
+    let path = output_path(&path, "pdf")?;
+    let pdf = with_client(&state, |c| citizens_paper::kit(c, &session, forms, &lang))?;
+    write_pdf(&path, &pdf, forms as usize)
+}
+
+/// Write a paper whole; `count` is what it holds (forms, or one brief).
+fn write_pdf(path: &std::path::Path, pdf: &[u8], count: usize) -> Result<Saved> {
+    write_whole(path, |sink| Ok(std::io::Write::write_all(sink, pdf)?))?;
+    Ok(Saved::new(path, count))
 }
 
 /// Merge a bundle chosen in the window (sent as base64).

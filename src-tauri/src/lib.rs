@@ -98,6 +98,8 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::enroll,
             commands::export_bundle,
             commands::export_xlsx,
+            commands::save_brief,
+            commands::save_kit,
             commands::dashboard,
             commands::import_bundle,
         ])

@@ -902,6 +902,51 @@ fn the_dashboard_and_the_workbook_over_ipc() {
         1,
         "no partial file"
     );
+
+    // The briefs: one agency's, and the media's; a bad language refused in words, the older
+    // file intact.
+    let agency = performance[0]["short_name"].clone();
+    let brief = out.path().join("brief.pdf");
+    let saved = call(
+        &webview,
+        "save_brief",
+        json!({"agency": agency, "filter": {}, "lang": "ig", "path": brief}),
+    )
+    .expect("brief");
+    assert_eq!(saved["path"].as_str(), brief.to_str());
+    let written = std::fs::read(&brief).expect("written");
+    assert!(written.starts_with(b"%PDF-"), "a PDF");
+    let media = out.path().join("media");
+    let saved = call(
+        &webview,
+        "save_brief",
+        json!({"agency": null, "filter": {}, "lang": "pcm", "path": media}),
+    )
+    .expect("media brief");
+    assert_eq!(saved["path"].as_str(), media.with_extension("pdf").to_str());
+    let refused = call(
+        &webview,
+        "save_brief",
+        json!({"agency": agency, "filter": {}, "lang": "klingon", "path": brief}),
+    )
+    .expect_err("language");
+    assert_eq!(refused["code"], "invalid");
+    assert_eq!(
+        refused["message"],
+        "“klingon” is not a language the papers are printed in: choose en, ha, yo, ig or pcm"
+    );
+    let refused = call(
+        &webview,
+        "save_brief",
+        json!({"agency": "NOSUCH", "filter": {}, "lang": "en", "path": brief}),
+    )
+    .expect_err("agency");
+    assert_eq!(refused["code"], "not_found");
+    assert_eq!(
+        std::fs::read(&brief).expect("kept"),
+        written,
+        "the older brief is intact"
+    );
 }
 
 #[test]

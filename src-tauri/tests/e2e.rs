@@ -134,6 +134,30 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
     until_text(&c, ".case-rows", "Officials demanded money").await;
     shot(&c, "06-town-hall").await;
 
+    // The town-hall kit: three numbered blank forms, in Hausa; capture then offers the numbers.
+    let papers = tempfile::tempdir().expect("papers");
+    let kit = papers.path().join("kit.pdf");
+    c.find(Locator::Css("#kit-forms"))
+        .await
+        .expect("forms")
+        .clear()
+        .await
+        .expect("clear");
+    fill(&c, "#kit-forms", "3").await;
+    pick(&c, "#kit-lang", "ha").await;
+    fill(&c, "#kit-path", kit.to_str().expect("utf-8 path")).await;
+    click(&c, "#kit-path + button").await;
+    until_text(&c, "main", "kit.pdf with 3 numbered forms").await;
+    let pdf = std::fs::read(&kit).expect("the kit is written");
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    c.execute(
+        "document.querySelector('#kit-path').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .expect("scroll");
+    shot(&c, "06b-town-hall-kit").await;
+
     // The other screens.
     click(&c, "#nav-directory").await;
     fill(&c, "#agency-search", "KEDCO").await;
@@ -439,6 +463,23 @@ async fn a_coordinator_reads_sorts_filters_and_saves_the_figures_in_every_langua
     assert!(path.exists(), "the workbook is written");
     pick(&c, "#dash-state", "").await;
 
+    // A brief for the meeting with the first agency, in Yorùbá.
+    let brief = out.path().join("brief.pdf");
+    pick(&c, "#brief-for", &names[0]).await;
+    pick(&c, "#brief-lang", "yo").await;
+    fill(&c, "#brief-path", brief.to_str().expect("utf-8 path")).await;
+    click(&c, "#brief-path + button").await;
+    until_text(&c, "main", "brief.pdf.").await;
+    let pdf = std::fs::read(&brief).expect("the brief is written");
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    c.execute(
+        "document.querySelector('#brief-path').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .expect("scroll");
+    shot(&c, "18c-brief-en").await;
+
     // Every language: labels and chart words follow.
     for (code, title, chart) in [
         (
@@ -476,6 +517,13 @@ async fn a_coordinator_reads_sorts_filters_and_saves_the_figures_in_every_langua
         .await
         .expect("scroll");
         shot(&c, &format!("18b-figures-charts-{code}")).await;
+        c.execute(
+            "document.querySelector('#brief-path').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+        shot(&c, &format!("18c-brief-{code}")).await;
     }
     pick(&c, "#language", "en").await;
 }

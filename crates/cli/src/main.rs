@@ -97,6 +97,25 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Print a brief as PDF: for a meeting with one agency, or for the media (every agency
+    /// ranked). Figures from fewer than 5 cases read "fewer than 5"; no reporter is named.
+    #[command(subcommand)]
+    Brief(BriefCmd),
+    /// Print the town-hall kit as PDF: the agenda sheet, an attendance tally and blank
+    /// complaint forms numbered for the session (paper capture then offers those numbers).
+    Kit {
+        /// Session id (see `citizens session list`).
+        session: String,
+        /// Write the PDF here.
+        #[arg(long)]
+        out: PathBuf,
+        /// How many blank complaint forms.
+        #[arg(long, default_value_t = citizens_paper::KIT_FORMS)]
+        forms: u32,
+        /// en, ha, yo, ig or pcm.
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
     /// Import cases.
     #[command(subcommand)]
     Import(ImportCmd),
@@ -152,6 +171,35 @@ enum ReportCmd {
         #[command(flatten)]
         filter: ReportArgs,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum BriefCmd {
+    /// For a meeting with one agency (short name, e.g. KEDCO): its figures against the average
+    /// of its level, its overdue cases, its town-hall promises, its charts.
+    Agency {
+        name: String,
+        #[command(flatten)]
+        paper: PaperArgs,
+    },
+    /// For the media: every agency, ranked by the share of cases resolved.
+    Media {
+        #[command(flatten)]
+        paper: PaperArgs,
+    },
+}
+
+/// Where a printed paper goes, in which language, over which cases.
+#[derive(Args, Debug)]
+struct PaperArgs {
+    /// Write the PDF here.
+    #[arg(long)]
+    out: PathBuf,
+    /// en, ha, yo, ig or pcm.
+    #[arg(long, default_value = "en")]
+    lang: String,
+    #[command(flatten)]
+    filter: ReportArgs,
 }
 
 /// What a report covers.
@@ -776,6 +824,35 @@ fn run(cli: &Cli) -> Result<()> {
                 }
             }
         }
+        Command::Brief(cmd) => {
+            let client = open(cli)?;
+            let (paper, pdf) = match cmd {
+                BriefCmd::Agency { name, paper } => (
+                    paper,
+                    citizens_paper::agency_brief(
+                        &client,
+                        name,
+                        &paper.filter.filter(None),
+                        &paper.lang,
+                    ),
+                ),
+                BriefCmd::Media { paper } => (
+                    paper,
+                    citizens_paper::media_brief(&client, &paper.filter.filter(None), &paper.lang),
+                ),
+            };
+            write_pdf(&out, &paper.out, pdf)
+        }
+        Command::Kit {
+            session,
+            out: file,
+            forms,
+            lang,
+        } => {
+            let mut client = open(cli)?;
+            let pdf = citizens_paper::kit(&mut client, session, *forms, lang);
+            write_pdf(&out, file, pdf)
+        }
         Command::Export {
             format,
             out: file,
@@ -1102,6 +1179,21 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
             out.message(&format!("saved to {}", file.display()))
         }
     }
+}
+
+/// Write a paper whole (never half a file), saying where it went.
+fn write_pdf(
+    out: &Out,
+    path: &std::path::Path,
+    pdf: citizens_paper::Result<Vec<u8>>,
+) -> Result<()> {
+    let pdf = pdf?;
+    citizens_client::write_whole(path, |sink| Ok(sink.write_all(&pdf)?))?;
+    out.message(&format!(
+        "wrote {} ({} KB)",
+        path.display(),
+        pdf.len().div_ceil(1024)
+    ))
 }
 
 fn session(cli: &Cli, out: &Out, cmd: &SessionCmd) -> Result<()> {

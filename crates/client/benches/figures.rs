@@ -1,5 +1,5 @@
 //! Figures benchmark: the performance table (all agencies over a year, and one agency), the
-//! trends, the charts and the XLSX workbook, at 10k and 100k cases, in one run.
+//! trends, the charts, the XLSX workbook and the PDF briefs, at 10k and 100k cases, in one run.
 //! `cargo bench -p citizens-client --bench figures [-- SIZE...]`; prints medians, p95 and the
 //! workbook's time and peak memory beside the targets.
 #![allow(clippy::print_stdout)]
@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use citizens_client::{
-    charts, months, ChartWords, Client, ForwardInput, GrievanceInput, ReportFilter,
+    charts, months, Audience, ChartWords, Client, ForwardInput, GrievanceInput, ReportFilter,
 };
 use citizens_test_support::bench::{ms, percentile, reset_peak_rss, sizes, time};
 use citizens_test_support::hostile::peak_rss_kib;
@@ -90,8 +90,8 @@ fn run(size: usize) -> Figures {
         .clone();
     let one = client
         .report_filter(&ReportFilter {
-            agency: Some(busiest),
-            ..year_report
+            agency: Some(busiest.clone()),
+            ..year_report.clone()
         })
         .expect("one agency");
     let words = ChartWords {
@@ -114,9 +114,9 @@ fn run(size: usize) -> Figures {
     });
     let figures = client.trends(&year).expect("trends");
     let drawn = time(100, |_| {
-        charts(&figures, &months(&figures), &words);
+        charts(&figures, &months(&figures), &words, Audience::ThisLaptop);
     });
-    let c = charts(&figures, &months(&figures), &words);
+    let c = charts(&figures, &months(&figures), &words, Audience::ThisLaptop);
     let chart_bytes = c.by_month.len() + c.by_category.len() + c.by_state.len();
 
     let out = dir.path().join("figures.xlsx");
@@ -126,6 +126,15 @@ fn run(size: usize) -> Figures {
     citizens_client::write_whole(&out, |sink| client.export_xlsx(&year, sink)).expect("xlsx");
     let xlsx = start.elapsed();
     let xlsx_peak_mib = peak_rss_kib(std::process::id()).saturating_sub(before) as f64 / 1024.0;
+    // Two months on, the open forwarded cases are overdue: the brief lists each (read from
+    // its document for the office now holding it).
+    clock.advance(60 * 24 * HOUR);
+    let brief = time(5, |_| {
+        citizens_paper::agency_brief(&client, &busiest, &year_report, "yo").expect("brief");
+    });
+    let media = time(5, |_| {
+        citizens_paper::media_brief(&client, &year_report, "en").expect("media brief");
+    });
     Figures {
         size,
         worked,
@@ -143,6 +152,12 @@ fn run(size: usize) -> Figures {
                 trends,
             ),
             ("three charts drawn (SVG)", "—", drawn),
+            (
+                "PDF agency brief, busiest agency, one year (Yorùbá)",
+                "≤ 1 s",
+                brief,
+            ),
+            ("PDF media brief, every agency, one year", "≤ 1 s", media),
         ],
         xlsx,
         xlsx_bytes: std::fs::metadata(&out).expect("written").len(),

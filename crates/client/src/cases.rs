@@ -925,13 +925,9 @@ fn case_view(
     merged: &[Grievance],
 ) -> CaseView {
     let status: StatusView = grievance.status();
-    let current_office = match (grievance.ladder_position(), agency) {
-        (Some((step, _)), Some(a)) => usize::try_from(step)
-            .ok()
-            .and_then(|s| a.ladder.get(s))
-            .map(|s| s.office.clone()),
-        _ => None,
-    };
+    let current_office = agency
+        .and_then(|a| grievance.current_office(a))
+        .map(str::to_string);
     let sla_due = agency
         .and_then(|a| grievance.sla_due(a, calendar))
         .filter(|_| status.current.awaits_action());

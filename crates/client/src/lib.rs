@@ -42,7 +42,9 @@ pub use citizens_store::DuplicatePair;
 pub use citizens_store::{Error, HeldBack, Origin, Result, SetAside};
 pub use exchange::{ImportError, ImportReport};
 pub use files::write_whole;
-pub use reports::{charts, months, ChartWords, Charts, Dashboard, Month, ReportFilter};
+pub use reports::{
+    charts, months, Audience, ChartWords, Charts, Dashboard, Month, OverdueCase, ReportFilter,
+};
 pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};
 pub use sync::{
@@ -295,7 +297,7 @@ impl Client {
     }
 
     /// Today in Nigeria, by the injected clock.
-    fn today(&self) -> citizens_core::clock::Day {
+    pub fn today(&self) -> citizens_core::clock::Day {
         citizens_core::clock::Day::from_date(self.ctx.clock.now().date())
     }
 

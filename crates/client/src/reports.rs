@@ -3,11 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use citizens_core::agency::Agency;
 use citizens_core::charts::{self as draw, Bar, Column};
 use citizens_core::clock::{Day, Timestamp};
+use citizens_core::grievance::{Grievance, Kind};
 use citizens_core::lifecycle::Status;
+use citizens_core::milestones::days_between;
 use citizens_store::figures::{AgencyPerformance, Trends, SMALLEST_PUBLISHED};
-use citizens_store::query::Filter;
+use citizens_store::query::{Filter, Sort};
 use serde::{Deserialize, Serialize};
 
 use crate::{Client, Result};
@@ -35,6 +38,13 @@ pub struct ReportFilter {
 
 fn given(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+impl ReportFilter {
+    /// The first and last days given, as typed (trimmed; blank is none).
+    pub fn period(&self) -> (Option<&str>, Option<&str>) {
+        (given(&self.from), given(&self.to))
+    }
 }
 
 impl Client {
@@ -85,6 +95,60 @@ impl Client {
     /// Cases per month, category and state, who reports, and town-hall commitments.
     pub fn trends(&self, filter: &Filter) -> Result<Trends> {
         self.store.trends(filter)
+    }
+}
+
+/// A case its agency has let run past its due day, as the agency's brief lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OverdueCase {
+    /// Reference code.
+    pub reference: String,
+    /// Its title; `None` for a corruption report or a sealed case, whose title could point
+    /// to the reporter.
+    pub title: Option<String>,
+    /// State name.
+    pub state: String,
+    /// LGA.
+    pub lga: String,
+    /// The day it was due (`YYYY-MM-DD`).
+    pub due: String,
+    /// Days since then.
+    pub days_overdue: u32,
+    /// The office on the agency's ladder now holding it.
+    pub office: Option<String>,
+}
+
+impl Client {
+    /// The cases `agency` holds past their due day, longest overdue first, as of today.
+    pub fn overdue_cases(&self, agency: &Agency) -> Result<Vec<OverdueCase>> {
+        let today = self.today();
+        let filter = Filter {
+            agency_id: Some(agency.id.to_string()),
+            due_before: Some(today.to_string()),
+            open_only: true,
+            ..Filter::default()
+        };
+        let rows = self.store.list(&filter, Sort::Due, 0, u64::MAX)?.rows;
+        rows.into_iter()
+            .map(|row| {
+                let id = uuid::Uuid::parse_str(&row.id)
+                    .map_err(|_| crate::Error::Damaged("case id".into()))?;
+                let grievance: Grievance = self.store.read(id)?;
+                let due = row.sla_due.as_deref().unwrap_or_default();
+                let due_day = Day::parse("due", due)?;
+                let protected = row.sealed || row.kind == Kind::CorruptionReport.as_str();
+                Ok(OverdueCase {
+                    title: (!protected).then_some(row.title),
+                    state: citizens_core::geo::state(&row.state)
+                        .map_or_else(|_| row.state.clone(), |s| s.name.to_string()),
+                    lga: row.lga,
+                    days_overdue: days_between(due_day.date(), today.date()),
+                    due: due.to_string(),
+                    office: grievance.current_office(agency).map(str::to_string),
+                    reference: row.reference,
+                })
+            })
+            .collect()
     }
 }
 
@@ -220,10 +284,11 @@ pub fn months(trends: &Trends) -> Vec<Month> {
     months
 }
 
-/// Totals per key, most first (ties by key), as bars named by `name`.
+/// Totals per key, most first (ties by key), as bars named by `name`, shown to `audience`.
 fn bars_of<'a>(
     counts: impl Iterator<Item = (&'a str, u32)>,
     name: impl Fn(&str) -> String,
+    audience: Audience,
 ) -> Vec<Bar> {
     let mut totals: BTreeMap<&str, u32> = BTreeMap::new();
     for (key, cases) in counts {
@@ -236,19 +301,38 @@ fn bars_of<'a>(
         .into_iter()
         .map(|(key, cases)| Bar {
             label: name(key),
-            value: Some(cases),
+            value: audience.shown(cases),
         })
         .collect()
 }
 
-/// The charts of `trends` and its `months`, in `words`, with exact counts (this laptop's
-/// screen).
-pub fn charts(trends: &Trends, months: &[Month], words: &ChartWords) -> Charts {
+/// Who a chart is drawn for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// This laptop's screen: exact counts.
+    ThisLaptop,
+    /// Anything that leaves the laptop (papers, the public page): a bar or part from fewer
+    /// than 5 cases is drawn withheld.
+    Public,
+}
+
+impl Audience {
+    fn shown(self, count: u32) -> Option<u32> {
+        match self {
+            Audience::ThisLaptop => Some(count),
+            Audience::Public => citizens_store::figures::published(count).0,
+        }
+    }
+}
+
+/// The charts of `trends` and its `months`, in `words`, for `audience`.
+pub fn charts(trends: &Trends, months: &[Month], words: &ChartWords, audience: Audience) -> Charts {
+    let shown = |count| audience.shown(count);
     let columns: Vec<Column> = months
         .iter()
         .map(|m| Column {
             label: m.month.to_string(),
-            parts: vec![Some(m.open), Some(m.resolved), Some(m.ended)],
+            parts: vec![shown(m.open), shown(m.resolved), shown(m.ended)],
         })
         .collect();
     let legend = [
@@ -273,11 +357,15 @@ pub fn charts(trends: &Trends, months: &[Month], words: &ChartWords) -> Charts {
     let mut states = bars_of(
         trends.by_state.iter().map(|c| (c.key.as_str(), c.cases)),
         state_name,
+        audience,
     );
     states.truncate(STATES_CHARTED);
     Charts {
         by_month: draw::columns(&words.by_month, &legend, &columns),
-        by_category: draw::bars(&words.by_category, &bars_of(categories, category_name)),
+        by_category: draw::bars(
+            &words.by_category,
+            &bars_of(categories, category_name, audience),
+        ),
         by_state: draw::bars(&words.by_state, &states),
     }
 }
@@ -306,7 +394,7 @@ impl Client {
         let months = months(&trends);
         Ok(Dashboard {
             performance: self.performance(filter)?,
-            charts: charts(&trends, &months, words),
+            charts: charts(&trends, &months, words, Audience::ThisLaptop),
             months,
             trends,
         })

@@ -273,6 +273,14 @@ impl Client {
         self.store.unused_form_numbers()
     }
 
+    /// Every promise `agency` made at a town hall, the latest due first.
+    pub fn agency_commitments(
+        &self,
+        agency: &citizens_core::agency::Agency,
+    ) -> Result<Vec<citizens_store::query::CommitmentRow>> {
+        self.store.agency_commitments(&agency.id.to_string())
+    }
+
     /// All sessions, newest first.
     pub fn sessions(&self) -> Result<Vec<SessionRow>> {
         self.store.sessions()

@@ -91,6 +91,20 @@ fn nice_top(max: u32) -> u32 {
     }
 }
 
+/// How many steps divide a [`nice_top`] into whole numbers: 1 → 1, 2 → 2, 2×10ⁿ → 4 (5×10ⁿ⁻¹
+/// each), 1×10ⁿ and 5×10ⁿ → 5.
+fn grid_steps(top: u32) -> u32 {
+    let mut lead = top;
+    while lead >= 10 {
+        lead /= 10;
+    }
+    match (top, lead) {
+        (0..=2, _) => top.max(1),
+        (_, 2) => 4,
+        _ => 5,
+    }
+}
+
 fn open(out: &mut String, title: &str, height: u32) {
     let title = escape(title);
     let _ = write!(
@@ -187,10 +201,11 @@ pub fn columns(title: &str, legend: &[String], columns: &[Column]) -> String {
         );
         x += 16 + 8 * u32::try_from(entry.chars().count().min(24)).unwrap_or(0) + 20;
     }
-    // Scale: four grid lines.
-    for step in 0..=4u32 {
-        let value = f64::from(top) * f64::from(step) / 4.0;
-        let y = f64::from(plot_top) + plot_height * (1.0 - f64::from(step) / 4.0);
+    // Scale: a grid line at each whole step.
+    let steps = grid_steps(top);
+    for step in 0..=steps {
+        let value = f64::from(top) * f64::from(step) / f64::from(steps);
+        let y = f64::from(plot_top) + plot_height * (1.0 - f64::from(step) / f64::from(steps));
         let _ = write!(
             out,
             "<line x1=\"{LEFT}\" x2=\"{WIDTH}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{GRID}\"/>\
@@ -272,6 +287,25 @@ mod tests {
             .collect();
         assert_eq!(tops, [1, 1, 5, 10, 10, 20, 50, 200, 1_000, 2_000]);
         assert_eq!(nice_top(u32::MAX), u32::MAX);
+        let steps: Vec<(u32, u32)> = [1, 2, 5, 10, 20, 50, 100, 200, 500]
+            .into_iter()
+            .map(|top| (top, top / grid_steps(top)))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (1, 1),
+                (2, 1),
+                (5, 1),
+                (10, 2),
+                (20, 5),
+                (50, 10),
+                (100, 20),
+                (200, 50),
+                (500, 100)
+            ],
+            "every grid line falls on a whole number"
+        );
     }
 
     #[test]

@@ -614,6 +614,14 @@ impl Grievance {
             .map(|(_, step, since)| (step, since))
     }
 
+    /// The office on `agency`'s ladder now holding the case: where it was forwarded, or the
+    /// step it was last escalated to.
+    pub fn current_office<'a>(&self, agency: &'a Agency) -> Option<&'a str> {
+        let (step, _) = self.ladder_position()?;
+        let step = usize::try_from(step).ok()?;
+        agency.ladder.get(step).map(|s| s.office.as_str())
+    }
+
     /// Route a new case to the agency responsible, keeping why: it becomes `triaged`.
     pub fn route(&mut self, agency: AgencyId, reason: String, stamp: Stamp) -> Result<()> {
         if self.status().current != Status::New {

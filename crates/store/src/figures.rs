@@ -170,7 +170,7 @@ impl Days {
 }
 
 /// One agency's performance over the cases a filter selects.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ts_rs::TS)]
 pub struct AgencyPerformance {
     /// Agency id.
     pub agency_id: String,

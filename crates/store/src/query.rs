@@ -196,6 +196,8 @@ pub struct CommitmentRow {
     pub promise: String,
     /// By when.
     pub due: Option<String>,
+    /// Open, kept, partly kept or broken.
+    pub status: String,
 }
 
 /// One case worker's load.
@@ -340,15 +342,30 @@ impl Store {
 
     /// Open commitments due before `today`, by agency then due day.
     pub fn overdue_commitments(&self, today: &str) -> Result<Vec<CommitmentRow>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT c.id, c.session_id, s.title, a.short_name, c.official, c.office, c.promise, c.due
-             FROM commitments c JOIN sessions s ON s.id = c.session_id
-             LEFT JOIN agencies a ON a.id = c.agency_id
-             WHERE c.status = 'open' AND c.due < ?1
+        self.commitment_rows(
+            "WHERE c.status = 'open' AND c.due < ?1
              ORDER BY a.short_name IS NULL, a.short_name, c.due",
-        )?;
+            today,
+        )
+    }
+
+    /// Every commitment an agency (its id) made at a town hall, the latest due first.
+    pub fn agency_commitments(&self, agency_id: &str) -> Result<Vec<CommitmentRow>> {
+        self.commitment_rows(
+            "WHERE c.agency_id = ?1 ORDER BY c.due IS NULL, c.due DESC, s.title",
+            agency_id,
+        )
+    }
+
+    fn commitment_rows(&self, rest: &str, arg: &str) -> Result<Vec<CommitmentRow>> {
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT c.id, c.session_id, s.title, a.short_name, c.official, c.office, c.promise, c.due,
+                    c.status
+             FROM commitments c JOIN sessions s ON s.id = c.session_id
+             LEFT JOIN agencies a ON a.id = c.agency_id {rest}"
+        ))?;
         let rows = stmt
-            .query_map([today], |r| {
+            .query_map([arg], |r| {
                 Ok(CommitmentRow {
                     id: r.get(0)?,
                     session_id: r.get(1)?,
@@ -358,6 +375,7 @@ impl Store {
                     office: r.get(5)?,
                     promise: r.get(6)?,
                     due: r.get(7)?,
+                    status: r.get(8)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

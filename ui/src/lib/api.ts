@@ -116,6 +116,10 @@ export const api = {
     invoke<SyncView>("enroll", { server, code, passphrase }),
   dashboard: (filter: ReportFilter, words: ChartWords) => invoke<Dashboard>("dashboard", { filter, words }),
   exportXlsx: (filter: ReportFilter, path: string) => invoke<Saved>("export_xlsx", { filter, path }),
+  saveBrief: (agency: string | null, filter: ReportFilter, lang: string, path: string) =>
+    invoke<Saved>("save_brief", { agency, filter, lang, path }),
+  saveKit: (session: string, forms: number, lang: string, path: string) =>
+    invoke<Saved>("save_kit", { session, forms, lang, path }),
   exportBundle: (path: string, passphrase: string) => invoke<Saved>("export_bundle", { path, passphrase }),
   importBundle: (base64: string, passphrase: string) =>
     invoke<BundleImport>("import_bundle", { base64, passphrase }),
