@@ -541,7 +541,11 @@ promise: string,
 /**
  * By when.
  */
-due: string | null, };
+due: string | null, 
+/**
+ * Open, kept, partly kept or broken.
+ */
+status: string, };
 
 export type AgencyRow = { 
 /**
