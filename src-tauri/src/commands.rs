@@ -877,7 +877,8 @@ pub fn save_brief(
         Some(agency) => citizens_paper::agency_brief(c, agency, &filter, &lang),
         None => citizens_paper::media_brief(c, &filter, &lang),
     })?;
-    write_pdf(&path, &pdf, 1)
+    write_pdf(&path, &pdf)?;
+    Ok(Saved::new(&path, 1))
 }
 
 /// Print the town-hall kit of `session` to `path` (PDF) in `lang`, with `forms` blank
@@ -891,14 +892,17 @@ pub fn save_kit(
     path: String,
 ) -> Result<Saved> {
     let path = output_path(&path, "pdf")?;
-    let pdf = with_client(&state, |c| citizens_paper::kit(c, &session, forms, &lang))?;
-    write_pdf(&path, &pdf, forms as usize)
+    with_client(&state, |c| {
+        citizens_paper::kit(c, &session, forms, &lang, |pdf| {
+            write_pdf(&path, pdf)?;
+            Ok(Saved::new(&path, forms as usize))
+        })
+    })
 }
 
-/// Write a paper whole; `count` is what it holds (forms, or one brief).
-fn write_pdf(path: &std::path::Path, pdf: &[u8], count: usize) -> Result<Saved> {
-    write_whole(path, |sink| Ok(std::io::Write::write_all(sink, pdf)?))?;
-    Ok(Saved::new(path, count))
+/// Write a paper whole (never half a file, an older one intact on failure).
+fn write_pdf(path: &std::path::Path, pdf: &[u8]) -> citizens_client::Result<()> {
+    write_whole(path, |sink| Ok(std::io::Write::write_all(sink, pdf)?))
 }
 
 /// Merge a bundle chosen in the window (sent as base64).

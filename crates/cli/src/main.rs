@@ -834,14 +834,15 @@ fn run(cli: &Cli) -> Result<()> {
                         name,
                         &paper.filter.filter(None),
                         &paper.lang,
-                    ),
+                    )?,
                 ),
                 BriefCmd::Media { paper } => (
                     paper,
-                    citizens_paper::media_brief(&client, &paper.filter.filter(None), &paper.lang),
+                    citizens_paper::media_brief(&client, &paper.filter.filter(None), &paper.lang)?,
                 ),
             };
-            write_pdf(&out, &paper.out, pdf)
+            let written = save_pdf(&paper.out, &pdf)?;
+            out.message(&written)
         }
         Command::Kit {
             session,
@@ -850,8 +851,10 @@ fn run(cli: &Cli) -> Result<()> {
             lang,
         } => {
             let mut client = open(cli)?;
-            let pdf = citizens_paper::kit(&mut client, session, *forms, lang);
-            write_pdf(&out, file, pdf)
+            let written = citizens_paper::kit(&mut client, session, *forms, lang, |pdf| {
+                save_pdf(file, pdf)
+            })?;
+            out.message(&format!("{written} with {forms} numbered form(s)"))
         }
         Command::Export {
             format,
@@ -1181,15 +1184,10 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
     }
 }
 
-/// Write a paper whole (never half a file), saying where it went.
-fn write_pdf(
-    out: &Out,
-    path: &std::path::Path,
-    pdf: citizens_paper::Result<Vec<u8>>,
-) -> Result<()> {
-    let pdf = pdf?;
-    citizens_client::write_whole(path, |sink| Ok(sink.write_all(&pdf)?))?;
-    out.message(&format!(
+/// Write a paper whole (never half a file); says where it went.
+fn save_pdf(path: &std::path::Path, pdf: &[u8]) -> citizens_client::Result<String> {
+    citizens_client::write_whole(path, |sink| Ok(sink.write_all(pdf)?))?;
+    Ok(format!(
         "wrote {} ({} KB)",
         path.display(),
         pdf.len().div_ceil(1024)

@@ -321,6 +321,63 @@ fn a_town_hall_session_from_capture_to_resolution_and_export() {
     );
     assert_eq!(closed["case"]["status"], "closed", "the citizen confirmed");
     assert!(home["pending_changes"].as_u64().expect("pending") > 20);
+
+    // The papers: the town-hall kit with two numbered forms, and a brief, in Yorùbá.
+    let unused = |dir: &Path| {
+        json(dir, &["session", "unused-forms"])
+            .as_array()
+            .expect("list")
+            .len()
+    };
+    let before = unused(dir.path());
+    let kit = dir.path().join("kit.pdf");
+    let kit_path = kit.to_str().expect("path");
+    let said = ok(
+        dir.path(),
+        &[
+            "kit", &sid, "--forms", "2", "--lang", "yo", "--out", kit_path,
+        ],
+    );
+    assert_eq!(
+        said.trim(),
+        format!(
+            "wrote {kit_path} ({} KB) with 2 numbered form(s)",
+            std::fs::metadata(&kit).expect("kit").len().div_ceil(1024)
+        )
+    );
+    assert!(std::fs::read(&kit).expect("kit").starts_with(b"%PDF-"));
+    assert_eq!(
+        unused(dir.path()),
+        before + 2,
+        "capture offers the kit's numbers"
+    );
+    let brief = dir.path().join("brief.pdf");
+    let brief_path = brief.to_str().expect("path");
+    ok(
+        dir.path(),
+        &[
+            "brief", "agency", "KEDCO", "--lang", "yo", "--out", brief_path,
+        ],
+    );
+    assert!(std::fs::read(&brief).expect("brief").starts_with(b"%PDF-"));
+    assert_eq!(
+        refused(
+            dir.path(),
+            &["brief", "media", "--lang", "fr", "--out", brief_path]
+        )
+        .trim(),
+        "error: “fr” is not a language the papers are printed in: choose en, ha, yo, ig or pcm"
+    );
+    let missing = dir.path().join("no-such-folder/kit.pdf");
+    refused(
+        dir.path(),
+        &["kit", &sid, "--out", missing.to_str().expect("path")],
+    );
+    assert_eq!(
+        unused(dir.path()),
+        before + 2,
+        "a kit not written takes its numbers back"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use citizens_core::grievance::{Grievance, Kind};
 use citizens_core::lifecycle::Status;
 use citizens_core::milestones::days_between;
 use citizens_store::figures::{AgencyPerformance, Trends, SMALLEST_PUBLISHED};
-use citizens_store::query::{Filter, Sort};
+use citizens_store::query::Filter;
 use serde::{Deserialize, Serialize};
 
 use crate::{Client, Result};
@@ -44,6 +44,11 @@ impl ReportFilter {
     /// The first and last days given, as typed (trimmed; blank is none).
     pub fn period(&self) -> (Option<&str>, Option<&str>) {
         (given(&self.from), given(&self.to))
+    }
+
+    /// The state, LGA, kind and category given, as typed (trimmed; blank is none).
+    pub fn narrowing(&self) -> [Option<&str>; 4] {
+        [&self.state, &self.lga, &self.kind, &self.category].map(given)
     }
 }
 
@@ -98,7 +103,7 @@ impl Client {
     }
 }
 
-/// A case its agency has let run past its due day, as the agency's brief lists it.
+/// A case its agency has let run past its due date, as the agency's brief lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OverdueCase {
     /// Reference code.
@@ -108,42 +113,38 @@ pub struct OverdueCase {
     pub title: Option<String>,
     /// State name.
     pub state: String,
-    /// LGA.
-    pub lga: String,
-    /// The day it was due (`YYYY-MM-DD`).
-    pub due: String,
-    /// Days since then.
+    /// LGA; `None` for a corruption report or a sealed case (with the agency, the place could
+    /// point to the reporter).
+    pub lga: Option<String>,
+    /// Calendar days since its due date.
     pub days_overdue: u32,
     /// The office on the agency's ladder now holding it.
     pub office: Option<String>,
 }
 
 impl Client {
-    /// The cases `agency` holds past their due day, longest overdue first, as of today.
-    pub fn overdue_cases(&self, agency: &Agency) -> Result<Vec<OverdueCase>> {
+    /// The cases of `agency` among those `filter` selects that are overdue today (the cases
+    /// its "overdue" figure counts), longest overdue first.
+    pub fn overdue_cases(&self, agency: &Agency, filter: &Filter) -> Result<Vec<OverdueCase>> {
         let today = self.today();
         let filter = Filter {
             agency_id: Some(agency.id.to_string()),
-            due_before: Some(today.to_string()),
-            open_only: true,
-            ..Filter::default()
+            ..filter.clone()
         };
-        let rows = self.store.list(&filter, Sort::Due, 0, u64::MAX)?.rows;
+        let rows = self.store.overdue_cases(&filter, today)?;
         rows.into_iter()
             .map(|row| {
                 let id = uuid::Uuid::parse_str(&row.id)
                     .map_err(|_| crate::Error::Damaged("case id".into()))?;
                 let grievance: Grievance = self.store.read(id)?;
-                let due = row.sla_due.as_deref().unwrap_or_default();
-                let due_day = Day::parse("due", due)?;
+                let due = Day::parse("due", row.sla_due.as_deref().unwrap_or_default())?;
                 let protected = row.sealed || row.kind == Kind::CorruptionReport.as_str();
                 Ok(OverdueCase {
                     title: (!protected).then_some(row.title),
                     state: citizens_core::geo::state(&row.state)
                         .map_or_else(|_| row.state.clone(), |s| s.name.to_string()),
-                    lga: row.lga,
-                    days_overdue: days_between(due_day.date(), today.date()),
-                    due: due.to_string(),
+                    lga: (!protected).then_some(row.lga),
+                    days_overdue: days_between(due.date(), today.date()),
                     office: grievance.current_office(agency).map(str::to_string),
                     reference: row.reference,
                 })
@@ -295,13 +296,18 @@ fn bars_of<'a>(
         let total = totals.entry(key).or_default();
         *total = total.saturating_add(cases);
     }
-    let mut totals: Vec<(&str, u32)> = totals.into_iter().collect();
-    totals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    totals
+    // Ordered by what is shown (a withheld bar last, by key), so the order cannot tell
+    // withheld counts apart.
+    let mut shown: Vec<(&str, Option<u32>)> = totals
         .into_iter()
-        .map(|(key, cases)| Bar {
+        .map(|(key, cases)| (key, audience.shown(cases)))
+        .collect();
+    shown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    shown
+        .into_iter()
+        .map(|(key, value)| Bar {
             label: name(key),
-            value: audience.shown(cases),
+            value,
         })
         .collect()
 }
@@ -350,10 +356,16 @@ pub fn charts(trends: &Trends, months: &[Month], words: &ChartWords, audience: A
     let state_name = |code: &str| {
         citizens_core::geo::state(code).map_or_else(|_| code.to_string(), |s| s.name.to_string())
     };
+    // Every category leaves the laptop, so that being listed does not tell 1–4 from 0.
+    let every = match audience {
+        Audience::ThisLaptop => &[][..],
+        Audience::Public => citizens_core::taxonomy::CATEGORIES,
+    };
     let categories = trends
         .by_month_category
         .iter()
-        .map(|c| (c.within.as_str(), c.cases));
+        .map(|c| (c.within.as_str(), c.cases))
+        .chain(every.iter().map(|c| (c.slug, 0)));
     let mut states = bars_of(
         trends.by_state.iter().map(|c| (c.key.as_str(), c.cases)),
         state_name,

@@ -267,6 +267,11 @@ impl Client {
             .issue_form_numbers(&code, count, session.map(|s| s.to_string()).as_deref(), now)
     }
 
+    /// Take back form numbers issued for a kit that was never printed.
+    pub fn withdraw_forms(&mut self, numbers: &[String]) -> Result<()> {
+        self.store.withdraw_form_numbers(numbers)
+    }
+
     /// Form numbers this laptop issued that no case names yet, oldest first (paper capture
     /// offers them).
     pub fn unused_forms(&self) -> Result<Vec<String>> {

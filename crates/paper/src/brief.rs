@@ -1,37 +1,42 @@
 //! The agency brief (one agency's figures against its level's average, its overdue cases, its
-//! town-hall promises, its charts) and the media brief (every agency, ranked).
+//! town-hall promises, its charts) and the media brief (every agency, ranked). Every figure is
+//! taken from `AgencyPerformance::published`: what is withheld there is withheld here, and an
+//! average, a share, a rank or an order is made only of published figures, so none of them
+//! can give a withheld one away.
 
-use std::collections::BTreeMap;
-
-use citizens_client::figures::{published, AgencyPerformance, Days, SMALLEST_PUBLISHED};
+use citizens_client::figures::{published, AgencyPerformance, Published, PublishedPerformance};
 use citizens_client::{charts, months, Audience, ChartWords, Client, ReportFilter};
 
 use crate::{Block, Document, Result, Words};
 
-/// A figure: `None` when withheld.
+/// A figure as printed: `None` when withheld.
 type Cell = Option<String>;
 
 fn show(words: &Words, cell: Cell) -> String {
     cell.unwrap_or_else(|| words.withheld())
 }
 
-fn count(n: u32) -> Cell {
-    published(n).0.map(|n| n.to_string())
+fn count(n: Published<u32>) -> Cell {
+    n.0.map(|n| n.to_string())
+}
+
+/// A published count's share of a published whole, e.g. 0.4.
+fn ratio(part: Published<u32>, of: Published<u32>) -> Option<f64> {
+    let (part, of) = (part.0?, of.0?);
+    Some(f64::from(part) / f64::from(of))
+}
+
+fn percent(ratio: f64) -> String {
+    format!("{:.0}%", (ratio * 100.0).clamp(0.0, 100.0))
 }
 
 /// A count with its share of `of`, e.g. "12 (40%)"; withheld with the count.
-fn share(n: u32, of: u32) -> Cell {
-    let n = published(n).0?;
-    Some(match of {
-        0 => n.to_string(),
-        of => format!("{n} ({}%)", percent(n, of)),
+fn share(part: Published<u32>, of: Published<u32>) -> Cell {
+    let n = part.0?;
+    Some(match ratio(part, of) {
+        Some(r) => format!("{n} ({})", percent(r)),
+        None => n.to_string(),
     })
-}
-
-fn percent(n: u32, of: u32) -> u32 {
-    let p = (f64::from(n) * 100.0 / f64::from(of)).round();
-    // A share is between 0 and 100.
-    p.clamp(0.0, 100.0) as u32
 }
 
 fn days(value: f64) -> String {
@@ -42,22 +47,31 @@ fn days(value: f64) -> String {
     }
 }
 
-fn median(d: &Days) -> Option<f64> {
-    d.published().median.0
-}
-
-fn p90(d: &Days) -> Option<f64> {
-    d.published().p90.0
-}
-
-/// The period a filter covers, in words.
-fn period(words: &Words, filter: &ReportFilter) -> String {
-    match filter.period() {
+/// What the cases behind a paper are, in words: the period and any narrowing choice.
+fn covers(words: &Words, filter: &ReportFilter) -> String {
+    let period = match filter.period() {
         (None, None) => words.get("paper_period_all"),
-        (from, to) => words.fill(
-            "paper_period",
-            &[("from", from.unwrap_or("…")), ("to", to.unwrap_or("…"))],
-        ),
+        (Some(from), None) => words.fill("paper_period_from", &[("from", from)]),
+        (None, Some(to)) => words.fill("paper_period_to", &[("to", to)]),
+        (Some(from), Some(to)) => words.fill("paper_period", &[("from", from), ("to", to)]),
+    };
+    let [state, lga, kind, category] = filter.narrowing();
+    let narrowed: Vec<String> = [
+        state.map(|s| citizens_core::geo::state(s).map_or_else(|_| s.into(), |s| s.name.into())),
+        lga.map(str::to_string),
+        kind.map(|k| words.of_value("kind", k)),
+        category.map(|c| words.of_value("cat", c)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if narrowed.is_empty() {
+        period
+    } else {
+        format!(
+            "{period} {}",
+            words.fill("paper_only", &[("what", &narrowed.join(" · "))])
+        )
     }
 }
 
@@ -76,40 +90,37 @@ fn chart_words(words: &Words) -> ChartWords {
     }
 }
 
-/// The charts of the cases `filter` selects, withheld under 5; a chart with nothing left to
-/// show once withheld is left out, said in words.
+/// The charts of the cases `filter` selects, withheld under 5; when every month is withheld
+/// the charts are left out, said in words.
 fn chart_blocks(client: &Client, filter: &ReportFilter, words: &Words) -> Result<Vec<Block>> {
     let trends = client.trends(&client.report_filter(filter)?)?;
     let months = months(&trends);
-    let drawn = charts(&trends, &months, &chart_words(words), Audience::Public);
-    let shown = |n: u32| published(n).0.is_some();
-    let mut by_category: BTreeMap<&str, u32> = BTreeMap::new();
-    for c in &trends.by_month_category {
-        *by_category.entry(&c.within).or_default() += c.cases;
-    }
-    let mut blocks = vec![Block::Heading {
+    let heading = Block::Heading {
         level: 2,
         text: words.get("paper_charts"),
-    }];
-    if months
+    };
+    let shown = |n: u32| published(n).0.is_some();
+    if !months
         .iter()
         .any(|m| shown(m.open) || shown(m.resolved) || shown(m.ended))
     {
-        blocks.push(Block::Chart {
+        return Ok(vec![
+            heading,
+            Block::Para {
+                text: words.get("paper_too_few_to_chart"),
+            },
+        ]);
+    }
+    let drawn = charts(&trends, &months, &chart_words(words), Audience::Public);
+    Ok(vec![
+        heading,
+        Block::Chart {
             svg: drawn.by_month,
-        });
-    }
-    if by_category.values().any(|n| shown(*n)) {
-        blocks.push(Block::Chart {
+        },
+        Block::Chart {
             svg: drawn.by_category,
-        });
-    }
-    if blocks.len() == 1 {
-        blocks.push(Block::Para {
-            text: words.get("paper_too_few_to_chart"),
-        });
-    }
-    Ok(blocks)
+        },
+    ])
 }
 
 fn protect_note(words: &Words) -> Block {
@@ -128,39 +139,37 @@ fn footer(client: &Client, words: &Words) -> String {
     )
 }
 
-/// The level's average beside one agency: each figure over the agencies of that level with
-/// at least 5 cases, withheld when fewer than 5 cases are behind it.
-struct Level<'a> {
-    agencies: Vec<&'a AgencyPerformance>,
+/// The agencies of one level with at least 5 cases: each average is over those whose figure
+/// is published.
+struct Level {
+    agencies: Vec<PublishedPerformance>,
 }
 
-impl Level<'_> {
-    fn mean(&self, of: impl Fn(&AgencyPerformance) -> u32) -> Cell {
-        let total: u32 = self.agencies.iter().map(|a| of(a)).sum();
-        published(total).0?;
-        let n = u32::try_from(self.agencies.len()).ok().filter(|n| *n > 0)?;
-        Some(days(
-            (f64::from(total) / f64::from(n) * 10.0).round() / 10.0,
-        ))
-    }
-
-    fn share(
-        &self,
-        part: impl Fn(&AgencyPerformance) -> u32,
-        of: impl Fn(&AgencyPerformance) -> u32,
-    ) -> Cell {
-        let part_total: u32 = self.agencies.iter().map(|a| part(a)).sum();
-        let of_total: u32 = self.agencies.iter().map(|a| of(a)).sum();
-        published(part_total).0?;
-        (of_total > 0).then(|| format!("{}%", percent(part_total, of_total)))
-    }
-
-    fn mean_days(&self, of: impl Fn(&AgencyPerformance) -> Option<f64>) -> Cell {
-        let shown: Vec<f64> = self.agencies.iter().filter_map(|a| of(a)).collect();
+impl Level {
+    fn mean(&self, of: impl Fn(&PublishedPerformance) -> Option<f64>) -> Cell {
+        let shown: Vec<f64> = self.agencies.iter().filter_map(of).collect();
         let n = u32::try_from(shown.len()).ok().filter(|n| *n > 0)?;
         Some(days(
             (shown.iter().sum::<f64>() / f64::from(n) * 10.0).round() / 10.0,
         ))
+    }
+
+    fn mean_count(&self, of: impl Fn(&PublishedPerformance) -> Published<u32>) -> Cell {
+        self.mean(|a| of(a).0.map(f64::from))
+    }
+
+    fn mean_share(
+        &self,
+        part: impl Fn(&PublishedPerformance) -> Published<u32>,
+        of: impl Fn(&PublishedPerformance) -> Published<u32>,
+    ) -> Cell {
+        let shares: Vec<f64> = self
+            .agencies
+            .iter()
+            .filter_map(|a| ratio(part(a), of(a)))
+            .collect();
+        let n = u32::try_from(shares.len()).ok().filter(|n| *n > 0)?;
+        Some(percent(shares.iter().sum::<f64>() / f64::from(n)))
     }
 }
 
@@ -174,11 +183,13 @@ pub fn agency_brief(
 ) -> Result<Vec<u8>> {
     let words = Words::of(lang)?;
     let agency = client.agency(agency)?;
-    let everyone = client.performance(&client.report_filter(&ReportFilter {
+    let everyone = ReportFilter {
         agency: None,
         ..filter.clone()
-    })?)?;
-    let this = everyone
+    };
+    let everyone = client.report_filter(&everyone)?;
+    let table = client.performance(&everyone)?;
+    let this = table
         .iter()
         .find(|a| a.agency_id == agency.id.to_string())
         .cloned()
@@ -188,77 +199,76 @@ pub fn agency_brief(
             name: agency.name.clone(),
             level: agency.level.as_str().to_string(),
             ..AgencyPerformance::default()
-        });
+        })
+        .published();
     let level = Level {
-        agencies: everyone
+        agencies: table
             .iter()
-            .filter(|a| a.level == this.level && a.received >= SMALLEST_PUBLISHED)
+            .map(AgencyPerformance::published)
+            .filter(|a| a.level == this.level && a.received.0.is_some())
             .collect(),
     };
     let level_name = words.of_value("level", &this.level);
     let a = &this;
-    let rows: Vec<(String, Cell, Cell)> = vec![
+    let rows: Vec<(&str, Cell, Cell)> = vec![
         (
             "dash_received",
             count(a.received),
-            level.mean(|a| a.received),
+            level.mean_count(|a| a.received),
         ),
         (
             "dash_forwarded",
             count(a.forwarded),
-            level.mean(|a| a.forwarded),
+            level.mean_count(|a| a.forwarded),
         ),
         (
             "dash_acknowledged",
             share(a.acknowledged, a.forwarded),
-            level.share(|a| a.acknowledged, |a| a.forwarded),
+            level.mean_share(|a| a.acknowledged, |a| a.forwarded),
         ),
         (
             "dash_ack_days",
-            median(&a.days_to_acknowledge).map(days),
-            level.mean_days(|a| median(&a.days_to_acknowledge)),
+            a.days_to_acknowledge.median.0.map(days),
+            level.mean(|a| a.days_to_acknowledge.median.0),
         ),
         (
             "dash_answered",
             share(a.answered, a.forwarded),
-            level.share(|a| a.answered, |a| a.forwarded),
+            level.mean_share(|a| a.answered, |a| a.forwarded),
         ),
         (
             "dash_resolved",
             share(a.resolved, a.received),
-            level.share(|a| a.resolved, |a| a.received),
+            level.mean_share(|a| a.resolved, |a| a.received),
         ),
         (
             "dash_resolve_days",
-            median(&a.days_to_resolve).map(days),
-            level.mean_days(|a| median(&a.days_to_resolve)),
+            a.days_to_resolve.median.0.map(days),
+            level.mean(|a| a.days_to_resolve.median.0),
         ),
+        ("dash_open", count(a.open), level.mean_count(|a| a.open)),
         (
-            "dash_resolve_p90",
-            p90(&a.days_to_resolve).map(days),
-            level.mean_days(|a| p90(&a.days_to_resolve)),
+            "dash_overdue",
+            count(a.overdue),
+            level.mean_count(|a| a.overdue),
         ),
-        ("dash_open", count(a.open), level.mean(|a| a.open)),
-        ("dash_overdue", count(a.overdue), level.mean(|a| a.overdue)),
         (
             "dash_escalated",
             count(a.escalated),
-            level.mean(|a| a.escalated),
+            level.mean_count(|a| a.escalated),
         ),
         (
             "dash_reopened",
             count(a.reopened),
-            level.mean(|a| a.reopened),
+            level.mean_count(|a| a.reopened),
         ),
-    ]
-    .into_iter()
-    .map(|(key, this, level)| (words.get(key), this, level))
-    .collect();
+    ];
 
+    let title = words.fill("paper_brief_title", &[("agency", &agency.short_name)]);
     let mut blocks = vec![
         Block::Heading {
             level: 1,
-            text: words.fill("paper_brief_title", &[("agency", &agency.short_name)]),
+            text: title.clone(),
         },
         Block::Para {
             text: words.fill(
@@ -271,7 +281,7 @@ pub fn agency_brief(
             ),
         },
         Block::Para {
-            text: period(&words, filter),
+            text: covers(&words, filter),
         },
         Block::Heading {
             level: 2,
@@ -292,7 +302,9 @@ pub fn agency_brief(
             ],
             rows: rows
                 .into_iter()
-                .map(|(label, this, level)| vec![label, show(&words, this), show(&words, level)])
+                .map(|(key, this, level)| {
+                    vec![words.get(key), show(&words, this), show(&words, level)]
+                })
                 .collect(),
             numeric_from: 1,
             widths: vec![3.0, 1.4, 1.6],
@@ -300,13 +312,16 @@ pub fn agency_brief(
         Block::Note {
             text: words.get("paper_table_note"),
         },
+        Block::Heading {
+            level: 2,
+            text: words.get("paper_overdue"),
+        },
     ];
-
-    blocks.push(Block::Heading {
-        level: 2,
-        text: words.get("paper_overdue"),
-    });
-    let overdue = client.overdue_cases(&agency)?;
+    let filter_of_agency = client.report_filter(&ReportFilter {
+        agency: Some(agency.short_name.clone()),
+        ..filter.clone()
+    })?;
+    let overdue = client.overdue_cases(&agency, &filter_of_agency)?;
     if overdue.is_empty() {
         blocks.push(Block::Para {
             text: words.get("paper_no_overdue"),
@@ -328,8 +343,11 @@ pub fn agency_brief(
                 .map(|c| {
                     vec![
                         c.reference,
-                        c.title.unwrap_or_else(|| words.get("paper_title_withheld")),
-                        format!("{}, {}", c.lga, c.state),
+                        c.title.unwrap_or_else(|| words.get("paper_not_printed")),
+                        match c.lga {
+                            Some(lga) => format!("{lga}, {}", c.state),
+                            None => c.state,
+                        },
                         c.days_overdue.to_string(),
                         c.office.unwrap_or_default(),
                     ]
@@ -385,7 +403,7 @@ pub fn agency_brief(
     )?);
     blocks.push(protect_note(&words));
     Document {
-        title: words.fill("paper_brief_title", &[("agency", &agency.short_name)]),
+        title,
         lang: words.lang().to_string(),
         footer: footer(client, &words),
         blocks,
@@ -393,39 +411,55 @@ pub fn agency_brief(
     .pdf(client.today())
 }
 
-/// The media brief over the cases `filter` selects, in `lang`: every agency, ranked by the
-/// share of its cases resolved (an agency whose share is withheld is listed after, unranked).
+/// The media brief over the cases `filter` selects, in `lang`: every agency in the directory
+/// (so being listed says nothing), ranked by the share of its cases resolved where that is
+/// published; the others follow, unranked, by name.
 pub fn media_brief(client: &Client, filter: &ReportFilter, lang: &str) -> Result<Vec<u8>> {
     let words = Words::of(lang)?;
-    let mut agencies = client.performance(&client.report_filter(filter)?)?;
-    let total: u32 = agencies.iter().map(|a| a.received).sum();
-    let ranked_share = |a: &AgencyPerformance| {
-        (published(a.resolved).0.is_some() && a.received > 0)
-            .then(|| f64::from(a.resolved) / f64::from(a.received))
-    };
-    agencies.sort_by(|a, b| {
-        let (sa, sb) = (ranked_share(a), ranked_share(b));
-        sb.partial_cmp(&sa)
+    let mut table = client.performance(&client.report_filter(filter)?)?;
+    for agency in client.agencies(None)? {
+        if !table.iter().any(|a| a.agency_id == agency.id) {
+            table.push(AgencyPerformance {
+                agency_id: agency.id,
+                short_name: agency.short_name,
+                name: agency.name,
+                level: agency.level,
+                ..AgencyPerformance::default()
+            });
+        }
+    }
+    let mut agencies: Vec<(Option<f64>, PublishedPerformance)> = table
+        .iter()
+        .map(|a| {
+            let a = a.published();
+            (ratio(a.resolved, a.received), a)
+        })
+        .collect();
+    agencies.sort_by(|(sa, a), (sb, b)| {
+        sb.partial_cmp(sa)
             .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| b.received.cmp(&a.received))
+            .then_with(|| b.received.0.cmp(&a.received.0))
             .then_with(|| a.short_name.cmp(&b.short_name))
     });
     let rows = agencies
         .iter()
         .enumerate()
-        .map(|(i, a)| {
+        .map(|(i, (ranked, a))| {
             vec![
-                ranked_share(a).map_or_else(|| "–".to_string(), |_| (i + 1).to_string()),
+                ranked.map_or_else(|| "–".to_string(), |_| (i + 1).to_string()),
                 format!("{} ({})", a.short_name, words.of_value("level", &a.level)),
                 show(&words, count(a.received)),
                 show(&words, share(a.acknowledged, a.forwarded)),
                 show(&words, share(a.resolved, a.received)),
-                show(&words, median(&a.days_to_resolve).map(days)),
+                show(&words, a.days_to_resolve.median.0.map(days)),
                 show(&words, count(a.overdue)),
             ]
         })
         .collect();
-    let title = words.get("paper_media_title");
+    let title = words.fill(
+        "paper_media_title",
+        &[("org", &client.profile().organisation)],
+    );
     let mut blocks = vec![
         Block::Heading {
             level: 1,
@@ -437,12 +471,11 @@ pub fn media_brief(client: &Client, filter: &ReportFilter, lang: &str) -> Result
                 &[
                     ("org", &client.profile().organisation),
                     ("date", &client.today_string()),
-                    ("count", &show(&words, count(total))),
                 ],
             ),
         },
         Block::Para {
-            text: period(&words, filter),
+            text: covers(&words, filter),
         },
         Block::Heading {
             level: 2,

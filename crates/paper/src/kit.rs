@@ -4,6 +4,7 @@
 
 use citizens_client::Client;
 use citizens_core::grievance::Kind;
+use citizens_core::session::TownHallSession;
 use citizens_core::taxonomy::CATEGORIES;
 
 use crate::{Block, Choices, Document, Result, Words};
@@ -98,11 +99,32 @@ fn form(words: &Words, number: &str, org: &str) -> Vec<Block> {
 }
 
 /// The kit for the town hall `session` (its id) in `lang`, with `forms` blank complaint forms
-/// numbered for it.
-pub fn kit(client: &mut Client, session: &str, forms: u32, lang: &str) -> Result<Vec<u8>> {
+/// numbered for it, handed to `save`; returns what `save` returns. The numbers are issued for
+/// the kit and taken back if it cannot be made or saved, so capture never offers a number
+/// that was not printed.
+pub fn kit<T>(
+    client: &mut Client,
+    session: &str,
+    forms: u32,
+    lang: &str,
+    save: impl FnOnce(&[u8]) -> citizens_client::Result<T>,
+) -> Result<T> {
     let words = Words::of(lang)?;
     let (session, _) = client.session(session)?;
     let numbers = client.issue_forms(forms, Some(&session.id.to_string()))?;
+    let saved = typeset(client, &words, &session, &numbers).and_then(|pdf| Ok(save(&pdf)?));
+    if saved.is_err() {
+        client.withdraw_forms(&numbers)?;
+    }
+    saved
+}
+
+fn typeset(
+    client: &Client,
+    words: &Words,
+    session: &TownHallSession,
+    numbers: &[String],
+) -> Result<Vec<u8>> {
     let org = client.profile().organisation.clone();
     let state = citizens_core::geo::state(&session.place.state)
         .map_or_else(|_| session.place.state.clone(), |s| s.name.to_string());
@@ -180,8 +202,8 @@ pub fn kit(client: &mut Client, session: &str, forms: u32, lang: &str) -> Result
             text: words.get("paper_attendance_note"),
         },
     ]);
-    for number in &numbers {
-        blocks.extend(form(&words, number, &org));
+    for number in numbers {
+        blocks.extend(form(words, number, &org));
     }
     Document {
         title: words.fill("paper_kit_title", &[("title", &session.title)]),

@@ -75,11 +75,33 @@ impl Words {
             .unwrap_or_else(|| key.to_string())
     }
 
-    /// The word for `key` with its `{name}` places filled.
+    /// The word for `key` with its `{name}` places filled, in one pass (a value is never
+    /// read for places itself: a venue called "{state}" stays so).
     pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
-        values.iter().fold(self.get(key), |text, (name, value)| {
-            text.replace(&format!("{{{name}}}"), value)
-        })
+        let word = self.get(key);
+        let mut out = String::with_capacity(word.len());
+        let mut rest = word.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let filled = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                let value = values.iter().find(|(n, _)| *n == name)?.1;
+                Some((value, &after[close + 1..]))
+            });
+            match filled {
+                Some((value, tail)) => {
+                    out.push_str(value);
+                    rest = tail;
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
     }
 
     /// The word for a vocabulary value, e.g. `("cat", "water")` → "Water and sanitation".
@@ -133,6 +155,22 @@ mod tests {
                 &[("path", "/tmp/a.xlsx"), ("count", "3")]
             ),
             "Saved /tmp/a.xlsx with 3 cases."
+        );
+        let when = [
+            ("date", "2026-12-01"),
+            ("venue", "{state} hall"),
+            ("lga", "Fagge"),
+            ("state", "Kano"),
+        ];
+        assert_eq!(
+            en.fill("paper_kit_when", &when),
+            "2026-12-01 · {state} hall · Fagge, Kano",
+            "a value is not filled in turn"
+        );
+        assert_eq!(
+            en.fill("paper_only", &[]),
+            "Only: {what}.",
+            "an unknown place stays"
         );
     }
 }

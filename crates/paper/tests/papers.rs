@@ -73,7 +73,7 @@ fn forward(client: &mut Client, reference: &str, agency: &str) {
 }
 
 /// Ten KEDCO cases (one a sealed corruption report naming an official, one whose title is
-/// Typst markup), five resolved, none acknowledged; three AEDC cases; a promise KEDCO made at a town hall; then
+/// Typst markup), five resolved, none acknowledged; six AEDC cases and two IE cases; a promise KEDCO made at a town hall; then
 /// sixty days pass, so the open ones are overdue.
 fn worked(dir: &std::path::Path) -> (Client, Vec<String>) {
     let clock = FakeClock::at(TOWN_HALL_DAY);
@@ -107,11 +107,13 @@ fn worked(dir: &std::path::Path) -> (Client, Vec<String>) {
             .change_status(reference, "resolved", None)
             .expect("resolved");
     }
-    for i in 0..3 {
-        let g = client
-            .capture(&case("complaint", &format!("Estimated bill {i}")))
-            .expect("capture");
-        forward(&mut client, &g.reference, "AEDC");
+    for (agency, cases) in [("AEDC", 6), ("IE", 2)] {
+        for i in 0..cases {
+            let g = client
+                .capture(&case("complaint", &format!("Estimated bill {i}")))
+                .expect("capture");
+            forward(&mut client, &g.reference, agency);
+        }
     }
     let session = client
         .create_session(&citizens_client::SessionInput {
@@ -155,14 +157,21 @@ fn the_agency_brief_shows_its_figures_overdue_cases_and_promises_and_withholds_s
     let text = text_of(&pdf);
     assert!(text.contains("Briefing: KEDCO"), "{text}");
     assert!(text.contains("Every case captured so far."), "{text}");
-    // Received 10, resolved 5 of them; none acknowledged: 0 is withheld like any small count.
-    assert!(text.contains("Received 10 10"), "{text}");
+    // Beside the average of KEDCO and AEDC (IE has fewer than 5 cases), each over the
+    // agencies whose own figure is published.
+    assert!(
+        text.contains("KEDCO beside the average of the 2 Federal agencies with at least 5 cases"),
+        "{text}"
+    );
+    assert!(text.contains("Received 10 8"), "{text}");
+    // Five of ten resolved; AEDC's none is withheld, so the average is KEDCO's alone.
     assert!(text.contains("Resolved 5 (50%) 50%"), "{text}");
+    // None acknowledged anywhere: 0 is withheld like any small count.
     assert!(
         text.contains("Acknowledged fewer than 5 fewer than 5"),
         "{text}"
     );
-    assert!(text.contains("Overdue 5 5"), "{text}");
+    assert!(text.contains("Overdue 5 5.5"), "{text}");
     // The five open cases are overdue, each listed; the resolved ones are not.
     for reference in &kedco[5..] {
         assert!(
@@ -177,7 +186,9 @@ fn the_agency_brief_shows_its_figures_overdue_cases_and_promises_and_withholds_s
         );
     }
     assert!(text.contains("No light on street 7"), "{text}");
-    assert!(text.contains("Withheld to protect the reporter"), "{text}");
+    // The corruption report: neither its title nor its LGA.
+    let protected = format!("{} Not printed Kano", kedco[8]);
+    assert!(text.contains(&protected), "{text}");
     assert!(
         text.contains("#panic(\"boom\") *bold* $x$ ]"),
         "a title is printed as written, never run as markup:\n{text}"
@@ -214,16 +225,28 @@ fn the_media_brief_ranks_agencies_and_withholds_those_with_few_cases() {
         &citizens_paper::media_brief(&client, &ReportFilter::default(), "en").expect("brief"),
     );
     assert!(
-        text.contains("How Government agencies answer citizens"),
+        text.contains("How agencies answer the citizens who came to Kano Civic Forum"),
         "{text}"
     );
-    // KEDCO's 10 are counted and ranked; AEDC's 3 read "fewer than 5" and it has no rank.
+    // KEDCO is ranked; AEDC (none resolved) and IE (2 cases) are listed unranked, and so is
+    // every agency of the directory, so that being listed says nothing.
     assert!(
         text.contains("1 KEDCO (Federal) 10 fewer than 5 5 (50%)"),
         "{text}"
     );
-    assert!(text.contains("– AEDC (Federal) fewer than 5"), "{text}");
-    assert!(text.contains("from 13 cases"), "{text}");
+    assert!(
+        text.contains("– AEDC (Federal) 6 fewer than 5 fewer than 5"),
+        "{text}"
+    );
+    assert!(text.contains("– IE (Federal) fewer than 5"), "{text}");
+    assert!(text.contains("– NIS (Federal) fewer than 5"), "{text}");
+    assert_eq!(
+        ["(Federal)", "(State)", "(Local government)"]
+            .iter()
+            .map(|level| text.matches(level).count())
+            .sum::<usize>(),
+        client.agencies(None).expect("directory").len()
+    );
     assert_nothing_about_reporters(&text);
 }
 
@@ -233,7 +256,8 @@ fn the_kit_carries_an_agenda_a_tally_and_forms_numbered_for_its_session() {
     let (mut client, _) = worked(dir.path());
     let session = client.sessions().expect("sessions")[0].id.clone();
     let before = client.unused_forms().expect("unused");
-    let pdf = citizens_paper::kit(&mut client, &session, 3, "en").expect("kit");
+    let pdf =
+        citizens_paper::kit(&mut client, &session, 3, "en", |pdf| Ok(pdf.to_vec())).expect("kit");
     let issued: Vec<String> = client
         .unused_forms()
         .expect("unused")
@@ -277,15 +301,22 @@ fn a_paper_refuses_an_unknown_language_agency_or_session_in_words() {
         ))
     ));
     let before = client.unused_forms().expect("unused");
+    let keep = |pdf: &[u8]| Ok(pdf.to_vec());
     assert!(matches!(
-        citizens_paper::kit(&mut client, "not-a-session", 3, "en"),
+        citizens_paper::kit(&mut client, "not-a-session", 3, "en", keep),
         Err(citizens_paper::Error::Client(_))
     ));
     let session = client.sessions().expect("sessions")[0].id.clone();
     assert!(matches!(
-        citizens_paper::kit(&mut client, &session, 3, "xx"),
+        citizens_paper::kit(&mut client, &session, 3, "xx", keep),
         Err(citizens_paper::Error::Language(_))
     ));
+    // A kit that cannot be saved takes its numbers back: capture never offers one unprinted.
+    let full = |_: &[u8]| -> citizens_client::Result<()> {
+        Err(citizens_core::Error::invalid("file", "the disk is full").into())
+    };
+    let err = citizens_paper::kit(&mut client, &session, 3, "en", full).expect_err("full");
+    assert_eq!(err.to_string(), "file: the disk is full");
     assert_eq!(
         client.unused_forms().expect("unused"),
         before,
@@ -325,14 +356,27 @@ fn every_paper_prints_in_every_language_over_a_worked_store() {
     for lang in citizens_paper::LANGUAGES {
         let brief = citizens_paper::agency_brief(&a, &busiest, &none, lang).expect("brief");
         let media = citizens_paper::media_brief(&a, &none, lang).expect("media brief");
-        let kit = citizens_paper::kit(&mut a, &session.id.to_string(), 2, lang).expect("kit");
+        let kit = citizens_paper::kit(&mut a, &session.id.to_string(), 2, lang, |pdf| {
+            Ok(pdf.to_vec())
+        })
+        .expect("kit");
         for (paper, pdf) in [("brief", &brief), ("media", &media), ("kit", &kit)] {
             kept(&format!("{paper}-{lang}.pdf"), pdf);
             let text = text_of(pdf);
-            assert!(
-                !text.contains("paper_"),
-                "{lang} {paper}: a word is missing:\n{text}"
-            );
+            for key in [
+                "paper_",
+                "dash_",
+                "cat_",
+                "kind_",
+                "answer_",
+                "level_",
+                "commitment_",
+            ] {
+                assert!(
+                    !text.contains(key),
+                    "{lang} {paper}: a {key} word is missing:\n{text}"
+                );
+            }
         }
         assert_eq!(pages_of(&kit), 4, "{lang}: agenda, tally, two forms");
     }

@@ -11,7 +11,7 @@ use rusqlite::params_from_iter;
 use rusqlite::types::{Value, ValueRef};
 use serde::Serialize;
 
-use crate::query::{open_statuses, overdue, where_clause, Filter};
+use crate::query::{open_statuses, overdue, row, where_clause, Filter, GrievanceRow, ROW_COLUMNS};
 use crate::{Result, Store};
 
 /// Cells below this many cases are not published ("fewer than 5").
@@ -294,6 +294,23 @@ fn day(text: Option<String>) -> Option<Day> {
 }
 
 impl Store {
+    /// The counted cases `filter` selects that are overdue on `today` (the cases the
+    /// performance table's "overdue" counts), longest overdue first.
+    pub fn overdue_cases(&self, filter: &Filter, today: Day) -> Result<Vec<GrievanceRow>> {
+        let (where_sql, mut args) = counted_where(filter);
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM grievances g LEFT JOIN agencies a ON a.id = g.agency_id
+             {where_sql} AND {overdue} ORDER BY g.sla_due, g.reference",
+            overdue = overdue("?"),
+        );
+        args.push(Value::Text(today.to_string()));
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Per-agency performance over the counted cases `filter` selects (`today`: overdue is
     /// counted against it), agencies with the most cases first.
     pub fn performance(&self, filter: &Filter, today: Day) -> Result<Vec<AgencyPerformance>> {

@@ -33,6 +33,20 @@ impl Store {
         })
     }
 
+    /// Take back numbers issued for a kit that was never printed (no case names them).
+    pub fn withdraw_form_numbers(&mut self, numbers: &[String]) -> Result<()> {
+        self.write(|w| {
+            for number in numbers {
+                w.tx.execute(
+                    "DELETE FROM form_numbers WHERE number = ?1
+                     AND NOT EXISTS (SELECT 1 FROM grievances g WHERE g.form_number = ?1)",
+                    [number],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
     /// Numbers issued here that no case names as its form number yet, in the order issued.
     pub fn unused_form_numbers(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(

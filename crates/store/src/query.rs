@@ -44,11 +44,11 @@ pub struct GrievanceRow {
     pub anonymous: bool,
 }
 
-const ROW_COLUMNS: &str =
+pub(crate) const ROW_COLUMNS: &str =
     "g.id, g.reference, g.kind, g.category, a.short_name, g.state, g.lga, g.title,
     g.status, g.conflict, g.priority, g.assignee, g.created_at, g.sla_due, g.sealed, g.anonymous";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<GrievanceRow> {
+pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<GrievanceRow> {
     Ok(GrievanceRow {
         id: r.get(0)?,
         reference: r.get(1)?,
