@@ -210,58 +210,30 @@ pub fn agency_brief(
     };
     let level_name = words.of_value("level", &this.level);
     let a = &this;
+    type Figure = fn(&PublishedPerformance) -> Published<u32>;
+    let counted = |key, of: Figure| (key, count(of(a)), level.mean_count(of));
+    let shared =
+        |key, part: Figure, of: Figure| (key, share(part(a), of(a)), level.mean_share(part, of));
     let rows: Vec<(&str, Cell, Cell)> = vec![
-        (
-            "dash_received",
-            count(a.received),
-            level.mean_count(|a| a.received),
-        ),
-        (
-            "dash_forwarded",
-            count(a.forwarded),
-            level.mean_count(|a| a.forwarded),
-        ),
-        (
-            "dash_acknowledged",
-            share(a.acknowledged, a.forwarded),
-            level.mean_share(|a| a.acknowledged, |a| a.forwarded),
-        ),
+        counted("dash_received", |a| a.received),
+        counted("dash_forwarded", |a| a.forwarded),
+        shared("dash_acknowledged", |a| a.acknowledged, |a| a.forwarded),
         (
             "dash_ack_days",
             a.days_to_acknowledge.median.0.map(days),
             level.mean(|a| a.days_to_acknowledge.median.0),
         ),
-        (
-            "dash_answered",
-            share(a.answered, a.forwarded),
-            level.mean_share(|a| a.answered, |a| a.forwarded),
-        ),
-        (
-            "dash_resolved",
-            share(a.resolved, a.received),
-            level.mean_share(|a| a.resolved, |a| a.received),
-        ),
+        shared("dash_answered", |a| a.answered, |a| a.forwarded),
+        shared("dash_resolved", |a| a.resolved, |a| a.received),
         (
             "dash_resolve_days",
             a.days_to_resolve.median.0.map(days),
             level.mean(|a| a.days_to_resolve.median.0),
         ),
-        ("dash_open", count(a.open), level.mean_count(|a| a.open)),
-        (
-            "dash_overdue",
-            count(a.overdue),
-            level.mean_count(|a| a.overdue),
-        ),
-        (
-            "dash_escalated",
-            count(a.escalated),
-            level.mean_count(|a| a.escalated),
-        ),
-        (
-            "dash_reopened",
-            count(a.reopened),
-            level.mean_count(|a| a.reopened),
-        ),
+        counted("dash_open", |a| a.open),
+        counted("dash_overdue", |a| a.overdue),
+        counted("dash_escalated", |a| a.escalated),
+        counted("dash_reopened", |a| a.reopened),
     ];
 
     let title = words.fill("paper_brief_title", &[("agency", &agency.short_name)]);
