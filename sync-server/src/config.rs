@@ -75,6 +75,18 @@ pub struct Config {
     pub limits: Limits,
     /// The HTTP layer's settings.
     pub http: HttpConfig,
+    /// How the server is known to the public (Open311 discovery).
+    pub public: Public,
+}
+
+/// How the server is known to the public.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Public {
+    /// The address citizens and Open311 clients use, e.g. `https://citizens.example.org`
+    /// (none: this server's own listening address).
+    pub url: Option<String>,
+    /// Who runs it, as the public should read it (none: "Citizens Connect").
+    pub name: Option<String>,
 }
 
 /// The keys a config file may have.
@@ -93,6 +105,8 @@ pub struct FileConfig {
     database: Option<String>,
     database_connections: Option<u32>,
     attachments: Option<String>,
+    public_url: Option<String>,
+    public_name: Option<String>,
 }
 
 impl FileConfig {
@@ -147,6 +161,10 @@ impl FileConfig {
                     .map_or(http.header_timeout, Duration::from_secs),
                 behind_proxy: self.behind_proxy.unwrap_or(http.behind_proxy),
             },
+            public: Public {
+                url: self.public_url,
+                name: self.public_name,
+            },
         })
     }
 }
@@ -161,6 +179,7 @@ impl Config {
             attachments: None,
             limits: Limits::default(),
             http: HttpConfig::default(),
+            public: Public::default(),
         }
     }
 

@@ -35,6 +35,8 @@ pub struct AppState {
     pub blobs: crate::blobs::Blobs,
     /// Count clients by `X-Forwarded-For` (see [`HttpConfig::behind_proxy`]).
     behind_proxy: bool,
+    /// How the server is known to the public.
+    pub site: citizens_server_core::open311::Site,
 }
 
 /// Settings of the HTTP layer.
@@ -64,11 +66,17 @@ impl Default for HttpConfig {
 }
 
 /// Build the router.
-pub fn router(core: Arc<Core>, http: HttpConfig, blobs: crate::blobs::Blobs) -> Router {
+pub fn router(
+    core: Arc<Core>,
+    http: HttpConfig,
+    blobs: crate::blobs::Blobs,
+    site: citizens_server_core::open311::Site,
+) -> Router {
     let state = Arc::new(AppState {
         core,
         blobs,
         behind_proxy: http.behind_proxy,
+        site,
     });
     // Everything but enrolment and tokens needs a device: its token is checked before a byte
     // of the body is read, so nobody without one can make the server buffer anything.
@@ -95,6 +103,7 @@ pub fn router(core: Arc<Core>, http: HttpConfig, blobs: crate::blobs::Blobs) -> 
         .route("/healthz", get(|| async { "ok" }))
         .merge(open_routes)
         .merge(device_routes)
+        .merge(crate::open311::routes())
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(http.max_body_bytes))

@@ -7,6 +7,7 @@ mod blobs;
 pub mod config;
 mod error;
 mod http;
+mod open311;
 pub mod storage;
 
 use std::net::SocketAddr;
@@ -27,6 +28,7 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     blobs: blobs::Blobs,
     http: HttpConfig,
+    site: citizens_server_core::open311::Site,
     sweeps: tokio::sync::watch::Sender<u64>,
 }
 
@@ -43,11 +45,24 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let url = match &config.public.url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", listener.local_addr()?),
+        };
+        let site = citizens_server_core::open311::Site {
+            url: format!("{url}/open311/v2"),
+            organisation: config
+                .public
+                .name
+                .clone()
+                .unwrap_or_else(|| "Citizens Connect".into()),
+        };
         Ok(Application {
             core,
             listener,
             blobs,
             http: config.http,
+            site,
             sweeps: tokio::sync::watch::channel(0).0,
         })
     }
@@ -83,7 +98,7 @@ impl Application {
                 sweeps.send_modify(|n| *n += 1);
             }
         });
-        let app = http::router(self.core, self.http, self.blobs);
+        let app = http::router(self.core, self.http, self.blobs, self.site);
         serve_connections(self.listener, app, self.http.header_timeout, shutdown).await;
         sweeper.abort();
         Ok(())

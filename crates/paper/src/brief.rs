@@ -181,7 +181,7 @@ pub fn agency_brief(
     filter: &ReportFilter,
     lang: &str,
 ) -> Result<Vec<u8>> {
-    let words = Words::of(lang)?;
+    let words = crate::words::of(lang)?;
     let agency = client.agency(agency)?;
     let everyone = ReportFilter {
         agency: None,
@@ -387,7 +387,7 @@ pub fn agency_brief(
 /// (so being listed says nothing), ranked by the share of its cases resolved where that is
 /// published; the others follow, unranked, by name.
 pub fn media_brief(client: &Client, filter: &ReportFilter, lang: &str) -> Result<Vec<u8>> {
-    let words = Words::of(lang)?;
+    let words = crate::words::of(lang)?;
     let mut table = client.performance(&client.report_filter(filter)?)?;
     for agency in client.agencies(None)? {
         if !table.iter().any(|a| a.agency_id == agency.id) {

@@ -109,7 +109,7 @@ pub fn kit<T>(
     lang: &str,
     save: impl FnOnce(&[u8]) -> citizens_client::Result<T>,
 ) -> Result<T> {
-    let words = Words::of(lang)?;
+    let words = crate::words::of(lang)?;
     let (session, _) = client.session(session)?;
     let numbers = client.issue_forms(forms, Some(&session.id.to_string()))?;
     let saved = typeset(client, &words, &session, &numbers).and_then(|pdf| Ok(save(&pdf)?));

@@ -11,8 +11,8 @@ mod typeset;
 mod words;
 
 pub use brief::{agency_brief, media_brief};
+pub use citizens_words::{Words, LANGUAGES};
 pub use kit::{kit, KIT_FORMS};
-pub use words::{Words, LANGUAGES};
 
 use serde::Serialize;
 

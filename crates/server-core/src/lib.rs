@@ -6,6 +6,7 @@
 
 mod enrolment;
 mod error;
+pub mod open311;
 pub mod persistence;
 mod records;
 
