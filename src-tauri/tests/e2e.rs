@@ -481,26 +481,30 @@ async fn a_coordinator_reads_sorts_filters_and_saves_the_figures_in_every_langua
     shot(&c, "18c-brief-en").await;
 
     // Every language: labels and chart words follow.
-    for (code, title, chart) in [
+    for (code, title, chart, saved) in [
         (
             "ha",
             "Alƙaluman da ke sa hukumomi su amsa",
             "Ƙararraki a kowane wata",
+            "An ajiye",
         ),
         (
             "yo",
             "Àwọn ìṣirò tí ó ń mú kí ilé iṣẹ́ ìjọba dáhùn",
             "Ẹjọ́ lóṣooṣù",
+            "A ti fi",
         ),
         (
             "ig",
             "Ọnụ ọgụgụ na-eme ka ụlọ ọrụ gọọmentị zaa ajụjụ",
             "Okwu kwa ọnwa",
+            "Echekwara",
         ),
         (
             "pcm",
             "Figures wey go make agencies answer",
             "Cases every month",
+            "We don save",
         ),
     ] {
         pick(&c, "#language", code).await;
@@ -523,6 +527,8 @@ async fn a_coordinator_reads_sorts_filters_and_saves_the_figures_in_every_langua
         )
         .await
         .expect("scroll");
+        // What was saved reads in the language chosen since.
+        until_text(&c, "#brief-saved", saved).await;
         shot(&c, &format!("18c-brief-{code}")).await;
     }
     pick(&c, "#language", "en").await;
