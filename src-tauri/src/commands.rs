@@ -877,7 +877,7 @@ pub fn save_brief(
         Some(agency) => citizens_paper::agency_brief(c, agency, &filter, &lang),
         None => citizens_paper::media_brief(c, &filter, &lang),
     })?;
-    write_pdf(&path, &pdf)?;
+    citizens_client::write_bytes(&path, &pdf)?;
     Ok(Saved::new(&path, 1))
 }
 
@@ -894,15 +894,10 @@ pub fn save_kit(
     let path = output_path(&path, "pdf")?;
     with_client(&state, |c| {
         citizens_paper::kit(c, &session, forms, &lang, |pdf| {
-            write_pdf(&path, pdf)?;
+            citizens_client::write_bytes(&path, pdf)?;
             Ok(Saved::new(&path, forms as usize))
         })
     })
-}
-
-/// Write a paper whole (never half a file, an older one intact on failure).
-fn write_pdf(path: &std::path::Path, pdf: &[u8]) -> citizens_client::Result<()> {
-    write_whole(path, |sink| Ok(std::io::Write::write_all(sink, pdf)?))
 }
 
 /// Merge a bundle chosen in the window (sent as base64).

@@ -1186,7 +1186,7 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
 
 /// Write a paper whole (never half a file); says where it went.
 fn save_pdf(path: &std::path::Path, pdf: &[u8]) -> citizens_client::Result<String> {
-    citizens_client::write_whole(path, |sink| Ok(sink.write_all(pdf)?))?;
+    citizens_client::write_bytes(path, pdf)?;
     Ok(format!(
         "wrote {} ({} KB)",
         path.display(),

@@ -11,7 +11,7 @@ use citizens_client::{
 };
 use citizens_test_support::bench::{ms, percentile, reset_peak_rss, sizes, time};
 use citizens_test_support::hostile::peak_rss_kib;
-use citizens_test_support::worked::HOUR;
+use citizens_test_support::worked::{resolve, HOUR};
 use citizens_test_support::{grievance, install, FakeClock, TOWN_HALL_DAY};
 use rand::SeedableRng;
 
@@ -68,12 +68,7 @@ fn run(size: usize) -> Figures {
         }
         if i % 2 == 0 {
             clock.advance((i % 11) as i64 * HOUR / 6);
-            client
-                .change_status(reference, "in_progress", None)
-                .expect("in progress");
-            client
-                .change_status(reference, "resolved", None)
-                .expect("resolved");
+            resolve(&mut client, reference);
         }
         worked += 1;
     }

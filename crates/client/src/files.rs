@@ -35,6 +35,11 @@ pub fn write_whole<T>(
     written
 }
 
+/// Write `bytes` to `path` whole (see [`write_whole`]).
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_whole(path, |sink| Ok(sink.write_all(bytes)?))
+}
+
 /// A file of our own beside `path`, created new (an existing file is never opened).
 fn partial_beside(path: &Path, name: &std::ffi::OsStr) -> Result<(PathBuf, File)> {
     static NEXT: AtomicU32 = AtomicU32::new(0);

@@ -41,7 +41,7 @@ pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
 pub use citizens_store::DuplicatePair;
 pub use citizens_store::{Error, HeldBack, Origin, Result, SetAside};
 pub use exchange::{ImportError, ImportReport};
-pub use files::write_whole;
+pub use files::{write_bytes, write_whole};
 pub use reports::{
     charts, months, Audience, ChartWords, Charts, Dashboard, Month, OverdueCase, ReportFilter,
 };

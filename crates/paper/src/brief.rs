@@ -123,20 +123,33 @@ fn chart_blocks(client: &Client, filter: &ReportFilter, words: &Words) -> Result
     ])
 }
 
-fn protect_note(words: &Words) -> Block {
-    Block::Note {
+/// A brief's end: the charts of the cases `charted` selects and the note on what is withheld,
+/// under a footer naming who printed it and when; typeset.
+fn finish(
+    client: &Client,
+    words: &Words,
+    title: String,
+    mut blocks: Vec<Block>,
+    charted: &ReportFilter,
+) -> Result<Vec<u8>> {
+    blocks.extend(chart_blocks(client, charted, words)?);
+    blocks.push(Block::Note {
         text: words.get("paper_protect_note"),
-    }
-}
-
-fn footer(client: &Client, words: &Words) -> String {
-    words.fill(
+    });
+    let footer = words.fill(
         "paper_footer",
         &[
             ("org", &client.profile().organisation),
             ("date", &client.today_string()),
         ],
-    )
+    );
+    Document {
+        title,
+        lang: words.lang().to_string(),
+        footer,
+        blocks,
+    }
+    .pdf(client.today())
 }
 
 /// The agencies of one level with at least 5 cases: each average is over those whose figure
@@ -289,11 +302,11 @@ pub fn agency_brief(
             text: words.get("paper_overdue"),
         },
     ];
-    let filter_of_agency = client.report_filter(&ReportFilter {
+    let of_agency = ReportFilter {
         agency: Some(agency.short_name.clone()),
         ..filter.clone()
-    })?;
-    let overdue = client.overdue_cases(&agency, &filter_of_agency)?;
+    };
+    let overdue = client.overdue_cases(&agency, &client.report_filter(&of_agency)?)?;
     if overdue.is_empty() {
         blocks.push(Block::Para {
             text: words.get("paper_no_overdue"),
@@ -365,22 +378,7 @@ pub fn agency_brief(
         });
     }
 
-    blocks.extend(chart_blocks(
-        client,
-        &ReportFilter {
-            agency: Some(agency.short_name.clone()),
-            ..filter.clone()
-        },
-        &words,
-    )?);
-    blocks.push(protect_note(&words));
-    Document {
-        title,
-        lang: words.lang().to_string(),
-        footer: footer(client, &words),
-        blocks,
-    }
-    .pdf(client.today())
+    finish(client, &words, title, blocks, &of_agency)
 }
 
 /// The media brief over the cases `filter` selects, in `lang`: every agency in the directory
@@ -432,7 +430,7 @@ pub fn media_brief(client: &Client, filter: &ReportFilter, lang: &str) -> Result
         "paper_media_title",
         &[("org", &client.profile().organisation)],
     );
-    let mut blocks = vec![
+    let blocks = vec![
         Block::Heading {
             level: 1,
             text: title.clone(),
@@ -471,13 +469,5 @@ pub fn media_brief(client: &Client, filter: &ReportFilter, lang: &str) -> Result
             text: words.get("paper_league_note"),
         },
     ];
-    blocks.extend(chart_blocks(client, filter, &words)?);
-    blocks.push(protect_note(&words));
-    Document {
-        title,
-        lang: words.lang().to_string(),
-        footer: footer(client, &words),
-        blocks,
-    }
-    .pdf(client.today())
+    finish(client, &words, title, blocks, filter)
 }

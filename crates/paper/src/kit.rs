@@ -13,14 +13,11 @@ use crate::{Block, Choices, Document, Result, Words};
 pub const KIT_FORMS: u32 = 20;
 
 fn form(words: &Words, number: &str, org: &str) -> Vec<Block> {
-    let choices = |label: &str, options: Vec<String>| Block::Choices {
-        label: words.get(label),
-        options,
-    };
     let group = |label: &str, options: Vec<String>| Choices {
         label: words.get(label),
         options,
     };
+    let choices = |label: &str, options: Vec<String>| Block::Choices(group(label, options));
     let answers = |keys: &[&str]| keys.iter().map(|k| words.of_value("answer", k)).collect();
     vec![
         Block::PageBreak,

@@ -30,12 +30,6 @@ pub enum Error {
     Typeset(String),
 }
 
-impl From<citizens_core::Error> for Error {
-    fn from(e: citizens_core::Error) -> Self {
-        Error::Client(e.into())
-    }
-}
-
 /// A result of making a paper.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -72,7 +66,7 @@ enum Block {
     /// Two or more questions side by side on one ruled line each.
     Fields { labels: Vec<String> },
     /// A question with boxes to tick.
-    Choices { label: String, options: Vec<String> },
+    Choices(Choices),
     /// Short questions with boxes to tick, side by side.
     ChoicesRow { groups: Vec<Choices> },
     /// Tally boxes, one row per group, a column for each group's total and a last row for

@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-use citizens_client::{Client, CommitmentInput, ForwardInput, GrievanceInput, ReportFilter};
-use citizens_test_support::worked::worked_cases;
+use citizens_client::{Client, CommitmentInput, GrievanceInput, ReportFilter};
+use citizens_test_support::worked::{forward, resolve, worked_cases};
 use citizens_test_support::{install, FakeClock, TOWN_HALL_DAY};
 
 const DAY: i64 = 86_400_000;
@@ -63,15 +63,6 @@ fn case(kind: &str, title: &str) -> GrievanceInput {
     }
 }
 
-fn forward(client: &mut Client, reference: &str, agency: &str) {
-    let input = ForwardInput {
-        agency: agency.into(),
-        channel: "letter".into(),
-        ..ForwardInput::default()
-    };
-    client.forward(reference, &input).expect("forward");
-}
-
 /// Ten KEDCO cases (one a sealed corruption report naming an official, one whose title is
 /// Typst markup), five resolved, none acknowledged; six AEDC cases and two IE cases; a promise KEDCO made at a town hall; then
 /// sixty days pass, so the open ones are overdue.
@@ -97,22 +88,20 @@ fn worked(dir: &std::path::Path) -> (Client, Vec<String>) {
         .expect("capture");
     kedco.push(markup.reference);
     for reference in &kedco {
-        forward(&mut client, reference, "KEDCO");
+        assert!(forward(&mut client, reference, "KEDCO", None), "forwarded");
     }
     for reference in &kedco[..5] {
-        client
-            .change_status(reference, "in_progress", None)
-            .expect("in progress");
-        client
-            .change_status(reference, "resolved", None)
-            .expect("resolved");
+        resolve(&mut client, reference);
     }
     for (agency, cases) in [("AEDC", 6), ("IE", 2)] {
         for i in 0..cases {
             let g = client
                 .capture(&case("complaint", &format!("Estimated bill {i}")))
                 .expect("capture");
-            forward(&mut client, &g.reference, agency);
+            assert!(
+                forward(&mut client, &g.reference, agency, None),
+                "forwarded"
+            );
         }
     }
     let session = client

@@ -202,9 +202,11 @@ pub fn services() -> Answer {
     }
 }
 
-fn english() -> Words {
-    // English is always among the languages.
-    Words::of("en").unwrap_or_else(|_| unreachable!("English is a language"))
+/// The window's English, read once.
+fn english() -> &'static Words {
+    static ENGLISH: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
+    ENGLISH
+        .get_or_init(|| Words::of("en").unwrap_or_else(|_| unreachable!("English is a language")))
 }
 
 /// One attribute of a service definition.

@@ -30,6 +30,15 @@ pub fn forward(client: &mut Client, reference: &str, agency: &str, on: Option<St
     client.forward(reference, &input).is_ok()
 }
 
+/// Work a forwarded case through to resolved (in progress, then resolved).
+pub fn resolve(client: &mut Client, reference: &str) {
+    for status in ["in_progress", "resolved"] {
+        client
+            .change_status(reference, status, None)
+            .unwrap_or_else(|e| panic!("{reference} → {status}: {e}"));
+    }
+}
+
 fn exchange(from: &mut Client, to: &mut Client, id: Uuid) {
     let push = from.store().export(id).expect("export");
     to.store().merge(&push, Origin::Peer).expect("merge");
