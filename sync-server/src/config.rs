@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use citizens_core::clock::Clock;
+use citizens_core::geo::Lga;
 use citizens_server_core::{Core, Limits};
 use serde::Deserialize;
 
@@ -87,6 +88,36 @@ pub struct Public {
     pub url: Option<String>,
     /// Who runs it, as the public should read it (none: "Citizens Connect").
     pub name: Option<String>,
+    /// The organisation whose reports the public pages, SMS and WhatsApp take (none: the
+    /// server takes none), where it files a message naming no place, and its limits.
+    pub intake: Option<citizens_server_core::intake::Public>,
+    /// The providers' secrets.
+    pub providers: Providers,
+}
+
+/// The SMS and WhatsApp providers' secrets (none: that provider's webhook refuses everything).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Providers {
+    /// The key in Africa's Talking's callback address (`/sms/africastalking?key=…`).
+    pub africastalking_key: Option<String>,
+    /// Twilio's auth token (signs its webhooks).
+    pub twilio_auth_token: Option<String>,
+    /// The token Meta's verify handshake sends.
+    pub whatsapp_verify_token: Option<String>,
+    /// The WhatsApp app secret (signs its webhooks).
+    pub whatsapp_app_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |s: &Option<String>| if s.is_some() { "set" } else { "none" };
+        f.debug_struct("Providers")
+            .field("africastalking_key", &set(&self.africastalking_key))
+            .field("twilio_auth_token", &set(&self.twilio_auth_token))
+            .field("whatsapp_verify_token", &set(&self.whatsapp_verify_token))
+            .field("whatsapp_app_secret", &set(&self.whatsapp_app_secret))
+            .finish()
+    }
 }
 
 /// The keys a config file may have.
@@ -107,6 +138,17 @@ pub struct FileConfig {
     attachments: Option<String>,
     public_url: Option<String>,
     public_name: Option<String>,
+    public_org: Option<String>,
+    public_home_state: Option<String>,
+    public_home_lga: Option<String>,
+    reports_per_hour: Option<u32>,
+    tracks_per_hour: Option<u32>,
+    messages_per_hour: Option<u32>,
+    min_fill_secs: Option<u32>,
+    africastalking_key: Option<String>,
+    twilio_auth_token: Option<String>,
+    whatsapp_verify_token: Option<String>,
+    whatsapp_app_secret: Option<String>,
 }
 
 impl FileConfig {
@@ -132,6 +174,23 @@ impl FileConfig {
     ) -> Result<Config> {
         let defaults = Limits::default();
         let http = HttpConfig::default();
+        let intake = match self.public_org {
+            Some(org) => {
+                let home = Lga::parse(
+                    self.public_home_state.as_deref().unwrap_or("FC"),
+                    self.public_home_lga.as_deref().unwrap_or("Abuja Municipal"),
+                )
+                .map_err(|e| anyhow!("public_home_state and public_home_lga: {e}"))?;
+                let mut public = citizens_server_core::intake::Public::new(org, home);
+                public.reports_per_hour = self.reports_per_hour.unwrap_or(public.reports_per_hour);
+                public.tracks_per_hour = self.tracks_per_hour.unwrap_or(public.tracks_per_hour);
+                public.messages_per_hour =
+                    self.messages_per_hour.unwrap_or(public.messages_per_hour);
+                public.min_fill_secs = self.min_fill_secs.unwrap_or(public.min_fill_secs);
+                Some(public)
+            }
+            None => None,
+        };
         Ok(Config {
             listen: listen
                 .or(self.listen)
@@ -164,6 +223,13 @@ impl FileConfig {
             public: Public {
                 url: self.public_url,
                 name: self.public_name,
+                intake,
+                providers: Providers {
+                    africastalking_key: self.africastalking_key,
+                    twilio_auth_token: self.twilio_auth_token,
+                    whatsapp_verify_token: self.whatsapp_verify_token,
+                    whatsapp_app_secret: self.whatsapp_app_secret,
+                },
             },
         })
     }
@@ -191,12 +257,11 @@ impl Config {
                 Arc::new(crate::storage::postgres::Postgres::open(url, *connections)?)
             }
         };
-        Ok(Core::new(
-            db,
-            clock,
-            Box::new(rand::rngs::OsRng),
-            self.limits,
-        )?)
+        let core = Core::new(db, clock, Box::new(rand::rngs::OsRng), self.limits)?;
+        Ok(match &self.public.intake {
+            Some(public) => core.with_public(public.clone()),
+            None => core,
+        })
     }
 
     /// Where attachments live.

@@ -35,8 +35,10 @@ pub struct AppState {
     pub blobs: crate::blobs::Blobs,
     /// Count clients by `X-Forwarded-For` (see [`HttpConfig::behind_proxy`]).
     behind_proxy: bool,
-    /// How the server is known to the public.
+    /// How the server is known to Open311 clients.
     pub site: citizens_server_core::open311::Site,
+    /// How the public pages and webhooks know it.
+    pub face: crate::public::Face,
 }
 
 /// Settings of the HTTP layer.
@@ -71,12 +73,14 @@ pub fn router(
     http: HttpConfig,
     blobs: crate::blobs::Blobs,
     site: citizens_server_core::open311::Site,
+    face: crate::public::Face,
 ) -> Router {
     let state = Arc::new(AppState {
         core,
         blobs,
         behind_proxy: http.behind_proxy,
         site,
+        face,
     });
     // Everything but enrolment and tokens needs a device: its token is checked before a byte
     // of the body is read, so nobody without one can make the server buffer anything.
@@ -104,6 +108,7 @@ pub fn router(
         .merge(open_routes)
         .merge(device_routes)
         .merge(crate::open311::routes())
+        .merge(crate::public::routes())
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(http.max_body_bytes))
@@ -179,14 +184,9 @@ async fn require_device(
     Ok(next.run(request).await)
 }
 
-async fn enroll(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Result<Response> {
-    // Behind a proxy, the client is the last address the proxy appended.
-    let client = state
+/// Where a request came from: behind a proxy, the last address the proxy appended.
+pub fn client_of(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    state
         .behind_proxy
         .then(|| {
             headers
@@ -196,7 +196,16 @@ async fn enroll(
                 .and_then(|v| v.trim().parse::<IpAddr>().ok())
         })
         .flatten()
-        .unwrap_or(peer.ip());
+        .unwrap_or(peer.ip())
+}
+
+async fn enroll(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response> {
+    let client = client_of(&state, peer, &headers);
     let request: EnrollRequest = body(&headers, &bytes)?;
     let core = state.core.clone();
     let response = blocking(move || core.enroll(&client.to_string(), &request)).await?;

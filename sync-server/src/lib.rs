@@ -8,6 +8,7 @@ pub mod config;
 mod error;
 mod http;
 mod open311;
+mod public;
 pub mod storage;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ pub struct Application {
     blobs: blobs::Blobs,
     http: HttpConfig,
     site: citizens_server_core::open311::Site,
+    face: public::Face,
     sweeps: tokio::sync::watch::Sender<u64>,
 }
 
@@ -49,13 +51,19 @@ impl Application {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", listener.local_addr()?),
         };
+        let name = config
+            .public
+            .name
+            .clone()
+            .unwrap_or_else(|| "Citizens Connect".into());
         let site = citizens_server_core::open311::Site {
             url: format!("{url}/open311/v2"),
-            organisation: config
-                .public
-                .name
-                .clone()
-                .unwrap_or_else(|| "Citizens Connect".into()),
+            organisation: name.clone(),
+        };
+        let face = public::Face {
+            name,
+            url,
+            providers: config.public.providers.clone(),
         };
         Ok(Application {
             core,
@@ -63,6 +71,7 @@ impl Application {
             blobs,
             http: config.http,
             site,
+            face,
             sweeps: tokio::sync::watch::channel(0).0,
         })
     }
@@ -98,7 +107,7 @@ impl Application {
                 sweeps.send_modify(|n| *n += 1);
             }
         });
-        let app = http::router(self.core, self.http, self.blobs, self.site);
+        let app = http::router(self.core, self.http, self.blobs, self.site, self.face);
         serve_connections(self.listener, app, self.http.header_timeout, shutdown).await;
         sweeper.abort();
         Ok(())

@@ -49,6 +49,7 @@ fn discovery_services_and_definitions_in_both_formats_with_errors_in_the_specs_b
     config.public = Public {
         url: Some("https://citizens.example.org/".into()),
         name: Some("Kano Civic Forum".into()),
+        ..Public::default()
     };
     let server = Application::spawn(config, FakeClock::at(TOWN_HALL_DAY)).expect("server");
     let base = format!("{}/open311/v2", server.url);

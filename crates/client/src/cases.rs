@@ -291,6 +291,7 @@ impl Client {
             narrative: input.narrative.clone(),
             occurred_on: opt(&input.occurred_on, |t| Day::parse("occurred on", t))?,
             channel: opt(&input.channel, Channel::parse)?.unwrap_or(Channel::Other),
+            intake: None,
             priority: opt(&input.priority, Priority::parse)?.unwrap_or(Priority::Normal),
             reporter: ReporterInput {
                 name: clean(input.reporter_name.clone()),

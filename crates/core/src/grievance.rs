@@ -49,10 +49,28 @@ text_enum!(
         Sms => "sms",
         /// Posted on social media.
         SocialMedia => "social_media",
+        /// Sent through the organisation's website.
+        Web => "web",
         /// Raised on a radio programme.
         Radio => "radio",
         /// Anything else.
         Other => "other",
+    }
+);
+
+text_enum!(
+    /// How the organisation's public face (the server) took a case in, with no volunteer:
+    /// such a case waits in the laptops' triage queue until someone accepts, merges or
+    /// rejects it.
+    Intake, "intake", {
+        /// The report page.
+        Web => "web",
+        /// An SMS (Africa's Talking, Twilio).
+        Sms => "sms",
+        /// A WhatsApp message.
+        WhatsApp => "whatsapp",
+        /// An Open311 client.
+        Open311 => "open311",
     }
 );
 
@@ -327,6 +345,8 @@ pub struct Grievance {
     pub occurred_on: Option<Day>,
     /// How it reached us.
     pub channel: Channel,
+    /// Taken in by the public face (none: captured by a volunteer).
+    pub intake: Option<Intake>,
     /// Who reported it.
     pub reporter: Reporter,
     /// Consent record.
@@ -406,6 +426,8 @@ pub struct Capture {
     pub occurred_on: Option<Day>,
     /// Channel.
     pub channel: Channel,
+    /// Taken in by the public face.
+    pub intake: Option<Intake>,
     /// Priority.
     pub priority: Priority,
     /// Reporter.
@@ -510,6 +532,7 @@ impl Grievance {
             narrative,
             occurred_on: input.occurred_on,
             channel: input.channel,
+            intake: input.intake,
             reporter: Reporter {
                 name,
                 phone,
@@ -928,6 +951,7 @@ mod tests {
             narrative: "Captured in March, nothing since.".into(),
             occurred_on: None,
             channel: Channel::WalkIn,
+            intake: None,
             priority: Priority::Normal,
             reporter: ReporterInput {
                 name: Some("Chioma Nwosu".into()),

@@ -470,6 +470,10 @@ error_codes! {
     Forbidden = "forbidden", 403;
     /// Too many attempts from one place.
     RateLimited = "rate_limited", 429;
+    /// A public form that did not come from our page, or was open too long.
+    FormRefused = "form_refused", 400;
+    /// A public form sent sooner than a person could have filled it.
+    TooFast = "too_fast", 400;
     /// The server had a problem (nothing was lost).
     ServerError = "server_error", 500;
     /// The server is overloaded or its database is unreachable for a moment.

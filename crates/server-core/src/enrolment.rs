@@ -40,7 +40,7 @@ fn millis(d: std::time::Duration) -> i64 {
 
 impl Core {
     /// `len` characters of the code alphabet (32 letters: no bias from the modulo).
-    fn random_code(&self, len: usize) -> String {
+    pub(crate) fn random_code(&self, len: usize) -> String {
         let mut bytes = vec![0u8; len];
         self.random(&mut bytes);
         bytes
@@ -135,8 +135,7 @@ impl Core {
     /// attempts per address per minute, counted in the database.
     pub fn enroll(&self, client: &str, request: &EnrollRequest) -> Result<EnrollResponse> {
         let now = self.now();
-        let window = now.div_euclid(60_000);
-        let attempts = self.write(|tx| tx.count_attempt(client, window))?;
+        let attempts = self.write(|tx| self.count(tx, "enrol", client, 1))?;
         if attempts > self.limits.enrol_attempts_per_minute {
             return Err(Error::refused(
                 ErrorCode::RateLimited,

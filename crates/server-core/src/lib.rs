@@ -6,11 +6,14 @@
 
 mod enrolment;
 mod error;
+pub mod intake;
 pub mod open311;
+pub mod pages;
 pub mod persistence;
+pub mod webhooks;
 mod records;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use citizens_core::clock::Clock;
 use citizens_protocol::{BucketsRequest, BucketsResponse, ErrorCode, Push, Role, PROTOCOL_VERSION};
@@ -75,6 +78,10 @@ pub struct Core {
     clock: Arc<dyn Clock>,
     rng: SharedRng,
     limits: Limits,
+    /// The server's own secret, read from the database on first use.
+    secret: OnceLock<[u8; 32]>,
+    /// Where the public face files reports (none: it takes none).
+    public: Option<intake::Public>,
 }
 
 impl std::fmt::Debug for Core {
@@ -103,9 +110,17 @@ impl Core {
             clock,
             rng: Mutex::new(rng),
             limits,
+            secret: OnceLock::new(),
+            public: None,
         };
         records::seed(core.db.as_ref())?;
         Ok(core)
+    }
+
+    /// These rules, taking reports from the public for `public`'s organisation.
+    pub fn with_public(mut self, public: intake::Public) -> Core {
+        self.public = Some(public);
+        self
     }
 
     /// The settings.

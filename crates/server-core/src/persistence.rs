@@ -256,6 +256,19 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
 }
 
+/// An organisation's intake device.
+#[derive(Debug, Clone)]
+pub struct IntakeRow {
+    /// Its id.
+    pub device_id: String,
+    /// Its short code (in the references it gives).
+    pub device_code: String,
+    /// Its person.
+    pub person_id: String,
+    /// The Automerge actor it writes with.
+    pub actor: String,
+}
+
 /// A line of `citizens-server devices list`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeviceRow {
@@ -339,9 +352,13 @@ pub trait Tx {
     ) -> Result<()>;
     /// The device behind a token hash.
     fn token(&mut self, hash: &[u8]) -> Result<Option<TokenRow>>;
-    /// Count one enrolment attempt from `client` in the minute `window`; the count so far
-    /// (older minutes are forgotten).
-    fn count_attempt(&mut self, client: &str, window: i64) -> Result<u32>;
+    /// Count one attempt under `key` (what and from where) in the window starting at minute
+    /// `window`; the count so far. Windows that started before minute `forget_before` are
+    /// forgotten.
+    fn count_attempt(&mut self, key: &str, window: i64, forget_before: i64) -> Result<u32>;
+    /// The server's own secret (keys its form tokens, receipt PINs and sender hashes): the one
+    /// stored, or `candidate` stored now when there is none.
+    fn site_secret(&mut self, candidate: &[u8]) -> Result<Vec<u8>>;
 
     // Records and the change log.
     /// Shipped reference data, stored once (never overwritten).
@@ -386,6 +403,33 @@ pub trait Tx {
     fn blob_visible(&mut self, viewer: &Viewer, sha: &str) -> Result<bool>;
     /// Whether a record other than `doc_id` references the attachment (`None`: any record).
     fn blob_linked(&mut self, sha: &str, except: Option<Uuid>) -> Result<bool>;
+
+    // The public face.
+    /// The organisation's intake device, if it has one.
+    fn intake_device(&mut self, org_id: i64) -> Result<Option<IntakeRow>>;
+    /// Name a device the organisation's intake device.
+    fn insert_intake_device(&mut self, org_id: i64, device_id: Uuid) -> Result<()>;
+    /// The next number of the intake device's references (1, 2, …).
+    fn next_intake_seq(&mut self, org_id: i64) -> Result<u64>;
+    /// Note the case a receipt's reference names.
+    fn insert_receipt(&mut self, org_id: i64, reference: &str, doc_id: Uuid, at: i64)
+        -> Result<()>;
+    /// The case a receipt's reference names.
+    fn receipt(&mut self, org_id: i64, reference: &str) -> Result<Option<Uuid>>;
+    /// Claim a provider's message id for `sender` (a keyed hash): `None` when it is new and
+    /// now claimed, else the case it already made (none yet: being made by another request).
+    fn claim_message(
+        &mut self,
+        provider: &str,
+        message_id: &str,
+        sender: &[u8],
+        at: i64,
+    ) -> Result<Option<Option<Uuid>>>;
+    /// Note the case a claimed message made or joined.
+    fn set_message_case(&mut self, provider: &str, message_id: &str, doc_id: Uuid)
+        -> Result<()>;
+    /// The case of the sender's latest message received since `since`.
+    fn recent_case_from(&mut self, sender: &[u8], since: i64) -> Result<Option<Uuid>>;
 
     // Stored answers.
     /// The answer kept for a device's batch.

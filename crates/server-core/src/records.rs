@@ -337,6 +337,17 @@ fn apply_push(tx: &mut dyn Tx, device: &Device, push: &Push, batch: &mut Batch) 
     })
 }
 
+/// Store `push` as `device` inside the caller's transaction, through the same rules as any
+/// push; refused unless the device may store every change of it.
+pub(crate) fn store_own(tx: &mut dyn Tx, device: &Device, push: &Push) -> Result<()> {
+    let mut batch = Batch::default();
+    match apply_push(tx, device, push, &mut batch)? {
+        Pushed::Stored => batch.finish(tx),
+        Pushed::Refused(r) => Err(Error::internal(format!("own change refused: {}", r.message))),
+        Pushed::OutOfScope => Err(Error::internal("own change out of scope")),
+    }
+}
+
 /// A push's changes whole: a thin one (see `citizens_protocol::thin`) gets its dependencies
 /// back from the record's heads and the push's earlier changes, else from the record's whole
 /// history. One the server cannot rebuild fails the batch, and the laptop sends it whole.

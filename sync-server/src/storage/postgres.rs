@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use citizens_protocol::RecordKind;
 use citizens_server_core::persistence::{
-    visibility, CodeRow, DeviceRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice, Persistence,
+    visibility, CodeRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice, Persistence,
     Placeholders, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
 };
 use citizens_server_core::{Error, Result};
@@ -21,10 +21,16 @@ use postgres::{IsolationLevel, NoTls, Row};
 use r2d2_postgres::PostgresConnectionManager;
 use uuid::Uuid;
 
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    include_str!("../../../migrations/server-postgres/0001_schema.sql"),
-)];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        include_str!("../../../migrations/server-postgres/0001_schema.sql"),
+    ),
+    (
+        2,
+        include_str!("../../../migrations/server-postgres/0002_public_intake.sql"),
+    ),
+];
 
 /// The schema version this server writes.
 pub const SCHEMA: i32 = MIGRATIONS.len() as i32;
@@ -488,19 +494,26 @@ impl Tx for PgTx<'_> {
             }))
     }
 
-    fn count_attempt(&mut self, client: &str, window: i64) -> Result<u32> {
-        self.exec(
-            "DELETE FROM enrolment_attempts WHERE minute < $1",
-            &[&window],
-        )?;
+    fn count_attempt(&mut self, key: &str, window: i64, forget_before: i64) -> Result<u32> {
+        self.exec("DELETE FROM attempts WHERE minute < $1", &[&forget_before])?;
         let count: i32 = self
             .one(
-                "INSERT INTO enrolment_attempts (client, minute, count) VALUES ($1, $2, 1)
-                 ON CONFLICT (client, minute) DO UPDATE SET count = enrolment_attempts.count + 1 RETURNING count",
-                &[&client, &window],
+                "INSERT INTO attempts (client, minute, count) VALUES ($1, $2, 1)
+                 ON CONFLICT (client, minute) DO UPDATE SET count = attempts.count + 1 RETURNING count",
+                &[&key, &window],
             )?
             .get(0);
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
+    fn site_secret(&mut self, candidate: &[u8]) -> Result<Vec<u8>> {
+        self.exec(
+            "INSERT INTO site_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+            &[&candidate],
+        )?;
+        Ok(self
+            .one("SELECT secret FROM site_secret WHERE id = 1", &[])?
+            .get(0))
     }
 
     fn seed_record(
@@ -735,5 +748,104 @@ impl Tx for PgTx<'_> {
     fn prune_answers(&mut self, before: i64) -> Result<()> {
         self.exec("DELETE FROM batches WHERE at < $1", &[&before])?;
         Ok(())
+    }
+
+    fn intake_device(&mut self, org_id: i64) -> Result<Option<IntakeRow>> {
+        Ok(self
+            .opt(
+                "SELECT d.id, d.device_code, d.person_id, d.actor FROM intake_devices i
+                 JOIN devices d ON d.id = i.device_id WHERE i.org_id = $1",
+                &[&org_id],
+            )?
+            .map(|r| IntakeRow {
+                device_id: r.get(0),
+                device_code: r.get(1),
+                person_id: r.get(2),
+                actor: r.get(3),
+            }))
+    }
+
+    fn insert_intake_device(&mut self, org_id: i64, device_id: Uuid) -> Result<()> {
+        self.exec(
+            "INSERT INTO intake_devices (org_id, device_id) VALUES ($1, $2)",
+            &[&org_id, &device_id.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn next_intake_seq(&mut self, org_id: i64) -> Result<u64> {
+        let seq: i64 = self
+            .one(
+                "UPDATE intake_devices SET next_seq = next_seq + 1 WHERE org_id = $1 RETURNING next_seq",
+                &[&org_id],
+            )?
+            .get(0);
+        u64::try_from(seq).map_err(|_| Error::Backend("negative intake sequence".into()))
+    }
+
+    fn insert_receipt(
+        &mut self,
+        org_id: i64,
+        reference: &str,
+        doc_id: Uuid,
+        at: i64,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO receipts (org_id, reference, doc_id, created_at) VALUES ($1, $2, $3, $4)",
+            &[&org_id, &reference, &doc_id.to_string(), &at],
+        )?;
+        Ok(())
+    }
+
+    fn receipt(&mut self, org_id: i64, reference: &str) -> Result<Option<Uuid>> {
+        self.opt(
+            "SELECT doc_id FROM receipts WHERE org_id = $1 AND reference = $2",
+            &[&org_id, &reference],
+        )?
+        .map(|r| uuid(r.get(0)))
+        .transpose()
+    }
+
+    fn claim_message(
+        &mut self,
+        provider: &str,
+        message_id: &str,
+        sender: &[u8],
+        at: i64,
+    ) -> Result<Option<Option<Uuid>>> {
+        let claimed = self.exec(
+            "INSERT INTO inbound_messages (provider, message_id, sender, received_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (provider, message_id) DO NOTHING",
+            &[&provider, &message_id, &sender, &at],
+        )?;
+        if claimed == 1 {
+            return Ok(None);
+        }
+        let doc: Option<String> = self
+            .one(
+                "SELECT doc_id FROM inbound_messages WHERE provider = $1 AND message_id = $2",
+                &[&provider, &message_id],
+            )?
+            .get(0);
+        Ok(Some(doc.as_deref().map(uuid).transpose()?))
+    }
+
+    fn set_message_case(&mut self, provider: &str, message_id: &str, doc_id: Uuid) -> Result<()> {
+        self.exec(
+            "UPDATE inbound_messages SET doc_id = $3 WHERE provider = $1 AND message_id = $2",
+            &[&provider, &message_id, &doc_id.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn recent_case_from(&mut self, sender: &[u8], since: i64) -> Result<Option<Uuid>> {
+        self.opt(
+            "SELECT doc_id FROM inbound_messages
+             WHERE sender = $1 AND received_at >= $2 AND doc_id IS NOT NULL
+             ORDER BY received_at DESC LIMIT 1",
+            &[&sender, &since],
+        )?
+        .map(|r| uuid(r.get(0)))
+        .transpose()
     }
 }

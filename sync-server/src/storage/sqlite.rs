@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use citizens_protocol::RecordKind;
 use citizens_server_core::persistence::{
-    visibility, CodeRow, DeviceRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice, Persistence,
+    visibility, CodeRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice, Persistence,
     Placeholders, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
 };
 use citizens_server_core::{Error, Result};
@@ -34,6 +34,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (
         5,
         include_str!("../../../migrations/server-sqlite/0005_enrolment_attempts.sql"),
+    ),
+    (
+        6,
+        include_str!("../../../migrations/server-sqlite/0006_public_intake.sql"),
     ),
 ];
 
@@ -413,17 +417,31 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)
     }
 
-    fn count_attempt(&mut self, client: &str, window: i64) -> Result<u32> {
+    fn count_attempt(&mut self, key: &str, window: i64, forget_before: i64) -> Result<u32> {
         self.0
-            .execute("DELETE FROM enrolment_attempts WHERE minute < ?1", [window])
+            .execute("DELETE FROM attempts WHERE minute < ?1", [forget_before])
             .map_err(db)?;
         self.0
             .query_row(
-                "INSERT INTO enrolment_attempts (client, minute, count) VALUES (?1, ?2, 1)
+                "INSERT INTO attempts (client, minute, count) VALUES (?1, ?2, 1)
                  ON CONFLICT (client, minute) DO UPDATE SET count = count + 1 RETURNING count",
-                params![client, window],
+                params![key, window],
                 |r| r.get(0),
             )
+            .map_err(db)
+    }
+
+    fn site_secret(&mut self, candidate: &[u8]) -> Result<Vec<u8>> {
+        self.0
+            .execute(
+                "INSERT OR IGNORE INTO site_secret (id, secret) VALUES (1, ?1)",
+                [candidate],
+            )
+            .map_err(db)?;
+        self.0
+            .query_row("SELECT secret FROM site_secret WHERE id = 1", [], |r| {
+                r.get(0)
+            })
             .map_err(db)
     }
 
@@ -648,6 +666,130 @@ impl Tx for SqliteTx<'_> {
             .execute("DELETE FROM batches WHERE at < ?1", [before])
             .map_err(db)?;
         Ok(())
+    }
+
+    fn intake_device(&mut self, org_id: i64) -> Result<Option<IntakeRow>> {
+        self.0
+            .query_row(
+                "SELECT d.id, d.device_code, d.person_id, d.actor FROM intake_devices i
+                 JOIN devices d ON d.id = i.device_id WHERE i.org_id = ?1",
+                [org_id],
+                |r| {
+                    Ok(IntakeRow {
+                        device_id: r.get(0)?,
+                        device_code: r.get(1)?,
+                        person_id: r.get(2)?,
+                        actor: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn insert_intake_device(&mut self, org_id: i64, device_id: Uuid) -> Result<()> {
+        self.0
+            .execute(
+                "INSERT INTO intake_devices (org_id, device_id) VALUES (?1, ?2)",
+                params![org_id, device_id.to_string()],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn next_intake_seq(&mut self, org_id: i64) -> Result<u64> {
+        self.0
+            .query_row(
+                "UPDATE intake_devices SET next_seq = next_seq + 1 WHERE org_id = ?1 RETURNING next_seq",
+                [org_id],
+                |r| r.get(0),
+            )
+            .map_err(db)
+    }
+
+    fn insert_receipt(
+        &mut self,
+        org_id: i64,
+        reference: &str,
+        doc_id: Uuid,
+        at: i64,
+    ) -> Result<()> {
+        self.0
+            .execute(
+                "INSERT INTO receipts (org_id, reference, doc_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![org_id, reference, doc_id.to_string(), at],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn receipt(&mut self, org_id: i64, reference: &str) -> Result<Option<Uuid>> {
+        self.0
+            .query_row(
+                "SELECT doc_id FROM receipts WHERE org_id = ?1 AND reference = ?2",
+                params![org_id, reference],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(db)?
+            .map(|id| uuid(&id))
+            .transpose()
+            .map_err(db)
+    }
+
+    fn claim_message(
+        &mut self,
+        provider: &str,
+        message_id: &str,
+        sender: &[u8],
+        at: i64,
+    ) -> Result<Option<Option<Uuid>>> {
+        let claimed = self
+            .0
+            .execute(
+                "INSERT INTO inbound_messages (provider, message_id, sender, received_at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (provider, message_id) DO NOTHING",
+                params![provider, message_id, sender, at],
+            )
+            .map_err(db)?;
+        if claimed == 1 {
+            return Ok(None);
+        }
+        let doc: Option<String> = self
+            .0
+            .query_row(
+                "SELECT doc_id FROM inbound_messages WHERE provider = ?1 AND message_id = ?2",
+                params![provider, message_id],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        Ok(Some(doc.map(|d| uuid(&d)).transpose().map_err(db)?))
+    }
+
+    fn set_message_case(&mut self, provider: &str, message_id: &str, doc_id: Uuid) -> Result<()> {
+        self.0
+            .execute(
+                "UPDATE inbound_messages SET doc_id = ?3 WHERE provider = ?1 AND message_id = ?2",
+                params![provider, message_id, doc_id.to_string()],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn recent_case_from(&mut self, sender: &[u8], since: i64) -> Result<Option<Uuid>> {
+        self.0
+            .query_row(
+                "SELECT doc_id FROM inbound_messages
+                 WHERE sender = ?1 AND received_at >= ?2 AND doc_id IS NOT NULL
+                 ORDER BY received_at DESC LIMIT 1",
+                params![sender, since],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(db)?
+            .map(|id| uuid(&id))
+            .transpose()
+            .map_err(db)
     }
 }
 

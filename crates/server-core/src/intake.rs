@@ -1,0 +1,930 @@
+//! Citizens reaching the organisation with no volunteer between: a report from the web page
+//! or an Open311 client, a message by SMS or WhatsApp, and tracking a report with its receipt.
+//!
+//! The server files each report as an ordinary case written by the organisation's own intake
+//! device (made on first use, one per organisation), through the same path a laptop's push
+//! takes, so coordinators' laptops receive it by sync and find it in their triage queue. The
+//! reporter's name and phone are always sealed to the organisation key before the case is
+//! written: the server never holds them in plaintext. Beside the document it keeps only the
+//! reference a receipt names and, for messages, the provider's message id (a resent message
+//! makes one case) with a keyed hash of the sender (follow-ups within a day join the case).
+//!
+//! A receipt is the reference and a PIN: 8 Crockford base-32 characters (40 bits) derived
+//! from the case's id under the server's secret, so a repeated delivery can be answered with
+//! the same PIN without storing it. Tracking answers an unknown reference and a wrong PIN
+//! alike, after the same work.
+
+use automerge::ActorId;
+use citizens_core::agency::Agency;
+use citizens_core::clock::{Day, Timestamp};
+use citizens_core::document::{self, read};
+use citizens_core::geo::{self, Lga};
+use citizens_core::grievance::{
+    Capture, Channel, ConsentInput, Event, Grievance, Intake, Kind, Place, Priority,
+    ReporterInput, Stamp,
+};
+use citizens_core::identity::OrgPublicKey;
+use citizens_core::ids::{EntryId, GrievanceId};
+use citizens_core::lifecycle::{Actor, Status};
+use citizens_core::phone::Phone;
+use citizens_core::reference::{DeviceCode, ReferenceCode};
+use citizens_core::rulebook::Rulebook;
+use citizens_core::taxonomy;
+use citizens_protocol::{ErrorCode, Push, RecordKind, Role, CODE_ALPHABET};
+use hmac::{Hmac, Mac};
+use rand::SeedableRng;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use crate::persistence::{NewDevice, Tx, Viewer};
+use crate::{records, Core, Device, Error, Result};
+
+/// The person the intake device belongs to. A coordinator should not enrol anyone under this
+/// name: that person would see every case the public face took in.
+pub const INTAKE_PERSON: &str = "Public intake (server)";
+/// Characters in a receipt PIN.
+pub const PIN_CHARS: usize = 8;
+/// Most characters of what happened, from any channel.
+pub const MAX_NARRATIVE: usize = 5_000;
+/// Most characters of a reporter's name.
+pub const MAX_NAME: usize = 100;
+/// How long after a message a new one from the same sender joins its case.
+const FOLLOW_UP_MS: i64 = 24 * 3600 * 1000;
+/// How long a report form may be filled in.
+const FORM_LIFETIME_MS: i64 = 2 * 3600 * 1000;
+
+/// Where the public face files what it takes in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Public {
+    /// The organisation's name (as on its enrolment codes).
+    pub org: String,
+    /// Where a message that names no place is filed until a coordinator corrects it.
+    pub home: Lga,
+    /// Fewest seconds between being given a report form and sending it (people read first;
+    /// scripts do not).
+    pub min_fill_secs: u32,
+    /// Reports accepted from one address per hour.
+    pub reports_per_hour: u32,
+    /// Tracking attempts allowed from one address per hour.
+    pub tracks_per_hour: u32,
+    /// Messages accepted from one sender per hour.
+    pub messages_per_hour: u32,
+}
+
+impl Public {
+    /// The defaults for `org`, filing unplaced messages under `home`.
+    pub fn new(org: impl Into<String>, home: Lga) -> Public {
+        Public {
+            org: org.into(),
+            home,
+            min_fill_secs: 3,
+            reports_per_hour: 10,
+            tracks_per_hour: 30,
+            messages_per_hour: 20,
+        }
+    }
+}
+
+/// What a citizen sends from the report page or an Open311 client, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Kind word (empty: a complaint).
+    pub kind: String,
+    /// Category slug.
+    pub category: String,
+    /// State name or code.
+    pub state: String,
+    /// LGA name.
+    pub lga: String,
+    /// What happened.
+    pub narrative: String,
+    /// Name, if they give it.
+    pub name: Option<String>,
+    /// Phone, if they give it.
+    pub phone: Option<String>,
+    /// Keep me anonymous: no name, no phone.
+    pub anonymous: bool,
+    /// They agreed to what the consent words say (needed to keep a name or phone).
+    pub consent: bool,
+}
+
+/// What is wrong with a report, said per field (the page says it in the citizen's language;
+/// [`Problem::key`] names the words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// No such kind.
+    #[error("choose what kind of report this is")]
+    Kind,
+    /// No such category.
+    #[error("choose what the report is about")]
+    Category,
+    /// No such state.
+    #[error("choose the state")]
+    State,
+    /// No such LGA in the state.
+    #[error("choose the local government area in that state")]
+    Lga,
+    /// Nothing said.
+    #[error("say what happened")]
+    NarrativeMissing,
+    /// Too long.
+    #[error("what happened is longer than 5,000 characters")]
+    NarrativeTooLong,
+    /// Too long a name.
+    #[error("the name is longer than 100 characters")]
+    NameTooLong,
+    /// Not a Nigerian phone number.
+    #[error("the phone number is not a Nigerian number like 0803 123 4567")]
+    Phone,
+    /// Anonymous, yet with a name or phone.
+    #[error("an anonymous report has no name or phone: remove them or untick anonymous")]
+    Anonymous,
+    /// A name or phone without consent.
+    #[error("tick the consent box to give your name or phone, or leave them empty")]
+    Consent,
+}
+
+impl Problem {
+    /// The field it is about.
+    pub fn field(self) -> &'static str {
+        match self {
+            Problem::Kind => "kind",
+            Problem::Category => "category",
+            Problem::State => "state",
+            Problem::Lga => "lga",
+            Problem::NarrativeMissing | Problem::NarrativeTooLong => "narrative",
+            Problem::NameTooLong | Problem::Anonymous => "name",
+            Problem::Phone => "phone",
+            Problem::Consent => "consent",
+        }
+    }
+
+    /// The key of its words in the public pages' catalogues.
+    pub fn key(self) -> &'static str {
+        match self {
+            Problem::Kind => "problem_kind",
+            Problem::Category => "problem_category",
+            Problem::State => "problem_state",
+            Problem::Lga => "problem_lga",
+            Problem::NarrativeMissing => "problem_narrative_missing",
+            Problem::NarrativeTooLong => "problem_narrative_long",
+            Problem::NameTooLong => "problem_name_long",
+            Problem::Phone => "problem_phone",
+            Problem::Anonymous => "problem_anonymous",
+            Problem::Consent => "problem_consent",
+        }
+    }
+}
+
+/// A short title from what was said: its first line, cut at a word near 80 characters.
+fn title_of(text: &str) -> String {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let first = first.trim();
+    if first.chars().count() <= 80 {
+        return first.to_string();
+    }
+    let cut: String = first.chars().take(80).collect();
+    let at = cut.rfind(' ').filter(|at| *at > 40).unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end())
+}
+
+/// Every problem of a report, in the form's order (empty: it can be filed).
+pub fn problems(report: &Report) -> Vec<Problem> {
+    check(report).err().unwrap_or_default()
+}
+
+/// A report checked into a capture, or every problem it has.
+fn check(report: &Report) -> std::result::Result<Capture, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let kind = match report.kind.trim() {
+        "" => Some(Kind::Complaint),
+        word => Kind::parse(word).ok(),
+    };
+    if kind.is_none() {
+        problems.push(Problem::Kind);
+    }
+    let category = taxonomy::check(report.category.trim(), None).ok();
+    if category.is_none() {
+        problems.push(Problem::Category);
+    }
+    let lga = if geo::state(&report.state).is_err() {
+        problems.push(Problem::State);
+        None
+    } else {
+        let lga = Lga::parse(&report.state, &report.lga).ok();
+        if lga.is_none() {
+            problems.push(Problem::Lga);
+        }
+        lga
+    };
+    let narrative = report.narrative.trim();
+    if narrative.is_empty() {
+        problems.push(Problem::NarrativeMissing);
+    } else if narrative.chars().count() > MAX_NARRATIVE {
+        problems.push(Problem::NarrativeTooLong);
+    }
+    let name = report
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > MAX_NAME) {
+        problems.push(Problem::NameTooLong);
+    }
+    let phone = match report
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        Some(p) => match Phone::parse(p) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                problems.push(Problem::Phone);
+                None
+            }
+        },
+        None => None,
+    };
+    let identified = name.is_some() || report.phone.as_deref().is_some_and(|p| !p.trim().is_empty());
+    if report.anonymous && identified {
+        problems.push(Problem::Anonymous);
+    } else if identified && !report.consent {
+        problems.push(Problem::Consent);
+    }
+    match (kind, category, lga) {
+        (Some(kind), Some(category), Some(lga)) if problems.is_empty() => Ok(Capture {
+            kind,
+            category,
+            subcategory: None,
+            place: Place::new(lga, None, None, None),
+            title: title_of(narrative),
+            narrative: narrative.to_string(),
+            occurred_on: None,
+            channel: Channel::Web,
+            intake: Some(Intake::Web),
+            priority: Priority::Normal,
+            reporter: ReporterInput {
+                name: name.map(str::to_string),
+                phone,
+                anonymous: report.anonymous,
+                // The server never keeps a name or phone in plaintext.
+                seal: true,
+                ..ReporterInput::default()
+            },
+            consent: ConsentInput {
+                purpose_explained: report.consent,
+                share_with_agency: report.consent,
+                may_contact: report.consent && !report.anonymous,
+            },
+            agency: None,
+            routing_reason: None,
+            session: None,
+            form_number: None,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// Where a message seems to come from: the first state named in it (and an LGA of that state
+/// named in it), else the organisation's home.
+fn place_named(text: &str, home: &Lga) -> Lga {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let names = |name: &str| {
+        let parts: Vec<String> = name
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        !parts.is_empty() && words.windows(parts.len()).any(|w| w == parts.as_slice())
+    };
+    for state in geo::states() {
+        if names(state.name) {
+            let lga = state
+                .lgas
+                .iter()
+                .find(|l| names(l))
+                .or_else(|| state.lgas.first());
+            if let Some(lga) = lga.and_then(|l| Lga::parse(state.name, l).ok()) {
+                return lga;
+            }
+        }
+    }
+    *home
+}
+
+/// A receipt: the reference and the PIN that opens its tracking.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The reference, e.g. `KN-7QK-0042`.
+    pub reference: String,
+    /// The PIN.
+    pub pin: String,
+}
+
+impl std::fmt::Debug for Receipt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receipt")
+            .field("reference", &self.reference)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A message from an SMS or WhatsApp provider whose authenticity the caller checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    /// The provider's name (`africastalking`, `twilio`, `whatsapp`).
+    pub provider: &'a str,
+    /// The provider's id of the message.
+    pub id: &'a str,
+    /// The sender's phone number, as the provider gives it.
+    pub from: &'a str,
+    /// What it says.
+    pub text: &'a str,
+    /// Which intake it is.
+    pub intake: Intake,
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// It made a new case.
+    New(Receipt),
+    /// It joined the sender's case of the last day.
+    FollowUp(Receipt),
+    /// It had arrived before (the provider sent it again): nothing new was stored.
+    Again(Receipt),
+    /// Nothing to file (empty, or a number that is not a phone).
+    Ignored,
+}
+
+/// What tracking shows: where the case stands, never what it says or who sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracked {
+    /// The reference asked about.
+    pub reference: String,
+    /// Where it stands (of the case it was joined with, if it was).
+    pub status: Status,
+    /// It was joined with another report of the same problem.
+    pub joined: bool,
+    /// The agency responsible, once routed.
+    pub agency: Option<String>,
+    /// The office on the agency's ladder now holding it.
+    pub office: Option<String>,
+    /// When it was received.
+    pub received: Day,
+    /// When anything last happened to it.
+    pub updated: Day,
+    /// When the office holding it should answer.
+    pub due: Option<Day>,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The public face's intake device, as the rules use it.
+struct Desk {
+    device: Device,
+    code: DeviceCode,
+    actor: ActorId,
+}
+
+fn keyed(secret: &[u8], purpose: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(secret).unwrap_or_else(|_| unreachable_hmac());
+    mac.update(purpose);
+    mac.update(&[0]);
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// HMAC accepts a key of any length; this is never reached.
+fn unreachable_hmac() -> HmacSha256 {
+    HmacSha256::new(&Default::default())
+}
+
+/// 40 bits as 8 Crockford base-32 characters.
+fn crockford(bytes: &[u8]) -> String {
+    let mut bits: u64 = 0;
+    for b in bytes.iter().take(5) {
+        bits = (bits << 8) | u64::from(*b);
+    }
+    (0..PIN_CHARS)
+        .rev()
+        .map(|i| char::from(CODE_ALPHABET[((bits >> (5 * i)) & 31) as usize]))
+        .collect()
+}
+
+/// A PIN as typed, in its canonical letters (Crockford: O reads 0; I and L read 1; spaces and
+/// dashes dropped).
+fn canonical_pin(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect()
+}
+
+impl Core {
+    /// The server's secret, made on first use and kept in the database (instances share it).
+    fn secret(&self) -> Result<[u8; 32]> {
+        if let Some(secret) = self.secret.get() {
+            return Ok(*secret);
+        }
+        let mut candidate = [0u8; 32];
+        self.random(&mut candidate);
+        let stored = self.write(|tx| tx.site_secret(&candidate))?;
+        let secret: [u8; 32] = stored
+            .try_into()
+            .map_err(|_| Error::internal("the stored site secret is not 32 bytes"))?;
+        Ok(*self.secret.get_or_init(|| secret))
+    }
+
+    fn public(&self) -> Result<&Public> {
+        self.public.as_ref().ok_or_else(|| {
+            Error::refused(
+                ErrorCode::UnknownOrg,
+                "this server takes no reports from the public (no public organisation is set)",
+            )
+        })
+    }
+
+    /// Count one attempt of `what` by `who` in windows of `minutes` (at most 60), inside the
+    /// caller's transaction; the count so far. Counted in the database, so a limit holds
+    /// across instances.
+    pub(crate) fn count(&self, tx: &mut dyn Tx, what: &str, who: &str, minutes: i64) -> Result<u32> {
+        let minute = self.now().div_euclid(60_000);
+        let window = minute - minute.rem_euclid(minutes);
+        tx.count_attempt(&format!("{what}:{who}"), window, minute - 60)
+    }
+
+    /// A fresh report form's token: when it was given, a nonce, and the server's signature.
+    /// Sending the form back proves it came from our page, no sooner than a person fills it.
+    pub fn form_token(&self) -> Result<String> {
+        use base64::Engine as _;
+        let secret = self.secret()?;
+        let mut body = [0u8; 20];
+        body[..8].copy_from_slice(&self.now().to_be_bytes());
+        self.random(&mut body[8..]);
+        let mac = keyed(&secret, b"form", &body);
+        let mut token = body.to_vec();
+        token.extend_from_slice(&mac[..16]);
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token))
+    }
+
+    /// Check a form's token: its nonce (the submission's id: sending one form twice files
+    /// one case), or why it is refused.
+    pub fn check_form_token(&self, token: &str) -> Result<String> {
+        use base64::Engine as _;
+        let refused = |why: &str| Error::refused(ErrorCode::FormRefused, why);
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.trim())
+            .map_err(|_| refused("the form is not ours: open the report page again"))?;
+        if bytes.len() != 36 {
+            return Err(refused("the form is not ours: open the report page again"));
+        }
+        let secret = self.secret()?;
+        let mac = keyed(&secret, b"form", &bytes[..20]);
+        if !bool::from(mac[..16].ct_eq(&bytes[20..])) {
+            return Err(refused("the form is not ours: open the report page again"));
+        }
+        let mut at = [0u8; 8];
+        at.copy_from_slice(&bytes[..8]);
+        let age = self.now() - i64::from_be_bytes(at);
+        let public = self.public()?;
+        if age < i64::from(public.min_fill_secs) * 1000 {
+            return Err(Error::refused(
+                ErrorCode::TooFast,
+                "that was sent too quickly: read the form, then send it",
+            ));
+        }
+        if age > FORM_LIFETIME_MS {
+            return Err(refused(
+                "the form was open too long: your words are below, send them again",
+            ));
+        }
+        Ok(hex_of(&bytes[8..20]))
+    }
+
+    /// The PIN of a case: 40 bits of its id under the server's secret.
+    fn pin_of(&self, doc_id: Uuid) -> Result<String> {
+        Ok(crockford(&keyed(&self.secret()?, b"pin", doc_id.as_bytes())))
+    }
+
+    /// A sender's number as the server keeps it: a keyed hash (the number cannot be read back,
+    /// even by whoever holds the database).
+    fn sender_key(&self, phone: &Phone) -> Result<[u8; 32]> {
+        Ok(keyed(&self.secret()?, b"sender", phone.as_str().as_bytes()))
+    }
+
+    /// The organisation's intake device, made on first use (in the caller's transaction, with
+    /// the organisation's row held so two instances make one).
+    fn desk(&self, tx: &mut dyn Tx, org_id: i64) -> Result<Desk> {
+        tx.lock_org(org_id)?;
+        let row = match tx.intake_device(org_id)? {
+            Some(row) => row,
+            None => {
+                tx.insert_person(&self.new_id().to_string(), org_id, INTAKE_PERSON)?;
+                let person = tx
+                    .person_by_name(org_id, INTAKE_PERSON)?
+                    .ok_or_else(|| Error::internal("the intake person just added is missing"))?;
+                let device_code = loop {
+                    let candidate = self.random_code(3);
+                    if !tx.device_code_taken(&candidate)? {
+                        break candidate;
+                    }
+                };
+                let mut actor = [0u8; 16];
+                self.random(&mut actor);
+                let mut nobody = [0u8; 32];
+                self.random(&mut nobody);
+                let id = self.new_id();
+                let unusable = Sha256::digest(nobody).to_vec();
+                tx.insert_device(&NewDevice {
+                    id,
+                    org_id,
+                    role: Role::Volunteer.as_str(),
+                    user: INTAKE_PERSON,
+                    name: "public intake",
+                    device_code: &device_code,
+                    secret_hash: &unusable,
+                    created_at: self.now(),
+                    person_id: &person,
+                    actor: &hex_of(&actor),
+                    code_hash: &unusable,
+                })?;
+                tx.insert_intake_device(org_id, id)?;
+                tx.intake_device(org_id)?
+                    .ok_or_else(|| Error::internal("the intake device just added is missing"))?
+            }
+        };
+        Ok(Desk {
+            device: Device {
+                id: Uuid::parse_str(&row.device_id).map_err(Error::internal)?,
+                org_id,
+                role: Role::Volunteer,
+                person_id: row.person_id,
+            },
+            code: DeviceCode::parse(&row.device_code).map_err(Error::internal)?,
+            actor: ActorId::from(
+                hex_bytes(&row.actor).ok_or_else(|| Error::internal("intake actor"))?,
+            ),
+        })
+    }
+
+    fn org(&self, tx: &mut dyn Tx) -> Result<(i64, OrgPublicKey)> {
+        let name = &self.public()?.org;
+        let (id, key) = tx.org_by_name(name)?.ok_or_else(|| {
+            Error::refused(
+                ErrorCode::UnknownOrg,
+                format!("the public organisation '{name}' is not known here yet: enrol its first coordinator"),
+            )
+        })?;
+        Ok((id, OrgPublicKey::parse(&key).map_err(Error::internal)?))
+    }
+
+    /// File a case from `capture` as the intake device; its receipt.
+    fn file(&self, tx: &mut dyn Tx, capture: Capture) -> Result<(Uuid, Receipt)> {
+        let (org_id, key) = self.org(tx)?;
+        let desk = self.desk(tx, org_id)?;
+        let state = geo::state(&capture.place.state).map_err(Error::internal)?;
+        let reference = ReferenceCode::new(state, &desk.code, tx.next_intake_seq(org_id)?);
+        let mut seed = [0u8; 32];
+        self.random(&mut seed);
+        let mut rng = rand::rngs::StdRng::from_seed(seed);
+        let at = Timestamp::from_millis(self.now());
+        let by = Actor {
+            user: INTAKE_PERSON.into(),
+            device: "public intake".into(),
+        };
+        let id = GrievanceId::generate(at, &mut rng);
+        let stamp = Stamp {
+            id: EntryId::generate(at, &mut rng),
+            at,
+            by: by.clone(),
+        };
+        let mut case = Grievance::capture(
+            capture,
+            id,
+            reference.as_str().to_string(),
+            stamp,
+            &key,
+            &mut rng,
+        )
+        .map_err(|e| Error::refused(ErrorCode::InvalidRequest, e.to_string()))?;
+        case.note_actor(&desk.actor.to_hex_string(), &by);
+        let mut doc = document::create(&desk.actor, &case, at).map_err(Error::internal)?;
+        self.store(tx, &desk, id.uuid(), &mut doc)?;
+        tx.insert_receipt(org_id, reference.as_str(), id.uuid(), at.millis())?;
+        let pin = self.pin_of(id.uuid())?;
+        Ok((
+            id.uuid(),
+            Receipt {
+                reference: reference.as_str().to_string(),
+                pin,
+            },
+        ))
+    }
+
+    /// Store the desk's document through the path every push takes.
+    fn store(
+        &self,
+        tx: &mut dyn Tx,
+        desk: &Desk,
+        id: Uuid,
+        doc: &mut automerge::AutoCommit,
+    ) -> Result<()> {
+        let push = Push {
+            doc_id: id,
+            kind: RecordKind::Grievance,
+            changes: vec![doc.save().into()],
+        };
+        records::store_own(tx, &desk.device, &push)
+    }
+
+    /// The receipt of a case the desk filed.
+    fn receipt_of(&self, tx: &mut dyn Tx, org_id: i64, id: Uuid) -> Result<Receipt> {
+        let case = self
+            .case(tx, org_id, id)?
+            .ok_or_else(|| Error::internal("a message's case is missing"))?;
+        Ok(Receipt {
+            reference: case.reference,
+            pin: self.pin_of(id)?,
+        })
+    }
+
+    fn case(&self, tx: &mut dyn Tx, org_id: i64, id: Uuid) -> Result<Option<Grievance>> {
+        self.record_of(tx, org_id, id)
+    }
+
+    /// File a citizen's report from the web page (`via` [`Intake::Web`]) or an Open311
+    /// client (`via` [`Intake::Open311`]). `client` is where it came from (at most
+    /// [`Public::reports_per_hour`] per hour); `submission` is the form's id: the same form
+    /// sent twice files one case and answers with its receipt again.
+    pub fn report(
+        &self,
+        client: &str,
+        submission: &str,
+        via: Intake,
+        report: &Report,
+    ) -> std::result::Result<Receipt, Refused> {
+        let limit = self.public()?.reports_per_hour;
+        let mut capture = check(report).map_err(Refused::Problems)?;
+        capture.intake = Some(via);
+        let provider = via.as_str();
+        let sender = Sha256::digest(client.as_bytes());
+        let now = self.now();
+        // Refused for too many is still committed: the count is what limits.
+        let filed = self.write(|tx| {
+            let (org_id, _) = self.org(tx)?;
+            if let Some(known) = tx.claim_message(provider, submission, &sender, now)? {
+                let id = known.ok_or_else(|| {
+                    Error::Unavailable("this report is being filed: try again in a moment".into())
+                })?;
+                return Ok(Some(self.receipt_of(tx, org_id, id)?));
+            }
+            if self.count(tx, "report", client, 60)? > limit {
+                return Ok(None);
+            }
+            let (id, receipt) = self.file(tx, capture.clone())?;
+            tx.set_message_case(provider, submission, id)?;
+            Ok(Some(receipt))
+        })?;
+        filed.ok_or_else(|| {
+            Refused::Server(Error::refused(
+                ErrorCode::RateLimited,
+                "too many reports have come from here this hour: try again later",
+            ))
+        })
+    }
+
+    /// File a message from an SMS or WhatsApp provider (its authenticity checked by the
+    /// caller): a new case, or a follow-up of the sender's case of the last day, or nothing
+    /// new when the provider sent it before. At most [`Public::messages_per_hour`] messages
+    /// from one sender are filed per hour; the rest are dropped (answered, so the provider
+    /// stops sending them).
+    pub fn message(&self, message: &Message<'_>) -> Result<Delivered> {
+        let public = self.public()?.clone();
+        let number = message.from.trim().trim_start_matches("whatsapp:");
+        let Ok(phone) = Phone::parse(number) else {
+            return Ok(Delivered::Ignored);
+        };
+        let text: String = message.text.trim().chars().take(MAX_NARRATIVE).collect();
+        let id = message.id.trim();
+        if text.is_empty() || id.is_empty() || id.chars().count() > 200 {
+            return Ok(Delivered::Ignored);
+        }
+        let sender = self.sender_key(&phone)?;
+        let who = hex_of(&sender[..16]);
+        let now = self.now();
+        self.write(|tx| {
+            let (org_id, _) = self.org(tx)?;
+            match tx.claim_message(message.provider, id, &sender, now)? {
+                Some(Some(case)) => return Ok(Delivered::Again(self.receipt_of(tx, org_id, case)?)),
+                Some(None) => return Ok(Delivered::Ignored),
+                None => {}
+            }
+            if self.count(tx, "message", &who, 60)? > public.messages_per_hour {
+                return Ok(Delivered::Ignored);
+            }
+            if let Some(case) = tx.recent_case_from(&sender, now - FOLLOW_UP_MS)? {
+                self.follow_up(tx, org_id, case, message.intake, &text)?;
+                tx.set_message_case(message.provider, id, case)?;
+                return Ok(Delivered::FollowUp(self.receipt_of(tx, org_id, case)?));
+            }
+            let place = place_named(&text, &public.home);
+            let capture = Capture {
+                kind: Kind::Complaint,
+                category: taxonomy::check("other", None).map_err(Error::internal)?,
+                subcategory: None,
+                place: Place::new(place, None, None, None),
+                title: title_of(&text),
+                narrative: text.clone(),
+                occurred_on: None,
+                channel: match message.intake {
+                    Intake::WhatsApp => Channel::SocialMedia,
+                    _ => Channel::Sms,
+                },
+                intake: Some(message.intake),
+                priority: Priority::Normal,
+                reporter: ReporterInput {
+                    phone: Some(phone.clone()),
+                    seal: true,
+                    ..ReporterInput::default()
+                },
+                // Writing in is asking to be answered on that number.
+                consent: ConsentInput {
+                    purpose_explained: true,
+                    share_with_agency: false,
+                    may_contact: true,
+                },
+                agency: None,
+                routing_reason: None,
+                session: None,
+                form_number: None,
+            };
+            let (case, receipt) = self.file(tx, capture)?;
+            tx.set_message_case(message.provider, id, case)?;
+            Ok(Delivered::New(receipt))
+        })
+    }
+
+    /// Add a sender's later message to their case's timeline.
+    fn follow_up(
+        &self,
+        tx: &mut dyn Tx,
+        org_id: i64,
+        id: Uuid,
+        via: Intake,
+        text: &str,
+    ) -> Result<()> {
+        let desk = self.desk(tx, org_id)?;
+        let stored = tx
+            .record(id, org_id)?
+            .ok_or_else(|| Error::internal("a message's case is missing"))?;
+        let mut doc = automerge::AutoCommit::load(&stored.snapshot)
+            .map_err(Error::internal)?
+            .with_actor(desk.actor.clone());
+        let at = Timestamp::from_millis(self.now());
+        let mut seed = [0u8; 32];
+        self.random(&mut seed);
+        let mut rng = rand::rngs::StdRng::from_seed(seed);
+        let by = Actor {
+            user: INTAKE_PERSON.into(),
+            device: "public intake".into(),
+        };
+        let note = format!("Follow-up by {}: {text}", via.as_str());
+        document::edit(&mut doc, at, |case: &mut Grievance| {
+            case.record(
+                Event::Note { text: note },
+                Stamp {
+                    id: EntryId::generate(at, &mut rng),
+                    at,
+                    by,
+                },
+            );
+            Ok(())
+        })
+        .map_err(Error::internal)?;
+        self.store(tx, &desk, id, &mut doc)
+    }
+
+    /// Where a case stands, for whoever holds its receipt. An unknown reference and a wrong
+    /// PIN answer alike (`None`), after the same work; at most [`Public::tracks_per_hour`]
+    /// attempts per hour from one address.
+    pub fn track(&self, client: &str, reference: &str, pin: &str) -> Result<Option<Tracked>> {
+        let public = self.public()?.clone();
+        let reference = reference.trim().to_ascii_uppercase();
+        let pin = canonical_pin(pin);
+        let over = self.write(|tx| Ok(self.count(tx, "track", client, 60)? > public.tracks_per_hour))?;
+        if over {
+            return Err(Error::refused(
+                ErrorCode::RateLimited,
+                "too many tries from here this hour: try again later",
+            ));
+        }
+        self.write(|tx| {
+            let (org_id, _) = self.org(tx)?;
+            let found = if reference.len() <= 20 {
+                tx.receipt(org_id, &reference)?
+            } else {
+                None
+            };
+            // The same work either way: a PIN is computed and compared.
+            let expected = self.pin_of(found.unwrap_or(Uuid::nil()))?;
+            let matches = bool::from(expected.as_bytes().ct_eq(pin.as_bytes()));
+            let (Some(id), true) = (found, matches) else {
+                return Ok(None);
+            };
+            let Some(mine) = self.case(tx, org_id, id)? else {
+                return Ok(None);
+            };
+            let joined = mine.merged_into.or(mine.duplicate_of);
+            let case = match joined {
+                Some(other) => self.case(tx, org_id, other.uuid())?.unwrap_or(mine.clone()),
+                None => mine.clone(),
+            };
+            let agency = match case.agency {
+                Some(a) => self
+                    .record_of::<Agency>(tx, org_id, a.uuid())?,
+                None => None,
+            };
+            let rulebook = self
+                .record_of::<Rulebook>(tx, org_id, Rulebook::id())?;
+            let status = case.status().current;
+            let due = match (&agency, &rulebook, status.awaits_action()) {
+                (Some(agency), Some(book), true) => case.sla_due(agency, &book.calendar()),
+                _ => None,
+            };
+            let updated = case
+                .status_history
+                .iter()
+                .map(|c| c.at)
+                .chain(case.timeline.iter().map(|e| e.at))
+                .max()
+                .unwrap_or(case.created_at);
+            Ok(Some(Tracked {
+                reference: mine.reference.clone(),
+                status,
+                joined: joined.is_some(),
+                office: agency.as_ref().and_then(|a| case.current_office(a)).map(str::to_string),
+                agency: agency.map(|a| a.name),
+                received: Day::from_date(mine.created_at.date()),
+                updated: Day::from_date(updated.date()),
+                due,
+            }))
+        })
+    }
+
+    fn record_of<T: autosurgeon::Hydrate>(
+        &self,
+        tx: &mut dyn Tx,
+        org_id: i64,
+        id: Uuid,
+    ) -> Result<Option<T>> {
+        let viewer = Viewer {
+            org_id,
+            person_id: String::new(),
+            everyone: true,
+        };
+        match tx.visible_record(&viewer, id)? {
+            Some((_, snapshot)) => {
+                let doc = automerge::AutoCommit::load(&snapshot).map_err(Error::internal)?;
+                Ok(read(&doc).ok())
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+/// A report refused: what is wrong with it, or why the server would not file it.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// What is wrong with it, per field.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Problems(Vec<Problem>),
+    /// Refused by the server (too many, a stale form) or its storage failing.
+    #[error(transparent)]
+    Server(#[from] Error),
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}

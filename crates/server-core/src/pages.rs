@@ -1,0 +1,381 @@
+//! The public pages, rendered on the server as plain HTML: no JavaScript, no third-party
+//! asset, one small style sheet, in the citizen's language, usable on a cheap phone at 360 px
+//! over 2G. Everything a page shows that came from outside is escaped here, in one place.
+
+use citizens_core::geo;
+use citizens_core::grievance::Kind;
+use citizens_core::taxonomy::CATEGORIES;
+use citizens_words::{Words, LANGUAGES};
+
+use crate::intake::{Problem, Receipt, Report, Tracked, MAX_NAME, MAX_NARRATIVE};
+
+/// The public pages' own sentences, in `citizens_words::LANGUAGES` order.
+const OWN: [&str; 5] = [
+    include_str!("../words/en.json"),
+    include_str!("../words/ha.json"),
+    include_str!("../words/yo.json"),
+    include_str!("../words/ig.json"),
+    include_str!("../words/pcm.json"),
+];
+
+/// The style sheet every page links (`/public.css`).
+pub const STYLE: &str = include_str!("../public.css");
+
+/// The Content-Security-Policy of every page: our own style sheet and images, forms posting
+/// only to us, nothing else at all.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The language names, each in itself, for the language links.
+const LANGUAGE_NAMES: [&str; 5] = ["English", "Hausa", "Yorùbá", "Igbo", "Naijá"];
+
+/// The words of the public pages in `lang` (English for a language we do not have).
+pub fn words(lang: &str) -> Words {
+    Words::of(lang)
+        .or_else(|_| Words::of("en"))
+        .map(|w| w.with(&OWN))
+        .unwrap_or_else(|_| unreachable_words())
+}
+
+/// English always exists; this is never reached.
+fn unreachable_words() -> Words {
+    Words::of("en").map(|w| w.with(&OWN)).unwrap_or_else(|_| unreachable_words())
+}
+
+/// Text made safe in HTML text and attributes (line breaks kept).
+pub fn esc(text: &str) -> String {
+    text.split('\n')
+        .map(citizens_core::charts::escape)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Which page is shown (its tab in the header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// The front page.
+    Home,
+    /// Report.
+    Report,
+    /// Track.
+    Track,
+    /// Know your rights.
+    Rights,
+    /// The figures.
+    Figures,
+}
+
+/// A whole page: header with the organisation's name, the tabs and the language links; the
+/// body; a footer saying what happens to what people send.
+pub fn page(w: &Words, org: &str, tab: Tab, path: &str, title: &str, body: &str) -> String {
+    let tabs = [
+        (Tab::Report, "/report", "pub_tab_report"),
+        (Tab::Track, "/track", "pub_tab_track"),
+        (Tab::Rights, "/rights", "pub_tab_rights"),
+        (Tab::Figures, "/figures", "pub_tab_figures"),
+    ];
+    let mut nav = String::new();
+    for (t, href, key) in tabs {
+        let current = if t == tab { " aria-current=\"page\"" } else { "" };
+        nav.push_str(&format!("<a href=\"{href}\"{current}>{}</a>", esc(&w.get(key))));
+    }
+    let mut langs = String::new();
+    for (lang, name) in LANGUAGES.iter().zip(LANGUAGE_NAMES) {
+        if *lang == w.lang() {
+            langs.push_str(&format!("<b lang=\"{lang}\">{name}</b> "));
+        } else {
+            langs.push_str(&format!(
+                "<a href=\"{}?lang={lang}\" lang=\"{lang}\" hreflang=\"{lang}\">{name}</a> ",
+                esc(path)
+            ));
+        }
+    }
+    format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{title} · {org}</title><link rel=\"stylesheet\" href=\"/public.css\"></head>\
+         <body><header><a class=\"org\" href=\"/\">{org}</a><nav>{nav}</nav>\
+         <p class=\"langs\">{langs}</p></header><main>{body}</main>\
+         <footer><p>{footer}</p></footer></body></html>",
+        lang = w.lang(),
+        title = esc(title),
+        org = esc(org),
+        footer = esc(&w.get("pub_footer")),
+    )
+}
+
+/// The front page.
+pub fn home(w: &Words, org: &str) -> String {
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p class=\"big\"><a class=\"button\" href=\"/report\">{}</a> \
+         <a class=\"button second\" href=\"/track\">{}</a></p><p>{}</p>",
+        esc(&w.get("pub_home_title")),
+        esc(&w.fill("pub_home_intro", &[("org", org)])),
+        esc(&w.get("pub_tab_report")),
+        esc(&w.get("pub_tab_track")),
+        esc(&w.get("pub_home_safe")),
+    );
+    page(w, org, Tab::Home, "/", &w.get("pub_home_title"), &body)
+}
+
+/// The report page's first step: which state (the form then lists that state's LGAs only).
+pub fn choose_state(w: &Words, org: &str) -> String {
+    let mut options = String::new();
+    for s in geo::states() {
+        options.push_str(&format!(
+            "<option value=\"{}\">{}</option>",
+            s.code,
+            esc(s.name)
+        ));
+    }
+    let body = format!(
+        "<h1>{title}</h1><p>{intro}</p><form method=\"get\" action=\"/report\">\
+         <label for=\"state\">{state}</label><select id=\"state\" name=\"state\" required>{options}</select>\
+         <button type=\"submit\">{next}</button></form>",
+        title = esc(&w.get("pub_report_title")),
+        intro = esc(&w.get("pub_report_intro")),
+        state = esc(&w.get("pub_state")),
+        next = esc(&w.get("pub_next")),
+    );
+    page(w, org, Tab::Report, "/report", &w.get("pub_report_title"), &body)
+}
+
+fn problem_for(problems: &[Problem], field: &str, w: &Words) -> String {
+    problems
+        .iter()
+        .filter(|p| p.field() == field)
+        .map(|p| format!("<p class=\"problem\" id=\"{field}-problem\">{}</p>", esc(&w.get(p.key()))))
+        .collect()
+}
+
+/// The report form for a state, filled with what was sent before (if anything), with each
+/// problem next to its field and the form's token hidden in it. `None` when the state is not
+/// one of Nigeria's.
+pub fn report_form(
+    w: &Words,
+    org: &str,
+    report: &Report,
+    problems: &[Problem],
+    notice: Option<&str>,
+    token: &str,
+) -> Option<String> {
+    let state = geo::state(&report.state).ok()?;
+    let checked = |yes: bool| if yes { " checked" } else { "" };
+    let mut kinds = String::new();
+    let chosen_kind = if report.kind.is_empty() { "complaint" } else { report.kind.as_str() };
+    for kind in [Kind::Complaint, Kind::CorruptionReport, Kind::Inquiry, Kind::Commendation] {
+        kinds.push_str(&format!(
+            "<label class=\"choice\"><input type=\"radio\" name=\"kind\" value=\"{v}\"{c}> {label}</label>",
+            v = kind.as_str(),
+            c = checked(kind.as_str() == chosen_kind),
+            label = esc(&w.of_value("kind", kind.as_str())),
+        ));
+    }
+    let mut categories = format!("<option value=\"\">{}</option>", esc(&w.get("pub_choose")));
+    for c in CATEGORIES {
+        let selected = if c.slug == report.category { " selected" } else { "" };
+        categories.push_str(&format!(
+            "<option value=\"{}\"{selected}>{}</option>",
+            c.slug,
+            esc(&w.of_value("cat", c.slug))
+        ));
+    }
+    let mut lgas = format!("<option value=\"\">{}</option>", esc(&w.get("pub_choose")));
+    for l in &state.lgas {
+        let selected = if *l == report.lga { " selected" } else { "" };
+        lgas.push_str(&format!("<option{selected}>{}</option>", esc(l)));
+    }
+    let summary = if problems.is_empty() {
+        String::new()
+    } else {
+        format!("<p class=\"problem\" role=\"alert\">{}</p>", esc(&w.get("pub_fix_below")))
+    };
+    let notice = notice
+        .map(|n| format!("<p class=\"problem\" role=\"alert\">{}</p>", esc(n)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>{title}</h1>{notice}{summary}<p class=\"safe\">{safe}</p>\
+         <form method=\"post\" action=\"/report\" accept-charset=\"utf-8\">\
+         <input type=\"hidden\" name=\"token\" value=\"{token}\">\
+         <input type=\"hidden\" name=\"state\" value=\"{state_code}\">\
+         <p><b>{state_label}</b> {state_name} · <a href=\"/report\">{change}</a></p>\
+         <fieldset><legend>{kind_label}</legend>{kinds}{kind_problem}</fieldset>\
+         <label for=\"category\">{category_label}</label><select id=\"category\" name=\"category\">{categories}</select>{category_problem}\
+         <label for=\"lga\">{lga_label}</label><select id=\"lga\" name=\"lga\">{lgas}</select>{lga_problem}\
+         <label for=\"narrative\">{narrative_label}</label><p class=\"hint\">{narrative_hint}</p>\
+         <textarea id=\"narrative\" name=\"narrative\" rows=\"7\" maxlength=\"{max_narrative}\">{narrative}</textarea>{narrative_problem}\
+         <div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">{honeypot}</label><input id=\"website\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\
+         <fieldset><legend>{about_you}</legend><p class=\"hint\">{about_hint}</p>\
+         <label class=\"choice\"><input type=\"checkbox\" name=\"anonymous\" value=\"yes\"{anonymous}> {anonymous_label}</label>\
+         <label for=\"name\">{name_label}</label><input id=\"name\" name=\"name\" maxlength=\"{max_name}\" autocomplete=\"name\" value=\"{name}\">{name_problem}\
+         <label for=\"phone\">{phone_label}</label><input id=\"phone\" name=\"phone\" type=\"tel\" maxlength=\"20\" autocomplete=\"tel\" value=\"{phone}\">{phone_problem}\
+         <label class=\"choice\"><input type=\"checkbox\" name=\"consent\" value=\"yes\"{consent}> {consent_label}</label>{consent_problem}\
+         </fieldset><button type=\"submit\">{send}</button></form>",
+        title = esc(&w.get("pub_report_title")),
+        safe = esc(&w.get("pub_report_safe")),
+        state_code = state.code,
+        state_label = esc(&w.get("pub_state")),
+        state_name = esc(state.name),
+        change = esc(&w.get("pub_change")),
+        kind_label = esc(&w.get("pub_kind")),
+        kind_problem = problem_for(problems, "kind", w),
+        category_label = esc(&w.get("pub_category")),
+        category_problem = problem_for(problems, "category", w),
+        lga_label = esc(&w.get("pub_lga")),
+        lga_problem = problem_for(problems, "lga", w),
+        narrative_label = esc(&w.get("pub_narrative")),
+        narrative_hint = esc(&w.get("pub_narrative_hint")),
+        max_narrative = MAX_NARRATIVE,
+        narrative = esc(&report.narrative),
+        narrative_problem = problem_for(problems, "narrative", w),
+        honeypot = esc(&w.get("pub_honeypot")),
+        about_you = esc(&w.get("pub_about_you")),
+        about_hint = esc(&w.get("pub_about_hint")),
+        anonymous = checked(report.anonymous),
+        anonymous_label = esc(&w.get("pub_anonymous")),
+        name_label = esc(&w.get("pub_name")),
+        max_name = MAX_NAME,
+        name = esc(report.name.as_deref().unwrap_or("")),
+        name_problem = problem_for(problems, "name", w),
+        phone_label = esc(&w.get("pub_phone")),
+        phone = esc(report.phone.as_deref().unwrap_or("")),
+        phone_problem = problem_for(problems, "phone", w),
+        consent = checked(report.consent),
+        consent_label = esc(&w.get("pub_consent")),
+        consent_problem = problem_for(problems, "consent", w),
+        send = esc(&w.get("pub_send")),
+    );
+    Some(page(w, org, Tab::Report, "/report", &w.get("pub_report_title"), &body))
+}
+
+/// The receipt, shown once: the reference and the PIN to write down.
+pub fn receipt(w: &Words, org: &str, receipt: &Receipt) -> String {
+    let body = format!(
+        "<h1>{title}</h1><p>{intro}</p><dl class=\"receipt\"><dt>{reference_label}</dt>\
+         <dd id=\"reference\">{reference}</dd><dt>{pin_label}</dt><dd id=\"pin\">{pin}</dd></dl>\
+         <p>{keep}</p><p><a class=\"button\" href=\"/track\">{track}</a></p>",
+        title = esc(&w.get("pub_receipt_title")),
+        intro = esc(&w.get("pub_receipt_intro")),
+        reference_label = esc(&w.get("pub_reference")),
+        reference = esc(&receipt.reference),
+        pin_label = esc(&w.get("pub_pin")),
+        pin = esc(&receipt.pin),
+        keep = esc(&w.get("pub_receipt_keep")),
+        track = esc(&w.get("pub_tab_track")),
+    );
+    page(w, org, Tab::Report, "/report", &w.get("pub_receipt_title"), &body)
+}
+
+/// The track form, with the answer to the last try (if any).
+pub fn track(w: &Words, org: &str, reference: &str, answer: Option<&str>) -> String {
+    let answer = answer
+        .map(|a| format!("<p class=\"problem\" role=\"alert\">{}</p>", esc(a)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>{title}</h1><p>{intro}</p>{answer}<form method=\"post\" action=\"/track\">\
+         <label for=\"reference\">{reference_label}</label>\
+         <input id=\"reference\" name=\"reference\" maxlength=\"20\" autocapitalize=\"characters\" value=\"{reference}\">\
+         <label for=\"pin\">{pin_label}</label>\
+         <input id=\"pin\" name=\"pin\" maxlength=\"12\" autocapitalize=\"characters\" autocomplete=\"off\">\
+         <button type=\"submit\">{look}</button></form>",
+        title = esc(&w.get("pub_track_title")),
+        intro = esc(&w.get("pub_track_intro")),
+        reference_label = esc(&w.get("pub_reference")),
+        reference = esc(reference),
+        pin_label = esc(&w.get("pub_pin")),
+        look = esc(&w.get("pub_look")),
+    );
+    page(w, org, Tab::Track, "/track", &w.get("pub_track_title"), &body)
+}
+
+/// Where a tracked case stands.
+pub fn tracked(w: &Words, org: &str, t: &Tracked) -> String {
+    let mut rows = vec![
+        (w.get("pub_reference"), t.reference.clone()),
+        (w.get("pub_status"), w.of_value("status", t.status.as_str())),
+        (
+            w.get("pub_agency"),
+            t.agency.clone().unwrap_or_else(|| w.get("pub_agency_not_yet")),
+        ),
+    ];
+    if let Some(office) = &t.office {
+        rows.push((w.get("pub_office"), office.clone()));
+    }
+    rows.push((w.get("pub_received"), t.received.to_string()));
+    rows.push((w.get("pub_updated"), t.updated.to_string()));
+    if let Some(due) = t.due {
+        rows.push((w.get("pub_due"), due.to_string()));
+    }
+    let list: String = rows
+        .iter()
+        .map(|(k, v)| format!("<dt>{}</dt><dd>{}</dd>", esc(k), esc(v)))
+        .collect();
+    let joined = if t.joined {
+        format!("<p>{}</p>", esc(&w.get("pub_joined")))
+    } else {
+        String::new()
+    };
+    let body = format!(
+        "<h1>{title}</h1>{joined}<dl class=\"receipt\" id=\"tracked\">{list}</dl><p>{next}</p>\
+         <p><a href=\"/track\">{again}</a></p>",
+        title = esc(&w.get("pub_track_title")),
+        next = esc(&w.of_value("pub_next_step", t.status.as_str())),
+        again = esc(&w.get("pub_track_another")),
+    );
+    page(w, org, Tab::Track, "/track", &w.get("pub_track_title"), &body)
+}
+
+/// A page saying only `message` (a refusal, nothing found).
+pub fn message(w: &Words, org: &str, title_key: &str, message: &str) -> String {
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p><a href=\"/\">{}</a></p>",
+        esc(&w.get(title_key)),
+        esc(message),
+        esc(&w.get("pub_home_link"))
+    );
+    page(w, org, Tab::Home, "/", &w.get(title_key), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_sentence_of_the_public_pages() {
+        citizens_words::check_complete(&OWN).expect("the public pages' catalogues are complete");
+        for p in [
+            Problem::Kind,
+            Problem::Category,
+            Problem::State,
+            Problem::Lga,
+            Problem::NarrativeMissing,
+            Problem::NarrativeTooLong,
+            Problem::NameTooLong,
+            Problem::Phone,
+            Problem::Anonymous,
+            Problem::Consent,
+        ] {
+            for lang in LANGUAGES {
+                assert_ne!(words(lang).get(p.key()), p.key(), "{lang} lacks {p:?}");
+            }
+        }
+        for status in citizens_core::lifecycle::Status::ALL {
+            let key = format!("pub_next_step_{}", status.as_str());
+            assert_ne!(words("en").get(&key), key);
+        }
+    }
+
+    #[test]
+    fn what_citizens_typed_is_shown_as_text() {
+        let report = Report {
+            state: "KN".into(),
+            narrative: "<script>alert(1)</script>\n\"quoted\" & more".into(),
+            name: Some("\"><img src=x>".into()),
+            ..Report::default()
+        };
+        let html = report_form(&words("en"), "Org <b>", &report, &[], None, "t").expect("form");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;\n&quot;quoted&quot; &amp; more"));
+        assert!(html.contains("value=\"&quot;&gt;&lt;img src=x&gt;\""));
+        assert!(html.contains("Org &lt;b&gt;"));
+        assert!(!html.contains("<script") && !html.contains("<img"));
+    }
+}

@@ -1,0 +1,36 @@
+-- Schema 2: the public face. Citizens report through the web page, SMS, WhatsApp and Open311;
+-- the server files each as a case of its own intake device (one per organisation) and keeps,
+-- beside the document, only what it needs to answer: the reference a receipt names, and each
+-- provider's message id (so a resent message makes one case) with a keyed hash of the sender
+-- (never the number itself) to join follow-ups. The rate-limit counts are no longer only for
+-- enrolment. Never edit; add a new file.
+ALTER TABLE enrolment_attempts RENAME TO attempts;
+
+CREATE TABLE site_secret (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    secret BYTEA NOT NULL
+);
+
+CREATE TABLE intake_devices (
+    org_id   BIGINT PRIMARY KEY REFERENCES orgs (id),
+    device_id TEXT NOT NULL REFERENCES devices (id),
+    next_seq BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE receipts (
+    org_id     BIGINT NOT NULL REFERENCES orgs (id),
+    reference  TEXT NOT NULL,
+    doc_id     TEXT NOT NULL REFERENCES docs (id),
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (org_id, reference)
+);
+
+CREATE TABLE inbound_messages (
+    provider    TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    sender      BYTEA NOT NULL,
+    doc_id      TEXT REFERENCES docs (id),
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (provider, message_id)
+);
+CREATE INDEX inbound_by_sender ON inbound_messages (sender, received_at);

@@ -1,0 +1,458 @@
+//! The public face over HTTP: the report and track pages (plain HTML in the citizen's
+//! language, strict security headers, a form token, a honeypot, a minimum time, rate limits
+//! in the database) and the SMS and WhatsApp webhooks (checked before anything is stored;
+//! a message sent again makes no second case). Pages are rendered by
+//! `citizens_server_core::pages`; every rule is in `citizens_server_core::intake`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use citizens_core::grievance::Intake;
+use citizens_protocol::ErrorCode;
+use citizens_server_core::intake::{Delivered, Refused, Report};
+use citizens_server_core::pages::{self, CSP, STYLE};
+use citizens_server_core::webhooks::{self, Inbound, Refusal};
+use citizens_server_core::Error;
+use citizens_words::Words;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::config::Providers;
+use crate::http::{blocking, client_of, AppState};
+
+/// Largest form or webhook body: a report is at most 5,000 characters (up to 3 bytes each,
+/// escaped), and providers send less.
+const FORM_BYTES: usize = 64 * 1024;
+
+/// How the public face is known and which providers it takes.
+#[derive(Debug, Clone)]
+pub struct Face {
+    /// The name the public reads.
+    pub name: String,
+    /// The address the public uses, without a trailing slash.
+    pub url: String,
+    /// The providers' secrets.
+    pub providers: Providers,
+}
+
+/// The public routes.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(home))
+        .route("/public.css", get(style))
+        .route("/report", get(report_page).post(report_sent))
+        .route("/track", get(track_page).post(track_sent))
+        .route(
+            "/sms/africastalking",
+            axum::routing::post(africastalking),
+        )
+        .route("/sms/twilio", axum::routing::post(twilio))
+        .route("/whatsapp", get(whatsapp_verify).post(whatsapp))
+        .layer(RequestBodyLimitLayer::new(FORM_BYTES))
+}
+
+/// The language of a request: `?lang=` (then remembered in a cookie), the cookie, the
+/// browser's first language we have, else English. Whether to remember it.
+fn language(query: Option<&str>, headers: &HeaderMap) -> (Words, Option<&'static str>) {
+    let known = |l: &str| citizens_words::LANGUAGES.into_iter().find(|k| *k == l);
+    if let Some(lang) = query.and_then(known) {
+        return (pages::words(lang), Some(lang));
+    }
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix("lang="))
+        .find_map(known);
+    let browser = || {
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .into_iter()
+            .flat_map(|v| v.split(','))
+            .filter_map(|l| l.split(';').next())
+            .map(|l| l.trim().split('-').next().unwrap_or("").to_ascii_lowercase())
+            .find_map(|l| known(&l))
+    };
+    (pages::words(cookie.or_else(browser).unwrap_or("en")), None)
+}
+
+/// An HTML page with the headers every public page carries.
+fn html(status: StatusCode, remember: Option<&str>, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(lang) = remember {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
+        )) {
+            h.insert(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Lang {
+    lang: Option<String>,
+    state: Option<String>,
+}
+
+async fn home(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    let (w, remember) = language(q.lang.as_deref(), &headers);
+    html(StatusCode::OK, remember, pages::home(&w, &state.face.name))
+}
+
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
+/// The words for a refusal of the rules, and the status to answer with.
+fn refusal_words(w: &Words, e: &Error) -> (StatusCode, String) {
+    match e.code() {
+        ErrorCode::RateLimited => (StatusCode::TOO_MANY_REQUESTS, w.get("pub_too_many")),
+        ErrorCode::TooFast => (StatusCode::BAD_REQUEST, w.get("pub_too_fast")),
+        ErrorCode::FormRefused => (StatusCode::BAD_REQUEST, w.get("pub_form_stale")),
+        ErrorCode::UnknownOrg => (StatusCode::NOT_FOUND, w.get("pub_no_intake")),
+        _ => {
+            tracing::warn!(code = e.code().as_str(), "public request failed");
+            (StatusCode::SERVICE_UNAVAILABLE, w.get("pub_error"))
+        }
+    }
+}
+
+fn failed(state: &AppState, w: &Words, e: &Error) -> Response {
+    let (status, words) = refusal_words(w, e);
+    html(
+        status,
+        None,
+        pages::message(w, &state.face.name, "pub_error_title", &words),
+    )
+}
+
+async fn report_page(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    let (w, remember) = language(q.lang.as_deref(), &headers);
+    let org = state.face.name.clone();
+    let Some(st) = q.state.filter(|s| !s.trim().is_empty()) else {
+        return html(StatusCode::OK, remember, pages::choose_state(&w, &org));
+    };
+    let core = state.core.clone();
+    let token = match blocking(move || core.form_token()).await {
+        Ok(token) => token,
+        Err(e) => return failed(&state, &w, &e.0),
+    };
+    let report = Report {
+        state: st,
+        ..Report::default()
+    };
+    match pages::report_form(&w, &org, &report, &[], None, &token) {
+        Some(page) => html(StatusCode::OK, remember, page),
+        None => html(StatusCode::OK, remember, pages::choose_state(&w, &org)),
+    }
+}
+
+/// A form's fields, in order (a field sent twice keeps its first value).
+fn fields(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// A form posted from another site is refused (the browser says where it came from).
+fn cross_site(headers: &HeaderMap) -> bool {
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site")) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => {
+            origin.split("://").nth(1).is_none_or(|o| o != host)
+        }
+        _ => false,
+    }
+}
+
+async fn report_sent(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (w, _) = language(q.lang.as_deref(), &headers);
+    let org = state.face.name.clone();
+    let f = fields(&body);
+    let opt = |name: &str| Some(field(&f, name).to_string()).filter(|v| !v.trim().is_empty());
+    let report = Report {
+        kind: field(&f, "kind").to_string(),
+        category: field(&f, "category").to_string(),
+        state: field(&f, "state").to_string(),
+        lga: field(&f, "lga").to_string(),
+        narrative: field(&f, "narrative").to_string(),
+        name: opt("name"),
+        phone: opt("phone"),
+        anonymous: field(&f, "anonymous") == "yes",
+        consent: field(&f, "consent") == "yes",
+    };
+    if cross_site(&headers) || !field(&f, "website").is_empty() {
+        return html(
+            StatusCode::FORBIDDEN,
+            None,
+            pages::message(&w, &org, "pub_error_title", &w.get("pub_form_stale")),
+        );
+    }
+    let client = client_of(&state, peer, &headers).to_string();
+    let token = field(&f, "token").to_string();
+    let core = state.core.clone();
+    let sent = report.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let submission = core.check_form_token(&token).map_err(Refused::Server)?;
+        core.report(&client, &submission, Intake::Web, &sent)
+    })
+    .await;
+    match outcome {
+        Ok(Ok(receipt)) => html(StatusCode::OK, None, pages::receipt(&w, &org, &receipt)),
+        Ok(Err(Refused::Problems(problems))) => again(&state, &w, &report, &problems, None).await,
+        Ok(Err(Refused::Server(e)))
+            if matches!(e.code(), ErrorCode::TooFast | ErrorCode::FormRefused) =>
+        {
+            let (_, words) = refusal_words(&w, &e);
+            again(&state, &w, &report, &[], Some(&words)).await
+        }
+        Ok(Err(Refused::Server(e))) => failed(&state, &w, &e),
+        Err(e) => failed(&state, &w, &Error::Backend(e.to_string())),
+    }
+}
+
+/// The form again, with what was typed and what is wrong.
+async fn again(
+    state: &AppState,
+    w: &Words,
+    report: &Report,
+    problems: &[citizens_server_core::intake::Problem],
+    notice: Option<&str>,
+) -> Response {
+    let core = state.core.clone();
+    let org = &state.face.name;
+    let token = match blocking(move || core.form_token()).await {
+        Ok(token) => token,
+        Err(e) => return failed(state, w, &e.0),
+    };
+    match pages::report_form(w, org, report, problems, notice, &token) {
+        Some(page) => html(StatusCode::BAD_REQUEST, None, page),
+        None => html(StatusCode::BAD_REQUEST, None, pages::choose_state(w, org)),
+    }
+}
+
+async fn track_page(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    let (w, remember) = language(q.lang.as_deref(), &headers);
+    html(StatusCode::OK, remember, pages::track(&w, &state.face.name, "", None))
+}
+
+async fn track_sent(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (w, _) = language(q.lang.as_deref(), &headers);
+    let org = state.face.name.clone();
+    if cross_site(&headers) {
+        return html(StatusCode::FORBIDDEN, None, pages::track(&w, &org, "", None));
+    }
+    let f = fields(&body);
+    let reference = field(&f, "reference").to_string();
+    let pin = field(&f, "pin").to_string();
+    let client = client_of(&state, peer, &headers).to_string();
+    let core = state.core.clone();
+    let asked = reference.clone();
+    match blocking(move || core.track(&client, &asked, &pin)).await {
+        Ok(Some(tracked)) => html(StatusCode::OK, None, pages::tracked(&w, &org, &tracked)),
+        Ok(None) => html(
+            StatusCode::OK,
+            None,
+            pages::track(&w, &org, &reference, Some(&w.get("pub_not_found"))),
+        ),
+        Err(e) => {
+            let (status, words) = refusal_words(&w, &e.0);
+            html(status, None, pages::track(&w, &org, &reference, Some(&words)))
+        }
+    }
+}
+
+/// A webhook refused: 403 for a bad key or signature, 404 for a provider not set up, 400
+/// for a body no provider sends. Nothing was stored.
+fn refused(refusal: Refusal) -> Response {
+    let status = match refusal {
+        Refusal::NotConfigured => StatusCode::NOT_FOUND,
+        Refusal::BadSignature => StatusCode::FORBIDDEN,
+        Refusal::Malformed => StatusCode::BAD_REQUEST,
+    };
+    tracing::warn!(why = %refusal, "webhook refused");
+    (status, refusal.to_string()).into_response()
+}
+
+/// File a provider's message; the reply to send the sender, if any.
+async fn deliver(state: &AppState, inbound: Inbound) -> Result<Option<String>, Response> {
+    let core = state.core.clone();
+    let delivered = blocking(move || core.message(&inbound.message()))
+        .await
+        .map_err(|e| {
+            tracing::warn!(code = e.0.code().as_str(), "a message could not be filed");
+            (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response()
+        })?;
+    let w = pages::words("en");
+    let url = format!("{}/track", state.face.url);
+    Ok(match delivered {
+        Delivered::New(r) | Delivered::Again(r) => Some(w.fill(
+            "pub_sms_receipt",
+            &[("reference", &r.reference), ("pin", &r.pin), ("url", &url)],
+        )),
+        Delivered::FollowUp(r) => {
+            Some(w.fill("pub_sms_follow_up", &[("reference", &r.reference)]))
+        }
+        Delivered::Ignored => None,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Key {
+    key: Option<String>,
+}
+
+async fn africastalking(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<Key>,
+    body: Bytes,
+) -> Response {
+    let f = fields(&body);
+    let expected = state.face.providers.africastalking_key.as_deref();
+    match webhooks::africas_talking(q.key.as_deref().unwrap_or(""), expected, &f) {
+        Err(refusal) => refused(refusal),
+        Ok(None) => StatusCode::OK.into_response(),
+        Ok(Some(inbound)) => match deliver(&state, inbound).await {
+            // Africa's Talking ignores the answer's body: the reply goes by its SMS API.
+            Ok(_) => StatusCode::OK.into_response(),
+            Err(response) => response,
+        },
+    }
+}
+
+async fn twilio(
+    State(state): State<Arc<AppState>>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let f = fields(&body);
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // Twilio signs the address it called: the public one.
+    let url = format!(
+        "{}{}",
+        state.face.url,
+        uri.path_and_query().map_or("/sms/twilio", |p| p.as_str())
+    );
+    let token = state.face.providers.twilio_auth_token.as_deref();
+    match webhooks::twilio(signature, token, &url, &f) {
+        Err(refusal) => refused(refusal),
+        Ok(inbound) => match deliver(&state, inbound).await {
+            Ok(reply) => (
+                [(header::CONTENT_TYPE, "application/xml")],
+                webhooks::twiml(reply.as_deref()),
+            )
+                .into_response(),
+            Err(response) => response,
+        },
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Verify {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+async fn whatsapp_verify(State(state): State<Arc<AppState>>, Query(q): Query<Verify>) -> Response {
+    let expected = state.face.providers.whatsapp_verify_token.as_deref();
+    match webhooks::whatsapp_verify(
+        q.mode.as_deref(),
+        q.token.as_deref(),
+        q.challenge.as_deref(),
+        expected,
+    ) {
+        Ok(challenge) => (
+            [(header::CONTENT_TYPE, "text/plain")],
+            challenge.to_string(),
+        )
+            .into_response(),
+        Err(refusal) => refused(refusal),
+    }
+}
+
+async fn whatsapp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let signature = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let secret = state.face.providers.whatsapp_app_secret.as_deref();
+    match webhooks::whatsapp(signature, secret, &body) {
+        Err(refusal) => refused(refusal),
+        Ok(messages) => {
+            for inbound in messages {
+                // The reply goes by the Cloud API's send call, which this server does not make.
+                if let Err(response) = deliver(&state, inbound).await {
+                    return response;
+                }
+            }
+            StatusCode::OK.into_response()
+        }
+    }
+}
