@@ -47,10 +47,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/public.css", get(style))
         .route("/report", get(report_page).post(report_sent))
         .route("/track", get(track_page).post(track_sent))
-        .route(
-            "/sms/africastalking",
-            axum::routing::post(africastalking),
-        )
+        .route("/sms/africastalking", axum::routing::post(africastalking))
         .route("/sms/twilio", axum::routing::post(twilio))
         .route("/whatsapp", get(whatsapp_verify).post(whatsapp))
         .layer(RequestBodyLimitLayer::new(FORM_BYTES))
@@ -77,7 +74,13 @@ fn language(query: Option<&str>, headers: &HeaderMap) -> (Words, Option<&'static
             .into_iter()
             .flat_map(|v| v.split(','))
             .filter_map(|l| l.split(';').next())
-            .map(|l| l.trim().split('-').next().unwrap_or("").to_ascii_lowercase())
+            .map(|l| {
+                l.trim()
+                    .split('-')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+            })
             .find_map(|l| known(&l))
     };
     (pages::words(cookie.or_else(browser).unwrap_or("en")), None)
@@ -87,11 +90,23 @@ fn language(query: Option<&str>, headers: &HeaderMap) -> (Words, Option<&'static
 fn html(status: StatusCode, remember: Option<&str>, body: String) -> Response {
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(lang) = remember {
         if let Ok(v) = HeaderValue::from_str(&format!(
@@ -192,18 +207,17 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 
 /// A form posted from another site is refused (the browser says where it came from).
 fn cross_site(headers: &HeaderMap) -> bool {
-    let fetch_site = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok());
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     if matches!(fetch_site, Some("cross-site")) {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+    match (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        host,
+    ) {
         (Some("null"), _) => true,
-        (Some(origin), Some(host)) => {
-            origin.split("://").nth(1).is_none_or(|o| o != host)
-        }
+        (Some(origin), Some(host)) => origin.split("://").nth(1).is_none_or(|o| o != host),
         _ => false,
     }
 }
@@ -286,7 +300,11 @@ async fn track_page(
     headers: HeaderMap,
 ) -> Response {
     let (w, remember) = language(q.lang.as_deref(), &headers);
-    html(StatusCode::OK, remember, pages::track(&w, &state.face.name, "", None))
+    html(
+        StatusCode::OK,
+        remember,
+        pages::track(&w, &state.face.name, "", None),
+    )
 }
 
 async fn track_sent(
@@ -299,7 +317,11 @@ async fn track_sent(
     let (w, _) = language(q.lang.as_deref(), &headers);
     let org = state.face.name.clone();
     if cross_site(&headers) {
-        return html(StatusCode::FORBIDDEN, None, pages::track(&w, &org, "", None));
+        return html(
+            StatusCode::FORBIDDEN,
+            None,
+            pages::track(&w, &org, "", None),
+        );
     }
     let f = fields(&body);
     let reference = field(&f, "reference").to_string();
@@ -316,7 +338,11 @@ async fn track_sent(
         ),
         Err(e) => {
             let (status, words) = refusal_words(&w, &e.0);
-            html(status, None, pages::track(&w, &org, &reference, Some(&words)))
+            html(
+                status,
+                None,
+                pages::track(&w, &org, &reference, Some(&words)),
+            )
         }
     }
 }
@@ -349,9 +375,7 @@ async fn deliver(state: &AppState, inbound: Inbound) -> Result<Option<String>, R
             "pub_sms_receipt",
             &[("reference", &r.reference), ("pin", &r.pin), ("url", &url)],
         )),
-        Delivered::FollowUp(r) => {
-            Some(w.fill("pub_sms_follow_up", &[("reference", &r.reference)]))
-        }
+        Delivered::FollowUp(r) => Some(w.fill("pub_sms_follow_up", &[("reference", &r.reference)])),
         Delivered::Ignored => None,
     })
 }

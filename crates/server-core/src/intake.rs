@@ -20,8 +20,8 @@ use citizens_core::clock::{Day, Timestamp};
 use citizens_core::document::{self, read};
 use citizens_core::geo::{self, Lga};
 use citizens_core::grievance::{
-    Capture, Channel, ConsentInput, Event, Grievance, Intake, Kind, Place, Priority,
-    ReporterInput, Stamp,
+    Capture, Channel, ConsentInput, Event, Grievance, Intake, Kind, Place, Priority, ReporterInput,
+    Stamp,
 };
 use citizens_core::identity::OrgPublicKey;
 use citizens_core::ids::{EntryId, GrievanceId};
@@ -247,7 +247,11 @@ fn check(report: &Report) -> std::result::Result<Capture, Vec<Problem>> {
         },
         None => None,
     };
-    let identified = name.is_some() || report.phone.as_deref().is_some_and(|p| !p.trim().is_empty());
+    let identified = name.is_some()
+        || report
+            .phone
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty());
     if report.anonymous && identified {
         problems.push(Problem::Anonymous);
     } else if identified && !report.consent {
@@ -433,20 +437,6 @@ fn canonical_pin(typed: &str) -> String {
 }
 
 impl Core {
-    /// The server's secret, made on first use and kept in the database (instances share it).
-    fn secret(&self) -> Result<[u8; 32]> {
-        if let Some(secret) = self.secret.get() {
-            return Ok(*secret);
-        }
-        let mut candidate = [0u8; 32];
-        self.random(&mut candidate);
-        let stored = self.write(|tx| tx.site_secret(&candidate))?;
-        let secret: [u8; 32] = stored
-            .try_into()
-            .map_err(|_| Error::internal("the stored site secret is not 32 bytes"))?;
-        Ok(*self.secret.get_or_init(|| secret))
-    }
-
     fn public(&self) -> Result<&Public> {
         self.public.as_ref().ok_or_else(|| {
             Error::refused(
@@ -459,7 +449,13 @@ impl Core {
     /// Count one attempt of `what` by `who` in windows of `minutes` (at most 60), inside the
     /// caller's transaction; the count so far. Counted in the database, so a limit holds
     /// across instances.
-    pub(crate) fn count(&self, tx: &mut dyn Tx, what: &str, who: &str, minutes: i64) -> Result<u32> {
+    pub(crate) fn count(
+        &self,
+        tx: &mut dyn Tx,
+        what: &str,
+        who: &str,
+        minutes: i64,
+    ) -> Result<u32> {
         let minute = self.now().div_euclid(60_000);
         let window = minute - minute.rem_euclid(minutes);
         tx.count_attempt(&format!("{what}:{who}"), window, minute - 60)
@@ -469,7 +465,7 @@ impl Core {
     /// Sending the form back proves it came from our page, no sooner than a person fills it.
     pub fn form_token(&self) -> Result<String> {
         use base64::Engine as _;
-        let secret = self.secret()?;
+        let secret = self.secret;
         let mut body = [0u8; 20];
         body[..8].copy_from_slice(&self.now().to_be_bytes());
         self.random(&mut body[8..]);
@@ -490,7 +486,7 @@ impl Core {
         if bytes.len() != 36 {
             return Err(refused("the form is not ours: open the report page again"));
         }
-        let secret = self.secret()?;
+        let secret = self.secret;
         let mac = keyed(&secret, b"form", &bytes[..20]);
         if !bool::from(mac[..16].ct_eq(&bytes[20..])) {
             return Err(refused("the form is not ours: open the report page again"));
@@ -514,14 +510,14 @@ impl Core {
     }
 
     /// The PIN of a case: 40 bits of its id under the server's secret.
-    fn pin_of(&self, doc_id: Uuid) -> Result<String> {
-        Ok(crockford(&keyed(&self.secret()?, b"pin", doc_id.as_bytes())))
+    fn pin_of(&self, doc_id: Uuid) -> String {
+        crockford(&keyed(&self.secret, b"pin", doc_id.as_bytes()))
     }
 
     /// A sender's number as the server keeps it: a keyed hash (the number cannot be read back,
     /// even by whoever holds the database).
-    fn sender_key(&self, phone: &Phone) -> Result<[u8; 32]> {
-        Ok(keyed(&self.secret()?, b"sender", phone.as_str().as_bytes()))
+    fn sender_key(&self, phone: &Phone) -> [u8; 32] {
+        keyed(&self.secret, b"sender", phone.as_str().as_bytes())
     }
 
     /// The organisation's intake device, made on first use (in the caller's transaction, with
@@ -623,7 +619,7 @@ impl Core {
         let mut doc = document::create(&desk.actor, &case, at).map_err(Error::internal)?;
         self.store(tx, &desk, id.uuid(), &mut doc)?;
         tx.insert_receipt(org_id, reference.as_str(), id.uuid(), at.millis())?;
-        let pin = self.pin_of(id.uuid())?;
+        let pin = self.pin_of(id.uuid());
         Ok((
             id.uuid(),
             Receipt {
@@ -656,7 +652,7 @@ impl Core {
             .ok_or_else(|| Error::internal("a message's case is missing"))?;
         Ok(Receipt {
             reference: case.reference,
-            pin: self.pin_of(id)?,
+            pin: self.pin_of(id),
         })
     }
 
@@ -721,13 +717,15 @@ impl Core {
         if text.is_empty() || id.is_empty() || id.chars().count() > 200 {
             return Ok(Delivered::Ignored);
         }
-        let sender = self.sender_key(&phone)?;
+        let sender = self.sender_key(&phone);
         let who = hex_of(&sender[..16]);
         let now = self.now();
         self.write(|tx| {
             let (org_id, _) = self.org(tx)?;
             match tx.claim_message(message.provider, id, &sender, now)? {
-                Some(Some(case)) => return Ok(Delivered::Again(self.receipt_of(tx, org_id, case)?)),
+                Some(Some(case)) => {
+                    return Ok(Delivered::Again(self.receipt_of(tx, org_id, case)?))
+                }
                 Some(None) => return Ok(Delivered::Ignored),
                 None => {}
             }
@@ -823,7 +821,8 @@ impl Core {
         let public = self.public()?.clone();
         let reference = reference.trim().to_ascii_uppercase();
         let pin = canonical_pin(pin);
-        let over = self.write(|tx| Ok(self.count(tx, "track", client, 60)? > public.tracks_per_hour))?;
+        let over =
+            self.write(|tx| Ok(self.count(tx, "track", client, 60)? > public.tracks_per_hour))?;
         if over {
             return Err(Error::refused(
                 ErrorCode::RateLimited,
@@ -838,7 +837,7 @@ impl Core {
                 None
             };
             // The same work either way: a PIN is computed and compared.
-            let expected = self.pin_of(found.unwrap_or(Uuid::nil()))?;
+            let expected = self.pin_of(found.unwrap_or(Uuid::nil()));
             let matches = bool::from(expected.as_bytes().ct_eq(pin.as_bytes()));
             let (Some(id), true) = (found, matches) else {
                 return Ok(None);
@@ -852,12 +851,10 @@ impl Core {
                 None => mine.clone(),
             };
             let agency = match case.agency {
-                Some(a) => self
-                    .record_of::<Agency>(tx, org_id, a.uuid())?,
+                Some(a) => self.record_of::<Agency>(tx, org_id, a.uuid())?,
                 None => None,
             };
-            let rulebook = self
-                .record_of::<Rulebook>(tx, org_id, Rulebook::id())?;
+            let rulebook = self.record_of::<Rulebook>(tx, org_id, Rulebook::id())?;
             let status = case.status().current;
             let due = match (&agency, &rulebook, status.awaits_action()) {
                 (Some(agency), Some(book), true) => case.sla_due(agency, &book.calendar()),
@@ -874,7 +871,10 @@ impl Core {
                 reference: mine.reference.clone(),
                 status,
                 joined: joined.is_some(),
-                office: agency.as_ref().and_then(|a| case.current_office(a)).map(str::to_string),
+                office: agency
+                    .as_ref()
+                    .and_then(|a| case.current_office(a))
+                    .map(str::to_string),
                 agency: agency.map(|a| a.name),
                 received: Day::from_date(mine.created_at.date()),
                 updated: Day::from_date(updated.date()),

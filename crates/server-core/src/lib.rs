@@ -10,10 +10,10 @@ pub mod intake;
 pub mod open311;
 pub mod pages;
 pub mod persistence;
-pub mod webhooks;
 mod records;
+pub mod webhooks;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use citizens_core::clock::Clock;
 use citizens_protocol::{BucketsRequest, BucketsResponse, ErrorCode, Push, Role, PROTOCOL_VERSION};
@@ -78,8 +78,9 @@ pub struct Core {
     clock: Arc<dyn Clock>,
     rng: SharedRng,
     limits: Limits,
-    /// The server's own secret, read from the database on first use.
-    secret: OnceLock<[u8; 32]>,
+    /// The server's own secret (keys its form tokens, receipt PINs and sender hashes), made
+    /// once and kept in the database, so every instance has the same.
+    secret: [u8; 32],
     /// Where the public face files reports (none: it takes none).
     public: Option<intake::Public>,
 }
@@ -105,16 +106,21 @@ impl Core {
         rng: Box<dyn rand_core::RngCore + Send>,
         limits: Limits,
     ) -> Result<Core> {
-        let core = Core {
+        let mut rng = rng;
+        let mut candidate = [0u8; 32];
+        rng.fill_bytes(&mut candidate);
+        records::seed(db.as_ref())?;
+        let secret = transaction(db.as_ref(), Mode::Write, |tx| tx.site_secret(&candidate))?
+            .try_into()
+            .map_err(|_| Error::internal("the stored site secret is not 32 bytes"))?;
+        Ok(Core {
             db,
             clock,
             rng: Mutex::new(rng),
             limits,
-            secret: OnceLock::new(),
+            secret,
             public: None,
-        };
-        records::seed(core.db.as_ref())?;
-        Ok(core)
+        })
     }
 
     /// These rules, taking reports from the public for `public`'s organisation.

@@ -38,7 +38,9 @@ pub fn words(lang: &str) -> Words {
 
 /// English always exists; this is never reached.
 fn unreachable_words() -> Words {
-    Words::of("en").map(|w| w.with(&OWN)).unwrap_or_else(|_| unreachable_words())
+    Words::of("en")
+        .map(|w| w.with(&OWN))
+        .unwrap_or_else(|_| unreachable_words())
 }
 
 /// Text made safe in HTML text and attributes (line breaks kept).
@@ -75,8 +77,15 @@ pub fn page(w: &Words, org: &str, tab: Tab, path: &str, title: &str, body: &str)
     ];
     let mut nav = String::new();
     for (t, href, key) in tabs {
-        let current = if t == tab { " aria-current=\"page\"" } else { "" };
-        nav.push_str(&format!("<a href=\"{href}\"{current}>{}</a>", esc(&w.get(key))));
+        let current = if t == tab {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
+        nav.push_str(&format!(
+            "<a href=\"{href}\"{current}>{}</a>",
+            esc(&w.get(key))
+        ));
     }
     let mut langs = String::new();
     for (lang, name) in LANGUAGES.iter().zip(LANGUAGE_NAMES) {
@@ -136,14 +145,26 @@ pub fn choose_state(w: &Words, org: &str) -> String {
         state = esc(&w.get("pub_state")),
         next = esc(&w.get("pub_next")),
     );
-    page(w, org, Tab::Report, "/report", &w.get("pub_report_title"), &body)
+    page(
+        w,
+        org,
+        Tab::Report,
+        "/report",
+        &w.get("pub_report_title"),
+        &body,
+    )
 }
 
 fn problem_for(problems: &[Problem], field: &str, w: &Words) -> String {
     problems
         .iter()
         .filter(|p| p.field() == field)
-        .map(|p| format!("<p class=\"problem\" id=\"{field}-problem\">{}</p>", esc(&w.get(p.key()))))
+        .map(|p| {
+            format!(
+                "<p class=\"problem\" id=\"{field}-problem\">{}</p>",
+                esc(&w.get(p.key()))
+            )
+        })
         .collect()
 }
 
@@ -161,8 +182,17 @@ pub fn report_form(
     let state = geo::state(&report.state).ok()?;
     let checked = |yes: bool| if yes { " checked" } else { "" };
     let mut kinds = String::new();
-    let chosen_kind = if report.kind.is_empty() { "complaint" } else { report.kind.as_str() };
-    for kind in [Kind::Complaint, Kind::CorruptionReport, Kind::Inquiry, Kind::Commendation] {
+    let chosen_kind = if report.kind.is_empty() {
+        "complaint"
+    } else {
+        report.kind.as_str()
+    };
+    for kind in [
+        Kind::Complaint,
+        Kind::CorruptionReport,
+        Kind::Inquiry,
+        Kind::Commendation,
+    ] {
         kinds.push_str(&format!(
             "<label class=\"choice\"><input type=\"radio\" name=\"kind\" value=\"{v}\"{c}> {label}</label>",
             v = kind.as_str(),
@@ -172,7 +202,11 @@ pub fn report_form(
     }
     let mut categories = format!("<option value=\"\">{}</option>", esc(&w.get("pub_choose")));
     for c in CATEGORIES {
-        let selected = if c.slug == report.category { " selected" } else { "" };
+        let selected = if c.slug == report.category {
+            " selected"
+        } else {
+            ""
+        };
         categories.push_str(&format!(
             "<option value=\"{}\"{selected}>{}</option>",
             c.slug,
@@ -187,7 +221,10 @@ pub fn report_form(
     let summary = if problems.is_empty() {
         String::new()
     } else {
-        format!("<p class=\"problem\" role=\"alert\">{}</p>", esc(&w.get("pub_fix_below")))
+        format!(
+            "<p class=\"problem\" role=\"alert\">{}</p>",
+            esc(&w.get("pub_fix_below"))
+        )
     };
     let notice = notice
         .map(|n| format!("<p class=\"problem\" role=\"alert\">{}</p>", esc(n)))
@@ -244,7 +281,14 @@ pub fn report_form(
         consent_problem = problem_for(problems, "consent", w),
         send = esc(&w.get("pub_send")),
     );
-    Some(page(w, org, Tab::Report, "/report", &w.get("pub_report_title"), &body))
+    Some(page(
+        w,
+        org,
+        Tab::Report,
+        "/report",
+        &w.get("pub_report_title"),
+        &body,
+    ))
 }
 
 /// The receipt, shown once: the reference and the PIN to write down.
@@ -262,7 +306,14 @@ pub fn receipt(w: &Words, org: &str, receipt: &Receipt) -> String {
         keep = esc(&w.get("pub_receipt_keep")),
         track = esc(&w.get("pub_tab_track")),
     );
-    page(w, org, Tab::Report, "/report", &w.get("pub_receipt_title"), &body)
+    page(
+        w,
+        org,
+        Tab::Report,
+        "/report",
+        &w.get("pub_receipt_title"),
+        &body,
+    )
 }
 
 /// The track form, with the answer to the last try (if any).
@@ -284,7 +335,14 @@ pub fn track(w: &Words, org: &str, reference: &str, answer: Option<&str>) -> Str
         pin_label = esc(&w.get("pub_pin")),
         look = esc(&w.get("pub_look")),
     );
-    page(w, org, Tab::Track, "/track", &w.get("pub_track_title"), &body)
+    page(
+        w,
+        org,
+        Tab::Track,
+        "/track",
+        &w.get("pub_track_title"),
+        &body,
+    )
 }
 
 /// Where a tracked case stands.
@@ -294,7 +352,9 @@ pub fn tracked(w: &Words, org: &str, t: &Tracked) -> String {
         (w.get("pub_status"), w.of_value("status", t.status.as_str())),
         (
             w.get("pub_agency"),
-            t.agency.clone().unwrap_or_else(|| w.get("pub_agency_not_yet")),
+            t.agency
+                .clone()
+                .unwrap_or_else(|| w.get("pub_agency_not_yet")),
         ),
     ];
     if let Some(office) = &t.office {
@@ -321,7 +381,14 @@ pub fn tracked(w: &Words, org: &str, t: &Tracked) -> String {
         next = esc(&w.of_value("pub_next_step", t.status.as_str())),
         again = esc(&w.get("pub_track_another")),
     );
-    page(w, org, Tab::Track, "/track", &w.get("pub_track_title"), &body)
+    page(
+        w,
+        org,
+        Tab::Track,
+        "/track",
+        &w.get("pub_track_title"),
+        &body,
+    )
 }
 
 /// A page saying only `message` (a refusal, nothing found).
@@ -373,7 +440,9 @@ mod tests {
             ..Report::default()
         };
         let html = report_form(&words("en"), "Org <b>", &report, &[], None, "t").expect("form");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;\n&quot;quoted&quot; &amp; more"));
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;\n&quot;quoted&quot; &amp; more")
+        );
         assert!(html.contains("value=\"&quot;&gt;&lt;img src=x&gt;\""));
         assert!(html.contains("Org &lt;b&gt;"));
         assert!(!html.contains("<script") && !html.contains("<img"));

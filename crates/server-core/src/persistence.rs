@@ -426,8 +426,7 @@ pub trait Tx {
         at: i64,
     ) -> Result<Option<Option<Uuid>>>;
     /// Note the case a claimed message made or joined.
-    fn set_message_case(&mut self, provider: &str, message_id: &str, doc_id: Uuid)
-        -> Result<()>;
+    fn set_message_case(&mut self, provider: &str, message_id: &str, doc_id: Uuid) -> Result<()>;
     /// The case of the sender's latest message received since `since`.
     fn recent_case_from(&mut self, sender: &[u8], since: i64) -> Result<Option<Uuid>>;
 

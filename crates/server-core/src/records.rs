@@ -343,7 +343,10 @@ pub(crate) fn store_own(tx: &mut dyn Tx, device: &Device, push: &Push) -> Result
     let mut batch = Batch::default();
     match apply_push(tx, device, push, &mut batch)? {
         Pushed::Stored => batch.finish(tx),
-        Pushed::Refused(r) => Err(Error::internal(format!("own change refused: {}", r.message))),
+        Pushed::Refused(r) => Err(Error::internal(format!(
+            "own change refused: {}",
+            r.message
+        ))),
         Pushed::OutOfScope => Err(Error::internal("own change out of scope")),
     }
 }

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use citizens_protocol::RecordKind;
 use citizens_server_core::persistence::{
-    visibility, CodeRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice, Persistence,
-    Placeholders, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
+    visibility, CodeRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice,
+    Persistence, Placeholders, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
 };
 use citizens_server_core::{Error, Result};
 use postgres::error::SqlState;

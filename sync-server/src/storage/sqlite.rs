@@ -7,8 +7,8 @@ use std::sync::Mutex;
 
 use citizens_protocol::RecordKind;
 use citizens_server_core::persistence::{
-    visibility, CodeRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice, Persistence,
-    Placeholders, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
+    visibility, CodeRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice,
+    Persistence, Placeholders, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
 };
 use citizens_server_core::{Error, Result};
 use rusqlite::{named_params, params, Connection, OptionalExtension, Transaction};

@@ -1,0 +1,593 @@
+//! The public face, end to end on a real server process: a citizen reports on the web page,
+//! gets a receipt and tracks it; SMS and WhatsApp webhooks in each provider's real format,
+//! resent many times, signed well and badly; the cases reach a coordinator's laptop by sync;
+//! the abuse limits hold; nothing a citizen sent in confidence is in any public answer or in
+//! the server's files.
+
+#[macro_use]
+mod common;
+
+use citizens_core::grievance::Intake;
+use citizens_server_core::webhooks::{twilio_signature, whatsapp_signature};
+use common::*;
+
+/// The config of a server taking the public's reports for the test organisation.
+fn public_config(extra: &str) -> String {
+    format!(
+        "public_org = \"{ORG}\"\npublic_name = \"Kano Civic Forum\"\npublic_url = \"https://citizens.example.org\"\n\
+         public_home_state = \"Kano\"\npublic_home_lga = \"Nasarawa\"\n\
+         twilio_auth_token = \"twilio-test-token\"\nafricastalking_key = \"at-callback-key-0123456789\"\n\
+         whatsapp_verify_token = \"verify-me\"\nwhatsapp_app_secret = \"wa-app-secret\"\n{fill}{extra}",
+        fill = if extra.contains("min_fill_secs") { "" } else { "min_fill_secs = 0\n" }
+    )
+}
+
+fn start(backend: Backend, extra: &str) -> Server {
+    Server::start_configured(
+        env!("CARGO_BIN_EXE_citizens-server"),
+        backend,
+        &public_config(extra),
+    )
+}
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Status, headers and text of a GET.
+fn get(url: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let r = http().get(url).send().expect("server answers");
+    (
+        r.status().as_u16(),
+        r.headers().clone(),
+        r.text().expect("text"),
+    )
+}
+
+/// A request carrying `fields` as a form.
+fn form<T: serde::Serialize + ?Sized>(
+    request: reqwest::blocking::RequestBuilder,
+    fields: &T,
+) -> reqwest::blocking::RequestBuilder {
+    request
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(fields).expect("form"))
+}
+
+fn post_form(url: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let r = form(http().post(url), fields)
+        .send()
+        .expect("server answers");
+    (r.status().as_u16(), r.text().expect("text"))
+}
+
+/// The text between `start` and the next `<` after it.
+fn between(html: &str, start: &str) -> Option<String> {
+    let at = html.find(start)? + start.len();
+    Some(html[at..].split('<').next()?.to_string())
+}
+
+fn token_of(html: &str) -> String {
+    between(html, "name=\"token\" value=\"")
+        .and_then(|t| t.split('"').next().map(str::to_string))
+        .expect("the form carries a token")
+}
+
+/// A fresh report form's token.
+fn form_token(server: &Server) -> String {
+    let (status, _, html) = get(&format!("{}/report?state=KN", server.url));
+    assert_eq!(status, 200);
+    token_of(&html)
+}
+
+const NARRATIVE: &str = "The officer at the passport office on Zaria Road asked for 20,000 naira \
+                         before he would take my form. PLANTED-NARRATIVE-7731";
+const NAME: &str = "Hadiza Planted-Musa";
+const PHONE: &str = "0803 555 7731";
+
+fn report_fields<'a>(token: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("token", token),
+        ("state", "KN"),
+        ("kind", "corruption_report"),
+        ("category", "passports"),
+        ("lga", "Nasarawa"),
+        ("narrative", NARRATIVE),
+        ("name", NAME),
+        ("phone", PHONE),
+        ("consent", "yes"),
+        ("website", ""),
+    ]
+}
+
+/// `(reference, PIN)` from a receipt page.
+fn receipt(html: &str) -> (String, String) {
+    (
+        between(html, "id=\"reference\">").expect("reference"),
+        between(html, "id=\"pin\">").expect("pin"),
+    )
+}
+
+on_each_backend! {
+    fn a_web_report_reaches_a_coordinator_by_sync_and_its_receipt_tracks_it(backend) {
+        let server = start(backend, "");
+        let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
+
+        let token = form_token(&server);
+        let (status, html) = post_form(&format!("{}/report", server.url), &report_fields(&token));
+        assert_eq!(status, 200, "{html}");
+        let (reference, pin) = receipt(&html);
+        assert!(reference.starts_with("KN-"), "{reference}");
+        assert_eq!(pin.len(), 8);
+        // The same form sent again (a double tap, a resend after a lost answer): one case,
+        // the same receipt.
+        let (status, again) = post_form(&format!("{}/report", server.url), &report_fields(&token));
+        assert_eq!(status, 200);
+        assert_eq!(receipt(&again), (reference.clone(), pin.clone()));
+
+        coordinator.sync();
+        assert_eq!(coordinator.references(), vec![reference.clone()]);
+        let case = coordinator.client.open_case(&reference).expect("case").grievance;
+        assert_eq!(case.intake, Some(Intake::Web));
+        assert_eq!(case.kind.as_str(), "corruption_report");
+        assert_eq!((case.place.state.as_str(), case.place.lga.as_str()), ("KN", "Nasarawa"));
+        assert_eq!(case.narrative, NARRATIVE);
+        assert_eq!((case.reporter.name.as_deref(), case.reporter.phone.as_deref()), (None, None));
+        assert!(case.reporter.sealed.is_some());
+        assert_eq!(case.status().current.as_str(), "new");
+        // Only the organisation's secret opens the identity.
+        let opened = coordinator.client.reveal_identity(&reference).expect("open");
+        assert_eq!((opened.name.as_deref(), opened.phone.as_deref()), (Some(NAME), Some("+2348035557731")));
+
+        // Track: where it stands, never what it says or who sent it.
+        let (status, tracked) = post_form(
+            &format!("{}/track", server.url),
+            &[("reference", &reference.to_lowercase()), ("pin", &pin.to_lowercase())],
+        );
+        assert_eq!(status, 200);
+        assert!(tracked.contains("id=\"tracked\""), "{tracked}");
+        assert!(tracked.contains("<dd>New</dd>"), "{tracked}");
+        assert!(tracked.contains("Not chosen yet"));
+        for secret in [NARRATIVE, "PLANTED", NAME, "7731", "Zaria"] {
+            assert!(!tracked.contains(secret), "tracking shows {secret}");
+        }
+
+        // A wrong PIN and an unknown reference answer alike.
+        let wrong = |reference: &str, pin: &str| {
+            let (status, html) =
+                post_form(&format!("{}/track", server.url), &[("reference", reference), ("pin", pin)]);
+            (status, html.replace(reference, "REF"))
+        };
+        let mut other_pin = pin.clone().into_bytes();
+        other_pin[0] = if other_pin[0] == b'A' { b'B' } else { b'A' };
+        let wrong_pin = wrong(&reference, &String::from_utf8(other_pin).expect("ascii"));
+        let unknown = wrong("KN-ZZZ-9999", &pin);
+        assert_eq!(wrong_pin, unknown);
+        assert_eq!(wrong_pin.0, 200);
+        assert!(wrong_pin.1.contains("We found no report with that reference and PIN."));
+
+        // A coordinator's work shows on the tracking page.
+        coordinator
+            .client
+            .change_status(&reference, "triaged", None)
+            .expect("triage");
+        coordinator.sync();
+        let (_, tracked) = post_form(
+            &format!("{}/track", server.url),
+            &[("reference", &reference), ("pin", &pin)],
+        );
+        assert!(tracked.contains("<dd>Triaged</dd>"), "{tracked}");
+    }
+}
+
+#[test]
+fn the_form_says_what_is_wrong_in_the_citizens_language_and_keeps_what_they_typed() {
+    let server = start(Backend::Sqlite, "");
+    let _coordinator = Device::coordinator(&server, "Amina Yusuf");
+    let token = form_token(&server);
+    let (status, html) = post_form(
+        &format!("{}/report?lang=ha", server.url),
+        &[
+            ("token", &token),
+            ("state", "KN"),
+            ("kind", "complaint"),
+            ("category", "nonsense"),
+            ("lga", "Ikeja"),
+            ("narrative", "Ruwa ba ya zuwa <b>unguwarmu</b>"),
+            ("phone", "12345"),
+            ("website", ""),
+        ],
+    );
+    assert_eq!(status, 400);
+    let words = citizens_server_core::pages::words("ha");
+    for key in [
+        "problem_category",
+        "problem_lga",
+        "problem_phone",
+        "problem_consent",
+    ] {
+        let said = citizens_server_core::pages::esc(&words.get(key));
+        assert!(html.contains(&said), "{key} ({said}) missing");
+    }
+    assert!(html.contains("Ruwa ba ya zuwa &lt;b&gt;unguwarmu&lt;/b&gt;</textarea>"));
+    assert!(html.contains("value=\"12345\""));
+    assert!(html.starts_with("<!doctype html><html lang=\"ha\">"));
+}
+
+#[test]
+fn bots_are_refused_without_a_captcha_and_every_page_is_small_and_locked_down() {
+    let server = start(Backend::Sqlite, "");
+    let _coordinator = Device::coordinator(&server, "Amina Yusuf");
+    let report = format!("{}/report", server.url);
+
+    // No token, a forged one, the honeypot filled, another site's form: nothing is filed.
+    let mut fields = report_fields("not-a-token");
+    let (status, html) = post_form(&report, &fields);
+    assert_eq!(status, 400);
+    assert!(html.contains("This form was open for too long."), "{html}");
+    let token = form_token(&server);
+    fields = report_fields(&token);
+    fields.retain(|(k, _)| *k != "website");
+    fields.push(("website", "http://spam.example"));
+    assert_eq!(post_form(&report, &fields).0, 403);
+    let r = form(
+        http()
+            .post(&report)
+            .header("origin", "https://evil.example"),
+        &report_fields(&token),
+    )
+    .send()
+    .expect("answer");
+    assert_eq!(r.status().as_u16(), 403);
+
+    // A person takes longer than the minimum time to fill the form.
+    let slow = start(Backend::Sqlite, "min_fill_secs = 30");
+    let _c = Device::coordinator(&slow, "Amina Yusuf");
+    let token = form_token(&slow);
+    let (status, html) = post_form(&format!("{}/report", slow.url), &report_fields(&token));
+    assert_eq!(status, 400);
+    assert!(html.contains("That was sent very quickly."), "{html}");
+    assert!(html.contains(NARRATIVE), "what was typed is kept");
+
+    let mut coordinator =
+        Device::coordinator_with_key(&server, "Musa Danjuma", &_coordinator.key());
+    coordinator.sync();
+    assert_eq!(coordinator.references(), Vec::<String>::new());
+
+    for (path, limit) in [
+        ("/", 50_000),
+        ("/report", 50_000),
+        ("/report?state=KN", 50_000),
+        ("/track", 50_000),
+    ] {
+        let (status, headers, body) = get(&format!("{}{path}", server.url));
+        assert_eq!(status, 200, "{path}");
+        let css = get(&format!("{}/public.css", server.url)).2;
+        assert!(
+            body.len() + css.len() <= limit,
+            "{path}: {} bytes",
+            body.len() + css.len()
+        );
+        assert_eq!(
+            headers["content-security-policy"],
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        );
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(!body.contains("<script"), "{path} has a script");
+        assert!(
+            !body.contains("http://") && !body.contains("https://"),
+            "{path} names another site"
+        );
+    }
+}
+
+#[test]
+fn one_address_files_at_most_its_hourly_limit_of_a_thousand_tries() {
+    let server = start(Backend::Sqlite, "reports_per_hour = 10");
+    let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
+    let mut statuses = std::collections::BTreeMap::new();
+    for _ in 0..1_000 {
+        let token = form_token(&server);
+        let (status, _) = post_form(&format!("{}/report", server.url), &report_fields(&token));
+        *statuses.entry(status).or_insert(0) += 1;
+    }
+    assert_eq!(statuses, [(200, 10), (429, 990)].into_iter().collect());
+    coordinator.sync();
+    assert_eq!(coordinator.references().len(), 10);
+}
+
+/// A Twilio webhook's fields for a message.
+fn twilio_fields(sid: &str, from: &str, body: &str) -> Vec<(String, String)> {
+    [
+        ("ToCountry", "NG"),
+        ("SmsMessageSid", sid),
+        ("NumMedia", "0"),
+        ("SmsSid", sid),
+        ("SmsStatus", "received"),
+        ("Body", body),
+        ("To", "+2342010000000"),
+        ("NumSegments", "1"),
+        ("MessageSid", sid),
+        ("AccountSid", "AC00000000000000000000000000000000"),
+        ("From", from),
+        ("ApiVersion", "2010-04-01"),
+        ("FromCountry", "NG"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+fn post_twilio(server: &Server, fields: &[(String, String)], token: &str) -> (u16, String) {
+    let signature = twilio_signature(token, "https://citizens.example.org/sms/twilio", fields);
+    let r = form(
+        http()
+            .post(format!("{}/sms/twilio", server.url))
+            .header("x-twilio-signature", signature),
+        fields,
+    )
+    .send()
+    .expect("answer");
+    (r.status().as_u16(), r.text().expect("text"))
+}
+
+on_each_backend! {
+    fn messages_resent_any_number_of_times_make_one_case_and_follow_ups_join_it(backend) {
+        let server = start(backend, "");
+        let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
+        let text = "NEPA has cut our light in Fagge Kano for two weeks and the officer wants 5000 PLANTED-SMS-4411";
+        let fields = twilio_fields("SM11111111111111111111111111111111", "+2348065554411", text);
+
+        // A bad signature is refused, nothing stored.
+        assert_eq!(post_twilio(&server, &fields, "wrong-token").0, 403);
+        // Twilio retrying one message fifty times.
+        let mut replies = std::collections::BTreeSet::new();
+        for _ in 0..50 {
+            let (status, reply) = post_twilio(&server, &fields, "twilio-test-token");
+            assert_eq!(status, 200);
+            replies.insert(reply);
+        }
+        assert_eq!(replies.len(), 1, "{replies:?}");
+        let reply = replies.into_iter().next().expect("reply");
+        assert!(reply.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>Thank you, we have your report. Reference KN-"), "{reply}");
+
+        // A follow-up from the same phone within the day joins the case.
+        let follow = twilio_fields("SM22222222222222222222222222222222", "+2348065554411", "It is still off today");
+        let (status, joined) = post_twilio(&server, &follow, "twilio-test-token");
+        assert_eq!(status, 200);
+        assert!(joined.contains("we added your message to report KN-"), "{joined}");
+
+        // Africa's Talking: its key in the address; a resend is one case.
+        let at = [
+            ("from", "+2348025550001"),
+            ("to", "32811"),
+            ("text", "Water board in Lagos Ikeja has not supplied water for a month"),
+            ("date", "2026-12-04T06:04:45Z"),
+            ("id", "ATXid_0f6a1f24b6c0d5a3c7e2e4f3a1b2c3d4"),
+            ("linkId", "SampleLinkId123"),
+        ];
+        let at_url = format!("{}/sms/africastalking?key=at-callback-key-0123456789", server.url);
+        assert_eq!(post_form(&format!("{}/sms/africastalking?key=guess", server.url), &at).0, 403);
+        for _ in 0..20 {
+            assert_eq!(post_form(&at_url, &at).0, 200);
+        }
+        // A delivery report is not a message.
+        assert_eq!(post_form(&at_url, &[("id", "ATXid_x"), ("status", "Success"), ("from", "+2348025550001")]).0, 200);
+
+        // WhatsApp: the handshake, then a signed message resent.
+        let (status, _, challenge) = get(&format!(
+            "{}/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444",
+            server.url
+        ));
+        assert_eq!((status, challenge.as_str()), (200, "1158201444"));
+        assert_eq!(get(&format!("{}/whatsapp?hub.mode=subscribe&hub.verify_token=no&hub.challenge=1", server.url)).0, 403);
+        let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Planted Wa Name"},"wa_id":"2348095550002"}],"messages":[{"from":"2348095550002","id":"wamid.HBgLMjM0ODA5NTU1MDAwMhUCABIYFjNFQjBDMEQ3MEQ3QjQ2RjI2OTMzAA==","timestamp":"1764828000","text":{"body":"Police at the Enugu checkpoint collect 200 naira from every bus"},"type":"text"}]},"field":"messages"}]}]}"#;
+        let post_wa = |signature: &str| {
+            http()
+                .post(format!("{}/whatsapp", server.url))
+                .header("x-hub-signature-256", signature)
+                .header("content-type", "application/json")
+                .body(body.to_vec())
+                .send()
+                .expect("answer")
+                .status()
+                .as_u16()
+        };
+        assert_eq!(post_wa("sha256=00"), 403);
+        for _ in 0..10 {
+            assert_eq!(post_wa(&whatsapp_signature("wa-app-secret", body)), 200);
+        }
+
+        coordinator.sync();
+        let refs = coordinator.references();
+        assert_eq!(refs.len(), 3, "{refs:?}");
+        let cases: Vec<_> = refs
+            .iter()
+            .map(|r| coordinator.client.open_case(r).expect("case").grievance)
+            .collect();
+        let by_intake = |i: Intake| cases.iter().filter(|c| c.intake == Some(i)).collect::<Vec<_>>();
+        let sms = by_intake(Intake::Sms);
+        assert_eq!(sms.len(), 2);
+        let twilio = sms.iter().find(|c| c.narrative == text).expect("the Twilio case");
+        assert_eq!((twilio.place.state.as_str(), twilio.place.lga.as_str()), ("KN", "Fagge"));
+        assert_eq!(twilio.notes().collect::<Vec<_>>(), vec!["Follow-up by sms: It is still off today"]);
+        assert!(twilio.reporter.sealed.is_some() && twilio.reporter.phone.is_none());
+        let at_case = sms.iter().find(|c| c.narrative.starts_with("Water board")).expect("AT case");
+        assert_eq!((at_case.place.state.as_str(), at_case.place.lga.as_str()), ("LA", "Ikeja"));
+        let wa = by_intake(Intake::WhatsApp);
+        assert_eq!(wa.len(), 1);
+        assert_eq!(wa[0].channel.as_str(), "social_media");
+        assert_eq!(wa[0].place.state, "EN");
+    }
+}
+
+#[test]
+fn nothing_planted_is_in_a_public_answer_or_the_servers_files() {
+    let server = start(Backend::Sqlite, "");
+    let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
+    let token = form_token(&server);
+    let (_, html) = post_form(&format!("{}/report", server.url), &report_fields(&token));
+    let (reference, pin) = receipt(&html);
+    let fields = twilio_fields(
+        "SM33333333333333333333333333333333",
+        "+2348065554411",
+        "Light is off PLANTED-SMS-4411",
+    );
+    assert_eq!(post_twilio(&server, &fields, "twilio-test-token").0, 200);
+    coordinator.sync();
+
+    let mut public = String::new();
+    for path in [
+        "/",
+        "/report",
+        "/report?state=KN",
+        "/track",
+        "/open311/v2/services.json",
+        "/open311/v2/services.xml",
+        "/open311/v2/discovery.json",
+    ] {
+        public.push_str(&get(&format!("{}{path}", server.url)).2);
+    }
+    public.push_str(
+        &post_form(
+            &format!("{}/track", server.url),
+            &[("reference", &reference), ("pin", &pin)],
+        )
+        .1,
+    );
+    for planted in [
+        NAME,
+        "Planted-Musa",
+        "8035557731",
+        "555 7731",
+        "PLANTED-NARRATIVE",
+        "PLANTED-SMS",
+        "8065554411",
+    ] {
+        assert!(!public.contains(planted), "a public answer holds {planted}");
+    }
+    // The server's database and log hold no name or phone in plaintext (the narrative is the
+    // case's, kept for the coordinators).
+    let mut files = Vec::new();
+    for entry in walk(server.dir.path()) {
+        files.push((entry.clone(), std::fs::read(&entry).expect("read")));
+    }
+    for planted in [
+        NAME.as_bytes(),
+        b"8035557731",
+        b"8065554411",
+        b"Planted-Musa",
+    ] {
+        for (path, bytes) in &files {
+            assert!(
+                !bytes.windows(planted.len()).any(|w| w == planted),
+                "{} holds {}",
+                path.display(),
+                String::from_utf8_lossy(planted)
+            );
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn ten_thousand_guessed_receipts_open_nothing() {
+    use citizens_server_core::intake::{Public, Report};
+    use rand::{Rng, SeedableRng};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = citizens_server::Config::local(dir.path());
+    let home = citizens_core::geo::Lga::parse("KN", "Nasarawa").expect("lga");
+    let mut public = Public::new(ORG, home);
+    public.tracks_per_hour = 1_000_000;
+    config.public.intake = Some(public);
+    let clock = citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY);
+    let server = citizens_server::Application::spawn(config, clock).expect("server");
+    let core = server.core();
+    let founder = Device::founder(
+        "Amina Yusuf",
+        citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY),
+    );
+    code(
+        core,
+        ORG,
+        citizens_protocol::Role::Coordinator,
+        "Amina Yusuf",
+        &founder.key(),
+        std::time::Duration::from_secs(3600),
+    );
+    let report = Report {
+        category: "water".into(),
+        state: "Kano".into(),
+        lga: "Fagge".into(),
+        narrative: "No water for a week".into(),
+        ..Report::default()
+    };
+    let receipts: Vec<_> = (0..20)
+        .map(|i| {
+            core.report(
+                &format!("10.0.0.{i}"),
+                &format!("form-{i}"),
+                Intake::Web,
+                &report,
+            )
+            .expect("filed")
+        })
+        .collect();
+    // Every receipt opens its own case, and only its own.
+    for r in &receipts {
+        assert_eq!(
+            core.track("10.0.0.2", &r.reference, &r.pin)
+                .expect("track")
+                .map(|t| t.reference),
+            Some(r.reference.clone())
+        );
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let alphabet = citizens_protocol::CODE_ALPHABET;
+    let mut hits = 0;
+    for i in 0..10_000 {
+        // Half against real references, half against made-up ones of the same shape.
+        let reference = if i % 2 == 0 {
+            receipts[rng.gen_range(0..receipts.len())].reference.clone()
+        } else {
+            format!(
+                "KN-{}-{:04}",
+                &receipts[0].reference[3..6],
+                rng.gen_range(21..10_000)
+            )
+        };
+        let pin: String = (0..8)
+            .map(|_| char::from(alphabet[rng.gen_range(0..32)]))
+            .collect();
+        if receipts
+            .iter()
+            .any(|r| r.reference == reference && r.pin == pin)
+        {
+            continue;
+        }
+        if core
+            .track("10.0.0.3", &reference, &pin)
+            .expect("track")
+            .is_some()
+        {
+            hits += 1;
+        }
+    }
+    assert_eq!(hits, 0);
+}
