@@ -358,6 +358,24 @@ pub fn change_status(
     case_action(&state, |c| c.change_status(&reference, &to, reason))
 }
 
+/// Accept a report from the public.
+#[tauri::command]
+pub fn accept_intake(state: State<'_, AppState>, reference: String) -> Result<CaseDto> {
+    case_action(&state, |c| c.accept_intake(&reference))
+}
+
+/// Reject a report from the public as `spam` or `abuse` (kept, never deleted).
+#[tauri::command]
+pub fn reject_intake(
+    state: State<'_, AppState>,
+    reference: String,
+    why: String,
+) -> Result<CaseDto> {
+    case_action(&state, |c| {
+        c.reject_intake(&reference, citizens_client::Rejection::parse(&why)?)
+    })
+}
+
 /// Settle a status conflict by choosing the status that stands.
 #[tauri::command]
 pub fn settle_status(

@@ -57,6 +57,8 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::capture,
             commands::open_case,
             commands::change_status,
+            commands::accept_intake,
+            commands::reject_intake,
             commands::settle_status,
             commands::add_note,
             commands::forward,

@@ -169,11 +169,16 @@ on_each_backend! {
         assert_eq!(wrong_pin.0, 200);
         assert!(wrong_pin.1.contains("We found no report with that reference and PIN."));
 
-        // A coordinator's work shows on the tracking page.
-        coordinator
-            .client
-            .change_status(&reference, "triaged", None)
-            .expect("triage");
+        // It waits in the coordinator's triage queue; accepting it shows on the tracking page.
+        let triage = coordinator.client.home().expect("home").triage;
+        assert_eq!(triage.rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec![reference.as_str()]);
+        let view = coordinator.client.open_case(&reference).expect("case");
+        assert_eq!((view.intake.as_deref(), view.awaiting_triage), (Some("web"), true));
+        let accepted = coordinator.client.accept_intake(&reference).expect("accept");
+        assert_eq!((accepted.status.as_str(), accepted.awaiting_triage), ("triaged", false));
+        assert_eq!(coordinator.client.home().expect("home").triage.total, 0);
+        let again = coordinator.client.accept_intake(&reference).expect_err("only once");
+        assert_eq!(again.to_string(), format!("triage: {reference} is not waiting in the triage queue (only the public's new reports are)"));
         coordinator.sync();
         let (_, tracked) = post_form(
             &format!("{}/track", server.url),
@@ -418,6 +423,13 @@ on_each_backend! {
         assert!(twilio.reporter.sealed.is_some() && twilio.reporter.phone.is_none());
         let at_case = sms.iter().find(|c| c.narrative.starts_with("Water board")).expect("AT case");
         assert_eq!((at_case.place.state.as_str(), at_case.place.lga.as_str()), ("LA", "Ikeja"));
+        // Rejected as abuse: kept, out of the queue.
+        let rejected = coordinator
+            .client
+            .reject_intake(&at_case.reference, citizens_client::Rejection::Abuse)
+            .expect("reject");
+        assert_eq!(rejected.status, "not_actionable");
+        assert_eq!(coordinator.client.home().expect("home").triage.total, 2);
         let wa = by_intake(Intake::WhatsApp);
         assert_eq!(wa.len(), 1);
         assert_eq!(wa[0].channel.as_str(), "social_media");

@@ -339,6 +339,9 @@ enum GrievanceCmd {
         /// Only cases where devices changed the status concurrently.
         #[arg(long)]
         conflicts: bool,
+        /// Only the triage queue: the public's reports nobody has looked at yet.
+        #[arg(long)]
+        triage: bool,
         /// newest, oldest, due, priority, reference.
         #[arg(long, default_value = "newest")]
         sort: String,
@@ -371,6 +374,15 @@ enum GrievanceCmd {
         /// Settle a conflict between devices.
         #[arg(long)]
         settle: bool,
+    },
+    /// Accept a report from the public (it leaves the triage queue; route it next).
+    Accept { case: String },
+    /// Reject a report from the public: kept, never deleted.
+    Reject {
+        case: String,
+        /// spam or abuse.
+        #[arg(long)]
+        why: String,
     },
     /// Add a note.
     Note { case: String, text: String },
@@ -1040,6 +1052,7 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
             session,
             overdue,
             conflicts,
+            triage,
             sort,
             limit,
             offset,
@@ -1063,6 +1076,7 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
                 session_id: session.clone(),
                 due_before: overdue.then(|| client.today_string()),
                 conflicts_only: *conflicts,
+                triage: *triage,
                 ..Filter::default()
             };
             let sort = Sort::parse(sort).ok_or_else(|| {
@@ -1093,6 +1107,11 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
             };
             out.case(&view, None)
         }
+        GrievanceCmd::Accept { case } => out.case(&client.accept_intake(case)?, None),
+        GrievanceCmd::Reject { case, why } => out.case(
+            &client.reject_intake(case, citizens_client::Rejection::parse(why)?)?,
+            None,
+        ),
         GrievanceCmd::Note { case, text } => out.case(&client.add_note(case, text)?, None),
         GrievanceCmd::Forward {
             case,

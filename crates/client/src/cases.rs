@@ -193,6 +193,34 @@ pub struct CaseView {
     pub merged_into: bool,
     /// Cases merged into this one.
     pub merged: Vec<MergedCase>,
+    /// How the public face took it in (`web`, `sms`, `whatsapp`, `open311`).
+    pub intake: Option<String>,
+    /// In the triage queue: the public's, and nobody has looked at it yet.
+    pub awaiting_triage: bool,
+}
+
+/// Why a report from the public is rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// Advertising, nonsense, tests.
+    Spam,
+    /// Insults, threats, a report meant to harm someone.
+    Abuse,
+}
+
+impl Rejection {
+    /// `spam` or `abuse`.
+    pub fn parse(word: &str) -> Result<Rejection> {
+        match word.trim() {
+            "spam" => Ok(Rejection::Spam),
+            "abuse" => Ok(Rejection::Abuse),
+            other => Err(citizens_core::Error::invalid(
+                "rejection",
+                format!("'{other}' is not a reason to reject: say spam or abuse"),
+            )
+            .into()),
+        }
+    }
 }
 
 /// A case merged into another: its own reporter's consent stays with it.
@@ -496,6 +524,36 @@ impl Client {
     ) -> Result<CaseView> {
         let to = Status::parse(to)?;
         self.edit_case(key, |g, stamp, _| g.settle_status(to, reason, stamp()))
+    }
+
+    /// Accept a report from the public: it is a case like any other now (route it next).
+    pub fn accept_intake(&mut self, key: &str) -> Result<CaseView> {
+        self.triage(key, Status::Triaged, "Accepted at triage".into())
+    }
+
+    /// Reject a report from the public as spam or abuse: kept, never deleted, and out of the
+    /// queue and every figure's open cases.
+    pub fn reject_intake(&mut self, key: &str, why: Rejection) -> Result<CaseView> {
+        let reason = match why {
+            Rejection::Spam => "Rejected at triage: spam",
+            Rejection::Abuse => "Rejected at triage: abuse",
+        };
+        self.triage(key, Status::NotActionable, reason.into())
+    }
+
+    fn triage(&mut self, key: &str, to: Status, reason: String) -> Result<CaseView> {
+        self.edit_case(key, |g, stamp, _| {
+            if g.intake.is_none() || g.status().current != Status::New {
+                return Err(citizens_core::Error::invalid(
+                    "triage",
+                    format!(
+                        "{} is not waiting in the triage queue (only the public's new reports are)",
+                        g.reference
+                    ),
+                ));
+            }
+            g.change_status(to, Some(reason), stamp())
+        })
     }
 
     /// Add a note.
@@ -984,6 +1042,8 @@ fn case_view(
         }),
         merged_into: grievance.merged_into.is_some(),
         merged: merged.iter().map(MergedCase::of).collect(),
+        intake: grievance.intake.map(|i| i.as_str().to_string()),
+        awaiting_triage: grievance.intake.is_some() && status.current == Status::New,
         grievance,
     }
 }

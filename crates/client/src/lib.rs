@@ -32,7 +32,8 @@ use serde::Serialize;
 
 pub use bundle::{BundleImport, MAX_BUNDLE_BYTES};
 pub use cases::{
-    CaseView, ForwardInput, GrievanceInput, HistoryEntry, MergedCase, ReplyInput, TimelineEntry,
+    CaseView, ForwardInput, GrievanceInput, HistoryEntry, MergedCase, Rejection, ReplyInput,
+    TimelineEntry,
 };
 /// Directory and session lines.
 pub use citizens_store::figures;
@@ -347,6 +348,8 @@ pub struct Home {
     pub overdue: ListPage,
     /// Resolved cases waiting for the call-back to the citizen, oldest first.
     pub call_backs: ListPage,
+    /// The public's reports nobody has looked at yet, oldest first.
+    pub triage: ListPage,
     /// Open and overdue cases per case worker, busiest first.
     pub workload: Vec<citizens_store::query::Workload>,
     /// Cases where devices disagree on the status.
@@ -384,6 +387,10 @@ impl Client {
             status: Some(Status::Resolved.as_str().into()),
             ..Filter::default()
         };
+        let triage = Filter {
+            triage: true,
+            ..Filter::default()
+        };
         let mut sessions = self.store.sessions()?;
         sessions.truncate(5);
         Ok(Home {
@@ -391,6 +398,7 @@ impl Client {
             my_queue: self.store.list(&mine, Sort::Due, 0, 10)?,
             overdue: self.store.list(&overdue, Sort::Due, 0, 10)?,
             call_backs: self.store.list(&call_backs, Sort::Oldest, 0, 10)?,
+            triage: self.store.list(&triage, Sort::Oldest, 0, 10)?,
             workload: self.store.workload(&self.today_string())?,
             conflicts: self.store.list(&conflicts, Sort::Newest, 0, 0)?.total,
             duplicates: self.store.duplicate_suggestion_count()?,

@@ -27,6 +27,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         6,
         include_str!("../../../migrations/client/0006_form_numbers.sql"),
     ),
+    (
+        7,
+        include_str!("../../../migrations/client/0007_intake.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -72,10 +72,10 @@ impl Record for Grievance {
                  occurred_on, created_at, updated_at, sla_due, sealed, anonymous, created_by,
                  sla_start, sla_days, duplicate_of, merged_into, doc_reference, forwarded_on,
                  acknowledged_on, answered_on, resolved_on, escalations, reopened, gender, age_band,
-                 disability)
+                 disability, intake)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
                  ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35,
-                 ?36, ?37, ?38)
+                 ?36, ?37, ?38, ?39)
              ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, kind = excluded.kind,
                  category = excluded.category, subcategory = excluded.subcategory,
                  agency_id = excluded.agency_id, state = excluded.state, lga = excluded.lga,
@@ -91,7 +91,8 @@ impl Record for Grievance {
                  acknowledged_on = excluded.acknowledged_on, answered_on = excluded.answered_on,
                  resolved_on = excluded.resolved_on, escalations = excluded.escalations,
                  reopened = excluded.reopened, gender = excluded.gender,
-                 age_band = excluded.age_band, disability = excluded.disability",
+                 age_band = excluded.age_band, disability = excluded.disability,
+                 intake = excluded.intake",
         )?
         .execute(params![
                 self.id.to_string(),
@@ -132,6 +133,7 @@ impl Record for Grievance {
                 self.reporter.gender.map(|g| g.as_str()),
                 self.reporter.age_band.map(|a| a.as_str()),
                 self.reporter.disability,
+                self.intake.map(|i| i.as_str()),
         ])?;
         crate::duplicates::project(conn, self)?;
         conn.execute(

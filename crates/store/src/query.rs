@@ -113,6 +113,9 @@ pub struct Filter {
     /// Only cases someone still has to act on (not resolved or finished).
     #[ts(as = "Option<_>", optional)]
     pub open_only: bool,
+    /// Only the triage queue: cases the public face took in that nobody has looked at yet.
+    #[ts(as = "Option<_>", optional)]
+    pub triage: bool,
 }
 
 /// List order.
@@ -262,6 +265,9 @@ pub(crate) fn where_clause(filter: &Filter) -> (String, Vec<Value>) {
     }
     if filter.open_only {
         clauses.push(format!("g.status IN ({})", open_statuses()));
+    }
+    if filter.triage {
+        clauses.push("g.intake IS NOT NULL AND g.status = 'new'".into());
     }
     let sql = if clauses.is_empty() {
         String::new()

@@ -66,6 +66,8 @@ export const api = {
   openCase: (reference: string) => invoke<CaseDto>("open_case", { reference }),
   changeStatus: (reference: string, to: string, reason: string | null) =>
     invoke<CaseDto>("change_status", { reference, to, reason }),
+  acceptIntake: (reference: string) => invoke<CaseDto>("accept_intake", { reference }),
+  rejectIntake: (reference: string, why: "spam" | "abuse") => invoke<CaseDto>("reject_intake", { reference, why }),
   settleStatus: (reference: string, to: string, reason: string | null) =>
     invoke<CaseDto>("settle_status", { reference, to, reason }),
   addNote: (reference: string, text: string) => invoke<CaseDto>("add_note", { reference, text }),

@@ -473,7 +473,11 @@ conflicts_only?: boolean,
 /**
  * Only cases someone still has to act on (not resolved or finished).
  */
-open_only?: boolean, };
+open_only?: boolean, 
+/**
+ * Only the triage queue: cases the public face took in that nobody has looked at yet.
+ */
+triage?: boolean, };
 
 export type SessionRow = { 
 /**
@@ -909,7 +913,15 @@ merged_into: boolean,
 /**
  * Cases merged into this one.
  */
-merged: Array<MergedCase>, };
+merged: Array<MergedCase>, 
+/**
+ * How the public face took it in (`web`, `sms`, `whatsapp`, `open311`).
+ */
+intake: string | null, 
+/**
+ * In the triage queue: the public's, and nobody has looked at it yet.
+ */
+awaiting_triage: boolean, };
 
 export type GrievanceInput = { 
 /**
@@ -1078,6 +1090,10 @@ overdue: ListPage,
  * Resolved cases waiting for the call-back to the citizen, oldest first.
  */
 call_backs: ListPage, 
+/**
+ * The public's reports nobody has looked at yet, oldest first.
+ */
+triage: ListPage, 
 /**
  * Open and overdue cases per case worker, busiest first.
  */
@@ -1464,7 +1480,7 @@ export type Saved = { path: string, count: number, };
 
 export const statuses = ["new", "triaged", "forwarded", "acknowledged", "in_progress", "resolved", "closed", "not_actionable", "duplicate", "withdrawn"] as const;
 export const kinds = ["complaint", "corruption_report", "feedback", "inquiry", "commendation"] as const;
-export const channels = ["town_hall", "paper_form", "walk_in", "phone", "sms", "social_media", "radio", "other"] as const;
+export const channels = ["town_hall", "paper_form", "walk_in", "phone", "sms", "social_media", "web", "radio", "other"] as const;
 export const forwardChannels = ["letter", "email", "visit", "phone", "portal"] as const;
 export const priorities = ["low", "normal", "high", "urgent"] as const;
 export const genders = ["female", "male", "other"] as const;
