@@ -93,6 +93,30 @@ pub struct Public {
     pub intake: Option<citizens_server_core::intake::Public>,
     /// The providers' secrets.
     pub providers: Providers,
+    /// The Open311 integrations allowed to post requests (and, naming an agency, updates).
+    pub integrations: Vec<Integration>,
+}
+
+/// An Open311 client allowed to post: its name, its `api_key`, and the agency (short name)
+/// whose cases it may post updates to.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Integration {
+    /// Who it is (for the log).
+    pub name: String,
+    /// Its key.
+    pub key: String,
+    /// The agency it speaks for, if any.
+    pub agency: Option<String>,
+}
+
+impl std::fmt::Debug for Integration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Integration")
+            .field("name", &self.name)
+            .field("agency", &self.agency)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The SMS and WhatsApp providers' secrets (none: that provider's webhook refuses everything).
@@ -149,6 +173,8 @@ pub struct FileConfig {
     twilio_auth_token: Option<String>,
     whatsapp_verify_token: Option<String>,
     whatsapp_app_secret: Option<String>,
+    #[serde(default)]
+    open311: Vec<Integration>,
 }
 
 impl FileConfig {
@@ -230,6 +256,7 @@ impl FileConfig {
                     whatsapp_verify_token: self.whatsapp_verify_token,
                     whatsapp_app_secret: self.whatsapp_app_secret,
                 },
+                integrations: self.open311,
             },
         })
     }

@@ -64,6 +64,7 @@ impl Application {
             name,
             url,
             providers: config.public.providers.clone(),
+            integrations: config.public.integrations.clone(),
         };
         Ok(Application {
             core,

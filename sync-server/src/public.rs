@@ -22,7 +22,7 @@ use citizens_server_core::Error;
 use citizens_words::Words;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::config::Providers;
+use crate::config::{Integration, Providers};
 use crate::http::{blocking, client_of, AppState};
 
 /// Largest form or webhook body: a report is at most 5,000 characters (up to 3 bytes each,
@@ -38,6 +38,17 @@ pub struct Face {
     pub url: String,
     /// The providers' secrets.
     pub providers: Providers,
+    /// The Open311 integrations.
+    pub integrations: Vec<Integration>,
+}
+
+impl Face {
+    /// The integration with this key (compared in constant time with each).
+    pub fn integration(&self, key: &str) -> Option<&Integration> {
+        self.integrations
+            .iter()
+            .find(|i| webhooks::same_secret(key, &i.key))
+    }
 }
 
 /// The public routes.
@@ -47,6 +58,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/public.css", get(style))
         .route("/report", get(report_page).post(report_sent))
         .route("/track", get(track_page).post(track_sent))
+        .route("/rights", get(rights))
+        .route("/rights/{what}/{name}", get(rights_page))
         .route("/sms/africastalking", axum::routing::post(africastalking))
         .route("/sms/twilio", axum::routing::post(twilio))
         .route("/whatsapp", get(whatsapp_verify).post(whatsapp))
@@ -194,11 +207,11 @@ async fn report_page(
 }
 
 /// A form's fields, in order (a field sent twice keeps its first value).
-fn fields(body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn fields(body: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -291,6 +304,57 @@ async fn again(
     match pages::report_form(w, org, report, problems, notice, &token) {
         Some(page) => html(StatusCode::BAD_REQUEST, None, page),
         None => html(StatusCode::BAD_REQUEST, None, pages::choose_state(w, org)),
+    }
+}
+
+async fn rights(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    let (w, remember) = language(q.lang.as_deref(), &headers);
+    let core = state.core.clone();
+    match blocking(move || core.directory()).await {
+        Ok((agencies, articles)) => html(
+            StatusCode::OK,
+            remember,
+            pages::rights(&w, &state.face.name, &agencies, &articles),
+        ),
+        Err(e) => failed(&state, &w, &e.0),
+    }
+}
+
+async fn rights_page(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Path((what, name)): axum::extract::Path<(String, String)>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    let (w, remember) = language(q.lang.as_deref(), &headers);
+    let core = state.core.clone();
+    let (agencies, articles) = match blocking(move || core.directory()).await {
+        Ok(found) => found,
+        Err(e) => return failed(&state, &w, &e.0),
+    };
+    let org = &state.face.name;
+    let page = match what.as_str() {
+        "agency" => agencies
+            .iter()
+            .find(|a| a.short_name == name)
+            .map(|a| pages::agency(&w, org, a)),
+        "article" => articles
+            .iter()
+            .find(|a| a.slug == name)
+            .map(|a| pages::article(&w, org, a)),
+        _ => None,
+    };
+    match page {
+        Some(page) => html(StatusCode::OK, remember, page),
+        None => html(
+            StatusCode::NOT_FOUND,
+            remember,
+            pages::message(&w, org, "pub_error_title", &w.get("pub_not_found_page")),
+        ),
     }
 }
 

@@ -114,3 +114,201 @@ fn discovery_services_and_definitions_in_both_formats_with_errors_in_the_specs_b
         ["end the path with .xml or .json"]
     );
 }
+
+/// A POST of a form, its status and body.
+fn post(url: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let response = reqwest::blocking::Client::new()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(fields).expect("form"))
+        .send()
+        .expect("server answers");
+    (response.status().as_u16(), response.text().expect("text"))
+}
+
+#[test]
+fn requests_posted_with_a_key_become_cases_their_ids_open_their_status_and_agencies_post_updates() {
+    use citizens_server::config::Integration;
+    use citizens_test_support::device::{fast, Device};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = Config::local(dir.path());
+    let home = citizens_core::geo::Lga::parse("Kano", "Nasarawa").expect("lga");
+    config.public = Public {
+        name: Some("Kano Civic Forum".into()),
+        intake: Some(citizens_server_core::intake::Public::new(
+            citizens_test_support::server::ORG,
+            home,
+        )),
+        integrations: vec![
+            Integration {
+                name: "Civic app".into(),
+                key: "civic-app-key-0001".into(),
+                agency: None,
+            },
+            Integration {
+                name: "Kano water board".into(),
+                key: "knwb-key-0002".into(),
+                agency: Some("KNWB".into()),
+            },
+            Integration {
+                name: "Immigration".into(),
+                key: "nis-key-0003".into(),
+                agency: Some("NIS".into()),
+            },
+        ],
+        ..Public::default()
+    };
+    let server = Application::spawn(config, FakeClock::at(TOWN_HALL_DAY)).expect("server");
+    let mut coordinator = Device::founder("Amina Yusuf", FakeClock::at(TOWN_HALL_DAY));
+    let code = server
+        .core()
+        .create_enrolment(&citizens_server_core::NewCode {
+            org: citizens_test_support::server::ORG,
+            org_public_key: Some(&coordinator.key()),
+            role: citizens_protocol::Role::Coordinator,
+            user: "Amina Yusuf",
+            valid_for: std::time::Duration::from_secs(3600),
+        })
+        .expect("code");
+    coordinator
+        .client
+        .enroll(&server.url, &code, fast())
+        .expect("enrol");
+    let base = format!("{}/open311/v2", server.url);
+    let request = [
+        ("api_key", "civic-app-key-0001"),
+        ("service_code", "water"),
+        ("attribute[kind]", "complaint"),
+        ("attribute[state]", "KN"),
+        ("attribute[lga]", "Fagge"),
+        (
+            "description",
+            "No water in Fagge for ten days; the tanker men charge 2,000 naira",
+        ),
+        ("first_name", "Bala"),
+        ("last_name", "Planted-Umar"),
+        ("phone", "08035550199"),
+        ("device_id", "phone-1"),
+    ];
+
+    let mut bad = request;
+    bad[0].1 = "guessed";
+    let (status, body) = post(&format!("{base}/requests.xml"), &bad);
+    assert_eq!(status, 403);
+    assert_eq!(element_texts(&body, "error/code"), vec!["403"]);
+    assert_eq!(
+        element_texts(&body, "error/description"),
+        vec!["api_key is missing or not known here"]
+    );
+
+    let (status, body) = post(&format!("{base}/requests.xml"), &request);
+    assert_eq!(status, 200, "{body}");
+    let ids = element_texts(&body, "request/service_request_id");
+    assert_eq!(ids.len(), 1);
+    let id = ids[0].clone();
+    assert!(
+        id.starts_with("KN-") && id.len() == "KN-XXX-0001-ABCDEFGH".len(),
+        "{id}"
+    );
+    // A client resending the same request files it once.
+    let (_, again) = post(&format!("{base}/requests.xml"), &request);
+    assert_eq!(
+        element_texts(&again, "request/service_request_id"),
+        vec![id.clone()]
+    );
+    // What is wrong, in the spec's body.
+    let mut wrong = request;
+    wrong[4].1 = "Ikeja";
+    wrong[9].1 = "phone-2";
+    let (status, body) = post(&format!("{base}/requests.json"), &wrong);
+    assert_eq!(status, 400);
+    let errors: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        errors,
+        serde_json::json!([{"code": 400, "description": "choose the local government area in that state"}])
+    );
+
+    let (status, _, body) = get(&format!("{base}/requests/{id}.json"));
+    assert_eq!(status, 200);
+    let found: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(found[0]["service_request_id"], id.as_str());
+    assert_eq!(found[0]["status"], "open");
+    assert_eq!(found[0]["status_notes"], "New");
+    assert_eq!(found[0]["service_code"], "water");
+    assert_eq!(found[0]["service_name"], "Water and sanitation");
+    assert_eq!(found[0]["agency_responsible"], "");
+    assert!(
+        !body.contains("Fagge") && !body.contains("Planted") && !body.contains("tanker"),
+        "{body}"
+    );
+    let (_, _, none) = get(&format!("{base}/requests.json"));
+    assert_eq!(none, "[]");
+    let reference = &id[..id.rfind('-').expect("dash")];
+    let (_, _, some) = get(&format!(
+        "{base}/requests.xml?service_request_id={id},{reference}-AAAAAAAA"
+    ));
+    assert_eq!(
+        element_texts(&some, "request/service_request_id"),
+        vec![id.clone()]
+    );
+    assert_eq!(get(&format!("{base}/tokens/abc.json")).0, 404);
+
+    // The coordinator accepts and forwards it to the water board; the board posts updates.
+    coordinator.client.sync(fast(), &mut |_| {}).expect("sync");
+    coordinator.client.accept_intake(reference).expect("accept");
+    coordinator
+        .client
+        .forward(
+            reference,
+            &citizens_client::ForwardInput {
+                agency: "KNWB".into(),
+                office: None,
+                channel: "email".into(),
+                reference: None,
+                on: None,
+            },
+        )
+        .expect("forward");
+    coordinator.client.sync(fast(), &mut |_| {}).expect("sync");
+    let update = [
+        ("api_key", "knwb-key-0002"),
+        ("service_request_id", id.as_str()),
+        ("update_id", "knwb-77"),
+        ("status", "IN_PROGRESS"),
+        ("description", "A repair crew is booked for Fagge on Monday"),
+        ("updated_datetime", "2026-11-21T10:00:00+01:00"),
+    ];
+    let mut wrong_agency = update;
+    wrong_agency[0].1 = "nis-key-0003";
+    let (status, body) = post(&format!("{base}/servicerequestupdates.json"), &wrong_agency);
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = post(
+        &format!("{base}/servicerequestupdates.json"),
+        &[("api_key", "civic-app-key-0001")],
+    );
+    assert_eq!(
+        (status, body.contains("this api_key speaks for no agency")),
+        (403, true)
+    );
+    for _ in 0..3 {
+        let (status, body) = post(&format!("{base}/servicerequestupdates.json"), &update);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body, r#"[{"update_id":"knwb-77"}]"#);
+    }
+    coordinator.client.sync(fast(), &mut |_| {}).expect("sync");
+    let case = coordinator
+        .client
+        .open_case(reference)
+        .expect("case")
+        .grievance;
+    assert_eq!(
+        case.notes().collect::<Vec<_>>(),
+        vec![
+            "Update from KNWB (Open311, IN_PROGRESS): A repair crew is booked for Fagge on Monday"
+        ]
+    );
+    let (_, _, body) = get(&format!("{base}/requests/{id}.json"));
+    let found: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(found[0]["agency_responsible"], "Kano State Water Board");
+    assert_eq!(found[0]["status_notes"], "Forwarded");
+}

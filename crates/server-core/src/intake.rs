@@ -16,6 +16,7 @@
 
 use automerge::ActorId;
 use citizens_core::agency::Agency;
+use citizens_core::article::CivicArticle;
 use citizens_core::clock::{Day, Timestamp};
 use citizens_core::document::{self, read};
 use citizens_core::geo::{self, Lga};
@@ -374,6 +375,8 @@ pub struct Tracked {
     pub reference: String,
     /// Where it stands (of the case it was joined with, if it was).
     pub status: Status,
+    /// Its category slug.
+    pub category: String,
     /// It was joined with another report of the same problem.
     pub joined: bool,
     /// The agency responsible, once routed.
@@ -436,7 +439,22 @@ fn canonical_pin(typed: &str) -> String {
         .collect()
 }
 
+/// Who the intake device's entries name.
+fn intake_actor() -> Actor {
+    Actor {
+        user: INTAKE_PERSON.into(),
+        device: "public intake".into(),
+    }
+}
+
 impl Core {
+    /// A cryptographic generator seeded from the injected randomness (for ids and sealing).
+    fn crypto_rng(&self) -> rand::rngs::StdRng {
+        let mut seed = [0u8; 32];
+        self.random(&mut seed);
+        rand::rngs::StdRng::from_seed(seed)
+    }
+
     fn public(&self) -> Result<&Public> {
         self.public.as_ref().ok_or_else(|| {
             Error::refused(
@@ -733,7 +751,8 @@ impl Core {
                 return Ok(Delivered::Ignored);
             }
             if let Some(case) = tx.recent_case_from(&sender, now - FOLLOW_UP_MS)? {
-                self.follow_up(tx, org_id, case, message.intake, &text)?;
+                let note = format!("Follow-up by {}: {text}", message.intake.as_str());
+                self.add_note(tx, org_id, case, note)?;
                 tx.set_message_case(message.provider, id, case)?;
                 return Ok(Delivered::FollowUp(self.receipt_of(tx, org_id, case)?));
             }
@@ -774,15 +793,8 @@ impl Core {
         })
     }
 
-    /// Add a sender's later message to their case's timeline.
-    fn follow_up(
-        &self,
-        tx: &mut dyn Tx,
-        org_id: i64,
-        id: Uuid,
-        via: Intake,
-        text: &str,
-    ) -> Result<()> {
+    /// Add a note to a case's timeline as the intake device.
+    fn add_note(&self, tx: &mut dyn Tx, org_id: i64, id: Uuid, note: String) -> Result<()> {
         let desk = self.desk(tx, org_id)?;
         let stored = tx
             .record(id, org_id)?
@@ -791,14 +803,8 @@ impl Core {
             .map_err(Error::internal)?
             .with_actor(desk.actor.clone());
         let at = Timestamp::from_millis(self.now());
-        let mut seed = [0u8; 32];
-        self.random(&mut seed);
-        let mut rng = rand::rngs::StdRng::from_seed(seed);
-        let by = Actor {
-            user: INTAKE_PERSON.into(),
-            device: "public intake".into(),
-        };
-        let note = format!("Follow-up by {}: {text}", via.as_str());
+        let mut rng = self.crypto_rng();
+        let by = intake_actor();
         document::edit(&mut doc, at, |case: &mut Grievance| {
             case.record(
                 Event::Note { text: note },
@@ -870,6 +876,7 @@ impl Core {
             Ok(Some(Tracked {
                 reference: mine.reference.clone(),
                 status,
+                category: case.category.clone(),
                 joined: joined.is_some(),
                 office: agency
                     .as_ref()
@@ -880,6 +887,90 @@ impl Core {
                 updated: Day::from_date(updated.date()),
                 due,
             }))
+        })
+    }
+
+    /// An agency's update on a case the public face took in (Open311's
+    /// `servicerequestupdates`, FixMyStreet's pattern): it lands on the case's timeline. Only
+    /// for a case routed to `agency` (the agency the integration's key names); an update id
+    /// sent again is taken once. Whether it was new.
+    pub fn agency_update(
+        &self,
+        agency: &str,
+        reference: &str,
+        update_id: &str,
+        status: &str,
+        description: &str,
+    ) -> Result<bool> {
+        let refused = |why: &str| Error::refused(ErrorCode::Forbidden, why);
+        let reference = reference.trim().to_ascii_uppercase();
+        let update_id = update_id.trim();
+        if update_id.is_empty() || update_id.chars().count() > 200 {
+            return Err(Error::refused(
+                ErrorCode::InvalidRequest,
+                "give an update_id of at most 200 characters",
+            ));
+        }
+        let text: String = description.trim().chars().take(MAX_NARRATIVE).collect();
+        let status: String = status.trim().chars().take(40).collect();
+        let now = self.now();
+        let sender = Sha256::digest(agency.as_bytes());
+        self.write(|tx| {
+            let (org_id, _) = self.org(tx)?;
+            let id = tx
+                .receipt(org_id, &reference)?
+                .ok_or_else(|| refused("no request of yours has that id"))?;
+            let case = self
+                .case(tx, org_id, id)?
+                .ok_or_else(|| refused("no request of yours has that id"))?;
+            let routed = match case.agency {
+                Some(a) => self.record_of::<Agency>(tx, org_id, a.uuid())?,
+                None => None,
+            };
+            if routed.is_none_or(|a| a.short_name != agency) {
+                return Err(refused("that request is not routed to your agency"));
+            }
+            let provider = format!("open311-update:{agency}");
+            if tx
+                .claim_message(&provider, update_id, &sender, now)?
+                .is_some()
+            {
+                return Ok(false);
+            }
+            let note = format!("Update from {agency} (Open311, {status}): {text}");
+            self.add_note(tx, org_id, id, note)?;
+            tx.set_message_case(&provider, update_id, id)?;
+            Ok(true)
+        })
+    }
+
+    /// The directory and the civic articles as the public face's organisation keeps them (its
+    /// own corrections to the shipped records included; the shipped records when the server
+    /// takes no public reports).
+    pub fn directory(&self) -> Result<(Vec<Agency>, Vec<CivicArticle>)> {
+        let shipped = |e: citizens_core::Error| Error::internal(format!("shipped data: {e}"));
+        let agencies = citizens_core::seed::agencies().map_err(shipped)?;
+        let articles = citizens_core::seed::articles().map_err(shipped)?;
+        if self.public.is_none() {
+            return Ok((agencies, articles));
+        }
+        self.write(|tx| {
+            let (org_id, _) = self.org(tx)?;
+            let mut kept = Vec::with_capacity(agencies.len());
+            for a in &agencies {
+                kept.push(
+                    self.record_of(tx, org_id, a.id.uuid())?
+                        .unwrap_or_else(|| a.clone()),
+                );
+            }
+            let mut texts = Vec::with_capacity(articles.len());
+            for a in &articles {
+                texts.push(
+                    self.record_of(tx, org_id, a.id.uuid())?
+                        .unwrap_or_else(|| a.clone()),
+                );
+            }
+            Ok((kept, texts))
         })
     }
 

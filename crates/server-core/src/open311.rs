@@ -4,10 +4,13 @@
 //! with every list wrapped (`<services><service>…`), JSON with lists as bare arrays and codes
 //! as strings. The words are the window's English (`citizens-words`).
 
+use citizens_core::clock::Day;
 use citizens_core::grievance::Kind;
 use citizens_core::taxonomy::CATEGORIES;
 use citizens_words::Words;
 use serde_json::Value;
+
+use crate::intake::{Receipt, Report, Tracked};
 
 /// The specification every endpoint follows.
 pub const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
@@ -275,6 +278,123 @@ pub fn definition(code: &str) -> Option<Answer> {
             ),
         ]),
     })
+}
+
+/// A `service_request_id`: the receipt whole, reference and PIN (`KN-7QK-0042-ABCD1234`),
+/// so a request's id opens its status the way a receipt does and cannot be guessed.
+pub fn request_id(receipt: &Receipt) -> String {
+    format!("{}-{}", receipt.reference, receipt.pin)
+}
+
+/// A `service_request_id` split into reference and PIN.
+pub fn split_request_id(id: &str) -> Option<(&str, &str)> {
+    id.trim().rsplit_once('-')
+}
+
+/// The form fields of a POST of `requests` as the report they make (the spec's fields:
+/// `service_code`, `attribute[kind|state|lga]`, `description`, `first_name`, `last_name`,
+/// `phone`). A name or phone is given with consent: the client collected them to send here.
+pub fn report_of(fields: &[(String, String)]) -> Report {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let name = [get("first_name"), get("last_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let name = Some(name).filter(|n| !n.is_empty());
+    let phone = get("phone");
+    Report {
+        kind: get("attribute[kind]").unwrap_or_default(),
+        category: get("service_code").unwrap_or_default(),
+        state: get("attribute[state]").unwrap_or_default(),
+        lga: get("attribute[lga]").unwrap_or_default(),
+        narrative: get("description").unwrap_or_default(),
+        consent: name.is_some() || phone.is_some(),
+        name,
+        phone,
+        anonymous: false,
+    }
+}
+
+/// The answer to a POST of `requests`: the new request's id.
+pub fn created(receipt: &Receipt) -> Answer {
+    Answer {
+        root: "service_requests",
+        node: Node::List(
+            "request",
+            vec![Node::Object(vec![
+                ("service_request_id", text(request_id(receipt))),
+                (
+                    "service_notice",
+                    text("Keep this id: it is the only way to ask where the report stands."),
+                ),
+            ])],
+        ),
+    }
+}
+
+fn datetime(day: Day) -> String {
+    format!("{day}T00:00:00+01:00")
+}
+
+/// Requests as the spec lists them: where each stands, never what it says or who sent it.
+pub fn requests(found: &[(String, Tracked)]) -> Answer {
+    let words = english();
+    Answer {
+        root: "service_requests",
+        node: Node::List(
+            "request",
+            found
+                .iter()
+                .map(|(id, t)| {
+                    let mut fields = vec![
+                        ("service_request_id", text(id.as_str())),
+                        (
+                            "status",
+                            text(if t.status.is_terminal() {
+                                "closed"
+                            } else {
+                                "open"
+                            }),
+                        ),
+                        (
+                            "status_notes",
+                            text(words.of_value("status", t.status.as_str())),
+                        ),
+                        ("service_name", text(words.of_value("cat", &t.category))),
+                        ("service_code", text(t.category.as_str())),
+                        (
+                            "agency_responsible",
+                            text(t.agency.clone().unwrap_or_default()),
+                        ),
+                        ("requested_datetime", text(datetime(t.received))),
+                        ("updated_datetime", text(datetime(t.updated))),
+                    ];
+                    if let Some(due) = t.due {
+                        fields.push(("expected_datetime", text(datetime(due))));
+                    }
+                    Node::Object(fields)
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The answer to a POST of `servicerequestupdates`: the update's id as kept.
+pub fn update_taken(update_id: &str) -> Answer {
+    Answer {
+        root: "service_request_updates",
+        node: Node::List(
+            "request_update",
+            vec![Node::Object(vec![("update_id", text(update_id))])],
+        ),
+    }
 }
 
 /// The spec's error body: each error's code (an HTTP status or a more precise one) and its

@@ -2,6 +2,8 @@
 //! asset, one small style sheet, in the citizen's language, usable on a cheap phone at 360 px
 //! over 2G. Everything a page shows that came from outside is escaped here, in one place.
 
+use citizens_core::agency::{Agency, Level};
+use citizens_core::article::CivicArticle;
 use citizens_core::geo;
 use citizens_core::grievance::Kind;
 use citizens_core::taxonomy::CATEGORIES;
@@ -62,8 +64,6 @@ pub enum Tab {
     Track,
     /// Know your rights.
     Rights,
-    /// The figures.
-    Figures,
 }
 
 /// A whole page: header with the organisation's name, the tabs and the language links; the
@@ -73,7 +73,6 @@ pub fn page(w: &Words, org: &str, tab: Tab, path: &str, title: &str, body: &str)
         (Tab::Report, "/report", "pub_tab_report"),
         (Tab::Track, "/track", "pub_tab_track"),
         (Tab::Rights, "/rights", "pub_tab_rights"),
-        (Tab::Figures, "/figures", "pub_tab_figures"),
     ];
     let mut nav = String::new();
     for (t, href, key) in tabs {
@@ -389,6 +388,150 @@ pub fn tracked(w: &Words, org: &str, t: &Tracked) -> String {
         &w.get("pub_track_title"),
         &body,
     )
+}
+
+/// Paragraphs from text with blank lines between them.
+fn paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", esc(p.trim())))
+        .collect()
+}
+
+/// Know your rights: the civic articles, then every agency of the directory by tier.
+pub fn rights(w: &Words, org: &str, agencies: &[Agency], articles: &[CivicArticle]) -> String {
+    let mut body = format!(
+        "<h1>{}</h1><p>{}</p><h2>{}</h2><ul class=\"links\">",
+        esc(&w.get("know_your_rights")),
+        esc(&w.get("pub_rights_intro")),
+        esc(&w.get("pub_articles")),
+    );
+    for a in articles {
+        let (title, _) = a.localized(w.lang());
+        body.push_str(&format!(
+            "<li><a href=\"/rights/article/{}\">{}</a></li>",
+            esc(&a.slug),
+            esc(title)
+        ));
+    }
+    body.push_str(&format!("</ul><h2>{}</h2>", esc(&w.get("find_agency"))));
+    for level in Level::ALL {
+        let of_level: Vec<&Agency> = agencies.iter().filter(|a| a.level == *level).collect();
+        if of_level.is_empty() {
+            continue;
+        }
+        body.push_str(&format!(
+            "<h3>{}</h3><ul class=\"links\">",
+            esc(&w.of_value("level", level.as_str()))
+        ));
+        for a in of_level {
+            let place = a
+                .state
+                .as_deref()
+                .and_then(|s| geo::state(s).ok())
+                .map(|s| format!(" · {}", esc(s.name)))
+                .unwrap_or_default();
+            body.push_str(&format!(
+                "<li><a href=\"/rights/agency/{}\">{}</a> <span class=\"hint\">{}{place}</span></li>",
+                esc(&a.short_name),
+                esc(&a.name),
+                esc(&a.short_name),
+            ));
+        }
+        body.push_str("</ul>");
+    }
+    page(
+        w,
+        org,
+        Tab::Rights,
+        "/rights",
+        &w.get("know_your_rights"),
+        &body,
+    )
+}
+
+/// One agency: what it does, its services with their official fees and documents, how to
+/// reach it, and the offices to complain to in turn.
+pub fn agency(w: &Words, org: &str, a: &Agency) -> String {
+    let mut body = format!(
+        "<p><a href=\"/rights\">{}</a></p><h1>{}</h1><p>{}</p>",
+        esc(&w.get("know_your_rights")),
+        esc(&a.name),
+        esc(&a.mandate)
+    );
+    if !a.services.is_empty() {
+        body.push_str(&format!("<h2>{}</h2>", esc(&w.get("services_fees"))));
+        for s in &a.services {
+            body.push_str(&format!("<h3>{}</h3><dl class=\"receipt\">", esc(&s.name)));
+            let mut row = |k: &str, v: &str| {
+                body.push_str(&format!("<dt>{}</dt><dd>{}</dd>", esc(&w.get(k)), esc(v)));
+            };
+            if let Some(fee) = &s.official_fee {
+                row("official_fee", fee);
+            }
+            if let Some(t) = &s.turnaround {
+                row("turnaround", t);
+            }
+            if let Some(wh) = &s.where_to_apply {
+                row("pub_where_to_apply", wh);
+            }
+            if !s.documents.is_empty() {
+                row("documents", &s.documents.join("; "));
+            }
+            body.push_str("</dl>");
+        }
+        body.push_str(&format!(
+            "<p class=\"safe\">{}</p>",
+            esc(&w.get("pub_fee_warning"))
+        ));
+    }
+    if !a.contacts.is_empty() {
+        body.push_str(&format!("<h2>{}</h2><ul>", esc(&w.get("contacts"))));
+        for c in &a.contacts {
+            body.push_str(&format!("<li>{}: {}</li>", esc(&c.channel), esc(&c.value)));
+        }
+        body.push_str("</ul>");
+    }
+    if !a.ladder.is_empty() {
+        body.push_str(&format!(
+            "<h2>{}</h2><p>{}</p><ol>",
+            esc(&w.get("pub_how_to_complain")),
+            esc(&w.get("pub_ladder_intro"))
+        ));
+        for step in &a.ladder {
+            body.push_str(&format!(
+                "<li>{} <span class=\"hint\">({})</span></li>",
+                esc(&step.office),
+                esc(&w.fill("days_allowed", &[("days", &step.sla_days.to_string())]))
+            ));
+        }
+        body.push_str("</ol>");
+    }
+    body.push_str(&format!(
+        "<p><a class=\"button\" href=\"/report\">{}</a></p>",
+        esc(&w.get("pub_tab_report"))
+    ));
+    page(w, org, Tab::Rights, "/rights", &a.name, &body)
+}
+
+/// One civic article in the citizen's language, saying so when its translation has not been
+/// checked by a native speaker.
+pub fn article(w: &Words, org: &str, a: &CivicArticle) -> String {
+    let (title, text) = a.localized(w.lang());
+    let hint = |key: &str| format!("<p class=\"hint\">{}</p>", esc(&w.get(key)));
+    let note = match (w.lang(), a.body.contains_key(w.lang())) {
+        ("en", _) => String::new(),
+        (_, true) => hint("pub_translation_review"),
+        (_, false) => hint("pub_translation_missing"),
+    };
+    let body = format!(
+        "<p><a href=\"/rights\">{}</a></p><h1>{}</h1>{note}{}<p><a class=\"button\" href=\"/report\">{}</a></p>",
+        esc(&w.get("know_your_rights")),
+        esc(title),
+        paragraphs(text),
+        esc(&w.get("pub_tab_report")),
+    );
+    page(w, org, Tab::Rights, "/rights", title, &body)
 }
 
 /// A page saying only `message` (a refusal, nothing found).
