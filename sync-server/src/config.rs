@@ -204,7 +204,9 @@ impl FileConfig {
             Some(org) => {
                 let home = Lga::parse(
                     self.public_home_state.as_deref().unwrap_or("FC"),
-                    self.public_home_lga.as_deref().unwrap_or("Abuja Municipal"),
+                    self.public_home_lga
+                        .as_deref()
+                        .unwrap_or("Abuja Municipal Area Council"),
                 )
                 .map_err(|e| anyhow!("public_home_state and public_home_lga: {e}"))?;
                 let mut public = citizens_server_core::intake::Public::new(org, home);
@@ -314,5 +316,50 @@ impl Config {
                 Ok(i64::from(crate::storage::postgres::Postgres::migrate(url)?))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_public_organisation_alone_files_unplaced_messages_in_the_fct_and_keeps_its_keys_out_of_logs(
+    ) {
+        let file: FileConfig = toml::from_str(
+            "public_org = \"Kano Civic Forum\"\ntwilio_auth_token = \"secret-token\"\n\
+             [[open311]]\nname = \"Civic app\"\nkey = \"secret-key\"\n",
+        )
+        .expect("config");
+        let config = file
+            .resolve(Some("/tmp/x".into()), None, None, None)
+            .expect("resolves");
+        let intake = config.public.intake.clone().expect("intake");
+        assert_eq!(
+            (
+                intake.org.as_str(),
+                intake.home.state.code,
+                intake.home.name
+            ),
+            ("Kano Civic Forum", "FC", "Abuja Municipal Area Council")
+        );
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("secret-token") && !shown.contains("secret-key"),
+            "{shown}"
+        );
+        let wrong: FileConfig = toml::from_str(
+            "public_org = \"X\"\npublic_home_state = \"Kano\"\npublic_home_lga = \"Ikeja\"\n",
+        )
+        .expect("config");
+        let error = wrong
+            .resolve(Some("/tmp/x".into()), None, None, None)
+            .expect_err("refused");
+        assert!(
+            error.to_string().starts_with(
+                "public_home_state and public_home_lga: LGA: 'Ikeja' is not an LGA of Kano state"
+            ),
+            "{error}"
+        );
     }
 }

@@ -218,20 +218,16 @@ pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-/// A form posted from another site is refused (the browser says where it came from).
+/// A form posted from another site is refused (the browser says where it came from: in
+/// `Sec-Fetch-Site`, else in `Origin`).
 fn cross_site(headers: &HeaderMap) -> bool {
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if matches!(fetch_site, Some("cross-site")) {
-        return true;
-    }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (
-        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        host,
-    ) {
-        (Some("null"), _) => true,
-        (Some(origin), Some(host)) => origin.split("://").nth(1).is_none_or(|o| o != host),
-        _ => false,
+    let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => !matches!(site, "same-origin" | "none"),
+        None => match (header(header::ORIGIN), header(header::HOST)) {
+            (Some(origin), Some(host)) => origin.split("://").nth(1) != Some(host),
+            _ => false,
+        },
     }
 }
 
@@ -261,7 +257,7 @@ async fn report_sent(
         return html(
             StatusCode::FORBIDDEN,
             None,
-            pages::message(&w, &org, "pub_error_title", &w.get("pub_form_stale")),
+            pages::message(&w, &org, "pub_error_title", &w.get("pub_form_foreign")),
         );
     }
     let client = client_of(&state, peer, &headers).to_string();

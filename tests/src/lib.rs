@@ -2,6 +2,7 @@
 //! on PostgreSQL, on S3) and the real window. The binaries they drive are the workspace's own,
 //! built beside these tests by the test command (`cargo nextest run --workspace`).
 
+pub mod browser;
 pub mod window;
 
 use std::path::PathBuf;

@@ -24,7 +24,8 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
+/// A free port on loopback.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("port")
         .local_addr()

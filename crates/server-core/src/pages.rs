@@ -127,7 +127,7 @@ pub fn home(w: &Words, org: &str) -> String {
 
 /// The report page's first step: which state (the form then lists that state's LGAs only).
 pub fn choose_state(w: &Words, org: &str) -> String {
-    let mut options = String::new();
+    let mut options = format!("<option value=\"\">{}</option>", esc(&w.get("pub_choose")));
     for s in geo::states() {
         options.push_str(&format!(
             "<option value=\"{}\">{}</option>",
@@ -215,7 +215,10 @@ pub fn report_form(
     let mut lgas = format!("<option value=\"\">{}</option>", esc(&w.get("pub_choose")));
     for l in &state.lgas {
         let selected = if *l == report.lga { " selected" } else { "" };
-        lgas.push_str(&format!("<option{selected}>{}</option>", esc(l)));
+        lgas.push_str(&format!(
+            "<option value=\"{0}\"{selected}>{0}</option>",
+            esc(l)
+        ));
     }
     let summary = if problems.is_empty() {
         String::new()
