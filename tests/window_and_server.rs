@@ -2,7 +2,7 @@
 //! Needs DISPLAY and tauri-driver (the test command runs under Xvfb); fails, never skips.
 
 use citizens_e2e::binary;
-use citizens_e2e::window::{click, fill, pick, session, shot, start_driver, until_text};
+use citizens_e2e::window::{click, fill, pick, session, shot, start_driver, text_of, until_text};
 
 /// A volunteer's laptop after its first sync: the server refused the case-rules edit made before
 /// enrolment; the Sync screen says so, with the reason, in every language, and everything else
@@ -47,5 +47,98 @@ async fn the_sync_screen_shows_what_the_server_set_aside_in_every_language() {
         until_text(&c, "#set-aside", words).await;
         shot(&c, &format!("17-set-aside-{lang}")).await;
     }
+    c.close().await.expect("close");
+}
+
+/// A citizen's web report reaches the coordinator's laptop by sync and waits on Home in the
+/// triage queue; the case page says where it came from and accepting it moves it on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_window() {
+    use citizens_test_support::{install, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
+    let config = format!(
+        "public_org = \"{}\"\nmin_fill_secs = 0\n",
+        citizens_test_support::server::ORG
+    );
+    let server = citizens_test_support::server::Server::start_configured(
+        binary("citizens-server"),
+        citizens_test_support::server::Backend::Sqlite,
+        &config,
+    );
+    let data = tempfile::tempdir().expect("tempdir");
+    let reference = tokio::task::block_in_place(|| {
+        let mut coordinator = install(data.path(), "Ngozi Eze", FakeClock::at(TOWN_HALL_DAY));
+        let key = coordinator.profile().org_public_key.clone();
+        let code = server.code("coordinator", "Ngozi Eze", &key);
+        coordinator
+            .enroll(&server.url, &code, citizens_client::RetryPolicy::default())
+            .expect("enrol");
+        // A citizen on the report page.
+        let http = reqwest::blocking::Client::new();
+        let form = http
+            .get(format!("{}/report?state=EN", server.url))
+            .send()
+            .and_then(|r| r.text())
+            .expect("form");
+        let token = form
+            .split("name=\"token\" value=\"")
+            .nth(1)
+            .and_then(|t| t.split('"').next())
+            .expect("token")
+            .to_string();
+        let body = serde_urlencoded::to_string([
+            ("token", token.as_str()),
+            ("state", "EN"),
+            ("kind", "complaint"),
+            ("category", "roads"),
+            ("lga", "Enugu North"),
+            (
+                "narrative",
+                "The road to Ogui market has a crater that floods every time it rains.",
+            ),
+        ])
+        .expect("form");
+        let receipt = http
+            .post(format!("{}/report", server.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .and_then(|r| r.text())
+            .expect("receipt");
+        let reference = receipt
+            .split("id=\"reference\">")
+            .nth(1)
+            .and_then(|t| t.split('<').next())
+            .expect("reference")
+            .to_string();
+        coordinator
+            .sync(citizens_client::RetryPolicy::default(), &mut |_| {})
+            .expect("sync");
+        reference
+    });
+    let driver = start_driver(data.path());
+    let c = session(&driver).await;
+    fill(&c, "#passphrase", PASSPHRASE).await;
+    click(&c, "#unlock").await;
+    until_text(&c, "#triage-title", "Reports from the public to triage").await;
+    shot(&c, "19a-triage-queue").await;
+    click(&c, ".case-rows button").await;
+    until_text(
+        &c,
+        "#triage-banner",
+        "A citizen sent this report through the website.",
+    )
+    .await;
+    assert_eq!(text_of(&c, "#case-status").await, "New");
+    shot(&c, "19b-triage-case").await;
+    click(&c, "#triage-accept").await;
+    until_text(&c, "#case-status", "Triaged").await;
+    until_text(
+        &c,
+        "main",
+        "Accepted. Route it to the agency responsible next.",
+    )
+    .await;
+    shot(&c, "19c-triage-accepted").await;
+    assert!(text_of(&c, "main").await.contains(&reference));
     c.close().await.expect("close");
 }
