@@ -73,43 +73,19 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
             .enroll(&server.url, &code, citizens_client::RetryPolicy::default())
             .expect("enrol");
         // A citizen on the report page.
-        let http = reqwest::blocking::Client::new();
-        let form = http
-            .get(format!("{}/report?state=EN", server.url))
-            .send()
-            .and_then(|r| r.text())
-            .expect("form");
-        let token = form
-            .split("name=\"token\" value=\"")
-            .nth(1)
-            .and_then(|t| t.split('"').next())
-            .expect("token")
-            .to_string();
-        let body = serde_urlencoded::to_string([
-            ("token", token.as_str()),
-            ("state", "EN"),
-            ("kind", "complaint"),
-            ("category", "roads"),
-            ("lga", "Enugu North"),
-            (
-                "narrative",
-                "The road to Ogui market has a crater that floods every time it rains.",
-            ),
-        ])
-        .expect("form");
-        let receipt = http
-            .post(format!("{}/report", server.url))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .and_then(|r| r.text())
-            .expect("receipt");
-        let reference = receipt
-            .split("id=\"reference\">")
-            .nth(1)
-            .and_then(|t| t.split('<').next())
-            .expect("reference")
-            .to_string();
+        let (reference, _) = citizens_test_support::citizen::report(
+            &server.url,
+            &[
+                ("state", "EN"),
+                ("kind", "complaint"),
+                ("category", "roads"),
+                ("lga", "Enugu North"),
+                (
+                    "narrative",
+                    "The road to Ogui market has a crater that floods every time it rains.",
+                ),
+            ],
+        );
         coordinator
             .sync(citizens_client::RetryPolicy::default(), &mut |_| {})
             .expect("sync");

@@ -38,43 +38,16 @@ fn main() {
     let http = reqwest::blocking::Client::new();
     let form = |fields: &[(&str, &str)]| serde_urlencoded::to_string(fields).expect("form");
     // One real receipt to track.
-    let page = http
-        .get(format!("{}/report?state=KN", server.url))
-        .send()
-        .and_then(|r| r.text())
-        .expect("form");
-    let token = page
-        .split("name=\"token\" value=\"")
-        .nth(1)
-        .and_then(|t| t.split('"').next())
-        .expect("token")
-        .to_string();
-    let receipt = http
-        .post(format!("{}/report", server.url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&[
-            ("token", &token),
+    let (reference, pin) = citizens_test_support::citizen::report(
+        &server.url,
+        &[
             ("state", "KN"),
             ("kind", "complaint"),
             ("category", "water"),
             ("lga", "Fagge"),
             ("narrative", "No water"),
-        ]))
-        .send()
-        .and_then(|r| r.text())
-        .expect("receipt");
-    let reference = receipt
-        .split("id=\"reference\">")
-        .nth(1)
-        .and_then(|t| t.split('<').next())
-        .expect("reference")
-        .to_string();
-    let pin = receipt
-        .split("id=\"pin\">")
-        .nth(1)
-        .and_then(|t| t.split('<').next())
-        .expect("pin")
-        .to_string();
+        ],
+    );
 
     let kinds = [
         "report page",

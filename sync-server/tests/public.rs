@@ -9,6 +9,7 @@ mod common;
 
 use citizens_core::grievance::Intake;
 use citizens_server_core::webhooks::{twilio_signature, whatsapp_signature};
+use citizens_test_support::citizen::{self, post_form, receipt};
 use common::*;
 
 /// The config of a server taking the public's reports for the test organisation.
@@ -57,30 +58,9 @@ fn form<T: serde::Serialize + ?Sized>(
         .body(serde_urlencoded::to_string(fields).expect("form"))
 }
 
-fn post_form(url: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let r = form(http().post(url), fields)
-        .send()
-        .expect("server answers");
-    (r.status().as_u16(), r.text().expect("text"))
-}
-
-/// The text between `start` and the next `<` after it.
-fn between(html: &str, start: &str) -> Option<String> {
-    let at = html.find(start)? + start.len();
-    Some(html[at..].split('<').next()?.to_string())
-}
-
-fn token_of(html: &str) -> String {
-    between(html, "name=\"token\" value=\"")
-        .and_then(|t| t.split('"').next().map(str::to_string))
-        .expect("the form carries a token")
-}
-
 /// A fresh report form's token.
 fn form_token(server: &Server) -> String {
-    let (status, _, html) = get(&format!("{}/report?state=KN", server.url));
-    assert_eq!(status, 200);
-    token_of(&html)
+    citizen::form_token(&server.url, "KN")
 }
 
 const NARRATIVE: &str = "The officer at the passport office on Zaria Road asked for 20,000 naira \
@@ -101,14 +81,6 @@ fn report_fields(token: &str) -> Vec<(&str, &str)> {
         ("consent", "yes"),
         ("website", ""),
     ]
-}
-
-/// `(reference, PIN)` from a receipt page.
-fn receipt(html: &str) -> (String, String) {
-    (
-        between(html, "id=\"reference\">").expect("reference"),
-        between(html, "id=\"pin\">").expect("pin"),
-    )
 }
 
 on_each_backend! {

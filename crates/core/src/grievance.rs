@@ -576,6 +576,16 @@ impl Grievance {
         lifecycle::derive(&self.status_history)
     }
 
+    /// When anything last happened to it: its latest status change or timeline entry.
+    pub fn updated_at(&self) -> Timestamp {
+        self.status_history
+            .iter()
+            .map(|c| c.at)
+            .chain(self.timeline.iter().map(|e| e.at))
+            .max()
+            .unwrap_or(self.created_at)
+    }
+
     /// Change the status along an allowed transition.
     pub fn change_status(
         &mut self,

@@ -866,13 +866,6 @@ impl Core {
                 (Some(agency), Some(book), true) => case.sla_due(agency, &book.calendar()),
                 _ => None,
             };
-            let updated = case
-                .status_history
-                .iter()
-                .map(|c| c.at)
-                .chain(case.timeline.iter().map(|e| e.at))
-                .max()
-                .unwrap_or(case.created_at);
             Ok(Some(Tracked {
                 reference: mine.reference.clone(),
                 status,
@@ -884,7 +877,7 @@ impl Core {
                     .map(str::to_string),
                 agency: agency.map(|a| a.name),
                 received: Day::from_date(mine.created_at.date()),
-                updated: Day::from_date(updated.date()),
+                updated: Day::from_date(case.updated_at().date()),
                 due,
             }))
         })

@@ -56,13 +56,7 @@ impl Record for Grievance {
                 .map(|d| d.to_string()),
             None => None,
         };
-        let updated_at = self
-            .status_history
-            .iter()
-            .map(|c| c.at)
-            .chain(self.timeline.iter().map(|e| e.at))
-            .max()
-            .unwrap_or(self.created_at);
+        let updated_at = self.updated_at();
         let reference = shown_reference(conn, self)?;
         let milestones = Milestones::of(self);
         let day = |d: Option<Day>| d.map(|d| d.to_string());

@@ -86,6 +86,7 @@ pub fn populate(client: &mut Client, clock: &FakeClock, size: usize, seed: u64) 
 }
 
 pub mod bench;
+pub mod citizen;
 pub mod corpus;
 pub mod device;
 pub mod haproxy;
