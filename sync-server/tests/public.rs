@@ -631,3 +631,58 @@ fn know_your_rights_lists_the_directory_and_says_which_translations_await_review
     assert_eq!(get(&format!("{}/rights/agency/NOPE", server.url)).0, 404);
     assert_eq!(get(&format!("{}/rights/other/NIS", server.url)).0, 404);
 }
+
+#[test]
+fn whatever_the_public_or_a_provider_sends_is_answered_without_a_server_error() {
+    use rand::{Rng, SeedableRng};
+    let server = start(Backend::Sqlite, "");
+    let _coordinator = Device::coordinator(&server, "Amina Yusuf");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(13);
+    let token = form_token(&server);
+    let valid = serde_urlencoded::to_string(report_fields(&token)).expect("form");
+    let paths = [
+        "/report",
+        "/track",
+        "/sms/africastalking?key=at-callback-key-0123456789",
+        "/sms/twilio",
+        "/whatsapp",
+        "/open311/v2/requests.json",
+        "/open311/v2/servicerequestupdates.xml",
+    ];
+    for i in 0..700 {
+        // Random bytes, or the valid form with bytes flipped, cut or repeated.
+        let mut body: Vec<u8> = if i % 2 == 0 {
+            (0..rng.gen_range(0..2_000)).map(|_| rng.gen()).collect()
+        } else {
+            valid.as_bytes().to_vec()
+        };
+        for _ in 0..rng.gen_range(0..8) {
+            if body.is_empty() {
+                break;
+            }
+            let at = rng.gen_range(0..body.len());
+            match rng.gen_range(0..3) {
+                0 => body[at] = rng.gen(),
+                1 => body.truncate(at),
+                _ => body.extend_from_within(at..),
+            }
+        }
+        let path = paths[i % paths.len()];
+        let response = http()
+            .post(format!("{}{path}", server.url))
+            .header(
+                "content-type",
+                if i % 3 == 0 {
+                    "application/json"
+                } else {
+                    "application/x-www-form-urlencoded"
+                },
+            )
+            .body(body)
+            .send()
+            .expect("answered");
+        let status = response.status().as_u16();
+        assert!(status < 500, "{path} answered {status}");
+    }
+    assert_eq!(get(&format!("{}/healthz", server.url)).0, 200);
+}
