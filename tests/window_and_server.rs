@@ -105,6 +105,8 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
     )
     .await;
     assert_eq!(text_of(&c, "#case-status").await, "New");
+    // The citizen gave no name or phone, and the page says so.
+    until_text(&c, "main", "No name given").await;
     shot(&c, "19b-triage-case").await;
     click(&c, "#triage-accept").await;
     until_text(&c, "#case-status", "Triaged").await;

@@ -285,6 +285,8 @@ pub struct CaseDto {
     form_number: Option<String>,
     assignee: Option<String>,
     anonymous: bool,
+    /// A name or phone is on record (sealed or not).
+    identified: bool,
     created_at: i64,
     attachments: Vec<citizens_core::grievance::Attachment>,
     allowed_next: Vec<&'static str>,
@@ -320,6 +322,9 @@ fn case_dto(
         form_number: g.form_number.clone(),
         assignee: g.assignee.clone(),
         anonymous: g.reporter.anonymous,
+        identified: g.reporter.name.is_some()
+            || g.reporter.phone.is_some()
+            || g.reporter.sealed.is_some(),
         created_at: g.created_at.millis(),
         attachments: g.attachments.clone(),
         allowed_next,

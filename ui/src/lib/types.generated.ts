@@ -1416,7 +1416,11 @@ export type StateDto = { code: string, name: string, lgas: Array<string>, };
 
 export type Captured = { reference: string, sealed: boolean, };
 
-export type CaseDto = { case: CaseView, title: string, narrative: string, kind: string, category: string, subcategory: string | null, state: string, lga: string, ward: string | null, channel: string, priority: string, form_number: string | null, assignee: string | null, anonymous: boolean, created_at: number, attachments: Array<Attachment>, allowed_next: Array<string>, ladder: Array<LadderStep>, };
+export type CaseDto = { case: CaseView, title: string, narrative: string, kind: string, category: string, subcategory: string | null, state: string, lga: string, ward: string | null, channel: string, priority: string, form_number: string | null, assignee: string | null, anonymous: boolean, 
+/**
+ * A name or phone is on record (sealed or not).
+ */
+identified: boolean, created_at: number, attachments: Array<Attachment>, allowed_next: Array<string>, ladder: Array<LadderStep>, };
 
 export type RuleDto = { key: string, 
 /**
