@@ -2,7 +2,8 @@
 -- the server files each as a case of its own intake device (one per organisation) and keeps,
 -- beside the document, only what it needs to answer: the reference a receipt names, and each
 -- provider's message id (so a resent message makes one case) with a keyed hash of the sender
--- (never the number itself) to join follow-ups. The rate-limit counts are no longer only for
+-- (never the number itself; blanked after a day) to join follow-ups within a day; a web or
+-- Open311 report keeps no sender at all. The rate-limit counts are no longer only for
 -- enrolment. Never edit; add a new file.
 ALTER TABLE enrolment_attempts RENAME TO attempts;
 
@@ -34,3 +35,4 @@ CREATE TABLE inbound_messages (
     PRIMARY KEY (provider, message_id)
 );
 CREATE INDEX inbound_by_sender ON inbound_messages (sender, received_at);
+CREATE INDEX inbound_by_time ON inbound_messages (received_at);

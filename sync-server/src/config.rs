@@ -168,6 +168,7 @@ pub struct FileConfig {
     reports_per_hour: Option<u32>,
     tracks_per_hour: Option<u32>,
     messages_per_hour: Option<u32>,
+    integration_reports_per_hour: Option<u32>,
     min_fill_secs: Option<u32>,
     africastalking_key: Option<String>,
     twilio_auth_token: Option<String>,
@@ -215,6 +216,9 @@ impl FileConfig {
                 public.messages_per_hour =
                     self.messages_per_hour.unwrap_or(public.messages_per_hour);
                 public.min_fill_secs = self.min_fill_secs.unwrap_or(public.min_fill_secs);
+                public.integration_reports_per_hour = self
+                    .integration_reports_per_hour
+                    .unwrap_or(public.integration_reports_per_hour);
                 Some(public)
             }
             None => None,

@@ -184,13 +184,16 @@ async fn require_device(
     Ok(next.run(request).await)
 }
 
-/// Where a request came from: behind a proxy, the last address the proxy appended.
+/// Where a request came from: behind a proxy, the last address the proxy appended (the last
+/// `X-Forwarded-For` line's last entry: anything before it the client could have written).
 pub fn client_of(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     state
         .behind_proxy
         .then(|| {
             headers
-                .get("x-forwarded-for")
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.rsplit(',').next())
                 .and_then(|v| v.trim().parse::<IpAddr>().ok())
@@ -199,16 +202,31 @@ pub fn client_of(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpA
         .unwrap_or(peer.ip())
 }
 
+/// The key a client is counted under for rate limits: its IPv4 address, or its IPv6 /64 (one
+/// subscriber's network: anyone holds a whole /64).
+pub fn client_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 async fn enroll(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response> {
-    let client = client_of(&state, peer, &headers);
+    let client = client_key(client_of(&state, peer, &headers));
     let request: EnrollRequest = body(&headers, &bytes)?;
     let core = state.core.clone();
-    let response = blocking(move || core.enroll(&client.to_string(), &request)).await?;
+    let response = blocking(move || core.enroll(&client, &request)).await?;
     tracing::info!(device = %response.device_id, role = response.role.as_str(), "device enrolled");
     Ok(cbor(&response))
 }

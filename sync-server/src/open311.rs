@@ -20,7 +20,7 @@ use citizens_protocol::ErrorCode;
 use citizens_server_core::intake::Refused;
 use citizens_server_core::open311::{self, Answer, Format};
 
-use crate::http::{blocking, client_of, AppState};
+use crate::http::{blocking, client_key, client_of, AppState};
 use crate::public::{field, fields};
 
 /// The Open311 routes.
@@ -64,7 +64,7 @@ async fn top(
 ) -> Response {
     match Format::split(&name) {
         Some(("requests", format)) => {
-            let client = client_of(&state, peer, &headers).to_string();
+            let client = client_key(client_of(&state, peer, &headers));
             requests(&state, client, format, q.service_request_id).await
         }
         Some(("discovery", format)) => {
@@ -144,7 +144,7 @@ async fn one_request(
 ) -> Response {
     match Format::split(&name) {
         Some((id, format)) => {
-            let client = client_of(&state, peer, &headers).to_string();
+            let client = client_key(client_of(&state, peer, &headers));
             requests(&state, client, format, Some(id.to_string())).await
         }
         None => not_found(None, "end the path with .xml or .json"),
@@ -179,11 +179,9 @@ async fn posted(
     match what {
         "requests" => {
             let report = open311::report_of(&f);
-            // The submission id: the client's own, else one per body (a resend files once).
-            let submission = match field(&f, "device_id") {
-                "" => format!("{:x}", sha2_of(&body)),
-                _ => format!("{}:{:x}", field(&f, "device_id"), sha2_of(&body)),
-            };
+            // One submission per integration and body: a resend files once. The body's hash
+            // keeps nothing of it readable (not the device_id, not the words).
+            let submission = format!("{}:{:x}", integration.name, sha2_of(&body));
             let core = state.core.clone();
             let filed = tokio::task::spawn_blocking(move || {
                 core.report(&client, &submission, Intake::Open311, &report)

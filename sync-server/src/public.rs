@@ -23,7 +23,7 @@ use citizens_words::Words;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::config::{Integration, Providers};
-use crate::http::{blocking, client_of, AppState};
+use crate::http::{blocking, client_key, client_of, AppState};
 
 /// Largest form or webhook body: a report is at most 5,000 characters (up to 3 bytes each,
 /// escaped), and providers send less.
@@ -116,9 +116,10 @@ fn html(status: StatusCode, remember: Option<&str>, body: String) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Not `no-referrer`: with it, browsers send `Origin: null` with our own forms.
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(lang) = remember {
@@ -218,16 +219,21 @@ pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-/// A form posted from another site is refused (the browser says where it came from: in
-/// `Sec-Fetch-Site`, else in `Origin`).
-fn cross_site(headers: &HeaderMap) -> bool {
+/// A form posted from another site is refused: the browser says where it came from in
+/// `Sec-Fetch-Site`, or (older browsers) in `Origin`, which must then be this server as the
+/// request reached it or as the public knows it. An `Origin` of `null` (some browsers send it
+/// for their own forms) or none says nothing; the form's token still guards those.
+fn cross_site(headers: &HeaderMap, public_url: &str) -> bool {
     let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        Some(site) => !matches!(site, "same-origin" | "none"),
-        None => match (header(header::ORIGIN), header(header::HOST)) {
-            (Some(origin), Some(host)) => origin.split("://").nth(1) != Some(host),
-            _ => false,
-        },
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match header(header::ORIGIN) {
+        None | Some("null") => false,
+        Some(origin) => {
+            let host = origin.split("://").nth(1);
+            host != header(header::HOST) && origin != public_url
+        }
     }
 }
 
@@ -253,14 +259,14 @@ async fn report_sent(
         anonymous: field(&f, "anonymous") == "yes",
         consent: field(&f, "consent") == "yes",
     };
-    if cross_site(&headers) || !field(&f, "website").is_empty() {
+    if cross_site(&headers, &state.face.url) || !field(&f, "website").is_empty() {
         return html(
             StatusCode::FORBIDDEN,
             None,
             pages::message(&w, &org, "pub_error_title", &w.get("pub_form_foreign")),
         );
     }
-    let client = client_of(&state, peer, &headers).to_string();
+    let client = client_key(client_of(&state, peer, &headers));
     let token = field(&f, "token").to_string();
     let core = state.core.clone();
     let sent = report.clone();
@@ -271,12 +277,26 @@ async fn report_sent(
     .await;
     match outcome {
         Ok(Ok(receipt)) => html(StatusCode::OK, None, pages::receipt(&w, &org, &receipt)),
-        Ok(Err(Refused::Problems(problems))) => again(&state, &w, &report, &problems, None).await,
+        Ok(Err(Refused::Problems(problems))) => {
+            again(
+                &state,
+                &w,
+                &report,
+                &problems,
+                None,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
         Ok(Err(Refused::Server(e)))
-            if matches!(e.code(), ErrorCode::TooFast | ErrorCode::FormRefused) =>
+            if matches!(
+                e.code(),
+                ErrorCode::TooFast | ErrorCode::FormRefused | ErrorCode::RateLimited
+            ) =>
         {
-            let (_, words) = refusal_words(&w, &e);
-            again(&state, &w, &report, &[], Some(&words)).await
+            // Said above the form, with everything typed kept.
+            let (status, words) = refusal_words(&w, &e);
+            again(&state, &w, &report, &[], Some(&words), status).await
         }
         Ok(Err(Refused::Server(e))) => failed(&state, &w, &e),
         Err(e) => failed(&state, &w, &Error::Backend(e.to_string())),
@@ -290,6 +310,7 @@ async fn again(
     report: &Report,
     problems: &[citizens_server_core::intake::Problem],
     notice: Option<&str>,
+    status: StatusCode,
 ) -> Response {
     let core = state.core.clone();
     let org = &state.face.name;
@@ -298,8 +319,8 @@ async fn again(
         Err(e) => return failed(state, w, &e.0),
     };
     match pages::report_form(w, org, report, problems, notice, &token) {
-        Some(page) => html(StatusCode::BAD_REQUEST, None, page),
-        None => html(StatusCode::BAD_REQUEST, None, pages::choose_state(w, org)),
+        Some(page) => html(status, None, page),
+        None => html(status, None, pages::choose_state(w, org)),
     }
 }
 
@@ -311,10 +332,10 @@ async fn rights(
     let (w, remember) = language(q.lang.as_deref(), &headers);
     let core = state.core.clone();
     match blocking(move || core.directory()).await {
-        Ok((agencies, articles)) => html(
+        Ok(directory) => html(
             StatusCode::OK,
             remember,
-            pages::rights(&w, &state.face.name, &agencies, &articles),
+            pages::rights(&w, &state.face.name, &directory.0, &directory.1),
         ),
         Err(e) => failed(&state, &w, &e.0),
     }
@@ -328,10 +349,11 @@ async fn rights_page(
 ) -> Response {
     let (w, remember) = language(q.lang.as_deref(), &headers);
     let core = state.core.clone();
-    let (agencies, articles) = match blocking(move || core.directory()).await {
+    let directory = match blocking(move || core.directory()).await {
         Ok(found) => found,
         Err(e) => return failed(&state, &w, &e.0),
     };
+    let (agencies, articles) = &*directory;
     let org = &state.face.name;
     let page = match what.as_str() {
         "agency" => agencies
@@ -376,7 +398,7 @@ async fn track_sent(
 ) -> Response {
     let (w, _) = language(q.lang.as_deref(), &headers);
     let org = state.face.name.clone();
-    if cross_site(&headers) {
+    if cross_site(&headers, &state.face.url) {
         return html(
             StatusCode::FORBIDDEN,
             None,
@@ -386,7 +408,7 @@ async fn track_sent(
     let f = fields(&body);
     let reference = field(&f, "reference").to_string();
     let pin = field(&f, "pin").to_string();
-    let client = client_of(&state, peer, &headers).to_string();
+    let client = client_key(client_of(&state, peer, &headers));
     let core = state.core.clone();
     let asked = reference.clone();
     match blocking(move || core.track(&client, &asked, &pin)).await {

@@ -214,6 +214,26 @@ fn behind_a_proxy_the_enrolment_limit_counts_each_client() {
     assert_eq!(abuser[..10], [401; 10]);
     assert_eq!(abuser[10], 429, "the abuser is limited");
     assert_eq!(attempt("198.51.100.8"), 401, "another client is not");
+    // A header line of the client's own before the proxy's is not believed: the abuser
+    // cannot pose as someone new.
+    let posing = |fake: &str| {
+        http.post(format!("{url}/v1/enroll"))
+            .header("content-type", CONTENT_TYPE)
+            .header("x-forwarded-for", fake)
+            .header("x-forwarded-for", "198.51.100.7")
+            .body(body.clone())
+            .send()
+            .expect("answer")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(posing("192.0.2.1"), 429);
+    assert_eq!(posing("192.0.2.2"), 429);
+    // One IPv6 subscriber (a /64) counts once, whatever its addresses.
+    let v6: Vec<u16> = (0..11)
+        .map(|i| attempt(&format!("2001:db8:1:2::{i:x}")))
+        .collect();
+    assert_eq!((v6[..10].to_vec(), v6[10]), (vec![401; 10], 429));
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -220,6 +220,32 @@ fn bots_are_refused_without_a_captcha_and_every_page_is_small_and_locked_down() 
     .expect("answer");
     assert_eq!(r.status().as_u16(), 403);
 
+    let r = form(
+        http().post(&report).header("sec-fetch-site", "cross-site"),
+        &report_fields(&form_token(&server)),
+    )
+    .send()
+    .expect("answer");
+    assert_eq!(r.status().as_u16(), 403);
+    // A browser that says nothing of where its form came from, or `Origin: null` (older
+    // phones), is not turned away: the token guards it.
+    let r = form(
+        http().post(&report).header("origin", "null"),
+        &report_fields(&form_token(&server)),
+    )
+    .send()
+    .expect("answer");
+    assert_eq!(r.status().as_u16(), 200);
+    let r = form(
+        http()
+            .post(&report)
+            .header("origin", "https://citizens.example.org"),
+        &report_fields(&form_token(&server)),
+    )
+    .send()
+    .expect("answer");
+    assert_eq!(r.status().as_u16(), 200, "the public address is ours");
+
     // A person takes longer than the minimum time to fill the form.
     let slow = start(Backend::Sqlite, "min_fill_secs = 30");
     let _c = Device::coordinator(&slow, "Amina Yusuf");
@@ -232,7 +258,7 @@ fn bots_are_refused_without_a_captcha_and_every_page_is_small_and_locked_down() 
     let mut coordinator =
         Device::coordinator_with_key(&server, "Musa Danjuma", &_coordinator.key());
     coordinator.sync();
-    assert_eq!(coordinator.references(), Vec::<String>::new());
+    assert_eq!(coordinator.references().len(), 2);
 
     for (path, limit) in [
         ("/", 50_000),
@@ -270,11 +296,21 @@ fn one_address_files_at_most_its_hourly_limit_of_a_thousand_tries() {
     let server = start(Backend::Sqlite, "reports_per_hour = 10");
     let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
     let mut statuses = std::collections::BTreeMap::new();
+    let mut refused = String::new();
     for _ in 0..1_000 {
         let token = form_token(&server);
-        let (status, _) = post_form(&format!("{}/report", server.url), &report_fields(&token));
+        let (status, html) = post_form(&format!("{}/report", server.url), &report_fields(&token));
         *statuses.entry(status).or_insert(0) += 1;
+        if status == 429 {
+            refused = html;
+        }
     }
+    // Refused, the form comes back with the reason and everything typed.
+    assert!(
+        refused.contains("Too many tries have come from here this hour."),
+        "{refused}"
+    );
+    assert!(refused.contains(NARRATIVE));
     assert_eq!(statuses, [(200, 10), (429, 990)].into_iter().collect());
     coordinator.sync();
     assert_eq!(coordinator.references().len(), 10);
@@ -409,6 +445,21 @@ on_each_backend! {
         assert_eq!(wa.len(), 1);
         assert_eq!(wa[0].channel.as_str(), "social_media");
         assert_eq!(wa[0].place.state, "EN");
+
+        // The same phone writes again the same day: its case was rejected, so this is a new
+        // report in the queue, not a note on a closed case.
+        coordinator.sync();
+        let later = [
+            ("from", "+2348025550001"),
+            ("to", "32811"),
+            ("text", "Now the pipes in Ikeja are leaking on the road"),
+            ("date", "2026-12-04T09:00:00Z"),
+            ("id", "ATXid_second"),
+        ];
+        assert_eq!(post_form(&at_url, &later).0, 200);
+        coordinator.sync();
+        assert_eq!(coordinator.references().len(), 4);
+        assert_eq!(coordinator.client.home().expect("home").triage.total, 3);
     }
 }
 
@@ -459,6 +510,20 @@ fn nothing_planted_is_in_a_public_answer_or_the_servers_files() {
     ] {
         assert!(!public.contains(planted), "a public answer holds {planted}");
     }
+    // A web report keeps nothing of who sent it.
+    let db = rusqlite::Connection::open(server.dir.path().join("server.db")).expect("db");
+    let senders: Vec<(String, usize)> = db
+        .prepare("SELECT provider, length(sender) FROM inbound_messages ORDER BY provider")
+        .expect("query")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("read");
+    assert_eq!(
+        senders,
+        vec![("twilio".to_string(), 32), ("web".to_string(), 0)]
+    );
+    drop(db);
     // The server's database and log hold no name or phone in plaintext (the narrative is the
     // case's, kept for the coordinators).
     let mut files = Vec::new();
@@ -519,6 +584,19 @@ fn ten_thousand_guessed_receipts_open_nothing() {
         "Amina Yusuf",
         &founder.key(),
         std::time::Duration::from_secs(3600),
+    );
+    let reserved = core
+        .create_enrolment(&citizens_server_core::NewCode {
+            org: ORG,
+            org_public_key: None,
+            role: citizens_protocol::Role::Coordinator,
+            user: citizens_server_core::intake::INTAKE_PERSON,
+            valid_for: std::time::Duration::from_secs(3600),
+        })
+        .expect_err("the intake's name is the server's");
+    assert_eq!(
+        reserved.to_string(),
+        "that name is the server's own (its public intake): choose the person's own name"
     );
     let report = Report {
         category: "water".into(),

@@ -74,6 +74,12 @@ impl Core {
             valid_for,
         } = *code;
         let user = user.trim();
+        if user == crate::intake::INTAKE_PERSON {
+            return Err(Error::refused(
+                ErrorCode::InvalidUser,
+                "that name is the server's own (its public intake): choose the person's own name",
+            ));
+        }
         if user.is_empty() || user.chars().count() > 100 {
             return Err(Error::refused(
                 ErrorCode::InvalidUser,

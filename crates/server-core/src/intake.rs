@@ -52,6 +52,14 @@ pub const MAX_NARRATIVE: usize = 5_000;
 pub const MAX_NAME: usize = 100;
 /// How long after a message a new one from the same sender joins its case.
 const FOLLOW_UP_MS: i64 = 24 * 3600 * 1000;
+/// Most notes the intake device adds to one case (follow-ups, agencies' updates): a case stays
+/// far below the largest record a laptop takes.
+const MAX_DESK_NOTES: usize = 100;
+/// How long the public pages show the directory as last read (an organisation's edit shows
+/// within five minutes; a flood of page views reads the database once).
+const DIRECTORY_FOR_MS: i64 = 5 * 60 * 1000;
+/// The directory and the civic articles, as the public pages show them.
+pub type Directory = std::sync::Arc<(Vec<Agency>, Vec<CivicArticle>)>;
 /// How long a report form may be filled in.
 const FORM_LIFETIME_MS: i64 = 2 * 3600 * 1000;
 
@@ -71,6 +79,8 @@ pub struct Public {
     pub tracks_per_hour: u32,
     /// Messages accepted from one sender per hour.
     pub messages_per_hour: u32,
+    /// Reports accepted from one Open311 integration per hour (all its users together).
+    pub integration_reports_per_hour: u32,
 }
 
 impl Public {
@@ -83,6 +93,7 @@ impl Public {
             reports_per_hour: 10,
             tracks_per_hour: 30,
             messages_per_hour: 20,
+            integration_reports_per_hour: 500,
         }
     }
 }
@@ -439,6 +450,14 @@ fn canonical_pin(typed: &str) -> String {
         .collect()
 }
 
+/// The notes the intake device added to a case.
+fn desk_notes(case: &Grievance) -> usize {
+    case.timeline
+        .iter()
+        .filter(|e| e.by.user == INTAKE_PERSON && matches!(e.event, Event::Note { .. }))
+        .count()
+}
+
 /// Who the intake device's entries name.
 fn intake_actor() -> Actor {
     Actor {
@@ -689,34 +708,37 @@ impl Core {
         via: Intake,
         report: &Report,
     ) -> std::result::Result<Receipt, Refused> {
-        let limit = self.public()?.reports_per_hour;
+        let public = self.public()?;
+        let limit = match via {
+            Intake::Open311 => public.integration_reports_per_hour,
+            _ => public.reports_per_hour,
+        };
         let mut capture = check(report).map_err(Refused::Problems)?;
         capture.intake = Some(via);
         let provider = via.as_str();
-        let sender = Sha256::digest(client.as_bytes());
         let now = self.now();
-        // Refused for too many is still committed: the count is what limits.
-        let filed = self.write(|tx| {
+        // Counted first, in a transaction of its own: a refused report leaves no claim behind,
+        // so the same form is taken once the hour has passed.
+        let over = self.write(|tx| Ok(self.count(tx, "report", client, 60)? > limit))?;
+        if over {
+            return Err(Refused::Server(Error::refused(
+                ErrorCode::RateLimited,
+                "too many reports have come from here this hour: try again later",
+            )));
+        }
+        Ok(self.write(|tx| {
             let (org_id, _) = self.org(tx)?;
-            if let Some(known) = tx.claim_message(provider, submission, &sender, now)? {
+            // No sender is kept for a web or Open311 report: nothing ties it to an address.
+            if let Some(known) = tx.claim_message(provider, submission, &[], now)? {
                 let id = known.ok_or_else(|| {
                     Error::Unavailable("this report is being filed: try again in a moment".into())
                 })?;
-                return Ok(Some(self.receipt_of(tx, org_id, id)?));
-            }
-            if self.count(tx, "report", client, 60)? > limit {
-                return Ok(None);
+                return self.receipt_of(tx, org_id, id);
             }
             let (id, receipt) = self.file(tx, capture.clone())?;
             tx.set_message_case(provider, submission, id)?;
-            Ok(Some(receipt))
-        })?;
-        filed.ok_or_else(|| {
-            Refused::Server(Error::refused(
-                ErrorCode::RateLimited,
-                "too many reports have come from here this hour: try again later",
-            ))
-        })
+            Ok(receipt)
+        })?)
     }
 
     /// File a message from an SMS or WhatsApp provider (its authenticity checked by the
@@ -740,6 +762,9 @@ impl Core {
         let now = self.now();
         self.write(|tx| {
             let (org_id, _) = self.org(tx)?;
+            // Held from here: two messages of one sender at once make one case.
+            tx.lock_org(org_id)?;
+            tx.forget_senders(now - FOLLOW_UP_MS)?;
             match tx.claim_message(message.provider, id, &sender, now)? {
                 Some(Some(case)) => {
                     return Ok(Delivered::Again(self.receipt_of(tx, org_id, case)?))
@@ -750,7 +775,18 @@ impl Core {
             if self.count(tx, "message", &who, 60)? > public.messages_per_hour {
                 return Ok(Delivered::Ignored);
             }
-            if let Some(case) = tx.recent_case_from(&sender, now - FOLLOW_UP_MS)? {
+            let open_case = match tx.recent_case_from(&sender, now - FOLLOW_UP_MS)? {
+                // A follow-up joins a case still being worked on, with room for it; a closed or
+                // rejected case is not reopened behind the triage queue's back.
+                Some(case) => self
+                    .case(tx, org_id, case)?
+                    .filter(|c| {
+                        c.status().current.awaits_action() && desk_notes(c) < MAX_DESK_NOTES
+                    })
+                    .map(|_| case),
+                None => None,
+            };
+            if let Some(case) = open_case {
                 let note = format!("Follow-up by {}: {text}", message.intake.as_str());
                 self.add_note(tx, org_id, case, note)?;
                 tx.set_message_case(message.provider, id, case)?;
@@ -907,7 +943,6 @@ impl Core {
         let text: String = description.trim().chars().take(MAX_NARRATIVE).collect();
         let status: String = status.trim().chars().take(40).collect();
         let now = self.now();
-        let sender = Sha256::digest(agency.as_bytes());
         self.write(|tx| {
             let (org_id, _) = self.org(tx)?;
             let id = tx
@@ -924,11 +959,13 @@ impl Core {
                 return Err(refused("that request is not routed to your agency"));
             }
             let provider = format!("open311-update:{agency}");
-            if tx
-                .claim_message(&provider, update_id, &sender, now)?
-                .is_some()
-            {
+            if tx.claim_message(&provider, update_id, &[], now)?.is_some() {
                 return Ok(false);
+            }
+            if desk_notes(&case) >= MAX_DESK_NOTES {
+                return Err(refused(
+                    "this request has had as many updates as it may take",
+                ));
             }
             let note = format!("Update from {agency} (Open311, {status}): {text}");
             self.add_note(tx, org_id, id, note)?;
@@ -939,13 +976,33 @@ impl Core {
 
     /// The directory and the civic articles as the public face's organisation keeps them (its
     /// own corrections to the shipped records included; the shipped records when the server
-    /// takes no public reports).
-    pub fn directory(&self) -> Result<(Vec<Agency>, Vec<CivicArticle>)> {
+    /// takes no public reports), read at most every five minutes.
+    pub fn directory(&self) -> Result<Directory> {
+        let now = self.now();
+        let cached = self
+            .directory
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some((at, directory)) = cached {
+            if now - at < DIRECTORY_FOR_MS {
+                return Ok(directory);
+            }
+        }
+        let directory = self.read_directory()?;
+        *self
+            .directory
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((now, directory.clone()));
+        Ok(directory)
+    }
+
+    fn read_directory(&self) -> Result<Directory> {
         let shipped = |e: citizens_core::Error| Error::internal(format!("shipped data: {e}"));
         let agencies = citizens_core::seed::agencies().map_err(shipped)?;
         let articles = citizens_core::seed::articles().map_err(shipped)?;
         if self.public.is_none() {
-            return Ok((agencies, articles));
+            return Ok(std::sync::Arc::new((agencies, articles)));
         }
         self.write(|tx| {
             let (org_id, _) = self.org(tx)?;
@@ -963,7 +1020,7 @@ impl Core {
                         .unwrap_or_else(|| a.clone()),
                 );
             }
-            Ok((kept, texts))
+            Ok(std::sync::Arc::new((kept, texts)))
         })
     }
 

@@ -83,6 +83,8 @@ pub struct Core {
     secret: [u8; 32],
     /// Where the public face files reports (none: it takes none).
     public: Option<intake::Public>,
+    /// The directory as the public pages last read it, and when (ms).
+    directory: Mutex<Option<(i64, intake::Directory)>>,
 }
 
 impl std::fmt::Debug for Core {
@@ -120,6 +122,7 @@ impl Core {
             limits,
             secret,
             public: None,
+            directory: Mutex::new(None),
         })
     }
 

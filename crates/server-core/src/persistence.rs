@@ -427,6 +427,9 @@ pub trait Tx {
     ) -> Result<Option<Option<Uuid>>>;
     /// Note the case a claimed message made or joined.
     fn set_message_case(&mut self, provider: &str, message_id: &str, doc_id: Uuid) -> Result<()>;
+    /// Forget who sent the messages received before `before` (their sender hashes are
+    /// blanked: they only join follow-ups within a day).
+    fn forget_senders(&mut self, before: i64) -> Result<()>;
     /// The case of the sender's latest message received since `since`.
     fn recent_case_from(&mut self, sender: &[u8], since: i64) -> Result<Option<Uuid>>;
 

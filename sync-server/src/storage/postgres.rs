@@ -838,10 +838,18 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn forget_senders(&mut self, before: i64) -> Result<()> {
+        self.exec(
+            "UPDATE inbound_messages SET sender = ''::bytea WHERE received_at < $1 AND sender <> ''::bytea",
+            &[&before],
+        )?;
+        Ok(())
+    }
+
     fn recent_case_from(&mut self, sender: &[u8], since: i64) -> Result<Option<Uuid>> {
         self.opt(
             "SELECT doc_id FROM inbound_messages
-             WHERE sender = $1 AND received_at >= $2 AND doc_id IS NOT NULL
+             WHERE sender = $1 AND sender <> ''::bytea AND received_at >= $2 AND doc_id IS NOT NULL
              ORDER BY received_at DESC LIMIT 1",
             &[&sender, &since],
         )?

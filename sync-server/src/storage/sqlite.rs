@@ -776,11 +776,21 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn forget_senders(&mut self, before: i64) -> Result<()> {
+        self.0
+            .execute(
+                "UPDATE inbound_messages SET sender = x'' WHERE received_at < ?1 AND sender <> x''",
+                [before],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
     fn recent_case_from(&mut self, sender: &[u8], since: i64) -> Result<Option<Uuid>> {
         self.0
             .query_row(
                 "SELECT doc_id FROM inbound_messages
-                 WHERE sender = ?1 AND received_at >= ?2 AND doc_id IS NOT NULL
+                 WHERE sender = ?1 AND sender <> x'' AND received_at >= ?2 AND doc_id IS NOT NULL
                  ORDER BY received_at DESC LIMIT 1",
                 params![sender, since],
                 |r| r.get::<_, String>(0),
