@@ -7,7 +7,8 @@
 //! reporter's name and phone are always sealed to the organisation key before the case is
 //! written: the server never holds them in plaintext. Beside the document it keeps only the
 //! reference a receipt names and, for messages, the provider's message id (a resent message
-//! makes one case) with a keyed hash of the sender (follow-ups within a day join the case).
+//! makes one case) with a keyed hash of the sender, blanked after a day (follow-ups within a
+//! day join the case); a web or Open311 report keeps no sender at all.
 //!
 //! A receipt is the reference and a PIN: 8 Crockford base-32 characters (40 bits) derived
 //! from the case's id under the server's secret, so a repeated delivery can be answered with
@@ -551,8 +552,9 @@ impl Core {
         crockford(&keyed(&self.secret, b"pin", doc_id.as_bytes()))
     }
 
-    /// A sender's number as the server keeps it: a keyed hash (the number cannot be read back,
-    /// even by whoever holds the database).
+    /// A sender's number as the server keeps it for a day (to join follow-ups): a hash keyed
+    /// with the server's secret. Whoever holds the database holds the key too and could try
+    /// every number, so the hash is blanked after a day (`forget_senders`).
     fn sender_key(&self, phone: &Phone) -> [u8; 32] {
         keyed(&self.secret, b"sender", phone.as_str().as_bytes())
     }
