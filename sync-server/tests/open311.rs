@@ -6,6 +6,7 @@ use std::process::Command;
 
 use citizens_server::config::Public;
 use citizens_server::{Application, Config};
+use citizens_test_support::citizen::post_form as post;
 use citizens_test_support::{FakeClock, TOWN_HALL_DAY};
 use serde_json::Value;
 
@@ -113,17 +114,6 @@ fn discovery_services_and_definitions_in_both_formats_with_errors_in_the_specs_b
         element_texts(&body, "error/description"),
         ["end the path with .xml or .json"]
     );
-}
-
-/// A POST of a form, its status and body.
-fn post(url: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let response = reqwest::blocking::Client::new()
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(fields).expect("form"))
-        .send()
-        .expect("server answers");
-    (response.status().as_u16(), response.text().expect("text"))
 }
 
 #[test]
