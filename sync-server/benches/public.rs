@@ -1,5 +1,5 @@
 //! The public face under a steady 50 requests per second: the report page (a form with its
-//! token), tracking (an unknown reference and a wrong PIN: they must cost the same) and the Twilio
+//! token), the transparency page (300 worked cases' figures, charts drawn per request), tracking (an unknown reference and a wrong PIN: they must cost the same) and the Twilio
 //! webhook (a new signed message each time, filed as a case). A real server process on
 //! SQLite; requests are paced, not fired at once, the way phones arrive. Prints p50/p99/max
 //! per kind side by side.
@@ -34,7 +34,9 @@ fn main() {
         Backend::Sqlite,
         &config,
     );
-    let _coordinator = Device::coordinator(&server, "Amina Yusuf");
+    // A coordinator's laptop with months of worked cases publishes the transparency page.
+    let mut coordinator = Device::coordinator_with_worked_cases(&server, "Amina Yusuf", 300, 5);
+    assert!(coordinator.sync().figures_published);
     let http = reqwest::blocking::Client::new();
     let form = |fields: &[(&str, &str)]| serde_urlencoded::to_string(fields).expect("form");
     // One real receipt to track.
@@ -51,6 +53,7 @@ fn main() {
 
     let kinds = [
         "report page",
+        "figures page",
         "track, unknown ref",
         "track, wrong PIN",
         "SMS webhook",
@@ -68,9 +71,10 @@ fn main() {
         let began = Instant::now();
         let status = match kind {
             0 => http.get(format!("{}/report?state=KN", server.url)).send(),
-            1 | 2 => {
+            1 => http.get(format!("{}/figures", server.url)).send(),
+            2 | 3 => {
                 // An unknown reference with a real PIN; a real reference with a wrong PIN.
-                let (asked, typed) = if kind == 1 {
+                let (asked, typed) = if kind == 2 {
                     ("KN-ZZZ-9999", pin.as_str())
                 } else {
                     (reference.as_str(), "ZZZZZZZZ")

@@ -1,6 +1,7 @@
 //! The HTTP surface: `/healthz`, `/v1/enroll`, `/v1/token`, `/v1/sync`, `/v1/fetch`,
-//! `/v1/buckets`, `/v1/blobs/{sha}`. It decodes, hands the request to the rules
-//! (`citizens-server-core`) off the async workers, and encodes the answer.
+//! `/v1/buckets`, `/v1/figures`, `/v1/blobs/{sha}` (and the public face's routes). It
+//! decodes, hands the request to the rules (`citizens-server-core`) off the async workers,
+//! and encodes the answer.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -88,6 +89,7 @@ pub fn router(
         .route("/v1/sync", post(sync))
         .route("/v1/fetch", post(fetch))
         .route("/v1/buckets", post(buckets))
+        .route(citizens_protocol::FIGURES_PATH, post(figures))
         .route(
             "/v1/blobs/{sha}",
             axum::routing::head(crate::blobs::head)
@@ -278,4 +280,19 @@ async fn buckets(
     Ok(cbor(
         &blocking(move || core.buckets(&device, &request)).await?,
     ))
+}
+
+/// A coordinator's laptop publishes its organisation's public figures.
+async fn figures(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<Device>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response> {
+    let figures: citizens_core::figures::PublicFigures = body(&headers, &bytes)?;
+    let core = state.core.clone();
+    let id = device.id;
+    let taken = blocking(move || core.publish_figures(&device, &figures)).await?;
+    tracing::info!(device = %id, as_of = %taken.as_of, "public figures published");
+    Ok(cbor(&taken))
 }

@@ -60,6 +60,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/track", get(track_page).post(track_sent))
         .route("/rights", get(rights))
         .route("/rights/{what}/{name}", get(rights_page))
+        .route("/figures", get(figures_page))
+        .route("/figures.json", get(figures_json))
+        .route("/figures/{table}", get(figures_csv))
         .route("/sms/africastalking", axum::routing::post(africastalking))
         .route("/sms/twilio", axum::routing::post(twilio))
         .route("/whatsapp", get(whatsapp_verify).post(whatsapp))
@@ -373,6 +376,111 @@ async fn rights_page(
             remember,
             pages::message(&w, org, "pub_error_title", &w.get("pub_not_found_page")),
         ),
+    }
+}
+
+async fn figures_page(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    let (w, remember) = language(q.lang.as_deref(), &headers);
+    let core = state.core.clone();
+    match blocking(move || core.public_figures()).await {
+        Ok(shown) => html(
+            StatusCode::OK,
+            remember,
+            pages::figures(&w, &state.face.name, shown.as_deref()),
+        ),
+        Err(e) => failed(&state, &w, &e.0),
+    }
+}
+
+/// Open data: anyone may read and reuse it, from any site.
+fn open_data(content_type: &'static str, file: Option<String>, body: String) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    if let Some(v) =
+        file.and_then(|f| HeaderValue::from_str(&format!("attachment; filename=\"{f}\"")).ok())
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// An answer in plain words, for the open data's readers.
+fn plain(status: StatusCode, words: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        words,
+    )
+        .into_response()
+}
+
+/// The open data's answer when it has none to give: none published yet, or a failure to
+/// read them.
+fn no_open_data(failure: Option<crate::error::ApiError>) -> Response {
+    match failure {
+        None => plain(StatusCode::NOT_FOUND, "no figures have been published yet"),
+        Some(e) => {
+            tracing::warn!(code = e.0.code().as_str(), "open data not read");
+            plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the figures cannot be read just now; try again in a few minutes",
+            )
+        }
+    }
+}
+
+async fn figures_json(State(state): State<Arc<AppState>>) -> Response {
+    let core = state.core.clone();
+    match blocking(move || core.public_figures()).await {
+        Ok(Some(shown)) => open_data(
+            "application/json",
+            None,
+            citizens_server_core::figures::open_json(&state.face.name, &shown),
+        ),
+        Ok(None) => no_open_data(None),
+        Err(e) => no_open_data(Some(e)),
+    }
+}
+
+async fn figures_csv(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    let Some(table) = file
+        .strip_suffix(".csv")
+        .and_then(citizens_server_core::figures::Table::named)
+    else {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "there is no such table: agencies.csv, months.csv, categories.csv and states.csv are",
+        );
+    };
+    let core = state.core.clone();
+    match blocking(move || core.public_figures()).await {
+        Ok(Some(shown)) => open_data(
+            "text/csv; charset=utf-8",
+            Some(format!("{}.csv", table.name())),
+            table.csv(&shown.figures),
+        ),
+        Ok(None) => no_open_data(None),
+        Err(e) => no_open_data(Some(e)),
     }
 }
 

@@ -463,6 +463,114 @@ on_each_backend! {
     }
 }
 
+on_each_backend! {
+    fn a_coordinators_figures_reach_the_transparency_page_and_its_open_data(backend) {
+        use citizens_core::figures::Published;
+        use citizens_protocol::{decode, encode, ErrorBody, ErrorCode, CONTENT_TYPE, FIGURES_PATH};
+        use citizens_test_support::worked;
+        use rand::SeedableRng;
+
+        let server = start(backend, "");
+        let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
+        let (status, _, html) = get(&format!("{}/figures?lang=en", server.url));
+        assert_eq!(status, 200);
+        assert!(html.contains("Kano Civic Forum has not published any figures yet."), "{html}");
+        assert_eq!(get(&format!("{}/figures.json", server.url)).0, 404);
+
+        // A citizen's report still in the triage queue is not counted; the organisation's 7
+        // cases are: 6 sent to the police, 5 of them resolved the same day.
+        let token = form_token(&server);
+        assert_eq!(post_form(&format!("{}/report", server.url), &report_fields(&token)).0, 200);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(13);
+        let mut references = Vec::new();
+        for _ in 0..7 {
+            let input = citizens_test_support::grievance(&mut rng);
+            references.push(coordinator.client.capture(&input).expect("capture").reference);
+        }
+        for reference in &references[..6] {
+            assert!(worked::forward(&mut coordinator.client, reference, "NPF", None));
+        }
+        for reference in &references[..5] {
+            worked::resolve(&mut coordinator.client, reference);
+        }
+        assert!(coordinator.sync().figures_published);
+        assert!(!coordinator.sync().figures_published, "the same figures are not sent again");
+
+        let (status, headers, html) = get(&format!("{}/figures?lang=en", server.url));
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-security-policy"], citizens_server_core::pages::CSP);
+        assert!(html.contains("over the 7 cases it took on"), "{html}");
+        let row = html
+            .split("<tr>")
+            .find(|r| r.contains("/rights/agency/NPF"))
+            .expect("the police are listed");
+        assert!(
+            row.contains(
+                "<td class=\"n\" data-label=\"Received\">6</td>\
+                 <td class=\"n withheld\" data-label=\"Acknowledged\">fewer than 5</td>\
+                 <td class=\"n\" data-label=\"Resolved\">5</td>\
+                 <td class=\"n\" data-label=\"Days to resolve (median)\">0</td>"
+            ),
+            "{row}"
+        );
+        assert_eq!(html.matches("/rights/agency/").count(), 1, "only agencies with 5 cases or more");
+        assert_eq!(html.matches("<svg").count(), 3);
+        let (_, _, hausa) = get(&format!("{}/figures?lang=ha", server.url));
+        assert!(hausa.contains("ƙasa da 5") && hausa.contains("Alƙaluma"), "{hausa}");
+
+        let (status, headers, json) = get(&format!("{}/figures.json", server.url));
+        assert_eq!(status, 200);
+        assert_eq!(headers["access-control-allow-origin"], "*");
+        let data: serde_json::Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(data["publisher"], "Kano Civic Forum");
+        assert_eq!(data["licence"], "CC BY 4.0");
+        assert_eq!(data["cases"], 7);
+        assert_eq!(data["agencies"][0]["short_name"], "NPF");
+        assert_eq!(data["agencies"][0]["received"], 6);
+        assert_eq!(data["agencies"][0]["acknowledged"], "fewer than 5");
+        assert_eq!(data["states"].as_array().map(Vec::len), Some(citizens_core::geo::states().len()));
+
+        let (status, headers, csv) = get(&format!("{}/figures/agencies.csv", server.url));
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+        assert_eq!(
+            csv.lines().collect::<Vec<_>>(),
+            vec![
+                "short_name,name,level,received,acknowledged,resolved,median_days_to_resolve",
+                "NPF,Nigeria Police Force,federal,6,fewer than 5,5,0",
+            ]
+        );
+        let (_, _, states) = get(&format!("{}/figures/states.csv", server.url));
+        assert_eq!(states.lines().next(), Some("state,name,cases"));
+        assert_eq!(states.lines().count(), 1 + citizens_core::geo::states().len());
+        assert_eq!(get(&format!("{}/figures/people.csv", server.url)).0, 404);
+
+        // A volunteer's laptop may not publish; a coordinator's with a count under 5 is
+        // refused in words; neither replaces what is published.
+        let figures = coordinator.client.public_figures().expect("figures");
+        let key = coordinator.key();
+        let mut volunteer = Device::volunteer(&server, "Musa Garba", &key);
+        let token = volunteer.access_token(&server.url);
+        let (status, body) = post(&server.url, FIGURES_PATH, CONTENT_TYPE, encode(&figures), Some(&token));
+        assert_eq!(status, 403);
+        assert_eq!(decode::<ErrorBody>(&body).expect("error").code, ErrorCode::Forbidden);
+        let mut small = figures.clone();
+        small.cases = Published(Some(3));
+        let token = coordinator.access_token(&server.url);
+        let (status, body) = post(&server.url, FIGURES_PATH, CONTENT_TYPE, encode(&small), Some(&token));
+        assert_eq!(status, 400);
+        let error = decode::<ErrorBody>(&body).expect("error");
+        assert_eq!(error.code, ErrorCode::InvalidRequest);
+        assert_eq!(
+            error.message,
+            "these figures cannot be published: figures: the number of cases is 3: a figure from fewer than 5 cases must be withheld"
+        );
+        let (_, _, json) = get(&format!("{}/figures.json", server.url));
+        let data: serde_json::Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(data["cases"], 7, "what was published stands");
+    }
+}
+
 #[test]
 fn nothing_planted_is_in_a_public_answer_or_the_servers_files() {
     let server = start(Backend::Sqlite, "");
@@ -486,6 +594,10 @@ fn nothing_planted_is_in_a_public_answer_or_the_servers_files() {
         "/track",
         "/rights",
         "/rights/agency/NPF",
+        "/figures",
+        "/figures.json",
+        "/figures/agencies.csv",
+        "/figures/months.csv",
         "/open311/v2/services.json",
         "/open311/v2/services.xml",
         "/open311/v2/discovery.json",

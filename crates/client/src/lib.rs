@@ -35,6 +35,7 @@ pub use cases::{
     CaseView, ForwardInput, GrievanceInput, HistoryEntry, MergedCase, Rejection, ReplyInput,
     TimelineEntry,
 };
+pub use citizens_core::charts::{ChartWords, Charts};
 /// Directory and session lines.
 pub use citizens_store::figures;
 pub use citizens_store::query as store_rows;
@@ -43,9 +44,7 @@ pub use citizens_store::DuplicatePair;
 pub use citizens_store::{Error, HeldBack, Origin, Result, SetAside};
 pub use exchange::{ImportError, ImportReport};
 pub use files::{write_bytes, write_whole};
-pub use reports::{
-    charts, months, Audience, ChartWords, Charts, Dashboard, Month, OverdueCase, ReportFilter,
-};
+pub use reports::{charts, months, Audience, Dashboard, Month, OverdueCase, ReportFilter};
 pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};
 pub use sync::{

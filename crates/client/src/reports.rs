@@ -4,12 +4,14 @@
 use std::collections::BTreeMap;
 
 use citizens_core::agency::Agency;
-use citizens_core::charts::{self as draw, Bar, Column};
+use citizens_core::charts::{draw, ChartWords, Charts};
 use citizens_core::clock::{Day, Timestamp};
+use citizens_core::figures::{PublicAgency, PublicCount, PublicFigures, PublicMonth, Published};
 use citizens_core::grievance::{Grievance, Kind};
 use citizens_core::lifecycle::Status;
 use citizens_core::milestones::days_between;
-use citizens_store::figures::{AgencyPerformance, Trends, SMALLEST_PUBLISHED};
+use citizens_core::taxonomy::CATEGORIES;
+use citizens_store::figures::{published, AgencyPerformance, Trends, SMALLEST_PUBLISHED};
 use citizens_store::query::Filter;
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +105,87 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The figures the transparency page shows, over the cases the organisation took on (the
+    /// public's reports still waiting in triage or turned away there are left out), counted
+    /// by the same code as the dashboard and the briefs, every figure from fewer than 5
+    /// cases withheld.
+    pub fn public_figures(&self) -> Result<PublicFigures> {
+        let filter = Filter {
+            taken_on: true,
+            ..Filter::default()
+        };
+        let trends = self.trends(&filter)?;
+        // Every category and state is listed, so that being listed tells nothing; only
+        // known ones leave, so a damaged key does not.
+        let listed = |counts: Vec<(String, Option<u32>)>, known: &[&str]| -> Vec<PublicCount> {
+            counts
+                .into_iter()
+                .filter(|(key, _)| known.contains(&key.as_str()))
+                .map(|(key, cases)| PublicCount {
+                    key,
+                    cases: Published(cases),
+                })
+                .collect()
+        };
+        let slugs: Vec<&str> = CATEGORIES.iter().map(|c| c.slug).collect();
+        let codes: Vec<&str> = citizens_core::geo::states()
+            .iter()
+            .map(|s| s.code)
+            .collect();
+        let categories = totals(
+            trends
+                .by_month_category
+                .iter()
+                .map(|c| (c.within.as_str(), c.cases))
+                .chain(slugs.iter().map(|&slug| (slug, 0))),
+            Audience::Public,
+        );
+        let states = totals(
+            trends
+                .by_state
+                .iter()
+                .map(|c| (c.key.as_str(), c.cases))
+                .chain(codes.iter().map(|&code| (code, 0))),
+            Audience::Public,
+        );
+        let cases = trends
+            .by_month_status
+            .iter()
+            .fold(0u32, |sum, c| sum.saturating_add(c.cases));
+        let agencies = self
+            .performance(&filter)?
+            .iter()
+            .filter(|p| p.received >= SMALLEST_PUBLISHED)
+            .map(|p| PublicAgency {
+                short_name: p.short_name.clone(),
+                name: p.name.clone(),
+                level: p.level.clone(),
+                received: published(p.received),
+                acknowledged: published(p.acknowledged),
+                resolved: published(p.resolved),
+                median_days_to_resolve: p.days_to_resolve.published().median,
+            })
+            .collect();
+        Ok(PublicFigures {
+            as_of: self.today().to_string(),
+            cases: published(cases),
+            agencies,
+            months: months(&trends)
+                .iter()
+                .map(|m| PublicMonth {
+                    month: m.month.to_string(),
+                    open: published(m.open),
+                    resolved: published(m.resolved),
+                    ended: published(m.ended),
+                })
+                .collect(),
+            categories: listed(categories, &slugs),
+            states: listed(states, &codes),
+        })
+    }
+}
+
 /// A case its agency has let run past its due date, as the agency's brief lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OverdueCase {
@@ -152,41 +235,6 @@ impl Client {
             .collect()
     }
 }
-
-/// The words on the dashboard's charts, in the reader's language (the window's catalogues
-/// hold the translations; the renderer only lays them out).
-#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
-#[serde(default)]
-pub struct ChartWords {
-    /// Title of the cases-per-month chart.
-    pub by_month: String,
-    /// Title of the cases-by-category chart.
-    pub by_category: String,
-    /// Title of the cases-by-state chart.
-    pub by_state: String,
-    /// Legend: cases someone still has to act on.
-    pub open: String,
-    /// Legend: resolved or closed.
-    pub resolved: String,
-    /// Legend: ended otherwise (not actionable, withdrawn).
-    pub ended: String,
-    /// Category slug → its name.
-    pub categories: BTreeMap<String, String>,
-}
-
-/// The dashboard's charts as SVG (`citizens_core::charts`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct Charts {
-    /// Cases captured per month, stacked open / resolved / ended otherwise.
-    pub by_month: String,
-    /// Cases per category, most first.
-    pub by_category: String,
-    /// Cases per state, most first (the twelve with most).
-    pub by_state: String,
-}
-
-/// The states a state chart shows; the table beside it lists them all.
-const STATES_CHARTED: usize = 12;
 
 /// The months a monthly chart shows at most (ten years, ending with the latest): a case
 /// from a laptop whose clock had reset to 1970 cannot squeeze the axis to nothing.
@@ -285,33 +333,6 @@ pub fn months(trends: &Trends) -> Vec<Month> {
     months
 }
 
-/// Totals per key, most first (ties by key), as bars named by `name`, shown to `audience`.
-fn bars_of<'a>(
-    counts: impl Iterator<Item = (&'a str, u32)>,
-    name: impl Fn(&str) -> String,
-    audience: Audience,
-) -> Vec<Bar> {
-    let mut totals: BTreeMap<&str, u32> = BTreeMap::new();
-    for (key, cases) in counts {
-        let total = totals.entry(key).or_default();
-        *total = total.saturating_add(cases);
-    }
-    // Ordered by what is shown (a withheld bar last, by key), so the order cannot tell
-    // withheld counts apart.
-    let mut shown: Vec<(&str, Option<u32>)> = totals
-        .into_iter()
-        .map(|(key, cases)| (key, audience.shown(cases)))
-        .collect();
-    shown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    shown
-        .into_iter()
-        .map(|(key, value)| Bar {
-            label: name(key),
-            value,
-        })
-        .collect()
-}
-
 /// Who a chart is drawn for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
@@ -331,55 +352,52 @@ impl Audience {
     }
 }
 
+/// Cases per key, summed, as `audience` is shown them.
+fn totals<'a>(
+    counts: impl Iterator<Item = (&'a str, u32)>,
+    audience: Audience,
+) -> Vec<(String, Option<u32>)> {
+    let mut totals: BTreeMap<&str, u32> = BTreeMap::new();
+    for (key, cases) in counts {
+        let total = totals.entry(key).or_default();
+        *total = total.saturating_add(cases);
+    }
+    totals
+        .into_iter()
+        .map(|(key, cases)| (key.to_string(), audience.shown(cases)))
+        .collect()
+}
+
 /// The charts of `trends` and its `months`, in `words`, for `audience`.
 pub fn charts(trends: &Trends, months: &[Month], words: &ChartWords, audience: Audience) -> Charts {
-    let shown = |count| audience.shown(count);
-    let columns: Vec<Column> = months
+    let columns: Vec<(String, [Option<u32>; 3])> = months
         .iter()
-        .map(|m| Column {
-            label: m.month.to_string(),
-            parts: vec![shown(m.open), shown(m.resolved), shown(m.ended)],
+        .map(|m| {
+            (
+                m.month.to_string(),
+                [m.open, m.resolved, m.ended].map(|n| audience.shown(n)),
+            )
         })
         .collect();
-    let legend = [
-        words.open.clone(),
-        words.resolved.clone(),
-        words.ended.clone(),
-    ];
-    let category_name = |slug: &str| {
-        words
-            .categories
-            .get(slug)
-            .cloned()
-            .unwrap_or_else(|| slug.to_string())
-    };
-    let state_name = |code: &str| {
-        citizens_core::geo::state(code).map_or_else(|_| code.to_string(), |s| s.name.to_string())
-    };
     // Every category leaves the laptop, so that being listed does not tell 1–4 from 0.
     let every = match audience {
         Audience::ThisLaptop => &[][..],
-        Audience::Public => citizens_core::taxonomy::CATEGORIES,
+        Audience::Public => CATEGORIES,
     };
     let categories = trends
         .by_month_category
         .iter()
         .map(|c| (c.within.as_str(), c.cases))
         .chain(every.iter().map(|c| (c.slug, 0)));
-    let mut states = bars_of(
-        trends.by_state.iter().map(|c| (c.key.as_str(), c.cases)),
-        state_name,
-        audience,
-    );
-    states.truncate(STATES_CHARTED);
-    Charts {
-        by_month: draw::columns(&words.by_month, &legend, &columns),
-        by_category: draw::bars(
-            &words.by_category,
-            &bars_of(categories, category_name, audience),
+    draw(
+        words,
+        &columns,
+        totals(categories, audience),
+        totals(
+            trends.by_state.iter().map(|c| (c.key.as_str(), c.cases)),
+            audience,
         ),
-        by_state: draw::bars(&words.by_state, &states),
-    }
+    )
 }
 
 /// What the dashboard shows: the performance table, the trends and their charts.

@@ -12,7 +12,7 @@ use citizens_core::identity::OrgPublicKey;
 use citizens_core::lifecycle::Actor;
 use citizens_protocol::{
     decode, encode, key_fingerprint, EnrollRequest, EnrollResponse, EnrolmentCode, ErrorBody,
-    ErrorCode, CONTENT_TYPE, PROTOCOL_VERSION,
+    ErrorCode, FiguresTaken, CONTENT_TYPE, FIGURES_PATH, PROTOCOL_VERSION,
 };
 use citizens_store::{Author, HeldBack, SetAside};
 use rand::Rng;
@@ -119,6 +119,8 @@ pub struct SyncReport {
     pub attachments_downloaded: usize,
     /// Attachments still to move (tried again at the next sync).
     pub attachments_waiting: usize,
+    /// This coordinator's laptop published new public figures (the transparency page).
+    pub figures_published: bool,
     /// Records whose changes the server refused, with its reason; they wait on this laptop
     /// and are offered again at the next sync.
     pub set_aside: Vec<SetAside>,
@@ -441,6 +443,8 @@ const ROLE: &str = "sync.role";
 const TOKEN: &str = "sync.token";
 const LAST_OK: &str = "sync.last_ok";
 const LAST_ERROR: &str = "sync.last_error";
+/// The digest of the public figures the server last took from this laptop.
+const FIGURES_SENT: &str = "sync.figures_sent";
 
 impl Client {
     /// This laptop was enrolled as a volunteer's (not a coordinator's).
@@ -707,6 +711,7 @@ impl Client {
         report.attachments_uploaded = uploaded;
         report.attachments_downloaded = downloaded;
         report.attachments_waiting = attachments_waiting;
+        report.figures_published = self.publish_figures(&mut http, &token)?;
         report.pushed = counts.pushed;
         report.pulled = counts.pulled;
         report.fetched = counts.fetched;
@@ -749,6 +754,30 @@ impl Client {
             }
         }
         Ok((up, down, waiting))
+    }
+}
+
+impl Client {
+    /// After the records, on a coordinator's laptop: publish the organisation's public
+    /// figures (the transparency page) when they differ from those last published. Whether
+    /// they were taken; the server refusing them or not answering never fails the sync (the
+    /// next one tries again).
+    fn publish_figures(&mut self, http: &mut Http, token: &str) -> Result<bool, SyncError> {
+        if self.store.meta(ROLE)?.as_deref() != Some(Role::Coordinator.as_str()) {
+            return Ok(false);
+        }
+        let figures = self.public_figures()?;
+        let digest = citizens_store::blobs::sha256_hex(&encode(&figures));
+        if self.store.meta(FIGURES_SENT)?.as_deref() == Some(digest.as_str()) {
+            return Ok(false);
+        }
+        match http.post::<_, FiguresTaken>(FIGURES_PATH, Some(token), &figures) {
+            Ok(_) => {
+                self.store.set_meta(FIGURES_SENT, &digest)?;
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
     }
 }
 

@@ -319,6 +319,38 @@ fn every_performance_figure_and_trend_agrees_with_a_brute_force_recomputation_fr
         .expect("list")
         .total;
     assert!(conflicts > 0, "some cases carry a status conflict");
+
+    // The public figures are the same counts, withheld under 5, and pass the server's check.
+    let public = a.public_figures().expect("public figures");
+    public.check().expect("publishable");
+    let table = a.performance(&Filter::default()).expect("performance");
+    let listed: Vec<(String, Option<u32>, Option<u32>)> = public
+        .agencies
+        .iter()
+        .map(|p| (p.short_name.clone(), p.received.0, p.resolved.0))
+        .collect();
+    let expected: Vec<(String, Option<u32>, Option<u32>)> = table
+        .iter()
+        .filter(|r| r.received >= 5)
+        .map(|r| {
+            let five = |n: u32| (n >= 5).then_some(n);
+            (r.short_name.clone(), five(r.received), five(r.resolved))
+        })
+        .collect();
+    assert_eq!(listed, expected);
+    assert!(
+        listed.len() < table.len(),
+        "agencies with fewer than 5 cases are left out"
+    );
+    let counted: u32 = a
+        .trends(&Filter::default())
+        .expect("trends")
+        .by_month_status
+        .iter()
+        .map(|c| c.cases)
+        .sum();
+    assert_eq!(public.cases.0, Some(counted));
+    assert_eq!(public.states.len(), citizens_core::geo::states().len());
 }
 
 /// The workbook holds the figures and the case list, never a name, phone or account, with

@@ -268,6 +268,109 @@ pub fn columns(title: &str, legend: &[String], columns: &[Column]) -> String {
     out
 }
 
+/// The words on the trend charts, in the reader's language (the window's catalogues hold the
+/// translations; the renderer only lays them out).
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct ChartWords {
+    /// Title of the cases-per-month chart.
+    pub by_month: String,
+    /// Title of the cases-by-category chart.
+    pub by_category: String,
+    /// Title of the cases-by-state chart.
+    pub by_state: String,
+    /// Legend: cases someone still has to act on.
+    pub open: String,
+    /// Legend: resolved or closed.
+    pub resolved: String,
+    /// Legend: ended otherwise (not actionable, withdrawn).
+    pub ended: String,
+    /// Category slug → its name.
+    pub categories: std::collections::BTreeMap<String, String>,
+}
+
+impl ChartWords {
+    /// The chart words of a catalogue, `get` giving the words of a key (`chart_by_month`…,
+    /// `cat_<slug>` for each category), as the printed papers and the public page take them.
+    pub fn of(get: impl Fn(&str) -> String) -> ChartWords {
+        ChartWords {
+            by_month: get("chart_by_month"),
+            by_category: get("chart_by_category"),
+            by_state: get("chart_by_state"),
+            open: get("chart_open"),
+            resolved: get("chart_resolved"),
+            ended: get("chart_ended"),
+            categories: crate::taxonomy::CATEGORIES
+                .iter()
+                .map(|c| (c.slug.to_string(), get(&format!("cat_{}", c.slug))))
+                .collect(),
+        }
+    }
+}
+
+/// The trend charts as SVG.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct Charts {
+    /// Cases captured per month, stacked open / resolved / ended otherwise.
+    pub by_month: String,
+    /// Cases per category, most first.
+    pub by_category: String,
+    /// Cases per state, most first (the twelve with most).
+    pub by_state: String,
+}
+
+/// The states a state chart shows; a table beside it lists them all.
+pub const STATES_CHARTED: usize = 12;
+
+/// `counts` most first, a withheld one after every shown one, ties by key: ordered by what is
+/// shown, so the order cannot tell withheld counts apart.
+pub fn ranked(mut counts: Vec<(String, Option<u32>)>) -> Vec<(String, Option<u32>)> {
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+}
+
+/// The trend charts, in `words`: `months` as (`YYYY-MM`, [open, resolved, ended]) oldest
+/// first; `categories` (by slug) and `states` (by code) as shown, in any order (ranked here).
+pub fn draw(
+    words: &ChartWords,
+    months: &[(String, [Option<u32>; 3])],
+    categories: Vec<(String, Option<u32>)>,
+    states: Vec<(String, Option<u32>)>,
+) -> Charts {
+    let columns: Vec<Column> = months
+        .iter()
+        .map(|(month, parts)| Column {
+            label: month.clone(),
+            parts: parts.to_vec(),
+        })
+        .collect();
+    let legend = [
+        words.open.clone(),
+        words.resolved.clone(),
+        words.ended.clone(),
+    ];
+    let categories: Vec<Bar> = ranked(categories)
+        .into_iter()
+        .map(|(slug, value)| Bar {
+            label: words.categories.get(&slug).cloned().unwrap_or(slug),
+            value,
+        })
+        .collect();
+    let states: Vec<Bar> = ranked(states)
+        .into_iter()
+        .take(STATES_CHARTED)
+        .map(|(code, value)| Bar {
+            label: crate::geo::state(&code).map_or(code, |s| s.name.to_string()),
+            value,
+        })
+        .collect();
+    Charts {
+        by_month: self::columns(&words.by_month, &legend, &columns),
+        by_category: bars(&words.by_category, &categories),
+        by_state: bars(&words.by_state, &states),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod document;
 pub mod duplicates;
 pub mod error;
+pub mod figures;
 pub mod geo;
 pub mod grievance;
 pub mod identity;

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::ids::{seed_uuid, AgencyId, ArticleId};
 
 /// Bump when the shipped data changes.
-pub const SEED_VERSION: u32 = 2;
+pub const SEED_VERSION: u32 = 3;
 
 #[derive(Deserialize)]
 struct AgencySeed {
@@ -100,5 +100,48 @@ mod tests {
         let a = document(&agencies[0]).expect("doc").get_heads();
         let b = document(&agencies[0]).expect("doc").get_heads();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_directory_names_all_eleven_discos_and_every_states_water_and_where_each_fact_comes_from()
+    {
+        let raw: Vec<serde_json::Value> =
+            serde_json::from_str(include_str!("../data/agencies.json")).expect("json");
+        for a in &raw {
+            assert!(
+                a["source"].as_str().is_some_and(|s| s.trim().len() >= 10),
+                "{} does not say where its facts come from",
+                a["short_name"]
+            );
+        }
+        let agencies = agencies().expect("agencies");
+        let mut names: Vec<&str> = agencies.iter().map(|a| a.short_name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), agencies.len(), "short names are unique");
+        let serves = |a: &Agency, category: &str| a.categories.iter().any(|c| c == category);
+        let discos = agencies
+            .iter()
+            .filter(|a| a.parent.as_deref() == Some("NERC") && serves(a, "power"))
+            .count();
+        assert_eq!(discos, 11, "the eleven distribution companies");
+        for state in crate::geo::states() {
+            assert!(
+                agencies
+                    .iter()
+                    .any(|a| a.state.as_deref() == Some(state.code) && serves(a, "water")),
+                "{} has no water board in the directory",
+                state.name
+            );
+        }
+        for a in &agencies {
+            assert!(
+                a.parent
+                    .as_ref()
+                    .is_none_or(|p| names.binary_search(&p.as_str()).is_ok()),
+                "{}'s parent is not in the directory",
+                a.short_name
+            );
+        }
     }
 }

@@ -6,6 +6,7 @@
 
 use citizens_client::figures::{published, AgencyPerformance, Published, PublishedPerformance};
 use citizens_client::{charts, months, Audience, ChartWords, Client, ReportFilter};
+use citizens_core::figures::days;
 
 use crate::{Block, Document, Result, Words};
 
@@ -39,14 +40,6 @@ fn share(part: Published<u32>, of: Published<u32>) -> Cell {
     })
 }
 
-fn days(value: f64) -> String {
-    if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}")
-    }
-}
-
 /// What the cases behind a paper are, in words: the period and any narrowing choice.
 fn covers(words: &Words, filter: &ReportFilter) -> String {
     let period = match filter.period() {
@@ -75,21 +68,6 @@ fn covers(words: &Words, filter: &ReportFilter) -> String {
     }
 }
 
-fn chart_words(words: &Words) -> ChartWords {
-    ChartWords {
-        by_month: words.get("chart_by_month"),
-        by_category: words.get("chart_by_category"),
-        by_state: words.get("chart_by_state"),
-        open: words.get("chart_open"),
-        resolved: words.get("chart_resolved"),
-        ended: words.get("chart_ended"),
-        categories: citizens_core::taxonomy::CATEGORIES
-            .iter()
-            .map(|c| (c.slug.to_string(), words.of_value("cat", c.slug)))
-            .collect(),
-    }
-}
-
 /// The charts of the cases `filter` selects, withheld under 5; when every month is withheld
 /// the charts are left out, said in words.
 fn chart_blocks(client: &Client, filter: &ReportFilter, words: &Words) -> Result<Vec<Block>> {
@@ -111,7 +89,12 @@ fn chart_blocks(client: &Client, filter: &ReportFilter, words: &Words) -> Result
             },
         ]);
     }
-    let drawn = charts(&trends, &months, &chart_words(words), Audience::Public);
+    let drawn = charts(
+        &trends,
+        &months,
+        &ChartWords::of(|k| words.get(k)),
+        Audience::Public,
+    );
     Ok(vec![
         heading,
         Block::Chart {

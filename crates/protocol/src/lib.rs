@@ -20,6 +20,17 @@ pub const MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
 /// Most changes in one sync batch (laptops build batches under it; the server refuses more).
 pub const MAX_BATCH_CHANGES: usize = 5_000;
 
+/// Where a coordinator's laptop publishes the organisation's public figures (a CBOR
+/// `citizens_core::figures::PublicFigures`; the answer is [`FiguresTaken`]).
+pub const FIGURES_PATH: &str = "/v1/figures";
+
+/// The server took the public figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiguresTaken {
+    /// The day they were counted, as published.
+    pub as_of: String,
+}
+
 /// Content type of every request and response body.
 pub const CONTENT_TYPE: &str = "application/cbor";
 

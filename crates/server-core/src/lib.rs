@@ -6,6 +6,7 @@
 
 mod enrolment;
 mod error;
+pub mod figures;
 pub mod intake;
 pub mod open311;
 pub mod pages;
@@ -85,6 +86,8 @@ pub struct Core {
     public: Option<intake::Public>,
     /// The directory as the public pages last read it, and when (ms).
     directory: Mutex<Option<(i64, intake::Directory)>>,
+    /// The published figures as the public pages last read them, and when (ms).
+    figures: Mutex<Option<(i64, figures::Current)>>,
 }
 
 impl std::fmt::Debug for Core {
@@ -123,6 +126,7 @@ impl Core {
             secret,
             public: None,
             directory: Mutex::new(None),
+            figures: Mutex::new(None),
         })
     }
 

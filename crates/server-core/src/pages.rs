@@ -9,6 +9,10 @@ use citizens_core::grievance::Kind;
 use citizens_core::taxonomy::CATEGORIES;
 use citizens_words::{Words, LANGUAGES};
 
+use citizens_core::charts::ChartWords;
+use citizens_core::figures::{days, Published};
+
+use crate::figures::{Shown, Table, LICENCE, LICENCE_URL};
 use crate::intake::{Problem, Receipt, Report, Tracked, MAX_NAME, MAX_NARRATIVE};
 
 /// The public pages' own sentences, in `citizens_words::LANGUAGES` order.
@@ -64,6 +68,8 @@ pub enum Tab {
     Track,
     /// Know your rights.
     Rights,
+    /// The figures that hold agencies to account.
+    Figures,
 }
 
 /// A whole page: header with the organisation's name, the tabs and the language links; the
@@ -73,6 +79,7 @@ pub fn page(w: &Words, org: &str, tab: Tab, path: &str, title: &str, body: &str)
         (Tab::Report, "/report", "pub_tab_report"),
         (Tab::Track, "/track", "pub_tab_track"),
         (Tab::Rights, "/rights", "pub_tab_rights"),
+        (Tab::Figures, "/figures", "pub_tab_figures"),
     ];
     let mut nav = String::new();
     for (t, href, key) in tabs {
@@ -451,6 +458,194 @@ pub fn rights(w: &Words, org: &str, agencies: &[Agency], articles: &[CivicArticl
         &w.get("know_your_rights"),
         &body,
     )
+}
+
+/// The transparency page: how each agency answers the cases the organisation took on, the
+/// trends drawn, and the open data; every figure from fewer than 5 cases reads "fewer than 5"
+/// (counted so on the coordinator's laptop, checked again by the server).
+pub fn figures(w: &Words, org: &str, shown: Option<&Shown>) -> String {
+    let title = w.get("pub_figures_title");
+    let Some(shown) = shown else {
+        let body = format!(
+            "<h1>{}</h1><p>{}</p>",
+            esc(&title),
+            esc(&w.fill("pub_figures_none", &[("org", org)]))
+        );
+        return page(w, org, Tab::Figures, "/figures", &title, &body);
+    };
+    let f = &shown.figures;
+    let mut body = format!(
+        "<h1>{}</h1><p>{}</p><p class=\"hint\">{}</p><h2>{}</h2>",
+        esc(&title),
+        esc(&w.fill(
+            "pub_figures_intro",
+            &[
+                ("org", org),
+                ("day", &f.as_of),
+                (
+                    "cases",
+                    &f.cases.0.map_or_else(|| w.withheld(), |n| n.to_string())
+                ),
+            ]
+        )),
+        esc(&w.fill("pub_figures_small", &[("withheld", &w.withheld())])),
+        esc(&w.get("dash_performance")),
+    );
+    if f.agencies.is_empty() {
+        body.push_str(&format!(
+            "<p>{}</p>",
+            esc(&w.get("pub_figures_no_agencies"))
+        ));
+    } else {
+        let columns = [
+            w.get("dash_received"),
+            w.get("dash_acknowledged"),
+            w.get("dash_resolved"),
+            w.get("dash_resolve_days"),
+        ];
+        body.push_str(&format!(
+            "<div class=\"scroll\"><table class=\"league\"><thead><tr><th scope=\"col\">{}</th>",
+            esc(&w.get("agency"))
+        ));
+        for c in &columns {
+            body.push_str(&format!("<th scope=\"col\" class=\"n\">{}</th>", esc(c)));
+        }
+        body.push_str("</tr></thead><tbody>");
+        for a in &f.agencies {
+            body.push_str(&format!(
+                "<tr><th scope=\"row\"><a href=\"/rights/agency/{short}\">{short}</a>\
+                 <span class=\"hint\"> {name} · {level}</span></th>{}{}{}{}</tr>",
+                count_cell(w, &columns[0], a.received),
+                count_cell(w, &columns[1], a.acknowledged),
+                count_cell(w, &columns[2], a.resolved),
+                figure_cell(w, &columns[3], a.median_days_to_resolve.0.map(days)),
+                short = esc(&a.short_name),
+                name = esc(&a.name),
+                level = esc(&w.of_value("level", &a.level)),
+            ));
+        }
+        body.push_str(&format!(
+            "</tbody></table></div><p class=\"hint\">{}</p>",
+            esc(&w.get("pub_figures_note"))
+        ));
+    }
+    let charts = f.charts(&ChartWords::of(|k| w.get(k)));
+    body.push_str(&format!("<h2>{}</h2>", esc(&w.get("pub_figures_trends"))));
+    for (key, chart, rows) in [
+        ("chart_by_month", &charts.by_month, month_rows(w, f)),
+        (
+            "chart_by_category",
+            &charts.by_category,
+            count_rows(w, "category", &f.categories, |k| w.of_value("cat", k)),
+        ),
+        (
+            "chart_by_state",
+            &charts.by_state,
+            count_rows(w, "state", &f.states, |k| {
+                geo::state(k).map_or_else(|_| k.to_string(), |s| s.name.to_string())
+            }),
+        ),
+    ] {
+        // The charts are our own SVG: every text in them is escaped where they are drawn.
+        body.push_str(&format!(
+            "<h3>{}</h3><figure>{chart}<details><summary>{}</summary><div class=\"scroll\">{rows}</div></details></figure>",
+            esc(&w.get(key)),
+            esc(&w.get("dash_numbers"))
+        ));
+    }
+    body.push_str(&format!(
+        "<h2>{}</h2><p>{}</p><ul class=\"links\"><li><a href=\"/figures.json\">{}</a></li>",
+        esc(&w.get("pub_figures_data")),
+        esc(&w.fill("pub_figures_licence", &[("org", org), ("licence", LICENCE)])),
+        esc(&w.get("pub_figures_json")),
+    ));
+    for table in Table::ALL {
+        let name = table.name();
+        body.push_str(&format!(
+            "<li><a href=\"/figures/{name}.csv\">{}</a></li>",
+            esc(&w.get(&format!("pub_figures_csv_{name}"))),
+        ));
+    }
+    body.push_str(&format!(
+        "</ul><p class=\"hint\"><a href=\"{LICENCE_URL}\" rel=\"license\">{LICENCE}</a> · {}</p>",
+        esc(&w.fill(
+            "pub_figures_published",
+            &[("when", &shown.published_at.to_string())]
+        )),
+    ));
+    page(w, org, Tab::Figures, "/figures", &title, &body)
+}
+
+/// The numbers behind the monthly chart, as a table.
+fn month_rows(w: &Words, f: &citizens_core::figures::PublicFigures) -> String {
+    let columns = [
+        w.get("chart_open"),
+        w.get("chart_resolved"),
+        w.get("chart_ended"),
+    ];
+    let mut out = format!(
+        "<table><thead><tr><th scope=\"col\">{}</th>",
+        esc(&w.get("dash_month"))
+    );
+    for c in &columns {
+        out.push_str(&format!("<th scope=\"col\" class=\"n\">{}</th>", esc(c)));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for m in &f.months {
+        out.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th>{}{}{}</tr>",
+            esc(&m.month),
+            count_cell(w, &columns[0], m.open),
+            count_cell(w, &columns[1], m.resolved),
+            count_cell(w, &columns[2], m.ended)
+        ));
+    }
+    out + "</tbody></table>"
+}
+
+/// A table cell holding a figure as it may be published, labelled for the phone layout.
+fn figure_cell(w: &Words, label: &str, value: Option<String>) -> String {
+    match value {
+        Some(v) => format!(
+            "<td class=\"n\" data-label=\"{}\">{}</td>",
+            esc(label),
+            esc(&v)
+        ),
+        None => format!(
+            "<td class=\"n withheld\" data-label=\"{}\">{}</td>",
+            esc(label),
+            esc(&w.withheld())
+        ),
+    }
+}
+
+fn count_cell(w: &Words, label: &str, count: Published<u32>) -> String {
+    figure_cell(w, label, count.0.map(|n| n.to_string()))
+}
+
+/// The numbers behind a bar chart (every key, named by `name`), as a table.
+fn count_rows(
+    w: &Words,
+    heading: &str,
+    counts: &[citizens_core::figures::PublicCount],
+    name: impl Fn(&str) -> String,
+) -> String {
+    let cases = w.get("dash_cases");
+    let mut out = format!(
+        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"n\">{}</th></tr></thead><tbody>",
+        esc(&w.get(heading)),
+        esc(&cases),
+    );
+    let ranked =
+        citizens_core::charts::ranked(counts.iter().map(|c| (c.key.clone(), c.cases.0)).collect());
+    for (key, count) in ranked {
+        out.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th>{}</tr>",
+            esc(&name(&key)),
+            count_cell(w, &cases, Published(count)),
+        ));
+    }
+    out + "</tbody></table>"
 }
 
 /// One agency: what it does, its services with their official fees and documents, how to

@@ -416,6 +416,10 @@ pub trait Tx {
         -> Result<()>;
     /// The case a receipt's reference names.
     fn receipt(&mut self, org_id: i64, reference: &str) -> Result<Option<Uuid>>;
+    /// Keep `figures` (JSON) as the organisation's published figures, replacing any before.
+    fn put_figures(&mut self, org_id: i64, figures: &str, at: i64) -> Result<()>;
+    /// The organisation's published figures (JSON) and when (ms), if any.
+    fn figures(&mut self, org_id: i64) -> Result<Option<(String, i64)>>;
     /// Claim a provider's message id for `sender` (a keyed hash): `None` when it is new and
     /// now claimed, else the case it already made (none yet: being made by another request).
     fn claim_message(

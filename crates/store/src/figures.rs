@@ -14,31 +14,7 @@ use serde::Serialize;
 use crate::query::{open_statuses, overdue, row, where_clause, Filter, GrievanceRow, ROW_COLUMNS};
 use crate::{Result, Store};
 
-/// Cells below this many cases are not published ("fewer than 5").
-pub const SMALLEST_PUBLISHED: u32 = 5;
-
-/// How a withheld cell reads wherever figures leave the laptop.
-pub const WITHHELD: &str = "fewer than 5";
-
-/// A figure as it may leave the laptop: `None` when fewer than 5 cases are behind it (0
-/// included, so that an empty cell does not tell a small one apart). Serialises as the figure
-/// or as "fewer than 5".
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Published<T>(pub Option<T>);
-
-impl<T: Serialize> Serialize for Published<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match &self.0 {
-            Some(v) => v.serialize(s),
-            None => s.serialize_str(WITHHELD),
-        }
-    }
-}
-
-/// A count as it may leave the laptop.
-pub fn published(count: u32) -> Published<u32> {
-    Published((count >= SMALLEST_PUBLISHED).then_some(count))
-}
+pub use citizens_core::figures::{published, Published, SMALLEST_PUBLISHED, WITHHELD};
 
 /// Days as they may leave the laptop: withheld with the cases behind them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

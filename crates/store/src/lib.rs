@@ -450,10 +450,24 @@ impl Writer<'_> {
         read_record(&self.tx, id)
     }
 
-    /// Store a shipped reference record, identical on every install (no outbox entry).
+    /// Store a shipped reference record, identical on every install (no outbox entry). A
+    /// store that already holds it (an install upgraded to newer shipped data) merges the
+    /// shipped changes into its own: it holds them already, so its coordinators' edits stay.
     pub(crate) fn insert_seed<T: Record>(&mut self, value: &T) -> Result<()> {
-        let mut doc = citizens_core::seed::document(value)?;
-        self.save(&mut doc, value, Timestamp::from_millis(0), false)
+        let mut shipped = citizens_core::seed::document(value)?;
+        match snapshot(&self.tx, value.doc_id(), T::KIND) {
+            Ok(bytes) => {
+                let mut doc = load(&bytes)?;
+                doc.merge(&mut shipped)
+                    .map_err(|e| Error::Damaged(format!("shipped record: {e}")))?;
+                let merged: T = citizens_core::document::read(&doc)?;
+                self.save(&mut doc, &merged, Timestamp::from_millis(0), false)
+            }
+            Err(Error::NotFound { .. }) => {
+                self.save(&mut shipped, value, Timestamp::from_millis(0), false)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Project again the cases whose projected columns an upgrade changed.
@@ -713,6 +727,45 @@ mod tests {
     use super::*;
 
     const PASS: &str = "a long enough passphrase";
+
+    #[test]
+    fn newer_shipped_data_keeps_the_edits_made_to_a_shipped_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::create(dir.path(), PASS).expect("create");
+        let shipped = citizens_core::seed::agencies().expect("shipped");
+        let kedco = shipped
+            .iter()
+            .find(|a| a.short_name == "KEDCO")
+            .expect("KEDCO")
+            .id
+            .uuid();
+        let author = Author {
+            actor: ActorId::random(),
+            who: Actor {
+                user: "Amina Yusuf".into(),
+                device: "coordinator laptop".into(),
+            },
+        };
+        store
+            .write(|w| {
+                w.edit::<Agency, _>(kedco, &author, Timestamp::from_millis(5), |a| {
+                    a.mandate = "Corrected by the coordinators".into();
+                    Ok(())
+                })
+            })
+            .expect("edit");
+        // An install made with older shipped data, opened by this release.
+        store.set_meta("seed_version", "2").expect("meta");
+        drop(store);
+        let store = Store::open(dir.path(), PASS).expect("open");
+        assert_eq!(
+            store.meta("seed_version").expect("meta").as_deref(),
+            Some(citizens_core::seed::SEED_VERSION.to_string().as_str())
+        );
+        let kept: Agency = store.read(kedco).expect("read");
+        assert_eq!(kept.mandate, "Corrected by the coordinators");
+        assert_eq!(store.agencies(None).expect("agencies").len(), shipped.len());
+    }
 
     #[test]
     fn a_store_written_by_a_newer_version_is_refused_with_a_clear_message() {

@@ -116,6 +116,10 @@ pub struct Filter {
     /// Only the triage queue: cases the public face took in that nobody has looked at yet.
     #[ts(as = "Option<_>", optional)]
     pub triage: bool,
+    /// Only the cases the organisation took on: leaves out the public's reports still in the
+    /// triage queue or turned away there (what the public figures count).
+    #[ts(as = "Option<_>", optional)]
+    pub taken_on: bool,
 }
 
 /// List order.
@@ -223,6 +227,9 @@ pub(crate) fn overdue(day: &str) -> String {
     )
 }
 
+/// A case the public face took in (web, SMS, WhatsApp, Open311).
+const FROM_THE_PUBLIC: &str = "g.intake IS NOT NULL";
+
 /// The SQL `WHERE` clause (empty, or starting `WHERE`) over `grievances g` and its `?`
 /// arguments, for a filter.
 pub(crate) fn where_clause(filter: &Filter) -> (String, Vec<Value>) {
@@ -267,7 +274,12 @@ pub(crate) fn where_clause(filter: &Filter) -> (String, Vec<Value>) {
         clauses.push(format!("g.status IN ({})", open_statuses()));
     }
     if filter.triage {
-        clauses.push("g.intake IS NOT NULL AND g.status = 'new'".into());
+        clauses.push(format!("{FROM_THE_PUBLIC} AND g.status = 'new'"));
+    }
+    if filter.taken_on {
+        clauses.push(format!(
+            "NOT ({FROM_THE_PUBLIC} AND g.status IN ('new', 'not_actionable'))"
+        ));
     }
     let sql = if clauses.is_empty() {
         String::new()

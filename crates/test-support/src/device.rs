@@ -49,6 +49,26 @@ impl Device {
         device
     }
 
+    /// A coordinator install whose laptop holds `n` cases worked through months of
+    /// histories (a second laptop making concurrent changes), enrolled, not synced yet.
+    pub fn coordinator_with_worked_cases(
+        server: &Server,
+        name: &str,
+        n: usize,
+        seed: u64,
+    ) -> Device {
+        let clock = FakeClock::at(TOWN_HALL_DAY);
+        let mut device = Device::founder(name, clock.clone());
+        let code = server.code("coordinator", name, &device.key());
+        device
+            .client
+            .enroll(&server.url, &code, fast())
+            .expect("enrol coordinator");
+        let mut other = Device::with_key_and_clock("Chinedu Okafor", &device.key(), clock.clone());
+        crate::worked::worked_cases(&mut device.client, &mut other.client, &clock, n, seed);
+        device
+    }
+
     /// Another coordinator install of the same organisation (holding no organisation secret).
     pub fn coordinator_with_key(server: &Server, name: &str, org_key: &str) -> Device {
         let mut device = Device::with_key(name, org_key);

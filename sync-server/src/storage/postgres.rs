@@ -30,6 +30,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         2,
         include_str!("../../../migrations/server-postgres/0002_public_intake.sql"),
     ),
+    (
+        3,
+        include_str!("../../../migrations/server-postgres/0003_published_figures.sql"),
+    ),
 ];
 
 /// The schema version this server writes.
@@ -804,6 +808,25 @@ impl Tx for PgTx<'_> {
         )?
         .map(|r| uuid(r.get(0)))
         .transpose()
+    }
+
+    fn put_figures(&mut self, org_id: i64, figures: &str, at: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO published_figures (org_id, figures, published_at) VALUES ($1, $2, $3)
+             ON CONFLICT (org_id) DO UPDATE SET figures = excluded.figures,
+             published_at = excluded.published_at",
+            &[&org_id, &figures, &at],
+        )?;
+        Ok(())
+    }
+
+    fn figures(&mut self, org_id: i64) -> Result<Option<(String, i64)>> {
+        Ok(self
+            .opt(
+                "SELECT figures, published_at FROM published_figures WHERE org_id = $1",
+                &[&org_id],
+            )?
+            .map(|r| (r.get(0), r.get(1))))
     }
 
     fn claim_message(

@@ -39,6 +39,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         6,
         include_str!("../../../migrations/server-sqlite/0006_public_intake.sql"),
     ),
+    (
+        7,
+        include_str!("../../../migrations/server-sqlite/0007_published_figures.sql"),
+    ),
 ];
 
 /// SQLite storage.
@@ -734,6 +738,29 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)?
             .map(|id| uuid(&id))
             .transpose()
+            .map_err(db)
+    }
+
+    fn put_figures(&mut self, org_id: i64, figures: &str, at: i64) -> Result<()> {
+        self.0
+            .execute(
+                "INSERT INTO published_figures (org_id, figures, published_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (org_id) DO UPDATE SET figures = excluded.figures,
+                 published_at = excluded.published_at",
+                params![org_id, figures, at],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn figures(&mut self, org_id: i64) -> Result<Option<(String, i64)>> {
+        self.0
+            .query_row(
+                "SELECT figures, published_at FROM published_figures WHERE org_id = ?1",
+                params![org_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
             .map_err(db)
     }
 

@@ -477,7 +477,12 @@ open_only?: boolean,
 /**
  * Only the triage queue: cases the public face took in that nobody has looked at yet.
  */
-triage?: boolean, };
+triage?: boolean, 
+/**
+ * Only the cases the organisation took on: leaves out the public's reports still in the
+ * triage queue or turned away there (what the public figures count).
+ */
+taken_on?: boolean, };
 
 export type SessionRow = { 
 /**

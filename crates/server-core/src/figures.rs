@@ -1,0 +1,262 @@
+//! The transparency page's figures. A coordinator's laptop counts them (the same code as its
+//! dashboard and the agencies' briefs, every figure from fewer than 5 cases withheld) and
+//! publishes them at sync; the server checks them again (`PublicFigures::check`: a laptop's
+//! defect or a hostile one cannot put a small count in public), keeps the latest per
+//! organisation and shows the public face's organisation's as a page and as open data.
+//! The server never counts cases itself: it holds no plaintext identity to leave out, and
+//! one count made in one place cannot drift from the laptops' dashboards.
+
+use std::sync::Arc;
+
+use citizens_core::clock::Timestamp;
+use citizens_core::figures::{days, PublicFigures, Published, WITHHELD};
+use citizens_core::geo;
+use citizens_core::taxonomy::CATEGORIES;
+use citizens_protocol::{ErrorCode, FiguresTaken, Role};
+use serde::Serialize;
+
+use crate::{Core, Device, Error, Result};
+
+/// How long the public pages show the figures as last read (a publication shows within a
+/// minute on every instance; a flood of page views reads the database once a minute).
+pub(crate) const FIGURES_FOR_MS: i64 = 60 * 1000;
+
+/// The licence the open data is published under.
+pub const LICENCE: &str = "CC BY 4.0";
+
+/// Where the licence's terms are.
+pub const LICENCE_URL: &str = "https://creativecommons.org/licenses/by/4.0/";
+
+/// The figures the public face shows, and when they were published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown {
+    /// The figures.
+    pub figures: PublicFigures,
+    /// When the server took them.
+    pub published_at: Timestamp,
+}
+
+/// The published figures as the public pages last read them: none published yet, or none
+/// because this server takes no public face.
+pub type Current = Option<Arc<Shown>>;
+
+impl Core {
+    /// Keep a coordinator's laptop's public figures as its organisation's, after checking
+    /// them again; refused (nothing kept) from any other device or with any figure from
+    /// fewer than 5 cases.
+    pub fn publish_figures(
+        &self,
+        device: &Device,
+        figures: &PublicFigures,
+    ) -> Result<FiguresTaken> {
+        if device.role != Role::Coordinator {
+            return Err(Error::refused(
+                ErrorCode::Forbidden,
+                "only a coordinator's laptop publishes the organisation's figures",
+            ));
+        }
+        figures.check().map_err(|e| {
+            Error::refused(
+                ErrorCode::InvalidRequest,
+                format!("these figures cannot be published: {e}"),
+            )
+        })?;
+        let json = serde_json::to_string(figures).map_err(Error::internal)?;
+        let now = self.now();
+        self.write(|tx| tx.put_figures(device.org_id, &json, now))?;
+        *self
+            .figures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        Ok(FiguresTaken {
+            as_of: figures.as_of.clone(),
+        })
+    }
+
+    /// The public face's organisation's published figures, read at most once a minute.
+    pub fn public_figures(&self) -> Result<Current> {
+        let now = self.now();
+        let cached = self
+            .figures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some((at, current)) = cached {
+            if now - at < FIGURES_FOR_MS {
+                return Ok(current);
+            }
+        }
+        let current = self.read_figures()?;
+        *self
+            .figures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((now, current.clone()));
+        Ok(current)
+    }
+
+    fn read_figures(&self) -> Result<Current> {
+        let Some(public) = &self.public else {
+            return Ok(None);
+        };
+        let stored = self.write(|tx| match tx.org_by_name(&public.org)? {
+            Some((org_id, _)) => tx.figures(org_id),
+            None => Ok(None),
+        })?;
+        let Some((json, at)) = stored else {
+            return Ok(None);
+        };
+        let figures: PublicFigures = serde_json::from_str(&json)
+            .map_err(|e| Error::internal(format!("the stored figures do not read: {e}")))?;
+        Ok(Some(Arc::new(Shown {
+            figures,
+            published_at: Timestamp::from_millis(at),
+        })))
+    }
+}
+
+/// The open data as JSON: who publishes it, under which licence, what a withheld cell means,
+/// and the figures.
+pub fn open_json(publisher: &str, shown: &Shown) -> String {
+    #[derive(Serialize)]
+    struct OpenData<'a> {
+        publisher: &'a str,
+        licence: &'static str,
+        licence_url: &'static str,
+        published_at: String,
+        withheld: String,
+        #[serde(flatten)]
+        figures: &'a PublicFigures,
+    }
+    serde_json::to_string_pretty(&OpenData {
+        publisher,
+        licence: LICENCE,
+        licence_url: LICENCE_URL,
+        published_at: shown.published_at.to_rfc3339(),
+        withheld: format!("a cell reading \"{WITHHELD}\" counts 0 to 4 cases, withheld so that no one can be picked out"),
+        figures: &shown.figures,
+    })
+    .unwrap_or_default()
+}
+
+/// The tables of the open data, each as a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// One line per agency listed.
+    Agencies,
+    /// One line per month.
+    Months,
+    /// One line per category.
+    Categories,
+    /// One line per state.
+    States,
+}
+
+impl Table {
+    /// Every table, as the page links them.
+    pub const ALL: [Table; 4] = [
+        Table::Agencies,
+        Table::Months,
+        Table::Categories,
+        Table::States,
+    ];
+
+    /// Its file name (`agencies`, `months`, …, without `.csv`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Agencies => "agencies",
+            Table::Months => "months",
+            Table::Categories => "categories",
+            Table::States => "states",
+        }
+    }
+
+    /// The table of this name.
+    pub fn named(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// The table as CSV (a header line, then the figures; a withheld cell reads "fewer
+    /// than 5").
+    pub fn csv(self, figures: &PublicFigures) -> String {
+        let cell = |p: Option<String>| p.unwrap_or_else(|| WITHHELD.to_string());
+        let count = |p: Published<u32>| cell(p.0.map(|n| n.to_string()));
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        match self {
+            Table::Agencies => {
+                rows.push(
+                    [
+                        "short_name",
+                        "name",
+                        "level",
+                        "received",
+                        "acknowledged",
+                        "resolved",
+                        "median_days_to_resolve",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                );
+                for a in &figures.agencies {
+                    rows.push(vec![
+                        a.short_name.clone(),
+                        a.name.clone(),
+                        a.level.clone(),
+                        count(a.received),
+                        count(a.acknowledged),
+                        count(a.resolved),
+                        cell(a.median_days_to_resolve.0.map(days)),
+                    ]);
+                }
+            }
+            Table::Months => {
+                rows.push(
+                    ["month", "open", "resolved", "ended"]
+                        .map(String::from)
+                        .to_vec(),
+                );
+                for m in &figures.months {
+                    rows.push(vec![
+                        m.month.clone(),
+                        count(m.open),
+                        count(m.resolved),
+                        count(m.ended),
+                    ]);
+                }
+            }
+            Table::Categories => {
+                rows.push(["category", "name", "cases"].map(String::from).to_vec());
+                for c in &figures.categories {
+                    let name = CATEGORIES
+                        .iter()
+                        .find(|k| k.slug == c.key)
+                        .map_or("", |k| k.label);
+                    rows.push(vec![c.key.clone(), name.to_string(), count(c.cases)]);
+                }
+            }
+            Table::States => {
+                rows.push(["state", "name", "cases"].map(String::from).to_vec());
+                for s in &figures.states {
+                    let name = geo::state(&s.key).map_or("", |s| s.name);
+                    rows.push(vec![s.key.clone(), name.to_string(), count(s.cases)]);
+                }
+            }
+        }
+        let mut out = csv::Writer::from_writer(Vec::new());
+        for row in &rows {
+            // A cell a spreadsheet would run as a formula is written as text.
+            let row = row.iter().map(|v| {
+                if v.starts_with(['=', '+', '-', '@']) {
+                    format!("'{v}")
+                } else {
+                    v.clone()
+                }
+            });
+            // Writing to memory cannot fail.
+            let _ = out.write_record(row);
+        }
+        out.into_inner()
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    }
+}
