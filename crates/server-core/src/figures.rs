@@ -64,10 +64,7 @@ impl Core {
         let json = serde_json::to_string(figures).map_err(Error::internal)?;
         let now = self.now();
         self.write(|tx| tx.put_figures(device.org_id, &json, now))?;
-        *self
-            .figures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        self.figures.forget();
         Ok(FiguresTaken {
             as_of: figures.as_of.clone(),
         })
@@ -75,23 +72,8 @@ impl Core {
 
     /// The public face's organisation's published figures, read at most once a minute.
     pub fn public_figures(&self) -> Result<Current> {
-        let now = self.now();
-        let cached = self
-            .figures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        if let Some((at, current)) = cached {
-            if now - at < FIGURES_FOR_MS {
-                return Ok(current);
-            }
-        }
-        let current = self.read_figures()?;
-        *self
-            .figures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((now, current.clone()));
-        Ok(current)
+        self.figures
+            .get(self.now(), FIGURES_FOR_MS, || self.read_figures())
     }
 
     fn read_figures(&self) -> Result<Current> {

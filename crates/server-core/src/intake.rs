@@ -980,23 +980,8 @@ impl Core {
     /// own corrections to the shipped records included; the shipped records when the server
     /// takes no public reports), read at most every five minutes.
     pub fn directory(&self) -> Result<Directory> {
-        let now = self.now();
-        let cached = self
-            .directory
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        if let Some((at, directory)) = cached {
-            if now - at < DIRECTORY_FOR_MS {
-                return Ok(directory);
-            }
-        }
-        let directory = self.read_directory()?;
-        *self
-            .directory
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((now, directory.clone()));
-        Ok(directory)
+        self.directory
+            .get(self.now(), DIRECTORY_FOR_MS, || self.read_directory())
     }
 
     fn read_directory(&self) -> Result<Directory> {

@@ -84,10 +84,43 @@ pub struct Core {
     secret: [u8; 32],
     /// Where the public face files reports (none: it takes none).
     public: Option<intake::Public>,
-    /// The directory as the public pages last read it, and when (ms).
-    directory: Mutex<Option<(i64, intake::Directory)>>,
-    /// The published figures as the public pages last read them, and when (ms).
-    figures: Mutex<Option<(i64, figures::Current)>>,
+    /// The directory as the public pages last read it.
+    directory: Cached<intake::Directory>,
+    /// The published figures as the public pages last read them.
+    figures: Cached<figures::Current>,
+}
+
+/// A value the public pages read from the database at most once in a while, and when (ms).
+struct Cached<T>(Mutex<Option<(i64, T)>>);
+
+impl<T: Clone> Cached<T> {
+    fn new() -> Self {
+        Cached(Mutex::new(None))
+    }
+
+    /// The value read at most `for_ms` before `now`, else `read` again.
+    fn get(&self, now: i64, for_ms: i64, read: impl FnOnce() -> Result<T>) -> Result<T> {
+        let kept = self.lock().clone();
+        if let Some((at, value)) = kept {
+            if now - at < for_ms {
+                return Ok(value);
+            }
+        }
+        let value = read()?;
+        *self.lock() = Some((now, value.clone()));
+        Ok(value)
+    }
+
+    /// Read it again next time.
+    fn forget(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(i64, T)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl std::fmt::Debug for Core {
@@ -125,8 +158,8 @@ impl Core {
             limits,
             secret,
             public: None,
-            directory: Mutex::new(None),
-            figures: Mutex::new(None),
+            directory: Cached::new(),
+            figures: Cached::new(),
         })
     }
 
