@@ -426,7 +426,15 @@ pub fn rights(w: &Words, org: &str, agencies: &[Agency], articles: &[CivicArticl
     }
     body.push_str(&format!("</ul><h2>{}</h2>", esc(&w.get("find_agency"))));
     for level in Level::ALL {
-        let of_level: Vec<&Agency> = agencies.iter().filter(|a| a.level == *level).collect();
+        let mut of_level: Vec<&Agency> = agencies.iter().filter(|a| a.level == *level).collect();
+        // A state's agencies together, the states in alphabetical order (federal ones keep the
+        // directory's order: the services people ask about most come first).
+        of_level.sort_by_key(|a| {
+            a.state
+                .as_deref()
+                .and_then(|s| geo::state(s).ok())
+                .map(|s| s.name)
+        });
         if of_level.is_empty() {
             continue;
         }
