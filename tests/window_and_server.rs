@@ -51,7 +51,8 @@ async fn the_sync_screen_shows_what_the_server_set_aside_in_every_language() {
 }
 
 /// A citizen's web report reaches the coordinator's laptop by sync and waits on Home in the
-/// triage queue; the case page says where it came from and accepting it moves it on.
+/// triage queue; the case page says where it came from and accepting it moves it on; the Sync
+/// screen says when the laptop published the transparency page's figures.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_window() {
     use citizens_test_support::{install, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
@@ -118,5 +119,10 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
     .await;
     shot(&c, "19c-triage-accepted").await;
     assert!(text_of(&c, "main").await.contains(&reference));
+    // The coordinator's laptop published the transparency page's figures at that sync.
+    click(&c, "#nav-sync").await;
+    until_text(&c, "main", "Public figures published").await;
+    assert!(!text_of(&c, "#figures-published").await.is_empty());
+    shot(&c, "19d-sync-figures-published").await;
     c.close().await.expect("close");
 }

@@ -494,7 +494,10 @@ on_each_backend! {
             worked::resolve(&mut coordinator.client, reference);
         }
         assert!(coordinator.sync().figures_published);
+        let published = coordinator.client.sync_status().expect("status").figures_published;
+        assert!(published.is_some(), "the Sync screen says when");
         assert!(!coordinator.sync().figures_published, "the same figures are not sent again");
+        assert_eq!(coordinator.client.sync_status().expect("status").figures_published, published);
 
         let (status, headers, html) = get(&format!("{}/figures?lang=en", server.url));
         assert_eq!(status, 200);
@@ -550,6 +553,8 @@ on_each_backend! {
         let figures = coordinator.client.public_figures().expect("figures");
         let key = coordinator.key();
         let mut volunteer = Device::volunteer(&server, "Musa Garba", &key);
+        assert!(!volunteer.sync().figures_published, "a volunteer's laptop publishes nothing");
+        assert_eq!(volunteer.client.sync_status().expect("status").figures_published, None);
         let token = volunteer.access_token(&server.url);
         let (status, body) = post(&server.url, FIGURES_PATH, CONTENT_TYPE, encode(&figures), Some(&token));
         assert_eq!(status, 403);

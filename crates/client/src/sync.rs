@@ -445,6 +445,8 @@ const LAST_OK: &str = "sync.last_ok";
 const LAST_ERROR: &str = "sync.last_error";
 /// The digest of the public figures the server last took from this laptop.
 const FIGURES_SENT: &str = "sync.figures_sent";
+/// When the server last took this laptop's public figures (ms).
+const FIGURES_AT: &str = "sync.figures_at";
 
 impl Client {
     /// This laptop was enrolled as a volunteer's (not a coordinator's).
@@ -470,6 +472,8 @@ pub struct SyncStatus {
     pub set_aside: Vec<SetAside>,
     /// Records from the server this laptop could not apply, with the reason.
     pub held_back: Vec<HeldBack>,
+    /// When the server last took this coordinator's laptop's public figures (ms; never: none).
+    pub figures_published: Option<i64>,
 }
 
 impl Client {
@@ -677,6 +681,7 @@ impl Client {
             attachments_waiting: self.store.blobs_to_upload()?.len() as u64,
             set_aside: self.store.set_aside()?,
             held_back: self.store.held_back()?,
+            figures_published: millis(FIGURES_AT)?,
         })
     }
 
@@ -774,6 +779,8 @@ impl Client {
         match http.post::<_, FiguresTaken>(FIGURES_PATH, Some(token), &figures) {
             Ok(_) => {
                 self.store.set_meta(FIGURES_SENT, &digest)?;
+                let now = self.ctx.clock.now().millis().to_string();
+                self.store.set_meta(FIGURES_AT, &now)?;
                 Ok(true)
             }
             Err(_) => Ok(false),

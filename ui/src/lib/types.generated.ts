@@ -1236,7 +1236,11 @@ set_aside: Array<SetAside>,
 /**
  * Records from the server this laptop could not apply, with the reason.
  */
-held_back: Array<HeldBack>, };
+held_back: Array<HeldBack>, 
+/**
+ * When the server last took this coordinator's laptop's public figures (ms; never: none).
+ */
+figures_published: number | null, };
 
 export type ReportFilter = { 
 /**
@@ -1483,7 +1487,11 @@ set_aside: Array<SetAside>,
 /**
  * Records from the server this laptop could not apply, with the reason.
  */
-held_back: Array<HeldBack>, };
+held_back: Array<HeldBack>, 
+/**
+ * When the server last took this coordinator's laptop's public figures (ms; never: none).
+ */
+figures_published: number | null, };
 
 export type Saved = { path: string, count: number, };
 
