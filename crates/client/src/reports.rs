@@ -133,22 +133,8 @@ impl Client {
             .iter()
             .map(|s| s.code)
             .collect();
-        let categories = totals(
-            trends
-                .by_month_category
-                .iter()
-                .map(|c| (c.within.as_str(), c.cases))
-                .chain(slugs.iter().map(|&slug| (slug, 0))),
-            Audience::Public,
-        );
-        let states = totals(
-            trends
-                .by_state
-                .iter()
-                .map(|c| (c.key.as_str(), c.cases))
-                .chain(codes.iter().map(|&code| (code, 0))),
-            Audience::Public,
-        );
+        let categories = category_totals(&trends, &slugs, Audience::Public);
+        let states = state_totals(&trends, &codes, Audience::Public);
         let cases = trends
             .by_month_status
             .iter()
@@ -352,12 +338,13 @@ impl Audience {
     }
 }
 
-/// Cases per key, summed, as `audience` is shown them.
+/// Cases per key, summed, each of `every` listed even with none, as `audience` is shown them.
 fn totals<'a>(
     counts: impl Iterator<Item = (&'a str, u32)>,
+    every: &[&'a str],
     audience: Audience,
 ) -> Vec<(String, Option<u32>)> {
-    let mut totals: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut totals: BTreeMap<&str, u32> = every.iter().map(|&key| (key, 0)).collect();
     for (key, cases) in counts {
         let total = totals.entry(key).or_default();
         *total = total.saturating_add(cases);
@@ -366,6 +353,25 @@ fn totals<'a>(
         .into_iter()
         .map(|(key, cases)| (key.to_string(), audience.shown(cases)))
         .collect()
+}
+
+/// Cases per category of `trends` (by slug), as [`totals`] gives them.
+fn category_totals(
+    trends: &Trends,
+    every: &[&str],
+    audience: Audience,
+) -> Vec<(String, Option<u32>)> {
+    let counts = trends
+        .by_month_category
+        .iter()
+        .map(|c| (c.within.as_str(), c.cases));
+    totals(counts, every, audience)
+}
+
+/// Cases per state of `trends` (by code), as [`totals`] gives them.
+fn state_totals(trends: &Trends, every: &[&str], audience: Audience) -> Vec<(String, Option<u32>)> {
+    let counts = trends.by_state.iter().map(|c| (c.key.as_str(), c.cases));
+    totals(counts, every, audience)
 }
 
 /// The charts of `trends` and its `months`, in `words`, for `audience`.
@@ -380,23 +386,15 @@ pub fn charts(trends: &Trends, months: &[Month], words: &ChartWords, audience: A
         })
         .collect();
     // Every category leaves the laptop, so that being listed does not tell 1–4 from 0.
-    let every = match audience {
-        Audience::ThisLaptop => &[][..],
-        Audience::Public => CATEGORIES,
+    let every: Vec<&str> = match audience {
+        Audience::ThisLaptop => Vec::new(),
+        Audience::Public => CATEGORIES.iter().map(|c| c.slug).collect(),
     };
-    let categories = trends
-        .by_month_category
-        .iter()
-        .map(|c| (c.within.as_str(), c.cases))
-        .chain(every.iter().map(|c| (c.slug, 0)));
     draw(
         words,
         &columns,
-        totals(categories, audience),
-        totals(
-            trends.by_state.iter().map(|c| (c.key.as_str(), c.cases)),
-            audience,
-        ),
+        category_totals(trends, &every, audience),
+        state_totals(trends, &[], audience),
     )
 }
 

@@ -162,22 +162,19 @@ impl Table {
     pub fn csv(self, figures: &PublicFigures) -> String {
         let cell = |p: Option<String>| p.unwrap_or_else(|| WITHHELD.to_string());
         let count = |p: Published<u32>| cell(p.0.map(|n| n.to_string()));
+        let header = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
         let mut rows: Vec<Vec<String>> = Vec::new();
         match self {
             Table::Agencies => {
-                rows.push(
-                    [
-                        "short_name",
-                        "name",
-                        "level",
-                        "received",
-                        "acknowledged",
-                        "resolved",
-                        "median_days_to_resolve",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                );
+                rows.push(header(&[
+                    "short_name",
+                    "name",
+                    "level",
+                    "received",
+                    "acknowledged",
+                    "resolved",
+                    "median_days_to_resolve",
+                ]));
                 for a in &figures.agencies {
                     rows.push(vec![
                         a.short_name.clone(),
@@ -191,11 +188,7 @@ impl Table {
                 }
             }
             Table::Months => {
-                rows.push(
-                    ["month", "open", "resolved", "ended"]
-                        .map(String::from)
-                        .to_vec(),
-                );
+                rows.push(header(&["month", "open", "resolved", "ended"]));
                 for m in &figures.months {
                     rows.push(vec![
                         m.month.clone(),
@@ -206,7 +199,7 @@ impl Table {
                 }
             }
             Table::Categories => {
-                rows.push(["category", "name", "cases"].map(String::from).to_vec());
+                rows.push(header(&["category", "name", "cases"]));
                 for c in &figures.categories {
                     let name = CATEGORIES
                         .iter()
@@ -216,7 +209,7 @@ impl Table {
                 }
             }
             Table::States => {
-                rows.push(["state", "name", "cases"].map(String::from).to_vec());
+                rows.push(header(&["state", "name", "cases"]));
                 for s in &figures.states {
                     let name = geo::state(&s.key).map_or("", |s| s.name);
                     rows.push(vec![s.key.clone(), name.to_string(), count(s.cases)]);
