@@ -722,31 +722,58 @@ pub fn agency(
     with_client(&state, |c| c.agency(&short_name))
 }
 
-/// A civic article in the reader's language.
+/// A civic article in the reader's language, and whether that text is a translation awaiting
+/// review.
 #[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ArticleDto {
     slug: String,
     title: String,
     body: String,
     agencies: Vec<String>,
+    translation: citizens_core::article::Translation,
 }
 
-#[tauri::command]
-pub fn articles(state: State<'_, AppState>) -> Result<Vec<(String, String)>> {
-    with_client(&state, |c| c.articles())
-}
-
-#[tauri::command]
-pub fn article(state: State<'_, AppState>, slug: String, language: String) -> Result<ArticleDto> {
-    with_client(&state, |c| c.article(&slug)).map(|a| {
-        let (title, body) = a.localized(&language);
+impl ArticleDto {
+    fn new(a: &citizens_core::article::CivicArticle, language: &str) -> Self {
+        let (title, body) = a.localized(language);
         ArticleDto {
             title: title.to_string(),
             body: body.to_string(),
             slug: a.slug.clone(),
             agencies: a.agencies.clone(),
+            translation: a.translation(language),
         }
+    }
+}
+
+/// The civic articles: `(slug, title in the reader's language)`.
+#[tauri::command]
+pub fn articles(state: State<'_, AppState>, language: String) -> Result<Vec<(String, String)>> {
+    with_client(&state, |c| {
+        c.articles()?
+            .into_iter()
+            .map(|(slug, _)| {
+                let title = c.article(&slug)?.localized(&language).0.to_string();
+                Ok::<_, citizens_client::Error>((slug, title))
+            })
+            .collect()
     })
+}
+
+#[tauri::command]
+pub fn article(state: State<'_, AppState>, slug: String, language: String) -> Result<ArticleDto> {
+    with_client(&state, |c| c.article(&slug)).map(|a| ArticleDto::new(&a, &language))
+}
+
+/// A coordinator marks the article's translation into `language` checked by a native speaker.
+#[tauri::command]
+pub fn mark_translation_reviewed(
+    state: State<'_, AppState>,
+    slug: String,
+    language: String,
+) -> Result<ArticleDto> {
+    with_client(&state, |c| c.mark_translation_reviewed(&slug, &language))
+        .map(|a| ArticleDto::new(&a, &language))
 }
 
 /// The sync indicator: what is stored and what the background thread is doing.

@@ -95,6 +95,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::agency,
             commands::articles,
             commands::article,
+            commands::mark_translation_reviewed,
             commands::sync_status,
             commands::sync_now,
             commands::enroll,

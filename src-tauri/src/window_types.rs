@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use citizens_client::{figures, store_rows};
-use citizens_core::{agency, duplicates, grievance, lifecycle, routing, session, taxonomy};
+use citizens_core::{agency, article, duplicates, grievance, lifecycle, routing, session, taxonomy};
 use ts_rs::{Config, TS};
 
 use crate::{background, commands};
@@ -74,6 +74,7 @@ fn declarations(cfg: &Config) -> Vec<String> {
         commands::RuleDto,
         commands::RulebookDto,
         commands::SessionDto,
+        article::Translation,
         commands::ArticleDto,
         commands::SyncView,
         commands::Saved,

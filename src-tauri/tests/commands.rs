@@ -269,11 +269,30 @@ fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
         call(&webview, "agency", json!({"shortName": "NOPE"})).expect_err("unknown")["code"],
         "not_found"
     );
-    let articles = call(&webview, "articles", json!({})).expect("articles");
+    let articles = call(&webview, "articles", json!({"language": "ha"})).expect("articles");
+    assert_eq!(articles[0][1], "Haƙƙoƙinka a shingen ʼyan sanda: beli kyauta ne");
     let slug = articles[0][0].as_str().expect("slug");
     let article =
         call(&webview, "article", json!({"slug": slug, "language": "ha"})).expect("article");
     assert!(!article["body"].as_str().expect("body").is_empty());
+    assert_eq!(article["translation"], "awaiting_review");
+    let marked = call(
+        &webview,
+        "mark_translation_reviewed",
+        json!({"slug": slug, "language": "ha"}),
+    )
+    .expect("marked");
+    assert_eq!(marked["translation"], "reviewed");
+    let refused = call(
+        &webview,
+        "mark_translation_reviewed",
+        json!({"slug": slug, "language": "en"}),
+    )
+    .expect_err("English is no translation");
+    assert_eq!(
+        refused["message"],
+        "language: English is the original: there is no translation to review"
+    );
 
     // Forward, reply, escalate, assign, attach: each lands in the timeline with its kind.
     call(&webview, "forward", json!({"reference": reference, "input": {"agency": "NIS", "channel": "letter", "reference": "ENAN/26/7"}})).expect("forward");

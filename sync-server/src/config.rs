@@ -130,6 +130,10 @@ pub struct Providers {
     pub whatsapp_verify_token: Option<String>,
     /// The WhatsApp app secret (signs its webhooks).
     pub whatsapp_app_secret: Option<String>,
+    /// Africa's Talking's SMS API, to reply with the reference and PIN.
+    pub africastalking_send: Option<crate::replies::AfricasTalking>,
+    /// The WhatsApp Cloud API, to reply with the reference and PIN.
+    pub whatsapp_send: Option<crate::replies::WhatsApp>,
 }
 
 impl std::fmt::Debug for Providers {
@@ -140,6 +144,8 @@ impl std::fmt::Debug for Providers {
             .field("twilio_auth_token", &set(&self.twilio_auth_token))
             .field("whatsapp_verify_token", &set(&self.whatsapp_verify_token))
             .field("whatsapp_app_secret", &set(&self.whatsapp_app_secret))
+            .field("africastalking_send", &self.africastalking_send.is_some())
+            .field("whatsapp_send", &self.whatsapp_send.is_some())
             .finish()
     }
 }
@@ -174,6 +180,8 @@ pub struct FileConfig {
     twilio_auth_token: Option<String>,
     whatsapp_verify_token: Option<String>,
     whatsapp_app_secret: Option<String>,
+    africastalking_send: Option<crate::replies::AfricasTalking>,
+    whatsapp_send: Option<crate::replies::WhatsApp>,
     #[serde(default)]
     open311: Vec<Integration>,
 }
@@ -261,6 +269,8 @@ impl FileConfig {
                     twilio_auth_token: self.twilio_auth_token,
                     whatsapp_verify_token: self.whatsapp_verify_token,
                     whatsapp_app_secret: self.whatsapp_app_secret,
+                    africastalking_send: self.africastalking_send,
+                    whatsapp_send: self.whatsapp_send,
                 },
                 integrations: self.open311,
             },

@@ -9,6 +9,7 @@ mod error;
 mod http;
 mod open311;
 mod public;
+pub mod replies;
 pub mod storage;
 
 use std::net::SocketAddr;
@@ -63,6 +64,10 @@ impl Application {
         let face = public::Face {
             name,
             url,
+            replier: replies::Replier::new(
+                config.public.providers.africastalking_send.clone(),
+                config.public.providers.whatsapp_send.clone(),
+            ),
             providers: config.public.providers.clone(),
             integrations: config.public.integrations.clone(),
         };

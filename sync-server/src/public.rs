@@ -38,6 +38,8 @@ pub struct Face {
     pub url: String,
     /// The providers' secrets.
     pub providers: Providers,
+    /// Sends replies through the providers' APIs.
+    pub replier: crate::replies::Replier,
     /// The Open311 integrations.
     pub integrations: Vec<Integration>,
 }
@@ -549,10 +551,12 @@ fn refused(refusal: Refusal) -> Response {
     (status, refusal.to_string()).into_response()
 }
 
-/// File a provider's message; the reply to send the sender, if any.
-async fn deliver(state: &AppState, inbound: Inbound) -> Result<Option<String>, Response> {
+/// File a provider's message; the reply to send the sender, if any, and whether it answers
+/// the same message again (the provider resending it).
+async fn deliver(state: &AppState, inbound: &Inbound) -> Result<(Option<String>, bool), Response> {
     let core = state.core.clone();
-    let delivered = blocking(move || core.message(&inbound.message()))
+    let message = inbound.clone();
+    let delivered = blocking(move || core.message(&message.message()))
         .await
         .map_err(|e| {
             tracing::warn!(code = e.0.code().as_str(), "a message could not be filed");
@@ -560,14 +564,30 @@ async fn deliver(state: &AppState, inbound: Inbound) -> Result<Option<String>, R
         })?;
     let w = pages::words("en");
     let url = format!("{}/track", state.face.url);
-    Ok(match delivered {
-        Delivered::New(r) | Delivered::Again(r) => Some(w.fill(
+    let receipt = |r: &citizens_server_core::intake::Receipt| {
+        w.fill(
             "pub_sms_receipt",
             &[("reference", &r.reference), ("pin", &r.pin), ("url", &url)],
-        )),
-        Delivered::FollowUp(r) => Some(w.fill("pub_sms_follow_up", &[("reference", &r.reference)])),
-        Delivered::Ignored => None,
+        )
+    };
+    Ok(match delivered {
+        Delivered::New(r) => (Some(receipt(&r)), false),
+        Delivered::Again(r) => (Some(receipt(&r)), true),
+        Delivered::FollowUp(r) => (
+            Some(w.fill("pub_sms_follow_up", &[("reference", &r.reference)])),
+            false,
+        ),
+        Delivered::Ignored => (None, false),
     })
+}
+
+/// File a message that comes through a provider whose reply goes by its send API: the reply
+/// is sent once, not again for the same message resent.
+async fn deliver_and_reply(state: &AppState, inbound: Inbound) -> Result<(), Response> {
+    if let (Some(reply), false) = deliver(state, &inbound).await? {
+        state.face.replier.send(inbound.provider, inbound.from, reply);
+    }
+    Ok(())
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -585,9 +605,9 @@ async fn africastalking(
     match webhooks::africas_talking(q.key.as_deref().unwrap_or(""), expected, &f) {
         Err(refusal) => refused(refusal),
         Ok(None) => StatusCode::OK.into_response(),
-        Ok(Some(inbound)) => match deliver(&state, inbound).await {
-            // Africa's Talking ignores the answer's body: the reply goes by its SMS API.
-            Ok(_) => StatusCode::OK.into_response(),
+        // Africa's Talking ignores the answer's body: the reply goes by its SMS API.
+        Ok(Some(inbound)) => match deliver_and_reply(&state, inbound).await {
+            Ok(()) => StatusCode::OK.into_response(),
             Err(response) => response,
         },
     }
@@ -613,8 +633,8 @@ async fn twilio(
     let token = state.face.providers.twilio_auth_token.as_deref();
     match webhooks::twilio(signature, token, &url, &f) {
         Err(refusal) => refused(refusal),
-        Ok(inbound) => match deliver(&state, inbound).await {
-            Ok(reply) => (
+        Ok(inbound) => match deliver(&state, &inbound).await {
+            Ok((reply, _)) => (
                 [(header::CONTENT_TYPE, "application/xml")],
                 webhooks::twiml(reply.as_deref()),
             )
@@ -661,8 +681,7 @@ async fn whatsapp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         Err(refusal) => refused(refusal),
         Ok(messages) => {
             for inbound in messages {
-                // The reply goes by the Cloud API's send call, which this server does not make.
-                if let Err(response) = deliver(&state, inbound).await {
+                if let Err(response) = deliver_and_reply(&state, inbound).await {
                     return response;
                 }
             }

@@ -463,6 +463,113 @@ on_each_backend! {
     }
 }
 
+/// The reply an SMS or WhatsApp sender gets goes by the provider's send API, once per message
+/// however often the provider resends it, and its reference and PIN open the case's tracking.
+#[test]
+fn sms_and_whatsapp_senders_get_their_reference_and_pin_once_through_the_providers_send_apis() {
+    use citizens_test_support::provider::Provider;
+    let at = Provider::start(
+        201,
+        r#"{"SMSMessageData":{"Message":"Sent to 1/1 Total Cost: NGN 2.2000","Recipients":[{"statusCode":101,"number":"+2348025550001","status":"Success","cost":"NGN 2.2000","messageId":"ATXid_1"}]}}"#,
+    );
+    let wa = Provider::start(
+        200,
+        r#"{"messaging_product":"whatsapp","contacts":[{"input":"2348095550002","wa_id":"2348095550002"}],"messages":[{"id":"wamid.reply"}]}"#,
+    );
+    let server = start(
+        Backend::Sqlite,
+        &format!(
+            "[africastalking_send]\nusername = \"kanocivic\"\napi_key = \"at-api-key-0123\"\nfrom = \"32811\"\n\
+             url = \"{}/version1/messaging\"\n[whatsapp_send]\naccess_token = \"wa-access-token\"\n\
+             phone_number_id = \"106540352242922\"\nurl = \"{}/v21.0\"\n",
+            at.url, wa.url
+        ),
+    );
+    let _coordinator = Device::coordinator(&server, "Amina Yusuf");
+    let at_url = format!("{}/sms/africastalking?key=at-callback-key-0123456789", server.url);
+    let message = [
+        ("from", "+2348025550001"),
+        ("to", "32811"),
+        ("text", "Water board in Lagos Ikeja has not supplied water for a month"),
+        ("date", "2026-12-04T06:04:45Z"),
+        ("id", "ATXid_0f6a1f24b6c0d5a3c7e2e4f3a1b2c3d4"),
+    ];
+    for _ in 0..5 {
+        assert_eq!(post_form(&at_url, &message).0, 200);
+    }
+    let sent = at.next();
+    assert_eq!(sent.line, "POST /version1/messaging HTTP/1.1");
+    assert_eq!(sent.header("apikey"), Some("at-api-key-0123"));
+    assert_eq!(sent.header("accept"), Some("application/json"));
+    let form: std::collections::BTreeMap<String, String> =
+        serde_urlencoded::from_str(&sent.body).expect("a form");
+    assert_eq!(form["username"], "kanocivic");
+    assert_eq!(form["to"], "+2348025550001");
+    assert_eq!(form["from"], "32811");
+    let text = &form["message"];
+    let reference = between(text, "Reference ", ",");
+    let pin = between(text, "PIN ", ".");
+    assert!(reference.starts_with("LA-"), "{text}");
+    assert!(text.ends_with("follow it at https://citizens.example.org/track"), "{text}");
+    let tracked = post_form(
+        &format!("{}/track", server.url),
+        &[("reference", reference), ("pin", pin)],
+    )
+    .1;
+    assert!(tracked.contains("id=\"tracked\""), "{tracked}");
+    // A follow-up: the next reply says it joined; the resends above made none.
+    let follow = [
+        ("from", "+2348025550001"),
+        ("to", "32811"),
+        ("text", "Still no water in Ikeja"),
+        ("date", "2026-12-04T07:00:00Z"),
+        ("id", "ATXid_second"),
+    ];
+    assert_eq!(post_form(&at_url, &follow).0, 200);
+    let sent = at.next();
+    let form: std::collections::BTreeMap<String, String> =
+        serde_urlencoded::from_str(&sent.body).expect("a form");
+    assert_eq!(
+        form["message"],
+        format!("Thank you, we added your message to report {reference}.")
+    );
+
+    // WhatsApp: the Cloud API's messages call, to the sender's WhatsApp id.
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Planted Wa Name"},"wa_id":"2348095550002"}],"messages":[{"from":"2348095550002","id":"wamid.HBgLMjM0ODA5NTU1MDAwMhUCABIYFjNFQjBDMEQ3MEQ3QjQ2RjI2OTMzAA==","timestamp":"1764828000","text":{"body":"Police at the Enugu checkpoint collect 200 naira from every bus"},"type":"text"}]},"field":"messages"}]}]}"#;
+    for _ in 0..3 {
+        let status = http()
+            .post(format!("{}/whatsapp", server.url))
+            .header("x-hub-signature-256", whatsapp_signature("wa-app-secret", body))
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .expect("answer")
+            .status();
+        assert_eq!(status, 200);
+    }
+    let sent = wa.next();
+    assert_eq!(sent.line, "POST /v21.0/106540352242922/messages HTTP/1.1");
+    assert_eq!(sent.header("authorization"), Some("Bearer wa-access-token"));
+    let json: serde_json::Value = serde_json::from_str(&sent.body).expect("json");
+    assert_eq!(json["messaging_product"], "whatsapp");
+    assert_eq!(json["to"], "2348095550002");
+    assert_eq!(json["type"], "text");
+    let text = json["text"]["body"].as_str().expect("text");
+    assert!(text.starts_with("Thank you, we have your report. Reference EN-"), "{text}");
+    // The log holds neither number nor a PIN.
+    let log = server.log();
+    for secret in ["2348025550001", "2348095550002", pin, "at-api-key-0123", "wa-access-token"] {
+        assert!(!log.contains(secret), "the log holds {secret}");
+    }
+    assert!(at.so_far().is_empty() && wa.so_far().is_empty(), "one reply per message");
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).expect("start") + start.len();
+    let to = from + text[from..].find(end).expect("end");
+    &text[from..to]
+}
+
 on_each_backend! {
     fn a_coordinators_figures_reach_the_transparency_page_and_its_open_data(backend) {
         use citizens_core::figures::Published;
@@ -779,7 +886,7 @@ fn ten_thousand_guessed_receipts_open_nothing() {
 #[test]
 fn know_your_rights_lists_the_directory_and_says_which_translations_await_review() {
     let server = start(Backend::Sqlite, "");
-    let _coordinator = Device::coordinator(&server, "Amina Yusuf");
+    let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
     let (status, _, list) = get(&format!("{}/rights?lang=ha", server.url));
     assert_eq!(status, 200);
     assert!(
@@ -804,27 +911,102 @@ fn know_your_rights_lists_the_directory_and_says_which_translations_await_review
     let review = "This translation is awaiting review by a native speaker.";
     let review_ha = citizens_server_core::pages::words("ha").get("pub_translation_review");
     assert!(!english.contains(review));
-    // Its Hausa text is not written yet: the page says so, and shows the English.
-    let missing_ha = citizens_server_core::pages::words("ha").get("pub_translation_missing");
+    // Its Hausa text is not yet checked by a native speaker: the page says so.
     assert!(
-        hausa.contains(&citizens_server_core::pages::esc(&missing_ha)),
+        hausa.contains(&citizens_server_core::pages::esc(&review_ha)),
         "{hausa}"
     );
-    assert!(!hausa.contains(&citizens_server_core::pages::esc(&review_ha)));
-    assert!(hausa.contains("Bail at a police station is free."));
-    // Its Naijá text is written, not yet checked by a native speaker: the page says so.
-    let naija = get(&format!(
-        "{}/rights/article/bail-is-free?lang=pcm",
+    assert!(hausa.contains("Beli a ofishin ʼyan sanda kyauta ne."), "{hausa}");
+    // A coordinator marks it reviewed; after the sync the page stops saying so, and only for
+    // that language.
+    coordinator
+        .client
+        .mark_translation_reviewed("bail-is-free", "ha")
+        .expect("marked");
+    coordinator.sync();
+    let hausa = get(&format!(
+        "{}/rights/article/bail-is-free?lang=ha",
         server.url
     ))
     .2;
-    let review_pcm = citizens_server_core::pages::words("pcm").get("pub_translation_review");
+    assert!(!hausa.contains(&citizens_server_core::pages::esc(&review_ha)), "{hausa}");
+    assert!(hausa.contains("Beli a ofishin ʼyan sanda kyauta ne."), "{hausa}");
+    let yoruba = get(&format!(
+        "{}/rights/article/bail-is-free?lang=yo",
+        server.url
+    ))
+    .2;
+    let review_yo = citizens_server_core::pages::words("yo").get("pub_translation_review");
     assert!(
-        naija.contains(&citizens_server_core::pages::esc(&review_pcm)),
-        "{naija}"
+        yoruba.contains(&citizens_server_core::pages::esc(&review_yo)),
+        "{yoruba}"
+    );
+    // A volunteer may not.
+    let key = coordinator.client.profile().org_public_key.clone();
+    let mut volunteer = Device::volunteer(&server, "Chinedu Okafor", &key);
+    let refused = volunteer
+        .client
+        .mark_translation_reviewed("bail-is-free", "yo")
+        .expect_err("a volunteer");
+    assert_eq!(
+        refused.to_string(),
+        "article: only a coordinator marks a translation reviewed; ask yours"
     );
     assert_eq!(get(&format!("{}/rights/agency/NOPE", server.url)).0, 404);
     assert_eq!(get(&format!("{}/rights/other/NIS", server.url)).0, 404);
+}
+
+/// A server that holds the first release's articles (the shared copy, and an organisation's
+/// own copy a coordinator edited), restarted as this release: both copies take the later
+/// release's translations, and the organisation's edit stays.
+#[test]
+fn a_server_upgraded_to_newer_shipped_words_merges_them_and_keeps_an_organisations_edit() {
+    use automerge::{transaction::Transactable, ReadDoc, ROOT};
+    let mut server = start(Backend::Sqlite, "");
+    let _coordinator = Device::coordinator(&server, "Amina Yusuf");
+    let bail = citizens_core::seed::shipped_articles()
+        .expect("articles")
+        .into_iter()
+        .find(|a| a.value.slug == "bail-is-free")
+        .expect("bail-is-free");
+    let id = bail.value.id.uuid().to_string();
+    let mut shipped = bail.document.clone();
+    let first_change = shipped.get_changes(&[])[0].hash();
+    let mut first = shipped.fork_at(&[first_change]).expect("the first release");
+    let mut edited = first.fork().with_actor(automerge::ActorId::random());
+    let (_, title) = edited.get(ROOT, "title").expect("read").expect("titles");
+    edited
+        .put(&title, "en", "Police bail is free: know your rights")
+        .expect("edit");
+    edited.commit();
+    server.while_stopped(|dir| {
+        let db = rusqlite::Connection::open(dir.join("server.db")).expect("db");
+        db.execute(
+            "UPDATE docs SET snapshot = ?1 WHERE id = ?2",
+            rusqlite::params![first.save(), id],
+        )
+        .expect("the first release's shared copy");
+        db.execute(
+            "INSERT INTO org_reference (org_id, doc_id, snapshot) SELECT id, ?1, ?2 FROM orgs",
+            rusqlite::params![id, edited.save()],
+        )
+        .expect("the organisation's edited copy");
+    });
+    let page = |lang: &str| {
+        get(&format!(
+            "{}/rights/article/bail-is-free?lang={lang}",
+            server.url
+        ))
+        .2
+    };
+    assert!(page("en").contains("Police bail is free: know your rights"));
+    assert!(page("ha").contains("Beli a ofishin ʼyan sanda kyauta ne."));
+    let db = rusqlite::Connection::open(server.dir.path().join("server.db")).expect("db");
+    let snapshot: Vec<u8> = db
+        .query_row("SELECT snapshot FROM docs WHERE id = ?1", [&id], |r| r.get(0))
+        .expect("shared copy");
+    let mut shared = automerge::AutoCommit::load(&snapshot).expect("load");
+    assert_eq!(shared.get_heads(), shipped.get_heads(), "the shared copy is this release's");
 }
 
 #[test]

@@ -649,6 +649,14 @@ enum ArticleCmd {
         #[arg(long, default_value = "en")]
         lang: String,
     },
+    /// Mark an article's translation checked by a native speaker (coordinators): the public
+    /// page stops saying it awaits review after the next sync.
+    Reviewed {
+        slug: String,
+        /// Language: ha, yo, ig or pcm.
+        #[arg(long)]
+        lang: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -818,6 +826,9 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Article(ArticleCmd::List) => out.articles(&open(cli)?.articles()?),
         Command::Article(ArticleCmd::Show { slug, lang }) => {
             out.article(&open(cli)?.article(slug)?, lang)
+        }
+        Command::Article(ArticleCmd::Reviewed { slug, lang }) => {
+            out.article(&open(cli)?.mark_translation_reviewed(slug, lang)?, lang)
         }
         Command::Report(cmd) => {
             let client = open(cli)?;

@@ -9,7 +9,7 @@ use citizens_client::{
     CaseView, DuplicatePair, GrievanceRow, HistoryEntry, Home, ListPage, Profile,
 };
 use citizens_core::agency::Agency;
-use citizens_core::article::CivicArticle;
+use citizens_core::article::{CivicArticle, Translation};
 use citizens_core::grievance::Grievance;
 use citizens_core::identity::ReporterIdentity;
 use citizens_core::rulebook::Rulebook;
@@ -674,10 +674,17 @@ impl Out {
         let (title, body) = article.localized(lang);
         if self.json {
             return print_json(
-                &json!({"slug": article.slug, "lang": lang, "title": title, "body": body, "agencies": article.agencies}),
+                &json!({"slug": article.slug, "lang": lang, "title": title, "body": body,
+                    "agencies": article.agencies, "translation": article.translation(lang)}),
             );
         }
-        say!("{title}\n\n{body}");
+        let note = match article.translation(lang) {
+            Translation::Original => "",
+            Translation::Reviewed => "\n(translation checked by a native speaker)",
+            Translation::AwaitingReview => "\n(translation awaiting review by a native speaker)",
+            Translation::Missing => "\n(not written in this language yet: the English)",
+        };
+        say!("{title}{note}\n\n{body}");
         if !article.agencies.is_empty() {
             say!("\nAgencies: {}", article.agencies.join(", "));
         }

@@ -586,6 +586,40 @@ fn the_directory_lists_agencies_with_fees_and_ladders() {
         .as_str()
         .expect("body")
         .contains("Bail for police station na free"));
+    let hausa = json(
+        dir.path(),
+        &["article", "show", "bail-is-free", "--lang", "ha"],
+    );
+    assert_eq!(hausa["translation"], "awaiting_review");
+    assert!(hausa["body"]
+        .as_str()
+        .expect("body")
+        .contains("Beli a ofishin ʼyan sanda kyauta ne"));
+    let marked = json(
+        dir.path(),
+        &["article", "reviewed", "bail-is-free", "--lang", "ha"],
+    );
+    assert_eq!(marked["translation"], "reviewed");
+    let again = json(
+        dir.path(),
+        &["article", "show", "bail-is-free", "--lang", "ha"],
+    );
+    assert_eq!(again["translation"], "reviewed");
+    let yoruba = json(
+        dir.path(),
+        &["article", "show", "bail-is-free", "--lang", "yo"],
+    );
+    assert_eq!(yoruba["translation"], "awaiting_review");
+    let why = refused(
+        dir.path(),
+        &["article", "reviewed", "bail-is-free", "--lang", "en"],
+    );
+    assert!(why.contains("English is the original"), "{why}");
+    let why = refused(
+        dir.path(),
+        &["article", "reviewed", "bail-is-free", "--lang", "fr"],
+    );
+    assert!(why.contains("is not written in 'fr'"), "{why}");
     let why = refused(dir.path(), &["article", "show", "no-such-article"]);
     assert!(why.contains("no article"), "{why}");
     let why = refused(dir.path(), &["agency", "list", "--level", "galactic"]);
@@ -619,7 +653,7 @@ fn a_coordinator_routes_merges_forwards_sees_it_overdue_escalates_and_closes() {
                 "grievance",
                 "add",
                 "--category",
-                "water",
+                "land",
                 "--state",
                 "Borno",
                 "--lga",
@@ -642,19 +676,19 @@ fn a_coordinator_routes_merges_forwards_sees_it_overdue_escalates_and_closes() {
             .to_string()
     };
     let first = add(
-        "Taps dry on Baga Road for six weeks",
-        "The public taps on Baga Road near the Monday market have been dry for six weeks.",
+        "Land office on Baga Road wants an unofficial fee",
+        "The land registry office on Baga Road near the Monday market has asked for an unofficial fee for six weeks.",
     );
     let again = add(
-        "Baga Road taps still dry",
-        "Taps on Baga Road by the Monday market: no water for six weeks.",
+        "Baga Road land office unofficial fee",
+        "Land registry on Baga Road by the Monday market: an unofficial fee asked for six weeks.",
     );
 
-    // No shipped rule covers water in Borno: the coordinator adds one, and a holiday.
+    // No shipped rule covers land in Borno: the coordinator adds one, and a holiday.
     assert!(ok(d, &["grievance", "route-all"]).contains("0 case(s)"));
     let err = refused(
         d,
-        &["rules", "add", "--category", "water", "--agency", "NOSUCH"],
+        &["rules", "add", "--category", "land", "--agency", "NOSUCH"],
     );
     assert!(err.contains("NOSUCH"), "{err}");
     ok(
@@ -663,14 +697,14 @@ fn a_coordinator_routes_merges_forwards_sees_it_overdue_escalates_and_closes() {
             "rules",
             "add",
             "--category",
-            "water",
+            "land",
             "--state",
             "Borno",
             "--agency",
-            "SERVICOM",
+            "PCC",
         ],
     );
-    assert!(ok(d, &["rules", "list"]).contains("SERVICOM"));
+    assert!(ok(d, &["rules", "list"]).contains("PCC"));
     ok(
         d,
         &["holidays", "add", "2026-12-31", "New Year's Eve holiday"],
@@ -697,7 +731,7 @@ fn a_coordinator_routes_merges_forwards_sees_it_overdue_escalates_and_closes() {
             "forward",
             &first,
             "--agency",
-            "SERVICOM",
+            "PCC",
             "--channel",
             "letter",
         ],

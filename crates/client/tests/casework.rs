@@ -134,7 +134,7 @@ fn route_all_untriaged_uses_the_most_specific_rule_and_keeps_the_reason() {
         client.capture(&input).expect("capture").reference
     };
     let power = capture("complaint", "power", "KN", "Fagge");
-    let no_rule = capture("complaint", "water", "BO", "Maiduguri");
+    let no_rule = capture("complaint", "land", "BO", "Maiduguri");
     let bribe = capture("corruption_report", "passports", "KN", "Fagge");
     assert_eq!(
         client
@@ -322,7 +322,7 @@ fn a_coordinator_adds_a_routing_rule_and_route_all_follows_it() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(6);
     let mut input = grievance_in(&mut rng, "BO", "Maiduguri");
     input.kind = "complaint".into();
-    input.category = "water".into();
+    input.category = "land".into();
     input.subcategory = None;
     let reference = client.capture(&input).expect("capture").reference;
     assert_eq!(client.route_untriaged().expect("route"), 0, "no rule yet");
@@ -331,7 +331,7 @@ fn a_coordinator_adds_a_routing_rule_and_route_all_follows_it() {
     for (bad, why) in [
         (
             RuleInput {
-                category: Some("water".into()),
+                category: Some("land".into()),
                 agency: "NOSUCH".into(),
                 ..RuleInput::default()
             },
@@ -346,7 +346,7 @@ fn a_coordinator_adds_a_routing_rule_and_route_all_follows_it() {
         ),
         (
             RuleInput {
-                category: Some("water".into()),
+                category: Some("land".into()),
                 states: vec!["Atlantis".into()],
                 agency: "SERVICOM".into(),
                 ..RuleInput::default()
@@ -366,7 +366,7 @@ fn a_coordinator_adds_a_routing_rule_and_route_all_follows_it() {
     let key = client
         .add_routing_rule(&RuleInput {
             kind: None,
-            category: Some("Water".into()),
+            category: Some("Land".into()),
             states: vec!["Borno".into()],
             agency: "servicom".into(),
         })
@@ -378,7 +378,7 @@ fn a_coordinator_adds_a_routing_rule_and_route_all_follows_it() {
             rule.states.as_slice(),
             rule.agency.as_str()
         ),
-        (Some("water"), ["BO".to_string()].as_slice(), "SERVICOM"),
+        (Some("land"), ["BO".to_string()].as_slice(), "SERVICOM"),
         "kept in the directory's own words"
     );
     assert_eq!(client.route_untriaged().expect("route"), 1);
@@ -386,7 +386,7 @@ fn a_coordinator_adds_a_routing_rule_and_route_all_follows_it() {
     assert_eq!(case.agency.as_deref(), Some("SERVICOM"));
     assert_eq!(
         case.grievance.routing_reason.as_deref(),
-        Some("water grievances in BO go to SERVICOM")
+        Some("land grievances in BO go to SERVICOM")
     );
     assert_eq!(
         client.remove_routing_rule(&key).expect("removed").agency,

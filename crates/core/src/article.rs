@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile};
 
+use crate::error::{Error, Result};
 use crate::ids::ArticleId;
 
 /// A short article (one Automerge document). Title and body are keyed by language code
@@ -20,6 +21,10 @@ pub struct CivicArticle {
     pub body: BTreeMap<String, String>,
     /// Short names of the agencies it concerns.
     pub agencies: Vec<String>,
+    /// The languages other than English whose text a coordinator marked checked by a native
+    /// speaker (until then the public page says the translation awaits review).
+    #[autosurgeon(missing = "Vec::new")]
+    pub reviewed: Vec<String>,
 }
 
 impl CivicArticle {
@@ -36,5 +41,83 @@ impl CivicArticle {
             .or_else(|| self.body.get("en"))
             .map_or("", String::as_str);
         (title, body)
+    }
+
+    /// Whether the text in `lang` is the English original, a translation a coordinator
+    /// marked reviewed, one awaiting review, or missing (the English shown instead).
+    pub fn translation(&self, lang: &str) -> Translation {
+        if lang == "en" {
+            Translation::Original
+        } else if !self.body.contains_key(lang) {
+            Translation::Missing
+        } else if self.reviewed.iter().any(|l| l == lang) {
+            Translation::Reviewed
+        } else {
+            Translation::AwaitingReview
+        }
+    }
+
+    /// Mark the translation in `lang` checked by a native speaker.
+    pub fn mark_reviewed(&mut self, lang: &str) -> Result<()> {
+        match self.translation(lang) {
+            Translation::AwaitingReview => {
+                self.reviewed.push(lang.to_string());
+                Ok(())
+            }
+            Translation::Reviewed => Ok(()),
+            Translation::Original => Err(Error::invalid(
+                "language",
+                "English is the original: there is no translation to review",
+            )),
+            Translation::Missing => Err(Error::invalid(
+                "language",
+                format!("the article '{}' is not written in '{lang}'", self.slug),
+            )),
+        }
+    }
+}
+
+/// How an article stands in one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Translation {
+    /// English, the language it was written in.
+    Original,
+    /// A translation a coordinator marked reviewed.
+    Reviewed,
+    /// A translation not yet checked by a native speaker.
+    AwaitingReview,
+    /// Not written in this language: the English is shown.
+    Missing,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_translation_awaits_review_until_a_coordinator_marks_it() {
+        let mut article = crate::seed::articles().expect("articles").remove(0);
+        article.body.remove("ig");
+        assert_eq!(article.translation("en"), Translation::Original);
+        assert_eq!(article.translation("ha"), Translation::AwaitingReview);
+        assert_eq!(article.translation("ig"), Translation::Missing);
+        article.mark_reviewed("ha").expect("marked");
+        article.mark_reviewed("ha").expect("marking again changes nothing");
+        assert_eq!(article.reviewed, ["ha"]);
+        assert_eq!(article.translation("ha"), Translation::Reviewed);
+        assert_eq!(article.translation("yo"), Translation::AwaitingReview);
+        assert_eq!(
+            article.mark_reviewed("en").map_err(|e| e.to_string()),
+            Err("language: English is the original: there is no translation to review".into())
+        );
+        assert_eq!(
+            article.mark_reviewed("ig").map_err(|e| e.to_string()),
+            Err(format!(
+                "language: the article '{}' is not written in 'ig'",
+                article.slug
+            ))
+        );
+        assert_eq!(article.reviewed, ["ha"], "a refusal changes nothing");
     }
 }

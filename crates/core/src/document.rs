@@ -33,9 +33,15 @@ where
 {
     let mut value: T = read(doc)?;
     let out = edit(&mut value)?;
-    autosurgeon::reconcile(doc, &value).map_err(|e| Error::Document(e.to_string()))?;
-    doc.commit_with(commit_options(at));
+    revise(doc, &value, at)?;
     Ok((value, out))
+}
+
+/// Make the document hold `value`: one change (none when it already does), committed at `at`.
+pub fn revise<T: Reconcile>(doc: &mut AutoCommit, value: &T, at: Timestamp) -> Result<()> {
+    autosurgeon::reconcile(doc, value).map_err(|e| Error::Document(e.to_string()))?;
+    doc.commit_with(commit_options(at));
+    Ok(())
 }
 
 fn commit_options(at: Timestamp) -> CommitOptions {

@@ -82,12 +82,6 @@ impl Suggestion {
     }
 }
 
-/// The shipped rules.
-pub fn shipped() -> Result<Vec<Rule>> {
-    serde_json::from_str(include_str!("../data/routing.json"))
-        .map_err(|e| Error::Document(format!("shipped routing rules: {e}")))
-}
-
 /// The agency for a grievance of `kind` and `category` in `state` (a state code), if a rule says.
 pub fn suggest<'a>(
     rules: impl IntoIterator<Item = &'a Rule>,
@@ -125,7 +119,8 @@ mod tests {
     use super::*;
 
     fn rules() -> Vec<Rule> {
-        shipped().expect("shipped rules")
+        let book = crate::rulebook::Rulebook::shipped().expect("shipped rules");
+        book.routing.into_values().collect()
     }
 
     fn agency(kind: &str, category: &str, state: &str) -> Option<String> {
@@ -136,10 +131,12 @@ mod tests {
     fn the_most_specific_shipped_rule_wins() {
         assert_eq!(agency("complaint", "power", "KN").as_deref(), Some("KEDCO"));
         assert_eq!(agency("complaint", "power", "FC").as_deref(), Some("AEDC"));
-        assert_eq!(agency("complaint", "power", "BO").as_deref(), Some("NERC"));
+        assert_eq!(agency("complaint", "power", "OY").as_deref(), Some("IBEDC"));
+        assert_eq!(agency("complaint", "power", "BO").as_deref(), Some("YEDC"));
         assert_eq!(agency("complaint", "water", "LA").as_deref(), Some("LWC"));
+        assert_eq!(agency("complaint", "water", "BO").as_deref(), Some("BOMWR"));
         assert_eq!(
-            agency("complaint", "water", "BO"),
+            agency("complaint", "land", "BO"),
             None,
             "no rule, no guess"
         );
@@ -151,6 +148,23 @@ mod tests {
             agency("corruption_report", "policing", "KN").as_deref(),
             Some("PSC")
         );
+    }
+
+    #[test]
+    fn power_and_water_in_every_state_go_to_the_company_or_board_serving_it() {
+        let agencies = crate::seed::agencies().expect("seed agencies");
+        for state in crate::geo::states() {
+            let power = agency("complaint", "power", state.code).expect("a power rule");
+            assert_ne!(power, "NERC", "{} has its distribution company", state.name);
+            let water = agency("complaint", "water", state.code).expect("a water rule");
+            let board = agencies.iter().find(|a| a.short_name == water);
+            assert_eq!(
+                board.and_then(|b| b.state.as_deref()),
+                Some(state.code),
+                "{}'s water goes to its own state's body",
+                state.name
+            );
+        }
     }
 
     #[test]

@@ -41,18 +41,36 @@ impl Rulebook {
 
     /// The shipped book: default routing for the seeded agencies and Nigeria's public holidays.
     pub fn shipped() -> Result<Self> {
+        Self::shipped_history()?
+            .pop()
+            .ok_or_else(|| Error::Document("no shipped rulebook".into()))
+    }
+
+    /// The shipped book as each release shipped it, oldest first: the first release's rules
+    /// (`data/routing.json`, keyed `shipped-00`, … by position), then each later release's
+    /// rules put over them by key (`data/routing.2.json`, …). A released file never changes.
+    pub fn shipped_history() -> Result<Vec<Self>> {
+        let bad = |e: serde_json::Error| Error::Document(format!("shipped rulebook: {e}"));
         let holidays: Vec<HolidaySeed> =
-            serde_json::from_str(include_str!("../data/holidays.json"))
-                .map_err(|e| Error::Document(format!("shipped holidays: {e}")))?;
-        Ok(Rulebook {
+            serde_json::from_str(include_str!("../data/holidays.json")).map_err(bad)?;
+        let first: Vec<Rule> =
+            serde_json::from_str(include_str!("../data/routing.json")).map_err(bad)?;
+        let mut book = Rulebook {
             id: Self::id(),
-            routing: routing::shipped()?
+            routing: first
                 .into_iter()
                 .enumerate()
                 .map(|(i, rule)| (format!("shipped-{i:02}"), rule))
                 .collect(),
             holidays: holidays.into_iter().map(|h| (h.day, h.name)).collect(),
-        })
+        };
+        let mut history = vec![book.clone()];
+        for revision in [include_str!("../data/routing.2.json")] {
+            let rules: BTreeMap<String, Rule> = serde_json::from_str(revision).map_err(bad)?;
+            book.routing.extend(rules);
+            history.push(book.clone());
+        }
+        Ok(history)
     }
 
     /// The agency the rules suggest for a grievance, with the reason.
@@ -148,7 +166,7 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let rule = Rule {
             kind: None,
-            category: Some("water".into()),
+            category: Some("land".into()),
             states: vec!["borno".into()],
             agency: "NCTO".into(),
             added_at: Timestamp::default(),
@@ -157,12 +175,12 @@ mod tests {
             .add_rule(rule, Timestamp::from_millis(5), &mut rng)
             .expect("added");
         assert_eq!(
-            book.suggest("complaint", "water", "BO").map(|s| s.agency),
+            book.suggest("complaint", "land", "BO").map(|s| s.agency),
             Some("NCTO".into())
         );
         assert_eq!(book.routing[&key].states, vec!["BO".to_string()]);
         book.remove_rule(&key).expect("removed");
-        assert!(book.suggest("complaint", "water", "BO").is_none());
+        assert!(book.suggest("complaint", "land", "BO").is_none());
         assert!(book.remove_rule(&key).is_err());
 
         let day = Day::parse("d", "2026-12-01").expect("day");

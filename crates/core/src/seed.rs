@@ -1,6 +1,9 @@
 //! Reference data shipped with every install and the server: the agency directory, civic
-//! articles and the starting rulebook. Built as documents by a fixed actor at time zero, so every replica holds
-//! byte-identical documents and merging them is a no-op.
+//! articles and the starting rulebook. Built as documents by a fixed actor at time zero, so every
+//! replica holds byte-identical documents and merging them is a no-op. A released document
+//! never changes: a later release's words for a shipped record (`data/articles.2.json`,
+//! `data/routing.2.json`) are one more change on top of it, the same everywhere, so an install
+//! or a server that holds the earlier release merges it and keeps its coordinators' edits.
 
 use std::collections::BTreeMap;
 
@@ -12,9 +15,20 @@ use crate::article::CivicArticle;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::ids::{seed_uuid, AgencyId, ArticleId};
+use crate::rulebook::Rulebook;
 
 /// Bump when the shipped data changes.
-pub const SEED_VERSION: u32 = 3;
+pub const SEED_VERSION: u32 = 4;
+
+/// A shipped record: what it holds now and its document (the first release, then each later
+/// release's revision as one change).
+#[derive(Debug, Clone)]
+pub struct Shipped<T> {
+    /// The record as this release ships it.
+    pub value: T,
+    /// Its document, the same bytes on every install and the server.
+    pub document: AutoCommit,
+}
 
 #[derive(Deserialize)]
 struct AgencySeed {
@@ -37,6 +51,29 @@ struct ArticleSeed {
     title: BTreeMap<String, String>,
     body: BTreeMap<String, String>,
 }
+
+/// An article as first released (before it could be marked reviewed): reconciled field by
+/// field as that release did, so its document is the one every earlier install holds.
+#[derive(autosurgeon::Reconcile)]
+struct FirstArticle {
+    id: ArticleId,
+    slug: String,
+    title: BTreeMap<String, String>,
+    body: BTreeMap<String, String>,
+    agencies: Vec<String>,
+}
+
+/// A later release's words for the shipped articles: slug → language → text.
+type ArticleRevision = BTreeMap<String, BTreeMap<String, ArticleWords>>;
+
+#[derive(Deserialize)]
+struct ArticleWords {
+    title: Option<String>,
+    body: String,
+}
+
+/// Each later release's article words, oldest first.
+const ARTICLE_REVISIONS: [&str; 1] = [include_str!("../data/articles.2.json")];
 
 /// The shipped agencies.
 pub fn agencies() -> Result<Vec<Agency>> {
@@ -62,26 +99,93 @@ pub fn agencies() -> Result<Vec<Agency>> {
         .collect()
 }
 
-/// The shipped civic articles.
-pub fn articles() -> Result<Vec<CivicArticle>> {
-    let seeds: Vec<ArticleSeed> = serde_json::from_str(include_str!("../data/articles.json"))
-        .map_err(|e| Error::Document(format!("shipped articles: {e}")))?;
-    Ok(seeds
+/// The shipped agencies with their documents.
+pub fn shipped_agencies() -> Result<Vec<Shipped<Agency>>> {
+    agencies()?
         .into_iter()
-        .map(|s| CivicArticle {
-            id: ArticleId::from_uuid(seed_uuid("article", &s.slug)),
-            slug: s.slug,
-            title: s.title,
-            body: s.body,
-            agencies: s.agencies,
+        .map(|value| {
+            Ok(Shipped {
+                document: document(&value)?,
+                value,
+            })
         })
-        .collect())
+        .collect()
 }
 
-/// The document of a shipped record: the same bytes on every install.
+/// The shipped civic articles.
+pub fn articles() -> Result<Vec<CivicArticle>> {
+    Ok(shipped_articles()?.into_iter().map(|s| s.value).collect())
+}
+
+/// The shipped civic articles with their documents.
+pub fn shipped_articles() -> Result<Vec<Shipped<CivicArticle>>> {
+    let bad = |e: serde_json::Error| Error::Document(format!("shipped articles: {e}"));
+    let seeds: Vec<ArticleSeed> =
+        serde_json::from_str(include_str!("../data/articles.json")).map_err(bad)?;
+    let revisions = ARTICLE_REVISIONS
+        .iter()
+        .map(|r| serde_json::from_str::<ArticleRevision>(r).map_err(bad))
+        .collect::<Result<Vec<_>>>()?;
+    seeds
+        .into_iter()
+        .map(|s| {
+            let first = FirstArticle {
+                id: ArticleId::from_uuid(seed_uuid("article", &s.slug)),
+                slug: s.slug,
+                title: s.title,
+                body: s.body,
+                agencies: s.agencies,
+            };
+            let mut document = create(&first)?;
+            let mut value = CivicArticle {
+                id: first.id,
+                slug: first.slug,
+                title: first.title,
+                body: first.body,
+                agencies: first.agencies,
+                reviewed: Vec::new(),
+            };
+            for revision in &revisions {
+                for (lang, words) in revision.get(&value.slug).into_iter().flatten() {
+                    if let Some(title) = &words.title {
+                        value.title.insert(lang.clone(), title.clone());
+                    }
+                    value.body.insert(lang.clone(), words.body.clone());
+                }
+                revise(&mut document, &value)?;
+            }
+            Ok(Shipped { value, document })
+        })
+        .collect()
+}
+
+/// The shipped rulebook with its document.
+pub fn shipped_rulebook() -> Result<Shipped<Rulebook>> {
+    let mut history = Rulebook::shipped_history()?.into_iter();
+    let first = history
+        .next()
+        .ok_or_else(|| Error::Document("no shipped rulebook".into()))?;
+    let mut document = create(&first)?;
+    let mut value = first;
+    for later in history {
+        revise(&mut document, &later)?;
+        value = later;
+    }
+    Ok(Shipped { value, document })
+}
+
+/// The document of a record shipped once: the same bytes on every install.
 pub fn document<T: autosurgeon::Reconcile>(value: &T) -> Result<AutoCommit> {
+    create(value)
+}
+
+fn create<T: autosurgeon::Reconcile>(value: &T) -> Result<AutoCommit> {
     let actor = ActorId::from(&b"citizens-connect-seed"[..]);
     crate::document::create(&actor, value, Timestamp::from_millis(0))
+}
+
+fn revise<T: autosurgeon::Reconcile>(document: &mut AutoCommit, value: &T) -> Result<()> {
+    crate::document::revise(document, value, Timestamp::from_millis(0))
 }
 
 #[cfg(test)]
@@ -100,6 +204,59 @@ mod tests {
         let a = document(&agencies[0]).expect("doc").get_heads();
         let b = document(&agencies[0]).expect("doc").get_heads();
         assert_eq!(a, b);
+    }
+
+    /// The documents earlier releases shipped, which installs and servers hold: a later
+    /// release may only add changes on top of them.
+    #[test]
+    fn released_documents_are_kept_and_later_words_are_one_change_on_top() {
+        let released = [
+            (
+                "getting-a-passport",
+                "ac6aabef576b5360e1fd0d504c22eac3b24b1a1561ca922c7c139fde7ef2d1fe",
+            ),
+            (
+                "bail-is-free",
+                "59cb1e4440ed8bf20075314b5988cbcc6507c9326eb41603e15961e9722f09dc",
+            ),
+            (
+                "reporting-extortion-safely",
+                "932da5dace16de34d63da7a33c4aa39e13452a73148530305682adaf59c1dbfe",
+            ),
+            (
+                "estimated-billing",
+                "be9409df2c8b9ef480a7e1c0ddcf6cba0a17e6910b4ba2b3028bc812d22b5c0d",
+            ),
+        ];
+        let first_change = |doc: &mut AutoCommit| {
+            let changes = doc.get_changes(&[]);
+            assert_eq!(changes.len(), 2, "the first release and one revision");
+            changes[0].hash().to_string()
+        };
+        let articles = shipped_articles().expect("articles");
+        assert_eq!(articles.len(), released.len());
+        for (mut a, (slug, hash)) in articles.into_iter().zip(released) {
+            assert_eq!(a.value.slug, slug);
+            assert_eq!(first_change(&mut a.document), hash, "{slug}");
+            let read: CivicArticle = crate::document::read(&a.document).expect("read");
+            assert_eq!(read, a.value, "the document holds the record");
+            for lang in ["ha", "yo", "ig", "pcm"] {
+                assert!(
+                    a.value.body.get(lang).is_some_and(|b| b.len() > 200),
+                    "{slug} is written in {lang}"
+                );
+            }
+            assert!(a.value.reviewed.is_empty(), "no translation is reviewed yet");
+        }
+        let mut book = shipped_rulebook().expect("rulebook");
+        assert_eq!(
+            first_change(&mut book.document),
+            "0bc65b06d1a8598f3df87f173056d25552b38589fe6347460c343e668ce5e20d"
+        );
+        let read: Rulebook = crate::document::read(&book.document).expect("read");
+        assert_eq!(read, book.value);
+        let again = shipped_rulebook().expect("rulebook").document.save();
+        assert_eq!(book.document.save(), again, "the same bytes every time");
     }
 
     #[test]

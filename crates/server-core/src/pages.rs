@@ -3,7 +3,7 @@
 //! over 2G. Everything a page shows that came from outside is escaped here, in one place.
 
 use citizens_core::agency::{Agency, Level};
-use citizens_core::article::CivicArticle;
+use citizens_core::article::{CivicArticle, Translation};
 use citizens_core::geo;
 use citizens_core::grievance::Kind;
 use citizens_core::taxonomy::CATEGORIES;
@@ -725,10 +725,10 @@ pub fn agency(w: &Words, org: &str, a: &Agency) -> String {
 pub fn article(w: &Words, org: &str, a: &CivicArticle) -> String {
     let (title, text) = a.localized(w.lang());
     let hint = |key: &str| format!("<p class=\"hint\">{}</p>", esc(&w.get(key)));
-    let note = match (w.lang(), a.body.contains_key(w.lang())) {
-        ("en", _) => String::new(),
-        (_, true) => hint("pub_translation_review"),
-        (_, false) => hint("pub_translation_missing"),
+    let note = match a.translation(w.lang()) {
+        Translation::Original | Translation::Reviewed => String::new(),
+        Translation::AwaitingReview => hint("pub_translation_review"),
+        Translation::Missing => hint("pub_translation_missing"),
     };
     let body = format!(
         "<p><a href=\"/rights\">{}</a></p><h1>{}</h1>{note}{}<p><a class=\"button\" href=\"/report\">{}</a></p>",

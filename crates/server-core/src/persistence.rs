@@ -361,7 +361,11 @@ pub trait Tx {
     fn site_secret(&mut self, candidate: &[u8]) -> Result<Vec<u8>>;
 
     // Records and the change log.
-    /// Shipped reference data, stored once (never overwritten).
+    /// Every stored copy of a shipped record: the shared one (`None`) and each organisation's
+    /// own (`Some(org_id)`); none before it is first stored.
+    fn shipped_copies(&mut self, id: Uuid) -> Result<Vec<(Option<i64>, Vec<u8>)>>;
+    /// Store the shared copy of a shipped record: new, or the stored one merged with newer
+    /// shipped data.
     fn seed_record(
         &mut self,
         id: Uuid,

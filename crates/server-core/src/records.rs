@@ -33,46 +33,46 @@ fn heads_of(doc: &mut AutoCommit) -> Vec<[u8; 32]> {
     doc.get_heads().iter().map(|h| h.0).collect()
 }
 
-/// Shipped agencies, articles and the rulebook, byte-identical to every device's copy.
+/// Shipped agencies, articles and the rulebook, byte-identical to every device's copy. A
+/// server upgraded to newer shipped data merges it into every copy it holds (the shared one
+/// and each organisation's), so coordinators' edits stay; a copy that holds it already is left
+/// alone.
 pub(crate) fn seed(db: &dyn Persistence) -> Result<()> {
-    let mut docs = Vec::new();
     let shipped = |e: citizens_core::Error| Error::internal(format!("shipped data: {e}"));
-    for a in citizens_core::seed::agencies().map_err(shipped)? {
-        docs.push((
-            a.id.uuid(),
-            RecordKind::Agency,
-            citizens_core::seed::document(&a).map_err(shipped)?,
-        ));
+    let mut docs = Vec::new();
+    for a in citizens_core::seed::shipped_agencies().map_err(shipped)? {
+        docs.push((a.value.id.uuid(), RecordKind::Agency, a.document));
     }
-    for a in citizens_core::seed::articles().map_err(shipped)? {
-        docs.push((
-            a.id.uuid(),
-            RecordKind::Article,
-            citizens_core::seed::document(&a).map_err(shipped)?,
-        ));
+    for a in citizens_core::seed::shipped_articles().map_err(shipped)? {
+        docs.push((a.value.id.uuid(), RecordKind::Article, a.document));
     }
-    let rulebook = Rulebook::shipped().map_err(shipped)?;
-    docs.push((
-        Rulebook::id(),
-        RecordKind::Rulebook,
-        citizens_core::seed::document(&rulebook).map_err(shipped)?,
-    ));
-    let docs: Vec<_> = docs
-        .into_iter()
-        .map(|(id, kind, mut doc)| {
-            let heads = heads_of(&mut doc);
-            (
-                id,
-                kind,
-                doc.save(),
-                heads.concat(),
-                record_digest(id, &heads),
-            )
-        })
-        .collect();
+    let rulebook = citizens_core::seed::shipped_rulebook().map_err(shipped)?;
+    docs.push((Rulebook::id(), RecordKind::Rulebook, rulebook.document));
+    let damaged = |e: automerge::AutomergeError| Error::internal(format!("stored shipped record: {e}"));
     transaction(db, Mode::Write, |tx| {
-        for (id, kind, snapshot, heads, digest) in &docs {
-            tx.seed_record(*id, *kind, snapshot, heads, digest)?;
+        for (id, kind, doc) in &docs {
+            let mut shipped = doc.clone();
+            let heads = shipped.get_heads();
+            let copies = tx.shipped_copies(*id)?;
+            if copies.is_empty() {
+                let heads = heads_of(&mut shipped);
+                tx.seed_record(*id, *kind, &shipped.save(), &heads.concat(), &record_digest(*id, &heads))?;
+                continue;
+            }
+            for (org, bytes) in copies {
+                let mut copy = AutoCommit::load(&bytes).map_err(damaged)?;
+                if heads.iter().all(|h| copy.get_change_by_hash(h).is_some()) {
+                    continue;
+                }
+                copy.merge(&mut shipped.clone()).map_err(damaged)?;
+                match org {
+                    Some(org_id) => tx.put_org_copy(org_id, *id, &copy.save())?,
+                    None => {
+                        let heads = heads_of(&mut copy);
+                        tx.seed_record(*id, *kind, &copy.save(), &heads.concat(), &record_digest(*id, &heads))?;
+                    }
+                }
+            }
         }
         Ok(())
     })
@@ -527,6 +527,10 @@ impl Core {
             batch.finish(tx)?;
             Ok(Ok((refused, out_of_scope)))
         })?;
+        // The public pages show the organisation's directory and articles: read them afresh.
+        if request.pushes.iter().any(|p| p.kind.is_reference()) {
+            self.directory.forget();
+        }
         let (refused, out_of_scope) = match applied {
             Ok(answer) => answer,
             Err(stored) => {

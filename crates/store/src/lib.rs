@@ -22,6 +22,7 @@ use citizens_core::clock::Timestamp;
 use citizens_core::grievance::Grievance;
 use citizens_core::lifecycle::Actor;
 use citizens_core::rulebook::Rulebook;
+use citizens_core::seed::Shipped;
 use citizens_core::session::TownHallSession;
 use citizens_protocol::{Push, RecordKind};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -452,19 +453,20 @@ impl Writer<'_> {
 
     /// Store a shipped reference record, identical on every install (no outbox entry). A
     /// store that already holds it (an install upgraded to newer shipped data) merges the
-    /// shipped changes into its own: it holds them already, so its coordinators' edits stay.
-    pub(crate) fn insert_seed<T: Record>(&mut self, value: &T) -> Result<()> {
-        let mut shipped = citizens_core::seed::document(value)?;
-        match snapshot(&self.tx, value.doc_id(), T::KIND) {
+    /// shipped changes into its own: it holds the earlier ones already, so its coordinators'
+    /// edits stay.
+    pub(crate) fn insert_seed<T: Record>(&mut self, shipped: &Shipped<T>) -> Result<()> {
+        let mut document = shipped.document.clone();
+        match snapshot(&self.tx, shipped.value.doc_id(), T::KIND) {
             Ok(bytes) => {
                 let mut doc = load(&bytes)?;
-                doc.merge(&mut shipped)
+                doc.merge(&mut document)
                     .map_err(|e| Error::Damaged(format!("shipped record: {e}")))?;
                 let merged: T = citizens_core::document::read(&doc)?;
                 self.save(&mut doc, &merged, Timestamp::from_millis(0), false)
             }
             Err(Error::NotFound { .. }) => {
-                self.save(&mut shipped, value, Timestamp::from_millis(0), false)
+                self.save(&mut document, &shipped.value, Timestamp::from_millis(0), false)
             }
             Err(e) => Err(e),
         }
@@ -765,6 +767,58 @@ mod tests {
         let kept: Agency = store.read(kedco).expect("read");
         assert_eq!(kept.mandate, "Corrected by the coordinators");
         assert_eq!(store.agencies(None).expect("agencies").len(), shipped.len());
+    }
+
+    /// An install holding the first release's articles and rulebook, its rulebook edited by a
+    /// coordinator, opened by this release: the translations and the new routing arrive, the
+    /// coordinator's rule stays.
+    #[test]
+    fn the_first_releases_articles_and_rulebook_take_the_later_words_and_keep_edits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::create(dir.path(), PASS).expect("create");
+        let first_release = |doc: &mut AutoCommit| {
+            let first = doc.get_changes(&[])[0].hash();
+            doc.fork_at(&[first]).expect("fork")
+        };
+        let articles = citizens_core::seed::shipped_articles().expect("articles");
+        let book = citizens_core::seed::shipped_rulebook().expect("rulebook");
+        let author = Author {
+            actor: ActorId::random(),
+            who: Actor {
+                user: "Amina Yusuf".into(),
+                device: "coordinator laptop".into(),
+            },
+        };
+        store
+            .write(|w| {
+                for a in &articles {
+                    let mut doc = first_release(&mut a.document.clone());
+                    let old: CivicArticle = citizens_core::document::read(&doc)?;
+                    w.save(&mut doc, &old, Timestamp::from_millis(0), false)?;
+                }
+                let mut doc = first_release(&mut book.document.clone());
+                let old: Rulebook = citizens_core::document::read(&doc)?;
+                w.save(&mut doc, &old, Timestamp::from_millis(0), false)?;
+                w.edit::<Rulebook, _>(Rulebook::id(), &author, Timestamp::from_millis(5), |b| {
+                    b.routing.remove("shipped-19");
+                    Ok(())
+                })
+            })
+            .expect("the first release's documents");
+        let passport = articles[0].value.id.uuid();
+        let before: CivicArticle = store.read(passport).expect("read");
+        assert!(!before.body.contains_key("ha"), "the first release had no Hausa body");
+        store.set_meta("seed_version", "3").expect("meta");
+        drop(store);
+        let store = Store::open(dir.path(), PASS).expect("open");
+        let after: CivicArticle = store.read(passport).expect("read");
+        assert_eq!(after, articles[0].value, "the later words arrived");
+        let book: Rulebook = store.read(Rulebook::id()).expect("read");
+        assert!(!book.routing.contains_key("shipped-19"), "the edit stays");
+        assert_eq!(
+            book.suggest("complaint", "power", "OY").map(|s| s.agency),
+            Some("IBEDC".into())
+        );
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! documents from `citizens_core::seed`. Versioned in `meta.seed_version`; applying it again changes nothing.
 
 use citizens_core::geo;
-use citizens_core::rulebook::Rulebook;
 use citizens_core::seed::{self, SEED_VERSION};
 use rusqlite::params;
 
@@ -17,9 +16,9 @@ pub(crate) fn ensure(store: &mut Store) -> Result<(), Error> {
     if have >= SEED_VERSION {
         return Ok(());
     }
-    let agencies = seed::agencies()?;
-    let articles = seed::articles()?;
-    let rulebook = Rulebook::shipped()?;
+    let agencies = seed::shipped_agencies()?;
+    let articles = seed::shipped_articles()?;
+    let rulebook = seed::shipped_rulebook()?;
     store.write(|w| {
         for state in geo::states() {
             w.tx.execute(
@@ -39,11 +38,9 @@ pub(crate) fn ensure(store: &mut Store) -> Result<(), Error> {
         for article in &articles {
             w.insert_seed(article)?;
         }
-        // The rulebook is edited by coordinators: never replace one this store already holds.
-        if w.read::<Rulebook>(Rulebook::id()).is_err() {
-            w.insert_seed(&rulebook)?;
-            w.reproject_cases(crate::Reproject::Forwarded)?;
-        }
+        // Merged like the rest: coordinators' edits stay; due dates count its holidays.
+        w.insert_seed(&rulebook)?;
+        w.reproject_cases(crate::Reproject::Forwarded)?;
         w.tx.execute(
             "INSERT INTO meta (key, value) VALUES ('seed_version', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

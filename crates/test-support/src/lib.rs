@@ -92,6 +92,7 @@ pub mod device;
 pub mod haproxy;
 pub mod hostile;
 pub mod postgres;
+pub mod provider;
 pub mod proxy;
 pub mod s3;
 pub mod server;

@@ -44,7 +44,7 @@ impl std::fmt::Debug for Proxy {
     }
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+pub(crate) fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
     let mut head = Vec::new();
     let mut length = 0usize;
     loop {

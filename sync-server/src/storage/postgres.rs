@@ -520,6 +520,23 @@ impl Tx for PgTx<'_> {
             .get(0))
     }
 
+    fn shipped_copies(&mut self, id: Uuid) -> Result<Vec<(Option<i64>, Vec<u8>)>> {
+        // Merged and written back: locked as a push to the record is.
+        self.exec(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+            &[&RECORD_LOCKS, &id.to_string()],
+        )?;
+        let rows = self
+            .tx
+            .query(
+                "SELECT NULL::bigint, snapshot FROM docs WHERE id = $1
+                 UNION ALL SELECT org_id, snapshot FROM org_reference WHERE doc_id = $1",
+                &[&id.to_string()],
+            )
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     fn seed_record(
         &mut self,
         id: Uuid,
@@ -529,7 +546,9 @@ impl Tx for PgTx<'_> {
         digest: &[u8],
     ) -> Result<()> {
         self.exec(
-            "INSERT INTO docs (id, kind, snapshot, heads, digest) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO docs (id, kind, snapshot, heads, digest) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot,
+                 heads = excluded.heads, digest = excluded.digest",
             &[&id.to_string(), &kind.as_str(), &snapshot, &heads, &digest],
         )?;
         Ok(())

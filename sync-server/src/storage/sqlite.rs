@@ -449,6 +449,22 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)
     }
 
+    fn shipped_copies(&mut self, id: Uuid) -> Result<Vec<(Option<i64>, Vec<u8>)>> {
+        let mut stmt = self
+            .0
+            .prepare_cached(
+                "SELECT NULL, snapshot FROM docs WHERE id = ?1
+                 UNION ALL SELECT org_id, snapshot FROM org_reference WHERE doc_id = ?1",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
     fn seed_record(
         &mut self,
         id: Uuid,
@@ -459,7 +475,9 @@ impl Tx for SqliteTx<'_> {
     ) -> Result<()> {
         self.0
             .execute(
-                "INSERT OR IGNORE INTO docs (id, kind, snapshot, heads, digest) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO docs (id, kind, snapshot, heads, digest) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot,
+                     heads = excluded.heads, digest = excluded.digest",
                 params![id.to_string(), kind.as_str(), snapshot, heads, digest],
             )
             .map_err(db)?;
