@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 
 use citizens_client::{figures, store_rows};
-use citizens_core::{agency, article, duplicates, grievance, lifecycle, routing, session, taxonomy};
+use citizens_core::{
+    agency, article, duplicates, grievance, lifecycle, routing, session, taxonomy,
+};
 use ts_rs::{Config, TS};
 
 use crate::{background, commands};

@@ -175,7 +175,7 @@ fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
     let none = call(
         &webview,
         "suggest_agency",
-        json!({"kind": "complaint", "category": "water", "place": "BO"}),
+        json!({"kind": "complaint", "category": "land", "place": "BO"}),
     )
     .expect("suggest");
     assert_eq!(none, Value::Null);
@@ -270,7 +270,10 @@ fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
         "not_found"
     );
     let articles = call(&webview, "articles", json!({"language": "ha"})).expect("articles");
-    assert_eq!(articles[0][1], "Haƙƙoƙinka a shingen ʼyan sanda: beli kyauta ne");
+    assert_eq!(
+        articles[0][1],
+        "Haƙƙoƙinka a shingen ʼyan sanda: beli kyauta ne"
+    );
     let slug = articles[0][0].as_str().expect("slug");
     let article =
         call(&webview, "article", json!({"slug": slug, "language": "ha"})).expect("article");

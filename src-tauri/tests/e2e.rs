@@ -180,14 +180,25 @@ async fn capture_search_forward_translate_and_reopen_in_the_real_window() {
     // A Hausa article awaits review until a coordinator marks it checked.
     click(&c, "#nav-directory").await;
     click(&c, "aside h3 + ul button").await;
-    until_text(&c, ".detail", "Wanda yaren nasa ne bai duba wannan fassarar ba tukuna.").await;
+    until_text(
+        &c,
+        ".detail",
+        "Wanda yaren nasa ne bai duba wannan fassarar ba tukuna.",
+    )
+    .await;
     until_text(&c, ".detail", "Beli a ofishin ʼyan sanda kyauta ne.").await;
     shot(&c, "10b-hausa-article-awaiting-review").await;
     click(&c, "#mark-reviewed").await;
-    until_text(&c, ".detail", "Wanda yaren nasa ne ya duba wannan fassarar.").await;
+    until_text(
+        &c,
+        ".detail",
+        "Wanda yaren nasa ne ya duba wannan fassarar.",
+    )
+    .await;
     shot(&c, "10c-hausa-article-reviewed").await;
     pick(&c, "#language", "yo").await;
     until_text(&c, "#nav-cases", "Àwọn ẹjọ́").await;
+    click(&c, "#nav-cases").await;
     fill(&c, "#search", "transformer").await;
     until_text(&c, ".count-line", ": 1").await;
     until_text(&c, "#cases", "A ti yanjú").await;

@@ -585,7 +585,10 @@ async fn deliver(state: &AppState, inbound: &Inbound) -> Result<(Option<String>,
 /// is sent once, not again for the same message resent.
 async fn deliver_and_reply(state: &AppState, inbound: Inbound) -> Result<(), Response> {
     if let (Some(reply), false) = deliver(state, &inbound).await? {
-        state.face.replier.send(inbound.provider, inbound.from, reply);
+        state
+            .face
+            .replier
+            .send(inbound.provider, inbound.from, reply);
     }
     Ok(())
 }

@@ -122,7 +122,8 @@ impl Replier {
                 let body = serde_json::json!({
                     "messaging_product": "whatsapp",
                     "recipient_type": "individual",
-                    "to": to,
+                    // The sender's WhatsApp id: the number's digits.
+                    "to": to.trim_start_matches('+'),
                     "type": "text",
                     "text": {"preview_url": false, "body": text},
                 });

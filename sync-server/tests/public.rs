@@ -486,11 +486,17 @@ fn sms_and_whatsapp_senders_get_their_reference_and_pin_once_through_the_provide
         ),
     );
     let _coordinator = Device::coordinator(&server, "Amina Yusuf");
-    let at_url = format!("{}/sms/africastalking?key=at-callback-key-0123456789", server.url);
+    let at_url = format!(
+        "{}/sms/africastalking?key=at-callback-key-0123456789",
+        server.url
+    );
     let message = [
         ("from", "+2348025550001"),
         ("to", "32811"),
-        ("text", "Water board in Lagos Ikeja has not supplied water for a month"),
+        (
+            "text",
+            "Water board in Lagos Ikeja has not supplied water for a month",
+        ),
         ("date", "2026-12-04T06:04:45Z"),
         ("id", "ATXid_0f6a1f24b6c0d5a3c7e2e4f3a1b2c3d4"),
     ];
@@ -510,7 +516,10 @@ fn sms_and_whatsapp_senders_get_their_reference_and_pin_once_through_the_provide
     let reference = between(text, "Reference ", ",");
     let pin = between(text, "PIN ", ".");
     assert!(reference.starts_with("LA-"), "{text}");
-    assert!(text.ends_with("follow it at https://citizens.example.org/track"), "{text}");
+    assert!(
+        text.ends_with("follow it at https://citizens.example.org/track"),
+        "{text}"
+    );
     let tracked = post_form(
         &format!("{}/track", server.url),
         &[("reference", reference), ("pin", pin)],
@@ -539,7 +548,10 @@ fn sms_and_whatsapp_senders_get_their_reference_and_pin_once_through_the_provide
     for _ in 0..3 {
         let status = http()
             .post(format!("{}/whatsapp", server.url))
-            .header("x-hub-signature-256", whatsapp_signature("wa-app-secret", body))
+            .header(
+                "x-hub-signature-256",
+                whatsapp_signature("wa-app-secret", body),
+            )
             .header("content-type", "application/json")
             .body(body.to_vec())
             .send()
@@ -555,13 +567,25 @@ fn sms_and_whatsapp_senders_get_their_reference_and_pin_once_through_the_provide
     assert_eq!(json["to"], "2348095550002");
     assert_eq!(json["type"], "text");
     let text = json["text"]["body"].as_str().expect("text");
-    assert!(text.starts_with("Thank you, we have your report. Reference EN-"), "{text}");
+    assert!(
+        text.starts_with("Thank you, we have your report. Reference EN-"),
+        "{text}"
+    );
     // The log holds neither number nor a PIN.
     let log = server.log();
-    for secret in ["2348025550001", "2348095550002", pin, "at-api-key-0123", "wa-access-token"] {
+    for secret in [
+        "2348025550001",
+        "2348095550002",
+        pin,
+        "at-api-key-0123",
+        "wa-access-token",
+    ] {
         assert!(!log.contains(secret), "the log holds {secret}");
     }
-    assert!(at.so_far().is_empty() && wa.so_far().is_empty(), "one reply per message");
+    assert!(
+        at.so_far().is_empty() && wa.so_far().is_empty(),
+        "one reply per message"
+    );
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
@@ -916,7 +940,10 @@ fn know_your_rights_lists_the_directory_and_says_which_translations_await_review
         hausa.contains(&citizens_server_core::pages::esc(&review_ha)),
         "{hausa}"
     );
-    assert!(hausa.contains("Beli a ofishin ʼyan sanda kyauta ne."), "{hausa}");
+    assert!(
+        hausa.contains("Beli a ofishin ʼyan sanda kyauta ne."),
+        "{hausa}"
+    );
     // A coordinator marks it reviewed; after the sync the page stops saying so, and only for
     // that language.
     coordinator
@@ -929,8 +956,14 @@ fn know_your_rights_lists_the_directory_and_says_which_translations_await_review
         server.url
     ))
     .2;
-    assert!(!hausa.contains(&citizens_server_core::pages::esc(&review_ha)), "{hausa}");
-    assert!(hausa.contains("Beli a ofishin ʼyan sanda kyauta ne."), "{hausa}");
+    assert!(
+        !hausa.contains(&citizens_server_core::pages::esc(&review_ha)),
+        "{hausa}"
+    );
+    assert!(
+        hausa.contains("Beli a ofishin ʼyan sanda kyauta ne."),
+        "{hausa}"
+    );
     let yoruba = get(&format!(
         "{}/rights/article/bail-is-free?lang=yo",
         server.url
@@ -1003,10 +1036,16 @@ fn a_server_upgraded_to_newer_shipped_words_merges_them_and_keeps_an_organisatio
     assert!(page("ha").contains("Beli a ofishin ʼyan sanda kyauta ne."));
     let db = rusqlite::Connection::open(server.dir.path().join("server.db")).expect("db");
     let snapshot: Vec<u8> = db
-        .query_row("SELECT snapshot FROM docs WHERE id = ?1", [&id], |r| r.get(0))
+        .query_row("SELECT snapshot FROM docs WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
         .expect("shared copy");
     let mut shared = automerge::AutoCommit::load(&snapshot).expect("load");
-    assert_eq!(shared.get_heads(), shipped.get_heads(), "the shared copy is this release's");
+    assert_eq!(
+        shared.get_heads(),
+        shipped.get_heads(),
+        "the shared copy is this release's"
+    );
 }
 
 #[test]

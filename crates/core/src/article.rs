@@ -103,7 +103,9 @@ mod tests {
         assert_eq!(article.translation("ha"), Translation::AwaitingReview);
         assert_eq!(article.translation("ig"), Translation::Missing);
         article.mark_reviewed("ha").expect("marked");
-        article.mark_reviewed("ha").expect("marking again changes nothing");
+        article
+            .mark_reviewed("ha")
+            .expect("marking again changes nothing");
         assert_eq!(article.reviewed, ["ha"]);
         assert_eq!(article.translation("ha"), Translation::Reviewed);
         assert_eq!(article.translation("yo"), Translation::AwaitingReview);

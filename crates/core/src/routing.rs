@@ -135,11 +135,7 @@ mod tests {
         assert_eq!(agency("complaint", "power", "BO").as_deref(), Some("YEDC"));
         assert_eq!(agency("complaint", "water", "LA").as_deref(), Some("LWC"));
         assert_eq!(agency("complaint", "water", "BO").as_deref(), Some("BOMWR"));
-        assert_eq!(
-            agency("complaint", "land", "BO"),
-            None,
-            "no rule, no guess"
-        );
+        assert_eq!(agency("complaint", "land", "BO"), None, "no rule, no guess");
         assert_eq!(
             agency("corruption_report", "power", "KN").as_deref(),
             Some("ICPC")

@@ -246,7 +246,10 @@ mod tests {
                     "{slug} is written in {lang}"
                 );
             }
-            assert!(a.value.reviewed.is_empty(), "no translation is reviewed yet");
+            assert!(
+                a.value.reviewed.is_empty(),
+                "no translation is reviewed yet"
+            );
         }
         let mut book = shipped_rulebook().expect("rulebook");
         assert_eq!(

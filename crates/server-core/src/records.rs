@@ -48,7 +48,8 @@ pub(crate) fn seed(db: &dyn Persistence) -> Result<()> {
     }
     let rulebook = citizens_core::seed::shipped_rulebook().map_err(shipped)?;
     docs.push((Rulebook::id(), RecordKind::Rulebook, rulebook.document));
-    let damaged = |e: automerge::AutomergeError| Error::internal(format!("stored shipped record: {e}"));
+    let damaged =
+        |e: automerge::AutomergeError| Error::internal(format!("stored shipped record: {e}"));
     transaction(db, Mode::Write, |tx| {
         for (id, kind, doc) in &docs {
             let mut shipped = doc.clone();
@@ -56,7 +57,13 @@ pub(crate) fn seed(db: &dyn Persistence) -> Result<()> {
             let copies = tx.shipped_copies(*id)?;
             if copies.is_empty() {
                 let heads = heads_of(&mut shipped);
-                tx.seed_record(*id, *kind, &shipped.save(), &heads.concat(), &record_digest(*id, &heads))?;
+                tx.seed_record(
+                    *id,
+                    *kind,
+                    &shipped.save(),
+                    &heads.concat(),
+                    &record_digest(*id, &heads),
+                )?;
                 continue;
             }
             for (org, bytes) in copies {
@@ -69,7 +76,13 @@ pub(crate) fn seed(db: &dyn Persistence) -> Result<()> {
                     Some(org_id) => tx.put_org_copy(org_id, *id, &copy.save())?,
                     None => {
                         let heads = heads_of(&mut copy);
-                        tx.seed_record(*id, *kind, &copy.save(), &heads.concat(), &record_digest(*id, &heads))?;
+                        tx.seed_record(
+                            *id,
+                            *kind,
+                            &copy.save(),
+                            &heads.concat(),
+                            &record_digest(*id, &heads),
+                        )?;
                     }
                 }
             }

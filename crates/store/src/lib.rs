@@ -465,9 +465,12 @@ impl Writer<'_> {
                 let merged: T = citizens_core::document::read(&doc)?;
                 self.save(&mut doc, &merged, Timestamp::from_millis(0), false)
             }
-            Err(Error::NotFound { .. }) => {
-                self.save(&mut document, &shipped.value, Timestamp::from_millis(0), false)
-            }
+            Err(Error::NotFound { .. }) => self.save(
+                &mut document,
+                &shipped.value,
+                Timestamp::from_millis(0),
+                false,
+            ),
             Err(e) => Err(e),
         }
     }
@@ -807,7 +810,10 @@ mod tests {
             .expect("the first release's documents");
         let passport = articles[0].value.id.uuid();
         let before: CivicArticle = store.read(passport).expect("read");
-        assert!(!before.body.contains_key("ha"), "the first release had no Hausa body");
+        assert!(
+            !before.body.contains_key("ha"),
+            "the first release had no Hausa body"
+        );
         store.set_meta("seed_version", "3").expect("meta");
         drop(store);
         let store = Store::open(dir.path(), PASS).expect("open");

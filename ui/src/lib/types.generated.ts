@@ -1457,7 +1457,9 @@ export type RulebookDto = { rules: Array<RuleDto>, holidays: Array<[string, stri
 
 export type SessionDto = { session: TownHallSession, cases: Array<GrievanceRow>, };
 
-export type ArticleDto = { slug: string, title: string, body: string, agencies: Array<string>, };
+export type Translation = "original" | "reviewed" | "awaiting_review" | "missing";
+
+export type ArticleDto = { slug: string, title: string, body: string, agencies: Array<string>, translation: Translation, };
 
 export type SyncView = { live: Live, 
 /**
