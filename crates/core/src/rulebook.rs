@@ -27,6 +27,9 @@ pub struct Rulebook {
     pub holidays: BTreeMap<String, String>,
 }
 
+/// Each later release's routing rules, oldest first.
+const ROUTING_REVISIONS: [&str; 1] = [include_str!("../data/routing.2.json")];
+
 #[derive(Deserialize)]
 struct HolidaySeed {
     day: String,
@@ -65,7 +68,7 @@ impl Rulebook {
             holidays: holidays.into_iter().map(|h| (h.day, h.name)).collect(),
         };
         let mut history = vec![book.clone()];
-        for revision in [include_str!("../data/routing.2.json")] {
+        for revision in ROUTING_REVISIONS {
             let rules: BTreeMap<String, Rule> = serde_json::from_str(revision).map_err(bad)?;
             book.routing.extend(rules);
             history.push(book.clone());
