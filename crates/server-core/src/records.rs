@@ -54,17 +54,14 @@ pub(crate) fn seed(db: &dyn Persistence) -> Result<()> {
         for (id, kind, doc) in &docs {
             let mut shipped = doc.clone();
             let heads = shipped.get_heads();
+            let put_shared = |tx: &mut dyn Tx, doc: &mut AutoCommit| {
+                let heads = heads_of(doc);
+                let digest = record_digest(*id, &heads);
+                tx.seed_record(*id, *kind, &doc.save(), &heads.concat(), &digest)
+            };
             let copies = tx.shipped_copies(*id)?;
             if copies.is_empty() {
-                let heads = heads_of(&mut shipped);
-                tx.seed_record(
-                    *id,
-                    *kind,
-                    &shipped.save(),
-                    &heads.concat(),
-                    &record_digest(*id, &heads),
-                )?;
-                continue;
+                put_shared(tx, &mut shipped)?;
             }
             for (org, bytes) in copies {
                 let mut copy = AutoCommit::load(&bytes).map_err(damaged)?;
@@ -74,16 +71,7 @@ pub(crate) fn seed(db: &dyn Persistence) -> Result<()> {
                 copy.merge(&mut shipped.clone()).map_err(damaged)?;
                 match org {
                     Some(org_id) => tx.put_org_copy(org_id, *id, &copy.save())?,
-                    None => {
-                        let heads = heads_of(&mut copy);
-                        tx.seed_record(
-                            *id,
-                            *kind,
-                            &copy.save(),
-                            &heads.concat(),
-                            &record_digest(*id, &heads),
-                        )?;
-                    }
+                    None => put_shared(tx, &mut copy)?,
                 }
             }
         }

@@ -733,6 +733,16 @@ mod tests {
 
     const PASS: &str = "a long enough passphrase";
 
+    fn coordinator() -> Author {
+        Author {
+            actor: ActorId::random(),
+            who: Actor {
+                user: "Amina Yusuf".into(),
+                device: "coordinator laptop".into(),
+            },
+        }
+    }
+
     #[test]
     fn newer_shipped_data_keeps_the_edits_made_to_a_shipped_record() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -744,13 +754,7 @@ mod tests {
             .expect("KEDCO")
             .id
             .uuid();
-        let author = Author {
-            actor: ActorId::random(),
-            who: Actor {
-                user: "Amina Yusuf".into(),
-                device: "coordinator laptop".into(),
-            },
-        };
+        let author = coordinator();
         store
             .write(|w| {
                 w.edit::<Agency, _>(kedco, &author, Timestamp::from_millis(5), |a| {
@@ -785,13 +789,7 @@ mod tests {
         };
         let articles = citizens_core::seed::shipped_articles().expect("articles");
         let book = citizens_core::seed::shipped_rulebook().expect("rulebook");
-        let author = Author {
-            actor: ActorId::random(),
-            who: Actor {
-                user: "Amina Yusuf".into(),
-                device: "coordinator laptop".into(),
-            },
-        };
+        let author = coordinator();
         store
             .write(|w| {
                 for a in &articles {
