@@ -75,41 +75,60 @@ struct ArticleWords {
 /// Each later release's article words, oldest first.
 const ARTICLE_REVISIONS: [&str; 1] = [include_str!("../data/articles.2.json")];
 
+/// Each later release's corrections to shipped agencies: short name → the fields it changes
+/// (as in `agencies.json`; the short name, and so the id, never changes).
+const AGENCY_REVISIONS: [&str; 1] = [include_str!("../data/agencies.2.json")];
+
+type Fields = serde_json::Map<String, serde_json::Value>;
+
 /// The shipped agencies.
 pub fn agencies() -> Result<Vec<Agency>> {
-    let seeds: Vec<AgencySeed> = serde_json::from_str(include_str!("../data/agencies.json"))
-        .map_err(|e| Error::Document(format!("shipped agencies: {e}")))?;
-    seeds
-        .into_iter()
-        .map(|s| {
-            Ok(Agency {
-                id: AgencyId::from_uuid(seed_uuid("agency", &s.short_name)),
-                level: Level::parse(&s.level)?,
-                short_name: s.short_name,
-                name: s.name,
-                parent: s.parent,
-                state: s.state,
-                mandate: s.mandate,
-                categories: s.categories,
-                services: s.services,
-                contacts: s.contacts,
-                ladder: s.ladder,
-            })
-        })
-        .collect()
+    Ok(shipped_agencies()?.into_iter().map(|s| s.value).collect())
 }
 
 /// The shipped agencies with their documents.
 pub fn shipped_agencies() -> Result<Vec<Shipped<Agency>>> {
-    agencies()?
+    let bad = |e: serde_json::Error| Error::Document(format!("shipped agencies: {e}"));
+    let released: Vec<Fields> =
+        serde_json::from_str(include_str!("../data/agencies.json")).map_err(bad)?;
+    let revisions = AGENCY_REVISIONS
+        .iter()
+        .map(|r| serde_json::from_str::<BTreeMap<String, Fields>>(r).map_err(bad))
+        .collect::<Result<Vec<_>>>()?;
+    released
         .into_iter()
-        .map(|value| {
-            Ok(Shipped {
-                document: document(&value)?,
-                value,
-            })
+        .map(|mut fields| {
+            let mut value = agency(&fields)?;
+            let mut document = create(&value)?;
+            for revision in &revisions {
+                if let Some(changes) = revision.get(&value.short_name) {
+                    fields.extend(changes.clone());
+                    fields.insert("short_name".into(), value.short_name.clone().into());
+                    value = agency(&fields)?;
+                    revise(&mut document, &value)?;
+                }
+            }
+            Ok(Shipped { value, document })
         })
         .collect()
+}
+
+fn agency(fields: &Fields) -> Result<Agency> {
+    let s: AgencySeed = serde_json::from_value(serde_json::Value::Object(fields.clone()))
+        .map_err(|e| Error::Document(format!("shipped agencies: {e}")))?;
+    Ok(Agency {
+        id: AgencyId::from_uuid(seed_uuid("agency", &s.short_name)),
+        level: Level::parse(&s.level)?,
+        short_name: s.short_name,
+        name: s.name,
+        parent: s.parent,
+        state: s.state,
+        mandate: s.mandate,
+        categories: s.categories,
+        services: s.services,
+        contacts: s.contacts,
+        ladder: s.ladder,
+    })
 }
 
 /// The shipped civic articles.
@@ -251,6 +270,28 @@ mod tests {
                 "no translation is reviewed yet"
             );
         }
+        let mut agencies = shipped_agencies().expect("agencies");
+        let firs = agencies
+            .iter_mut()
+            .find(|a| a.value.short_name == "FIRS")
+            .expect("FIRS");
+        assert_eq!(
+            first_change(&mut firs.document),
+            "fd61e407527fa8fbb1bf3d283f4de955606b16f91f1ca2e9a18b4a90ec83a61d",
+            "the first release's FIRS"
+        );
+        assert!(firs.value.name.starts_with("Nigeria Revenue Service"));
+        let read: Agency = crate::document::read(&firs.document).expect("read");
+        assert_eq!(read, firs.value);
+        let nis = agencies
+            .iter_mut()
+            .find(|a| a.value.short_name == "NIS")
+            .expect("NIS");
+        assert_eq!(
+            nis.document.get_changes(&[]).len(),
+            1,
+            "unchanged: one change"
+        );
         let mut book = shipped_rulebook().expect("rulebook");
         assert_eq!(
             first_change(&mut book.document),

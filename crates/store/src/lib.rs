@@ -776,9 +776,9 @@ mod tests {
         assert_eq!(store.agencies(None).expect("agencies").len(), shipped.len());
     }
 
-    /// An install holding the first release's articles and rulebook, its rulebook edited by a
-    /// coordinator, opened by this release: the translations and the new routing arrive, the
-    /// coordinator's rule stays.
+    /// An install holding the first release's articles, rulebook and FIRS, its rulebook edited
+    /// by a coordinator, opened by this release: the translations, the new routing and the
+    /// Nigeria Revenue Service arrive, the coordinator's rule stays.
     #[test]
     fn the_first_releases_articles_and_rulebook_take_the_later_words_and_keep_edits() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -789,6 +789,11 @@ mod tests {
         };
         let articles = citizens_core::seed::shipped_articles().expect("articles");
         let book = citizens_core::seed::shipped_rulebook().expect("rulebook");
+        let firs = citizens_core::seed::shipped_agencies()
+            .expect("agencies")
+            .into_iter()
+            .find(|a| a.value.short_name == "FIRS")
+            .expect("FIRS");
         let author = coordinator();
         store
             .write(|w| {
@@ -799,6 +804,9 @@ mod tests {
                 }
                 let mut doc = first_release(&mut book.document.clone());
                 let old: Rulebook = citizens_core::document::read(&doc)?;
+                w.save(&mut doc, &old, Timestamp::from_millis(0), false)?;
+                let mut doc = first_release(&mut firs.document.clone());
+                let old: Agency = citizens_core::document::read(&doc)?;
                 w.save(&mut doc, &old, Timestamp::from_millis(0), false)?;
                 w.edit::<Rulebook, _>(Rulebook::id(), &author, Timestamp::from_millis(5), |b| {
                     b.routing.remove("shipped-19");
@@ -819,6 +827,8 @@ mod tests {
         assert_eq!(after, articles[0].value, "the later words arrived");
         let book: Rulebook = store.read(Rulebook::id()).expect("read");
         assert!(!book.routing.contains_key("shipped-19"), "the edit stays");
+        let renamed: Agency = store.read(firs.value.id.uuid()).expect("read");
+        assert_eq!(renamed, firs.value, "FIRS is the Nigeria Revenue Service now");
         assert_eq!(
             book.suggest("complaint", "power", "OY").map(|s| s.agency),
             Some("IBEDC".into())
