@@ -989,6 +989,54 @@ fn know_your_rights_lists_the_directory_and_says_which_translations_await_review
     assert_eq!(get(&format!("{}/rights/other/NIS", server.url)).0, 404);
 }
 
+/// A coordinator whose laptop's figures the server refuses is told why (the Sync screen reads
+/// it from the sync status), until the server takes them.
+#[test]
+fn a_coordinator_is_told_when_the_server_refuses_the_public_figures() {
+    use citizens_test_support::proxy::{Fault, Proxy};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = start(Backend::Sqlite, "");
+    let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
+    let refuse = std::sync::Arc::new(AtomicBool::new(true));
+    let refusing = refuse.clone();
+    let words = "these figures cannot be published: the number of cases is 3";
+    let proxy = Proxy::start(
+        &server.url,
+        move |_, line| {
+            if line.starts_with("POST /v1/figures ") && refusing.load(Ordering::SeqCst) {
+                Fault::Refuse(words)
+            } else {
+                Fault::Pass
+            }
+        },
+        || {},
+    );
+    coordinator
+        .client
+        .store()
+        .set_meta("sync.server", &proxy.url)
+        .expect("route through the proxy");
+    assert!(
+        !coordinator.sync().figures_published,
+        "the sync itself goes on"
+    );
+    let status = coordinator.client.sync_status().expect("status");
+    assert_eq!(
+        status.figures_refused.map(|(_, why)| why).as_deref(),
+        Some(words)
+    );
+    assert_eq!(status.figures_published, None);
+    assert_eq!(status.last_error, None, "the records synced");
+    refuse.store(false, Ordering::SeqCst);
+    assert!(
+        coordinator.sync().figures_published,
+        "sent again, and taken"
+    );
+    let status = coordinator.client.sync_status().expect("status");
+    assert_eq!(status.figures_refused, None);
+    assert!(status.figures_published.is_some());
+}
+
 /// A server that holds the first release's articles (the shared copy, and an organisation's
 /// own copy a coordinator edited), restarted as this release: both copies take the later
 /// release's translations, and the organisation's edit stays.

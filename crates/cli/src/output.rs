@@ -121,6 +121,9 @@ impl Out {
                 if let Some((_, why)) = error {
                     say!("  last attempt failed: {why}");
                 }
+                if let Some((_, why)) = &sync.figures_refused {
+                    say!("  the public figures were not published: {why}");
+                }
             }
         }
         if !home.overdue.rows.is_empty() {

@@ -447,6 +447,8 @@ const LAST_ERROR: &str = "sync.last_error";
 const FIGURES_SENT: &str = "sync.figures_sent";
 /// When the server last took this laptop's public figures (ms).
 const FIGURES_AT: &str = "sync.figures_at";
+/// When and why the server last refused them (`{ms} {words}`), until it takes them again.
+const FIGURES_REFUSED: &str = "sync.figures_refused";
 
 impl Client {
     /// This laptop was enrolled as a volunteer's (not a coordinator's).
@@ -474,6 +476,8 @@ pub struct SyncStatus {
     pub held_back: Vec<HeldBack>,
     /// When the server last took this coordinator's laptop's public figures (ms; never: none).
     pub figures_published: Option<i64>,
+    /// When and why the server refused the figures since (ms, its words); none once taken.
+    pub figures_refused: Option<(i64, String)>,
 }
 
 impl Client {
@@ -669,10 +673,13 @@ impl Client {
         let millis = |key: &str| -> Result<Option<i64>, SyncError> {
             Ok(self.store.meta(key)?.and_then(|v| v.parse().ok()))
         };
-        let last_error = self.store.meta(LAST_ERROR)?.and_then(|v| {
-            let (at, message) = v.split_once(' ')?;
-            Some((at.parse().ok()?, message.to_string()))
-        });
+        let dated = |key: &str| -> Result<Option<(i64, String)>, citizens_store::Error> {
+            Ok(self.store.meta(key)?.and_then(|v| {
+                let (at, message) = v.split_once(' ')?;
+                Some((at.parse().ok()?, message.to_string()))
+            }))
+        };
+        let last_error = dated(LAST_ERROR)?;
         Ok(SyncStatus {
             server: self.server()?,
             last_success: millis(LAST_OK)?,
@@ -682,6 +689,7 @@ impl Client {
             set_aside: self.store.set_aside()?,
             held_back: self.store.held_back()?,
             figures_published: millis(FIGURES_AT)?,
+            figures_refused: dated(FIGURES_REFUSED)?,
         })
     }
 
@@ -765,8 +773,8 @@ impl Client {
 impl Client {
     /// After the records, on a coordinator's laptop: publish the organisation's public
     /// figures (the transparency page) when they differ from those last published. Whether
-    /// they were taken; the server refusing them or not answering never fails the sync (the
-    /// next one tries again).
+    /// they were taken; the server refusing them (kept, with its words, for the Sync screen)
+    /// or not answering never fails the sync (the next one tries again).
     fn publish_figures(&mut self, http: &mut Http, token: &str) -> Result<bool, SyncError> {
         if self.store.meta(ROLE)?.as_deref() != Some(Role::Coordinator.as_str()) {
             return Ok(false);
@@ -781,9 +789,19 @@ impl Client {
                 self.store.set_meta(FIGURES_SENT, &digest)?;
                 let now = self.ctx.clock.now().millis().to_string();
                 self.store.set_meta(FIGURES_AT, &now)?;
+                self.store.write(|w| w.delete_meta(FIGURES_REFUSED))?;
                 Ok(true)
             }
-            Err(_) => Ok(false),
+            // Not reached: the next sync tries again.
+            Err(Failure::Transient(_)) => Ok(false),
+            // Refused: the coordinator is told why (the Sync screen, `sync status`).
+            Err(refused) => {
+                let why = SyncError::from(refused).to_string();
+                let now = self.ctx.clock.now().millis();
+                self.store
+                    .set_meta(FIGURES_REFUSED, &format!("{now} {why}"))?;
+                Ok(false)
+            }
         }
     }
 }

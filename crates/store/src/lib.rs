@@ -828,7 +828,10 @@ mod tests {
         let book: Rulebook = store.read(Rulebook::id()).expect("read");
         assert!(!book.routing.contains_key("shipped-19"), "the edit stays");
         let renamed: Agency = store.read(firs.value.id.uuid()).expect("read");
-        assert_eq!(renamed, firs.value, "FIRS is the Nigeria Revenue Service now");
+        assert_eq!(
+            renamed, firs.value,
+            "FIRS is the Nigeria Revenue Service now"
+        );
         assert_eq!(
             book.suggest("complaint", "power", "OY").map(|s| s.agency),
             Some("IBEDC".into())

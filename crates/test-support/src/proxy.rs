@@ -25,6 +25,8 @@ pub enum Fault {
     Replay(usize),
     /// Forward, call the hook (e.g. SIGKILL and restart the server), then close unanswered.
     HookAfter,
+    /// Answer without forwarding, as the server refuses a request: 400 with these words.
+    Refuse(&'static str),
 }
 
 type Plan = Box<dyn FnMut(usize, &str) -> Fault + Send>;
@@ -82,6 +84,22 @@ fn forward(upstream: SocketAddr, request: &[u8]) -> Option<Vec<u8>> {
     (!answer.is_empty()).then_some(answer)
 }
 
+/// A server's refusal, as it answers one.
+fn refusal(words: &str) -> Vec<u8> {
+    let body = citizens_protocol::encode(&citizens_protocol::ErrorBody {
+        code: citizens_protocol::ErrorCode::InvalidRequest,
+        message: words.to_string(),
+    });
+    let mut answer = format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        citizens_protocol::CONTENT_TYPE,
+        body.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&body);
+    answer
+}
+
 impl Proxy {
     /// Start a proxy in front of `upstream` (a `http://host:port` URL) following `plan`, which
     /// gets each request's number and request line (`PUT /v1/blobs/… HTTP/1.1`).
@@ -120,6 +138,7 @@ impl Proxy {
                     let fault = plan.lock().map(|mut p| p(n, &line)).unwrap_or(Fault::Pass);
                     let answer = match fault {
                         Fault::ResetBefore => None,
+                        Fault::Refuse(words) => Some(refusal(words)),
                         Fault::Delay(d) => {
                             std::thread::sleep(d);
                             forward(upstream, &request)

@@ -1240,7 +1240,11 @@ held_back: Array<HeldBack>,
 /**
  * When the server last took this coordinator's laptop's public figures (ms; never: none).
  */
-figures_published: number | null, };
+figures_published: number | null, 
+/**
+ * When and why the server refused the figures since (ms, its words); none once taken.
+ */
+figures_refused: [number, string] | null, };
 
 export type ReportFilter = { 
 /**
@@ -1493,7 +1497,11 @@ held_back: Array<HeldBack>,
 /**
  * When the server last took this coordinator's laptop's public figures (ms; never: none).
  */
-figures_published: number | null, };
+figures_published: number | null, 
+/**
+ * When and why the server refused the figures since (ms, its words); none once taken.
+ */
+figures_refused: [number, string] | null, };
 
 export type Saved = { path: string, count: number, };
 
