@@ -2,7 +2,13 @@
 //! Needs DISPLAY and tauri-driver (the test command runs under Xvfb); fails, never skips.
 
 use citizens_e2e::binary;
-use citizens_e2e::window::{click, fill, pick, session, shot, start_driver, text_of, until_text};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use citizens_e2e::window::{
+    click, fill, pick, session, shot, start_driver, text_of, until_count, until_text,
+};
+use citizens_test_support::proxy::{Fault, Proxy};
 
 /// A volunteer's laptop after its first sync: the server refused the case-rules edit made before
 /// enrolment; the Sync screen says so, with the reason, in every language, and everything else
@@ -52,7 +58,7 @@ async fn the_sync_screen_shows_what_the_server_set_aside_in_every_language() {
 
 /// A citizen's web report reaches the coordinator's laptop by sync and waits on Home in the
 /// triage queue; the case page says where it came from and accepting it moves it on; the Sync
-/// screen says when the laptop published the transparency page's figures.
+/// screen says when the server refused the transparency page's figures, then when it took them.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_window() {
     use citizens_test_support::{install, FakeClock, PASSPHRASE, TOWN_HALL_DAY};
@@ -66,6 +72,20 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
         &config,
     );
     let data = tempfile::tempdir().expect("tempdir");
+    // The server refuses the laptop's figures at first (as it would figures it finds wrong).
+    let refuse = Arc::new(AtomicBool::new(true));
+    let refusing = refuse.clone();
+    let proxy = Proxy::start(
+        &server.url,
+        move |_, line| {
+            if line.starts_with("POST /v1/figures ") && refusing.load(Ordering::SeqCst) {
+                Fault::Refuse("these figures cannot be published: the number of cases is 3")
+            } else {
+                Fault::Pass
+            }
+        },
+        || {},
+    );
     let reference = tokio::task::block_in_place(|| {
         let mut coordinator = install(data.path(), "Ngozi Eze", FakeClock::at(TOWN_HALL_DAY));
         let key = coordinator.profile().org_public_key.clone();
@@ -73,6 +93,10 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
         coordinator
             .enroll(&server.url, &code, citizens_client::RetryPolicy::default())
             .expect("enrol");
+        coordinator
+            .store()
+            .set_meta("sync.server", &proxy.url)
+            .expect("through the proxy");
         // A citizen on the report page.
         let (reference, _) = citizens_test_support::citizen::report(
             &server.url,
@@ -119,10 +143,22 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
     .await;
     shot(&c, "19c-triage-accepted").await;
     assert!(text_of(&c, "main").await.contains(&reference));
-    // The coordinator's laptop published the transparency page's figures at that sync.
+    // The server refused the laptop's figures at that sync: the Sync screen says so, in its
+    // words; once it takes them, the screen says when they were published.
     click(&c, "#nav-sync").await;
+    until_text(
+        &c,
+        "#figures-refused",
+        "The public figures were not published",
+    )
+    .await;
+    until_text(&c, "#figures-refused", "the number of cases is 3").await;
+    shot(&c, "19d-sync-figures-refused").await;
+    refuse.store(false, Ordering::SeqCst);
+    click(&c, "#sync-now").await;
     until_text(&c, "main", "Public figures published").await;
+    until_count(&c, "#figures-refused", 0).await;
     assert!(!text_of(&c, "#figures-published").await.is_empty());
-    shot(&c, "19d-sync-figures-published").await;
+    shot(&c, "19e-sync-figures-published").await;
     c.close().await.expect("close");
 }
