@@ -1,9 +1,10 @@
 //! Reference data shipped with every install and the server: the agency directory, civic
 //! articles and the starting rulebook. Built as documents by a fixed actor at time zero, so every
 //! replica holds byte-identical documents and merging them is a no-op. A released document
-//! never changes: a later release's words for a shipped record (`data/articles.2.json`,
-//! `data/routing.2.json`) are one more change on top of it, the same everywhere, so an install
-//! or a server that holds the earlier release merges it and keeps its coordinators' edits.
+//! never changes: a later release's words for a shipped record (`data/agencies.2.json`,
+//! `data/articles.2.json`, `data/routing.2.json`) are one more change on top of it, the same
+//! everywhere, so an install or a server that holds the earlier release merges it and keeps its
+//! coordinators' edits.
 
 use std::collections::BTreeMap;
 
