@@ -301,6 +301,13 @@ impl Config {
             }
         };
         let core = Core::new(db, clock, Box::new(rand::rngs::OsRng), self.limits)?;
+        for (org, record) in core.shipped_data_kept_back() {
+            tracing::warn!(
+                org = ?org,
+                %record,
+                "a stored copy of a shipped record could not take this release's shipped data; it keeps what it had"
+            );
+        }
         Ok(match &self.public.intake {
             Some(public) => core.with_public(public.clone()),
             None => core,

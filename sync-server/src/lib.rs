@@ -67,7 +67,7 @@ impl Application {
             replier: replies::Replier::new(
                 config.public.providers.africastalking_send.clone(),
                 config.public.providers.whatsapp_send.clone(),
-            ),
+            )?,
             providers: config.public.providers.clone(),
             integrations: config.public.integrations.clone(),
         };

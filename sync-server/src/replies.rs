@@ -83,17 +83,21 @@ impl std::fmt::Debug for Replier {
 }
 
 impl Replier {
-    /// Replies through the APIs configured (none: no reply is sent).
-    pub fn new(africastalking: Option<AfricasTalking>, whatsapp: Option<WhatsApp>) -> Replier {
+    /// Replies through the APIs configured (none: no reply is sent). Never follows a
+    /// redirect: the API key would go with it to wherever it points.
+    pub fn new(
+        africastalking: Option<AfricasTalking>,
+        whatsapp: Option<WhatsApp>,
+    ) -> anyhow::Result<Replier> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap_or_default();
-        Replier {
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Replier {
             http,
             africastalking,
             whatsapp,
-        }
+        })
     }
 
     /// Send `text` to `to` through `provider`'s API in the background, if it is configured.

@@ -587,3 +587,92 @@ on_each_backend! {
     assert!(musa.sync().set_aside.is_empty());
 }
 }
+
+/// Only a release writes under the shipped data's writer id: a coordinator's change under it is
+/// refused (it would take the sequence number the next release needs), and a server already
+/// holding such a change in an organisation's copy still starts, that copy keeping what it had.
+#[test]
+fn changes_under_the_shipped_datas_writer_are_refused_and_never_stop_the_server() {
+    use automerge::transaction::Transactable as _;
+    use citizens_protocol::{decode, encode, Push, SyncRequest, SyncResponse, CONTENT_TYPE};
+    let mut server = start_server_on(common::Backend::Sqlite);
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let forged = |mut doc: automerge::AutoCommit| {
+        let mut doc = doc.fork().with_actor(citizens_core::seed::actor());
+        doc.put(
+            automerge::ROOT,
+            "mandate",
+            "Forged under the shipped writer",
+        )
+        .expect("put");
+        doc.commit();
+        doc
+    };
+    let nis = citizens_core::seed::shipped_agencies()
+        .expect("agencies")
+        .into_iter()
+        .find(|a| a.value.short_name == "NIS")
+        .expect("NIS");
+    let mut doc = forged(nis.document.clone());
+    let change = doc
+        .get_last_local_change()
+        .expect("a change")
+        .raw_bytes()
+        .to_vec();
+    let request = SyncRequest {
+        version: citizens_protocol::PROTOCOL_VERSION,
+        batch_id: uuid::Uuid::now_v7(),
+        since: 0,
+        pushes: vec![Push {
+            doc_id: nis.value.id.uuid(),
+            kind: citizens_protocol::RecordKind::Agency,
+            changes: vec![change.into()],
+        }],
+    };
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/sync", server.url))
+        .header("content-type", CONTENT_TYPE)
+        .bearer_auth(coordinator.access_token(&server.url))
+        .body(encode(&request))
+        .send()
+        .expect("answer");
+    assert_eq!(answer.status().as_u16(), 200);
+    let answer: SyncResponse = decode(&answer.bytes().expect("body")).expect("cbor");
+    let codes: Vec<&str> = answer.refused.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["actor_taken"]);
+
+    // Such a change stored before they were refused: an organisation's copy of an article at
+    // the first release, with a forged change where this release's revision goes.
+    let article = citizens_core::seed::shipped_articles()
+        .expect("articles")
+        .remove(0);
+    let mut shipped = article.document.clone();
+    let first = shipped.get_changes(&[])[0].hash();
+    let mut held = forged(shipped.fork_at(&[first]).expect("the first release"));
+    let id = article.value.id.uuid().to_string();
+    server.while_stopped(|dir| {
+        let db = rusqlite::Connection::open(dir.join("server.db")).expect("db");
+        db.execute(
+            "INSERT INTO org_reference (org_id, doc_id, snapshot) SELECT id, ?1, ?2 FROM orgs",
+            rusqlite::params![id, held.save()],
+        )
+        .expect("the forged copy");
+    });
+    // The server started (while_stopped waits for it) and says which copy kept what it had.
+    assert!(
+        server
+            .log()
+            .contains("could not take this release's shipped data"),
+        "{}",
+        server.log()
+    );
+    let db = rusqlite::Connection::open(server.dir.path().join("server.db")).expect("db");
+    let kept: Vec<u8> = db
+        .query_row(
+            "SELECT snapshot FROM org_reference WHERE doc_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .expect("the organisation's copy");
+    assert_eq!(kept, held.save(), "kept as it was");
+}

@@ -571,6 +571,35 @@ fn sms_and_whatsapp_senders_get_their_reference_and_pin_once_through_the_provide
         text.starts_with("Thank you, we have your report. Reference EN-"),
         "{text}"
     );
+    // The next reply is the next message's, not the first one's again.
+    let again = String::from_utf8_lossy(body)
+        .replace(
+            "wamid.HBgLMjM0ODA5NTU1MDAwMhUCABIYFjNFQjBDMEQ3MEQ3QjQ2RjI2OTMzAA==",
+            "wamid.second",
+        )
+        .replace(
+            "collect 200 naira from every bus",
+            "took 500 naira from me today",
+        )
+        .into_bytes();
+    let status = http()
+        .post(format!("{}/whatsapp", server.url))
+        .header(
+            "x-hub-signature-256",
+            whatsapp_signature("wa-app-secret", &again),
+        )
+        .header("content-type", "application/json")
+        .body(again.clone())
+        .send()
+        .expect("answer")
+        .status();
+    assert_eq!(status, 200);
+    let json: serde_json::Value = serde_json::from_str(&wa.next().body).expect("json");
+    let text = json["text"]["body"].as_str().expect("text");
+    assert!(
+        text.starts_with("Thank you, we added your message to report EN-"),
+        "{text}"
+    );
     // The log holds neither number nor a PIN.
     let log = server.log();
     for secret in [

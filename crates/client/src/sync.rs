@@ -782,6 +782,8 @@ impl Client {
         let figures = self.public_figures()?;
         let digest = citizens_store::blobs::sha256_hex(&encode(&figures));
         if self.store.meta(FIGURES_SENT)?.as_deref() == Some(digest.as_str()) {
+            // The server holds these: a refusal of others since is no longer the news.
+            self.store.write(|w| w.delete_meta(FIGURES_REFUSED))?;
             return Ok(false);
         }
         match http.post::<_, FiguresTaken>(FIGURES_PATH, Some(token), &figures) {

@@ -106,9 +106,13 @@ fn a_record_that_clashes_here_is_held_back_and_the_rest_applies() {
     let mut nis: Agency = coordinator.agency("NIS").expect("NIS");
     nis.id = AgencyId::from_uuid(uuid::Uuid::now_v7());
     nis.name = "Not the Immigration Service".into();
-    let doc = citizens_core::seed::document(&nis)
-        .expect("document")
-        .save();
+    let doc = citizens_core::document::create(
+        &automerge::ActorId::random(),
+        &nis,
+        citizens_core::clock::Timestamp::from_millis(0),
+    )
+    .expect("document")
+    .save();
     let impostor = Push {
         doc_id: nis.id.uuid(),
         kind: RecordKind::Agency,

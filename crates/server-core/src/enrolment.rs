@@ -225,7 +225,9 @@ impl Core {
             if code.expires_at < now {
                 return Err(refused("has expired"));
             }
-            if tx.actor_owner(&actor)?.is_some() {
+            if tx.actor_owner(&actor)?.is_some()
+                || actor == citizens_core::seed::actor().to_hex_string()
+            {
                 return Err(Error::refused(
                     ErrorCode::ActorTaken,
                     "this laptop's writer id is already in use; enrol again",

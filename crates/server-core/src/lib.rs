@@ -86,6 +86,8 @@ pub struct Core {
     public: Option<intake::Public>,
     /// The directory as the public pages last read it.
     directory: Cached<intake::Directory>,
+    /// Copies of shipped records that could not take this release's shipped data.
+    seed_kept: Vec<(Option<i64>, Uuid)>,
     /// The published figures as the public pages last read them.
     figures: Cached<figures::Current>,
 }
@@ -147,7 +149,7 @@ impl Core {
         let mut rng = rng;
         let mut candidate = [0u8; 32];
         rng.fill_bytes(&mut candidate);
-        records::seed(db.as_ref())?;
+        let seed_kept = records::seed(db.as_ref())?;
         let secret = transaction(db.as_ref(), Mode::Write, |tx| tx.site_secret(&candidate))?
             .try_into()
             .map_err(|_| Error::internal("the stored site secret is not 32 bytes"))?;
@@ -160,7 +162,14 @@ impl Core {
             public: None,
             directory: Cached::new(),
             figures: Cached::new(),
+            seed_kept,
         })
+    }
+
+    /// The stored copies of shipped records that could not take this release's shipped data
+    /// when the server started, `(organisation, record)` (the shared copy: no organisation).
+    pub fn shipped_data_kept_back(&self) -> &[(Option<i64>, Uuid)] {
+        &self.seed_kept
     }
 
     /// These rules, taking reports from the public for `public`'s organisation.

@@ -36,8 +36,10 @@ fn heads_of(doc: &mut AutoCommit) -> Vec<[u8; 32]> {
 /// Shipped agencies, articles and the rulebook, byte-identical to every device's copy. A
 /// server upgraded to newer shipped data merges it into every copy it holds (the shared one
 /// and each organisation's), so coordinators' edits stay; a copy that holds it already is left
-/// alone.
-pub(crate) fn seed(db: &dyn Persistence) -> Result<()> {
+/// alone. A copy that cannot take it (damaged, or holding a forged change under the shipped
+/// writer from before such changes were refused) keeps what it has and is named in the answer,
+/// `(organisation, record)`: one bad copy never stops the server.
+pub(crate) fn seed(db: &dyn Persistence) -> Result<Vec<(Option<i64>, Uuid)>> {
     let shipped = |e: citizens_core::Error| Error::internal(format!("shipped data: {e}"));
     let mut docs = Vec::new();
     for a in citizens_core::seed::shipped_agencies().map_err(shipped)? {
@@ -48,9 +50,8 @@ pub(crate) fn seed(db: &dyn Persistence) -> Result<()> {
     }
     let rulebook = citizens_core::seed::shipped_rulebook().map_err(shipped)?;
     docs.push((Rulebook::id(), RecordKind::Rulebook, rulebook.document));
-    let damaged =
-        |e: automerge::AutomergeError| Error::internal(format!("stored shipped record: {e}"));
     transaction(db, Mode::Write, |tx| {
+        let mut kept = Vec::new();
         for (id, kind, doc) in &docs {
             let mut shipped = doc.clone();
             let heads = shipped.get_heads();
@@ -64,18 +65,24 @@ pub(crate) fn seed(db: &dyn Persistence) -> Result<()> {
                 put_shared(tx, &mut shipped)?;
             }
             for (org, bytes) in copies {
-                let mut copy = AutoCommit::load(&bytes).map_err(damaged)?;
+                let Ok(mut copy) = AutoCommit::load(&bytes) else {
+                    kept.push((org, *id));
+                    continue;
+                };
                 if heads.iter().all(|h| copy.get_change_by_hash(h).is_some()) {
                     continue;
                 }
-                copy.merge(&mut shipped.clone()).map_err(damaged)?;
+                if copy.merge(&mut shipped.clone()).is_err() {
+                    kept.push((org, *id));
+                    continue;
+                }
                 match org {
                     Some(org_id) => tx.put_org_copy(org_id, *id, &copy.save())?,
                     None => put_shared(tx, &mut copy)?,
                 }
             }
         }
-        Ok(())
+        Ok(kept)
     })
 }
 
@@ -249,7 +256,17 @@ fn apply_push(tx: &mut dyn Tx, device: &Device, push: &Push, batch: &mut Batch) 
             );
         }
     }
+    let shipped_writer = citizens_core::seed::actor();
     for change in &new_changes {
+        // Only a release writes under the shipped data's writer: a change a device sends under
+        // it could take a sequence number a later release needs, and then no copy of the
+        // record could take that release.
+        if change.actor_id() == &shipped_writer {
+            return refuse(
+                Refusal::ActorTaken,
+                "these changes are written under the shipped data's writer id, which only a release of Citizens Connect writes under",
+            );
+        }
         let owner = tx
             .actor_owner(&change.actor_id().to_hex_string())?
             .flatten();

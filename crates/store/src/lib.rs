@@ -454,15 +454,19 @@ impl Writer<'_> {
     /// Store a shipped reference record, identical on every install (no outbox entry). A
     /// store that already holds it (an install upgraded to newer shipped data) merges the
     /// shipped changes into its own: it holds the earlier ones already, so its coordinators'
-    /// edits stay.
+    /// edits stay. A copy that cannot take them (a forged change under the shipped writer
+    /// holds their place) keeps what it has: the store still opens.
     pub(crate) fn insert_seed<T: Record>(&mut self, shipped: &Shipped<T>) -> Result<()> {
         let mut document = shipped.document.clone();
         match snapshot(&self.tx, shipped.value.doc_id(), T::KIND) {
             Ok(bytes) => {
                 let mut doc = load(&bytes)?;
-                doc.merge(&mut document)
-                    .map_err(|e| Error::Damaged(format!("shipped record: {e}")))?;
-                let merged: T = citizens_core::document::read(&doc)?;
+                if doc.merge(&mut document).is_err() {
+                    return Ok(());
+                }
+                let Ok(merged) = citizens_core::document::read::<T>(&doc) else {
+                    return Ok(());
+                };
                 self.save(&mut doc, &merged, Timestamp::from_millis(0), false)
             }
             Err(Error::NotFound { .. }) => self.save(
