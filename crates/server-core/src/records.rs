@@ -542,15 +542,24 @@ impl Core {
                     Pushed::OutOfScope => out_of_scope.push(push.doc_id),
                 }
             }
+            let reference_changed = batch.log.iter().any(|c| {
+                request
+                    .pushes
+                    .iter()
+                    .any(|p| p.doc_id == c.doc_id && p.kind.is_reference())
+            });
             batch.finish(tx)?;
-            Ok(Ok((refused, out_of_scope)))
+            Ok(Ok((refused, out_of_scope, reference_changed)))
         })?;
-        // The public pages show the organisation's directory and articles: read them afresh.
-        if request.pushes.iter().any(|p| p.kind.is_reference()) {
-            self.directory.forget();
-        }
         let (refused, out_of_scope) = match applied {
-            Ok(answer) => answer,
+            Ok((refused, out_of_scope, reference_changed)) => {
+                // The public pages show the directory and articles: read them afresh once a
+                // coordinator's change to them is stored (not for a push that changed nothing).
+                if reference_changed {
+                    self.directory.forget();
+                }
+                (refused, out_of_scope)
+            }
             Err(stored) => {
                 return decode(&stored).ok_or_else(|| Error::internal("stored answer"));
             }
