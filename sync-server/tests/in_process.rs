@@ -243,3 +243,33 @@ on_each_backend! {
     assert_eq!(checked, 10 * (3 + 3 * 2 * 3 * 4));
 }
 }
+
+on_each_backend! {
+    /// An hourly limit counts the last sixty minutes, so attempts made just before an hour
+    /// turns still count just after it: no boundary lets twice the limit through.
+    fn an_hourly_limit_slides_so_no_boundary_lets_twice_the_limit_through(backend) {
+    use citizens_server_core::persistence::{transaction, Mode};
+    use citizens_server_core::Persistence;
+
+    let db = Db::new(backend);
+    let storage: Box<dyn Persistence> = match &db.postgres {
+        Some(pg) => Box::new(
+            citizens_server::storage::postgres::Postgres::open(&pg.url, 2).expect("open"),
+        ),
+        None => Box::new(citizens_server::storage::sqlite::Sqlite::open(db.dir.path()).expect("open")),
+    };
+    // Minute numbers, an hour turning at `hour`; each attempt asks for the last sixty minutes.
+    let hour = 29_000_000 * 60;
+    let at = |minute: i64| {
+        transaction(storage.as_ref(), Mode::Write, |tx| {
+            tx.count_attempt("report:203.0.113.7", minute, minute - 59, minute - 60)
+        })
+        .expect("counted")
+    };
+    let before: Vec<u32> = (0..10).map(|_| at(hour - 1)).collect();
+    assert_eq!(before, (1..=10).collect::<Vec<_>>());
+    assert_eq!(at(hour), 11, "the ten before the hour still count");
+    assert_eq!(at(hour + 58), 12);
+    assert_eq!(at(hour + 59), 3, "an hour on, the ten have left the window");
+    }
+}

@@ -527,7 +527,7 @@ on_each_backend! {
     /// real device never meets a duplicate sequence number.
     fn changes_under_another_devices_writer_id_are_refused(backend) {
     use automerge::transaction::Transactable as _;
-    use citizens_protocol::{decode, encode, Push, SyncRequest, SyncResponse, CONTENT_TYPE};
+    use citizens_protocol::Push;
     let server = start_server_on(backend);
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
@@ -559,27 +559,13 @@ on_each_backend! {
         .expect("a change")
         .raw_bytes()
         .to_vec();
-    let request = SyncRequest {
-        version: citizens_protocol::PROTOCOL_VERSION,
-        batch_id: uuid::Uuid::now_v7(),
-        since: 0,
-        pushes: vec![Push {
-            doc_id: hers.id.uuid(),
-            kind: citizens_protocol::RecordKind::Grievance,
-            changes: vec![change.into()],
-        }],
+    let token = bisi.access_token(&server.url);
+    let push = Push {
+        doc_id: hers.id.uuid(),
+        kind: citizens_protocol::RecordKind::Grievance,
+        changes: vec![change.into()],
     };
-    let answer = reqwest::blocking::Client::new()
-        .post(format!("{}/v1/sync", server.url))
-        .header("content-type", CONTENT_TYPE)
-        .bearer_auth(bisi.access_token(&server.url))
-        .body(encode(&request))
-        .send()
-        .expect("answer");
-    assert_eq!(answer.status().as_u16(), 200);
-    let answer: SyncResponse = decode(&answer.bytes().expect("body")).expect("cbor");
-    let codes: Vec<&str> = answer.refused.iter().map(|r| r.code.as_str()).collect();
-    assert_eq!(codes, ["actor_taken"]);
+    assert_eq!(refused_codes(&server, &token, push), ["actor_taken"]);
     // Musa's own work is untouched.
     musa.client
         .capture(&complaint("Streetlights off"))
@@ -594,7 +580,7 @@ on_each_backend! {
 #[test]
 fn changes_under_the_shipped_datas_writer_are_refused_and_never_stop_the_server() {
     use automerge::transaction::Transactable as _;
-    use citizens_protocol::{decode, encode, Push, SyncRequest, SyncResponse, CONTENT_TYPE};
+    use citizens_protocol::Push;
     let mut server = start_server_on(common::Backend::Sqlite);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let forged = |mut doc: automerge::AutoCommit| {
@@ -619,27 +605,13 @@ fn changes_under_the_shipped_datas_writer_are_refused_and_never_stop_the_server(
         .expect("a change")
         .raw_bytes()
         .to_vec();
-    let request = SyncRequest {
-        version: citizens_protocol::PROTOCOL_VERSION,
-        batch_id: uuid::Uuid::now_v7(),
-        since: 0,
-        pushes: vec![Push {
-            doc_id: nis.value.id.uuid(),
-            kind: citizens_protocol::RecordKind::Agency,
-            changes: vec![change.into()],
-        }],
+    let token = coordinator.access_token(&server.url);
+    let push = Push {
+        doc_id: nis.value.id.uuid(),
+        kind: citizens_protocol::RecordKind::Agency,
+        changes: vec![change.into()],
     };
-    let answer = reqwest::blocking::Client::new()
-        .post(format!("{}/v1/sync", server.url))
-        .header("content-type", CONTENT_TYPE)
-        .bearer_auth(coordinator.access_token(&server.url))
-        .body(encode(&request))
-        .send()
-        .expect("answer");
-    assert_eq!(answer.status().as_u16(), 200);
-    let answer: SyncResponse = decode(&answer.bytes().expect("body")).expect("cbor");
-    let codes: Vec<&str> = answer.refused.iter().map(|r| r.code.as_str()).collect();
-    assert_eq!(codes, ["actor_taken"]);
+    assert_eq!(refused_codes(&server, &token, push), ["actor_taken"]);
 
     // Such a change stored before they were refused: an organisation's copy of an article at
     // the first release, with a forged change where this release's revision goes.
@@ -675,4 +647,25 @@ fn changes_under_the_shipped_datas_writer_are_refused_and_never_stop_the_server(
         )
         .expect("the organisation's copy");
     assert_eq!(kept, held.save(), "kept as it was");
+}
+
+/// Send one push as a laptop would and the codes of what the server refused.
+fn refused_codes(server: &Server, token: &str, push: citizens_protocol::Push) -> Vec<String> {
+    use citizens_protocol::{decode, encode, SyncRequest, SyncResponse, CONTENT_TYPE};
+    let request = SyncRequest {
+        version: citizens_protocol::PROTOCOL_VERSION,
+        batch_id: uuid::Uuid::now_v7(),
+        since: 0,
+        pushes: vec![push],
+    };
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/sync", server.url))
+        .header("content-type", CONTENT_TYPE)
+        .bearer_auth(token)
+        .body(encode(&request))
+        .send()
+        .expect("answer");
+    assert_eq!(answer.status().as_u16(), 200);
+    let answer: SyncResponse = decode(&answer.bytes().expect("body")).expect("cbor");
+    answer.refused.into_iter().map(|r| r.code).collect()
 }

@@ -484,9 +484,10 @@ impl Core {
         })
     }
 
-    /// Count one attempt of `what` by `who` in windows of `minutes` (at most 60), inside the
-    /// caller's transaction; the count so far. Counted in the database, so a limit holds
-    /// across instances.
+    /// Count one attempt of `what` by `who`, inside the caller's transaction; the attempts in
+    /// the last `minutes` minutes (at most 60), this one included: a sliding window, so no
+    /// hour's boundary lets twice the limit through. Counted in the database, so a limit
+    /// holds across instances.
     pub(crate) fn count(
         &self,
         tx: &mut dyn Tx,
@@ -495,8 +496,12 @@ impl Core {
         minutes: i64,
     ) -> Result<u32> {
         let minute = self.now().div_euclid(60_000);
-        let window = minute - minute.rem_euclid(minutes);
-        tx.count_attempt(&format!("{what}:{who}"), window, minute - 60)
+        tx.count_attempt(
+            &format!("{what}:{who}"),
+            minute,
+            minute - minutes + 1,
+            minute - 60,
+        )
     }
 
     /// A fresh report form's token: when it was given, a nonce, and the server's signature.

@@ -352,10 +352,16 @@ pub trait Tx {
     ) -> Result<()>;
     /// The device behind a token hash.
     fn token(&mut self, hash: &[u8]) -> Result<Option<TokenRow>>;
-    /// Count one attempt under `key` (what and from where) in the window starting at minute
-    /// `window`; the count so far. Windows that started before minute `forget_before` are
-    /// forgotten.
-    fn count_attempt(&mut self, key: &str, window: i64, forget_before: i64) -> Result<u32>;
+    /// Count one attempt under `key` (what and from where) at minute `minute`; the attempts
+    /// under `key` from minute `since` on, this one included. Attempts before minute
+    /// `forget_before` are forgotten.
+    fn count_attempt(
+        &mut self,
+        key: &str,
+        minute: i64,
+        since: i64,
+        forget_before: i64,
+    ) -> Result<u32>;
     /// The server's own secret (keys its form tokens, receipt PINs and sender hashes): the one
     /// stored, or `candidate` stored now when there is none.
     fn site_secret(&mut self, candidate: &[u8]) -> Result<Vec<u8>>;

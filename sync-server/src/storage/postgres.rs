@@ -498,13 +498,23 @@ impl Tx for PgTx<'_> {
             }))
     }
 
-    fn count_attempt(&mut self, key: &str, window: i64, forget_before: i64) -> Result<u32> {
+    fn count_attempt(
+        &mut self,
+        key: &str,
+        minute: i64,
+        since: i64,
+        forget_before: i64,
+    ) -> Result<u32> {
         self.exec("DELETE FROM attempts WHERE minute < $1", &[&forget_before])?;
-        let count: i32 = self
+        self.exec(
+            "INSERT INTO attempts (client, minute, count) VALUES ($1, $2, 1)
+             ON CONFLICT (client, minute) DO UPDATE SET count = attempts.count + 1",
+            &[&key, &minute],
+        )?;
+        let count: i64 = self
             .one(
-                "INSERT INTO attempts (client, minute, count) VALUES ($1, $2, 1)
-                 ON CONFLICT (client, minute) DO UPDATE SET count = attempts.count + 1 RETURNING count",
-                &[&key, &window],
+                "SELECT sum(count)::bigint FROM attempts WHERE client = $1 AND minute >= $2",
+                &[&key, &since],
             )?
             .get(0);
         Ok(u32::try_from(count).unwrap_or(u32::MAX))

@@ -421,15 +421,27 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)
     }
 
-    fn count_attempt(&mut self, key: &str, window: i64, forget_before: i64) -> Result<u32> {
+    fn count_attempt(
+        &mut self,
+        key: &str,
+        minute: i64,
+        since: i64,
+        forget_before: i64,
+    ) -> Result<u32> {
         self.0
             .execute("DELETE FROM attempts WHERE minute < ?1", [forget_before])
             .map_err(db)?;
         self.0
-            .query_row(
+            .execute(
                 "INSERT INTO attempts (client, minute, count) VALUES (?1, ?2, 1)
-                 ON CONFLICT (client, minute) DO UPDATE SET count = count + 1 RETURNING count",
-                params![key, window],
+                 ON CONFLICT (client, minute) DO UPDATE SET count = count + 1",
+                params![key, minute],
+            )
+            .map_err(db)?;
+        self.0
+            .query_row(
+                "SELECT sum(count) FROM attempts WHERE client = ?1 AND minute >= ?2",
+                params![key, since],
                 |r| r.get(0),
             )
             .map_err(db)
