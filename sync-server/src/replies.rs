@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use citizens_server_core::webhooks;
 use serde::Deserialize;
 
 /// Africa's Talking's SMS API, as configured (`[africastalking_send]`).
@@ -103,7 +104,7 @@ impl Replier {
     /// Send `text` to `to` through `provider`'s API in the background, if it is configured.
     pub fn send(&self, provider: &'static str, to: String, text: String) {
         let request = match provider {
-            "africastalking" => self.africastalking.as_ref().map(|at| {
+            webhooks::AFRICAS_TALKING => self.africastalking.as_ref().map(|at| {
                 let mut form = vec![
                     ("username", at.username.as_str()),
                     ("to", to.as_str()),
@@ -122,7 +123,7 @@ impl Replier {
                     )
                     .body(serde_urlencoded::to_string(&form).unwrap_or_default())
             }),
-            "whatsapp" => self.whatsapp.as_ref().map(|wa| {
+            webhooks::WHATSAPP => self.whatsapp.as_ref().map(|wa| {
                 let body = serde_json::json!({
                     "messaging_product": "whatsapp",
                     "recipient_type": "individual",

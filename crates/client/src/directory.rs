@@ -47,12 +47,10 @@ impl Client {
     /// Mark an article's translation into `lang` checked by a native speaker (coordinators
     /// only). Synced like any edit: the public page then stops saying it awaits review.
     pub fn mark_translation_reviewed(&mut self, slug: &str, lang: &str) -> Result<CivicArticle> {
-        if self.is_volunteer()? {
-            return Err(Error::Domain(citizens_core::Error::invalid(
-                "article",
-                "only a coordinator marks a translation reviewed; ask yours",
-            )));
-        }
+        self.coordinators_only(
+            "article",
+            "only a coordinator marks a translation reviewed; ask yours",
+        )?;
         let id = self.article(slug)?.id.uuid();
         let lang = lang.trim().to_lowercase();
         self.with_writer(|ctx, w| {

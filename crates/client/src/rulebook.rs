@@ -7,7 +7,7 @@ use citizens_core::routing::Rule;
 use citizens_core::rulebook::Rulebook;
 use serde::Deserialize;
 
-use crate::{Client, Error, Result};
+use crate::{Client, Result};
 
 /// A routing rule as typed: empty fields mean "any".
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
@@ -70,12 +70,10 @@ impl Client {
         &mut self,
         edit: impl FnOnce(&mut Rulebook, &mut crate::Context) -> citizens_core::error::Result<R>,
     ) -> Result<R> {
-        if self.is_volunteer()? {
-            return Err(Error::Domain(citizens_core::Error::invalid(
-                "rulebook",
-                "only a coordinator changes routing rules and holidays; ask yours",
-            )));
-        }
+        self.coordinators_only(
+            "rulebook",
+            "only a coordinator changes routing rules and holidays; ask yours",
+        )?;
         self.with_writer(|ctx, w| {
             let at = ctx.clock.now();
             let author = ctx.author.clone();

@@ -451,9 +451,18 @@ const FIGURES_AT: &str = "sync.figures_at";
 const FIGURES_REFUSED: &str = "sync.figures_refused";
 
 impl Client {
-    /// This laptop was enrolled as a volunteer's (not a coordinator's).
-    pub(crate) fn is_volunteer(&self) -> crate::Result<bool> {
-        Ok(self.store.meta(ROLE)?.as_deref() == Some(Role::Volunteer.as_str()))
+    /// Refused, as `field: problem`, on a laptop enrolled as a volunteer's: coordinators' work.
+    pub(crate) fn coordinators_only(
+        &self,
+        field: &'static str,
+        problem: &'static str,
+    ) -> crate::Result<()> {
+        if self.store.meta(ROLE)?.as_deref() == Some(Role::Volunteer.as_str()) {
+            return Err(crate::Error::Domain(citizens_core::Error::invalid(
+                field, problem,
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -783,7 +792,7 @@ impl Client {
         let digest = citizens_store::blobs::sha256_hex(&encode(&figures));
         if self.store.meta(FIGURES_SENT)?.as_deref() == Some(digest.as_str()) {
             // The server holds these: a refusal of others since is no longer the news.
-            self.store.write(|w| w.delete_meta(FIGURES_REFUSED))?;
+            self.forget_figures_refusal()?;
             return Ok(false);
         }
         match http.post::<_, FiguresTaken>(FIGURES_PATH, Some(token), &figures) {
@@ -791,12 +800,12 @@ impl Client {
                 self.store.set_meta(FIGURES_SENT, &digest)?;
                 let now = self.ctx.clock.now().millis().to_string();
                 self.store.set_meta(FIGURES_AT, &now)?;
-                self.store.write(|w| w.delete_meta(FIGURES_REFUSED))?;
+                self.forget_figures_refusal()?;
                 Ok(true)
             }
             // Not reached: the next sync tries again.
             Err(Failure::Transient(_)) => Ok(false),
-            // Refused: the coordinator is told why (the Sync screen, `sync status`).
+            // Refused: the coordinator is told why (the Sync screen, `citizens home`).
             Err(refused) => {
                 let why = SyncError::from(refused).to_string();
                 let now = self.ctx.clock.now().millis();
@@ -805,6 +814,13 @@ impl Client {
                 Ok(false)
             }
         }
+    }
+
+    fn forget_figures_refusal(&mut self) -> Result<(), SyncError> {
+        if self.store.meta(FIGURES_REFUSED)?.is_some() {
+            self.store.write(|w| w.delete_meta(FIGURES_REFUSED))?;
+        }
+        Ok(())
     }
 }
 

@@ -53,11 +53,10 @@ impl Rulebook {
     /// (`data/routing.json`, keyed `shipped-00`, … by position), then each later release's
     /// rules put over them by key (`data/routing.2.json`, …). A released file never changes.
     pub fn shipped_history() -> Result<Vec<Self>> {
-        let bad = |e: serde_json::Error| Error::Document(format!("shipped rulebook: {e}"));
         let holidays: Vec<HolidaySeed> =
-            serde_json::from_str(include_str!("../data/holidays.json")).map_err(bad)?;
+            crate::seed::parse("holidays", include_str!("../data/holidays.json"))?;
         let first: Vec<Rule> =
-            serde_json::from_str(include_str!("../data/routing.json")).map_err(bad)?;
+            crate::seed::parse("routing rules", include_str!("../data/routing.json"))?;
         let mut book = Rulebook {
             id: Self::id(),
             routing: first
@@ -69,7 +68,7 @@ impl Rulebook {
         };
         let mut history = vec![book.clone()];
         for revision in ROUTING_REVISIONS {
-            let rules: BTreeMap<String, Rule> = serde_json::from_str(revision).map_err(bad)?;
+            let rules: BTreeMap<String, Rule> = crate::seed::parse("routing rules", revision)?;
             book.routing.extend(rules);
             history.push(book.clone());
         }

@@ -55,13 +55,26 @@ struct ArticleSeed {
 
 /// An article as first released (before it could be marked reviewed): reconciled field by
 /// field as that release did, so its document is the one every earlier install holds.
-#[derive(autosurgeon::Reconcile)]
+#[derive(Clone, autosurgeon::Reconcile)]
 struct FirstArticle {
     id: ArticleId,
     slug: String,
     title: BTreeMap<String, String>,
     body: BTreeMap<String, String>,
     agencies: Vec<String>,
+}
+
+impl From<FirstArticle> for CivicArticle {
+    fn from(a: FirstArticle) -> CivicArticle {
+        CivicArticle {
+            id: a.id,
+            slug: a.slug,
+            title: a.title,
+            body: a.body,
+            agencies: a.agencies,
+            reviewed: Vec::new(),
+        }
+    }
 }
 
 /// A later release's words for the shipped articles: slug → language → text.
@@ -84,32 +97,40 @@ type Fields = serde_json::Map<String, serde_json::Value>;
 
 /// The shipped agencies.
 pub fn agencies() -> Result<Vec<Agency>> {
-    Ok(shipped_agencies()?.into_iter().map(|s| s.value).collect())
+    Ok(agency_histories()?
+        .into_iter()
+        .filter_map(|mut h| h.pop())
+        .collect())
 }
 
 /// The shipped agencies with their documents.
 pub fn shipped_agencies() -> Result<Vec<Shipped<Agency>>> {
-    let bad = |e: serde_json::Error| Error::Document(format!("shipped agencies: {e}"));
-    let released: Vec<Fields> =
-        serde_json::from_str(include_str!("../data/agencies.json")).map_err(bad)?;
+    agency_histories()?
+        .iter()
+        .map(|h| ship_history(h))
+        .collect()
+}
+
+/// Each shipped agency as each release shipped it, oldest first (a release that leaves it
+/// alone adds nothing).
+fn agency_histories() -> Result<Vec<Vec<Agency>>> {
+    let released: Vec<Fields> = parse("agencies", include_str!("../data/agencies.json"))?;
     let revisions = AGENCY_REVISIONS
         .iter()
-        .map(|r| serde_json::from_str::<BTreeMap<String, Fields>>(r).map_err(bad))
+        .map(|r| parse::<BTreeMap<String, Fields>>("agencies", r))
         .collect::<Result<Vec<_>>>()?;
     released
         .into_iter()
         .map(|mut fields| {
-            let mut value = agency(&fields)?;
-            let mut document = create(&value)?;
-            for revision in &revisions {
-                if let Some(changes) = revision.get(&value.short_name) {
-                    fields.extend(changes.clone());
-                    fields.insert("short_name".into(), value.short_name.clone().into());
-                    value = agency(&fields)?;
-                    revise(&mut document, &value)?;
-                }
+            let first = agency(&fields)?;
+            let short_name = first.short_name.clone();
+            let mut history = vec![first];
+            for changes in revisions.iter().filter_map(|r| r.get(&short_name)) {
+                fields.extend(changes.clone());
+                fields.insert("short_name".into(), short_name.clone().into());
+                history.push(agency(&fields)?);
             }
-            Ok(Shipped { value, document })
+            Ok(history)
         })
         .collect()
 }
@@ -134,19 +155,29 @@ fn agency(fields: &Fields) -> Result<Agency> {
 
 /// The shipped civic articles.
 pub fn articles() -> Result<Vec<CivicArticle>> {
-    Ok(shipped_articles()?.into_iter().map(|s| s.value).collect())
+    Ok(article_histories()?
+        .into_iter()
+        .filter_map(|(_, mut later)| later.pop())
+        .collect())
 }
 
 /// The shipped civic articles with their documents.
 pub fn shipped_articles() -> Result<Vec<Shipped<CivicArticle>>> {
-    let bad = |e: serde_json::Error| Error::Document(format!("shipped articles: {e}"));
-    let seeds: Vec<ArticleSeed> =
-        serde_json::from_str(include_str!("../data/articles.json")).map_err(bad)?;
+    article_histories()?
+        .into_iter()
+        .map(|(first, later)| ship(&first, &later))
+        .collect()
+}
+
+/// Each shipped article as first released, then as each later release shipped it (every
+/// release since the first has one: it added `reviewed`).
+fn article_histories() -> Result<Vec<(FirstArticle, Vec<CivicArticle>)>> {
+    let seeds: Vec<ArticleSeed> = parse("articles", include_str!("../data/articles.json"))?;
     let revisions = ARTICLE_REVISIONS
         .iter()
-        .map(|r| serde_json::from_str::<ArticleRevision>(r).map_err(bad))
+        .map(|r| parse::<ArticleRevision>("articles", r))
         .collect::<Result<Vec<_>>>()?;
-    seeds
+    Ok(seeds
         .into_iter()
         .map(|s| {
             let first = FirstArticle {
@@ -156,15 +187,8 @@ pub fn shipped_articles() -> Result<Vec<Shipped<CivicArticle>>> {
                 body: s.body,
                 agencies: s.agencies,
             };
-            let mut document = create(&first)?;
-            let mut value = CivicArticle {
-                id: first.id,
-                slug: first.slug,
-                title: first.title,
-                body: first.body,
-                agencies: first.agencies,
-                reviewed: Vec::new(),
-            };
+            let mut value = CivicArticle::from(first.clone());
+            let mut later = Vec::new();
             for revision in &revisions {
                 for (lang, words) in revision.get(&value.slug).into_iter().flatten() {
                     if let Some(title) = &words.title {
@@ -172,40 +196,53 @@ pub fn shipped_articles() -> Result<Vec<Shipped<CivicArticle>>> {
                     }
                     value.body.insert(lang.clone(), words.body.clone());
                 }
-                revise(&mut document, &value)?;
+                later.push(value.clone());
             }
-            Ok(Shipped { value, document })
+            (first, later)
         })
-        .collect()
+        .collect())
 }
 
 /// The shipped rulebook with its document.
 pub fn shipped_rulebook() -> Result<Shipped<Rulebook>> {
-    let mut history = Rulebook::shipped_history()?.into_iter();
-    let first = history
-        .next()
-        .ok_or_else(|| Error::Document("no shipped rulebook".into()))?;
-    let mut document = create(&first)?;
-    let mut value = first;
-    for later in history {
-        revise(&mut document, &later)?;
-        value = later;
+    ship_history(&Rulebook::shipped_history()?)
+}
+
+/// [`ship`] a history whose versions are all of one type.
+fn ship_history<T: autosurgeon::Reconcile + Clone>(history: &[T]) -> Result<Shipped<T>> {
+    let (first, later) = history
+        .split_first()
+        .ok_or_else(|| Error::Document("a shipped record with no history".into()))?;
+    ship(first, later)
+}
+
+/// A shipped record from its history: `first` as first released, then each later release's
+/// version as one change, all by the seed actor at time zero; the record is the last.
+fn ship<F, T>(first: &F, later: &[T]) -> Result<Shipped<T>>
+where
+    F: autosurgeon::Reconcile + Clone + Into<T>,
+    T: autosurgeon::Reconcile + Clone,
+{
+    let mut document = crate::document::create(&actor(), first, Timestamp::from_millis(0))?;
+    for value in later {
+        crate::document::revise(&mut document, value, Timestamp::from_millis(0))?;
     }
+    let value = later
+        .last()
+        .cloned()
+        .unwrap_or_else(|| first.clone().into());
     Ok(Shipped { value, document })
+}
+
+/// Shipped data in a file, read.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Document(format!("shipped {what}: {e}")))
 }
 
 /// The writer of every shipped change. Only a release writes under it: a device's change
 /// under it is refused (it could take a sequence number a later release needs).
 pub fn actor() -> ActorId {
     ActorId::from(&b"citizens-connect-seed"[..])
-}
-
-fn create<T: autosurgeon::Reconcile>(value: &T) -> Result<AutoCommit> {
-    crate::document::create(&actor(), value, Timestamp::from_millis(0))
-}
-
-fn revise<T: autosurgeon::Reconcile>(document: &mut AutoCommit, value: &T) -> Result<()> {
-    crate::document::revise(document, value, Timestamp::from_millis(0))
 }
 
 #[cfg(test)]

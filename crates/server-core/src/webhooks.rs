@@ -13,6 +13,13 @@ use subtle::ConstantTimeEq;
 
 use crate::intake::Message;
 
+/// Africa's Talking, as an [`Inbound::provider`].
+pub const AFRICAS_TALKING: &str = "africastalking";
+/// Twilio, as an [`Inbound::provider`].
+pub const TWILIO: &str = "twilio";
+/// The WhatsApp Cloud API, as an [`Inbound::provider`].
+pub const WHATSAPP: &str = "whatsapp";
+
 /// A provider's message, its fields owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inbound {
@@ -86,7 +93,7 @@ pub fn africas_talking(
         return Ok(None);
     };
     Ok(Some(Inbound {
-        provider: "africastalking",
+        provider: AFRICAS_TALKING,
         id: id.to_string(),
         from: from.to_string(),
         text: text.to_string(),
@@ -130,7 +137,7 @@ pub fn twilio(
     };
     let whatsapp = from.starts_with("whatsapp:");
     Ok(Inbound {
-        provider: "twilio",
+        provider: TWILIO,
         id: id.to_string(),
         from: from.trim_start_matches("whatsapp:").to_string(),
         text: text.to_string(),
@@ -247,7 +254,7 @@ pub fn whatsapp(
         .filter_map(|m| {
             let text = m.text.filter(|_| m.kind == "text")?.body;
             Some(Inbound {
-                provider: "whatsapp",
+                provider: WHATSAPP,
                 id: m.id,
                 // WhatsApp gives the number without its plus.
                 from: format!("+{}", m.from.trim_start_matches('+')),
