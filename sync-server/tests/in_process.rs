@@ -115,6 +115,41 @@ fn an_access_token_expires_after_its_lifetime_and_the_laptop_gets_a_new_one(back
 }
 
 on_each_backend! {
+/// A laptop cannot enrol writing under the shipped data's writer id: its changes would take
+/// the sequence numbers the next release needs.
+fn a_laptop_cannot_enrol_under_the_shipped_datas_writer(backend) {
+    let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
+    let server = db.serve(&clock);
+    let (_device, enrol) = laptop_and_code(&server, Duration::from_secs(1800));
+    let code = citizens_protocol::EnrolmentCode::parse(&enrol).expect("a code");
+    let request = |actor: String| EnrollRequest {
+        version: PROTOCOL_VERSION,
+        code: code.secret.clone(),
+        device_name: "laptop".into(),
+        actor,
+        device_secret: "cd".repeat(32),
+    };
+    let refused = server
+        .core()
+        .enroll("192.0.2.1", &request(citizens_core::seed::actor().to_hex_string()))
+        .expect_err("the shipped writer is refused");
+    assert_eq!(
+        (refused.code(), refused.to_string()),
+        (
+            ErrorCode::ActorTaken,
+            "this laptop's writer id is already in use; enrol again".to_string()
+        )
+    );
+    // The code is not spent: the laptop enrols with a writer id of its own.
+    let enrolled = server
+        .core()
+        .enroll("192.0.2.1", &request("ab".repeat(16)))
+        .expect("enrolled");
+    assert_eq!(enrolled.role, Role::Coordinator);
+}
+}
+
+on_each_backend! {
 fn an_enrolment_code_expires_after_the_time_it_was_made_for(backend) {
     let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
     let server = db.serve(&clock);
@@ -246,7 +281,8 @@ on_each_backend! {
 
 on_each_backend! {
     /// An hourly limit counts the last sixty minutes, so attempts made just before an hour
-    /// turns still count just after it: no boundary lets twice the limit through.
+    /// turns still count just after it: no boundary lets twice the limit through; a refused
+    /// attempt is taken back.
     fn an_hourly_limit_slides_so_no_boundary_lets_twice_the_limit_through(backend) {
     use citizens_server_core::persistence::{transaction, Mode};
     use citizens_server_core::Persistence;
@@ -271,5 +307,11 @@ on_each_backend! {
     assert_eq!(at(hour), 11, "the ten before the hour still count");
     assert_eq!(at(hour + 58), 12);
     assert_eq!(at(hour + 59), 3, "an hour on, the ten have left the window");
+    // A refused attempt is taken back: it does not count against the next.
+    transaction(storage.as_ref(), Mode::Write, |tx| {
+        tx.undo_attempt("report:203.0.113.7", hour + 59)
+    })
+    .expect("taken back");
+    assert_eq!(at(hour + 59), 3);
     }
 }

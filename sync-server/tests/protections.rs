@@ -649,6 +649,65 @@ fn changes_under_the_shipped_datas_writer_are_refused_and_never_stop_the_server(
     assert_eq!(kept, held.save(), "kept as it was");
 }
 
+/// A laptop upgraded before its server: a coordinator's edit to shipped reference data that
+/// builds on the newer release's shipped change is set aside (it waits on the laptop, offered
+/// again at every sync), not a refusal of the whole batch that would stop every sync.
+#[test]
+fn an_edit_built_on_a_newer_release_than_the_servers_waits_and_sync_goes_on() {
+    use automerge::transaction::Transactable as _;
+    use citizens_protocol::Push;
+    let server = start_server_on(common::Backend::Sqlite);
+    let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let actor = coordinator
+        .client
+        .store()
+        .meta("actor")
+        .expect("meta")
+        .expect("actor");
+    let mut article = citizens_core::seed::shipped_articles()
+        .expect("articles")
+        .remove(0);
+    // The next release's change to the article, which this server does not hold yet …
+    let mut next = article
+        .document
+        .fork()
+        .with_actor(citizens_core::seed::actor());
+    next.put(automerge::ROOT, "slug", "as-the-next-release-words-it")
+        .expect("put");
+    next.commit();
+    // … and the coordinator's edit on top of it.
+    let mut edited = next
+        .fork()
+        .with_actor(automerge::ActorId::from(hex::decode(&actor).expect("hex")));
+    edited
+        .put(automerge::ROOT, "slug", "edited-by-the-coordinator")
+        .expect("put");
+    edited.commit();
+    let change = edited
+        .get_last_local_change()
+        .expect("a change")
+        .raw_bytes()
+        .to_vec();
+    let token = coordinator.access_token(&server.url);
+    let push = Push {
+        doc_id: article.value.id.uuid(),
+        kind: citizens_protocol::RecordKind::Article,
+        changes: vec![change.into()],
+    };
+    assert_eq!(refused_codes(&server, &token, push), ["newer_release"]);
+    // The coordinator's other work syncs on.
+    coordinator
+        .client
+        .capture(&complaint("Streetlights off"))
+        .expect("capture");
+    let report = coordinator.sync();
+    assert_eq!((report.pushed, report.set_aside.len()), (1, 0));
+    assert!(
+        report.in_step,
+        "the server kept its copy of the article as it was"
+    );
+}
+
 /// Send one push as a laptop would and the codes of what the server refused.
 fn refused_codes(server: &Server, token: &str, push: citizens_protocol::Push) -> Vec<String> {
     use citizens_protocol::{decode, encode, SyncRequest, SyncResponse, CONTENT_TYPE};

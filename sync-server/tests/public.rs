@@ -837,31 +837,71 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-#[test]
-fn ten_thousand_guessed_receipts_open_nothing() {
-    use citizens_server_core::intake::{Public, Report};
-    use rand::{Rng, SeedableRng};
+/// The server as a library taking the public's reports, `tracks_per_hour` tries at tracking
+/// from one address, its clock moved by the test; its organisation has a coordinator.
+fn in_process(
+    tracks_per_hour: u32,
+) -> (
+    tempfile::TempDir,
+    citizens_server::Running,
+    std::sync::Arc<citizens_test_support::FakeClock>,
+) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = citizens_server::Config::local(dir.path());
     let home = citizens_core::geo::Lga::parse("KN", "Nasarawa").expect("lga");
-    let mut public = Public::new(ORG, home);
-    public.tracks_per_hour = 1_000_000;
+    let mut public = citizens_server_core::intake::Public::new(ORG, home);
+    public.tracks_per_hour = tracks_per_hour;
     config.public.intake = Some(public);
     let clock = citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY);
-    let server = citizens_server::Application::spawn(config, clock).expect("server");
-    let core = server.core();
+    let server = citizens_server::Application::spawn(config, clock.clone()).expect("server");
     let founder = Device::founder(
         "Amina Yusuf",
         citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY),
     );
     code(
-        core,
+        server.core(),
         ORG,
         citizens_protocol::Role::Coordinator,
         "Amina Yusuf",
         &founder.key(),
         std::time::Duration::from_secs(3600),
     );
+    (dir, server, clock)
+}
+
+/// An address that keeps trying past its limit (a carrier's NAT, an integration retrying) is
+/// served again an hour after its first taken try: refused tries do not keep it locked out.
+#[test]
+fn tries_refused_over_the_limit_do_not_extend_it() {
+    let (_dir, server, clock) = in_process(3);
+    let core = server.core();
+    let track = || match core.track("10.0.0.9", "KN-7QK-0001", "ABCDEFGH") {
+        Ok(found) => {
+            assert_eq!(found, None);
+            "answered".to_string()
+        }
+        Err(e) => e.to_string(),
+    };
+    let refused = "too many tries from here this hour: try again later";
+    let first: Vec<String> = (0..4).map(|_| track()).collect();
+    assert_eq!(first, ["answered", "answered", "answered", refused]);
+    // Refused once a minute for the rest of the hour, its last minute included.
+    for _ in 0..59 {
+        clock.advance(60_000);
+        assert_eq!(track(), refused);
+    }
+    // An hour after them, the three taken tries have left the window: three more are answered.
+    clock.advance(60_000);
+    let after: Vec<String> = (0..4).map(|_| track()).collect();
+    assert_eq!(after, ["answered", "answered", "answered", refused]);
+}
+
+#[test]
+fn ten_thousand_guessed_receipts_open_nothing() {
+    use citizens_server_core::intake::Report;
+    use rand::{Rng, SeedableRng};
+    let (_dir, server, _clock) = in_process(1_000_000);
+    let core = server.core();
     let reserved = core
         .create_enrolment(&citizens_server_core::NewCode {
             org: ORG,

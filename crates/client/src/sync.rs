@@ -452,6 +452,7 @@ const FIGURES_REFUSED: &str = "sync.figures_refused";
 
 impl Client {
     /// Refused, as `field: problem`, on a laptop enrolled as a volunteer's: coordinators' work.
+    /// (An install not enrolled yet is its founding coordinator's; the server checks again.)
     pub(crate) fn coordinators_only(
         &self,
         field: &'static str,

@@ -22,9 +22,10 @@ pub struct CivicArticle {
     /// Short names of the agencies it concerns.
     pub agencies: Vec<String>,
     /// The languages other than English whose text a coordinator marked checked by a native
-    /// speaker (until then the public page says the translation awaits review).
-    #[autosurgeon(missing = "Vec::new")]
-    pub reviewed: Vec<String>,
+    /// speaker, each with the fingerprint of the text checked (until then, and again once an
+    /// edit or a release changes that text, the public page says it awaits review).
+    #[autosurgeon(missing = "BTreeMap::new")]
+    pub reviewed: BTreeMap<String, String>,
 }
 
 impl CivicArticle {
@@ -50,7 +51,7 @@ impl CivicArticle {
             Translation::Original
         } else if !self.body.contains_key(lang) {
             Translation::Missing
-        } else if self.reviewed.iter().any(|l| l == lang) {
+        } else if self.reviewed.get(lang) == Some(&self.fingerprint(lang)) {
             Translation::Reviewed
         } else {
             Translation::AwaitingReview
@@ -61,7 +62,8 @@ impl CivicArticle {
     pub fn mark_reviewed(&mut self, lang: &str) -> Result<()> {
         match self.translation(lang) {
             Translation::AwaitingReview => {
-                self.reviewed.push(lang.to_string());
+                self.reviewed
+                    .insert(lang.to_string(), self.fingerprint(lang));
                 Ok(())
             }
             Translation::Reviewed => Ok(()),
@@ -74,6 +76,20 @@ impl CivicArticle {
                 format!("the article '{}' is not written in '{lang}'", self.slug),
             )),
         }
+    }
+}
+
+impl CivicArticle {
+    /// The text in `lang` as a reviewer read it, in 16 hex digits of its SHA-256.
+    fn fingerprint(&self, lang: &str) -> String {
+        use sha2::Digest as _;
+        let mut hash = sha2::Sha256::new();
+        for text in [self.title.get(lang), self.body.get(lang)] {
+            let text = text.map_or("", String::as_str);
+            hash.update((text.len() as u64).to_be_bytes());
+            hash.update(text);
+        }
+        hex::encode(&hash.finalize()[..8])
     }
 }
 
@@ -106,7 +122,11 @@ mod tests {
         article
             .mark_reviewed("ha")
             .expect("marking again changes nothing");
-        assert_eq!(article.reviewed, ["ha"]);
+        assert_eq!(
+            article.reviewed.keys().collect::<Vec<_>>(),
+            ["ha"],
+            "marked once"
+        );
         assert_eq!(article.translation("ha"), Translation::Reviewed);
         assert_eq!(article.translation("yo"), Translation::AwaitingReview);
         assert_eq!(
@@ -120,6 +140,21 @@ mod tests {
                 article.slug
             ))
         );
-        assert_eq!(article.reviewed, ["ha"], "a refusal changes nothing");
+        assert_eq!(
+            article.reviewed.keys().collect::<Vec<_>>(),
+            ["ha"],
+            "a refusal changes nothing"
+        );
+        // A text changed after its review (an edit, a later release) awaits review again.
+        article
+            .body
+            .get_mut("ha")
+            .expect("Hausa")
+            .push_str(" Sabuwar jimla.");
+        assert_eq!(article.translation("ha"), Translation::AwaitingReview);
+        article.mark_reviewed("ha").expect("marked again");
+        assert_eq!(article.translation("ha"), Translation::Reviewed);
+        article.title.insert("ha".into(), "Sabon take".into());
+        assert_eq!(article.translation("ha"), Translation::AwaitingReview);
     }
 }

@@ -102,6 +102,9 @@ pub enum Refused {
     /// actor and sequence number (someone wrote under another device's actor id).
     #[error("{0}")]
     Conflicting(String),
+    /// Valid changes that build on changes this copy does not hold.
+    #[error("changes arrived without the changes they build on")]
+    MissingDependencies,
 }
 
 /// Apply untrusted change bytes (or a saved document) to `stored` (a copy the caller loaded), inside
@@ -133,9 +136,7 @@ pub fn apply_untrusted(
         Err(_) => return Err(Refused::Invalid("malformed record data".into())),
     };
     if !doc.get_missing_deps(&[]).is_empty() {
-        return Err(Refused::Invalid(
-            "changes arrived without the changes they build on".into(),
-        ));
+        return Err(Refused::MissingDependencies);
     }
     Ok(doc)
 }

@@ -350,6 +350,8 @@ pub enum Refusal {
     TooLarge,
     /// Names an attachment of a record this device cannot see.
     AttachmentNotYours,
+    /// Builds on shipped reference data of a newer release than the server runs.
+    NewerRelease,
 }
 
 impl Refusal {
@@ -362,6 +364,7 @@ impl Refusal {
             Refusal::ConflictingHistory => "conflicting_history",
             Refusal::TooLarge => "too_large",
             Refusal::AttachmentNotYours => "attachment_not_yours",
+            Refusal::NewerRelease => "newer_release",
         }
     }
 }

@@ -141,8 +141,8 @@ impl Core {
     /// attempts per address per minute, counted in the database.
     pub fn enroll(&self, client: &str, request: &EnrollRequest) -> Result<EnrollResponse> {
         let now = self.now();
-        let attempts = self.write(|tx| self.count(tx, "enrol", client, 1))?;
-        if attempts > self.limits.enrol_attempts_per_minute {
+        let limit = self.limits.enrol_attempts_per_minute;
+        if !self.write(|tx| self.attempt(tx, "enrol", client, 1, limit))? {
             return Err(Error::refused(
                 ErrorCode::RateLimited,
                 "too many attempts; wait a minute and try again",

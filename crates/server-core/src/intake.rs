@@ -484,24 +484,29 @@ impl Core {
         })
     }
 
-    /// Count one attempt of `what` by `who`, inside the caller's transaction; the attempts in
-    /// the last `minutes` minutes (at most 60), this one included: a sliding window, so no
-    /// hour's boundary lets twice the limit through. Counted in the database, so a limit
+    /// Take one attempt of `what` by `who` if fewer than `limit` were taken in the last
+    /// `minutes` minutes (at most 60), inside the caller's transaction: a sliding window, so no
+    /// hour's boundary lets twice the limit through. A refused attempt is not kept, so an
+    /// address that keeps trying (a carrier's NAT, an integration retrying) is served again as
+    /// soon as its oldest taken attempt leaves the window. Counted in the database, so a limit
     /// holds across instances.
-    pub(crate) fn count(
+    pub(crate) fn attempt(
         &self,
         tx: &mut dyn Tx,
         what: &str,
         who: &str,
         minutes: i64,
-    ) -> Result<u32> {
+        limit: u32,
+    ) -> Result<bool> {
         let minute = self.now().div_euclid(60_000);
-        tx.count_attempt(
-            &format!("{what}:{who}"),
-            minute,
-            minute - minutes + 1,
-            minute - 60,
-        )
+        let key = format!("{what}:{who}");
+        // Counted first and taken back when over: concurrent attempts wait on the one row.
+        let taken = tx.count_attempt(&key, minute, minute - minutes + 1, minute - 60)?;
+        if taken > limit {
+            tx.undo_attempt(&key, minute)?;
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     /// A fresh report form's token: when it was given, a nonce, and the server's signature.
@@ -725,9 +730,9 @@ impl Core {
         let provider = via.as_str();
         let now = self.now();
         // Counted first, in a transaction of its own: a refused report leaves no claim behind,
-        // so the same form is taken once the hour has passed.
-        let over = self.write(|tx| Ok(self.count(tx, "report", client, 60)? > limit))?;
-        if over {
+        // so the same form is taken once the limit allows.
+        let taken = self.write(|tx| self.attempt(tx, "report", client, 60, limit))?;
+        if !taken {
             return Err(Refused::Server(Error::refused(
                 ErrorCode::RateLimited,
                 "too many reports have come from here this hour: try again later",
@@ -779,7 +784,7 @@ impl Core {
                 Some(None) => return Ok(Delivered::Ignored),
                 None => {}
             }
-            if self.count(tx, "message", &who, 60)? > public.messages_per_hour {
+            if !self.attempt(tx, "message", &who, 60, public.messages_per_hour)? {
                 return Ok(Delivered::Ignored);
             }
             let open_case = match tx.recent_case_from(&sender, now - FOLLOW_UP_MS)? {
@@ -870,9 +875,9 @@ impl Core {
         let public = self.public()?.clone();
         let reference = reference.trim().to_ascii_uppercase();
         let pin = canonical_pin(pin);
-        let over =
-            self.write(|tx| Ok(self.count(tx, "track", client, 60)? > public.tracks_per_hour))?;
-        if over {
+        let taken =
+            self.write(|tx| self.attempt(tx, "track", client, 60, public.tracks_per_hour))?;
+        if !taken {
             return Err(Error::refused(
                 ErrorCode::RateLimited,
                 "too many tries from here this hour: try again later",

@@ -227,6 +227,17 @@ fn apply_push(tx: &mut dyn Tx, device: &Device, push: &Push, batch: &mut Batch) 
                 &format!("{why}; nothing of this record was stored"),
             )
         }
+        // A laptop on a newer release than this server: its edit builds on that release's
+        // shipped change, which only the server's upgrade brings. It waits on the laptop (offered
+        // again at every sync) and the rest of the batch goes on.
+        Err(citizens_core::document::Refused::MissingDependencies)
+            if push.kind.is_reference() && stored.as_ref().is_some_and(|s| is_shipped(&s.snapshot)) =>
+        {
+            return refuse(
+                Refusal::NewerRelease,
+                "this builds on directory, article or rule changes of a newer Citizens Connect than the server runs; it waits on this laptop until the server is upgraded",
+            )
+        }
         Err(e) => {
             return Err(Error::refused(
                 ErrorCode::InvalidChanges,
@@ -584,6 +595,15 @@ impl Core {
             Ok(response)
         })
     }
+}
+
+/// A record the releases ship: its first change is the shipped data's writer's.
+fn is_shipped(snapshot: &[u8]) -> bool {
+    AutoCommit::load(snapshot).is_ok_and(|mut doc| {
+        doc.get_changes(&[])
+            .first()
+            .is_some_and(|c| c.actor_id() == &citizens_core::seed::actor())
+    })
 }
 
 #[cfg(test)]

@@ -520,6 +520,14 @@ impl Tx for PgTx<'_> {
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
+    fn undo_attempt(&mut self, key: &str, minute: i64) -> Result<()> {
+        self.exec(
+            "UPDATE attempts SET count = count - 1 WHERE client = $1 AND minute = $2",
+            &[&key, &minute],
+        )?;
+        Ok(())
+    }
+
     fn site_secret(&mut self, candidate: &[u8]) -> Result<Vec<u8>> {
         self.exec(
             "INSERT INTO site_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",

@@ -447,6 +447,16 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)
     }
 
+    fn undo_attempt(&mut self, key: &str, minute: i64) -> Result<()> {
+        self.0
+            .execute(
+                "UPDATE attempts SET count = count - 1 WHERE client = ?1 AND minute = ?2",
+                params![key, minute],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
     fn site_secret(&mut self, candidate: &[u8]) -> Result<Vec<u8>> {
         self.0
             .execute(
