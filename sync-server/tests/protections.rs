@@ -7,7 +7,7 @@
 mod common;
 
 use citizens_client::{Client, GrievanceInput, SyncError};
-use citizens_protocol::ErrorCode;
+use citizens_protocol::{ErrorCode, RecordKind};
 use citizens_test_support::{install_volunteer, FakeClock, TOWN_HALL_DAY};
 use common::{fast, start_server_on, Device, Server};
 
@@ -527,7 +527,6 @@ on_each_backend! {
     /// real device never meets a duplicate sequence number.
     fn changes_under_another_devices_writer_id_are_refused(backend) {
     use automerge::transaction::Transactable as _;
-    use citizens_protocol::Push;
     let server = start_server_on(backend);
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
     let key = coordinator.client.profile().org_public_key.clone();
@@ -554,18 +553,17 @@ on_each_backend! {
     doc.put(automerge::ROOT, "title", "Written as Musa")
         .expect("put");
     doc.commit();
-    let change = doc
-        .get_last_local_change()
-        .expect("a change")
-        .raw_bytes()
-        .to_vec();
     let token = bisi.access_token(&server.url);
-    let push = Push {
-        doc_id: hers.id.uuid(),
-        kind: citizens_protocol::RecordKind::Grievance,
-        changes: vec![change.into()],
-    };
-    assert_eq!(refused_codes(&server, &token, push), ["actor_taken"]);
+    assert_eq!(
+        refused_codes(
+            &server,
+            &token,
+            RecordKind::Grievance,
+            hers.id.uuid(),
+            &mut doc
+        ),
+        ["actor_taken"]
+    );
     // Musa's own work is untouched.
     musa.client
         .capture(&complaint("Streetlights off"))
@@ -580,7 +578,6 @@ on_each_backend! {
 #[test]
 fn changes_under_the_shipped_datas_writer_are_refused_and_never_stop_the_server() {
     use automerge::transaction::Transactable as _;
-    use citizens_protocol::Push;
     let mut server = start_server_on(common::Backend::Sqlite);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let forged = |mut doc: automerge::AutoCommit| {
@@ -600,18 +597,17 @@ fn changes_under_the_shipped_datas_writer_are_refused_and_never_stop_the_server(
         .find(|a| a.value.short_name == "NIS")
         .expect("NIS");
     let mut doc = forged(nis.document.clone());
-    let change = doc
-        .get_last_local_change()
-        .expect("a change")
-        .raw_bytes()
-        .to_vec();
     let token = coordinator.access_token(&server.url);
-    let push = Push {
-        doc_id: nis.value.id.uuid(),
-        kind: citizens_protocol::RecordKind::Agency,
-        changes: vec![change.into()],
-    };
-    assert_eq!(refused_codes(&server, &token, push), ["actor_taken"]);
+    assert_eq!(
+        refused_codes(
+            &server,
+            &token,
+            RecordKind::Agency,
+            nis.value.id.uuid(),
+            &mut doc
+        ),
+        ["actor_taken"]
+    );
 
     // Such a change stored before they were refused: an organisation's copy of an article at
     // the first release, with a forged change where this release's revision goes.
@@ -655,7 +651,6 @@ fn changes_under_the_shipped_datas_writer_are_refused_and_never_stop_the_server(
 #[test]
 fn an_edit_built_on_a_newer_release_than_the_servers_waits_and_sync_goes_on() {
     use automerge::transaction::Transactable as _;
-    use citizens_protocol::Push;
     let server = start_server_on(common::Backend::Sqlite);
     let mut coordinator = Device::coordinator(&server, "Ngozi Eze");
     let actor = coordinator
@@ -683,18 +678,17 @@ fn an_edit_built_on_a_newer_release_than_the_servers_waits_and_sync_goes_on() {
         .put(automerge::ROOT, "slug", "edited-by-the-coordinator")
         .expect("put");
     edited.commit();
-    let change = edited
-        .get_last_local_change()
-        .expect("a change")
-        .raw_bytes()
-        .to_vec();
     let token = coordinator.access_token(&server.url);
-    let push = Push {
-        doc_id: article.value.id.uuid(),
-        kind: citizens_protocol::RecordKind::Article,
-        changes: vec![change.into()],
-    };
-    assert_eq!(refused_codes(&server, &token, push), ["newer_release"]);
+    assert_eq!(
+        refused_codes(
+            &server,
+            &token,
+            RecordKind::Article,
+            article.value.id.uuid(),
+            &mut edited
+        ),
+        ["newer_release"]
+    );
     // The coordinator's other work syncs on.
     coordinator
         .client
@@ -708,14 +702,30 @@ fn an_edit_built_on_a_newer_release_than_the_servers_waits_and_sync_goes_on() {
     );
 }
 
-/// Send one push as a laptop would and the codes of what the server refused.
-fn refused_codes(server: &Server, token: &str, push: citizens_protocol::Push) -> Vec<String> {
-    use citizens_protocol::{decode, encode, SyncRequest, SyncResponse, CONTENT_TYPE};
+/// Push `doc`'s last change to record `doc_id` as a laptop would: the codes of what the server
+/// refused.
+fn refused_codes(
+    server: &Server,
+    token: &str,
+    kind: RecordKind,
+    doc_id: uuid::Uuid,
+    doc: &mut automerge::AutoCommit,
+) -> Vec<String> {
+    use citizens_protocol::{decode, encode, Push, SyncRequest, SyncResponse, CONTENT_TYPE};
+    let change = doc
+        .get_last_local_change()
+        .expect("a change")
+        .raw_bytes()
+        .to_vec();
     let request = SyncRequest {
         version: citizens_protocol::PROTOCOL_VERSION,
         batch_id: uuid::Uuid::now_v7(),
         since: 0,
-        pushes: vec![push],
+        pushes: vec![Push {
+            doc_id,
+            kind,
+            changes: vec![change.into()],
+        }],
     };
     let answer = reqwest::blocking::Client::new()
         .post(format!("{}/v1/sync", server.url))
