@@ -77,9 +77,7 @@ impl CivicArticle {
             )),
         }
     }
-}
 
-impl CivicArticle {
     /// The text in `lang` as a reviewer read it, in 16 hex digits of its SHA-256.
     fn fingerprint(&self, lang: &str) -> String {
         use sha2::Digest as _;
