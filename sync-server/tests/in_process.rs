@@ -36,6 +36,18 @@ impl Db {
         }
     }
 
+    /// The server's storage on this database, without a server.
+    fn storage(&self) -> Box<dyn citizens_server_core::Persistence> {
+        match &self.postgres {
+            Some(pg) => Box::new(
+                citizens_server::storage::postgres::Postgres::open(&pg.url, 2).expect("open"),
+            ),
+            None => Box::new(
+                citizens_server::storage::sqlite::Sqlite::open(self.dir.path()).expect("open"),
+            ),
+        }
+    }
+
     /// An instance on this database.
     fn serve(&self, clock: &Arc<FakeClock>) -> Running {
         let mut config = Config::local(self.dir.path());
@@ -215,15 +227,9 @@ on_each_backend! {
     fn visibility_is_one_rule(backend) {
     use citizens_protocol::RecordKind;
     use citizens_server_core::persistence::{sees, transaction, Mode, RecordRow, Viewer};
-    use citizens_server_core::Persistence;
 
     let db = Db::new(backend);
-    let storage: Box<dyn Persistence> = match &db.postgres {
-        Some(pg) => Box::new(
-            citizens_server::storage::postgres::Postgres::open(&pg.url, 2).expect("open"),
-        ),
-        None => Box::new(citizens_server::storage::sqlite::Sqlite::open(db.dir.path()).expect("open")),
-    };
+    let storage = db.storage();
     let checked = transaction(storage.as_ref(), Mode::Write, |tx| {
         let a = tx.insert_org("Kano Civic Forum", "key-a")?;
         let b = tx.insert_org("Lagos Accountability Lab", "key-b")?;
@@ -285,15 +291,9 @@ on_each_backend! {
     /// attempt is taken back.
     fn an_hourly_limit_slides_so_no_boundary_lets_twice_the_limit_through(backend) {
     use citizens_server_core::persistence::{transaction, Mode};
-    use citizens_server_core::Persistence;
 
     let db = Db::new(backend);
-    let storage: Box<dyn Persistence> = match &db.postgres {
-        Some(pg) => Box::new(
-            citizens_server::storage::postgres::Postgres::open(&pg.url, 2).expect("open"),
-        ),
-        None => Box::new(citizens_server::storage::sqlite::Sqlite::open(db.dir.path()).expect("open")),
-    };
+    let storage = db.storage();
     // Minute numbers, an hour turning at `hour`; each attempt asks for the last sixty minutes.
     let hour = 29_000_000 * 60;
     let at = |minute: i64| {

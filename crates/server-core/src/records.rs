@@ -553,12 +553,13 @@ impl Core {
                     Pushed::OutOfScope => out_of_scope.push(push.doc_id),
                 }
             }
-            let reference_changed = batch.log.iter().any(|c| {
-                request
-                    .pushes
-                    .iter()
-                    .any(|p| p.doc_id == c.doc_id && p.kind.is_reference())
-            });
+            let reference: std::collections::HashSet<Uuid> = request
+                .pushes
+                .iter()
+                .filter(|p| p.kind.is_reference())
+                .map(|p| p.doc_id)
+                .collect();
+            let reference_changed = batch.log.iter().any(|c| reference.contains(&c.doc_id));
             batch.finish(tx)?;
             Ok(Ok((refused, out_of_scope, reference_changed)))
         })?;
