@@ -26,6 +26,7 @@ pub mod rulebook;
 pub mod seed;
 pub mod session;
 pub mod taxonomy;
+pub mod text;
 mod text_enum;
 pub mod untrusted;
 mod window_types;
