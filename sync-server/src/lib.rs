@@ -97,15 +97,23 @@ impl Application {
         self.sweeps.subscribe()
     }
 
-    /// Serve until `shutdown` completes, then let open requests finish. Abandoned uploads are
-    /// swept in the background, at start and then every hour: a store of millions of objects
-    /// never delays serving.
+    /// Serve until `shutdown` completes, then let open requests finish. In the background, at
+    /// start and then every hour, SMS and WhatsApp senders' hashes older than a day are
+    /// blanked (whether or not another message comes) and abandoned uploads are swept: a
+    /// store of millions of objects never delays serving.
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
         let (blobs, core, sweeps) = (self.blobs.clone(), self.core.clone(), self.sweeps);
         let sweeper = tokio::spawn(async move {
             let mut hourly = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 hourly.tick().await;
+                let forgetting = core.clone();
+                match http::blocking(move || forgetting.forget_senders()).await {
+                    Ok(()) => tracing::info!("senders older than a day forgotten"),
+                    Err(e) => {
+                        tracing::warn!(code = e.0.code().as_str(), "forgetting senders failed")
+                    }
+                }
                 match blobs.sweep(core.clone()).await {
                     Ok(removed) => tracing::info!(removed, "abandoned uploads swept"),
                     Err(e) => tracing::warn!(error = %e, "sweeping attachments failed"),

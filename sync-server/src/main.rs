@@ -108,11 +108,17 @@ fn parse_duration(text: &str) -> Result<Duration> {
     Ok(Duration::from_secs(secs))
 }
 
+/// Text from the database or the command line as the terminal shows it: a control character
+/// (a device's name of `\x1b[2K\r… revoked`) is written out, never acted on.
+fn shown(text: &str) -> String {
+    citizens_core::text::escape_controls(text)
+}
+
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", shown(&format!("{e:#}")));
             std::process::ExitCode::FAILURE
         }
     }
@@ -155,9 +161,11 @@ fn run(cli: Cli) -> Result<()> {
             })?;
             println!("{code}");
             eprintln!(
-                "one-time {} code for {} of {org}, valid for {expires}; it carries the organisation key's fingerprint",
+                "one-time {} code for {} of {}, valid for {}; it carries the organisation key's fingerprint",
                 role.as_str(),
-                user.trim()
+                shown(user.trim()),
+                shown(&org),
+                shown(&expires)
             );
             Ok(())
         }
@@ -170,7 +178,13 @@ fn run(cli: Cli) -> Result<()> {
                 };
                 println!(
                     "{}  {:<11} {:<8} {:<4} {} ({}) — {}",
-                    d.id, d.role, state, d.device_code, d.name, d.user, d.organisation
+                    d.id,
+                    shown(&d.role),
+                    state,
+                    shown(&d.device_code),
+                    shown(&d.name),
+                    shown(&d.user),
+                    shown(&d.organisation)
                 );
             }
             Ok(())

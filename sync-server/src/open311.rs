@@ -17,7 +17,7 @@ use axum::routing::get;
 use axum::Router;
 use citizens_core::grievance::Intake;
 use citizens_protocol::ErrorCode;
-use citizens_server_core::intake::Refused;
+use citizens_server_core::intake::{Filed, Refused};
 use citizens_server_core::open311::{self, Answer, Format};
 
 use crate::http::{blocking, client_key, client_of, AppState};
@@ -188,7 +188,15 @@ async fn posted(
             })
             .await;
             match filed {
-                Ok(Ok(receipt)) => answer(StatusCode::OK, format, &open311::created(&receipt)),
+                Ok(Ok(Filed::New(receipt))) => {
+                    answer(StatusCode::OK, format, &open311::created(&receipt))
+                }
+                // The same body again: filed once, and its id is not given twice.
+                Ok(Ok(Filed::Again)) => error(
+                    StatusCode::CONFLICT,
+                    format,
+                    "this request was posted before and filed then; its service_request_id was in that answer",
+                ),
                 Ok(Err(Refused::Problems(problems))) => {
                     let described: Vec<String> = problems.iter().map(ToString::to_string).collect();
                     let list: Vec<(u16, &str)> =
@@ -207,7 +215,7 @@ async fn posted(
                     "this api_key speaks for no agency",
                 );
             };
-            let Some((reference, _)) = open311::split_request_id(field(&f, "service_request_id"))
+            let Some((reference, pin)) = open311::split_request_id(field(&f, "service_request_id"))
             else {
                 return error(
                     StatusCode::BAD_REQUEST,
@@ -215,8 +223,11 @@ async fn posted(
                     "give the service_request_id",
                 );
             };
-            let (reference, update_id) =
-                (reference.to_string(), field(&f, "update_id").to_string());
+            let (reference, pin, update_id) = (
+                reference.to_string(),
+                pin.to_string(),
+                field(&f, "update_id").to_string(),
+            );
             let (status, description) = (
                 field(&f, "status").to_string(),
                 field(&f, "description").to_string(),
@@ -224,7 +235,7 @@ async fn posted(
             let core = state.core.clone();
             let id = update_id.clone();
             match blocking(move || {
-                core.agency_update(&agency, &reference, &id, &status, &description)
+                core.agency_update(&agency, (&reference, &pin), &id, &status, &description)
             })
             .await
             {

@@ -15,7 +15,7 @@ use axum::routing::get;
 use axum::Router;
 use citizens_core::grievance::Intake;
 use citizens_protocol::ErrorCode;
-use citizens_server_core::intake::{Delivered, Refused, Report};
+use citizens_server_core::intake::{Delivered, Filed, Refused, Report};
 use citizens_server_core::pages::{self, CSP, STYLE};
 use citizens_server_core::webhooks::{self, Inbound, Refusal};
 use citizens_server_core::Error;
@@ -189,6 +189,7 @@ fn failed(state: &AppState, w: &Words, e: &Error) -> Response {
 
 async fn report_page(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(q): Query<Lang>,
     headers: HeaderMap,
 ) -> Response {
@@ -197,8 +198,9 @@ async fn report_page(
     let Some(st) = q.state.filter(|s| !s.trim().is_empty()) else {
         return html(StatusCode::OK, remember, pages::choose_state(&w, &org));
     };
+    let client = client_key(client_of(&state, peer, &headers));
     let core = state.core.clone();
-    let token = match blocking(move || core.form_token()).await {
+    let token = match blocking(move || core.form_token(&client)).await {
         Ok(token) => token,
         Err(e) => return failed(&state, &w, &e.0),
     };
@@ -226,15 +228,17 @@ pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 
 /// A form posted from another site is refused: the browser says where it came from in
 /// `Sec-Fetch-Site`, or (older browsers) in `Origin`, which must then be this server as the
-/// request reached it or as the public knows it. An `Origin` of `null` (some browsers send it
-/// for their own forms) or none says nothing; the form's token still guards those.
+/// request reached it or as the public knows it. An `Origin` of `null` is refused too: our
+/// pages' `Referrer-Policy: same-origin` makes a browser name our origin for our own forms,
+/// and `null` is what a sandboxed frame or a `data:` page elsewhere sends. A request with
+/// neither header comes from no browser (a script), which the form's token guards against.
 fn cross_site(headers: &HeaderMap, public_url: &str) -> bool {
     let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return !matches!(site, "same-origin" | "none");
     }
     match header(header::ORIGIN) {
-        None | Some("null") => false,
+        None => false,
         Some(origin) => {
             let host = origin.split("://").nth(1);
             host != header(header::HOST) && origin != public_url
@@ -274,24 +278,32 @@ async fn report_sent(
     let client = client_key(client_of(&state, peer, &headers));
     let token = field(&f, "token").to_string();
     let core = state.core.clone();
-    let sent = report.clone();
+    let (sent, from) = (report.clone(), client.clone());
     let outcome = tokio::task::spawn_blocking(move || {
-        let submission = core.check_form_token(&token).map_err(Refused::Server)?;
-        core.report(&client, &submission, Intake::Web, &sent)
+        let submission = core
+            .check_form_token(&token, &from)
+            .map_err(Refused::Server)?;
+        core.report(&from, &submission, Intake::Web, &sent)
     })
     .await;
     match outcome {
-        Ok(Ok(receipt)) => html(StatusCode::OK, None, pages::receipt(&w, &org, &receipt)),
+        Ok(Ok(Filed::New(receipt))) => {
+            html(StatusCode::OK, None, pages::receipt(&w, &org, &receipt))
+        }
+        // Sent before: said so, without the receipt (whoever holds a used form learns nothing).
+        Ok(Ok(Filed::Again)) => html(
+            StatusCode::OK,
+            None,
+            pages::message(&w, &org, "pub_receipt_title", &w.get("pub_already_sent")),
+        ),
         Ok(Err(Refused::Problems(problems))) => {
-            again(
-                &state,
-                &w,
-                &report,
-                &problems,
-                None,
-                StatusCode::BAD_REQUEST,
-            )
-            .await
+            let form = Form {
+                client,
+                report: &report,
+                problems: &problems,
+                notice: None,
+            };
+            again(&state, &w, form, StatusCode::BAD_REQUEST).await
         }
         Ok(Err(Refused::Server(e)))
             if matches!(
@@ -301,29 +313,37 @@ async fn report_sent(
         {
             // Said above the form, with everything typed kept.
             let (status, words) = refusal_words(&w, &e);
-            again(&state, &w, &report, &[], Some(&words), status).await
+            let form = Form {
+                client,
+                report: &report,
+                problems: &[],
+                notice: Some(&words),
+            };
+            again(&state, &w, form, status).await
         }
         Ok(Err(Refused::Server(e))) => failed(&state, &w, &e),
         Err(e) => failed(&state, &w, &Error::Backend(e.to_string())),
     }
 }
 
-/// The form again, with what was typed and what is wrong.
-async fn again(
-    state: &AppState,
-    w: &Words,
-    report: &Report,
-    problems: &[citizens_server_core::intake::Problem],
-    notice: Option<&str>,
-    status: StatusCode,
-) -> Response {
+/// A report form shown again to `client`: what was typed, what is wrong, a notice above it.
+struct Form<'a> {
+    client: String,
+    report: &'a Report,
+    problems: &'a [citizens_server_core::intake::Problem],
+    notice: Option<&'a str>,
+}
+
+/// The form again, with a fresh token for the client.
+async fn again(state: &AppState, w: &Words, form: Form<'_>, status: StatusCode) -> Response {
     let core = state.core.clone();
     let org = &state.face.name;
-    let token = match blocking(move || core.form_token()).await {
+    let client = form.client;
+    let token = match blocking(move || core.form_token(&client)).await {
         Ok(token) => token,
         Err(e) => return failed(state, w, &e.0),
     };
-    match pages::report_form(w, org, report, problems, notice, &token) {
+    match pages::report_form(w, org, form.report, form.problems, form.notice, &token) {
         Some(page) => html(status, None, page),
         None => html(status, None, pages::choose_state(w, org)),
     }
@@ -551,9 +571,9 @@ fn refused(refusal: Refusal) -> Response {
     (status, refusal.to_string()).into_response()
 }
 
-/// File a provider's message; the reply to send the sender, if any, and whether it answers
-/// the same message again (the provider resending it).
-async fn deliver(state: &AppState, inbound: &Inbound) -> Result<(Option<String>, bool), Response> {
+/// File a provider's message; the reply to send the sender, if any (none for a message sent
+/// again: its receipt is given once).
+async fn deliver(state: &AppState, inbound: &Inbound) -> Result<Option<String>, Response> {
     let core = state.core.clone();
     let message = inbound.clone();
     let delivered = blocking(move || core.message(&message.message()))
@@ -571,20 +591,17 @@ async fn deliver(state: &AppState, inbound: &Inbound) -> Result<(Option<String>,
         )
     };
     Ok(match delivered {
-        Delivered::New(r) => (Some(receipt(&r)), false),
-        Delivered::Again(r) => (Some(receipt(&r)), true),
-        Delivered::FollowUp(r) => (
-            Some(w.fill("pub_sms_follow_up", &[("reference", &r.reference)])),
-            false,
-        ),
-        Delivered::Ignored => (None, false),
+        Delivered::New(r) => Some(receipt(&r)),
+        Delivered::FollowUp(r) => Some(w.fill("pub_sms_follow_up", &[("reference", &r.reference)])),
+        Delivered::Unreadable => Some(w.get("pub_sms_controls")),
+        Delivered::Again | Delivered::Ignored => None,
     })
 }
 
 /// File a message that comes through a provider whose reply goes by its send API: the reply
 /// is sent once, not again for the same message resent.
 async fn deliver_and_reply(state: &AppState, inbound: Inbound) -> Result<(), Response> {
-    if let (Some(reply), false) = deliver(state, &inbound).await? {
+    if let Some(reply) = deliver(state, &inbound).await? {
         state
             .face
             .replier
@@ -637,7 +654,7 @@ async fn twilio(
     match webhooks::twilio(signature, token, &url, &f) {
         Err(refusal) => refused(refusal),
         Ok(inbound) => match deliver(&state, &inbound).await {
-            Ok((reply, _)) => (
+            Ok(reply) => (
                 [(header::CONTENT_TYPE, "application/xml")],
                 webhooks::twiml(reply.as_deref()),
             )

@@ -50,6 +50,18 @@ impl Db {
 
     /// An instance on this database.
     fn serve(&self, clock: &Arc<FakeClock>) -> Running {
+        Application::spawn(self.config(), clock.clone()).expect("server")
+    }
+
+    /// An instance on this database taking the public's reports for the test organisation.
+    fn serve_public(&self, clock: &Arc<FakeClock>) -> Running {
+        let mut config = self.config();
+        let home = citizens_core::geo::Lga::parse("KN", "Nasarawa").expect("lga");
+        config.public.intake = Some(citizens_server_core::intake::Public::new(ORG, home));
+        Application::spawn(config, clock.clone()).expect("server")
+    }
+
+    fn config(&self) -> Config {
         let mut config = Config::local(self.dir.path());
         if let Some(db) = &self.postgres {
             config.database = citizens_server::config::Database::Postgres {
@@ -57,7 +69,32 @@ impl Db {
                 connections: 4,
             };
         }
-        Application::spawn(config, clock.clone()).expect("server")
+        config
+    }
+
+    /// The first column of every row `sql` selects, as text, read straight from the database.
+    fn column(&self, sql: &str) -> Vec<String> {
+        match &self.postgres {
+            Some(pg) => {
+                let mut client =
+                    postgres::Client::connect(&pg.url, postgres::NoTls).expect("connect");
+                client
+                    .query(sql, &[])
+                    .expect("query")
+                    .iter()
+                    .map(|row| row.get::<_, String>(0))
+                    .collect()
+            }
+            None => {
+                let db =
+                    rusqlite::Connection::open(self.dir.path().join("server.db")).expect("open");
+                let mut statement = db.prepare(sql).expect("prepare");
+                let rows = statement
+                    .query_map([], |row| row.get::<_, String>(0))
+                    .expect("query");
+                rows.map(|r| r.expect("row")).collect()
+            }
+        }
     }
 }
 
@@ -313,5 +350,163 @@ on_each_backend! {
     })
     .expect("taken back");
     assert_eq!(at(hour + 59), 3);
+    }
+}
+
+on_each_backend! {
+    /// `/v1/token` checks the credential before anything else: a revoked device's id with a
+    /// wrong credential is answered as an unknown device is; only the credential itself learns
+    /// that its device was revoked.
+    fn a_token_request_says_revoked_only_once_the_credential_is_proved(backend) {
+    use citizens_protocol::TokenRequest;
+
+    let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
+    let server = db.serve(&clock);
+    let (_device, enrol) = laptop_and_code(&server, Duration::from_secs(1800));
+    let code = citizens_protocol::EnrolmentCode::parse(&enrol).expect("a code");
+    let enrolled = server
+        .core()
+        .enroll(
+            "192.0.2.1",
+            &EnrollRequest {
+                version: PROTOCOL_VERSION,
+                code: code.secret,
+                device_name: "laptop".into(),
+                actor: "ab".repeat(16),
+                device_secret: "cd".repeat(32),
+            },
+        )
+        .expect("enrolled");
+    let ask = |device_id: Uuid, secret: &str| {
+        let body = encode(&TokenRequest {
+            version: PROTOCOL_VERSION,
+            device_id,
+            device_secret: secret.into(),
+        });
+        let (status, bytes) = post(&server.url, "/v1/token", body, None);
+        (status, error_code(&bytes))
+    };
+    assert!(server.core().revoke(enrolled.device_id).expect("revoked"));
+    let unknown = (401, ErrorCode::InvalidCredential);
+    assert_eq!(ask(enrolled.device_id, &"ef".repeat(32)), unknown, "a wrong credential");
+    assert_eq!(ask(Uuid::now_v7(), &"cd".repeat(32)), unknown, "an unknown device");
+    assert_eq!(
+        ask(enrolled.device_id, &"cd".repeat(32)),
+        (401, ErrorCode::Revoked),
+        "the device's own credential"
+    );
+    }
+}
+
+/// A report from the web page, as the rules take it.
+fn web_report() -> citizens_server_core::intake::Report {
+    citizens_server_core::intake::Report {
+        category: "water".into(),
+        state: "Kano".into(),
+        lga: "Fagge".into(),
+        narrative: "No water in Fagge for a week".into(),
+        ..Default::default()
+    }
+}
+
+on_each_backend! {
+    /// Issue 26 (6): the rate-limit rows name no address (a keyed hash under a key of the
+    /// day), so they cannot be joined to the receipts' times; the limit still holds, also
+    /// across midnight, when the key changes.
+    fn the_rate_limit_rows_hold_no_address_and_the_limit_still_holds(backend) {
+    use citizens_core::clock::Clock as _;
+    use citizens_core::grievance::Intake;
+
+    let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
+    let server = db.serve_public(&clock);
+    let (_device, _code) = laptop_and_code(&server, Duration::from_secs(3600));
+    let core = server.core();
+    let report = |client: &str, form: String| {
+        core.report(client, &form, Intake::Web, &web_report()).is_ok()
+    };
+    let filed: Vec<bool> = (0..11).map(|i| report("203.0.113.77", format!("a-{i}"))).collect();
+    assert_eq!(filed, [vec![true; 10], vec![false]].concat(), "ten an hour from one address");
+    assert!(report("203.0.113.78", "b".into()), "another address is not limited");
+    assert_eq!(attempt(&server.url), 401, "an enrolment attempt, counted the same way");
+    let scan = || {
+        let keys = db.column("SELECT client FROM attempts");
+        for key in &keys {
+            assert!(!key.contains("203.0.113") && !key.contains("127.0.0.1"), "{key}");
+        }
+        keys.len()
+    };
+    assert_eq!(scan(), 3, "reports from two addresses and an enrolment attempt");
+
+    // Half an hour before midnight, then just after it: the window still holds yesterday's.
+    let day = 24 * 3600 * 1000;
+    clock.advance(day - clock.now().millis().rem_euclid(day) - 30 * 60_000);
+    let before: Vec<bool> = (0..10).map(|i| report("203.0.113.90", format!("c-{i}"))).collect();
+    assert_eq!(before, vec![true; 10]);
+    clock.advance(31 * 60_000);
+    assert!(!report("203.0.113.90", "d".into()), "the limit holds across the day's new key");
+    assert_eq!(scan(), 2, "one address, under the key of each day");
+    }
+}
+
+on_each_backend! {
+    /// Issue 26 (7): an SMS sender's hash is blanked a day on even when no later message
+    /// comes: the server forgets old senders when it starts and every hour after.
+    fn a_senders_hash_is_blanked_a_day_later_though_no_message_follows(backend) {
+    use citizens_core::grievance::Intake;
+    use citizens_server_core::intake::{Delivered, Message};
+
+    let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
+    let server = db.serve_public(&clock);
+    let (_device, _code) = laptop_and_code(&server, Duration::from_secs(3600));
+    let delivered = server
+        .core()
+        .message(&Message {
+            provider: "twilio",
+            id: "SM0123456789abcdef0123456789abcdef",
+            from: "+2348065554411",
+            text: "No light in Fagge for two weeks",
+            intake: Intake::Sms,
+        })
+        .expect("filed");
+    assert!(matches!(delivered, Delivered::New(_)), "{delivered:?}");
+    let hashes = || db.column("SELECT CAST(length(sender) AS TEXT) FROM inbound_messages");
+    assert_eq!(hashes(), ["32"], "kept for the day, to join follow-ups");
+
+    clock.advance(24 * 3600 * 1000 + 60_000);
+    // No message arrives; an instance starts (every instance does the same hourly).
+    let later = db.serve_public(&clock);
+    later.wait_for_first_sweep();
+    assert_eq!(hashes(), ["0"], "a day on, the hash is gone");
+    }
+}
+
+on_each_backend! {
+    /// Issue 26 (2): the public face's references do not count the organisation's reports:
+    /// consecutive reports get unrelated numbers (a keyed permutation of six digits), read
+    /// over the phone as easily, and a thousand are all different.
+    fn public_references_do_not_reveal_how_many_reports_came_before(backend) {
+    use citizens_core::grievance::Intake;
+    use citizens_server_core::intake::Filed;
+
+    let (db, clock) = (Db::new(backend), FakeClock::at(TOWN_HALL_DAY));
+    let server = db.serve_public(&clock);
+    let (_device, _code) = laptop_and_code(&server, Duration::from_secs(3600));
+    let numbers: Vec<u64> = (0..1_000)
+        .map(|i| {
+            match server.core().report(&format!("client-{i}"), &format!("form-{i}"), Intake::Web, &web_report()) {
+                Ok(Filed::New(receipt)) => {
+                    let (_, number) = receipt.reference.rsplit_once('-').expect("a reference");
+                    assert_eq!(number.len(), 6, "{}", receipt.reference);
+                    number.parse().expect("digits")
+                }
+                other => panic!("{other:?}"),
+            }
+        })
+        .collect();
+    let unique: std::collections::BTreeSet<u64> = numbers.iter().copied().collect();
+    assert_eq!(unique.len(), 1_000, "every reference is its own");
+    let close = numbers.windows(2).filter(|w| w[0].abs_diff(w[1]) < 1_000).count();
+    assert!(close < 10, "consecutive reports get unrelated numbers: {close} close pairs");
+    assert!(numbers[..2] != [1, 2] && numbers.iter().any(|n| *n > 100_000), "{:?}", &numbers[..5]);
     }
 }

@@ -197,14 +197,26 @@ fn requests_posted_with_a_key_become_cases_their_ids_open_their_status_and_agenc
     assert_eq!(ids.len(), 1);
     let id = ids[0].clone();
     assert!(
-        id.starts_with("KN-") && id.len() == "KN-XXX-0001-ABCDEFGH".len(),
+        id.starts_with("KN-") && id.len() == "KN-XXX-123456-ABCDEFGH".len(),
         "{id}"
     );
-    // A client resending the same request files it once.
-    let (_, again) = post(&format!("{base}/requests.xml"), &request);
+    // A client resending the same request files it once, and is not given its id again.
+    let (status, again) = post(&format!("{base}/requests.xml"), &request);
+    assert_eq!(status, 409);
     assert_eq!(
-        element_texts(&again, "request/service_request_id"),
-        vec![id.clone()]
+        element_texts(&again, "error/description"),
+        vec!["this request was posted before and filed then; its service_request_id was in that answer"]
+    );
+    // A control character in what the client sends is refused, in the spec's body.
+    let mut hostile = request;
+    hostile[5].1 = "No water\u{1b}[2K in Fagge";
+    let (status, body) = post(&format!("{base}/requests.json"), &hostile);
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            400,
+            r#"[{"code":400,"description":"what happened holds an invisible control character: type it again without it"}]"#
+        )
     );
     // What is wrong, in the spec's body.
     let mut wrong = request;
@@ -268,10 +280,37 @@ fn requests_posted_with_a_key_become_cases_their_ids_open_their_status_and_agenc
         ("description", "A repair crew is booked for Fagge on Monday"),
         ("updated_datetime", "2026-11-21T10:00:00+01:00"),
     ];
+    // Another agency's case, a made-up PIN, an unknown reference, a reference alone: all
+    // answered alike, so an agency learns nothing of requests that are not its own.
+    let not_yours = (
+        403,
+        r#"[{"code":403,"description":"no request of yours has that id"}]"#.to_string(),
+    );
     let mut wrong_agency = update;
     wrong_agency[0].1 = "nis-key-0003";
-    let (status, body) = post(&format!("{base}/servicerequestupdates.json"), &wrong_agency);
-    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        post(&format!("{base}/servicerequestupdates.json"), &wrong_agency),
+        not_yours
+    );
+    let made_up_pin = format!("{reference}-AAAAAAAA");
+    let unknown = format!("KN-{}-000001-AAAAAAAA", &reference[3..6]);
+    for asked in [made_up_pin.as_str(), unknown.as_str(), reference] {
+        let mut guessed = update;
+        guessed[1].1 = asked;
+        assert_eq!(
+            post(&format!("{base}/servicerequestupdates.json"), &guessed),
+            not_yours,
+            "{asked}"
+        );
+    }
+    let mut hostile = update;
+    hostile[4].1 = "Crew booked\u{1b}[2K\r for Monday";
+    let (status, body) = post(&format!("{base}/servicerequestupdates.json"), &hostile);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("description: holds an invisible control character"),
+        "{body}"
+    );
     let (status, body) = post(
         &format!("{base}/servicerequestupdates.json"),
         &[("api_key", "civic-app-key-0001")],

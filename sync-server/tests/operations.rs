@@ -263,3 +263,98 @@ fn a_client_that_never_finishes_its_headers_is_dropped() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Issue 26 (8): a device's name with a control character is refused at enrolment, and one
+/// that got in before (an older server took any) is listed escaped by `devices list`, so it
+/// cannot rewrite the terminal to make an active device look revoked.
+#[test]
+fn a_device_name_with_a_control_character_is_refused_and_one_stored_is_listed_escaped() {
+    use citizens_protocol::{EnrollRequest, EnrolmentCode, ErrorCode, Role, PROTOCOL_VERSION};
+    use citizens_server_core::persistence::{transaction, Mode, NewDevice};
+    use citizens_test_support::{FakeClock, TOWN_HALL_DAY};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hostile = "Amina's laptop\x1b[2K\r0190  volunteer   revoked  ZZZ  old laptop";
+    let server = citizens_server::Application::spawn(
+        citizens_server::Config::local(dir.path()),
+        FakeClock::at(TOWN_HALL_DAY),
+    )
+    .expect("server");
+    let founder = Device::founder("Amina Yusuf", FakeClock::at(TOWN_HALL_DAY));
+    let enrol = common::code(
+        server.core(),
+        common::ORG,
+        Role::Coordinator,
+        "Amina Yusuf",
+        &founder.key(),
+        std::time::Duration::from_secs(3600),
+    );
+    let refused = server
+        .core()
+        .enroll(
+            "192.0.2.1",
+            &EnrollRequest {
+                version: PROTOCOL_VERSION,
+                code: EnrolmentCode::parse(&enrol).expect("code").secret,
+                device_name: hostile.into(),
+                actor: "ab".repeat(16),
+                device_secret: "cd".repeat(32),
+            },
+        )
+        .expect_err("refused");
+    assert_eq!(
+        (refused.code(), refused.to_string()),
+        (
+            ErrorCode::InvalidRequest,
+            "the device's name: holds an invisible control character (character 15 of the \
+             text); type it again without it, on one line"
+                .to_string()
+        )
+    );
+    drop(server);
+
+    // As an older server would have stored it.
+    let storage = citizens_server::storage::sqlite::Sqlite::open(dir.path()).expect("open");
+    transaction(&storage, Mode::Write, |tx| {
+        let (org_id, _) = tx.org_by_name(common::ORG)?.expect("the organisation");
+        let person = tx
+            .person_by_name(org_id, "Amina Yusuf")?
+            .expect("the person");
+        let id = uuid::Uuid::now_v7();
+        tx.insert_device(&NewDevice {
+            id,
+            org_id,
+            role: "coordinator",
+            user: "Amina Yusuf",
+            name: hostile,
+            device_code: "Q7K",
+            secret_hash: &[0; 32],
+            created_at: 0,
+            person_id: &person,
+            actor: "ef",
+            code_hash: &[1; 32],
+        })
+    })
+    .expect("stored");
+    drop(storage);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_citizens-server"))
+        .env("CITIZENS_SERVER_DATA_DIR", dir.path())
+        .args(["devices", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let listed = String::from_utf8(out.stdout).expect("utf-8");
+    let line = listed
+        .lines()
+        .find(|l| l.contains("Q7K"))
+        .expect("the device is listed");
+    assert!(
+        !listed.chars().any(|c| c.is_control() && c != '\n'),
+        "{listed:?}"
+    );
+    assert!(
+        line.contains(" coordinator active   Q7K  Amina's laptop\\u{1b}[2K\\u{d}0190"),
+        "{line}"
+    );
+}

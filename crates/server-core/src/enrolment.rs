@@ -10,6 +10,7 @@ use citizens_protocol::{
     TokenResponse, CODE_ALPHABET, CODE_SECRET_CHARS,
 };
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq as _;
 use uuid::Uuid;
 
 use crate::persistence::{NewCodeRow, NewDevice, Tx};
@@ -156,6 +157,8 @@ impl Core {
                 "give the device's name, in at most 100 characters",
             ));
         }
+        citizens_core::text::refuse_controls("the device's name", device_name, false)
+            .map_err(|e| Error::refused(ErrorCode::InvalidRequest, e.to_string()))?;
         let refused = |why: &str| {
             Error::refused(
                 ErrorCode::InvalidCode,
@@ -257,21 +260,28 @@ impl Core {
         })
     }
 
-    /// Exchange a device credential for an access token.
+    /// Exchange a device credential for an access token. The credential is checked first: an
+    /// unknown device and a wrong credential are answered alike, and only a device that proves
+    /// its credential learns that it was revoked.
     pub fn issue_token(&self, request: &TokenRequest) -> Result<TokenResponse> {
         Self::check_version(request.version)?;
         let now = self.now();
         let secret = hash(&request.device_secret);
-        self.write(|tx| match tx.device_secret(request.device_id)? {
-            Some((_, Some(_))) => Err(Error::refused(
-                ErrorCode::Revoked,
-                "this device was revoked; ask your coordinator",
-            )),
-            Some((stored, None)) if stored == secret => self.issue(tx, request.device_id, now),
-            _ => Err(Error::refused(
-                ErrorCode::InvalidCredential,
-                "this device is not enrolled here; enrol it again",
-            )),
+        self.write(|tx| {
+            let proved = tx
+                .device_secret(request.device_id)?
+                .filter(|(stored, _)| bool::from(stored.ct_eq(&secret)));
+            match proved {
+                Some((_, None)) => self.issue(tx, request.device_id, now),
+                Some((_, Some(_))) => Err(Error::refused(
+                    ErrorCode::Revoked,
+                    "this device was revoked; ask your coordinator",
+                )),
+                None => Err(Error::refused(
+                    ErrorCode::InvalidCredential,
+                    "this device is not enrolled here; enrol it again",
+                )),
+            }
         })
     }
 

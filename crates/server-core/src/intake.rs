@@ -32,6 +32,7 @@ use citizens_core::phone::Phone;
 use citizens_core::reference::{DeviceCode, ReferenceCode};
 use citizens_core::rulebook::Rulebook;
 use citizens_core::taxonomy;
+use citizens_core::text::refuse_controls;
 use citizens_protocol::{ErrorCode, Push, RecordKind, Role, CODE_ALPHABET};
 use hmac::{Hmac, Mac};
 use rand::SeedableRng;
@@ -63,6 +64,8 @@ const DIRECTORY_FOR_MS: i64 = 5 * 60 * 1000;
 pub type Directory = std::sync::Arc<(Vec<Agency>, Vec<CivicArticle>)>;
 /// How long a report form may be filled in.
 const FORM_LIFETIME_MS: i64 = 2 * 3600 * 1000;
+/// Minutes in a day: the rate limits' keys change daily.
+const MINUTES_A_DAY: i64 = 24 * 60;
 
 /// Where the public face files what it takes in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,9 +147,15 @@ pub enum Problem {
     /// Too long.
     #[error("what happened is longer than 5,000 characters")]
     NarrativeTooLong,
+    /// What happened holds a control character (text pasted from elsewhere can).
+    #[error("what happened holds an invisible control character: type it again without it")]
+    NarrativeControls,
     /// Too long a name.
     #[error("the name is longer than 100 characters")]
     NameTooLong,
+    /// The name holds a control character.
+    #[error("the name holds an invisible control character: type it again without it")]
+    NameControls,
     /// Not a Nigerian phone number.
     #[error("the phone number is not a Nigerian number like 0803 123 4567")]
     Phone,
@@ -166,8 +175,10 @@ impl Problem {
             Problem::Category => "category",
             Problem::State => "state",
             Problem::Lga => "lga",
-            Problem::NarrativeMissing | Problem::NarrativeTooLong => "narrative",
-            Problem::NameTooLong | Problem::Anonymous => "name",
+            Problem::NarrativeMissing | Problem::NarrativeTooLong | Problem::NarrativeControls => {
+                "narrative"
+            }
+            Problem::NameTooLong | Problem::NameControls | Problem::Anonymous => "name",
             Problem::Phone => "phone",
             Problem::Consent => "consent",
         }
@@ -183,6 +194,7 @@ impl Problem {
             Problem::NarrativeMissing => "problem_narrative_missing",
             Problem::NarrativeTooLong => "problem_narrative_long",
             Problem::NameTooLong => "problem_name_long",
+            Problem::NarrativeControls | Problem::NameControls => "problem_controls",
             Problem::Phone => "problem_phone",
             Problem::Anonymous => "problem_anonymous",
             Problem::Consent => "problem_consent",
@@ -236,6 +248,8 @@ fn check(report: &Report) -> std::result::Result<Capture, Vec<Problem>> {
         problems.push(Problem::NarrativeMissing);
     } else if narrative.chars().count() > MAX_NARRATIVE {
         problems.push(Problem::NarrativeTooLong);
+    } else if refuse_controls("narrative", narrative, true).is_err() {
+        problems.push(Problem::NarrativeControls);
     }
     let name = report
         .name
@@ -244,6 +258,8 @@ fn check(report: &Report) -> std::result::Result<Capture, Vec<Problem>> {
         .filter(|n| !n.is_empty());
     if name.is_some_and(|n| n.chars().count() > MAX_NAME) {
         problems.push(Problem::NameTooLong);
+    } else if name.is_some_and(|n| refuse_controls("name", n, false).is_err()) {
+        problems.push(Problem::NameControls);
     }
     let phone = match report
         .phone
@@ -374,10 +390,24 @@ pub enum Delivered {
     New(Receipt),
     /// It joined the sender's case of the last day.
     FollowUp(Receipt),
-    /// It had arrived before (the provider sent it again): nothing new was stored.
-    Again(Receipt),
+    /// It had arrived before (the provider sent it again): nothing new was stored, and its
+    /// receipt is not given again (whoever resends a message learns nothing of it).
+    Again,
+    /// Refused, nothing stored: it holds a control character (the sender is told to send it
+    /// again as plain text).
+    Unreadable,
     /// Nothing to file (empty, or a number that is not a phone).
     Ignored,
+}
+
+/// What became of a report sent from the web page or an Open311 client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filed {
+    /// A new case, and its receipt.
+    New(Receipt),
+    /// This form (or this Open311 body) was sent before: nothing new was stored, and the
+    /// receipt is not shown again (whoever resends a form learns nothing of its report).
+    Again,
 }
 
 /// What tracking shows: where the case stands, never what it says or who sent it.
@@ -437,6 +467,43 @@ fn crockford(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The number a public reference shows for the intake desk's `seq`-th report (1, 2, …): a
+/// permutation of six-digit numbers (ten digits past the millionth report) keyed with the
+/// server's secret and the desk's code, so consecutive reports get unrelated numbers and a
+/// reference says nothing of how many came before it. A balanced Feistel network over the
+/// smallest even number of bits that holds the range, walked again until the number falls
+/// inside it: still a permutation, so every number is given once.
+fn public_number(secret: &[u8], desk: &DeviceCode, seq: u64) -> String {
+    let (digits, n) = match seq.checked_sub(1_000_000) {
+        None => (6, seq),
+        Some(past) => (10, past),
+    };
+    let range = 10u64.pow(digits);
+    let needed = 64 - (range - 1).leading_zeros();
+    let half = (needed + needed % 2) / 2;
+    let mask = (1u64 << half) - 1;
+    let round = |i: u8, r: u64| {
+        let mut data = desk.as_str().as_bytes().to_vec();
+        data.extend_from_slice(&[digits as u8, i]);
+        data.extend_from_slice(&r.to_be_bytes());
+        let out = keyed(secret, b"reference", &data);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&out[..8]);
+        u64::from_be_bytes(first) & mask
+    };
+    let mut x = n % range;
+    loop {
+        let (mut l, mut r) = (x >> half, x & mask);
+        for i in 0..8 {
+            (l, r) = (r, l ^ round(i, r));
+        }
+        x = (l << half) | r;
+        if x < range {
+            return format!("{x:0width$}", width = digits as usize);
+        }
+    }
+}
+
 /// A PIN as typed, in its canonical letters (Crockford: O reads 0; I and L read 1; spaces and
 /// dashes dropped).
 fn canonical_pin(typed: &str) -> String {
@@ -489,7 +556,7 @@ impl Core {
     /// hour's boundary lets twice the limit through. A refused attempt is not kept, so an
     /// address that keeps trying (a carrier's NAT, an integration retrying) is served again as
     /// soon as its oldest taken attempt leaves the window. Counted in the database, so a limit
-    /// holds across instances.
+    /// holds across instances, under [`Core::limit_key`]: no address is stored.
     pub(crate) fn attempt(
         &self,
         tx: &mut dyn Tx,
@@ -499,9 +566,15 @@ impl Core {
         limit: u32,
     ) -> Result<bool> {
         let minute = self.now().div_euclid(60_000);
-        let key = format!("{what}:{who}");
+        let since = minute - minutes + 1;
+        let day = minute.div_euclid(MINUTES_A_DAY);
+        let key = self.limit_key(what, who, day);
         // Counted first and taken back when over: concurrent attempts wait on the one row.
-        let taken = tx.count_attempt(&key, minute, minute - minutes + 1, minute - 60)?;
+        let mut taken = tx.count_attempt(&key, minute, since, minute - 60)?;
+        if since.div_euclid(MINUTES_A_DAY) < day {
+            // The window reaches into yesterday, whose attempts are under yesterday's key.
+            taken = taken.saturating_add(tx.attempts(&self.limit_key(what, who, day - 1), since)?);
+        }
         if taken > limit {
             tx.undo_attempt(&key, minute)?;
             return Ok(false);
@@ -509,23 +582,52 @@ impl Core {
         Ok(true)
     }
 
-    /// A fresh report form's token: when it was given, a nonce, and the server's signature.
-    /// Sending the form back proves it came from our page, no sooner than a person fills it.
-    pub fn form_token(&self) -> Result<String> {
+    /// The key attempts of `what` by `who` (an address, a sender's hash) are counted under on
+    /// `day` (days since 1970): `what` and a hash of `who` keyed with a key of the day, itself
+    /// keyed with the server's secret. The rate-limit rows name no address, and the same
+    /// address is not the same row from one day to the next.
+    fn limit_key(&self, what: &str, who: &str, day: i64) -> String {
+        let day_key = keyed(&self.secret, b"limit-day", &day.to_be_bytes());
+        let hashed = keyed(&day_key, what.as_bytes(), who.as_bytes());
+        format!("{what}:{}", hex_of(&hashed[..16]))
+    }
+
+    /// Blank the sender hashes of messages received more than a day ago (they join follow-ups
+    /// only within a day). Done at each message, and by the server at start and every hour,
+    /// so a hash does not outlive its day when no message follows.
+    pub fn forget_senders(&self) -> Result<()> {
+        let before = self.now() - FOLLOW_UP_MS;
+        self.write(|tx| tx.forget_senders(before))
+    }
+
+    /// A fresh report form's token for `client` (the address it is given to, as the rate
+    /// limits count it): when it was given, a nonce, and the server's signature over both and
+    /// the client. Sending the form back proves it came from our page to the same client, no
+    /// sooner than a person fills it.
+    pub fn form_token(&self, client: &str) -> Result<String> {
         use base64::Engine as _;
-        let secret = self.secret;
         let mut body = [0u8; 20];
         body[..8].copy_from_slice(&self.now().to_be_bytes());
         self.random(&mut body[8..]);
-        let mac = keyed(&secret, b"form", &body);
+        let mac = self.form_mac(&body, client);
         let mut token = body.to_vec();
         token.extend_from_slice(&mac[..16]);
         Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token))
     }
 
-    /// Check a form's token: its nonce (the submission's id: sending one form twice files
-    /// one case), or why it is refused.
-    pub fn check_form_token(&self, token: &str) -> Result<String> {
+    /// The signature of a form token's `body` given to `client`: the client enters it only as
+    /// a keyed hash, so the token names no address.
+    fn form_mac(&self, body: &[u8; 20], client: &str) -> [u8; 32] {
+        let who = keyed(&self.secret, b"form-client", client.as_bytes());
+        let mut signed = body.to_vec();
+        signed.extend_from_slice(&who);
+        keyed(&self.secret, b"form", &signed)
+    }
+
+    /// Check a form's token sent back by `client`: its nonce (the submission's id: sending one
+    /// form twice files one case), or why it is refused (a token given to another client is
+    /// refused as one not ours).
+    pub fn check_form_token(&self, token: &str, client: &str) -> Result<String> {
         use base64::Engine as _;
         let refused = |why: &str| Error::refused(ErrorCode::FormRefused, why);
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -534,8 +636,9 @@ impl Core {
         if bytes.len() != 36 {
             return Err(refused("the form is not ours: open the report page again"));
         }
-        let secret = self.secret;
-        let mac = keyed(&secret, b"form", &bytes[..20]);
+        let mut body = [0u8; 20];
+        body.copy_from_slice(&bytes[..20]);
+        let mac = self.form_mac(&body, client);
         if !bool::from(mac[..16].ct_eq(&bytes[20..])) {
             return Err(refused("the form is not ours: open the report page again"));
         }
@@ -640,7 +743,16 @@ impl Core {
         let (org_id, key) = self.org(tx)?;
         let desk = self.desk(tx, org_id)?;
         let state = geo::state(&capture.place.state).map_err(Error::internal)?;
-        let reference = ReferenceCode::new(state, &desk.code, tx.next_intake_seq(org_id)?);
+        // The next number whose code no receipt holds yet (one from before references were
+        // permuted could).
+        let reference = loop {
+            let number = public_number(&self.secret, &desk.code, tx.next_intake_seq(org_id)?);
+            let text = format!("{}-{}-{number}", state.code, desk.code.as_str());
+            let code = ReferenceCode::parse(&text).map_err(Error::internal)?;
+            if tx.receipt(org_id, code.as_str())?.is_none() {
+                break code;
+            }
+        };
         let mut seed = [0u8; 32];
         self.random(&mut seed);
         let mut rng = rand::rngs::StdRng::from_seed(seed);
@@ -712,14 +824,14 @@ impl Core {
     /// File a citizen's report from the web page (`via` [`Intake::Web`]) or an Open311
     /// client (`via` [`Intake::Open311`]). `client` is where it came from (at most
     /// [`Public::reports_per_hour`] per hour); `submission` is the form's id: the same form
-    /// sent twice files one case and answers with its receipt again.
+    /// sent twice files one case, and the second answer says so without its receipt.
     pub fn report(
         &self,
         client: &str,
         submission: &str,
         via: Intake,
         report: &Report,
-    ) -> std::result::Result<Receipt, Refused> {
+    ) -> std::result::Result<Filed, Refused> {
         let public = self.public()?;
         let limit = match via {
             Intake::Open311 => public.integration_reports_per_hour,
@@ -739,17 +851,14 @@ impl Core {
             )));
         }
         Ok(self.write(|tx| {
-            let (org_id, _) = self.org(tx)?;
+            self.org(tx)?;
             // No sender is kept for a web or Open311 report: nothing ties it to an address.
-            if let Some(known) = tx.claim_message(provider, submission, &[], now)? {
-                let id = known.ok_or_else(|| {
-                    Error::Unavailable("this report is being filed: try again in a moment".into())
-                })?;
-                return self.receipt_of(tx, org_id, id);
+            if tx.claim_message(provider, submission, &[], now)?.is_some() {
+                return Ok(Filed::Again);
             }
             let (id, receipt) = self.file(tx, capture.clone())?;
             tx.set_message_case(provider, submission, id)?;
-            Ok(receipt)
+            Ok(Filed::New(receipt))
         })?)
     }
 
@@ -766,8 +875,15 @@ impl Core {
         };
         let text: String = message.text.trim().chars().take(MAX_NARRATIVE).collect();
         let id = message.id.trim();
-        if text.is_empty() || id.is_empty() || id.chars().count() > 200 {
+        if text.is_empty()
+            || id.is_empty()
+            || id.chars().count() > 200
+            || refuse_controls("message id", id, false).is_err()
+        {
             return Ok(Delivered::Ignored);
+        }
+        if refuse_controls("message", &text, true).is_err() {
+            return Ok(Delivered::Unreadable);
         }
         let sender = self.sender_key(&phone);
         let who = hex_of(&sender[..16]);
@@ -777,12 +893,11 @@ impl Core {
             // Held from here: two messages of one sender at once make one case.
             tx.lock_org(org_id)?;
             tx.forget_senders(now - FOLLOW_UP_MS)?;
-            match tx.claim_message(message.provider, id, &sender, now)? {
-                Some(Some(case)) => {
-                    return Ok(Delivered::Again(self.receipt_of(tx, org_id, case)?))
-                }
-                Some(None) => return Ok(Delivered::Ignored),
-                None => {}
+            if tx
+                .claim_message(message.provider, id, &sender, now)?
+                .is_some()
+            {
+                return Ok(Delivered::Again);
             }
             if !self.attempt(tx, "message", &who, 60, public.messages_per_hour)? {
                 return Ok(Delivered::Ignored);
@@ -933,18 +1048,21 @@ impl Core {
 
     /// An agency's update on a case the public face took in (Open311's
     /// `servicerequestupdates`, FixMyStreet's pattern): it lands on the case's timeline. Only
-    /// for a case routed to `agency` (the agency the integration's key names); an update id
-    /// sent again is taken once. Whether it was new.
+    /// for the whole receipt (`reference` and its `pin`) of a case routed to `agency` (the
+    /// agency the integration's key names): an unknown reference, a wrong PIN and another
+    /// agency's case are answered alike, after the same work. An update id sent again is
+    /// taken once. Whether it was new.
     pub fn agency_update(
         &self,
         agency: &str,
-        reference: &str,
+        (reference, pin): (&str, &str),
         update_id: &str,
         status: &str,
         description: &str,
     ) -> Result<bool> {
-        let refused = |why: &str| Error::refused(ErrorCode::Forbidden, why);
+        let not_yours = || Error::refused(ErrorCode::Forbidden, "no request of yours has that id");
         let reference = reference.trim().to_ascii_uppercase();
+        let pin = canonical_pin(pin);
         let update_id = update_id.trim();
         if update_id.is_empty() || update_id.chars().count() > 200 {
             return Err(Error::refused(
@@ -952,30 +1070,45 @@ impl Core {
                 "give an update_id of at most 200 characters",
             ));
         }
+        for (field, text, lines) in [
+            ("update_id", update_id, false),
+            ("status", status, false),
+            ("description", description, true),
+        ] {
+            refuse_controls(field, text, lines)
+                .map_err(|e| Error::refused(ErrorCode::InvalidRequest, e.to_string()))?;
+        }
         let text: String = description.trim().chars().take(MAX_NARRATIVE).collect();
         let status: String = status.trim().chars().take(40).collect();
         let now = self.now();
         self.write(|tx| {
             let (org_id, _) = self.org(tx)?;
-            let id = tx
-                .receipt(org_id, &reference)?
-                .ok_or_else(|| refused("no request of yours has that id"))?;
-            let case = self
-                .case(tx, org_id, id)?
-                .ok_or_else(|| refused("no request of yours has that id"))?;
+            let found = if reference.len() <= 20 {
+                tx.receipt(org_id, &reference)?
+            } else {
+                None
+            };
+            // The same work either way: a PIN is computed and compared.
+            let expected = self.pin_of(found.unwrap_or(Uuid::nil()));
+            let matches = bool::from(expected.as_bytes().ct_eq(pin.as_bytes()));
+            let (Some(id), true) = (found, matches) else {
+                return Err(not_yours());
+            };
+            let case = self.case(tx, org_id, id)?.ok_or_else(not_yours)?;
             let routed = match case.agency {
                 Some(a) => self.record_of::<Agency>(tx, org_id, a.uuid())?,
                 None => None,
             };
             if routed.is_none_or(|a| a.short_name != agency) {
-                return Err(refused("that request is not routed to your agency"));
+                return Err(not_yours());
             }
             let provider = format!("open311-update:{agency}");
             if tx.claim_message(&provider, update_id, &[], now)?.is_some() {
                 return Ok(false);
             }
             if desk_notes(&case) >= MAX_DESK_NOTES {
-                return Err(refused(
+                return Err(Error::refused(
+                    ErrorCode::Forbidden,
                     "this request has had as many updates as it may take",
                 ));
             }
@@ -1065,4 +1198,44 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_references_are_a_keyed_permutation_that_hides_the_count() {
+        let desk = DeviceCode::parse("7QK").expect("code");
+        let secret = [7u8; 32];
+        // The first hundred thousand reports each get their own six-digit number.
+        let mut seen = vec![false; 1_000_000];
+        for seq in 1..100_000 {
+            let number = public_number(&secret, &desk, seq);
+            assert_eq!(number.len(), 6, "{number}");
+            let n: usize = number.parse().expect("digits");
+            assert!(!seen[n], "{number} given twice");
+            seen[n] = true;
+        }
+        // Then ten digits, so they can never be one of the first million's.
+        assert_eq!(public_number(&secret, &desk, 1_000_000).len(), 10);
+        // Consecutive reports are far apart, and another secret or desk gives other numbers.
+        let first: Vec<i64> = (1..=20)
+            .map(|seq| public_number(&secret, &desk, seq).parse().expect("digits"))
+            .collect();
+        let close = first
+            .windows(2)
+            .filter(|w| (w[1] - w[0]).abs() < 1_000)
+            .count();
+        assert!(close <= 1, "{first:?}");
+        assert_ne!(
+            public_number(&[8u8; 32], &desk, 1),
+            public_number(&secret, &desk, 1)
+        );
+        let other = DeviceCode::parse("ABC").expect("code");
+        assert_ne!(
+            public_number(&secret, &other, 1),
+            public_number(&secret, &desk, 1)
+        );
+    }
 }

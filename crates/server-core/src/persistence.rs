@@ -362,6 +362,8 @@ pub trait Tx {
         since: i64,
         forget_before: i64,
     ) -> Result<u32>;
+    /// The attempts counted under `key` from minute `since` on (nothing is counted).
+    fn attempts(&mut self, key: &str, since: i64) -> Result<u32>;
     /// Take back one attempt counted under `key` at minute `minute` (it was refused).
     fn undo_attempt(&mut self, key: &str, minute: i64) -> Result<()>;
     /// The server's own secret (keys its form tokens, receipt PINs and sender hashes): the one

@@ -128,6 +128,7 @@ pub fn twilio(
     if !same_secret(signature.trim(), &twilio_signature(token, url, fields)) {
         return Err(Refusal::BadSignature);
     }
+    twilio_shapes(fields)?;
     let (Some(id), Some(from), Some(text)) = (
         field(fields, "MessageSid"),
         field(fields, "From"),
@@ -147,6 +148,45 @@ pub fn twilio(
             Intake::Sms
         },
     })
+}
+
+/// Twilio's signature runs names and values together with nothing between them, so a field's
+/// boundary can be moved without breaking it (`MessageSid=SM…NumMedia0` signs as
+/// `MessageSid=SM…` and `NumMedia=0`). What a field may hold is checked against the shapes
+/// Twilio guarantees, so no boundary can move: each field once; `MessageSid` (and `SmsSid`,
+/// `SmsMessageSid`, equal to it when sent) `SM` or `MM` and 32 lowercase hex digits;
+/// `AccountSid` `AC` and 32 lowercase hex digits; `From` a phone number (`+` and digits, or
+/// `whatsapp:` before them); `NumMedia` digits.
+fn twilio_shapes(fields: &[(String, String)]) -> Result<(), Refusal> {
+    let hex32 =
+        |t: &str| t.len() == 32 && t.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let sid = |t: &str| (t.starts_with("SM") || t.starts_with("MM")) && hex32(&t[2..]);
+    let mut names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    let once = names.windows(2).all(|w| w[0] != w[1]);
+    let id = field(fields, "MessageSid").unwrap_or_default();
+    let same_id = ["SmsSid", "SmsMessageSid"]
+        .iter()
+        .all(|name| field(fields, name).is_none_or(|v| v == id));
+    let account =
+        field(fields, "AccountSid").is_some_and(|a| a.strip_prefix("AC").is_some_and(hex32));
+    let from = field(fields, "From").is_some_and(|f| {
+        let number = f.strip_prefix("whatsapp:").unwrap_or(f);
+        number.strip_prefix('+').unwrap_or(number).len() >= 7
+            && number.len() <= 16
+            && number
+                .strip_prefix('+')
+                .unwrap_or(number)
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+    });
+    let media = field(fields, "NumMedia")
+        .is_some_and(|n| !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit()));
+    if once && sid(id) && same_id && account && from && media {
+        Ok(())
+    } else {
+        Err(Refusal::Malformed)
+    }
 }
 
 /// A Twilio reply: TwiML with one message, every character escaped.

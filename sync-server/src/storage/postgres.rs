@@ -520,6 +520,16 @@ impl Tx for PgTx<'_> {
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
+    fn attempts(&mut self, key: &str, since: i64) -> Result<u32> {
+        let count: i64 = self
+            .one(
+                "SELECT coalesce(sum(count), 0)::bigint FROM attempts WHERE client = $1 AND minute >= $2",
+                &[&key, &since],
+            )?
+            .get(0);
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
     fn undo_attempt(&mut self, key: &str, minute: i64) -> Result<()> {
         self.exec(
             "UPDATE attempts SET count = count - 1 WHERE client = $1 AND minute = $2",

@@ -447,6 +447,16 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)
     }
 
+    fn attempts(&mut self, key: &str, since: i64) -> Result<u32> {
+        self.0
+            .query_row(
+                "SELECT coalesce(sum(count), 0) FROM attempts WHERE client = ?1 AND minute >= ?2",
+                params![key, since],
+                |r| r.get(0),
+            )
+            .map_err(db)
+    }
+
     fn undo_attempt(&mut self, key: &str, minute: i64) -> Result<()> {
         self.0
             .execute(
