@@ -159,6 +159,9 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
     until_text(&c, "main", "Public figures published").await;
     until_count(&c, "#figures-refused", 0).await;
     assert!(!text_of(&c, "#figures-published").await.is_empty());
+    // Published at most once a day; a coordinator may publish now.
+    until_text(&c, "main", "published at most once a day").await;
+    until_count(&c, "#publish-now", 1).await;
     shot(&c, "19e-sync-figures-published").await;
     c.close().await.expect("close");
 }

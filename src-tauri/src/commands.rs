@@ -812,6 +812,17 @@ pub fn sync_now(state: State<'_, AppState>, passphrase: Option<String>) -> Resul
     sync_status(state)
 }
 
+/// A coordinator's "publish now": the public figures go at this sync, however recently they
+/// were published (otherwise at most once a day).
+#[tauri::command]
+pub fn publish_figures_now(
+    state: State<'_, AppState>,
+    passphrase: Option<String>,
+) -> Result<SyncView> {
+    with_client(&state, |c| c.publish_figures_at_next_sync())?;
+    sync_now(state, passphrase)
+}
+
 /// Enrol this laptop with a server using a one-time code, then start syncing.
 #[tauri::command]
 pub async fn enroll(

@@ -98,6 +98,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::mark_translation_reviewed,
             commands::sync_status,
             commands::sync_now,
+            commands::publish_figures_now,
             commands::enroll,
             commands::export_bundle,
             commands::export_xlsx,

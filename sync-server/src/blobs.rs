@@ -1,9 +1,11 @@
 //! Attachments on the server, in an object store shared by every instance (a folder by default;
 //! S3 or any S3-compatible server when configured). `HEAD` tells how much of a file is there,
 //! `PUT` adds one chunk at a stated offset (a cut connection costs at most one chunk; chunks are
-//! objects of their own, `parts/{sha}/{offset}`, so the next chunk may reach another instance),
-//! the digest is verified when the last byte arrives and the finished file is stored under its
-//! SHA-256, `GET` hands it back. Only a validated hex digest ever becomes a name.
+//! objects of their own, `parts/{org}/{sha}/{offset}`, so the next chunk may reach another
+//! instance), the digest is verified when the last byte arrives and the finished file is stored
+//! as `orgs/{org}/{sha}`, `GET` hands it back. Each organisation keeps its own files: one that
+//! names another's digest finds nothing there (it cannot tell the file exists, fetch it, or
+//! block the other's case by naming it first). Only a validated hex digest ever becomes a name.
 
 use std::sync::Arc;
 
@@ -61,22 +63,26 @@ impl Blobs {
         })
     }
 
-    /// How much of `sha` is stored, and whether it is complete.
-    async fn progress(&self, sha: &str) -> citizens_server_core::Result<(u64, bool)> {
-        match self.store.head(&Path::from(sha)).await {
+    /// How much of organisation `org`'s `sha` is stored, and whether it is complete.
+    async fn progress(&self, org: i64, sha: &str) -> citizens_server_core::Result<(u64, bool)> {
+        match self.store.head(&file(org, sha)).await {
             Ok(meta) => return Ok((meta.size, true)),
             Err(object_store::Error::NotFound { .. }) => {}
             Err(e) => return Err(failed(e)),
         }
         Ok((
-            self.parts(sha).await?.iter().map(|(_, size)| size).sum(),
+            self.parts(org, sha)
+                .await?
+                .iter()
+                .map(|(_, size)| size)
+                .sum(),
             false,
         ))
     }
 
     /// The chunks of an unfinished upload that follow each other from offset 0.
-    async fn parts(&self, sha: &str) -> citizens_server_core::Result<Vec<(u64, u64)>> {
-        let prefix = Path::from(format!("parts/{sha}"));
+    async fn parts(&self, org: i64, sha: &str) -> citizens_server_core::Result<Vec<(u64, u64)>> {
+        let prefix = Path::from(format!("parts/{org}/{sha}"));
         let mut found: Vec<(u64, u64)> = self
             .store
             .list(Some(&prefix))
@@ -105,12 +111,13 @@ impl Blobs {
     /// Store one chunk; when it is the last, check the whole file against its name and keep it.
     async fn put_chunk(
         &self,
+        org: i64,
         sha: &str,
         offset: u64,
         total: u64,
         chunk: Bytes,
     ) -> citizens_server_core::Result<(StatusCode, u64, bool)> {
-        let (have, complete) = self.progress(sha).await?;
+        let (have, complete) = self.progress(org, sha).await?;
         if complete {
             return Ok((StatusCode::OK, total, true));
         }
@@ -119,18 +126,18 @@ impl Blobs {
         }
         let end = offset + chunk.len() as u64;
         self.store
-            .put(&part(sha, offset), chunk.into())
+            .put(&part(org, sha, offset), chunk.into())
             .await
             .map_err(failed)?;
         if end < total {
             return Ok((StatusCode::OK, end, false));
         }
         let mut whole = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
-        let parts = self.parts(sha).await?;
+        let parts = self.parts(org, sha).await?;
         for (offset, _) in &parts {
             let bytes = self
                 .store
-                .get(&part(sha, *offset))
+                .get(&part(org, sha, *offset))
                 .await
                 .map_err(failed)?
                 .bytes()
@@ -141,12 +148,12 @@ impl Blobs {
         let matches = hex(&Sha256::digest(&whole)) == sha;
         if matches {
             self.store
-                .put(&Path::from(sha), whole.into())
+                .put(&file(org, sha), whole.into())
                 .await
                 .map_err(failed)?;
         }
         for (offset, _) in parts {
-            let _ = self.store.delete(&part(sha, offset)).await;
+            let _ = self.store.delete(&part(org, sha, offset)).await;
         }
         if !matches {
             return Err(citizens_server_core::Error::refused(
@@ -157,17 +164,19 @@ impl Blobs {
         Ok((StatusCode::OK, total, true))
     }
 
-    /// A finished file.
-    async fn get(&self, sha: &str) -> citizens_server_core::Result<Option<Bytes>> {
-        match self.store.get(&Path::from(sha)).await {
+    /// A finished file of organisation `org`.
+    async fn get(&self, org: i64, sha: &str) -> citizens_server_core::Result<Option<Bytes>> {
+        match self.store.get(&file(org, sha)).await {
             Ok(found) => Ok(Some(found.bytes().await.map_err(failed)?)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(failed(e)),
         }
     }
 
-    /// Remove chunks of uploads never finished and files no record names, once older than a
-    /// day: nobody can fill the storage with uploads that never complete. How many went.
+    /// Remove chunks of uploads never finished and files no record of their organisation
+    /// names, once older than a day: nobody can fill the storage with uploads that never
+    /// complete. A file of the layout before organisations kept their own (`{sha}`) goes to
+    /// each organisation whose records name it. How many went.
     pub async fn sweep(&self, core: Arc<Core>) -> citizens_server_core::Result<usize> {
         let cutoff = std::time::SystemTime::now()
             .checked_sub(ABANDONED_AFTER)
@@ -177,20 +186,46 @@ impl Blobs {
         let mut listing = self.store.list(None);
         let mut removed = 0;
         while let Some(meta) = listing.try_next().await.map_err(failed)? {
+            let name = meta.location.to_string();
+            if checked(&name).is_ok() {
+                let sha = name.clone();
+                let core = core.clone();
+                let orgs = tokio::task::spawn_blocking(move || core.blob_orgs(&sha))
+                    .await
+                    .map_err(failed)??;
+                if !orgs.is_empty() {
+                    let bytes = self
+                        .store
+                        .get(&meta.location)
+                        .await
+                        .map_err(failed)?
+                        .bytes()
+                        .await
+                        .map_err(failed)?;
+                    for org in orgs {
+                        self.store
+                            .put(&file(org, &name), bytes.clone().into())
+                            .await
+                            .map_err(failed)?;
+                    }
+                    self.store.delete(&meta.location).await.map_err(failed)?;
+                    continue;
+                }
+            }
             if meta.last_modified.timestamp_millis() >= cutoff {
                 continue;
             }
-            let name = meta.location.to_string();
-            // Chunks (and the `.part` files of the layout before chunks were objects).
+            // Chunks (and the `.part` files of the layout before chunks were objects), and the
+            // files of the layout before organisations no record names.
             let abandoned = if name.starts_with("parts/") || name.ends_with(".part") {
                 true
-            } else if checked(&name).is_ok() {
+            } else if let Some((org, sha)) = org_file(&name) {
                 let core = core.clone();
-                !tokio::task::spawn_blocking(move || core.blob_referenced(&name))
+                !tokio::task::spawn_blocking(move || core.blob_referenced(org, &sha))
                     .await
                     .map_err(failed)??
             } else {
-                false
+                checked(&name).is_ok()
             };
             if abandoned && self.store.delete(&meta.location).await.is_ok() {
                 removed += 1;
@@ -200,8 +235,19 @@ impl Blobs {
     }
 }
 
-fn part(sha: &str, offset: u64) -> Path {
-    Path::from(format!("parts/{sha}/{offset:020}"))
+/// Where organisation `org` keeps the finished file `sha`.
+fn file(org: i64, sha: &str) -> Path {
+    Path::from(format!("orgs/{org}/{sha}"))
+}
+
+/// The organisation and digest of a finished file's name.
+fn org_file(name: &str) -> Option<(i64, String)> {
+    let (org, sha) = name.strip_prefix("orgs/")?.split_once('/')?;
+    Some((org.parse().ok()?, checked(sha).ok()?))
+}
+
+fn part(org: i64, sha: &str, offset: u64) -> Path {
+    Path::from(format!("parts/{org}/{sha}/{offset:020}"))
 }
 
 fn checked(sha: &str) -> Result<String> {
@@ -242,19 +288,21 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
         })
 }
 
-/// The digest, checked, when the device sees a record that references it; every attachment
-/// request goes through here, so knowing a digest reveals nothing.
-async fn in_scope(state: &AppState, device: Device, sha: &str) -> Result<String> {
+/// The device's organisation and the digest, checked, when the device sees a record that
+/// references it; every attachment request goes through here, so knowing a digest reveals
+/// nothing.
+async fn in_scope(state: &AppState, device: Device, sha: &str) -> Result<(i64, String)> {
     let sha = checked(sha)?;
     let core = state.core.clone();
     let digest = sha.clone();
+    let org = device.org_id;
     if !blocking(move || core.may_read_blob(&device, &digest)).await? {
         return Err(ApiError::refused(
             ErrorCode::Forbidden,
             "no record you can see holds this attachment",
         ));
     }
-    Ok(sha)
+    Ok((org, sha))
 }
 
 /// `HEAD /v1/blobs/{sha}`.
@@ -263,8 +311,8 @@ pub async fn head(
     Extension(device): Extension<Device>,
     UrlPath(sha): UrlPath<String>,
 ) -> Result<Response> {
-    let sha = in_scope(&state, device, &sha).await?;
-    let (offset, complete) = state.blobs.progress(&sha).await?;
+    let (org, sha) = in_scope(&state, device, &sha).await?;
+    let (offset, complete) = state.blobs.progress(org, &sha).await?;
     Ok((StatusCode::OK, offset_headers(offset, complete)).into_response())
 }
 
@@ -276,7 +324,7 @@ pub async fn put(
     UrlPath(sha): UrlPath<String>,
     chunk: Bytes,
 ) -> Result<Response> {
-    let sha = in_scope(&state, device, &sha).await?;
+    let (org, sha) = in_scope(&state, device, &sha).await?;
     let offset = header_u64(&headers, "upload-offset")?;
     let total = header_u64(&headers, "upload-length")?;
     if total > MAX_BLOB_BYTES {
@@ -297,7 +345,10 @@ pub async fn put(
             "the chunk does not fit the declared length",
         ));
     }
-    let (status, offset, complete) = state.blobs.put_chunk(&sha, offset, total, chunk).await?;
+    let (status, offset, complete) = state
+        .blobs
+        .put_chunk(org, &sha, offset, total, chunk)
+        .await?;
     Ok((status, offset_headers(offset, complete)).into_response())
 }
 
@@ -307,8 +358,8 @@ pub async fn get(
     Extension(device): Extension<Device>,
     UrlPath(sha): UrlPath<String>,
 ) -> Result<Response> {
-    let sha = in_scope(&state, device, &sha).await?;
-    match state.blobs.get(&sha).await? {
+    let (org, sha) = in_scope(&state, device, &sha).await?;
+    match state.blobs.get(org, &sha).await? {
         Some(bytes) => Ok((
             StatusCode::OK,
             [("content-type", "application/octet-stream")],

@@ -307,6 +307,34 @@ on_each_backend! {
 }
 
 on_each_backend! {
+    /// Issue 26 (4): an attachment the server will not take (its case is set aside) is refused
+    /// at once; the laptop treats the refusal as final for this sync, never as "connection
+    /// trouble" to retry (the empty 403 to its `HEAD` once read as a cut answer: ~37 s of
+    /// retries at every sync).
+    fn an_attachment_refused_is_not_retried(backend) {
+    let server = start_server_on(backend);
+    let (mut coordinator, key, case) =
+        coordinator_with_case(&server, "Meter tampering at Zoo Road", "Musa Garba");
+    let (_dir, mut bisi) = fresh_volunteer("Bisi Adeleke");
+    enrol(&mut bisi, &server, "Bisi Adeleke", &key);
+    let id = coordinator.client.open_case(&case).expect("case").grievance.id.uuid();
+    let export = coordinator.client.store().export(id).expect("export");
+    bisi.store().merge_from_server(&export).expect("merge");
+    bisi.attach_bytes(&case, "meter.jpg", b"a photo of the meter").expect("attach");
+    let mut retried = 0;
+    let report = bisi
+        .sync(fast(), &mut |p| {
+            if matches!(p, citizens_client::Progress::Retrying(_)) {
+                retried += 1;
+            }
+        })
+        .expect("sync does not fail");
+    assert_eq!(retried, 0, "a refusal is final");
+    assert_eq!((report.attachments_uploaded, report.attachments_waiting), (0, 1));
+}
+}
+
+on_each_backend! {
     fn a_rulebook_edit_made_before_enrolment_is_set_aside_and_sync_goes_on(backend) {
     let server = start_server_on(backend);
     let coordinator = Device::coordinator(&server, "Ngozi Eze");
@@ -362,8 +390,7 @@ on_each_backend! {
     );
 
     let marker = b"FORMPHOTOMARKER";
-    for entry in std::fs::read_dir(server.dir.path().join("blobs")).expect("blobs") {
-        let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+    for (_, bytes) in server.blob_files() {
         assert!(
             !bytes.windows(marker.len()).any(|w| w == marker),
             "the server holds the photo sealed, never in the clear"
@@ -572,6 +599,155 @@ on_each_backend! {
 }
 }
 
+on_each_backend! {
+    /// Issue 26 (5): a volunteer cannot take back a case reassigned away with a change written
+    /// on the version that was theirs, setting the assignee to themselves with an operation
+    /// counter far ahead, so that it wins Automerge's last-writer order over the reassignment.
+    fn a_case_reassigned_away_cannot_be_taken_back_by_a_change_on_the_old_version(backend) {
+    use automerge::transaction::Transactable as _;
+    let server = start_server_on(backend);
+    let (mut coordinator, key, case) =
+        coordinator_with_case(&server, "No water in Kurna for two weeks", "Musa Garba");
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+    musa.sync();
+    let id = musa.client.open_case(&case).expect("his").grievance.id.uuid();
+    let theirs = musa.client.store().export(id).expect("export");
+    coordinator
+        .client
+        .assign(&case, Some("Bisi Adeleke"))
+        .expect("reassign");
+    coordinator.sync();
+
+    let actor = musa.client.store().meta("actor").expect("meta").expect("actor");
+    let mut doc = automerge::AutoCommit::load(&theirs.changes[0])
+        .expect("load")
+        .with_actor(automerge::ActorId::from(hex::decode(&actor).expect("hex")));
+    for i in 0..1_000 {
+        doc.put(automerge::ROOT, "padding", i).expect("put");
+    }
+    // Written twice: Automerge skips a put of the value a key already holds.
+    doc.put(automerge::ROOT, "assignee", "").expect("put");
+    doc.put(automerge::ROOT, "assignee", "Musa Garba").expect("put");
+    doc.commit();
+    let token = musa.access_token(&server.url);
+    assert_eq!(
+        refused_codes(&server, &token, RecordKind::Grievance, id, &mut doc),
+        ["not_yours"]
+    );
+    assert_eq!(
+        coordinator.client.open_case(&case).expect("case").grievance.assignee.as_deref(),
+        Some("Bisi Adeleke"),
+        "the case stays with the person it was given to"
+    );
+}
+}
+
+on_each_backend! {
+    /// Issue 26 (4): each organisation keeps its own attachments. Another organisation that
+    /// names a file's digest (it knows the file, not holds it) is answered as for an unknown
+    /// file before and after the file is stored, cannot fetch it, and cannot block the owner's
+    /// case by naming the digest first.
+    fn an_organisation_can_neither_detect_fetch_nor_block_anothers_attachment(backend) {
+    use automerge::transaction::Transactable as _;
+    use automerge::ReadDoc as _;
+    use sha2::Digest as _;
+    let server = start_server_on(backend);
+    let mut kano = Device::coordinator(&server, "Ngozi Eze");
+    let lagos_dir = tempfile::tempdir().expect("tempdir");
+    let mut lagos = citizens_test_support::install(
+        lagos_dir.path(),
+        "Tunde Bakare",
+        FakeClock::at(TOWN_HALL_DAY),
+    );
+    let lagos_key = lagos.profile().org_public_key.clone();
+    let code = server.admin(&[
+        "enroll", "--role", "coordinator", "--org", "Lagos Accountability Network",
+        "--org-public-key", &lagos_key, "--user", "Tunde Bakare",
+    ]);
+    lagos.enroll(&server.url, &code, fast()).expect("enrol");
+    let mut lagos = Device { dir: lagos_dir, client: lagos };
+
+    // The form photo Kano will attach; Lagos knows its digest, not its bytes.
+    let photo = b"Kano form 17: the reporter's handwriting".to_vec();
+    let sha = hex::encode(sha2::Sha256::digest(&photo));
+    let theirs = lagos.client.capture(&complaint("Pipe burst at Ikeja")).expect("capture");
+    lagos
+        .client
+        .attach_bytes(&theirs.reference, "own.jpg", b"Lagos's own photo")
+        .expect("attach");
+    lagos.sync();
+    let actor = lagos.client.store().meta("actor").expect("meta").expect("actor");
+    let export = lagos.client.store().export(theirs.id.uuid()).expect("export");
+    let mut doc = automerge::AutoCommit::load(&export.changes[0])
+        .expect("load")
+        .with_actor(automerge::ActorId::from(hex::decode(&actor).expect("hex")));
+    let (_, list) = doc.get(automerge::ROOT, "attachments").expect("get").expect("attachments");
+    let (_, first) = doc.get(&list, 0).expect("get").expect("the attachment");
+    doc.put(&first, "sha256", sha.as_str()).expect("put");
+    doc.commit();
+    let token = lagos.access_token(&server.url);
+    assert_eq!(
+        refused_codes(&server, &token, RecordKind::Grievance, theirs.id.uuid(), &mut doc),
+        Vec::<String>::new(),
+        "a digest nobody stored: taken"
+    );
+
+    // Kano's case with the photo is not blocked by Lagos naming it first.
+    let ours = kano.client.capture(&complaint("Meter tampering at Zoo Road")).expect("capture");
+    kano.client.attach_bytes(&ours.reference, "form-17.jpg", &photo).expect("attach");
+    let report = kano.sync();
+    assert!(report.set_aside.is_empty(), "{:?}", report.set_aside);
+    assert_eq!((report.attachments_uploaded, report.attachments_waiting), (1, 0));
+
+    // Now that Kano holds it, Lagos is answered exactly as before, and fetches nothing.
+    doc.put(automerge::ROOT, "padding", 1).expect("put");
+    doc.commit();
+    assert_eq!(
+        refused_codes(&server, &token, RecordKind::Grievance, theirs.id.uuid(), &mut doc),
+        Vec::<String>::new(),
+        "a digest another organisation stored: taken alike"
+    );
+    let fetched = reqwest::blocking::Client::new()
+        .get(format!("{}/v1/blobs/{sha}", server.url))
+        .bearer_auth(&token)
+        .send()
+        .expect("answer");
+    assert_eq!(fetched.status().as_u16(), 404, "Lagos holds no such file");
+    let kano_again = kano.sync();
+    assert!(kano_again.set_aside.is_empty(), "{:?}", kano_again.set_aside);
+}
+}
+
+on_each_backend! {
+    /// Issue 26 (3): a device's change that writes text with a control character (a title that
+    /// would erase a line and retitle the coordinator's terminal) is refused on its own; the
+    /// rest of the laptop's work goes on.
+    fn text_with_control_characters_from_a_device_is_refused_per_record(backend) {
+    use automerge::transaction::Transactable as _;
+    let server = start_server_on(backend);
+    let coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.key();
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+    let his = musa.client.capture(&complaint("Pipe burst at Dala")).expect("capture");
+    musa.sync();
+    let actor = musa.client.store().meta("actor").expect("meta").expect("actor");
+    let export = musa.client.store().export(his.id.uuid()).expect("export");
+    let mut doc = automerge::AutoCommit::load(&export.changes[0])
+        .expect("load")
+        .with_actor(automerge::ActorId::from(hex::decode(&actor).expect("hex")));
+    doc.put(automerge::ROOT, "title", "\u{1b}]0;owned\u{7}\u{1b}[2K\rNothing to see")
+        .expect("put");
+    doc.commit();
+    let token = musa.access_token(&server.url);
+    assert_eq!(
+        refused_codes(&server, &token, RecordKind::Grievance, his.id.uuid(), &mut doc),
+        ["control_characters"]
+    );
+    musa.client.capture(&complaint("Streetlights off")).expect("capture");
+    assert!(musa.sync().set_aside.is_empty(), "the rest goes on");
+}
+}
+
 /// Only a release writes under the shipped data's writer id: a coordinator's change under it is
 /// refused (it would take the sequence number the next release needs), and a server already
 /// holding such a change in an organisation's copy still starts, that copy keeping what it had.
@@ -737,4 +913,56 @@ fn refused_codes(
     assert_eq!(answer.status().as_u16(), 200);
     let answer: SyncResponse = decode(&answer.bytes().expect("body")).expect("cbor");
     answer.refused.into_iter().map(|r| r.code).collect()
+}
+
+/// Issue 26 (5): a laptop follows no redirect. A 307 from the server's address to another
+/// (plain http://, another host) would resend the body — the enrolment code's secret, tokens,
+/// changes — where it points; the laptop says it did not reach its server and sends nothing on.
+#[test]
+fn a_laptop_never_follows_a_redirect() {
+    use std::io::{Read as _, Write as _};
+    let server = start_server_on(common::Backend::Sqlite);
+    let coordinator = Device::coordinator(&server, "Ngozi Eze");
+    let key = coordinator.client.profile().org_public_key.clone();
+    let code = server.code("volunteer", "Musa Garba", &key);
+    let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    elsewhere.set_nonblocking(true).expect("non-blocking");
+    let redirecting = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let to = format!(
+        "http://127.0.0.1:{}/v1/enroll",
+        elsewhere.local_addr().expect("addr").port()
+    );
+    let url = format!(
+        "http://127.0.0.1:{}",
+        redirecting.local_addr().expect("addr").port()
+    );
+    let answering = std::thread::spawn(move || {
+        let (mut stream, _) = redirecting.accept().expect("the laptop asks");
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buf).expect("read");
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+        }
+        let answer = format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(answer.as_bytes()).expect("answer");
+    });
+    let (_dir, mut musa) = fresh_volunteer("Musa Garba");
+    let err = musa
+        .enroll(&url, &code, fast())
+        .expect_err("a redirect is not our server's answer");
+    answering.join().expect("answered");
+    assert_eq!(
+        err.to_string(),
+        "the network answered with something that is not the Citizens Connect server (HTTP 307 Temporary Redirect); are you behind a Wi-Fi login page?"
+    );
+    assert!(
+        matches!(elsewhere.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "nothing was sent where the redirect pointed"
+    );
 }

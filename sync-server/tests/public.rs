@@ -626,7 +626,13 @@ on_each_backend! {
         use rand::SeedableRng;
 
         let server = start(backend, "");
-        let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
+        let clock = citizens_test_support::FakeClock::at(citizens_test_support::TOWN_HALL_DAY);
+        let mut coordinator = Device::founder("Amina Yusuf", clock.clone());
+        let code = server.code("coordinator", "Amina Yusuf", &coordinator.key());
+        coordinator
+            .client
+            .enroll(&server.url, &code, citizens_test_support::device::fast())
+            .expect("enrol");
         let (status, _, html) = get(&format!("{}/figures?lang=en", server.url));
         assert_eq!(status, 200);
         assert!(html.contains("Kano Civic Forum has not published any figures yet."), "{html}");
@@ -654,27 +660,38 @@ on_each_backend! {
         assert!(!coordinator.sync().figures_published, "the same figures are not sent again");
         assert_eq!(coordinator.client.sync_status().expect("status").figures_published, published);
 
+        // What was published is rounded: each count a multiple of 5 within 4 of the truth,
+        // the total the sum of the categories; the median (5 resolved) is withheld.
+        let figures = coordinator.client.public_figures().expect("figures");
+        let shown = |p: Published<u32>| p.0.map_or_else(|| "fewer than 5".to_string(), |n| n.to_string());
+        let sum: u32 = figures.categories.iter().filter_map(|c| c.cases.0).sum();
+        assert_eq!(figures.cases.0.unwrap_or(0), sum);
+        let npf = figures.agencies.iter().find(|a| a.short_name == "NPF");
+        let (received, resolved) = match npf {
+            Some(npf) => (npf.received, npf.resolved),
+            None => (Published(None), Published(None)),
+        };
+        assert!(received.0.is_some_and(|n| n == 5 || n == 10), "6 reads 5 or 10: {received:?}");
+        assert_eq!(resolved, Published(Some(5)), "5 reads 5 whatever the offset");
+        assert_eq!(npf.map(|a| a.median_days_to_resolve), Some(Published(None)));
+
         let (status, headers, html) = get(&format!("{}/figures?lang=en", server.url));
         assert_eq!(status, 200);
         assert_eq!(headers["content-security-policy"], citizens_server_core::pages::CSP);
-        assert!(html.contains("over the 7 cases it took on"), "{html}");
+        assert!(html.contains(&format!("over about {} cases it took on", shown(figures.cases))), "{html}");
         let row = html
             .split("<tr>")
             .find(|r| r.contains("/rights/agency/NPF"))
             .expect("the police are listed");
         assert!(
-            row.contains(
-                "<td class=\"n\" data-label=\"Received\">6</td>\
-                 <td class=\"n withheld\" data-label=\"Acknowledged\">fewer than 5</td>\
-                 <td class=\"n\" data-label=\"Resolved\">5</td>\
-                 <td class=\"n\" data-label=\"Days to resolve (median)\">0</td>"
-            ),
+            row.contains(&format!("<td class=\"n\" data-label=\"Received\">{}</td>", shown(received))),
             "{row}"
         );
-        assert_eq!(html.matches("/rights/agency/").count(), 1, "only agencies with 5 cases or more");
+        assert!(html.contains("rounded to a multiple of 5"), "the method is said");
+        assert_eq!(html.matches("/rights/agency/").count(), 1, "only agencies whose count rounds to 5 or more");
         assert_eq!(html.matches("<svg").count(), 3);
         let (_, _, hausa) = get(&format!("{}/figures?lang=ha", server.url));
-        assert!(hausa.contains("ƙasa da 5") && hausa.contains("Alƙaluma"), "{hausa}");
+        assert!(hausa.contains("ninkin 5") && hausa.contains("Alƙaluma"), "{hausa}");
 
         let (status, headers, json) = get(&format!("{}/figures.json", server.url));
         assert_eq!(status, 200);
@@ -682,20 +699,25 @@ on_each_backend! {
         let data: serde_json::Value = serde_json::from_str(&json).expect("json");
         assert_eq!(data["publisher"], "Kano Civic Forum");
         assert_eq!(data["licence"], "CC BY 4.0");
-        assert_eq!(data["cases"], 7);
+        assert_eq!(data["cases"], serde_json::to_value(figures.cases).expect("cases"));
         assert_eq!(data["agencies"][0]["short_name"], "NPF");
-        assert_eq!(data["agencies"][0]["received"], 6);
-        assert_eq!(data["agencies"][0]["acknowledged"], "fewer than 5");
+        assert_eq!(data["agencies"][0]["received"], serde_json::to_value(received).expect("received"));
         assert_eq!(data["states"].as_array().map(Vec::len), Some(citizens_core::geo::states().len()));
 
         let (status, headers, csv) = get(&format!("{}/figures/agencies.csv", server.url));
         assert_eq!(status, 200);
         assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+        let npf = &figures.agencies[0];
         assert_eq!(
             csv.lines().collect::<Vec<_>>(),
             vec![
-                "short_name,name,level,received,acknowledged,resolved,median_days_to_resolve",
-                "NPF,Nigeria Police Force,federal,6,fewer than 5,5,0",
+                "short_name,name,level,received,acknowledged,resolved,median_days_to_resolve".to_string(),
+                format!(
+                    "NPF,Nigeria Police Force,federal,{},{},{},fewer than 5",
+                    shown(npf.received),
+                    shown(npf.acknowledged),
+                    shown(npf.resolved)
+                ),
             ]
         );
         let (_, _, states) = get(&format!("{}/figures/states.csv", server.url));
@@ -703,8 +725,28 @@ on_each_backend! {
         assert_eq!(states.lines().count(), 1 + citizens_core::geo::states().len());
         assert_eq!(get(&format!("{}/figures/people.csv", server.url)).0, 404);
 
-        // A volunteer's laptop may not publish; a coordinator's with a count under 5 is
-        // refused in words; neither replaces what is published.
+        // More cases within the day are not published (one sync would show what they
+        // changed); when the coordinator asks, or a day later, the figures go. (Five more to
+        // the police always move its rounded count: 6 reads 5 or 10, 11 reads 10 or 15.)
+        let mut five_more = |coordinator: &mut Device| {
+            for _ in 0..5 {
+                let more = coordinator.client.capture(&citizens_test_support::grievance(&mut rng)).expect("capture");
+                assert!(worked::forward(&mut coordinator.client, &more.reference, "NPF", None));
+            }
+        };
+        five_more(&mut coordinator);
+        clock.advance(60 * 60 * 1000);
+        assert!(!coordinator.sync().figures_published, "not twice in a day");
+        coordinator.client.publish_figures_at_next_sync().expect("asked");
+        assert!(coordinator.sync().figures_published, "published when asked");
+        five_more(&mut coordinator);
+        assert!(!coordinator.sync().figures_published, "once asked, not again that day");
+        clock.advance(24 * 60 * 60 * 1000);
+        assert!(coordinator.sync().figures_published, "a day later");
+
+        // A volunteer's laptop may not publish; a coordinator's with an exact count, a
+        // planted agency, hidden digits or a total that is not the categories' is refused
+        // in words; none replaces what is published.
         let figures = coordinator.client.public_figures().expect("figures");
         let key = coordinator.key();
         let mut volunteer = Device::volunteer(&server, "Musa Garba", &key);
@@ -714,20 +756,32 @@ on_each_backend! {
         let (status, body) = post(&server.url, FIGURES_PATH, CONTENT_TYPE, encode(&figures), Some(&token));
         assert_eq!(status, 403);
         assert_eq!(decode::<ErrorBody>(&body).expect("error").code, ErrorCode::Forbidden);
-        let mut small = figures.clone();
-        small.cases = Published(Some(3));
         let token = coordinator.access_token(&server.url);
-        let (status, body) = post(&server.url, FIGURES_PATH, CONTENT_TYPE, encode(&small), Some(&token));
-        assert_eq!(status, 400);
-        let error = decode::<ErrorBody>(&body).expect("error");
-        assert_eq!(error.code, ErrorCode::InvalidRequest);
-        assert_eq!(
-            error.message,
-            "these figures cannot be published: figures: the number of cases is 3: a figure from fewer than 5 cases must be withheld"
-        );
+        let mut exact = figures.clone();
+        exact.agencies[0].received = Published(Some(7));
+        let mut planted = figures.clone();
+        planted.agencies[0].name = "2 bribery reports from Tarauni, reporter Musa Ibrahim 0803 555 0101".into();
+        let mut digits = figures.clone();
+        digits.agencies[0].median_days_to_resolve = Published(Some(12.000123456789));
+        digits.agencies[0].resolved = Published(Some(10));
+        let mut total = figures.clone();
+        total.cases = Published(Some(sum + 100));
+        for (refused, words) in [
+            (exact, "figures: NPF's received is 7: every figure is rounded to a multiple of 5, and 0 reads \"fewer than 5\""),
+            (planted, "figures: every agency listed must be one of the organisation's directory, with its name and level there"),
+            (digits, "figures: NPF's median days (12.000123456789) are not whole days"),
+            (total, "figures: the number of cases must be the sum of the categories"),
+        ] {
+            let (status, body) = post(&server.url, FIGURES_PATH, CONTENT_TYPE, encode(&refused), Some(&token));
+            assert_eq!(status, 400);
+            let error = decode::<ErrorBody>(&body).expect("error");
+            assert_eq!(error.code, ErrorCode::InvalidRequest);
+            assert_eq!(error.message, format!("these figures cannot be published: {words}"));
+        }
         let (_, _, json) = get(&format!("{}/figures.json", server.url));
         let data: serde_json::Value = serde_json::from_str(&json).expect("json");
-        assert_eq!(data["cases"], 7, "what was published stands");
+        assert_eq!(data["cases"], serde_json::to_value(figures.cases).expect("cases"), "what was published stands");
+        assert!(!json.contains("Musa Ibrahim"));
     }
 }
 
@@ -927,6 +981,10 @@ fn ten_thousand_guessed_receipts_open_nothing() {
             )
             .expect("filed")
         })
+        .map(|filed| match filed {
+            citizens_server_core::intake::Filed::New(receipt) => receipt,
+            again => panic!("{again:?}"),
+        })
         .collect();
     // Every receipt opens its own case, and only its own.
     for r in &receipts {
@@ -976,10 +1034,6 @@ fn know_your_rights_lists_the_directory_and_says_which_translations_await_review
     let server = start(Backend::Sqlite, "");
     let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
     let (status, _, list) = get(&format!("{}/rights?lang=ha", server.url));
-        .map(|filed| match filed {
-            citizens_server_core::intake::Filed::New(receipt) => receipt,
-            again => panic!("{again:?}"),
-        })
     assert_eq!(status, 200);
     assert!(
         list.contains("<a href=\"/rights/agency/NIS\">Nigeria Immigration Service</a>"),

@@ -517,14 +517,11 @@ on_each_backend! {
         puts.load(std::sync::atomic::Ordering::SeqCst) <= chunks + 1,
         "a cut connection resends at most one chunk"
     );
-    let on_server: Vec<String> = std::fs::read_dir(server.dir.path().join("blobs"))
-        .expect("server blobs")
-        .map(|e| e.expect("e").file_name().to_string_lossy().to_string())
-        .collect();
+    let on_server: Vec<String> = server.blob_files().into_iter().map(|(name, _)| name).collect();
     assert_eq!(
         on_server,
-        std::slice::from_ref(&sha),
-        "only the digest names a file on the server"
+        [format!("orgs/1/{sha}")],
+        "only the organisation and the digest name a file on the server"
     );
 
     let report = coordinator.sync();

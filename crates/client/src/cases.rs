@@ -265,6 +265,22 @@ impl MergedCase {
 impl Client {
     /// Turn typed input into a checked capture.
     pub(crate) fn check_capture(&self, input: &GrievanceInput) -> Result<Capture> {
+        // Nothing typed, imported or taken in may carry a control character (a title that
+        // rewrites the terminal that lists it); line breaks only in the account.
+        use citizens_core::text::refuse_controls;
+        refuse_controls("title", &input.title, false)?;
+        refuse_controls("narrative", &input.narrative, true)?;
+        for (field, text) in [
+            ("ward", &input.ward),
+            ("address", &input.address),
+            ("reporter's name", &input.reporter_name),
+            ("form number", &input.form_number),
+            ("routing reason", &input.routing_reason),
+        ] {
+            if let Some(text) = text {
+                refuse_controls(field, text, false)?;
+            }
+        }
         let kind = match input.kind.trim() {
             "" => Kind::Complaint,
             text => Kind::parse(text)?,

@@ -45,6 +45,40 @@ pub struct ExportRow {
     timeline_events: usize,
 }
 
+impl ExportRow {
+    /// As a spreadsheet's row: no text a spreadsheet would run as a formula.
+    fn inert(&self) -> ExportRow {
+        let text = |t: &String| citizens_core::spreadsheet::inert(t).into_owned();
+        let opt = |t: &Option<String>| t.as_ref().map(text);
+        ExportRow {
+            reference: text(&self.reference),
+            id: self.id.clone(),
+            kind: text(&self.kind),
+            category: text(&self.category),
+            subcategory: opt(&self.subcategory),
+            state: text(&self.state),
+            lga: text(&self.lga),
+            ward: opt(&self.ward),
+            title: text(&self.title),
+            narrative: text(&self.narrative),
+            occurred_on: self.occurred_on.clone(),
+            channel: text(&self.channel),
+            priority: text(&self.priority),
+            status: text(&self.status),
+            agency: opt(&self.agency),
+            current_office: opt(&self.current_office),
+            sla_due: self.sla_due.clone(),
+            assignee: opt(&self.assignee),
+            form_number: opt(&self.form_number),
+            created_at: self.created_at.clone(),
+            created_by: text(&self.created_by),
+            reporter_gender: opt(&self.reporter_gender),
+            reporter_age_band: opt(&self.reporter_age_band),
+            ..*self
+        }
+    }
+}
+
 /// A wrong row in an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportError {
@@ -145,11 +179,11 @@ impl Client {
         Ok(rows.len())
     }
 
-    /// Every case as CSV (no names or phones).
+    /// Every case as CSV (no names or phones), every text a spreadsheet shows as written.
     pub fn export_csv(&self, out: impl Write) -> Result<usize> {
         let rows = self.export_rows()?;
         let mut writer = csv::Writer::from_writer(out);
-        for row in &rows {
+        for row in rows.iter().map(ExportRow::inert) {
             writer.serialize(row).map_err(csv_error)?;
         }
         writer.flush()?;

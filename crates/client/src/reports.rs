@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 use citizens_core::agency::Agency;
 use citizens_core::charts::{draw, ChartWords, Charts};
 use citizens_core::clock::{Day, Timestamp};
-use citizens_core::figures::{PublicAgency, PublicCount, PublicFigures, PublicMonth, Published};
+use citizens_core::figures::{
+    Disclosure, PublicAgency, PublicCount, PublicFigures, PublicMonth, Published,
+};
 use citizens_core::grievance::{Grievance, Kind};
 use citizens_core::lifecycle::Status;
 use citizens_core::milestones::days_between;
 use citizens_core::taxonomy::CATEGORIES;
-use citizens_store::figures::{published, AgencyPerformance, Trends, SMALLEST_PUBLISHED};
+use citizens_store::figures::{AgencyPerformance, Trends, SMALLEST_PUBLISHED};
 use citizens_store::query::Filter;
 use serde::{Deserialize, Serialize};
 
@@ -103,18 +105,27 @@ impl Client {
     pub fn trends(&self, filter: &Filter) -> Result<Trends> {
         self.store.trends(filter)
     }
+
+    /// How figures are rounded before they leave this laptop: under the organisation's
+    /// figures key, so a cell with the same count reads the same on every coordinator's
+    /// laptop, in every paper, workbook and publication.
+    pub fn disclosure(&self) -> Result<Disclosure> {
+        Ok(Disclosure::new(self.org_public_key()?))
+    }
 }
 
 impl Client {
     /// The figures the transparency page shows, over the cases the organisation took on (the
     /// public's reports still waiting in triage or turned away there are left out), counted
-    /// by the same code as the dashboard and the briefs, every figure from fewer than 5
-    /// cases withheld.
+    /// by the same code as the dashboard and the briefs, every count rounded by the
+    /// organisation's [`Disclosure`]; the total is the sum of the rounded categories.
     pub fn public_figures(&self) -> Result<PublicFigures> {
         let filter = Filter {
             taken_on: true,
             ..Filter::default()
         };
+        let d = self.disclosure()?;
+        let public = Audience::Public(&d);
         let trends = self.trends(&filter)?;
         // Every category and state is listed, so that being listed tells nothing; only
         // known ones leave, so a damaged key does not.
@@ -133,41 +144,41 @@ impl Client {
             .iter()
             .map(|s| s.code)
             .collect();
-        let categories = category_totals(&trends, &slugs, Audience::Public);
-        let states = state_totals(&trends, &codes, Audience::Public);
-        let cases = trends
-            .by_month_status
-            .iter()
-            .fold(0u32, |sum, c| sum.saturating_add(c.cases));
+        let categories = listed(category_totals(&trends, &slugs, public), &slugs);
+        let states = listed(state_totals(&trends, &codes, public), &codes);
         let agencies = self
             .performance(&filter)?
             .iter()
-            .filter(|p| p.received >= SMALLEST_PUBLISHED)
+            .map(|p| p.published(&d))
+            .filter(|p| p.received.0.is_some())
             .map(|p| PublicAgency {
-                short_name: p.short_name.clone(),
-                name: p.name.clone(),
-                level: p.level.clone(),
-                received: published(p.received),
-                acknowledged: published(p.acknowledged),
-                resolved: published(p.resolved),
-                median_days_to_resolve: p.days_to_resolve.published().median,
+                short_name: p.short_name,
+                name: p.name,
+                level: p.level,
+                received: p.received,
+                acknowledged: p.acknowledged,
+                resolved: p.resolved,
+                median_days_to_resolve: p.days_to_resolve.median,
             })
             .collect();
         Ok(PublicFigures {
             as_of: self.today().to_string(),
-            cases: published(cases),
+            cases: Published::sum(categories.iter().map(|c| c.cases)),
             agencies,
             months: months(&trends)
                 .iter()
-                .map(|m| PublicMonth {
-                    month: m.month.to_string(),
-                    open: published(m.open),
-                    resolved: published(m.resolved),
-                    ended: published(m.ended),
+                .map(|m| {
+                    let [open, resolved, ended] = m.shown(public);
+                    PublicMonth {
+                        month: m.month.to_string(),
+                        open: Published(open),
+                        resolved: Published(resolved),
+                        ended: Published(ended),
+                    }
                 })
                 .collect(),
-            categories: listed(categories, &slugs),
-            states: listed(states, &codes),
+            categories,
+            states,
         })
     }
 }
@@ -320,29 +331,44 @@ pub fn months(trends: &Trends) -> Vec<Month> {
 }
 
 /// Who a chart is drawn for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
+#[derive(Debug, Clone, Copy)]
+pub enum Audience<'a> {
     /// This laptop's screen: exact counts.
     ThisLaptop,
-    /// Anything that leaves the laptop (papers, the public page): a bar or part from fewer
-    /// than 5 cases is drawn withheld.
-    Public,
+    /// Anything that leaves the laptop (papers, the public page): every bar and part rounded
+    /// by the [`Disclosure`], one that rounds to 0 drawn withheld.
+    Public(&'a Disclosure),
 }
 
-impl Audience {
-    fn shown(self, count: u32) -> Option<u32> {
+impl Audience<'_> {
+    /// `count` of the cell `cell` as this audience is shown it.
+    fn shown(self, cell: &str, count: u32) -> Option<u32> {
         match self {
             Audience::ThisLaptop => Some(count),
-            Audience::Public => citizens_store::figures::published(count).0,
+            Audience::Public(d) => d.count(cell, count).0,
         }
     }
 }
 
-/// Cases per key, summed, each of `every` listed even with none, as `audience` is shown them.
+impl Month {
+    /// Its open, resolved and ended cases as `audience` is shown them.
+    pub fn shown(&self, audience: Audience<'_>) -> [Option<u32>; 3] {
+        let cell = |part: &str| format!("month/{}/{part}", self.month);
+        [
+            audience.shown(&cell("open"), self.open),
+            audience.shown(&cell("resolved"), self.resolved),
+            audience.shown(&cell("ended"), self.ended),
+        ]
+    }
+}
+
+/// Cases per key, summed, each of `every` listed even with none, as `audience` is shown them
+/// (each the cell `{table}/{key}`).
 fn totals<'a>(
+    table: &str,
     counts: impl Iterator<Item = (&'a str, u32)>,
     every: &[&'a str],
-    audience: Audience,
+    audience: Audience<'_>,
 ) -> Vec<(String, Option<u32>)> {
     let mut totals: BTreeMap<&str, u32> = every.iter().map(|&key| (key, 0)).collect();
     for (key, cases) in counts {
@@ -351,7 +377,10 @@ fn totals<'a>(
     }
     totals
         .into_iter()
-        .map(|(key, cases)| (key.to_string(), audience.shown(cases)))
+        .map(|(key, cases)| {
+            let shown = audience.shown(&format!("{table}/{key}"), cases);
+            (key.to_string(), shown)
+        })
         .collect()
 }
 
@@ -359,36 +388,40 @@ fn totals<'a>(
 fn category_totals(
     trends: &Trends,
     every: &[&str],
-    audience: Audience,
+    audience: Audience<'_>,
 ) -> Vec<(String, Option<u32>)> {
     let counts = trends
         .by_month_category
         .iter()
         .map(|c| (c.within.as_str(), c.cases));
-    totals(counts, every, audience)
+    totals("category", counts, every, audience)
 }
 
 /// Cases per state of `trends` (by code), as [`totals`] gives them.
-fn state_totals(trends: &Trends, every: &[&str], audience: Audience) -> Vec<(String, Option<u32>)> {
+fn state_totals(
+    trends: &Trends,
+    every: &[&str],
+    audience: Audience<'_>,
+) -> Vec<(String, Option<u32>)> {
     let counts = trends.by_state.iter().map(|c| (c.key.as_str(), c.cases));
-    totals(counts, every, audience)
+    totals("state", counts, every, audience)
 }
 
 /// The charts of `trends` and its `months`, in `words`, for `audience`.
-pub fn charts(trends: &Trends, months: &[Month], words: &ChartWords, audience: Audience) -> Charts {
+pub fn charts(
+    trends: &Trends,
+    months: &[Month],
+    words: &ChartWords,
+    audience: Audience<'_>,
+) -> Charts {
     let columns: Vec<(String, [Option<u32>; 3])> = months
         .iter()
-        .map(|m| {
-            (
-                m.month.to_string(),
-                [m.open, m.resolved, m.ended].map(|n| audience.shown(n)),
-            )
-        })
+        .map(|m| (m.month.to_string(), m.shown(audience)))
         .collect();
     // Every category leaves the laptop, so that being listed does not tell 1–4 from 0.
     let every: Vec<&str> = match audience {
         Audience::ThisLaptop => Vec::new(),
-        Audience::Public => CATEGORIES.iter().map(|c| c.slug).collect(),
+        Audience::Public(_) => CATEGORIES.iter().map(|c| c.slug).collect(),
     };
     draw(
         words,

@@ -160,8 +160,11 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 impl Http {
     fn new(base: &str, policy: RetryPolicy) -> Result<Http, SyncError> {
         let base = checked_server(base)?;
+        // A server never redirects a laptop: a 307 from https:// to http:// (or to another
+        // host) would resend the body, tokens and changes included, where it points.
         let agent = reqwest::blocking::Client::builder()
             .timeout(policy.timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| SyncError::Network(e.to_string()))?;
         Ok(Http {
@@ -191,15 +194,18 @@ impl Http {
             .bytes()
             .map_err(|e| Failure::Transient(format!("the answer was cut off: {e}")))?;
         self.report.bytes_down += raw.len();
-        let body = if headers
+        let gzip = headers
             .get(reqwest::header::CONTENT_ENCODING)
-            .is_some_and(|v| v.as_bytes() == b"gzip")
-        {
+            .is_some_and(|v| v.as_bytes() == b"gzip");
+        // An empty body (a HEAD's, a refusal's) is empty whatever its encoding says; a refusal
+        // whose body does not inflate is still a refusal (final), never "connection trouble".
+        let body = if gzip && !raw.is_empty() {
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&raw[..])
-                .read_to_end(&mut out)
-                .map_err(|_| Failure::Transient("the answer was cut off".into()))?;
-            out
+            match flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out) {
+                Ok(_) => out,
+                Err(_) if status.is_client_error() => Vec::new(),
+                Err(_) => return Err(Failure::Transient("the answer was cut off".into())),
+            }
         } else {
             raw.to_vec()
         };
@@ -315,6 +321,9 @@ impl Http {
             rng,
             progress,
         )?;
+        if !head.status.is_success() {
+            return Err(refusal(&head).into());
+        }
         let mut offset = upload_offset(&head)?;
         if complete(&head) {
             return Ok(());
@@ -449,6 +458,11 @@ const FIGURES_SENT: &str = "sync.figures_sent";
 const FIGURES_AT: &str = "sync.figures_at";
 /// When and why the server last refused them (`{ms} {words}`), until it takes them again.
 const FIGURES_REFUSED: &str = "sync.figures_refused";
+/// A coordinator asked to publish the figures at the next sync, whenever they were last.
+const FIGURES_NOW: &str = "sync.figures_now";
+/// The public figures are published at most once in this long (ms), unless asked: so that the
+/// page read before and after one sync does not show what one case changed.
+pub const FIGURES_EVERY_MS: i64 = 24 * 60 * 60 * 1000;
 
 impl Client {
     /// Refused, as `field: problem`, on a laptop enrolled as a volunteer's: coordinators' work.
@@ -789,6 +803,12 @@ impl Client {
         if self.store.meta(ROLE)?.as_deref() != Some(Role::Coordinator.as_str()) {
             return Ok(false);
         }
+        let now = self.ctx.clock.now().millis();
+        let asked = self.store.meta(FIGURES_NOW)?.is_some();
+        let last: Option<i64> = self.store.meta(FIGURES_AT)?.and_then(|v| v.parse().ok());
+        if !asked && last.is_some_and(|at| now - at < FIGURES_EVERY_MS) {
+            return Ok(false);
+        }
         let figures = self.public_figures()?;
         let digest = citizens_store::blobs::sha256_hex(&encode(&figures));
         if self.store.meta(FIGURES_SENT)?.as_deref() == Some(digest.as_str()) {
@@ -799,8 +819,7 @@ impl Client {
         match http.post::<_, FiguresTaken>(FIGURES_PATH, Some(token), &figures) {
             Ok(_) => {
                 self.store.set_meta(FIGURES_SENT, &digest)?;
-                let now = self.ctx.clock.now().millis().to_string();
-                self.store.set_meta(FIGURES_AT, &now)?;
+                self.store.set_meta(FIGURES_AT, &now.to_string())?;
                 self.forget_figures_refusal()?;
                 Ok(true)
             }
@@ -809,7 +828,6 @@ impl Client {
             // Refused: the coordinator is told why (the Sync screen, `citizens home`).
             Err(refused) => {
                 let why = SyncError::from(refused).to_string();
-                let now = self.ctx.clock.now().millis();
                 self.store
                     .set_meta(FIGURES_REFUSED, &format!("{now} {why}"))?;
                 Ok(false)
@@ -817,10 +835,25 @@ impl Client {
         }
     }
 
+    /// The server took, holds or refused the figures: an ask to publish them is answered, and
+    /// a refusal of others since is no longer the news (unless this is one).
     fn forget_figures_refusal(&mut self) -> Result<(), SyncError> {
-        if self.store.meta(FIGURES_REFUSED)?.is_some() {
-            self.store.write(|w| w.delete_meta(FIGURES_REFUSED))?;
+        for key in [FIGURES_REFUSED, FIGURES_NOW] {
+            if self.store.meta(key)?.is_some() {
+                self.store.write(|w| w.delete_meta(key))?;
+            }
         }
+        Ok(())
+    }
+
+    /// A coordinator's "publish now": the next sync publishes the public figures, however
+    /// recently they were published (otherwise at most once a day).
+    pub fn publish_figures_at_next_sync(&mut self) -> Result<(), SyncError> {
+        self.coordinators_only(
+            "figures",
+            "only a coordinator's laptop publishes the figures",
+        )?;
+        self.store.set_meta(FIGURES_NOW, "1")?;
         Ok(())
     }
 }

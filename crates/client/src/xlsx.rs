@@ -1,12 +1,12 @@
-//! The workbook a coordinator hands to a journalist or a funder: the performance table, the
-//! monthly trends and the case list, with no personal data, small counts withheld, real Excel
-//! numbers and dates, and frozen, filterable headers. The case list is streamed (constant
-//! memory), so 100,000 cases cost what 100 do.
+//! The workbook a coordinator hands to a journalist or a funder: the performance table and the
+//! monthly trends, with no personal data, every count rounded by the organisation's
+//! `Disclosure`, real Excel numbers and dates, and frozen, filterable headers. No case list:
+//! one row per case would let anyone count any cell exactly (and a corruption report's place,
+//! category and dates can point to its reporter).
 
 use std::io::Write;
 
-use citizens_core::clock::{Timestamp, WAT};
-use citizens_store::figures::{Count, Published, PublishedDays, WITHHELD};
+use citizens_store::figures::{Count, Disclosure, Published, PublishedDays, WITHHELD};
 use citizens_store::query::Filter;
 use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, Worksheet, XlsxError};
 use time::Date;
@@ -25,19 +25,11 @@ fn serial(date: Date) -> f64 {
     (date - epoch).whole_days() as f64
 }
 
-/// Excel's day number, with the time of day, for an instant in Nigeria.
-fn serial_time(at: Timestamp) -> f64 {
-    let local_ms = at.millis() + i64::from(WAT.whole_seconds()) * 1_000;
-    local_ms as f64 / 86_400_000.0 + serial(Date::from_julian_day(2_440_588).unwrap_or(Date::MIN))
-}
-
 struct Formats {
     header: Format,
     count: Format,
     days: Format,
-    date: Format,
     month: Format,
-    time: Format,
 }
 
 struct Sheet<'a> {
@@ -61,15 +53,9 @@ impl Sheet<'_> {
     }
 
     fn text(&mut self, c: ColNum, value: &str) -> std::result::Result<(), XlsxError> {
-        self.ws.write_string(self.row, c, value)?;
+        self.ws
+            .write_string(self.row, c, citizens_core::spreadsheet::inert(value))?;
         Ok(())
-    }
-
-    fn opt_text(&mut self, c: ColNum, value: Option<&str>) -> std::result::Result<(), XlsxError> {
-        match value {
-            Some(v) => self.text(c, v),
-            None => Ok(()),
-        }
     }
 
     fn number(
@@ -100,17 +86,6 @@ impl Sheet<'_> {
         self.published(c, Published(value.0.map(f64::from)), &f.count)
     }
 
-    fn day(&mut self, c: ColNum, value: Option<&str>) -> std::result::Result<(), XlsxError> {
-        let Some(text) = value else { return Ok(()) };
-        match citizens_core::clock::Day::parse("day", text) {
-            Ok(day) => {
-                let f = self.f;
-                self.number(c, serial(day.date()), &f.date)
-            }
-            Err(_) => self.text(c, text),
-        }
-    }
-
     fn filter_and_finish(&mut self, columns: usize) -> std::result::Result<(), XlsxError> {
         let last = self.row.max(1) - 1;
         self.ws.autofilter(0, 0, last, (columns - 1) as ColNum)?;
@@ -122,6 +97,8 @@ fn counts(
     sheet: &mut Sheet<'_>,
     within: &str,
     rows: &[Count],
+    d: &Disclosure,
+    table: &str,
 ) -> std::result::Result<(), XlsxError> {
     sheet.header(&["Month", within, "Cases"])?;
     for r in rows {
@@ -134,14 +111,14 @@ fn counts(
             Err(_) => sheet.text(0, &r.key)?,
         }
         sheet.text(1, &r.within)?;
-        sheet.count(2, r.published().cases)?;
+        sheet.count(2, r.published(d, table).cases)?;
         sheet.row += 1;
     }
     sheet.filter_and_finish(3)
 }
 
 impl Client {
-    /// Write the workbook for the cases `filter` selects; returns how many cases it lists.
+    /// Write the workbook for the cases `filter` selects; returns how many cases it counts.
     pub fn export_xlsx(&self, filter: &Filter, out: impl Write + Send) -> Result<usize> {
         self.workbook(filter, out).map_err(|e| match e {
             Written::Store(e) => e,
@@ -156,13 +133,12 @@ impl Client {
     ) -> std::result::Result<usize, Written> {
         let performance = self.performance(filter)?;
         let trends = self.trends(filter)?;
+        let disclosure = self.disclosure()?;
         let f = Formats {
             header: Format::new().set_bold().set_text_wrap(),
             count: Format::new().set_num_format("0"),
-            days: Format::new().set_num_format("0.0"),
-            date: Format::new().set_num_format("yyyy-mm-dd"),
+            days: Format::new().set_num_format("0"),
             month: Format::new().set_num_format("mmm yyyy"),
-            time: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
         };
         let mut workbook = Workbook::new();
 
@@ -171,9 +147,10 @@ impl Client {
             "Citizens Connect: figures that hold agencies to account".to_string(),
             format!("Made on {} from the cases on this laptop.", self.today_string()),
             format!(
-                "Counts under 5 (and figures computed from under 5 cases) read \"{WITHHELD}\": small groups can point to a person."
+                "Every count is rounded to a multiple of 5 (up or down, the same way each time), and a count that rounds to 0 reads \"{WITHHELD}\": small groups can point to a person, and exact counts could be subtracted from one another. Parts need not add up to totals."
             ),
-            "No names, phones, titles, accounts of what happened or addresses are included.".into(),
+            "Medians and percentiles are in whole days, from 10 cases or more.".into(),
+            "No names, phones, titles, accounts of what happened or addresses are included, and no list of cases.".into(),
             "Days: whole calendar days in Nigeria. Median: the middle case. 90th percentile: 9 in 10 cases took at most this.".into(),
             "A case merged into another, or closed as a duplicate, is counted once.".into(),
         ];
@@ -207,7 +184,7 @@ impl Client {
         ];
         sheet.header(&columns)?;
         for r in &performance {
-            let p = r.published();
+            let p = r.published(&disclosure);
             sheet.text(0, &p.short_name)?;
             sheet.text(1, &p.name)?;
             sheet.text(2, &p.level)?;
@@ -238,84 +215,31 @@ impl Client {
             row: 0,
             f: &f,
         };
-        counts(&mut sheet, "Status", &trends.by_month_status)?;
+        counts(
+            &mut sheet,
+            "Status",
+            &trends.by_month_status,
+            &disclosure,
+            "by_month_status",
+        )?;
         let mut sheet = Sheet {
             ws: workbook.add_worksheet().set_name("By month and category")?,
             row: 0,
             f: &f,
         };
-        counts(&mut sheet, "Category", &trends.by_month_category)?;
-
-        let mut sheet = Sheet {
-            ws: workbook
-                .add_worksheet_with_constant_memory()?
-                .set_name("Cases")?,
-            row: 0,
-            f: &f,
-        };
-        let columns = [
-            "Reference",
-            "Kind",
+        counts(
+            &mut sheet,
             "Category",
-            "Agency",
-            "State",
-            "LGA",
-            "Channel",
-            "Status",
-            "Priority",
-            "Captured",
-            "Forwarded on",
-            "Acknowledged on",
-            "Answered on",
-            "Resolved on",
-            "Due",
-            "Escalations",
-            "Reopened",
-        ];
-        sheet.header(&columns)?;
-        let mut failure = None;
-        let listed = self.store.public_cases(filter, |c| {
-            let written = (|| {
-                for (i, text) in [&c.reference, &c.kind, &c.category].into_iter().enumerate() {
-                    sheet.text(i as ColNum, text)?;
-                }
-                sheet.opt_text(3, c.agency.as_deref())?;
-                for (i, text) in [&c.state, &c.lga, &c.channel, &c.status, &c.priority]
-                    .into_iter()
-                    .enumerate()
-                {
-                    sheet.text(4 + i as ColNum, text)?;
-                }
-                sheet.number(9, serial_time(Timestamp::from_millis(c.captured)), &f.time)?;
-                for (i, day) in [
-                    &c.forwarded_on,
-                    &c.acknowledged_on,
-                    &c.answered_on,
-                    &c.resolved_on,
-                    &c.due,
-                ]
-                .into_iter()
-                .enumerate()
-                {
-                    sheet.day(10 + i as ColNum, day.as_deref())?;
-                }
-                sheet.number(15, f64::from(c.escalations), &f.count)?;
-                sheet.number(16, f64::from(c.reopened), &f.count)?;
-                sheet.row += 1;
-                Ok(())
-            })();
-            written.map_err(|e: XlsxError| {
-                failure = Some(e);
-                citizens_store::Error::Damaged("the workbook could not be written".into())
-            })
-        });
-        if let Some(e) = failure {
-            return Err(Written::Xlsx(e));
-        }
-        let listed = listed?;
-        sheet.filter_and_finish(columns.len())?;
+            &trends.by_month_category,
+            &disclosure,
+            "by_month_category",
+        )?;
+
         workbook.save_to_writer(out)?;
-        Ok(listed)
+        Ok(trends
+            .by_month_status
+            .iter()
+            .fold(0, |sum, c| sum + c.cases as usize))
     }
 }
 

@@ -140,3 +140,71 @@ pub fn apply_untrusted(
     }
     Ok(doc)
 }
+
+/// Refused, in words, when `changes` write a text or a key holding a control character other
+/// than a line break or a tab (ESC, a lone carriage return, backspace…: what can rewrite the
+/// terminal or the log that shows it). Only what the changes write is read, so a record that
+/// holds such text from before this rule can still be worked.
+pub fn refuse_control_text(changes: &[automerge::Change]) -> Result<()> {
+    use automerge::legacy::{Key, OpType};
+    use automerge::ScalarValue;
+    let harmless = |c: char| matches!(c, '\n' | '\r' | '\t') || !c.is_control();
+    for change in changes {
+        for op in change.decode().operations {
+            let key = match &op.key {
+                Key::Map(key) => Some(key.as_str()),
+                Key::Seq(_) => None,
+            };
+            let value = match &op.action {
+                OpType::Put(ScalarValue::Str(text)) => Some(text.as_str()),
+                _ => None,
+            };
+            for text in key.into_iter().chain(value) {
+                // A carriage return only as part of a line break (`\r\n`).
+                let lone_return = text
+                    .char_indices()
+                    .any(|(i, c)| c == '\r' && !text[i + 1..].starts_with('\n'));
+                if lone_return || !text.chars().all(harmless) {
+                    return Err(Error::invalid(
+                        "text",
+                        "it holds an invisible control character (such as ESC or a lone carriage return) that could rewrite the screen showing it; nothing of this record was taken",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::ROOT;
+
+    use super::*;
+
+    fn written(key: &str, value: &str) -> Result<()> {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, key, value).expect("put");
+        doc.commit();
+        let changes = doc.get_changes(&[]);
+        refuse_control_text(&changes)
+    }
+
+    #[test]
+    fn text_with_a_control_character_is_refused_line_breaks_and_tabs_are_not() {
+        assert_eq!(written("narrative", "one\r\ntwo\nthree\tfour"), Ok(()));
+        let refused = "text: it holds an invisible control character (such as ESC or a lone carriage return) that could rewrite the screen showing it; nothing of this record was taken";
+        for hostile in ["\u{1b}[2K… revoked", "cover\rover", "back\u{8}", "\u{9b}2J"] {
+            assert_eq!(
+                written("title", hostile).map_err(|e| e.to_string()),
+                Err(refused.to_string()),
+                "{hostile:?}"
+            );
+        }
+        assert_eq!(
+            written("\u{1b}]0;owned\u{7}", "a key").map_err(|e| e.to_string()),
+            Err(refused.to_string())
+        );
+    }
+}

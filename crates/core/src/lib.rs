@@ -25,6 +25,7 @@ pub mod routing;
 pub mod rulebook;
 pub mod seed;
 pub mod session;
+pub mod spreadsheet;
 pub mod taxonomy;
 pub mod text;
 mod text_enum;

@@ -4,7 +4,7 @@
 //! average, a share, a rank or an order is made only of published figures, so none of them
 //! can give a withheld one away.
 
-use citizens_client::figures::{published, AgencyPerformance, Published, PublishedPerformance};
+use citizens_client::figures::{AgencyPerformance, Published, PublishedPerformance, MEDIAN_FROM};
 use citizens_client::{charts, months, Audience, ChartWords, Client, ReportFilter};
 use citizens_core::figures::days;
 
@@ -21,9 +21,10 @@ fn count(n: Published<u32>) -> Cell {
     n.0.map(|n| n.to_string())
 }
 
-/// A published count's share of a published whole, e.g. 0.4.
+/// A published count's share of a published whole, e.g. 0.4; none of a whole under
+/// [`MEDIAN_FROM`] (two counts rounded to 5 say nothing of a share: 5 of 5 may be 1 of 9).
 fn ratio(part: Published<u32>, of: Published<u32>) -> Option<f64> {
-    let (part, of) = (part.0?, of.0?);
+    let (part, of) = (part.0?, of.0.filter(|&n| n >= MEDIAN_FROM)?);
     Some(f64::from(part) / f64::from(of))
 }
 
@@ -71,16 +72,18 @@ fn covers(words: &Words, filter: &ReportFilter) -> String {
 /// The charts of the cases `filter` selects, withheld under 5; when every month is withheld
 /// the charts are left out, said in words.
 fn chart_blocks(client: &Client, filter: &ReportFilter, words: &Words) -> Result<Vec<Block>> {
-    let trends = client.trends(&client.report_filter(filter)?)?;
+    let filter = client.report_filter(filter)?;
+    let disclosure = client.disclosure()?;
+    let public = Audience::Public(&disclosure);
+    let trends = client.trends(&filter)?;
     let months = months(&trends);
     let heading = Block::Heading {
         level: 2,
         text: words.get("paper_charts"),
     };
-    let shown = |n: u32| published(n).0.is_some();
     if !months
         .iter()
-        .any(|m| shown(m.open) || shown(m.resolved) || shown(m.ended))
+        .any(|m| m.shown(public).iter().any(Option::is_some))
     {
         return Ok(vec![
             heading,
@@ -89,12 +92,7 @@ fn chart_blocks(client: &Client, filter: &ReportFilter, words: &Words) -> Result
             },
         ]);
     }
-    let drawn = charts(
-        &trends,
-        &months,
-        &ChartWords::of(|k| words.get(k)),
-        Audience::Public,
-    );
+    let drawn = charts(&trends, &months, &ChartWords::of(|k| words.get(k)), public);
     Ok(vec![
         heading,
         Block::Chart {
@@ -184,6 +182,7 @@ pub fn agency_brief(
         ..filter.clone()
     };
     let everyone = client.report_filter(&everyone)?;
+    let disclosure = client.disclosure()?;
     let table = client.performance(&everyone)?;
     let this = table
         .iter()
@@ -196,11 +195,11 @@ pub fn agency_brief(
             level: agency.level.as_str().to_string(),
             ..AgencyPerformance::default()
         })
-        .published();
+        .published(&disclosure);
     let level = Level {
         agencies: table
             .iter()
-            .map(AgencyPerformance::published)
+            .map(|a| a.published(&disclosure))
             .filter(|a| a.level == this.level && a.received.0.is_some())
             .collect(),
     };
@@ -369,7 +368,9 @@ pub fn agency_brief(
 /// published; the others follow, unranked, by name.
 pub fn media_brief(client: &Client, filter: &ReportFilter, lang: &str) -> Result<Vec<u8>> {
     let words = crate::words::of(lang)?;
-    let mut table = client.performance(&client.report_filter(filter)?)?;
+    let selected = client.report_filter(filter)?;
+    let disclosure = client.disclosure()?;
+    let mut table = client.performance(&selected)?;
     for agency in client.agencies(None)? {
         if !table.iter().any(|a| a.agency_id == agency.id) {
             table.push(AgencyPerformance {
@@ -384,7 +385,7 @@ pub fn media_brief(client: &Client, filter: &ReportFilter, lang: &str) -> Result
     let mut agencies: Vec<(Option<f64>, PublishedPerformance)> = table
         .iter()
         .map(|a| {
-            let a = a.published();
+            let a = a.published(&disclosure);
             (ratio(a.resolved, a.received), a)
         })
         .collect();

@@ -352,6 +352,8 @@ pub enum Refusal {
     AttachmentNotYours,
     /// Builds on shipped reference data of a newer release than the server runs.
     NewerRelease,
+    /// Writes text holding a control character (ESC, a lone carriage return…).
+    ControlCharacters,
 }
 
 impl Refusal {
@@ -365,6 +367,7 @@ impl Refusal {
             Refusal::TooLarge => "too_large",
             Refusal::AttachmentNotYours => "attachment_not_yours",
             Refusal::NewerRelease => "newer_release",
+            Refusal::ControlCharacters => "control_characters",
         }
     }
 }

@@ -1,13 +1,15 @@
 //! The transparency page's figures. A coordinator's laptop counts them (the same code as its
-//! dashboard and the agencies' briefs, every figure from fewer than 5 cases withheld) and
-//! publishes them at sync; the server checks them again (`PublicFigures::check`: a laptop's
-//! defect or a hostile one cannot put a small count in public), keeps the latest per
-//! organisation and shows the public face's organisation's as a page and as open data.
+//! dashboard and the agencies' briefs, every count rounded by `core::figures::Disclosure`) and
+//! publishes them at sync; the server checks them again against the organisation's directory
+//! (`PublicFigures::check`: a laptop's defect or a hostile one cannot put an exact count, a
+//! made-up agency or hidden digits in public), keeps the latest per organisation and shows the
+//! public face's organisation's as a page and as open data.
 //! The server never counts cases itself: it holds no plaintext identity to leave out, and
 //! one count made in one place cannot drift from the laptops' dashboards.
 
 use std::sync::Arc;
 
+use citizens_core::agency::Agency;
 use citizens_core::clock::Timestamp;
 use citizens_core::figures::{days, PublicFigures, Published, WITHHELD};
 use citizens_core::geo;
@@ -15,6 +17,7 @@ use citizens_core::taxonomy::CATEGORIES;
 use citizens_protocol::{ErrorCode, FiguresTaken, Role};
 use serde::Serialize;
 
+use crate::persistence::{Tx, Viewer};
 use crate::{Core, Device, Error, Result};
 
 /// How long the public pages show the figures as last read (a publication shows within a
@@ -42,8 +45,8 @@ pub type Current = Option<Arc<Shown>>;
 
 impl Core {
     /// Keep a coordinator's laptop's public figures as its organisation's, after checking
-    /// them again; refused (nothing kept) from any other device or with any figure from
-    /// fewer than 5 cases.
+    /// them again against its directory; refused (nothing kept, the published figures stand)
+    /// from any other device or with any figure the rounding does not make.
     pub fn publish_figures(
         &self,
         device: &Device,
@@ -55,15 +58,18 @@ impl Core {
                 "only a coordinator's laptop publishes the organisation's figures",
             ));
         }
-        figures.check().map_err(|e| {
-            Error::refused(
-                ErrorCode::InvalidRequest,
-                format!("these figures cannot be published: {e}"),
-            )
-        })?;
         let json = serde_json::to_string(figures).map_err(Error::internal)?;
         let now = self.now();
-        self.write(|tx| tx.put_figures(device.org_id, &json, now))?;
+        self.write(|tx| {
+            let directory = org_agencies(tx, device.org_id)?;
+            figures.check(&directory).map_err(|e| {
+                Error::refused(
+                    ErrorCode::InvalidRequest,
+                    format!("these figures cannot be published: {e}"),
+                )
+            })?;
+            tx.put_figures(device.org_id, &json, now)
+        })?;
         self.figures.forget();
         Ok(FiguresTaken {
             as_of: figures.as_of.clone(),
@@ -96,6 +102,37 @@ impl Core {
     }
 }
 
+/// The directory as organisation `org_id` keeps it: each shipped agency, as its own copy when
+/// it corrected one.
+pub(crate) fn org_agencies(tx: &mut dyn Tx, org_id: i64) -> Result<Vec<Agency>> {
+    let shipped = citizens_core::seed::agencies()
+        .map_err(|e| Error::internal(format!("shipped data: {e}")))?;
+    shipped
+        .into_iter()
+        .map(|a| Ok(org_record(tx, org_id, a.id.uuid())?.unwrap_or(a)))
+        .collect()
+}
+
+/// A record as organisation `org_id` sees it (its own copy of a shipped one), read as `T`.
+pub(crate) fn org_record<T: autosurgeon::Hydrate>(
+    tx: &mut dyn Tx,
+    org_id: i64,
+    id: uuid::Uuid,
+) -> Result<Option<T>> {
+    let viewer = Viewer {
+        org_id,
+        person_id: String::new(),
+        everyone: true,
+    };
+    match tx.visible_record(&viewer, id)? {
+        Some((_, snapshot)) => {
+            let doc = automerge::AutoCommit::load(&snapshot).map_err(Error::internal)?;
+            Ok(citizens_core::document::read(&doc).ok())
+        }
+        None => Ok(None),
+    }
+}
+
 /// The open data as JSON: who publishes it, under which licence, what a withheld cell means,
 /// and the figures.
 pub fn open_json(publisher: &str, shown: &Shown) -> String {
@@ -114,7 +151,7 @@ pub fn open_json(publisher: &str, shown: &Shown) -> String {
         licence: LICENCE,
         licence_url: LICENCE_URL,
         published_at: shown.published_at.to_rfc3339(),
-        withheld: format!("a cell reading \"{WITHHELD}\" counts 0 to 4 cases, withheld so that no one can be picked out"),
+        withheld: format!("every count is rounded to a multiple of 5 (by a fixed offset per cell, so the same count always reads the same); a cell reading \"{WITHHELD}\" counts 0 to 4 cases; medians are whole days from 10 cases or more; parts need not add up to the total"),
         figures: &shown.figures,
     })
     .unwrap_or_default()
@@ -219,13 +256,9 @@ impl Table {
         let mut out = csv::Writer::from_writer(Vec::new());
         for row in &rows {
             // A cell a spreadsheet would run as a formula is written as text.
-            let row = row.iter().map(|v| {
-                if v.starts_with(['=', '+', '-', '@']) {
-                    format!("'{v}")
-                } else {
-                    v.clone()
-                }
-            });
+            let row = row
+                .iter()
+                .map(|v| citizens_core::spreadsheet::inert(v).into_owned());
             // Writing to memory cannot fail.
             let _ = out.write_record(row);
         }

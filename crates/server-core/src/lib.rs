@@ -285,9 +285,14 @@ impl Core {
         self.write(|tx| tx.blob_visible(&viewer, sha))
     }
 
-    /// Whether any record references this attachment.
-    pub fn blob_referenced(&self, sha: &str) -> Result<bool> {
-        self.write(|tx| tx.blob_linked(sha, None))
+    /// Whether a record of organisation `org_id` references this attachment.
+    pub fn blob_referenced(&self, org_id: i64, sha: &str) -> Result<bool> {
+        self.write(|tx| tx.blob_linked(org_id, sha, None))
+    }
+
+    /// The organisations whose records reference this attachment.
+    pub fn blob_orgs(&self, sha: &str) -> Result<Vec<i64>> {
+        self.write(|tx| tx.blob_orgs(sha))
     }
 
     /// Every device.

@@ -415,8 +415,11 @@ pub trait Tx {
     fn visible_digests(&mut self, viewer: &Viewer) -> Result<Vec<(Uuid, Vec<u8>)>>;
     /// Whether a record the viewer sees references the attachment.
     fn blob_visible(&mut self, viewer: &Viewer, sha: &str) -> Result<bool>;
-    /// Whether a record other than `doc_id` references the attachment (`None`: any record).
-    fn blob_linked(&mut self, sha: &str, except: Option<Uuid>) -> Result<bool>;
+    /// Whether a record of organisation `org_id` other than `except` references the
+    /// attachment (`None`: any of its records). Another organisation's records never count.
+    fn blob_linked(&mut self, org_id: i64, sha: &str, except: Option<Uuid>) -> Result<bool>;
+    /// The organisations whose records reference the attachment.
+    fn blob_orgs(&mut self, sha: &str) -> Result<Vec<i64>>;
 
     // The public face.
     /// The organisation's intake device, if it has one.

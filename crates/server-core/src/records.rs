@@ -288,11 +288,18 @@ fn apply_push(tx: &mut dyn Tx, device: &Device, push: &Push, batch: &mut Batch) 
             );
         }
     }
+    // Nothing a device writes may rewrite the screen that shows it.
+    if let Err(e) = citizens_core::document::refuse_control_text(&new_changes) {
+        return refuse(Refusal::ControlCharacters, &e.to_string());
+    }
     let scope = check_record(push.kind, &doc, push.doc_id)?;
-    // Naming an attachment another record already holds is no way in: only a device that may
-    // read it already may link it to a record of its own.
+    // Naming an attachment another record of the organisation already holds is no way in: only
+    // a device that may read it already may link it to a record of its own. Another
+    // organisation's attachments are not even there to name (each keeps its own files).
     for sha in &scope.attachments {
-        if tx.blob_linked(sha, Some(push.doc_id))? && !tx.blob_visible(&device.viewer(), sha)? {
+        if tx.blob_linked(device.org_id, sha, Some(push.doc_id))?
+            && !tx.blob_visible(&device.viewer(), sha)?
+        {
             return refuse(
                 Refusal::AttachmentNotYours,
                 "this case names an attachment of a case you cannot see; nothing of this change was stored",
@@ -431,7 +438,8 @@ fn whole_changes<'a>(
 /// of it assigned to the device's person: a laptop's work from before a reassignment reached
 /// it (two coordinators assigning one case at once, or a reassignment while it was offline).
 /// The version a change was written on is its dependencies, which the server holds and the
-/// laptop cannot make up: what a coordinator assigned is what counts.
+/// laptop cannot make up: what a coordinator assigned is what counts. And the case stays with
+/// whom it was given to: changes that would assign it elsewhere are not work done on it.
 fn written_while_theirs(
     tx: &mut dyn Tx,
     device: &Device,
@@ -455,7 +463,15 @@ fn written_while_theirs(
             return Ok(false);
         }
     }
-    Ok(true)
+    // Work done while it was theirs, never the case itself: the changes may not give it back
+    // to them (a write to the assignee with a counter far ahead would win over the
+    // reassignment).
+    let now = read::<Grievance>(doc).map_err(Error::internal)?;
+    let assignee = match now.assignee {
+        Some(name) => tx.person_by_name(device.org_id, &name)?,
+        None => None,
+    };
+    Ok(assignee == stored.assignee_person)
 }
 
 /// Most rows read for one page; the page is then cut at the byte target.

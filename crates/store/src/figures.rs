@@ -14,9 +14,11 @@ use serde::Serialize;
 use crate::query::{open_statuses, overdue, row, where_clause, Filter, GrievanceRow, ROW_COLUMNS};
 use crate::{Result, Store};
 
-pub use citizens_core::figures::{published, Published, SMALLEST_PUBLISHED, WITHHELD};
+pub use citizens_core::figures::{
+    whole_days, Disclosure, Published, MEDIAN_FROM, SMALLEST_PUBLISHED, WITHHELD,
+};
 
-/// Days as they may leave the laptop: withheld with the cases behind them.
+/// Days as they may leave the laptop: whole, from [`MEDIAN_FROM`] cases.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PublishedDays {
     /// The median.
@@ -28,19 +30,18 @@ pub struct PublishedDays {
 }
 
 impl Days {
-    /// As it may leave the laptop.
-    pub fn published(&self) -> PublishedDays {
-        let shown = self.cases >= SMALLEST_PUBLISHED;
+    /// As it may leave the laptop, its cases as the cell `cell` of `d`.
+    pub fn published(&self, d: &Disclosure, cell: &str) -> PublishedDays {
         PublishedDays {
-            median: Published(self.median.filter(|_| shown)),
-            p90: Published(self.p90.filter(|_| shown)),
-            cases: published(self.cases),
+            median: whole_days(self.median, self.cases),
+            p90: whole_days(self.p90, self.cases),
+            cases: d.count(cell, self.cases),
         }
     }
 }
 
-/// One agency's performance as it may leave the laptop: every count under 5 withheld, and
-/// every figure computed from fewer than 5 cases.
+/// One agency's performance as it may leave the laptop: every count rounded by the
+/// [`Disclosure`], every median and percentile whole days from [`MEDIAN_FROM`] cases.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PublishedPerformance {
     pub short_name: String,
@@ -61,24 +62,30 @@ pub struct PublishedPerformance {
 }
 
 impl AgencyPerformance {
-    /// As it may leave the laptop.
-    pub fn published(&self) -> PublishedPerformance {
+    /// As it may leave the laptop, each figure the cell `{short name}/{figure}` of `d`.
+    pub fn published(&self, d: &Disclosure) -> PublishedPerformance {
+        let count = |figure: &str, n: u32| d.count(&format!("{}/{figure}", self.short_name), n);
+        let days =
+            |figure: &str, days: &Days| days.published(d, &format!("{}/{figure}", self.short_name));
         PublishedPerformance {
             short_name: self.short_name.clone(),
             name: self.name.clone(),
             level: self.level.clone(),
-            received: published(self.received),
-            forwarded: published(self.forwarded),
-            acknowledged: published(self.acknowledged),
-            days_to_acknowledge: self.days_to_acknowledge.published(),
-            answered: published(self.answered),
-            resolved: published(self.resolved),
-            days_to_resolve: self.days_to_resolve.published(),
-            days_to_resolve_from_forwarding: self.days_to_resolve_from_forwarding.published(),
-            open: published(self.open),
-            overdue: published(self.overdue),
-            escalated: published(self.escalated),
-            reopened: published(self.reopened),
+            received: count("received", self.received),
+            forwarded: count("forwarded", self.forwarded),
+            acknowledged: count("acknowledged", self.acknowledged),
+            days_to_acknowledge: days("days_to_acknowledge", &self.days_to_acknowledge),
+            answered: count("answered", self.answered),
+            resolved: count("resolved", self.resolved),
+            days_to_resolve: days("days_to_resolve", &self.days_to_resolve),
+            days_to_resolve_from_forwarding: days(
+                "days_to_resolve_from_forwarding",
+                &self.days_to_resolve_from_forwarding,
+            ),
+            open: count("open", self.open),
+            overdue: count("overdue", self.overdue),
+            escalated: count("escalated", self.escalated),
+            reopened: count("reopened", self.reopened),
         }
     }
 }
@@ -95,12 +102,12 @@ pub struct PublishedCount {
 }
 
 impl Count {
-    /// As it may leave the laptop.
-    pub fn published(&self) -> PublishedCount {
+    /// As it may leave the laptop: the cell `{table}/{key}/{within}` of `d`.
+    pub fn published(&self, d: &Disclosure, table: &str) -> PublishedCount {
         PublishedCount {
             key: self.key.clone(),
             within: self.within.clone(),
-            cases: published(self.cases),
+            cases: d.count(&format!("{table}/{}/{}", self.key, self.within), self.cases),
         }
     }
 }
@@ -206,46 +213,6 @@ pub struct Trends {
     pub reporters: Vec<Count>,
     /// Commitments made at town halls per agency short name, by standing (all, not filtered).
     pub commitments: Vec<Count>,
-}
-
-/// A case as it may be listed outside the laptop: where, what, who holds it and its dates —
-/// never a name, phone, title, narrative or address (all free text that can name people).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PublicCase {
-    /// Reference code.
-    pub reference: String,
-    /// Kind word.
-    pub kind: String,
-    /// Category slug.
-    pub category: String,
-    /// Agency short name.
-    pub agency: Option<String>,
-    /// State code.
-    pub state: String,
-    /// LGA.
-    pub lga: String,
-    /// How it reached the organisation.
-    pub channel: String,
-    /// Status now.
-    pub status: String,
-    /// Priority.
-    pub priority: String,
-    /// Captured at (ms since epoch).
-    pub captured: i64,
-    /// Milestones (`YYYY-MM-DD`).
-    pub forwarded_on: Option<String>,
-    /// See [`citizens_core::milestones::Milestones`].
-    pub acknowledged_on: Option<String>,
-    /// See [`citizens_core::milestones::Milestones`].
-    pub answered_on: Option<String>,
-    /// See [`citizens_core::milestones::Milestones`].
-    pub resolved_on: Option<String>,
-    /// Due date of the office holding it, when open.
-    pub due: Option<String>,
-    /// Times escalated.
-    pub escalations: u32,
-    /// Times reopened after a call-back.
-    pub reopened: u32,
 }
 
 /// The `WHERE` clause over `grievances g` for the counted cases a filter selects, and its
@@ -388,49 +355,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Each counted case `filter` selects, oldest first, as it may be listed outside the
-    /// laptop; streamed, so a list of any length takes the same memory. Returns how many.
-    pub fn public_cases(
-        &self,
-        filter: &Filter,
-        mut each: impl FnMut(&PublicCase) -> Result<()>,
-    ) -> Result<usize> {
-        let (where_sql, args) = counted_where(filter);
-        let sql = format!(
-            "SELECT g.reference, g.kind, g.category, a.short_name, g.state, g.lga, g.channel,
-                 g.status, g.priority, g.created_at, g.forwarded_on, g.acknowledged_on,
-                 g.answered_on, g.resolved_on, g.sla_due, g.escalations, g.reopened
-             FROM grievances g LEFT JOIN agencies a ON a.id = g.agency_id
-             {where_sql} ORDER BY g.created_at, g.reference"
-        );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args.iter()))?;
-        let mut n = 0;
-        while let Some(r) = rows.next()? {
-            each(&PublicCase {
-                reference: r.get(0)?,
-                kind: r.get(1)?,
-                category: r.get(2)?,
-                agency: r.get(3)?,
-                state: r.get(4)?,
-                lga: r.get(5)?,
-                channel: r.get(6)?,
-                status: r.get(7)?,
-                priority: r.get(8)?,
-                captured: r.get(9)?,
-                forwarded_on: r.get(10)?,
-                acknowledged_on: r.get(11)?,
-                answered_on: r.get(12)?,
-                resolved_on: r.get(13)?,
-                due: r.get(14)?,
-                escalations: r.get(15)?,
-                reopened: r.get(16)?,
-            })?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
     /// Trends over the counted cases `filter` selects, in one pass over them (five grouped
     /// queries took 0.66 s for 100,000 cases).
     pub fn trends(&self, filter: &Filter) -> Result<Trends> {
@@ -534,18 +458,15 @@ mod tests {
     }
 
     #[test]
-    fn small_counts_are_not_published() {
+    fn days_leave_whole_from_ten_cases_with_their_count_rounded() {
+        let d = Disclosure::new("key");
+        let nine = Days::of((1..=9).collect()).published(&d, "nine");
+        assert_eq!((nine.median, nine.p90), (Published(None), Published(None)));
+        assert_eq!(nine.cases.0.map(|n| n % 5), Some(0));
+        let ten = Days::of((1..=10).collect()).published(&d, "ten");
         assert_eq!(
-            [0, 1, 4, 5, 17].map(|n| published(n).0),
-            [None, None, None, Some(5), Some(17)]
-        );
-        assert_eq!(
-            serde_json::to_string(&Days::of(vec![3, 4, 9, 1]).published()).expect("json"),
-            r#"{"median":"fewer than 5","p90":"fewer than 5","cases":"fewer than 5"}"#
-        );
-        assert_eq!(
-            serde_json::to_string(&Days::of(vec![3, 4, 9, 1, 2]).published()).expect("json"),
-            r#"{"median":3.0,"p90":9.0,"cases":5}"#
+            (ten.median, ten.p90, ten.cases.0),
+            (Published(Some(6.0)), Published(Some(9.0)), Some(10))
         );
     }
 }

@@ -536,6 +536,12 @@ impl Writer<'_> {
                 changed: false,
             });
         }
+        // From another laptop (a bundle): nothing it writes may rewrite a screen. (The server
+        // refuses such text at every push, so what it sends is already checked.)
+        if origin == Origin::Peer {
+            citizens_core::document::refuse_control_text(&doc.get_changes(&heads_before))
+                .map_err(|e| Error::Rejected(e.to_string()))?;
+        }
         let id = match push.kind {
             RecordKind::Grievance => self.store_merged::<Grievance>(&mut doc)?,
             RecordKind::Session => self.store_merged::<TownHallSession>(&mut doc)?,

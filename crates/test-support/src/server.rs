@@ -174,6 +174,30 @@ impl Server {
     }
 
     /// A one-time code for `user` (the person the device will belong to).
+    /// Every file in the server's attachment folder, by its path there (`orgs/1/{sha}`), with
+    /// its bytes.
+    pub fn blob_files(&self) -> Vec<(String, Vec<u8>)> {
+        fn walk(root: &Path, dir: &Path, found: &mut Vec<(String, Vec<u8>)>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(root, &path, found);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    let name = path.strip_prefix(root).unwrap_or(&path);
+                    found.push((name.to_string_lossy().into_owned(), bytes));
+                }
+            }
+        }
+        let root = self.dir.path().join("blobs");
+        let mut found = Vec::new();
+        walk(&root, &root, &mut found);
+        found.sort();
+        found
+    }
+
     pub fn code(&self, role: &str, user: &str, org_key: &str) -> String {
         self.admin(&[
             "enroll",

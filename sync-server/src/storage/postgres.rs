@@ -764,13 +764,26 @@ impl Tx for PgTx<'_> {
             .get(0))
     }
 
-    fn blob_linked(&mut self, sha: &str, except: Option<Uuid>) -> Result<bool> {
+    fn blob_linked(&mut self, org_id: i64, sha: &str, except: Option<Uuid>) -> Result<bool> {
         Ok(self
             .one(
-                "SELECT EXISTS (SELECT 1 FROM doc_blobs WHERE sha256 = $1 AND doc_id IS DISTINCT FROM $2)",
-                &[&sha, &except.map(|id| id.to_string())],
+                "SELECT EXISTS (SELECT 1 FROM doc_blobs b JOIN docs d ON d.id = b.doc_id \
+                 WHERE b.sha256 = $1 AND b.doc_id IS DISTINCT FROM $2 AND d.org_id = $3)",
+                &[&sha, &except.map(|id| id.to_string()), &org_id],
             )?
             .get(0))
+    }
+
+    fn blob_orgs(&mut self, sha: &str) -> Result<Vec<i64>> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT DISTINCT d.org_id FROM doc_blobs b JOIN docs d ON d.id = b.doc_id \
+                 WHERE b.sha256 = $1 AND d.org_id IS NOT NULL ORDER BY d.org_id",
+                &[&sha],
+            )
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     fn stored_answer(&mut self, device_id: Uuid, batch_id: Uuid) -> Result<Option<Vec<u8>>> {

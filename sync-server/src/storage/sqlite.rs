@@ -681,11 +681,28 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
-    fn blob_linked(&mut self, sha: &str, except: Option<Uuid>) -> Result<bool> {
+    fn blob_linked(&mut self, org_id: i64, sha: &str, except: Option<Uuid>) -> Result<bool> {
         self.exists(
-            "SELECT EXISTS (SELECT 1 FROM doc_blobs WHERE sha256 = ?1 AND doc_id IS NOT ?2)",
-            params![sha, except.map(|id| id.to_string())],
+            "SELECT EXISTS (SELECT 1 FROM doc_blobs b JOIN docs d ON d.id = b.doc_id \
+             WHERE b.sha256 = ?1 AND b.doc_id IS NOT ?2 AND d.org_id = ?3)",
+            params![sha, except.map(|id| id.to_string()), org_id],
         )
+    }
+
+    fn blob_orgs(&mut self, sha: &str) -> Result<Vec<i64>> {
+        let mut statement = self
+            .0
+            .prepare(
+                "SELECT DISTINCT d.org_id FROM doc_blobs b JOIN docs d ON d.id = b.doc_id \
+                 WHERE b.sha256 = ?1 AND d.org_id IS NOT NULL ORDER BY d.org_id",
+            )
+            .map_err(db)?;
+        let orgs = statement
+            .query_map([sha], |r| r.get(0))
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .map_err(db)?;
+        Ok(orgs)
     }
 
     fn stored_answer(&mut self, device_id: Uuid, batch_id: Uuid) -> Result<Option<Vec<u8>>> {

@@ -115,6 +115,7 @@ export const api = {
   markTranslationReviewed: (slug: string, language: string) => invoke<ArticleDto>("mark_translation_reviewed", { slug, language }),
   syncStatus: () => invoke<SyncView>("sync_status"),
   syncNow: (passphrase: string | null) => invoke<SyncView>("sync_now", { passphrase }),
+  publishFiguresNow: (passphrase: string | null) => invoke<SyncView>("publish_figures_now", { passphrase }),
   enroll: (server: string, code: string, passphrase: string) =>
     invoke<SyncView>("enroll", { server, code, passphrase }),
   dashboard: (filter: ReportFilter, words: ChartWords) => invoke<Dashboard>("dashboard", { filter, words }),
