@@ -173,10 +173,51 @@ impl Blobs {
         }
     }
 
+    /// Give each file of the layout before organisations kept their own (`{sha}`, at the top)
+    /// to every organisation whose records name it, then remove it. Run at start, before
+    /// serving, so only records stored before the upgrade count: under the earlier rules no
+    /// organisation could link a file another's record held. Lists the top level only. How
+    /// many went.
+    pub async fn adopt_legacy(&self, core: Arc<Core>) -> citizens_server_core::Result<usize> {
+        let top = self.store.list_with_delimiter(None).await.map_err(failed)?;
+        let mut adopted = 0;
+        for meta in top.objects {
+            let name = meta.location.to_string();
+            if checked(&name).is_err() {
+                continue;
+            }
+            let sha = name.clone();
+            let core = core.clone();
+            let orgs = tokio::task::spawn_blocking(move || core.blob_orgs(&sha))
+                .await
+                .map_err(failed)??;
+            if orgs.is_empty() {
+                // No record names it: the sweep removes it once a day old.
+                continue;
+            }
+            let bytes = self
+                .store
+                .get(&meta.location)
+                .await
+                .map_err(failed)?
+                .bytes()
+                .await
+                .map_err(failed)?;
+            for org in orgs {
+                self.store
+                    .put(&file(org, &name), bytes.clone().into())
+                    .await
+                    .map_err(failed)?;
+            }
+            self.store.delete(&meta.location).await.map_err(failed)?;
+            adopted += 1;
+        }
+        Ok(adopted)
+    }
+
     /// Remove chunks of uploads never finished and files no record of their organisation
-    /// names, once older than a day: nobody can fill the storage with uploads that never
-    /// complete. A file of the layout before organisations kept their own (`{sha}`) goes to
-    /// each organisation whose records name it. How many went.
+    /// names (and files of the earlier layout no record named), once older than a day: nobody
+    /// can fill the storage with uploads that never complete. How many went.
     pub async fn sweep(&self, core: Arc<Core>) -> citizens_server_core::Result<usize> {
         let cutoff = std::time::SystemTime::now()
             .checked_sub(ABANDONED_AFTER)
@@ -186,37 +227,12 @@ impl Blobs {
         let mut listing = self.store.list(None);
         let mut removed = 0;
         while let Some(meta) = listing.try_next().await.map_err(failed)? {
-            let name = meta.location.to_string();
-            if checked(&name).is_ok() {
-                let sha = name.clone();
-                let core = core.clone();
-                let orgs = tokio::task::spawn_blocking(move || core.blob_orgs(&sha))
-                    .await
-                    .map_err(failed)??;
-                if !orgs.is_empty() {
-                    let bytes = self
-                        .store
-                        .get(&meta.location)
-                        .await
-                        .map_err(failed)?
-                        .bytes()
-                        .await
-                        .map_err(failed)?;
-                    for org in orgs {
-                        self.store
-                            .put(&file(org, &name), bytes.clone().into())
-                            .await
-                            .map_err(failed)?;
-                    }
-                    self.store.delete(&meta.location).await.map_err(failed)?;
-                    continue;
-                }
-            }
             if meta.last_modified.timestamp_millis() >= cutoff {
                 continue;
             }
+            let name = meta.location.to_string();
             // Chunks (and the `.part` files of the layout before chunks were objects), and the
-            // files of the layout before organisations no record names.
+            // files of the layout before organisations (adopted at start if a record named them).
             let abandoned = if name.starts_with("parts/") || name.ends_with(".part") {
                 true
             } else if let Some((org, sha)) = org_file(&name) {

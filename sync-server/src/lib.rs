@@ -102,6 +102,15 @@ impl Application {
     /// blanked (whether or not another message comes) and abandoned uploads are swept: a
     /// store of millions of objects never delays serving.
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
+        // Files of the layout before organisations kept their own go to theirs before anything
+        // is served.
+        match self.blobs.adopt_legacy(self.core.clone()).await {
+            Ok(0) => {}
+            Ok(adopted) => tracing::info!(adopted, "attachments moved to their organisations"),
+            Err(e) => {
+                tracing::warn!(error = %e, "moving attachments to their organisations failed")
+            }
+        }
         let (blobs, core, sweeps) = (self.blobs.clone(), self.core.clone(), self.sweeps);
         let sweeper = tokio::spawn(async move {
             let mut hourly = tokio::time::interval(Duration::from_secs(3600));

@@ -748,6 +748,41 @@ on_each_backend! {
 }
 }
 
+/// Attachments stored before organisations kept their own (`blobs/{sha}`) go, when the
+/// server starts, to the organisation whose records name them, and are served from there.
+#[test]
+fn attachments_of_the_earlier_layout_go_to_their_organisation_at_start() {
+    let mut server = start_server_on(common::Backend::Sqlite);
+    let (mut coordinator, key, case) =
+        coordinator_with_case(&server, "Meter tampering at Zoo Road", "Musa Garba");
+    let photo = b"a form photo stored before this release".to_vec();
+    let sha = coordinator
+        .client
+        .attach_bytes(&case, "form.jpg", &photo)
+        .expect("attach")
+        .grievance
+        .attachments[0]
+        .sha256
+        .clone();
+    assert_eq!(coordinator.sync().attachments_uploaded, 1);
+    server.while_stopped(|dir| {
+        let blobs = dir.join("blobs");
+        std::fs::rename(blobs.join("orgs/1").join(&sha), blobs.join(&sha)).expect("old layout");
+    });
+    // Nothing is served before the move (the first answer waits for it).
+    let mut musa = Device::volunteer(&server, "Musa Garba", &key);
+    assert_eq!(musa.sync().attachments_downloaded, 1);
+    assert_eq!(musa.client.attachment(&sha).expect("served"), photo);
+    assert_eq!(
+        server
+            .blob_files()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect::<Vec<_>>(),
+        [format!("orgs/1/{sha}")]
+    );
+}
+
 /// Only a release writes under the shipped data's writer id: a coordinator's change under it is
 /// refused (it would take the sequence number the next release needs), and a server already
 /// holding such a change in an organisation's copy still starts, that copy keeping what it had.

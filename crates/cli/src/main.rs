@@ -839,15 +839,24 @@ fn run(cli: &Cli) -> Result<()> {
             match cmd {
                 ReportCmd::Agencies(args) => {
                     let filter = client.report_filter(&args.filter(None))?;
-                    out.performance(&client.performance(&filter)?, &client.disclosure()?)
+                    out.performance(
+                        &client.performance(&filter)?,
+                        &client.report_disclosure(&filter)?,
+                    )
                 }
                 ReportCmd::Agency { name, filter } => {
                     let filter = client.report_filter(&filter.filter(Some(name)))?;
-                    out.performance(&client.performance(&filter)?, &client.disclosure()?)
+                    out.performance(
+                        &client.performance(&filter)?,
+                        &client.report_disclosure(&filter)?,
+                    )
                 }
                 ReportCmd::Trends(args) => {
                     let filter = client.report_filter(&args.filter(None))?;
-                    out.trends(&client.trends(&filter)?, &client.disclosure()?)
+                    out.trends(
+                        &client.trends(&filter)?,
+                        &client.report_disclosure(&filter)?,
+                    )
                 }
             }
         }
@@ -966,7 +975,7 @@ fn run(cli: &Cli) -> Result<()> {
                     Ok(report) => {
                         let _ = out.synced(report);
                     }
-                    Err(e) => eprintln!("not synced: {e}"),
+                    Err(e) => eprintln!("not synced: {}", output::on_terminal(&e.to_string())),
                 })?;
                 return Ok(());
             }

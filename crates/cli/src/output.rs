@@ -21,14 +21,18 @@ use serde_json::json;
 /// `println!` that ends the program quietly when the reader went away (`citizens … | head`).
 macro_rules! say {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let text = crate::output::on_terminal(&format!($($arg)*));
-        if let Err(e) = writeln!(std::io::stdout(), "{text}") {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
+        crate::output::write_line(&crate::output::on_terminal(&format!($($arg)*)));
     }};
+}
+
+/// Print a line; end the program quietly when the reader went away (`citizens … | head`).
+pub fn write_line(text: &str) {
+    use std::io::Write as _;
+    if let Err(e) = writeln!(std::io::stdout(), "{text}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
 }
 
 /// Where output goes and in which form.
@@ -55,9 +59,23 @@ fn table(header: &[&str]) -> Table {
     t
 }
 
+/// JSON with the control characters serde_json leaves raw (DEL, the C1 range) written as
+/// `\u009b`: still valid JSON, and nothing in it acts on a terminal.
 fn print_json(value: &impl Serialize) -> Result<()> {
-    say!("{}", serde_json::to_string_pretty(value)?);
+    write_line(&json_for_terminal(&serde_json::to_string_pretty(value)?));
     Ok(())
+}
+
+fn json_for_terminal(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_control() && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn or_dash(value: Option<&str>) -> String {
@@ -490,7 +508,7 @@ impl Out {
     /// On screen the exact figures; `--json` as they may leave the laptop.
     pub fn performance(&self, rows: &[AgencyPerformance], d: &Disclosure) -> Result<()> {
         if self.json {
-            return print_json(&rows.iter().map(|r| r.published(d)).collect::<Vec<_>>());
+            return print_json(&citizens_client::figures::listed(rows, d));
         }
         if rows.is_empty() {
             say!("No cases routed to an agency match.");
@@ -550,10 +568,7 @@ impl Out {
         ];
         if self.json {
             let published = |table: &str, counts: &[Count]| {
-                counts
-                    .iter()
-                    .map(|c| c.published(d, table))
-                    .collect::<Vec<_>>()
+                citizens_client::figures::listed_counts(counts, d, table)
             };
             return print_json(&json!({
                 "by_month_status": published("by_month_status", &trends.by_month_status),
@@ -794,6 +809,18 @@ fn yes(b: bool) -> &'static str {
 mod tests {
     /// A device's or a case's text that got in raw (an older laptop, a bundle) prints
     /// written out: `\x1b[2K\r` cannot erase a line and write "revoked" over it.
+    #[test]
+    fn json_output_stays_json_with_no_raw_control_character() {
+        let title = "A\u{9b}2J\u{7f}\u{1b}[2K";
+        let value = serde_json::json!({ "title": title });
+        let json = serde_json::to_string_pretty(&value).expect("json");
+        assert!(json.contains('\u{9b}'), "serde_json leaves C1 raw");
+        let out = super::json_for_terminal(&json);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'));
+        let back: serde_json::Value = serde_json::from_str(&out).expect("still json");
+        assert_eq!(back["title"], title);
+    }
+
     #[test]
     fn control_characters_are_written_out_and_line_breaks_kept() {
         assert_eq!(

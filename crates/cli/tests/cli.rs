@@ -848,6 +848,20 @@ fn outside_text_cannot_reach_the_terminal_raw_nor_run_in_a_spreadsheet() {
     for title in formulas {
         ok(dir.path(), &with_title(title));
     }
+    // Any text written on a case, not only at capture: a note that would rewrite the screen is
+    // refused (the server would refuse the change, and the case could never sync again).
+    let case = json(dir.path(), &["grievance", "list"])["rows"][0]["reference"]
+        .as_str()
+        .expect("a case")
+        .to_string();
+    let why = refused(
+        dir.path(),
+        &["grievance", "note", &case, "Seen\u{1b}[2K\rnothing"],
+    );
+    assert_eq!(
+        why,
+        "error: text: it holds an invisible control character (such as ESC or a lone carriage return) that could rewrite the screen showing it; nothing of it was stored\n"
+    );
     let csv_path = dir.path().join("cases.csv");
     ok(
         dir.path(),

@@ -44,7 +44,9 @@ pub use citizens_store::DuplicatePair;
 pub use citizens_store::{Error, HeldBack, Origin, Result, SetAside};
 pub use exchange::{ImportError, ImportReport};
 pub use files::{write_bytes, write_whole};
-pub use reports::{charts, months, Audience, Dashboard, Month, OverdueCase, ReportFilter};
+pub use reports::{
+    charts, months, shown_months, Audience, Dashboard, Month, OverdueCase, ReportFilter,
+};
 pub use rulebook::RuleInput;
 pub use sessions::{CommitmentInput, SessionInput};
 pub use sync::{

@@ -13,7 +13,7 @@ use citizens_core::grievance::{Grievance, Kind};
 use citizens_core::lifecycle::Status;
 use citizens_core::milestones::days_between;
 use citizens_core::taxonomy::CATEGORIES;
-use citizens_store::figures::{AgencyPerformance, Trends, SMALLEST_PUBLISHED};
+use citizens_store::figures::{listed, AgencyPerformance, Trends, SMALLEST_PUBLISHED};
 use citizens_store::query::Filter;
 use serde::{Deserialize, Serialize};
 
@@ -106,11 +106,33 @@ impl Client {
         self.store.trends(filter)
     }
 
-    /// How figures are rounded before they leave this laptop: under the organisation's
-    /// figures key, so a cell with the same count reads the same on every coordinator's
-    /// laptop, in every paper, workbook and publication.
+    /// How the transparency page's figures, and the unfiltered reports', are rounded before
+    /// they leave this laptop: under the organisation's figures key, so a cell with the same
+    /// count reads the same on every coordinator's laptop and in every publication.
     pub fn disclosure(&self) -> Result<Disclosure> {
         Ok(Disclosure::new(self.org_public_key()?))
+    }
+
+    /// How a report over the cases `filter` selects is rounded: the unfiltered one as the
+    /// transparency page; one narrowed by period, place, category, kind or agency with offsets
+    /// of its own, so that papers over nested periods or places cannot be added up against
+    /// each other to pin a cell (a January, a February and a January–February paper each
+    /// reading 5 would otherwise say each month held 1 to 4).
+    pub fn report_disclosure(&self, filter: &Filter) -> Result<Disclosure> {
+        let narrowing = (
+            filter.from,
+            filter.to,
+            &filter.state,
+            &filter.lga,
+            &filter.category,
+            &filter.kind,
+            &filter.agency_id,
+        );
+        let scope = match narrowing {
+            (None, None, None, None, None, None, None) => String::new(),
+            narrowed => format!("report {narrowed:?}"),
+        };
+        Ok(self.disclosure()?.within(scope))
     }
 }
 
@@ -129,7 +151,7 @@ impl Client {
         let trends = self.trends(&filter)?;
         // Every category and state is listed, so that being listed tells nothing; only
         // known ones leave, so a damaged key does not.
-        let listed = |counts: Vec<(String, Option<u32>)>, known: &[&str]| -> Vec<PublicCount> {
+        let known_only = |counts: Vec<(String, Option<u32>)>, known: &[&str]| -> Vec<PublicCount> {
             counts
                 .into_iter()
                 .filter(|(key, _)| known.contains(&key.as_str()))
@@ -144,13 +166,12 @@ impl Client {
             .iter()
             .map(|s| s.code)
             .collect();
-        let categories = listed(category_totals(&trends, &slugs, public), &slugs);
-        let states = listed(state_totals(&trends, &codes, public), &codes);
-        let agencies = self
-            .performance(&filter)?
-            .iter()
-            .map(|p| p.published(&d))
-            .filter(|p| p.received.0.is_some())
+        let categories = known_only(category_totals(&trends, &slugs, public), &slugs);
+        let states = known_only(state_totals(&trends, &codes, public), &codes);
+        let agencies = listed(&self.performance(&filter)?, &d)
+            .into_iter()
+            // Only agencies of the directory (the server checks against its own).
+            .filter(|p| citizens_core::agency::Level::parse(&p.level).is_ok())
             .map(|p| PublicAgency {
                 short_name: p.short_name,
                 name: p.name,
@@ -165,16 +186,13 @@ impl Client {
             as_of: self.today().to_string(),
             cases: Published::sum(categories.iter().map(|c| c.cases)),
             agencies,
-            months: months(&trends)
-                .iter()
-                .map(|m| {
-                    let [open, resolved, ended] = m.shown(public);
-                    PublicMonth {
-                        month: m.month.to_string(),
-                        open: Published(open),
-                        resolved: Published(resolved),
-                        ended: Published(ended),
-                    }
+            months: shown_months(&months(&trends), public)
+                .into_iter()
+                .map(|(month, [open, resolved, ended])| PublicMonth {
+                    month,
+                    open: Published(open),
+                    resolved: Published(resolved),
+                    ended: Published(ended),
                 })
                 .collect(),
             categories,
@@ -350,9 +368,30 @@ impl Audience<'_> {
     }
 }
 
+/// `months` as `audience` is shown them. Where they leave the laptop, the months before the
+/// first and after the last that show something are left out: the first month with a case,
+/// listed with its cells all "fewer than 5", would say it held 1 to 4.
+pub fn shown_months(months: &[Month], audience: Audience<'_>) -> Vec<(String, [Option<u32>; 3])> {
+    let shown: Vec<(String, [Option<u32>; 3])> = months
+        .iter()
+        .map(|m| (m.month.to_string(), m.shown(audience)))
+        .collect();
+    if matches!(audience, Audience::ThisLaptop) {
+        return shown;
+    }
+    let something = |(_, cells): &(String, [Option<u32>; 3])| cells.iter().any(Option::is_some);
+    let (Some(first), Some(last)) = (
+        shown.iter().position(something),
+        shown.iter().rposition(something),
+    ) else {
+        return Vec::new();
+    };
+    shown[first..=last].to_vec()
+}
+
 impl Month {
     /// Its open, resolved and ended cases as `audience` is shown them.
-    pub fn shown(&self, audience: Audience<'_>) -> [Option<u32>; 3] {
+    fn shown(&self, audience: Audience<'_>) -> [Option<u32>; 3] {
         let cell = |part: &str| format!("month/{}/{part}", self.month);
         [
             audience.shown(&cell("open"), self.open),
@@ -414,10 +453,7 @@ pub fn charts(
     words: &ChartWords,
     audience: Audience<'_>,
 ) -> Charts {
-    let columns: Vec<(String, [Option<u32>; 3])> = months
-        .iter()
-        .map(|m| (m.month.to_string(), m.shown(audience)))
-        .collect();
+    let columns = shown_months(months, audience);
     // Every category leaves the laptop, so that being listed does not tell 1–4 from 0.
     let every: Vec<&str> = match audience {
         Audience::ThisLaptop => Vec::new(),

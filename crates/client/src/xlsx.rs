@@ -6,7 +6,9 @@
 
 use std::io::Write;
 
-use citizens_store::figures::{Count, Disclosure, Published, PublishedDays, WITHHELD};
+use citizens_store::figures::{
+    listed, listed_counts, Count, Disclosure, Published, PublishedDays, WITHHELD,
+};
 use citizens_store::query::Filter;
 use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, Worksheet, XlsxError};
 use time::Date;
@@ -101,7 +103,7 @@ fn counts(
     table: &str,
 ) -> std::result::Result<(), XlsxError> {
     sheet.header(&["Month", within, "Cases"])?;
-    for r in rows {
+    for r in listed_counts(rows, d, table) {
         let first = citizens_core::clock::Day::parse("month", &format!("{}-01", r.key));
         match first {
             Ok(day) => {
@@ -111,7 +113,7 @@ fn counts(
             Err(_) => sheet.text(0, &r.key)?,
         }
         sheet.text(1, &r.within)?;
-        sheet.count(2, r.published(d, table).cases)?;
+        sheet.count(2, r.cases)?;
         sheet.row += 1;
     }
     sheet.filter_and_finish(3)
@@ -133,7 +135,7 @@ impl Client {
     ) -> std::result::Result<usize, Written> {
         let performance = self.performance(filter)?;
         let trends = self.trends(filter)?;
-        let disclosure = self.disclosure()?;
+        let disclosure = self.report_disclosure(filter)?;
         let f = Formats {
             header: Format::new().set_bold().set_text_wrap(),
             count: Format::new().set_num_format("0"),
@@ -183,8 +185,7 @@ impl Client {
             "Reopened after a call-back",
         ];
         sheet.header(&columns)?;
-        for r in &performance {
-            let p = r.published(&disclosure);
+        for p in listed(&performance, &disclosure) {
             sheet.text(0, &p.short_name)?;
             sheet.text(1, &p.name)?;
             sheet.text(2, &p.level)?;

@@ -167,7 +167,7 @@ pub fn refuse_control_text(changes: &[automerge::Change]) -> Result<()> {
                 if lone_return || !text.chars().all(harmless) {
                     return Err(Error::invalid(
                         "text",
-                        "it holds an invisible control character (such as ESC or a lone carriage return) that could rewrite the screen showing it; nothing of this record was taken",
+                        "it holds an invisible control character (such as ESC or a lone carriage return) that could rewrite the screen showing it; nothing of it was stored",
                     ));
                 }
             }
@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn text_with_a_control_character_is_refused_line_breaks_and_tabs_are_not() {
         assert_eq!(written("narrative", "one\r\ntwo\nthree\tfour"), Ok(()));
-        let refused = "text: it holds an invisible control character (such as ESC or a lone carriage return) that could rewrite the screen showing it; nothing of this record was taken";
+        let refused = "text: it holds an invisible control character (such as ESC or a lone carriage return) that could rewrite the screen showing it; nothing of it was stored";
         for hostile in ["\u{1b}[2K… revoked", "cover\rover", "back\u{8}", "\u{9b}2J"] {
             assert_eq!(
                 written("title", hostile).map_err(|e| e.to_string()),

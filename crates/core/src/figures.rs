@@ -39,9 +39,15 @@ use crate::error::{Error, Result};
 /// Published counts are multiples of this; 0 reads "fewer than 5".
 pub const SMALLEST_PUBLISHED: u32 = 5;
 
-/// A median or percentile of days is shown from this many cases: a figure shown at 5 and
-/// withheld under it would tell, beside a count that rounds to 5, that there are 1 to 4.
-pub const MEDIAN_FROM: u32 = 10;
+/// A median of days is shown when the count of its cases reads at least this (so at least 11
+/// cases): gated on the published count, so that whether it is shown tells nothing the count
+/// does not (gated on the exact count, a median withheld beside a count reading 10 would say
+/// 6 to 9).
+pub const MEDIAN_FROM: u32 = 15;
+
+/// A 90th percentile is shown when its count reads at least this (so at least 26 cases: the
+/// figure is then no single case's days).
+pub const P90_FROM: u32 = 30;
 
 /// How a cell that rounds to 0 reads wherever figures leave the laptop.
 pub const WITHHELD: &str = "fewer than 5";
@@ -89,10 +95,13 @@ impl Published<u32> {
 }
 
 /// The one place figures are rounded before they leave the laptop: the organisation's figures
-/// key.
+/// key, and the table's scope (empty for the transparency page and the unfiltered reports;
+/// a report's filter otherwise, so that papers over nested periods or places are rounded
+/// independently and cannot be added up against each other).
 #[derive(Clone)]
 pub struct Disclosure {
     key: [u8; 32],
+    scope: String,
 }
 
 impl std::fmt::Debug for Disclosure {
@@ -111,13 +120,26 @@ impl Disclosure {
         h.update(org_key.as_bytes());
         Disclosure {
             key: h.finalize().into(),
+            scope: String::new(),
         }
     }
 
-    /// The fixed offset (0 to 4) of `cell`.
+    /// The same key for the table `scope` (a report's filter; empty: the unfiltered one).
+    pub fn within(&self, scope: impl Into<String>) -> Disclosure {
+        Disclosure {
+            key: self.key,
+            scope: scope.into(),
+        }
+    }
+
+    /// The fixed offset (0 to 4) of `cell` in this table.
     fn offset(&self, cell: &str) -> u32 {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
             .expect("HMAC takes a key of any length");
+        if !self.scope.is_empty() {
+            mac.update(self.scope.as_bytes());
+            mac.update(b"\0");
+        }
         mac.update(cell.as_bytes());
         let out = mac.finalize().into_bytes();
         let word = u64::from_le_bytes(out[..8].try_into().expect("8 bytes"));
@@ -132,9 +154,14 @@ impl Disclosure {
     }
 }
 
-/// Days as they may leave the laptop: from [`MEDIAN_FROM`] cases (`cases`, exact), in whole days.
-pub fn whole_days(value: Option<f64>, cases: u32) -> Published<f64> {
-    Published(value.filter(|_| cases >= MEDIAN_FROM).map(f64::round))
+/// Days as they may leave the laptop: in whole days, when the count of their cases reads at
+/// least `from` ([`MEDIAN_FROM`], [`P90_FROM`]).
+pub fn whole_days(value: Option<f64>, cases: Published<u32>, from: u32) -> Published<f64> {
+    Published(
+        value
+            .filter(|_| cases.0.unwrap_or(0) >= from)
+            .map(f64::round),
+    )
 }
 
 /// Days as every table shows them: whole when whole, else to one decimal (a median of an even
@@ -165,6 +192,20 @@ pub struct PublicAgency {
     /// Median calendar days from capture to resolution, whole (withheld under [`MEDIAN_FROM`]
     /// resolved cases).
     pub median_days_to_resolve: Published<f64>,
+}
+
+/// The order agencies are listed in wherever figures leave the laptop: most cases as published
+/// first, then by short name; never by an exact count the figures do not show. Each is
+/// `(received as published, short name)`.
+pub fn listing_order(a: (Published<u32>, &str), b: (Published<u32>, &str)) -> std::cmp::Ordering {
+    b.0 .0.cmp(&a.0 .0).then_with(|| a.1.cmp(b.1))
+}
+
+impl PublicAgency {
+    /// [`listing_order`] of two lines of the league table.
+    pub fn order(a: &PublicAgency, b: &PublicAgency) -> std::cmp::Ordering {
+        listing_order((a.received, &a.short_name), (b.received, &b.short_name))
+    }
 }
 
 /// Cases captured in one month, by where they stand now.
@@ -226,18 +267,17 @@ fn check_count(what: &str, cell: Published<u32>) -> Result<()> {
     }
 }
 
-/// `items`' keys are exactly `expected`, each once, in any order.
+/// `items`' keys are exactly `expected`, each once, in that order (an order of the laptop's
+/// choosing could carry what the figures do not show).
 fn check_keys<'a>(
     what: &str,
     items: &[PublicCount],
     expected: impl Iterator<Item = &'a str>,
 ) -> Result<()> {
-    let mut got: Vec<&str> = items.iter().map(|c| c.key.as_str()).collect();
-    let mut want: Vec<&str> = expected.collect();
-    got.sort_unstable();
-    want.sort_unstable();
-    if got != want {
-        return Err(bad(format!("the {what} must each be listed exactly once")));
+    if !items.iter().map(|c| c.key.as_str()).eq(expected) {
+        return Err(bad(format!(
+            "the {what} must each be listed exactly once, in the usual order"
+        )));
     }
     for c in items {
         check_count(&format!("the cases of {what} '{}'", c.key), c.cases)?;
@@ -247,24 +287,28 @@ fn check_keys<'a>(
 
 impl PublicFigures {
     /// Refused, in words, unless every count is withheld or a multiple of 5, the total is the
-    /// sum of the categories, every category and state is listed once, the months are real
-    /// and in order, every agency listed is one of `directory` (by short name, with its name
-    /// and level there), listed once, with a count of 5 or more, and every median is whole days
-    /// from at least [`MEDIAN_FROM`] resolved cases.
+    /// sum of the categories, every category and state is listed once in the usual order, the
+    /// months are real and in order, every agency listed is one of `directory` (by short name,
+    /// with its name and level there), listed once in [`PublicAgency::order`], with a count of
+    /// 5 or more, and every median is whole days beside resolved cases reading at least
+    /// [`MEDIAN_FROM`].
     pub fn check(&self, directory: &[crate::agency::Agency]) -> Result<()> {
         crate::clock::Day::parse("as of", &self.as_of)?;
         check_count("the number of cases", self.cases)?;
-        let mut listed = std::collections::BTreeSet::new();
+        if !self
+            .agencies
+            .windows(2)
+            .all(|w| PublicAgency::order(&w[0], &w[1]).is_lt())
+        {
+            return Err(bad(
+                "the agencies must be listed most cases first, then by short name, each once",
+            ));
+        }
         for a in &self.agencies {
-            let known = directory
-                .iter()
-                .find(|d| d.short_name == a.short_name)
-                .filter(|d| d.name == a.name && d.level.as_str() == a.level)
-                .ok_or_else(|| {
-                    bad("every agency listed must be one of the organisation's directory, with its name and level there")
-                })?;
-            if !listed.insert(&known.short_name) {
-                return Err(bad(format!("{} is listed twice", a.short_name)));
+            if !directory.iter().any(|d| {
+                d.short_name == a.short_name && d.name == a.name && d.level.as_str() == a.level
+            }) {
+                return Err(bad("every agency listed must be one of the organisation's directory, with its name and level there"));
             }
             if a.received.0.is_none() {
                 return Err(bad(format!(
@@ -282,7 +326,7 @@ impl PublicFigures {
             match a.median_days_to_resolve.0 {
                 Some(_) if a.resolved.0.unwrap_or(0) < MEDIAN_FROM => {
                     return Err(bad(format!(
-                        "{}'s median days come from fewer than {MEDIAN_FROM} resolved cases",
+                        "{}'s median days are shown only when its resolved cases read {MEDIAN_FROM} or more",
                         a.short_name
                     )))
                 }
@@ -347,7 +391,8 @@ impl PublicFigures {
 /// `YYYY-MM` as (year, month).
 fn month_of(text: &str) -> Option<(i32, u32)> {
     let (year, month) = text.split_once('-')?;
-    if year.len() != 4 || month.len() != 2 {
+    let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(month, 2) {
         return None;
     }
     let m: u32 = month.parse().ok()?;
@@ -384,7 +429,7 @@ mod tests {
                 level: "federal".into(),
                 received: n(15),
                 acknowledged: n(10),
-                resolved: n(10),
+                resolved: n(15),
                 median_days_to_resolve: Published(Some(9.0)),
             }],
             months: vec![
@@ -449,7 +494,20 @@ mod tests {
         assert_eq!(refusal(&f), expected);
         let mut f = valid();
         f.agencies.push(f.agencies[0].clone());
-        assert_eq!(refusal(&f), "figures: NIS is listed twice");
+        assert_eq!(
+            refusal(&f),
+            "figures: the agencies must be listed most cases first, then by short name, each once"
+        );
+        let mut f = valid();
+        let mut other = f.agencies[0].clone();
+        other.short_name = "FRSC".into();
+        other.name = "Federal Road Safety Corps".into();
+        f.agencies.push(other);
+        assert_eq!(
+            refusal(&f),
+            "figures: the agencies must be listed most cases first, then by short name, each once",
+            "FRSC before NIS: a laptop cannot choose the order"
+        );
     }
 
     #[test]
@@ -464,7 +522,7 @@ mod tests {
         f.agencies[0].resolved = Published(Some(5));
         assert_eq!(
             refusal(&f),
-            "figures: NIS's median days come from fewer than 10 resolved cases"
+            "figures: NIS's median days are shown only when its resolved cases read 15 or more"
         );
         for hidden in [12.000123456789, 9.5, f64::NAN] {
             let mut f = valid();
@@ -492,13 +550,19 @@ mod tests {
         f.states.pop();
         assert_eq!(
             refusal(&f),
-            "figures: the states must each be listed exactly once"
+            "figures: the states must each be listed exactly once, in the usual order"
         );
         let mut f = valid();
         f.categories[1].key = f.categories[0].key.clone();
         assert_eq!(
             refusal(&f),
-            "figures: the categories must each be listed exactly once"
+            "figures: the categories must each be listed exactly once, in the usual order"
+        );
+        let mut f = valid();
+        f.states.swap(0, 1);
+        assert_eq!(
+            refusal(&f),
+            "figures: the states must each be listed exactly once, in the usual order"
         );
     }
 
@@ -510,12 +574,14 @@ mod tests {
             refusal(&f),
             "figures: the months must be in order, each once"
         );
-        let mut f = valid();
-        f.months[0].month = "2026-13".into();
-        assert_eq!(
-            refusal(&f),
-            "figures: '2026-13' is not a month like 2026-11"
-        );
+        for wrong in ["2026-13", "+999-10", "２０２６-10"] {
+            let mut f = valid();
+            f.months[0].month = wrong.into();
+            assert_eq!(
+                refusal(&f),
+                format!("figures: '{wrong}' is not a month like 2026-11")
+            );
+        }
         let mut f = valid();
         f.as_of = "yesterday".into();
         assert_eq!(
@@ -588,7 +654,13 @@ mod tests {
             .starts_with(r#"'a few' is neither a figure nor "fewer than 5""#));
         assert_eq!(days(9.0), "9");
         assert_eq!(days(9.5), "9.5");
-        assert_eq!(whole_days(Some(9.5), 10), Published(Some(10.0)));
-        assert_eq!(whole_days(Some(9.5), 9), Published(None));
+        assert_eq!(
+            whole_days(Some(9.5), Published(Some(15)), MEDIAN_FROM),
+            Published(Some(10.0))
+        );
+        assert_eq!(
+            whole_days(Some(9.5), Published(Some(10)), MEDIAN_FROM),
+            Published(None)
+        );
     }
 }

@@ -4,8 +4,8 @@
 //! average, a share, a rank or an order is made only of published figures, so none of them
 //! can give a withheld one away.
 
-use citizens_client::figures::{AgencyPerformance, Published, PublishedPerformance, MEDIAN_FROM};
-use citizens_client::{charts, months, Audience, ChartWords, Client, ReportFilter};
+use citizens_client::figures::{AgencyPerformance, Published, PublishedPerformance};
+use citizens_client::{charts, months, shown_months, Audience, ChartWords, Client, ReportFilter};
 use citizens_core::figures::days;
 
 use crate::{Block, Document, Result, Words};
@@ -21,10 +21,14 @@ fn count(n: Published<u32>) -> Cell {
     n.0.map(|n| n.to_string())
 }
 
+/// A whole under this gives no share: two counts rounded to 5 say nothing of one (5 of 5 may
+/// be 1 of 9).
+const SHARE_FROM: u32 = 10;
+
 /// A published count's share of a published whole, e.g. 0.4; none of a whole under
-/// [`MEDIAN_FROM`] (two counts rounded to 5 say nothing of a share: 5 of 5 may be 1 of 9).
+/// [`SHARE_FROM`].
 fn ratio(part: Published<u32>, of: Published<u32>) -> Option<f64> {
-    let (part, of) = (part.0?, of.0.filter(|&n| n >= MEDIAN_FROM)?);
+    let (part, of) = (part.0?, of.0.filter(|&n| n >= SHARE_FROM)?);
     Some(f64::from(part) / f64::from(of))
 }
 
@@ -73,7 +77,7 @@ fn covers(words: &Words, filter: &ReportFilter) -> String {
 /// the charts are left out, said in words.
 fn chart_blocks(client: &Client, filter: &ReportFilter, words: &Words) -> Result<Vec<Block>> {
     let filter = client.report_filter(filter)?;
-    let disclosure = client.disclosure()?;
+    let disclosure = client.report_disclosure(&filter)?;
     let public = Audience::Public(&disclosure);
     let trends = client.trends(&filter)?;
     let months = months(&trends);
@@ -81,10 +85,7 @@ fn chart_blocks(client: &Client, filter: &ReportFilter, words: &Words) -> Result
         level: 2,
         text: words.get("paper_charts"),
     };
-    if !months
-        .iter()
-        .any(|m| m.shown(public).iter().any(Option::is_some))
-    {
+    if shown_months(&months, public).is_empty() {
         return Ok(vec![
             heading,
             Block::Para {
@@ -182,7 +183,7 @@ pub fn agency_brief(
         ..filter.clone()
     };
     let everyone = client.report_filter(&everyone)?;
-    let disclosure = client.disclosure()?;
+    let disclosure = client.report_disclosure(&everyone)?;
     let table = client.performance(&everyone)?;
     let this = table
         .iter()
@@ -369,7 +370,7 @@ pub fn agency_brief(
 pub fn media_brief(client: &Client, filter: &ReportFilter, lang: &str) -> Result<Vec<u8>> {
     let words = crate::words::of(lang)?;
     let selected = client.report_filter(filter)?;
-    let disclosure = client.disclosure()?;
+    let disclosure = client.report_disclosure(&selected)?;
     let mut table = client.performance(&selected)?;
     for agency in client.agencies(None)? {
         if !table.iter().any(|a| a.agency_id == agency.id) {

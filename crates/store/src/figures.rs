@@ -15,10 +15,11 @@ use crate::query::{open_statuses, overdue, row, where_clause, Filter, GrievanceR
 use crate::{Result, Store};
 
 pub use citizens_core::figures::{
-    whole_days, Disclosure, Published, MEDIAN_FROM, SMALLEST_PUBLISHED, WITHHELD,
+    whole_days, Disclosure, Published, MEDIAN_FROM, P90_FROM, SMALLEST_PUBLISHED, WITHHELD,
 };
 
-/// Days as they may leave the laptop: whole, from [`MEDIAN_FROM`] cases.
+/// Days as they may leave the laptop: whole, beside cases reading [`MEDIAN_FROM`] ([`P90_FROM`]
+/// for the percentile) or more.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PublishedDays {
     /// The median.
@@ -30,18 +31,20 @@ pub struct PublishedDays {
 }
 
 impl Days {
-    /// As it may leave the laptop, its cases as the cell `cell` of `d`.
+    /// As it may leave the laptop, its cases as the cell `cell` of `d` (the cell of the count
+    /// they are, so that one count is never rounded twice).
     pub fn published(&self, d: &Disclosure, cell: &str) -> PublishedDays {
+        let cases = d.count(cell, self.cases);
         PublishedDays {
-            median: whole_days(self.median, self.cases),
-            p90: whole_days(self.p90, self.cases),
-            cases: d.count(cell, self.cases),
+            median: whole_days(self.median, cases, MEDIAN_FROM),
+            p90: whole_days(self.p90, cases, P90_FROM),
+            cases,
         }
     }
 }
 
 /// One agency's performance as it may leave the laptop: every count rounded by the
-/// [`Disclosure`], every median and percentile whole days from [`MEDIAN_FROM`] cases.
+/// [`Disclosure`], every median and percentile whole days beside enough cases.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PublishedPerformance {
     pub short_name: String,
@@ -74,12 +77,12 @@ impl AgencyPerformance {
             received: count("received", self.received),
             forwarded: count("forwarded", self.forwarded),
             acknowledged: count("acknowledged", self.acknowledged),
-            days_to_acknowledge: days("days_to_acknowledge", &self.days_to_acknowledge),
+            days_to_acknowledge: days("acknowledged", &self.days_to_acknowledge),
             answered: count("answered", self.answered),
             resolved: count("resolved", self.resolved),
-            days_to_resolve: days("days_to_resolve", &self.days_to_resolve),
+            days_to_resolve: days("resolved", &self.days_to_resolve),
             days_to_resolve_from_forwarding: days(
-                "days_to_resolve_from_forwarding",
+                "resolved_after_forwarding",
                 &self.days_to_resolve_from_forwarding,
             ),
             open: count("open", self.open),
@@ -88,6 +91,34 @@ impl AgencyPerformance {
             reopened: count("reopened", self.reopened),
         }
     }
+}
+
+/// The agencies of `rows` as they may be listed outside the laptop: those whose count reads 5
+/// or more (a row for any case received, reading "fewer than 5", would say 1 to 4), most
+/// cases as published first, then by short name (never by an exact count).
+pub fn listed(rows: &[AgencyPerformance], d: &Disclosure) -> Vec<PublishedPerformance> {
+    let mut listed: Vec<PublishedPerformance> = rows
+        .iter()
+        .map(|r| r.published(d))
+        .filter(|p| p.received.0.is_some())
+        .collect();
+    listed.sort_by(|a, b| {
+        citizens_core::figures::listing_order(
+            (a.received, &a.short_name),
+            (b.received, &b.short_name),
+        )
+    });
+    listed
+}
+
+/// The counts of `rows` (the table `table`) as they may be listed outside the laptop: those
+/// that read 5 or more (a row exists only for a group with a case, so one reading "fewer than
+/// 5" would say 1 to 4).
+pub fn listed_counts(rows: &[Count], d: &Disclosure, table: &str) -> Vec<PublishedCount> {
+    rows.iter()
+        .map(|r| r.published(d, table))
+        .filter(|c| c.cases.0.is_some())
+        .collect()
 }
 
 /// A group's count as it may leave the laptop.
@@ -458,15 +489,20 @@ mod tests {
     }
 
     #[test]
-    fn days_leave_whole_from_ten_cases_with_their_count_rounded() {
+    fn days_leave_whole_beside_cases_reading_fifteen_or_thirty() {
         let d = Disclosure::new("key");
-        let nine = Days::of((1..=9).collect()).published(&d, "nine");
-        assert_eq!((nine.median, nine.p90), (Published(None), Published(None)));
-        assert_eq!(nine.cases.0.map(|n| n % 5), Some(0));
         let ten = Days::of((1..=10).collect()).published(&d, "ten");
+        assert_eq!((ten.median, ten.p90), (Published(None), Published(None)));
+        assert_eq!(ten.cases.0.map(|n| n % 5), Some(0));
+        let fifteen = Days::of((1..=15).collect()).published(&d, "fifteen");
         assert_eq!(
-            (ten.median, ten.p90, ten.cases.0),
-            (Published(Some(6.0)), Published(Some(9.0)), Some(10))
+            (fifteen.median, fifteen.p90, fifteen.cases.0),
+            (Published(Some(8.0)), Published(None), Some(15))
+        );
+        let thirty = Days::of((1..=30).collect()).published(&d, "thirty");
+        assert_eq!(
+            (thirty.median, thirty.p90, thirty.cases.0),
+            (Published(Some(16.0)), Published(Some(27.0)), Some(30))
         );
     }
 }

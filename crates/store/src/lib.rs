@@ -642,6 +642,13 @@ impl Writer<'_> {
         at: Timestamp,
         local: bool,
     ) -> Result<()> {
+        // Nothing written here may carry a control character: the server would refuse the
+        // change, and the case could never sync again. Refused in words, nothing stored.
+        if local {
+            if let Some(change) = doc.get_last_local_change() {
+                citizens_core::document::refuse_control_text(std::slice::from_ref(&change))?;
+            }
+        }
         let id = value.doc_id().to_string();
         let heads = encode_heads(&doc.get_heads());
         let updated_at = at.millis();

@@ -45,6 +45,9 @@ struct Model {
 
 const FREE: f64 = 1e9;
 
+/// The most a cell reading "fewer than 5" holds.
+const SMALL: f64 = (SMALLEST_PUBLISHED - 1) as f64;
+
 impl Model {
     fn var(&mut self, low: f64, high: f64) -> usize {
         self.bounds.push((low, high));
@@ -108,7 +111,6 @@ impl Model {
     }
 
     fn leaks(&self) -> Vec<Leak> {
-        let small = f64::from(SMALLEST_PUBLISHED - 1);
         let mut found = Vec::new();
         for (what, terms) in &self.targets {
             // The bounds alone may already say it is 0 or less, or 5 or more.
@@ -120,21 +122,23 @@ impl Model {
                     (l + c * high, m + c * low)
                 }
             });
-            if most < 1.0 || least > small {
+            if most < 1.0 || least > SMALL {
                 continue;
             }
-            let Some(low) = self.extreme(terms, false) else {
-                continue;
-            };
+            // No solution means the model contradicts the publications (a relation assumed
+            // that did not hold): an audit that checked nothing must not pass.
+            let low = self
+                .extreme(terms, false)
+                .unwrap_or_else(|| panic!("the publications contradict the model at {what}"));
             let low = (low - 1e-6).ceil() as i64;
             if low < 1 {
                 continue;
             }
-            let Some(high) = self.extreme(terms, true) else {
-                continue;
-            };
+            let high = self
+                .extreme(terms, true)
+                .unwrap_or_else(|| panic!("the publications contradict the model at {what}"));
             let high = (high + 1e-6).floor() as i64;
-            if high <= small as i64 {
+            if high <= SMALL as i64 {
                 found.push(Leak {
                     what: what.clone(),
                     low,
@@ -148,11 +152,10 @@ impl Model {
 
 /// The counts a published cell allows.
 fn interval(method: Method, shown: Published<u32>) -> (f64, f64) {
-    let small = f64::from(SMALLEST_PUBLISHED - 1);
     match (method, shown.0) {
-        (_, None) => (0.0, small),
+        (_, None) => (0.0, SMALL),
         (Method::Exact, Some(v)) => (f64::from(v), f64::from(v)),
-        (Method::Rounded, Some(v)) => ((f64::from(v) - small).max(0.0), f64::from(v) + small),
+        (Method::Rounded, Some(v)) => ((f64::from(v) - SMALL).max(0.0), f64::from(v) + SMALL),
     }
 }
 
@@ -165,6 +168,20 @@ struct Cell {
     shown: Option<Published<u32>>,
     /// Cases only join it (captured), so it does not shrink.
     cumulative: bool,
+    /// The most it can be in a publication that leaves it out (an agency or a month not
+    /// listed: each of its cells read 0 to 4).
+    unlisted: f64,
+}
+
+/// The count named `name` in a publication.
+fn cell<'r>(read: &'r Read, name: &str) -> Option<&'r Cell> {
+    read.cells.iter().find(|c| c.name == name)
+}
+
+/// How a cell left out of a publication read there: "fewer than 5" when it is a cell of its
+/// own; nothing when it is a sum no cell shows.
+fn unlisted_reading(present: &Cell) -> Option<Published<u32>> {
+    present.shown.map(|_| Published(None))
 }
 
 /// One publication's counts, and the cases.
@@ -185,6 +202,7 @@ fn read(model: &mut Model, method: Method, f: &PublicFigures, tag: &str) -> Read
         var: cases,
         shown: (method == Method::Exact).then_some(f.cases),
         cumulative: true,
+        unlisted: FREE,
     });
     let mut table = |model: &mut Model, name: &str, counts: &[(String, Published<u32>)]| {
         let vars: Vec<usize> = counts
@@ -196,6 +214,7 @@ fn read(model: &mut Model, method: Method, f: &PublicFigures, tag: &str) -> Read
                     var: v,
                     shown: Some(*shown),
                     cumulative: true,
+                    unlisted: SMALL,
                 });
                 v
             })
@@ -236,6 +255,7 @@ fn read(model: &mut Model, method: Method, f: &PublicFigures, tag: &str) -> Read
                 var: v,
                 shown: Some(shown),
                 cumulative: false,
+                unlisted: SMALL,
             });
             v
         })
@@ -248,10 +268,13 @@ fn read(model: &mut Model, method: Method, f: &PublicFigures, tag: &str) -> Read
             var: total,
             shown: None,
             cumulative: true,
+            unlisted: 3.0 * SMALL,
         });
         month_cases.push(total);
     }
-    model.rel(&month_cases, &[cases], 0.0, 0.0);
+    // The months listed hold at most the cases: the months before the first and after the
+    // last that show something are left out.
+    model.rel(&[cases], &month_cases, 0.0, FREE);
     let mut received_all = Vec::new();
     for a in &f.agencies {
         let name = |figure: &str| format!("agency/{}/{figure}", a.short_name);
@@ -282,6 +305,7 @@ fn read(model: &mut Model, method: Method, f: &PublicFigures, tag: &str) -> Read
                 var,
                 shown: Some(shown),
                 cumulative,
+                unlisted: SMALL,
             });
         }
         received_all.push(received);
@@ -305,26 +329,39 @@ pub fn audit(method: Method, publications: &[&PublicFigures]) -> Vec<Leak> {
         let (before, after) = (&pair[0], &pair[1]);
         let tag = format!("publications {} → {}", i + 1, i + 2);
         model.target(format!("{tag}: new cases"), &[after.cases], &[before.cases]);
-        for b in &before.cells {
-            let (a, shown_after) = match after.cells.iter().find(|a| a.name == b.name) {
-                Some(a) => (a.var, a.shown),
-                // Left out now (an agency under 5): 0 to 4.
-                None => (model.var(0.0, 4.0), Some(Published(None))),
+        // Every count either publication shows; one left out of a publication (an agency, a
+        // month not listed) read 0 to 4 there.
+        let mut names: Vec<&str> = before
+            .cells
+            .iter()
+            .chain(&after.cells)
+            .map(|c| c.name.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let present = cell(before, name)
+                .or(cell(after, name))
+                .expect("named by one of them");
+            let (cumulative, unlisted) = (present.cumulative, present.unlisted);
+            let absent = unlisted_reading(present);
+            let mut reading = |read: &Read| match cell(read, name) {
+                Some(c) => (c.var, c.shown),
+                None => (model.var(0.0, unlisted), absent),
             };
-            if b.cumulative {
-                model.rel(&[a], &[b.var], 0.0, FREE);
+            let (b, shown_before) = reading(before);
+            let (a, shown_after) = reading(after);
+            if cumulative {
+                model.rel(&[a], &[b], 0.0, FREE);
             }
             // A rounded cell's offset is fixed: its two readings differ by its move ± 4.
-            if let (Method::Rounded, Some(before), Some(after)) = (method, b.shown, shown_after) {
+            if let (Method::Rounded, Some(before), Some(after)) =
+                (method, shown_before, shown_after)
+            {
                 let moved = f64::from(after.0.unwrap_or(0)) - f64::from(before.0.unwrap_or(0));
-                let small = f64::from(SMALLEST_PUBLISHED - 1);
-                model.rel(&[a], &[b.var], moved - small, moved + small);
+                model.rel(&[a], &[b], moved - SMALL, moved + SMALL);
             }
-            model.target(
-                format!("{tag}: after − before of {}", b.name),
-                &[a],
-                &[b.var],
-            );
+            model.target(format!("{tag}: after − before of {name}"), &[a], &[b]);
         }
     }
     model.leaks()
