@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode, Version};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
@@ -19,6 +19,7 @@ use citizens_protocol::{
 };
 use citizens_server_core::{Core, Device};
 use serde::Serialize;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -115,7 +116,14 @@ pub fn router(
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(http.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
-        .layer(CompressionLayer::new())
+        // Only answers that carry something are compressed: a refusal's few bytes gain
+        // nothing, and to a `HEAD` its body is dropped on the way out while a gzip header
+        // would stay, which a client reads as an answer cut off.
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                |status: StatusCode, _: Version, _: &HeaderMap, _: &Extensions| status.is_success(),
+            )),
+        )
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             http.timeout,

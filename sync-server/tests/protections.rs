@@ -315,14 +315,23 @@ on_each_backend! {
     let server = start_server_on(backend);
     let (mut coordinator, key, case) =
         coordinator_with_case(&server, "Meter tampering at Zoo Road", "Musa Garba");
-    let (_dir, mut bisi) = fresh_volunteer("Bisi Adeleke");
-    enrol(&mut bisi, &server, "Bisi Adeleke", &key);
+    let (dir, mut client) = fresh_volunteer("Bisi Adeleke");
+    enrol(&mut client, &server, "Bisi Adeleke", &key);
+    let mut bisi = Device { dir, client };
     let id = coordinator.client.open_case(&case).expect("case").grievance.id.uuid();
     let export = coordinator.client.store().export(id).expect("export");
-    bisi.store().merge_from_server(&export).expect("merge");
-    bisi.attach_bytes(&case, "meter.jpg", b"a photo of the meter").expect("attach");
+    bisi.client.store().merge_from_server(&export).expect("merge");
+    let sha = bisi
+        .client
+        .attach_bytes(&case, "meter.jpg", b"a photo of the meter")
+        .expect("attach")
+        .grievance
+        .attachments[0]
+        .sha256
+        .clone();
     let mut retried = 0;
     let report = bisi
+        .client
         .sync(fast(), &mut |p| {
             if matches!(p, citizens_client::Progress::Retrying(_)) {
                 retried += 1;
@@ -331,6 +340,16 @@ on_each_backend! {
         .expect("sync does not fail");
     assert_eq!(retried, 0, "a refusal is final");
     assert_eq!((report.attachments_uploaded, report.attachments_waiting), (0, 1));
+    // And the server's refusal to a HEAD says no encoding for the body it does not send.
+    let token = bisi.access_token(&server.url);
+    let head = reqwest::blocking::Client::new()
+        .head(format!("{}/v1/blobs/{sha}", server.url))
+        .header("accept-encoding", "gzip")
+        .bearer_auth(token)
+        .send()
+        .expect("answer");
+    assert_eq!(head.status().as_u16(), 403);
+    assert_eq!(head.headers().get("content-encoding"), None);
 }
 }
 

@@ -841,22 +841,19 @@ fn run(cli: &Cli) -> Result<()> {
                     let filter = client.report_filter(&args.filter(None))?;
                     out.performance(
                         &client.performance(&filter)?,
-                        &client.report_disclosure(&filter)?,
+                        &client.report_disclosure(&filter),
                     )
                 }
                 ReportCmd::Agency { name, filter } => {
                     let filter = client.report_filter(&filter.filter(Some(name)))?;
                     out.performance(
                         &client.performance(&filter)?,
-                        &client.report_disclosure(&filter)?,
+                        &client.report_disclosure(&filter),
                     )
                 }
                 ReportCmd::Trends(args) => {
                     let filter = client.report_filter(&args.filter(None))?;
-                    out.trends(
-                        &client.trends(&filter)?,
-                        &client.report_disclosure(&filter)?,
-                    )
+                    out.trends(&client.trends(&filter)?, &client.report_disclosure(&filter))
                 }
             }
         }

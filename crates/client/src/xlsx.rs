@@ -135,7 +135,7 @@ impl Client {
     ) -> std::result::Result<usize, Written> {
         let performance = self.performance(filter)?;
         let trends = self.trends(filter)?;
-        let disclosure = self.report_disclosure(filter)?;
+        let disclosure = self.report_disclosure(filter);
         let f = Formats {
             header: Format::new().set_bold().set_text_wrap(),
             count: Format::new().set_num_format("0"),
