@@ -637,10 +637,7 @@ on_each_backend! {
         .expect("reassign");
     coordinator.sync();
 
-    let actor = musa.client.store().meta("actor").expect("meta").expect("actor");
-    let mut doc = automerge::AutoCommit::load(&theirs.changes[0])
-        .expect("load")
-        .with_actor(automerge::ActorId::from(hex::decode(&actor).expect("hex")));
+    let mut doc = written_by(&mut musa.client, id, Some(&theirs.changes[0]));
     for i in 0..1_000 {
         doc.put(automerge::ROOT, "padding", i).expect("put");
     }
@@ -695,11 +692,7 @@ on_each_backend! {
         .attach_bytes(&theirs.reference, "own.jpg", b"Lagos's own photo")
         .expect("attach");
     lagos.sync();
-    let actor = lagos.client.store().meta("actor").expect("meta").expect("actor");
-    let export = lagos.client.store().export(theirs.id.uuid()).expect("export");
-    let mut doc = automerge::AutoCommit::load(&export.changes[0])
-        .expect("load")
-        .with_actor(automerge::ActorId::from(hex::decode(&actor).expect("hex")));
+    let mut doc = written_by(&mut lagos.client, theirs.id.uuid(), None);
     let (_, list) = doc.get(automerge::ROOT, "attachments").expect("get").expect("attachments");
     let (_, first) = doc.get(&list, 0).expect("get").expect("the attachment");
     doc.put(&first, "sha256", sha.as_str()).expect("put");
@@ -749,11 +742,7 @@ on_each_backend! {
     let mut musa = Device::volunteer(&server, "Musa Garba", &key);
     let his = musa.client.capture(&complaint("Pipe burst at Dala")).expect("capture");
     musa.sync();
-    let actor = musa.client.store().meta("actor").expect("meta").expect("actor");
-    let export = musa.client.store().export(his.id.uuid()).expect("export");
-    let mut doc = automerge::AutoCommit::load(&export.changes[0])
-        .expect("load")
-        .with_actor(automerge::ActorId::from(hex::decode(&actor).expect("hex")));
+    let mut doc = written_by(&mut musa.client, his.id.uuid(), None);
     doc.put(automerge::ROOT, "title", "\u{1b}]0;owned\u{7}\u{1b}[2K\rNothing to see")
         .expect("put");
     doc.commit();
@@ -930,6 +919,23 @@ fn an_edit_built_on_a_newer_release_than_the_servers_waits_and_sync_goes_on() {
         report.in_step,
         "the server kept its copy of the article as it was"
     );
+}
+
+/// Record `id` as `client` holds it (or `snapshot`, an earlier copy), to write on by hand under
+/// the laptop's own writer id.
+fn written_by(
+    client: &mut Client,
+    id: uuid::Uuid,
+    snapshot: Option<&[u8]>,
+) -> automerge::AutoCommit {
+    let actor = client.store().meta("actor").expect("meta").expect("actor");
+    let held = match snapshot {
+        Some(bytes) => bytes.to_vec(),
+        None => client.store().export(id).expect("export").changes[0].to_vec(),
+    };
+    automerge::AutoCommit::load(&held)
+        .expect("load")
+        .with_actor(automerge::ActorId::from(hex::decode(&actor).expect("hex")))
 }
 
 /// Push `doc`'s last change to record `doc_id` as a laptop would: the codes of what the server

@@ -763,7 +763,7 @@ on_each_backend! {
         planted.agencies[0].name = "2 bribery reports from Tarauni, reporter Musa Ibrahim 0803 555 0101".into();
         let mut digits = figures.clone();
         digits.agencies[0].median_days_to_resolve = Published(Some(12.000123456789));
-        digits.agencies[0].resolved = Published(Some(10));
+        digits.agencies[0].resolved = Published(Some(15));
         let mut total = figures.clone();
         total.cases = Published(Some(sum + 100));
         for (refused, words) in [

@@ -151,7 +151,7 @@ impl Client {
             format!(
                 "Every count is rounded to a multiple of 5 (up or down, the same way each time), and a count that rounds to 0 reads \"{WITHHELD}\": small groups can point to a person, and exact counts could be subtracted from one another. Parts need not add up to totals."
             ),
-            "Medians and percentiles are in whole days, from 10 cases or more.".into(),
+            "Medians and percentiles are in whole days, shown where their cases read 15 (medians) or 30 (percentiles) or more.".into(),
             "No names, phones, titles, accounts of what happened or addresses are included, and no list of cases.".into(),
             "Days: whole calendar days in Nigeria. Median: the middle case. 90th percentile: 9 in 10 cases took at most this.".into(),
             "A case merged into another, or closed as a duplicate, is counted once.".into(),

@@ -9,7 +9,6 @@
 
 use std::sync::Arc;
 
-use citizens_core::agency::Agency;
 use citizens_core::clock::Timestamp;
 use citizens_core::figures::{days, PublicFigures, Published, WITHHELD};
 use citizens_core::geo;
@@ -17,7 +16,6 @@ use citizens_core::taxonomy::CATEGORIES;
 use citizens_protocol::{ErrorCode, FiguresTaken, Role};
 use serde::Serialize;
 
-use crate::persistence::{Tx, Viewer};
 use crate::{Core, Device, Error, Result};
 
 /// How long the public pages show the figures as last read (a publication shows within a
@@ -61,7 +59,7 @@ impl Core {
         let json = serde_json::to_string(figures).map_err(Error::internal)?;
         let now = self.now();
         self.write(|tx| {
-            let directory = org_agencies(tx, device.org_id)?;
+            let directory = crate::records::org_agencies(tx, device.org_id)?;
             figures.check(&directory).map_err(|e| {
                 Error::refused(
                     ErrorCode::InvalidRequest,
@@ -102,37 +100,6 @@ impl Core {
     }
 }
 
-/// The directory as organisation `org_id` keeps it: each shipped agency, as its own copy when
-/// it corrected one.
-pub(crate) fn org_agencies(tx: &mut dyn Tx, org_id: i64) -> Result<Vec<Agency>> {
-    let shipped = citizens_core::seed::agencies()
-        .map_err(|e| Error::internal(format!("shipped data: {e}")))?;
-    shipped
-        .into_iter()
-        .map(|a| Ok(org_record(tx, org_id, a.id.uuid())?.unwrap_or(a)))
-        .collect()
-}
-
-/// A record as organisation `org_id` sees it (its own copy of a shipped one), read as `T`.
-pub(crate) fn org_record<T: autosurgeon::Hydrate>(
-    tx: &mut dyn Tx,
-    org_id: i64,
-    id: uuid::Uuid,
-) -> Result<Option<T>> {
-    let viewer = Viewer {
-        org_id,
-        person_id: String::new(),
-        everyone: true,
-    };
-    match tx.visible_record(&viewer, id)? {
-        Some((_, snapshot)) => {
-            let doc = automerge::AutoCommit::load(&snapshot).map_err(Error::internal)?;
-            Ok(citizens_core::document::read(&doc).ok())
-        }
-        None => Ok(None),
-    }
-}
-
 /// The open data as JSON: who publishes it, under which licence, what a withheld cell means,
 /// and the figures.
 pub fn open_json(publisher: &str, shown: &Shown) -> String {
@@ -151,7 +118,7 @@ pub fn open_json(publisher: &str, shown: &Shown) -> String {
         licence: LICENCE,
         licence_url: LICENCE_URL,
         published_at: shown.published_at.to_rfc3339(),
-        withheld: format!("every count is rounded to a multiple of 5 (by a fixed offset per cell, so the same count always reads the same); a cell reading \"{WITHHELD}\" counts 0 to 4 cases; medians are whole days from 10 cases or more; parts need not add up to the total"),
+        withheld: format!("every count is rounded to a multiple of 5 (by a fixed offset per cell, so the same count always reads the same); a cell reading \"{WITHHELD}\" counts 0 to 4 cases; medians are whole days, shown where their cases read 15 or more; parts need not add up to the total"),
         figures: &shown.figures,
     })
     .unwrap_or_default()

@@ -19,7 +19,7 @@ use automerge::ActorId;
 use citizens_core::agency::Agency;
 use citizens_core::article::CivicArticle;
 use citizens_core::clock::{Day, Timestamp};
-use citizens_core::document::{self, read};
+use citizens_core::document;
 use citizens_core::geo::{self, Lga};
 use citizens_core::grievance::{
     Capture, Channel, ConsentInput, Event, Grievance, Intake, Kind, Place, Priority, ReporterInput,
@@ -40,7 +40,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use crate::persistence::{NewDevice, Tx, Viewer};
+use crate::persistence::{NewDevice, Tx};
 use crate::{records, Core, Device, Error, Result};
 
 /// The person the intake device belongs to. A coordinator should not enrol anyone under this
@@ -818,7 +818,7 @@ impl Core {
     }
 
     fn case(&self, tx: &mut dyn Tx, org_id: i64, id: Uuid) -> Result<Option<Grievance>> {
-        self.record_of(tx, org_id, id)
+        records::org_record(tx, org_id, id)
     }
 
     /// File a citizen's report from the web page (`via` [`Intake::Web`]) or an Open311
@@ -1020,10 +1020,10 @@ impl Core {
                 None => mine.clone(),
             };
             let agency = match case.agency {
-                Some(a) => self.record_of::<Agency>(tx, org_id, a.uuid())?,
+                Some(a) => records::org_record::<Agency>(tx, org_id, a.uuid())?,
                 None => None,
             };
-            let rulebook = self.record_of::<Rulebook>(tx, org_id, Rulebook::id())?;
+            let rulebook = records::org_record::<Rulebook>(tx, org_id, Rulebook::id())?;
             let status = case.status().current;
             let due = match (&agency, &rulebook, status.awaits_action()) {
                 (Some(agency), Some(book), true) => case.sla_due(agency, &book.calendar()),
@@ -1096,7 +1096,7 @@ impl Core {
             };
             let case = self.case(tx, org_id, id)?.ok_or_else(not_yours)?;
             let routed = match case.agency {
-                Some(a) => self.record_of::<Agency>(tx, org_id, a.uuid())?,
+                Some(a) => records::org_record::<Agency>(tx, org_id, a.uuid())?,
                 None => None,
             };
             if routed.is_none_or(|a| a.short_name != agency) {
@@ -1136,42 +1136,15 @@ impl Core {
         }
         self.write(|tx| {
             let (org_id, _) = self.org(tx)?;
-            let mut kept = Vec::with_capacity(agencies.len());
-            for a in &agencies {
-                kept.push(
-                    self.record_of(tx, org_id, a.id.uuid())?
-                        .unwrap_or_else(|| a.clone()),
-                );
-            }
+            let kept = records::org_agencies(tx, org_id)?;
             let mut texts = Vec::with_capacity(articles.len());
             for a in &articles {
                 texts.push(
-                    self.record_of(tx, org_id, a.id.uuid())?
-                        .unwrap_or_else(|| a.clone()),
+                    records::org_record(tx, org_id, a.id.uuid())?.unwrap_or_else(|| a.clone()),
                 );
             }
             Ok(std::sync::Arc::new((kept, texts)))
         })
-    }
-
-    fn record_of<T: autosurgeon::Hydrate>(
-        &self,
-        tx: &mut dyn Tx,
-        org_id: i64,
-        id: Uuid,
-    ) -> Result<Option<T>> {
-        let viewer = Viewer {
-            org_id,
-            person_id: String::new(),
-            everyone: true,
-        };
-        match tx.visible_record(&viewer, id)? {
-            Some((_, snapshot)) => {
-                let doc = automerge::AutoCommit::load(&snapshot).map_err(Error::internal)?;
-                Ok(read(&doc).ok())
-            }
-            None => Ok(None),
-        }
     }
 }
 

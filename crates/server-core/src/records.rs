@@ -623,6 +623,37 @@ fn is_shipped(snapshot: &[u8]) -> bool {
     })
 }
 
+/// The directory as organisation `org_id` keeps it: each shipped agency, as its own copy when
+/// it corrected one.
+pub(crate) fn org_agencies(tx: &mut dyn Tx, org_id: i64) -> Result<Vec<Agency>> {
+    let shipped = citizens_core::seed::agencies()
+        .map_err(|e| Error::internal(format!("shipped data: {e}")))?;
+    shipped
+        .into_iter()
+        .map(|a| Ok(org_record(tx, org_id, a.id.uuid())?.unwrap_or(a)))
+        .collect()
+}
+
+/// A record as organisation `org_id` sees it (its own copy of a shipped one), read as `T`.
+pub(crate) fn org_record<T: autosurgeon::Hydrate>(
+    tx: &mut dyn Tx,
+    org_id: i64,
+    id: Uuid,
+) -> Result<Option<T>> {
+    let viewer = Viewer {
+        org_id,
+        person_id: String::new(),
+        everyone: true,
+    };
+    match tx.visible_record(&viewer, id)? {
+        Some((_, snapshot)) => {
+            let doc = AutoCommit::load(&snapshot).map_err(Error::internal)?;
+            Ok(read(&doc).ok())
+        }
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
