@@ -69,7 +69,7 @@ fn print_json(value: &impl Serialize) -> Result<()> {
 fn json_for_terminal(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
-        if c.is_control() && c != '\n' {
+        if citizens_core::text::acts_on_screen(c) && c != '\n' {
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
             out.push(c);

@@ -148,7 +148,7 @@ pub fn apply_untrusted(
 pub fn refuse_control_text(changes: &[automerge::Change]) -> Result<()> {
     use automerge::legacy::{Key, OpType};
     use automerge::ScalarValue;
-    let harmless = |c: char| matches!(c, '\n' | '\r' | '\t') || !c.is_control();
+    let harmless = |c: char| matches!(c, '\n' | '\r' | '\t') || !crate::text::acts_on_screen(c);
     for change in changes {
         for op in change.decode().operations {
             let key = match &op.key {
@@ -195,7 +195,13 @@ mod tests {
     fn text_with_a_control_character_is_refused_line_breaks_and_tabs_are_not() {
         assert_eq!(written("narrative", "one\r\ntwo\nthree\tfour"), Ok(()));
         let refused = "text: it holds an invisible control character (such as ESC or a lone carriage return) that could rewrite the screen showing it; nothing of it was stored";
-        for hostile in ["\u{1b}[2K… revoked", "cover\rover", "back\u{8}", "\u{9b}2J"] {
+        for hostile in [
+            "\u{1b}[2K… revoked",
+            "cover\rover",
+            "back\u{8}",
+            "\u{9b}2J",
+            "revoked\u{202e}evitca",
+        ] {
             assert_eq!(
                 written("title", hostile).map_err(|e| e.to_string()),
                 Err(refused.to_string()),
