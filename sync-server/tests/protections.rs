@@ -315,9 +315,7 @@ on_each_backend! {
     let server = start_server_on(backend);
     let (mut coordinator, key, case) =
         coordinator_with_case(&server, "Meter tampering at Zoo Road", "Musa Garba");
-    let (dir, mut client) = fresh_volunteer("Bisi Adeleke");
-    enrol(&mut client, &server, "Bisi Adeleke", &key);
-    let mut bisi = Device { dir, client };
+    let mut bisi = Device::volunteer(&server, "Bisi Adeleke", &key);
     let id = coordinator.client.open_case(&case).expect("case").grievance.id.uuid();
     let export = coordinator.client.store().export(id).expect("export");
     bisi.client.store().merge_from_server(&export).expect("merge");

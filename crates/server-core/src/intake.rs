@@ -817,6 +817,25 @@ impl Core {
         })
     }
 
+    /// The case a receipt (reference and PIN) names, if both are right: an unknown reference
+    /// and a wrong PIN cost the same work (a PIN is computed and compared either way).
+    fn receipt_holder(
+        &self,
+        tx: &mut dyn Tx,
+        org_id: i64,
+        reference: &str,
+        pin: &str,
+    ) -> Result<Option<Uuid>> {
+        let found = if reference.len() <= 20 {
+            tx.receipt(org_id, reference)?
+        } else {
+            None
+        };
+        let expected = self.pin_of(found.unwrap_or(Uuid::nil()));
+        let matches = bool::from(expected.as_bytes().ct_eq(pin.as_bytes()));
+        Ok(found.filter(|_| matches))
+    }
+
     fn case(&self, tx: &mut dyn Tx, org_id: i64, id: Uuid) -> Result<Option<Grievance>> {
         records::org_record(tx, org_id, id)
     }
@@ -1000,15 +1019,7 @@ impl Core {
         }
         self.write(|tx| {
             let (org_id, _) = self.org(tx)?;
-            let found = if reference.len() <= 20 {
-                tx.receipt(org_id, &reference)?
-            } else {
-                None
-            };
-            // The same work either way: a PIN is computed and compared.
-            let expected = self.pin_of(found.unwrap_or(Uuid::nil()));
-            let matches = bool::from(expected.as_bytes().ct_eq(pin.as_bytes()));
-            let (Some(id), true) = (found, matches) else {
+            let Some(id) = self.receipt_holder(tx, org_id, &reference, &pin)? else {
                 return Ok(None);
             };
             let Some(mine) = self.case(tx, org_id, id)? else {
@@ -1083,15 +1094,7 @@ impl Core {
         let now = self.now();
         self.write(|tx| {
             let (org_id, _) = self.org(tx)?;
-            let found = if reference.len() <= 20 {
-                tx.receipt(org_id, &reference)?
-            } else {
-                None
-            };
-            // The same work either way: a PIN is computed and compared.
-            let expected = self.pin_of(found.unwrap_or(Uuid::nil()));
-            let matches = bool::from(expected.as_bytes().ct_eq(pin.as_bytes()));
-            let (Some(id), true) = (found, matches) else {
+            let Some(id) = self.receipt_holder(tx, org_id, &reference, &pin)? else {
                 return Err(not_yours());
             };
             let case = self.case(tx, org_id, id)?.ok_or_else(not_yours)?;
