@@ -622,6 +622,7 @@ on_each_backend! {
     fn a_coordinators_figures_reach_the_transparency_page_and_its_open_data(backend) {
         use citizens_core::figures::Published;
         use citizens_protocol::{decode, encode, ErrorBody, ErrorCode, CONTENT_TYPE, FIGURES_PATH};
+        use citizens_test_support::disclosure::{audit, Method};
         use citizens_test_support::worked;
         use rand::SeedableRng;
 
@@ -697,6 +698,10 @@ on_each_backend! {
         assert_eq!(status, 200);
         assert_eq!(headers["access-control-allow-origin"], "*");
         let data: serde_json::Value = serde_json::from_str(&json).expect("json");
+        // What the page serves, as the auditor reads it: nothing pinned to 1–4.
+        let first: citizens_core::figures::PublicFigures =
+            serde_json::from_str(&json).expect("the open data reads as figures");
+        assert_eq!(audit(Method::Rounded, &[&first]), Vec::new());
         assert_eq!(data["publisher"], "Kano Civic Forum");
         assert_eq!(data["licence"], "CC BY 4.0");
         assert_eq!(data["cases"], serde_json::to_value(figures.cases).expect("cases"));
@@ -739,6 +744,12 @@ on_each_backend! {
         assert!(!coordinator.sync().figures_published, "not twice in a day");
         coordinator.client.publish_figures_at_next_sync().expect("asked");
         assert!(coordinator.sync().figures_published, "published when asked");
+        // The page before and after five more cases: no cell, total or difference pinned to 1–4.
+        let (_, _, json) = get(&format!("{}/figures.json", server.url));
+        let second: citizens_core::figures::PublicFigures =
+            serde_json::from_str(&json).expect("the open data reads as figures");
+        assert_ne!(second, first, "the figures moved");
+        assert_eq!(audit(Method::Rounded, &[&first, &second]), Vec::new());
         five_more(&mut coordinator);
         assert!(!coordinator.sync().figures_published, "once asked, not again that day");
         clock.advance(24 * 60 * 60 * 1000);
