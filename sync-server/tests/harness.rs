@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use citizens_client::machine::{Effect, Event, Failure, Machine, Outgoing, Request};
-use citizens_client::{Filter, Sort};
-use citizens_protocol::Role;
+use citizens_client::{Filter, Sort, SyncError};
+use citizens_protocol::{ErrorCode, Role};
 use citizens_server::storage::sqlite::Sqlite;
 use citizens_server::{Application, Config};
 use citizens_server_core::{Core, Limits};
@@ -244,6 +244,54 @@ fn laptops_and_server_converge_under_drops_duplicates_replays_and_expiring_token
 #[test]
 fn a_held_back_case_reassigned_away_is_let_go() {
     converge(17_787_249_693_879_032_880, 130);
+}
+
+/// Found by CI: the clock jumped a token's whole life four times within one sync (laptops asleep,
+/// links stalled), and the laptop gave up after three fresh tokens as if the server refused them
+/// all. A token that has run out by the laptop's own clock too is renewed whatever the count.
+#[test]
+fn tokens_that_run_out_again_and_again_are_renewed_each_time() {
+    converge(1_449_773_228_349_862_672, 78);
+}
+
+/// The other side of that rule: a server that refuses every token it has just given (its clock
+/// far ahead of the laptop's) ends the sync after three fresh ones, in its own words, instead of
+/// asking for tokens for ever.
+#[test]
+fn a_server_that_refuses_every_fresh_token_ends_the_sync() {
+    let (_dir, mut world) = world(7);
+    let laptop = &mut world.laptops[2].client;
+    let mut machine = Machine::new(fast());
+    let mut effect = machine.step(laptop, Event::Start, &mut |_| {});
+    let mut tokens = 0;
+    loop {
+        let event = match effect {
+            Effect::Done => break,
+            Effect::Wait(_) => Event::Waited,
+            Effect::Send(outgoing) => match outgoing.request {
+                Request::Token(_) => {
+                    tokens += 1;
+                    answer(&world.core, &outgoing)
+                }
+                _ => Event::Failed(Failure::Refused {
+                    code: ErrorCode::ExpiredToken,
+                    message: "the access token expired; get a new one".into(),
+                }),
+            },
+        };
+        effect = machine.step(laptop, event, &mut |_| {});
+    }
+    assert_eq!(
+        tokens, 3,
+        "three fresh tokens after the one kept from enrolment"
+    );
+    match machine.outcome() {
+        Err(SyncError::Refused { code, message }) => {
+            assert_eq!(code, ErrorCode::ExpiredToken);
+            assert_eq!(message, "the access token expired; get a new one");
+        }
+        other => panic!("the sync ends refused, got {other:?}"),
+    }
 }
 
 /// Run `schedules` schedules of work and faulty syncs from `seed`, each tenth followed by clean

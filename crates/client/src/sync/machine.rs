@@ -188,8 +188,11 @@ pub struct Machine {
     retries: Retries,
     in_flight: Option<Outgoing>,
     token: Option<String>,
-    /// Tokens fetched since the last answer that was not a token: a server that refuses every
-    /// fresh token (its clock far ahead) ends the sync instead of looping.
+    /// Tokens fetched since the last answer that was not a token, for a refusal of a token that
+    /// by this laptop's clock was still good: a server that refuses every fresh token (its clock
+    /// far ahead) ends the sync instead of looping. A token that has run out here too (the
+    /// laptop slept, the link stalled for its whole life) is renewed whatever the count: time
+    /// passing bounds that.
     renewals: u32,
     last: Option<(bool, Vec<u8>)>,
     pending_changes: usize,
@@ -275,7 +278,7 @@ impl Machine {
                 // What the server refused last time is offered again (a case reassigned back,
                 // changes the server has meanwhile had from their own laptop).
                 client.store.retry_set_aside()?;
-                self.token = kept_token(client)?;
+                self.token = kept_token(client, 60_000)?;
                 match self.token {
                     Some(_) => self.next_batch(client, progress),
                     None => self.send(Phase::Token(None), token_request(client)?),
@@ -300,10 +303,14 @@ impl Machine {
             Event::Failed(Failure::Refused {
                 code: ErrorCode::ExpiredToken | ErrorCode::InvalidToken,
                 ..
-            }) if self.renewals < MAX_RENEWALS && !matches!(self.phase, Phase::Token(_)) => {
+            }) if !matches!(self.phase, Phase::Token(_))
+                && (self.renewals < MAX_RENEWALS || !token_good_here(client)?) =>
+            {
                 // The kept token is no longer honoured (expired, server restored): get a new
                 // one, then send the same request again.
-                self.renewals += 1;
+                if token_good_here(client)? {
+                    self.renewals += 1;
+                }
                 let interrupted = self
                     .in_flight
                     .take()
@@ -570,13 +577,19 @@ fn new_batch_id(client: &mut Client) -> Uuid {
     uuid::Builder::from_random_bytes(client.ctx.rng.gen()).into_uuid()
 }
 
-/// The token kept from the last sync, unless it is about to expire.
-fn kept_token(client: &Client) -> Result<Option<String>, SyncError> {
+/// The token kept from the last sync, unless it expires within `margin_ms` by this laptop's
+/// clock.
+fn kept_token(client: &Client, margin_ms: i64) -> Result<Option<String>, SyncError> {
     let now = client.ctx.clock.now().millis();
     Ok(client.store.meta(TOKEN)?.and_then(|t| {
         let (expires, token) = t.split_once(' ')?;
-        (expires.parse::<i64>().ok()? > now + 60_000).then(|| token.to_string())
+        (expires.parse::<i64>().ok()? > now + margin_ms).then(|| token.to_string())
     }))
+}
+
+/// Whether the kept token is still good by this laptop's clock.
+fn token_good_here(client: &Client) -> Result<bool, SyncError> {
+    Ok(kept_token(client, 0)?.is_some())
 }
 
 fn token_request(client: &Client) -> Result<Request, SyncError> {
