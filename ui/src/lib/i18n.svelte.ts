@@ -4,6 +4,7 @@ import { ha } from "./locales/ha";
 import { yo } from "./locales/yo";
 import { ig } from "./locales/ig";
 import { pcm } from "./locales/pcm";
+import { formatCalendarDay, formatDateOnly, formatDateTime } from "./dates";
 
 export const catalogues: Record<string, Record<Key, string>> = { en, ha, yo, ig, pcm };
 export const languages: { code: string; name: string }[] = [
@@ -32,30 +33,31 @@ export function t(key: Key, params: Record<string, string | number> = {}): strin
   return message.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }
 
-/** Dates in the reader's language (Nigeria's time zone). */
+/** The short month names (`month_1` … `month_12`) of the current language, from our catalogues. */
+const monthKeys = [
+  "month_1", "month_2", "month_3", "month_4", "month_5", "month_6",
+  "month_7", "month_8", "month_9", "month_10", "month_11", "month_12",
+] as const satisfies readonly Key[];
+
+function monthNames(): string[] {
+  return monthKeys.map((key) => t(key));
+}
+
+/** An instant in the reader's language, Nigeria's time: "7 Dec 2026, 13:00", or "7 Dec 2026"
+ * without the time (one formatter for every language, `dates.ts`, not the WebView's locale data). */
 export function formatDate(millis: number, withTime = true): string {
-  const style: Intl.DateTimeFormatOptions = withTime ? { dateStyle: "medium", timeStyle: "short" } : { dateStyle: "medium" };
-  try {
-    return new Intl.DateTimeFormat(tag(), { ...style, timeZone: "Africa/Lagos" }).format(millis);
-  } catch {
-    return new Intl.DateTimeFormat("en-NG", { ...style, timeZone: "Africa/Lagos" }).format(millis);
-  }
+  return withTime ? formatDateTime(millis, monthNames()) : formatDateOnly(millis, monthNames());
 }
 
 function tag(): string {
   return locale.code === "pcm" ? "en-NG" : `${locale.code}-NG`;
 }
 
-/** A calendar day (`YYYY-MM-DD`) in the reader's language. */
+/** A calendar day (`YYYY-MM-DD`) in the reader's language, "7 Dec 2026"; "—" for none, and the
+ * text itself when it is not such a day. */
 export function formatDay(day: string | null | undefined): string {
   if (!day) return "—";
-  const at = Date.parse(`${day}T12:00:00+01:00`);
-  if (Number.isNaN(at)) return day;
-  try {
-    return new Intl.DateTimeFormat(tag(), { dateStyle: "medium", timeZone: "Africa/Lagos" }).format(at);
-  } catch {
-    return day;
-  }
+  return formatCalendarDay(day, monthNames()) ?? day;
 }
 
 /** A count in the reader's language. */
