@@ -101,6 +101,7 @@ pub mod citizen;
 pub mod corpus;
 pub mod device;
 pub mod disclosure;
+pub mod docs;
 pub mod haproxy;
 pub mod hostile;
 pub mod postgres;
