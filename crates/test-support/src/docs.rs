@@ -1,7 +1,8 @@
 //! The docs cannot drift from the binaries: every command shown in a shell code block of
 //! `README.md` and `docs/*.md` that runs `citizens`, `citizens-server` (also as
 //! `target/release/…`, through a variable such as `C=target/release/citizens`, or as
-//! `cargo run -p PACKAGE -- …`) or `bash scripts/X.sh` must exist. For a binary, each
+//! `cargo run -p PACKAGE -- …`, also after `sudo`, `runuser -u USER --` or `env`) or
+//! `bash scripts/X.sh` must exist. For a binary, each
 //! subcommand on the path answers `--help` with exit 0 and every `--flag` shown is listed in
 //! the help of the subcommand it is given to; for a script, the file exists.
 //!
@@ -622,6 +623,37 @@ fn single_is_inside_double(chars: &[char], at: usize) -> bool {
     double
 }
 
+/// How many leading words only run what follows as someone else or elsewhere: `sudo [-u USER]`,
+/// `runuser -u USER --`, `env [VAR=value]`, `exec`, `nohup`, `time`.
+fn wrapper_length(words: &[String]) -> usize {
+    let mut at = 0;
+    loop {
+        let Some(first) = words.get(at).map(String::as_str) else {
+            return at;
+        };
+        match first {
+            "sudo" | "runuser" | "env" => {
+                at += 1;
+                while let Some(word) = words.get(at) {
+                    if word == "--" {
+                        at += 1;
+                        break;
+                    }
+                    if ["-u", "-g", "--user", "--group"].contains(&word.as_str()) {
+                        at += 2;
+                    } else if word.starts_with('-') || (first == "env" && word.contains('=')) {
+                        at += 1;
+                    } else {
+                        break;
+                    }
+                }
+            }
+            "exec" | "nohup" | "time" => at += 1,
+            _ => return at,
+        }
+    }
+}
+
 /// Drop leading assignments (remembering any that name a binary) and replace a variable or a
 /// path naming a binary by the binary's name.
 fn resolve(
@@ -654,6 +686,8 @@ fn resolve(
         return Vec::new();
     }
     words.drain(..leading);
+    let wrapper = wrapper_length(&words);
+    words.drain(..wrapper);
     if let Some(first) = words.first_mut() {
         let variable = first
             .strip_prefix("${")
@@ -826,6 +860,8 @@ eval \"$(bash scripts/postgres.sh start /tmp/cc-pg)\"
 citizens-server --data-dir /tmp/server serve --listen 127.0.0.1:8420 &
 target/release/citizens-server migrate 2>&1 > out.log
 cargo run -p citizens-cli -- grievance list
+sudo runuser -u citizens-server -- citizens-server --config /etc/c.toml devices list
+sudo -u musa env CITIZENS_DATA_DIR=/x $C home
 ```
 
 ```toml
@@ -892,7 +928,18 @@ Nothing to do
                         "list"
                     ]
                 ),
-                expect(22, &["citizens", "home"]),
+                expect(
+                    15,
+                    &[
+                        "citizens-server",
+                        "--config",
+                        "/etc/c.toml",
+                        "devices",
+                        "list"
+                    ]
+                ),
+                expect(16, &["citizens", "home"]),
+                expect(24, &["citizens", "home"]),
             ]
         );
     }
