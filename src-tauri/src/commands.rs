@@ -2,9 +2,9 @@
 //! code and shows the message, never matching on text.
 
 use citizens_client::{
-    app_clock, sample, store_rows, write_whole, ChartWords, Client, CommitmentInput, Dashboard,
-    Error, Filter, ForwardInput, GrievanceInput, InitOptions, OrgKey, ReplyInput, ReportFilter,
-    RetryPolicy, RuleInput, SessionInput, Sort, SyncError,
+    app_clock, sample, store_rows, write_whole, ChartWords, Client, Code, CommitmentInput,
+    Dashboard, Error, Failure, Filter, ForwardInput, GrievanceInput, InitOptions, OrgKey,
+    ReplyInput, ReportFilter, RetryPolicy, RuleInput, SessionInput, Sort, SyncError,
 };
 use citizens_core::session::{Attendance, TownHallSession};
 use serde::Serialize;
@@ -14,88 +14,23 @@ use zeroize::Zeroizing;
 use crate::background::Live;
 use crate::AppState;
 
-/// An error for the window.
-#[derive(Debug, Serialize, PartialEq, Eq, ts_rs::TS)]
-pub struct CommandError {
-    /// Stable code: `locked`, `not_initialised`, `wrong_passphrase`, `invalid`, `forbidden_transition`,
-    /// `status_conflict`, `not_found`, `already_initialised`, `not_enrolled`, `offline`,
-    /// `refused`, `not_our_server`, `internal`.
-    pub code: &'static str,
-    /// Plain words for the person.
-    pub message: String,
-}
-
-impl From<Error> for CommandError {
-    fn from(e: Error) -> Self {
-        let code = match &e {
-            Error::NotInitialised(_) => "not_initialised",
-            Error::AlreadyInitialised(_) => "already_initialised",
-            Error::WrongPassphrase => "wrong_passphrase",
-            Error::WeakPassphrase => "invalid",
-            Error::NotFound { .. } => "not_found",
-            Error::Domain(citizens_core::Error::ForbiddenTransition { .. }) => {
-                "forbidden_transition"
-            }
-            Error::Domain(citizens_core::Error::StatusConflict { .. }) => "status_conflict",
-            Error::Domain(_) | Error::Rejected(_) => "invalid",
-            _ => "internal",
-        };
-        CommandError {
-            code,
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<citizens_paper::Error> for CommandError {
-    fn from(e: citizens_paper::Error) -> Self {
-        match e {
-            citizens_paper::Error::Client(inner) => inner.into(),
-            citizens_paper::Error::Language(_) => CommandError {
-                code: "invalid",
-                message: e.to_string(),
-            },
-            citizens_paper::Error::Typeset(_) => CommandError {
-                code: "internal",
-                message: e.to_string(),
-            },
-        }
-    }
-}
-
-impl From<SyncError> for CommandError {
-    fn from(e: SyncError) -> Self {
-        let message = e.to_string();
-        let code = match e {
-            SyncError::Store(inner) => return inner.into(),
-            SyncError::Network(_) => "offline",
-            SyncError::Refused { .. } => "refused",
-            SyncError::NotOurServer(_) => "not_our_server",
-            SyncError::InsecureServer(_) => "insecure_server",
-            SyncError::NotEnrolled => "not_enrolled",
-        };
-        CommandError { code, message }
-    }
-}
-
-type Result<T> = std::result::Result<T, CommandError>;
+type Result<T> = std::result::Result<T, Failure>;
 
 fn lock<'a>(state: &'a State<'_, AppState>) -> Result<std::sync::MutexGuard<'a, Option<Client>>> {
-    state.client.lock().map_err(|_| CommandError {
-        code: "internal",
-        message: "the app is in a bad state; restart it".into(),
-    })
+    state
+        .client
+        .lock()
+        .map_err(|_| Failure::new(Code::Internal, "the app is in a bad state; restart it"))
 }
 
-fn with_client<T, E: Into<CommandError>>(
+fn with_client<T, E: Into<Failure>>(
     state: &State<'_, AppState>,
     f: impl FnOnce(&mut Client) -> std::result::Result<T, E>,
 ) -> Result<T> {
     let mut guard = lock(state)?;
-    let client = guard.as_mut().ok_or(CommandError {
-        code: "locked",
-        message: "unlock Citizens Connect first".into(),
-    })?;
+    let client = guard
+        .as_mut()
+        .ok_or(Failure::new(Code::Locked, "unlock Citizens Connect first"))?;
     f(client).map_err(Into::into)
 }
 
@@ -200,10 +135,9 @@ pub fn change_passphrase(state: State<'_, AppState>, old: String, new: String) -
 fn load_into(client: &mut Client, count: usize) -> Result<usize> {
     let inputs =
         sample::grievances(&mut rand::thread_rng(), count.min(5_000), None).map_err(Error::from)?;
-    let stored = client.capture_all(&inputs).map_err(|report| CommandError {
-        code: "invalid",
-        message: report.to_string(),
-    })?;
+    let stored = client
+        .capture_all(&inputs)
+        .map_err(|report| Failure::new(Code::Invalid, report.to_string()))?;
     Ok(stored.len())
 }
 
@@ -588,9 +522,11 @@ fn decode_base64(field: &str, text: &str) -> Result<Vec<u8>> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD
         .decode(text)
-        .map_err(|_| CommandError {
-            code: "invalid",
-            message: format!("the {field} could not be read; choose the file again"),
+        .map_err(|_| {
+            Failure::new(
+                Code::Invalid,
+                format!("the {field} could not be read; choose the file again"),
+            )
         })
 }
 
@@ -801,10 +737,10 @@ pub fn sync_now(state: State<'_, AppState>, passphrase: Option<String>) -> Resul
         if with_client(&state, |c| c.server())?.is_none() {
             return Err(SyncError::NotEnrolled.into());
         }
-        let passphrase = Zeroizing::new(passphrase.ok_or(CommandError {
-            code: "needs_passphrase",
-            message: "type your passphrase to start syncing".into(),
-        })?);
+        let passphrase = Zeroizing::new(passphrase.ok_or(Failure::new(
+            Code::NeedsPassphrase,
+            "type your passphrase to start syncing",
+        ))?);
         // Opened here so a wrong passphrase is said at once; the thread then uses it.
         let client = Client::open(&state.data_dir, &passphrase, app_clock())?;
         state.sync.start(move || Ok(client));
@@ -862,10 +798,7 @@ pub fn export_bundle(
 /// replaces a file of another kind (the store itself).
 fn output_path(text: &str, extension: &str) -> Result<std::path::PathBuf> {
     let path = std::path::PathBuf::from(text.trim());
-    let refuse = |message: String| CommandError {
-        code: "invalid",
-        message,
-    };
+    let refuse = |message: String| Failure::new(Code::Invalid, message);
     if !path.is_absolute() || path.is_dir() {
         return Err(refuse(format!(
             "give a file name with its full path, e.g. /home/you/figures.{extension}"

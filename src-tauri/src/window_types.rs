@@ -68,7 +68,8 @@ fn declarations(cfg: &Config) -> Vec<String> {
         citizens_client::Charts,
         citizens_client::Dashboard,
         background::Live,
-        commands::CommandError,
+        citizens_client::Code,
+        citizens_client::Failure,
         commands::AppStatus,
         commands::StateDto,
         commands::Captured,
@@ -136,6 +137,13 @@ fn vocabularies() -> Vec<(&'static str, Vec<&'static str>)> {
             taxonomy::CATEGORIES.iter().map(|c| c.slug).collect(),
         ),
         ("disabilityAnswers", figures::DISABILITY_ANSWERS.to_vec()),
+        (
+            "refusals",
+            words(
+                citizens_client::Refusal::ALL,
+                citizens_client::Refusal::as_str,
+            ),
+        ),
     ]
 }
 

@@ -68,7 +68,7 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
         "create_profile",
         json!({"name": "Amina Bello", "organisation": "Kano Civic Forum", "passphrase": "short", "sampleCases": 0}),
     );
-    assert_eq!(weak.expect_err("weak")["code"], "invalid");
+    assert_eq!(weak.expect_err("weak")["code"], "weak_passphrase");
     let status = call(&webview, "create_profile", json!({"name": "Amina Bello", "organisation": "Kano Civic Forum", "passphrase": "a long passphrase", "sampleCases": 0})).expect("profile");
     assert_eq!(status["user"], "Amina Bello");
 

@@ -456,10 +456,16 @@ fn a_bundle_carried_between_two_laptops_converges_them_without_a_server() {
         !bytes.windows(5).any(|w| w == b"Ward "),
         "bundles are encrypted"
     );
-    assert!(matches!(
-        b.import_bundle(std::fs::File::open(&usb).expect("file"), "wrong passphrase"),
-        Err(citizens_client::Error::Rejected(_))
-    ));
+    match b.import_bundle(std::fs::File::open(&usb).expect("file"), "wrong passphrase") {
+        Err(e) => assert_eq!(
+            (e.code(), e.to_string()),
+            (
+                citizens_client::Code::Invalid,
+                "refused incoming data: wrong bundle passphrase; nothing was stored".into()
+            )
+        ),
+        Ok(_) => panic!("a wrong bundle passphrase is refused"),
+    }
 }
 
 on_each_backend! {

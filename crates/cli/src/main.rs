@@ -10,9 +10,9 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use citizens_client::{
-    app_clock, sample, Client, CommitmentInput, Filter, ForwardInput, GrievanceInput, InitOptions,
-    OrgKey, Progress, ReplyInput, ReportFilter, RetryPolicy, RuleInput, SessionInput, Sort,
-    SyncLoop,
+    app_clock, sample, Client, Code, CommitmentInput, Failure, Filter, ForwardInput,
+    GrievanceInput, InitOptions, OrgKey, Progress, ReplyInput, ReportFilter, RetryPolicy,
+    RuleInput, SessionInput, Sort, SyncError, SyncLoop,
 };
 use citizens_core::session::Attendance;
 use clap::{Args, Parser, Subcommand};
@@ -776,6 +776,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if cli.json => {
+            output::error_json(&failure(&e));
+            ExitCode::FAILURE
+        }
         Err(e) => {
             let message = output::on_terminal(&format!("{e:#}"));
             let mut lines = message.lines();
@@ -786,6 +790,28 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The failure as the window would show it: the client's code where the error is the client's
+/// (or the sync's, or a paper's), `invalid` for what the command line itself refused.
+fn failure(e: &anyhow::Error) -> Failure {
+    let message = format!("{e:#}");
+    let code = e
+        .chain()
+        .find_map(|cause| {
+            let client = cause
+                .downcast_ref::<citizens_client::Error>()
+                .map(|e| e.code());
+            let sync = || cause.downcast_ref::<SyncError>().map(|e| e.code());
+            let paper = || {
+                cause
+                    .downcast_ref::<citizens_paper::Error>()
+                    .map(|e| e.code())
+            };
+            client.or_else(sync).or_else(paper)
+        })
+        .unwrap_or(Code::Invalid);
+    Failure::new(code, message)
 }
 
 fn run(cli: &Cli) -> Result<()> {

@@ -66,6 +66,12 @@ fn print_json(value: &impl Serialize) -> Result<()> {
     Ok(())
 }
 
+/// A failure as one line of JSON on stderr: `{"code": "not_found", "message": "…"}`.
+pub fn error_json(failure: &citizens_client::Failure) {
+    let line = serde_json::to_string(failure).unwrap_or_default();
+    eprintln!("{}", json_for_terminal(&line));
+}
+
 fn json_for_terminal(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {

@@ -52,6 +52,21 @@ fn refused(dir: &Path, args: &[&str]) -> String {
     stderr
 }
 
+/// Runs a command with `--json` that must fail; returns the one JSON line on stderr.
+fn refused_json(dir: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = citizens(dir, &all);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?} printed to stdout on failure"
+    );
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    serde_json::from_str(&stderr).expect("a JSON failure")
+}
+
 fn total(dir: &Path) -> u64 {
     json(dir, &["grievance", "list"])["total"]
         .as_u64()
@@ -478,6 +493,25 @@ fn bad_input_gets_a_clear_reason_and_stores_nothing() {
     assert!(why.contains("forward the case"), "{why}");
     let why = refused(dir.path(), &["grievance", "show", "KN-ZZZ-9999"]);
     assert!(why.contains("no case"), "{why}");
+    // With --json the failure is the window's pair: the same code, the same words.
+    assert_eq!(
+        refused_json(dir.path(), &["grievance", "show", "KN-ZZZ-9999"]),
+        serde_json::json!({"code": "not_found", "message": "no case 'KN-ZZZ-9999' here"})
+    );
+    assert_eq!(
+        refused_json(
+            dir.path(),
+            &["grievance", "escalate", &case, "--reason", "slow"]
+        )["code"],
+        "invalid"
+    );
+    assert_eq!(
+        refused_json(dir.path(), &["grievance", "list", "--sort", "sideways"]),
+        serde_json::json!({
+            "code": "invalid",
+            "message": "--sort must be newest, oldest, due, priority or reference"
+        })
+    );
     let shown = json(dir.path(), &["grievance", "show", &case]);
     assert_eq!(shown["case"]["status"], "new");
     assert_eq!(

@@ -55,7 +55,7 @@ impl Client {
             .record_ids_since(since_millis)?
             .into_iter()
             .map(|id| self.store.export(id))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<citizens_store::Result<Vec<_>>>()?;
         let count = records.len();
         let sealed = seal_with_passphrase(
             passphrase,
@@ -80,22 +80,24 @@ impl Client {
         let mut bytes = Vec::new();
         input.take(MAX_BUNDLE_BYTES + 1).read_to_end(&mut bytes)?;
         if bytes.len() as u64 > MAX_BUNDLE_BYTES {
-            return Err(Error::Rejected(format!(
+            return Err(Error::Bundle(format!(
                 "this bundle is larger than {} MiB; export it in parts (changes since a date)",
                 MAX_BUNDLE_BYTES / 1024 / 1024
             )));
         }
         let body = bytes
             .strip_prefix(MAGIC)
-            .ok_or_else(|| Error::Rejected("this file is not a Citizens Connect bundle".into()))?;
+            .ok_or_else(|| Error::Bundle("this file is not a Citizens Connect bundle".into()))?;
         let plain = open_with_passphrase(passphrase, body).map_err(|e| match e {
-            Error::WrongPassphrase => Error::Rejected("wrong bundle passphrase".into()),
-            other => other,
+            citizens_store::Error::WrongPassphrase => {
+                Error::Bundle("wrong bundle passphrase".into())
+            }
+            other => other.into(),
         })?;
         let bundle: Bundle =
-            decode(&plain).ok_or_else(|| Error::Rejected("the bundle is damaged".into()))?;
+            decode(&plain).ok_or_else(|| Error::Bundle("the bundle is damaged".into()))?;
         if bundle.version != 1 {
-            return Err(Error::Rejected(format!(
+            return Err(Error::Bundle(format!(
                 "bundle version {} is newer than this app; update it",
                 bundle.version
             )));
@@ -107,12 +109,12 @@ impl Client {
             (Some(theirs), Ok(ours)) if theirs != ours
         );
         if !theirs.is_empty() && theirs != ours {
-            return Err(Error::Rejected(format!(
+            return Err(Error::Bundle(format!(
                 "this bundle holds records of '{theirs}', not of '{ours}'"
             )));
         }
         if other_key {
-            return Err(Error::Rejected(
+            return Err(Error::Bundle(
                 "this bundle comes from another organisation of the same name (its organisation key is not yours)".into(),
             ));
         }
@@ -121,7 +123,7 @@ impl Client {
             .iter()
             .find(|p| !matches!(p.kind, RecordKind::Grievance | RecordKind::Session))
         {
-            return Err(Error::Rejected(format!(
+            return Err(Error::Bundle(format!(
                 "a bundle carries cases and town halls only, and this one holds a {} record",
                 push.kind.as_str()
             )));

@@ -17,6 +17,7 @@ use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
 use citizens_core::taxonomy;
 use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
+use citizens_store::Error as StoreError;
 use citizens_store::Writer;
 use serde::{Deserialize, Serialize};
 
@@ -424,17 +425,17 @@ impl Client {
         } else if let Ok(id) = GrievanceId::parse(key) {
             return Ok(id);
         }
-        Err(Error::NotFound {
+        Err(Error::Store(StoreError::NotFound {
             what: "case",
             id: key.to_string(),
-        })
+        }))
     }
 
     pub(crate) fn agency_id(&self, short_name: &str) -> Result<AgencyId> {
         let id = self
             .store
             .agency_id_by_short_name(short_name)?
-            .ok_or_else(|| Error::NotFound {
+            .ok_or_else(|| StoreError::NotFound {
                 what: "agency",
                 id: short_name.to_string(),
             })?;
@@ -443,12 +444,12 @@ impl Client {
 
     /// A page of the case list.
     pub fn list(&self, filter: &Filter, sort: Sort, offset: u64, limit: u64) -> Result<ListPage> {
-        self.store.list(filter, sort, offset, limit)
+        Ok(self.store.list(filter, sort, offset, limit)?)
     }
 
     /// Full-text search.
     pub fn search(&self, text: &str, limit: u64) -> Result<Vec<GrievanceRow>> {
-        self.store.search(text, limit)
+        Ok(self.store.search(text, limit)?)
     }
 
     /// Open a case.
@@ -464,10 +465,12 @@ impl Client {
             .merged_into(&grievance.id.to_string())?
             .into_iter()
             .map(|id| {
-                self.store
-                    .read(uuid::Uuid::parse_str(&id).map_err(|_| Error::Damaged("case id".into()))?)
+                self.store.read(
+                    uuid::Uuid::parse_str(&id)
+                        .map_err(|_| StoreError::Damaged("case id".into()))?,
+                )
             })
-            .collect::<Result<Vec<Grievance>>>()?;
+            .collect::<citizens_store::Result<Vec<Grievance>>>()?;
         Ok(case_view(
             grievance,
             agency.as_ref(),
@@ -892,7 +895,7 @@ impl Client {
             return Ok(bytes);
         }
         let secret = self.org_secret().map_err(|_| {
-            Error::Domain(citizens_core::Error::invalid(
+            StoreError::Domain(citizens_core::Error::invalid(
                 "attachment",
                 "this file belongs to a sealed case: only your organisation's coordinators can open it",
             ))
@@ -938,7 +941,11 @@ fn check_attachment_size(size: u64) -> Result<()> {
 }
 
 /// Build and insert one checked capture inside a write.
-fn insert_capture(ctx: &mut Context, w: &mut Writer<'_>, capture: Capture) -> Result<Grievance> {
+fn insert_capture(
+    ctx: &mut Context,
+    w: &mut Writer<'_>,
+    capture: Capture,
+) -> citizens_store::Result<Grievance> {
     let stamp = ctx.stamp();
     let state = geo::state(&capture.place.state)?;
     let device = DeviceCode::parse(&ctx.profile.device_code)?;

@@ -3,20 +3,21 @@
 use citizens_core::agency::Agency;
 use citizens_core::article::CivicArticle;
 use citizens_store::query::AgencyRow;
+use citizens_store::Error as StoreError;
 
-use crate::{Client, Error, Result};
+use crate::{Client, Result};
 
 impl Client {
     /// The directory, optionally one level (`federal`, `state`, `lga`).
     pub fn agencies(&self, level: Option<&str>) -> Result<Vec<AgencyRow>> {
         let level = level.map(citizens_core::agency::Level::parse).transpose()?;
-        self.store.agencies(level.map(|l| l.as_str()))
+        Ok(self.store.agencies(level.map(|l| l.as_str()))?)
     }
 
     /// One agency by short name.
     pub fn agency(&self, short_name: &str) -> Result<Agency> {
         let id = self.agency_id(short_name)?;
-        self.store.read(id.uuid())
+        Ok(self.store.read(id.uuid())?)
     }
 
     /// Civic articles: `(slug, English title)`.
@@ -36,12 +37,13 @@ impl Client {
             .articles()?
             .into_iter()
             .find(|(_, s, _)| s == slug.trim())
-            .ok_or_else(|| Error::NotFound {
+            .ok_or_else(|| StoreError::NotFound {
                 what: "article",
                 id: slug.to_string(),
             })?;
-        let id = uuid::Uuid::parse_str(&id).map_err(|_| Error::Damaged("article id".into()))?;
-        self.store.read(id)
+        let id =
+            uuid::Uuid::parse_str(&id).map_err(|_| StoreError::Damaged("article id".into()))?;
+        Ok(self.store.read(id)?)
     }
 
     /// Mark an article's translation into `lang` checked by a native speaker (coordinators

@@ -11,7 +11,7 @@ impl Client {
     /// Compare the cases that arrived since the last pass (captured, imported, synced) with the
     /// cases near them; returns how many were compared.
     pub fn find_duplicates(&mut self) -> Result<usize> {
-        self.store.find_duplicates(500)
+        Ok(self.store.find_duplicates(500)?)
     }
 
     /// Suggested duplicates still to judge (for one case when `key` is given), most alike first.
@@ -22,8 +22,9 @@ impl Client {
     ) -> Result<Vec<DuplicatePair>> {
         self.find_duplicates()?;
         let id = key.map(|k| self.grievance_id(k)).transpose()?;
-        self.store
-            .duplicate_suggestions(id.map(|i| i.to_string()).as_deref(), limit)
+        Ok(self
+            .store
+            .duplicate_suggestions(id.map(|i| i.to_string()).as_deref(), limit)?)
     }
 
     /// Mark `copy` as the same grievance as `original`: linked, or merged into it (`copy`
@@ -46,7 +47,7 @@ impl Client {
         let copy = self.grievance_id(copy)?;
         let current: Grievance = self.store.read(copy.uuid())?;
         let Some(original) = current.duplicate_of else {
-            return Err(Error::Domain(citizens_core::Error::invalid(
+            return Err(Error::from(citizens_core::Error::invalid(
                 "duplicate",
                 format!("{} is not marked as a duplicate", current.reference),
             )));
@@ -96,7 +97,7 @@ impl Client {
         if found {
             Ok(())
         } else {
-            Err(Error::Domain(citizens_core::Error::invalid(
+            Err(Error::from(citizens_core::Error::invalid(
                 "duplicate",
                 "those two cases were not suggested as duplicates",
             )))

@@ -1,6 +1,7 @@
 //! Export to JSON/CSV and all-or-nothing CSV import. Exports never contain reporters' names or
 //! phones: they are for sharing.
 
+use citizens_store::Error as StoreError;
 use std::io::{Read, Write};
 
 use citizens_core::grievance::Grievance;
@@ -175,7 +176,7 @@ impl Client {
     /// Every case as pretty JSON (no names or phones).
     pub fn export_json(&self, out: impl Write) -> Result<usize> {
         let rows = self.export_rows()?;
-        serde_json::to_writer_pretty(out, &rows).map_err(|e| Error::Io(e.into()))?;
+        serde_json::to_writer_pretty(out, &rows).map_err(|e| StoreError::Io(e.into()))?;
         Ok(rows.len())
     }
 
@@ -293,5 +294,5 @@ impl Client {
 }
 
 fn csv_error(e: csv::Error) -> Error {
-    Error::Io(std::io::Error::other(e))
+    std::io::Error::other(e).into()
 }

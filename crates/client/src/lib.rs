@@ -6,6 +6,7 @@ mod bundle;
 mod cases;
 mod directory;
 mod duplicates;
+mod error;
 mod exchange;
 mod files;
 mod reports;
@@ -15,6 +16,7 @@ mod sessions;
 mod sync;
 mod xlsx;
 
+use citizens_store::Error as StoreError;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,12 +38,14 @@ pub use cases::{
     TimelineEntry,
 };
 pub use citizens_core::charts::{ChartWords, Charts};
+pub use citizens_protocol::Refusal;
 /// Directory and session lines.
 pub use citizens_store::figures;
 pub use citizens_store::query as store_rows;
 pub use citizens_store::query::{Filter, GrievanceRow, ListPage, Sort};
 pub use citizens_store::DuplicatePair;
-pub use citizens_store::{Error, HeldBack, Origin, Result, SetAside};
+pub use citizens_store::{HeldBack, Origin, SetAside};
+pub use error::{Code, Error, Failure, Result};
 pub use exchange::{ImportError, ImportReport};
 pub use files::{write_bytes, write_whole};
 pub use reports::{
@@ -231,13 +235,13 @@ impl Client {
             values.push(
                 store
                     .meta(key)?
-                    .ok_or_else(|| Error::Damaged(format!("profile has no {key}")))?,
+                    .ok_or_else(|| StoreError::Damaged(format!("profile has no {key}")))?,
             );
         }
         let [user, organisation, device_name, device_code, actor, org_public_key] =
-            <[String; 6]>::try_from(values).map_err(|_| Error::Damaged("profile".into()))?;
+            <[String; 6]>::try_from(values).map_err(|_| StoreError::Damaged("profile".into()))?;
         let actor = ActorId::from(
-            hex::decode(&actor).map_err(|_| Error::Damaged("profile actor id".into()))?,
+            hex::decode(&actor).map_err(|_| StoreError::Damaged("profile actor id".into()))?,
         );
         let holds_org_secret = store.meta(ORG_SECRET)?.is_some();
         let org_key_pending = store.meta(PENDING_SECRET)?.is_some();
@@ -276,7 +280,7 @@ impl Client {
     /// without one (its key then is only a stand-in).
     pub fn org_public_key(&self) -> Result<&str> {
         if self.ctx.profile.org_key_pending {
-            return Err(Error::Domain(citizens_core::Error::invalid(
+            return Err(Error::from(citizens_core::Error::invalid(
                 "organisation key",
                 "this laptop has no organisation key yet: it receives it at enrolment",
             )));
@@ -292,10 +296,10 @@ impl Client {
     /// Run writes in one transaction with the write context at hand.
     fn with_writer<R>(
         &mut self,
-        f: impl FnOnce(&mut Context, &mut Writer<'_>) -> Result<R>,
+        f: impl FnOnce(&mut Context, &mut Writer<'_>) -> citizens_store::Result<R>,
     ) -> Result<R> {
         let Client { store, ctx } = self;
-        store.write(|w| f(ctx, w))
+        Ok(store.write(|w| f(ctx, w))?)
     }
 
     /// Today in Nigeria, by the injected clock.
@@ -305,7 +309,7 @@ impl Client {
 
     fn org_secret(&self) -> Result<OrgSecretKey> {
         secret_key(self.store.meta(ORG_SECRET)?.as_deref())?.ok_or_else(|| {
-            Error::Domain(citizens_core::Error::invalid(
+            Error::from(citizens_core::Error::invalid(
                 "sealed identity",
                 "only your organisation's coordinators can open a sealed identity; this laptop cannot",
             ))
@@ -326,7 +330,7 @@ pub(crate) fn secret_key(encoded: Option<&str>) -> Result<Option<OrgSecretKey>> 
             let bytes = zeroize::Zeroizing::new(
                 base64::engine::general_purpose::STANDARD
                     .decode(text)
-                    .map_err(|_| Error::Damaged("organisation key".into()))?,
+                    .map_err(|_| StoreError::Damaged("organisation key".into()))?,
             );
             Ok(OrgSecretKey::from_bytes(&bytes)?)
         })
@@ -335,7 +339,7 @@ pub(crate) fn secret_key(encoded: Option<&str>) -> Result<Option<OrgSecretKey>> 
 
 /// Re-wrap an install's key under a new passphrase.
 pub fn change_passphrase(dir: &Path, old: &str, new: &str) -> Result<()> {
-    Store::change_passphrase(dir, old, new)
+    Ok(Store::change_passphrase(dir, old, new)?)
 }
 
 /// What the home screen shows.

@@ -1,6 +1,7 @@
 //! Reports that hold agencies to account: per-agency performance and trends
 //! (`citizens_store::figures`), over the cases a filter selects, as of today.
 
+use citizens_store::Error as StoreError;
 use std::collections::BTreeMap;
 
 use citizens_core::agency::Agency;
@@ -98,12 +99,12 @@ impl Client {
 
     /// Per-agency performance over the cases `filter` selects, overdue as of today.
     pub fn performance(&self, filter: &Filter) -> Result<Vec<AgencyPerformance>> {
-        self.store.performance(filter, self.today())
+        Ok(self.store.performance(filter, self.today())?)
     }
 
     /// Cases per month, category and state, who reports, and town-hall commitments.
     pub fn trends(&self, filter: &Filter) -> Result<Trends> {
-        self.store.trends(filter)
+        Ok(self.store.trends(filter)?)
     }
 
     /// How the transparency page's figures, and the unfiltered reports', are rounded before
@@ -235,7 +236,7 @@ impl Client {
         rows.into_iter()
             .map(|row| {
                 let id = uuid::Uuid::parse_str(&row.id)
-                    .map_err(|_| crate::Error::Damaged("case id".into()))?;
+                    .map_err(|_| StoreError::Damaged("case id".into()))?;
                 let grievance: Grievance = self.store.read(id)?;
                 let due = Day::parse("due", row.sla_due.as_deref().unwrap_or_default())?;
                 let protected = row.sealed || row.kind == Kind::CorruptionReport.as_str();

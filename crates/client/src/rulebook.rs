@@ -28,7 +28,7 @@ pub struct RuleInput {
 impl Client {
     /// The rulebook this laptop holds.
     pub fn rulebook(&self) -> Result<Rulebook> {
-        self.store.read(Rulebook::id())
+        Ok(self.store.read(Rulebook::id())?)
     }
 
     /// Add a routing rule; returns its key.

@@ -193,7 +193,7 @@ impl Client {
 
     /// Open commitments past their due day, by agency then due day.
     pub fn overdue_commitments(&self) -> Result<Vec<citizens_store::query::CommitmentRow>> {
-        self.store.overdue_commitments(&self.today_string())
+        Ok(self.store.overdue_commitments(&self.today_string())?)
     }
 
     /// Link a case to the session where it was raised.
@@ -263,19 +263,23 @@ impl Client {
         };
         let code = self.ctx.profile.device_code.clone();
         let now = self.ctx.clock.now().millis();
-        self.store
-            .issue_form_numbers(&code, count, session.map(|s| s.to_string()).as_deref(), now)
+        Ok(self.store.issue_form_numbers(
+            &code,
+            count,
+            session.map(|s| s.to_string()).as_deref(),
+            now,
+        )?)
     }
 
     /// Take back form numbers issued for a kit that was never printed.
     pub fn withdraw_forms(&mut self, numbers: &[String]) -> Result<()> {
-        self.store.withdraw_form_numbers(numbers)
+        Ok(self.store.withdraw_form_numbers(numbers)?)
     }
 
     /// Form numbers this laptop issued that no case names yet, oldest first (paper capture
     /// offers them).
     pub fn unused_forms(&self) -> Result<Vec<String>> {
-        self.store.unused_form_numbers()
+        Ok(self.store.unused_form_numbers()?)
     }
 
     /// Every promise `agency` made at a town hall, the latest due first.
@@ -283,11 +287,11 @@ impl Client {
         &self,
         agency: &citizens_core::agency::Agency,
     ) -> Result<Vec<citizens_store::query::CommitmentRow>> {
-        self.store.agency_commitments(&agency.id.to_string())
+        Ok(self.store.agency_commitments(&agency.id.to_string())?)
     }
 
     /// All sessions, newest first.
     pub fn sessions(&self) -> Result<Vec<SessionRow>> {
-        self.store.sessions()
+        Ok(self.store.sessions()?)
     }
 }

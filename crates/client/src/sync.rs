@@ -52,7 +52,13 @@ pub enum SyncError {
     NotEnrolled,
     /// The local store failed.
     #[error(transparent)]
-    Store(#[from] citizens_store::Error),
+    Store(#[from] crate::Error),
+}
+
+impl From<citizens_store::Error> for SyncError {
+    fn from(e: citizens_store::Error) -> Self {
+        SyncError::Store(e.into())
+    }
 }
 
 /// How hard to try.
@@ -473,7 +479,7 @@ impl Client {
         problem: &'static str,
     ) -> crate::Result<()> {
         if self.store.meta(ROLE)?.as_deref() == Some(Role::Volunteer.as_str()) {
-            return Err(crate::Error::Domain(citizens_core::Error::invalid(
+            return Err(crate::Error::from(citizens_core::Error::invalid(
                 field, problem,
             )));
         }

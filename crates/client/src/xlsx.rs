@@ -16,9 +16,7 @@ use time::Date;
 use crate::{Client, Error, Result};
 
 fn failed(e: XlsxError) -> Error {
-    Error::Io(std::io::Error::other(format!(
-        "the workbook could not be written: {e}"
-    )))
+    std::io::Error::other(format!("the workbook could not be written: {e}")).into()
 }
 
 /// Excel's day number for a calendar day (its epoch is 1899-12-30).

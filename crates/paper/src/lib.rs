@@ -30,6 +30,23 @@ pub enum Error {
     Typeset(String),
 }
 
+impl Error {
+    /// The code the window and the CLI show this error under.
+    pub fn code(&self) -> citizens_client::Code {
+        match self {
+            Error::Client(inner) => inner.code(),
+            Error::Language(_) => citizens_client::Code::Invalid,
+            Error::Typeset(_) => citizens_client::Code::Internal,
+        }
+    }
+}
+
+impl From<Error> for citizens_client::Failure {
+    fn from(e: Error) -> Self {
+        citizens_client::Failure::new(e.code(), e.to_string())
+    }
+}
+
 /// A result of making a paper.
 pub type Result<T> = std::result::Result<T, Error>;
 

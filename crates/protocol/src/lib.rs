@@ -357,6 +357,18 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Every reason (the window has words for each).
+    pub const ALL: &'static [Refusal] = &[
+        Refusal::NotYours,
+        Refusal::ReferenceData,
+        Refusal::ActorTaken,
+        Refusal::ConflictingHistory,
+        Refusal::TooLarge,
+        Refusal::AttachmentNotYours,
+        Refusal::NewerRelease,
+        Refusal::ControlCharacters,
+    ];
+
     /// The word on the wire.
     pub const fn as_str(self) -> &'static str {
         match self {

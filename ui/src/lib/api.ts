@@ -11,7 +11,6 @@ import type {
   Captured,
   CaseDto,
   ChartWords,
-  CommandError,
   CommitmentInput,
   CommitmentRow,
   Dashboard,
@@ -36,10 +35,6 @@ import type {
 } from "./types.generated";
 
 export type * from "./types.generated";
-
-export function isCommandError(e: unknown): e is CommandError {
-  return typeof e === "object" && e !== null && "code" in e && "message" in e;
-}
 
 /** A chosen file as base64, for commands that take bytes. */
 export function fileBase64(file: File): Promise<string> {

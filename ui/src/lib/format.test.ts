@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { nextFormNumber } from "./forms";
 import type { Key } from "./locales/en";
-import { describeError, formatDay, formatNumber, locale, setLanguage, t } from "./i18n.svelte";
+import { describeError, failedWith, formatDay, formatNumber, locale, setLanguage, t } from "./i18n.svelte";
 
 // The window's storage, for remembering the language.
 const stored = new Map<string, string>();
@@ -59,6 +59,18 @@ describe("errors", () => {
       "Something went wrong: 'Ikeja' is not an LGA of Kano",
     );
     expect(describeError("boom")).toBe("Something went wrong: boom");
+  });
+  it("carry the app's words into a code's sentence where it has a place for them", () => {
+    setLanguage("en");
+    expect(describeError({ code: "damaged", message: "profile has no user" })).toBe(
+      "Some stored data is damaged: profile has no user",
+    );
+  });
+  it("treat a code this window does not know as words only", () => {
+    setLanguage("en");
+    expect(describeError({ code: "from_a_newer_app", message: "words" })).toBe("Something went wrong: words");
+    expect(failedWith({ code: "needs_passphrase", message: "…" }, "needs_passphrase")).toBe(true);
+    expect(failedWith({ code: "offline", message: "…" }, "needs_passphrase")).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@ import { yo } from "./locales/yo";
 import { ig } from "./locales/ig";
 import { pcm } from "./locales/pcm";
 import { formatCalendarDay, formatDateOnly, formatDateTime } from "./dates";
+import type { ErrorCode, Failure } from "./types.generated";
 
 export const catalogues: Record<string, Record<Key, string>> = { en, ha, yo, ig, pcm };
 export const languages: { code: string; name: string }[] = [
@@ -69,24 +70,49 @@ export function formatNumber(n: number): string {
   }
 }
 
-const knownErrors: Partial<Record<string, Key>> = {
-  wrong_passphrase: "error_wrong_passphrase",
+/** Words for every code a command can fail with (`null`: the app's own words say it best).
+ * The type is total, so a new code in the Rust `Code` enum fails `svelte-check` until it is here. */
+const errorWords: Record<ErrorCode, Key | null> = {
   locked: "error_locked",
-  offline: "error_offline",
-  not_enrolled: "error_not_enrolled",
-  not_our_server: "error_not_our_server",
-  insecure_server: "error_insecure_server",
+  not_initialised: null,
+  already_initialised: null,
+  wrong_passphrase: "error_wrong_passphrase",
+  weak_passphrase: "error_weak_passphrase",
+  newer_schema: "error_newer_schema",
+  not_found: "error_not_found",
+  invalid: null,
   forbidden_transition: "error_forbidden_transition",
   status_conflict: "error_status_conflict",
   needs_passphrase: "error_needs_passphrase",
-  not_found: "error_not_found",
+  not_enrolled: "error_not_enrolled",
+  offline: "error_offline",
+  refused: null,
+  not_our_server: "error_not_our_server",
+  insecure_server: "error_insecure_server",
+  damaged: "error_damaged",
+  internal: null,
 };
 
-/** What to tell the person when a command failed: known codes in their language, else its words. */
-export function describeError(e: unknown): string {
-  if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
-    const key = knownErrors[String(e.code)];
-    return key ? t(key) : t("error_generic", { message: String(e.message) });
+/** The failure a command answered with, if `e` is one. */
+export function asFailure(e: unknown): Failure | null {
+  if (typeof e === "object" && e !== null && "code" in e && "message" in e && typeof e.code === "string" && e.code in errorWords) {
+    return e as Failure;
   }
-  return t("error_generic", { message: String(e) });
+  return null;
+}
+
+/** Whether a command failed with `code`. */
+export function failedWith(e: unknown, code: ErrorCode): boolean {
+  return asFailure(e)?.code === code;
+}
+
+/** What to tell the person when a command failed: its code in their language, else its words. */
+export function describeError(e: unknown): string {
+  const failure = asFailure(e);
+  if (failure) {
+    const key = errorWords[failure.code];
+    return key ? t(key, { message: failure.message }) : t("error_generic", { message: failure.message });
+  }
+  const words = typeof e === "object" && e !== null && "message" in e ? e.message : e;
+  return t("error_generic", { message: String(words) });
 }

@@ -1383,13 +1383,13 @@ received: number,
  */
 stopped: string | null, };
 
-export type CommandError = { 
+export type ErrorCode = "locked" | "not_initialised" | "already_initialised" | "wrong_passphrase" | "weak_passphrase" | "newer_schema" | "not_found" | "invalid" | "forbidden_transition" | "status_conflict" | "needs_passphrase" | "not_enrolled" | "offline" | "refused" | "not_our_server" | "insecure_server" | "damaged" | "internal";
+
+export type Failure = { 
 /**
- * Stable code: `locked`, `not_initialised`, `wrong_passphrase`, `invalid`, `forbidden_transition`,
- * `status_conflict`, `not_found`, `already_initialised`, `not_enrolled`, `offline`,
- * `refused`, `not_our_server`, `internal`.
+ * What kind of failure, for the program.
  */
-code: string, 
+code: ErrorCode, 
 /**
  * Plain words for the person.
  */
@@ -1516,3 +1516,4 @@ export const commitmentStatuses = ["open", "kept", "partly_kept", "broken"] as c
 export const duplicateReasons = ["similar_words", "same_phone", "same_form", "same_place", "same_agency", "close_dates"] as const;
 export const categories = ["passports", "policing", "roads", "power", "water", "health", "education", "land", "elections", "taxes", "welfare", "other"] as const;
 export const disabilityAnswers = ["yes", "no"] as const;
+export const refusals = ["not_yours", "reference_data", "actor_taken", "conflicting_history", "too_large", "attachment_not_yours", "newer_release", "control_characters"] as const;

@@ -12,4 +12,9 @@ export {
   commitmentStatuses,
   duplicateReasons,
   categories,
+  refusals,
 } from "./types.generated";
+import type { refusals } from "./types.generated";
+
+/** Why the server set a record aside (`citizens_protocol::Refusal`). */
+export type Refusal = (typeof refusals)[number];
