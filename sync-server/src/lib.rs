@@ -22,6 +22,8 @@ use citizens_server_core::Core;
 
 pub use config::Config;
 pub use http::HttpConfig;
+/// The public pages' rendering (HTML, style sheet, words), for tests that read the pages.
+pub use public::pages;
 
 /// A server ready to serve: database open and migrated, listener bound.
 #[derive(Debug)]

@@ -179,14 +179,14 @@ fn the_form_says_what_is_wrong_in_the_citizens_language_and_keeps_what_they_type
         ],
     );
     assert_eq!(status, 400);
-    let words = citizens_server_core::pages::words("ha");
+    let words = citizens_server::pages::words("ha");
     for key in [
         "problem_category",
         "problem_lga",
         "problem_phone",
         "problem_consent",
     ] {
-        let said = citizens_server_core::pages::esc(&words.get(key));
+        let said = citizens_server::pages::esc(&words.get(key));
         assert!(html.contains(&said), "{key} ({said}) missing");
     }
     assert!(html.contains("Ruwa ba ya zuwa &lt;b&gt;unguwarmu&lt;/b&gt;</textarea>"));
@@ -678,7 +678,7 @@ on_each_backend! {
 
         let (status, headers, html) = get(&format!("{}/figures?lang=en", server.url));
         assert_eq!(status, 200);
-        assert_eq!(headers["content-security-policy"], citizens_server_core::pages::CSP);
+        assert_eq!(headers["content-security-policy"], citizens_server::pages::CSP);
         assert!(html.contains(&format!("over about {} cases it took on", shown(figures.cases))), "{html}");
         let row = html
             .split("<tr>")
@@ -1066,11 +1066,11 @@ fn know_your_rights_lists_the_directory_and_says_which_translations_await_review
     ))
     .2;
     let review = "This translation is awaiting review by a native speaker.";
-    let review_ha = citizens_server_core::pages::words("ha").get("pub_translation_review");
+    let review_ha = citizens_server::pages::words("ha").get("pub_translation_review");
     assert!(!english.contains(review));
     // Its Hausa text is not yet checked by a native speaker: the page says so.
     assert!(
-        hausa.contains(&citizens_server_core::pages::esc(&review_ha)),
+        hausa.contains(&citizens_server::pages::esc(&review_ha)),
         "{hausa}"
     );
     assert!(
@@ -1090,7 +1090,7 @@ fn know_your_rights_lists_the_directory_and_says_which_translations_await_review
     ))
     .2;
     assert!(
-        !hausa.contains(&citizens_server_core::pages::esc(&review_ha)),
+        !hausa.contains(&citizens_server::pages::esc(&review_ha)),
         "{hausa}"
     );
     assert!(
@@ -1102,9 +1102,9 @@ fn know_your_rights_lists_the_directory_and_says_which_translations_await_review
         server.url
     ))
     .2;
-    let review_yo = citizens_server_core::pages::words("yo").get("pub_translation_review");
+    let review_yo = citizens_server::pages::words("yo").get("pub_translation_review");
     assert!(
-        yoruba.contains(&citizens_server_core::pages::esc(&review_yo)),
+        yoruba.contains(&citizens_server::pages::esc(&review_yo)),
         "{yoruba}"
     );
     // A volunteer may not.

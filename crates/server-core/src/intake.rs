@@ -125,8 +125,8 @@ pub struct Report {
     pub consent: bool,
 }
 
-/// What is wrong with a report, said per field (the page says it in the citizen's language;
-/// [`Problem::key`] names the words).
+/// What is wrong with a report, said per field (the public pages say it in the citizen's
+/// language; the English here is for logs and Open311 clients).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
     /// No such kind.
@@ -168,6 +168,22 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// Every problem, in the form's order.
+    pub const ALL: [Problem; 12] = [
+        Problem::Kind,
+        Problem::Category,
+        Problem::State,
+        Problem::Lga,
+        Problem::NarrativeMissing,
+        Problem::NarrativeTooLong,
+        Problem::NarrativeControls,
+        Problem::NameTooLong,
+        Problem::NameControls,
+        Problem::Phone,
+        Problem::Anonymous,
+        Problem::Consent,
+    ];
+
     /// The field it is about.
     pub fn field(self) -> &'static str {
         match self {
@@ -181,23 +197,6 @@ impl Problem {
             Problem::NameTooLong | Problem::NameControls | Problem::Anonymous => "name",
             Problem::Phone => "phone",
             Problem::Consent => "consent",
-        }
-    }
-
-    /// The key of its words in the public pages' catalogues.
-    pub fn key(self) -> &'static str {
-        match self {
-            Problem::Kind => "problem_kind",
-            Problem::Category => "problem_category",
-            Problem::State => "problem_state",
-            Problem::Lga => "problem_lga",
-            Problem::NarrativeMissing => "problem_narrative_missing",
-            Problem::NarrativeTooLong => "problem_narrative_long",
-            Problem::NameTooLong => "problem_name_long",
-            Problem::NarrativeControls | Problem::NameControls => "problem_controls",
-            Problem::Phone => "problem_phone",
-            Problem::Anonymous => "problem_anonymous",
-            Problem::Consent => "problem_consent",
         }
     }
 }

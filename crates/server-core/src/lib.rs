@@ -9,7 +9,6 @@ mod error;
 pub mod figures;
 pub mod intake;
 pub mod open311;
-pub mod pages;
 pub mod persistence;
 mod records;
 pub mod webhooks;

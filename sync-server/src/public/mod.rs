@@ -1,8 +1,10 @@
 //! The public face over HTTP: the report and track pages (plain HTML in the citizen's
 //! language, strict security headers, a form token, a honeypot, a minimum time, rate limits
 //! in the database) and the SMS and WhatsApp webhooks (checked before anything is stored;
-//! a message sent again makes no second case). Pages are rendered by
-//! `citizens_server_core::pages`; every rule is in `citizens_server_core::intake`.
+//! a message sent again makes no second case). Pages are rendered by [`pages`] (with the style
+//! sheet and the words beside it); every rule is in `citizens_server_core::intake`.
+
+pub mod pages;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,7 +18,6 @@ use axum::Router;
 use citizens_core::grievance::Intake;
 use citizens_protocol::ErrorCode;
 use citizens_server_core::intake::{Delivered, Filed, Refused, Report};
-use citizens_server_core::pages::{self, CSP, STYLE};
 use citizens_server_core::webhooks::{self, Inbound, Refusal};
 use citizens_server_core::Error;
 use citizens_words::Words;
@@ -24,6 +25,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::config::{Integration, Providers};
 use crate::http::{blocking, client_key, client_of, AppState};
+use pages::{CSP, STYLE};
 
 /// Largest form or webhook body: a report is at most 5,000 characters (up to 3 bytes each,
 /// escaped), and providers send less.

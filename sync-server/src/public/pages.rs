@@ -1,6 +1,8 @@
 //! The public pages, rendered on the server as plain HTML: no JavaScript, no third-party
 //! asset, one small style sheet, in the citizen's language, usable on a cheap phone at 360 px
 //! over 2G. Everything a page shows that came from outside is escaped here, in one place.
+//! The rules (`citizens_server_core::intake`, `figures`) hand over data; the words are this
+//! module's catalogues (`words/`) over the window's (`citizens-words`).
 
 use citizens_core::agency::{Agency, Level};
 use citizens_core::article::{CivicArticle, Translation};
@@ -12,20 +14,20 @@ use citizens_words::{Words, LANGUAGES};
 use citizens_core::charts::ChartWords;
 use citizens_core::figures::{days, Published};
 
-use crate::figures::{Shown, Table, LICENCE, LICENCE_URL};
-use crate::intake::{Problem, Receipt, Report, Tracked, MAX_NAME, MAX_NARRATIVE};
+use citizens_server_core::figures::{Shown, Table, LICENCE, LICENCE_URL};
+use citizens_server_core::intake::{Problem, Receipt, Report, Tracked, MAX_NAME, MAX_NARRATIVE};
 
 /// The public pages' own sentences, in `citizens_words::LANGUAGES` order.
 const OWN: [&str; 5] = [
-    include_str!("../words/en.json"),
-    include_str!("../words/ha.json"),
-    include_str!("../words/yo.json"),
-    include_str!("../words/ig.json"),
-    include_str!("../words/pcm.json"),
+    include_str!("words/en.json"),
+    include_str!("words/ha.json"),
+    include_str!("words/yo.json"),
+    include_str!("words/ig.json"),
+    include_str!("words/pcm.json"),
 ];
 
 /// The style sheet every page links (`/public.css`).
-pub const STYLE: &str = include_str!("../public.css");
+pub const STYLE: &str = include_str!("style.css");
 
 /// The Content-Security-Policy of every page: our own style sheet and images, forms posting
 /// only to us, nothing else at all.
@@ -161,6 +163,24 @@ pub fn choose_state(w: &Words, org: &str) -> String {
     )
 }
 
+/// The key of a problem's words in the public pages' catalogues: the rules say which problem,
+/// the page says it in the citizen's language.
+pub fn problem_key(problem: Problem) -> &'static str {
+    match problem {
+        Problem::Kind => "problem_kind",
+        Problem::Category => "problem_category",
+        Problem::State => "problem_state",
+        Problem::Lga => "problem_lga",
+        Problem::NarrativeMissing => "problem_narrative_missing",
+        Problem::NarrativeTooLong => "problem_narrative_long",
+        Problem::NameTooLong => "problem_name_long",
+        Problem::NarrativeControls | Problem::NameControls => "problem_controls",
+        Problem::Phone => "problem_phone",
+        Problem::Anonymous => "problem_anonymous",
+        Problem::Consent => "problem_consent",
+    }
+}
+
 fn problem_for(problems: &[Problem], field: &str, w: &Words) -> String {
     problems
         .iter()
@@ -168,7 +188,7 @@ fn problem_for(problems: &[Problem], field: &str, w: &Words) -> String {
         .map(|p| {
             format!(
                 "<p class=\"problem\" id=\"{field}-problem\">{}</p>",
-                esc(&w.get(p.key()))
+                esc(&w.get(problem_key(*p)))
             )
         })
         .collect()
@@ -758,20 +778,10 @@ mod tests {
     #[test]
     fn every_language_has_every_sentence_of_the_public_pages() {
         citizens_words::check_complete(&OWN).expect("the public pages' catalogues are complete");
-        for p in [
-            Problem::Kind,
-            Problem::Category,
-            Problem::State,
-            Problem::Lga,
-            Problem::NarrativeMissing,
-            Problem::NarrativeTooLong,
-            Problem::NameTooLong,
-            Problem::Phone,
-            Problem::Anonymous,
-            Problem::Consent,
-        ] {
+        for p in Problem::ALL {
+            let key = problem_key(p);
             for lang in LANGUAGES {
-                assert_ne!(words(lang).get(p.key()), p.key(), "{lang} lacks {p:?}");
+                assert_ne!(words(lang).get(key), key, "{lang} lacks {p:?}");
             }
         }
         for status in citizens_core::lifecycle::Status::ALL {
