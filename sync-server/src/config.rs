@@ -12,7 +12,7 @@ use citizens_core::geo::Lga;
 use citizens_server_core::{Core, Limits};
 use serde::Deserialize;
 
-use crate::http::HttpConfig;
+use crate::state::HttpConfig;
 
 /// Which database the rules run on.
 #[derive(Clone, PartialEq, Eq)]

@@ -1,11 +1,10 @@
-//! The HTTP surface: `/healthz`, `/v1/enroll`, `/v1/token`, `/v1/sync`, `/v1/fetch`,
+//! The router of the HTTP surface: `/healthz`, `/v1/enroll`, `/v1/token`, `/v1/sync`, `/v1/fetch`,
 //! `/v1/buckets`, `/v1/figures`, `/v1/blobs/{sha}` (and the public face's routes). It
 //! decodes, hands the request to the rules (`citizens-server-core`) off the async workers,
 //! and encodes the answer.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
@@ -27,47 +26,7 @@ use tower_http::timeout::TimeoutLayer;
 use uuid::Uuid;
 
 use crate::error::{ApiError, Result};
-
-/// Shared state of the running server.
-#[derive(Debug)]
-pub struct AppState {
-    /// The rules over the database.
-    pub core: Arc<Core>,
-    /// Where attachments live.
-    pub blobs: crate::blobs::Blobs,
-    /// Count clients by `X-Forwarded-For` (see [`HttpConfig::behind_proxy`]).
-    behind_proxy: bool,
-    /// How the server is known to Open311 clients.
-    pub site: citizens_server_core::open311::Site,
-    /// How the public pages and webhooks know it.
-    pub face: crate::public::Face,
-}
-
-/// Settings of the HTTP layer.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpConfig {
-    /// Largest request body accepted (after decompression).
-    pub max_body_bytes: usize,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// How long a connection may take to send its request headers.
-    pub header_timeout: Duration,
-    /// The server sits behind a proxy that appends the client's address to `X-Forwarded-For`:
-    /// rate limits then count per client, not per proxy. Off, the header is ignored (anyone
-    /// could write it).
-    pub behind_proxy: bool,
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        HttpConfig {
-            max_body_bytes: 32 * 1024 * 1024,
-            timeout: Duration::from_secs(60),
-            header_timeout: Duration::from_secs(10),
-            behind_proxy: false,
-        }
-    }
-}
+use crate::state::{blocking, client_key, client_of, AppState, Face, HttpConfig};
 
 /// Build the router.
 pub fn router(
@@ -75,7 +34,7 @@ pub fn router(
     http: HttpConfig,
     blobs: crate::blobs::Blobs,
     site: citizens_server_core::open311::Site,
-    face: crate::public::Face,
+    face: Face,
 ) -> Router {
     let state = Arc::new(AppState {
         core,
@@ -93,9 +52,9 @@ pub fn router(
         .route(citizens_protocol::FIGURES_PATH, post(figures))
         .route(
             "/v1/blobs/{sha}",
-            axum::routing::head(crate::blobs::head)
-                .put(crate::blobs::put)
-                .get(crate::blobs::get),
+            axum::routing::head(crate::blobs_http::head)
+                .put(crate::blobs_http::put)
+                .get(crate::blobs_http::get),
         )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -158,15 +117,6 @@ fn body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, bytes: &Bytes) -> R
     })
 }
 
-/// Run a rule off the async workers (the databases' clients block).
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> citizens_server_core::Result<T> + Send + 'static,
-) -> Result<T> {
-    Ok(tokio::task::spawn_blocking(f)
-        .await
-        .map_err(ApiError::internal)??)
-}
-
 /// Largest body accepted before a device is known (enrolment and token requests are tiny).
 const OPEN_BODY_BYTES: usize = 16 * 1024;
 
@@ -192,39 +142,6 @@ async fn require_device(
     let device = blocking(move || core.authenticate(&token)).await?;
     request.extensions_mut().insert(device);
     Ok(next.run(request).await)
-}
-
-/// Where a request came from: behind a proxy, the last address the proxy appended (the last
-/// `X-Forwarded-For` line's last entry: anything before it the client could have written).
-pub fn client_of(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    state
-        .behind_proxy
-        .then(|| {
-            headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .next_back()
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        })
-        .flatten()
-        .unwrap_or(peer.ip())
-}
-
-/// The key a client is counted under for rate limits: its IPv4 address, or its IPv6 /64 (one
-/// subscriber's network: anyone holds a whole /64).
-pub fn client_key(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
-    }
 }
 
 async fn enroll(

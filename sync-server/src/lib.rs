@@ -4,12 +4,14 @@
 //! clock ([`Application::spawn`]).
 
 mod blobs;
+mod blobs_http;
 pub mod config;
 mod error;
 mod http;
 mod open311;
 mod public;
 pub mod replies;
+mod state;
 pub mod storage;
 
 use std::net::SocketAddr;
@@ -21,9 +23,9 @@ use citizens_core::clock::Clock;
 use citizens_server_core::Core;
 
 pub use config::Config;
-pub use http::HttpConfig;
 /// The public pages' rendering (HTML, style sheet, words), for tests that read the pages.
 pub use public::pages;
+pub use state::HttpConfig;
 
 /// A server ready to serve: database open and migrated, listener bound.
 #[derive(Debug)]
@@ -33,7 +35,7 @@ pub struct Application {
     blobs: blobs::Blobs,
     http: HttpConfig,
     site: citizens_server_core::open311::Site,
-    face: public::Face,
+    face: state::Face,
     sweeps: tokio::sync::watch::Sender<u64>,
 }
 
@@ -63,7 +65,7 @@ impl Application {
             url: format!("{url}/open311/v2"),
             organisation: name.clone(),
         };
-        let face = public::Face {
+        let face = state::Face {
             name,
             url,
             replier: replies::Replier::new(
@@ -119,7 +121,7 @@ impl Application {
             loop {
                 hourly.tick().await;
                 let forgetting = core.clone();
-                match http::blocking(move || forgetting.forget_senders()).await {
+                match state::blocking(move || forgetting.forget_senders()).await {
                     Ok(()) => tracing::info!("senders older than a day forgotten"),
                     Err(e) => {
                         tracing::warn!(code = e.0.code().as_str(), "forgetting senders failed")

@@ -20,8 +20,7 @@ use citizens_protocol::ErrorCode;
 use citizens_server_core::intake::{Filed, Refused};
 use citizens_server_core::open311::{self, Answer, Format};
 
-use crate::http::{blocking, client_key, client_of, AppState};
-use crate::public::{field, fields};
+use crate::state::{blocking, client_key, client_of, field, fields, AppState};
 
 /// The Open311 routes.
 pub fn routes() -> Router<Arc<AppState>> {

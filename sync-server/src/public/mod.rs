@@ -23,37 +23,12 @@ use citizens_server_core::Error;
 use citizens_words::Words;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::config::{Integration, Providers};
-use crate::http::{blocking, client_key, client_of, AppState};
+use crate::state::{blocking, client_key, client_of, field, fields, AppState};
 use pages::{CSP, STYLE};
 
 /// Largest form or webhook body: a report is at most 5,000 characters (up to 3 bytes each,
 /// escaped), and providers send less.
 const FORM_BYTES: usize = 64 * 1024;
-
-/// How the public face is known and which providers it takes.
-#[derive(Debug, Clone)]
-pub struct Face {
-    /// The name the public reads.
-    pub name: String,
-    /// The address the public uses, without a trailing slash.
-    pub url: String,
-    /// The providers' secrets.
-    pub providers: Providers,
-    /// Sends replies through the providers' APIs.
-    pub replier: crate::replies::Replier,
-    /// The Open311 integrations.
-    pub integrations: Vec<Integration>,
-}
-
-impl Face {
-    /// The integration with this key (compared in constant time with each).
-    pub fn integration(&self, key: &str) -> Option<&Integration> {
-        self.integrations
-            .iter()
-            .find(|i| webhooks::same_secret(key, &i.key))
-    }
-}
 
 /// The public routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -214,18 +189,6 @@ async fn report_page(
         Some(page) => html(StatusCode::OK, remember, page),
         None => html(StatusCode::OK, remember, pages::choose_state(&w, &org)),
     }
-}
-
-/// A form's fields, in order (a field sent twice keeps its first value).
-pub(crate) fn fields(body: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
 }
 
 /// A form posted from another site is refused: the browser says where it came from in
