@@ -33,12 +33,19 @@ use citizens_core::reference::{DeviceCode, ReferenceCode};
 use citizens_core::rulebook::Rulebook;
 use citizens_core::taxonomy;
 use citizens_core::text::refuse_controls;
-use citizens_protocol::{ErrorCode, Push, RecordKind, Role, CODE_ALPHABET};
-use hmac::{Hmac, Mac};
+use citizens_protocol::{ErrorCode, Push, RecordKind, Role};
 use rand::SeedableRng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
+
+mod receipts;
+mod validation;
+
+use receipts::{canonical_pin, keyed, public_number};
+pub use receipts::{Receipt, PIN_CHARS};
+use validation::{check, title_of};
+pub use validation::{problems, Problem, Report, MAX_NAME, MAX_NARRATIVE};
 
 use crate::persistence::{NewDevice, Tx};
 use crate::{records, Core, Device, Error, Result};
@@ -46,12 +53,6 @@ use crate::{records, Core, Device, Error, Result};
 /// The person the intake device belongs to. A coordinator should not enrol anyone under this
 /// name: that person would see every case the public face took in.
 pub const INTAKE_PERSON: &str = "Public intake (server)";
-/// Characters in a receipt PIN.
-pub const PIN_CHARS: usize = 8;
-/// Most characters of what happened, from any channel.
-pub const MAX_NARRATIVE: usize = 5_000;
-/// Most characters of a reporter's name.
-pub const MAX_NAME: usize = 100;
 /// How long after a message a new one from the same sender joins its case.
 const FOLLOW_UP_MS: i64 = 24 * 3600 * 1000;
 /// Most notes the intake device adds to one case (follow-ups, agencies' updates): a case stays
@@ -102,223 +103,6 @@ impl Public {
     }
 }
 
-/// What a citizen sends from the report page or an Open311 client, as typed.
-#[derive(Debug, Clone, Default)]
-pub struct Report {
-    /// Kind word (empty: a complaint).
-    pub kind: String,
-    /// Category slug.
-    pub category: String,
-    /// State name or code.
-    pub state: String,
-    /// LGA name.
-    pub lga: String,
-    /// What happened.
-    pub narrative: String,
-    /// Name, if they give it.
-    pub name: Option<String>,
-    /// Phone, if they give it.
-    pub phone: Option<String>,
-    /// Keep me anonymous: no name, no phone.
-    pub anonymous: bool,
-    /// They agreed to what the consent words say (needed to keep a name or phone).
-    pub consent: bool,
-}
-
-/// What is wrong with a report, said per field (the public pages say it in the citizen's
-/// language; the English here is for logs and Open311 clients).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Problem {
-    /// No such kind.
-    #[error("choose what kind of report this is")]
-    Kind,
-    /// No such category.
-    #[error("choose what the report is about")]
-    Category,
-    /// No such state.
-    #[error("choose the state")]
-    State,
-    /// No such LGA in the state.
-    #[error("choose the local government area in that state")]
-    Lga,
-    /// Nothing said.
-    #[error("say what happened")]
-    NarrativeMissing,
-    /// Too long.
-    #[error("what happened is longer than 5,000 characters")]
-    NarrativeTooLong,
-    /// What happened holds a control character (text pasted from elsewhere can).
-    #[error("what happened holds an invisible control character: type it again without it")]
-    NarrativeControls,
-    /// Too long a name.
-    #[error("the name is longer than 100 characters")]
-    NameTooLong,
-    /// The name holds a control character.
-    #[error("the name holds an invisible control character: type it again without it")]
-    NameControls,
-    /// Not a Nigerian phone number.
-    #[error("the phone number is not a Nigerian number like 0803 123 4567")]
-    Phone,
-    /// Anonymous, yet with a name or phone.
-    #[error("an anonymous report has no name or phone: remove them or untick anonymous")]
-    Anonymous,
-    /// A name or phone without consent.
-    #[error("tick the consent box to give your name or phone, or leave them empty")]
-    Consent,
-}
-
-impl Problem {
-    /// Every problem, in the form's order.
-    pub const ALL: [Problem; 12] = [
-        Problem::Kind,
-        Problem::Category,
-        Problem::State,
-        Problem::Lga,
-        Problem::NarrativeMissing,
-        Problem::NarrativeTooLong,
-        Problem::NarrativeControls,
-        Problem::NameTooLong,
-        Problem::NameControls,
-        Problem::Phone,
-        Problem::Anonymous,
-        Problem::Consent,
-    ];
-
-    /// The field it is about.
-    pub fn field(self) -> &'static str {
-        match self {
-            Problem::Kind => "kind",
-            Problem::Category => "category",
-            Problem::State => "state",
-            Problem::Lga => "lga",
-            Problem::NarrativeMissing | Problem::NarrativeTooLong | Problem::NarrativeControls => {
-                "narrative"
-            }
-            Problem::NameTooLong | Problem::NameControls | Problem::Anonymous => "name",
-            Problem::Phone => "phone",
-            Problem::Consent => "consent",
-        }
-    }
-}
-
-/// A short title from what was said: its first line, cut at a word near 80 characters.
-fn title_of(text: &str) -> String {
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let first = first.trim();
-    if first.chars().count() <= 80 {
-        return first.to_string();
-    }
-    let cut: String = first.chars().take(80).collect();
-    let at = cut.rfind(' ').filter(|at| *at > 40).unwrap_or(cut.len());
-    format!("{}…", cut[..at].trim_end())
-}
-
-/// Every problem of a report, in the form's order (empty: it can be filed).
-pub fn problems(report: &Report) -> Vec<Problem> {
-    check(report).err().unwrap_or_default()
-}
-
-/// A report checked into a capture, or every problem it has.
-fn check(report: &Report) -> std::result::Result<Capture, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let kind = match report.kind.trim() {
-        "" => Some(Kind::Complaint),
-        word => Kind::parse(word).ok(),
-    };
-    if kind.is_none() {
-        problems.push(Problem::Kind);
-    }
-    let category = taxonomy::check(report.category.trim(), None).ok();
-    if category.is_none() {
-        problems.push(Problem::Category);
-    }
-    let lga = if geo::state(&report.state).is_err() {
-        problems.push(Problem::State);
-        None
-    } else {
-        let lga = Lga::parse(&report.state, &report.lga).ok();
-        if lga.is_none() {
-            problems.push(Problem::Lga);
-        }
-        lga
-    };
-    let narrative = report.narrative.trim();
-    if narrative.is_empty() {
-        problems.push(Problem::NarrativeMissing);
-    } else if narrative.chars().count() > MAX_NARRATIVE {
-        problems.push(Problem::NarrativeTooLong);
-    } else if refuse_controls("narrative", narrative, true).is_err() {
-        problems.push(Problem::NarrativeControls);
-    }
-    let name = report
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    if name.is_some_and(|n| n.chars().count() > MAX_NAME) {
-        problems.push(Problem::NameTooLong);
-    } else if name.is_some_and(|n| refuse_controls("name", n, false).is_err()) {
-        problems.push(Problem::NameControls);
-    }
-    let phone = match report
-        .phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        Some(p) => match Phone::parse(p) {
-            Ok(p) => Some(p),
-            Err(_) => {
-                problems.push(Problem::Phone);
-                None
-            }
-        },
-        None => None,
-    };
-    let identified = name.is_some()
-        || report
-            .phone
-            .as_deref()
-            .is_some_and(|p| !p.trim().is_empty());
-    if report.anonymous && identified {
-        problems.push(Problem::Anonymous);
-    } else if identified && !report.consent {
-        problems.push(Problem::Consent);
-    }
-    match (kind, category, lga) {
-        (Some(kind), Some(category), Some(lga)) if problems.is_empty() => Ok(Capture {
-            kind,
-            category,
-            subcategory: None,
-            place: Place::new(lga, None, None, None),
-            title: title_of(narrative),
-            narrative: narrative.to_string(),
-            occurred_on: None,
-            channel: Channel::Web,
-            intake: Some(Intake::Web),
-            priority: Priority::Normal,
-            reporter: ReporterInput {
-                name: name.map(str::to_string),
-                phone,
-                anonymous: report.anonymous,
-                // The server never keeps a name or phone in plaintext.
-                seal: true,
-                ..ReporterInput::default()
-            },
-            consent: ConsentInput {
-                purpose_explained: report.consent,
-                share_with_agency: report.consent,
-                may_contact: report.consent && !report.anonymous,
-            },
-            agency: None,
-            routing_reason: None,
-            session: None,
-            form_number: None,
-        }),
-        _ => Err(problems),
-    }
-}
-
 /// Where a message seems to come from: the first state named in it (and an LGA of that state
 /// named in it), else the organisation's home.
 fn place_named(text: &str, home: &Lga) -> Lga {
@@ -348,23 +132,6 @@ fn place_named(text: &str, home: &Lga) -> Lga {
         }
     }
     *home
-}
-
-/// A receipt: the reference and the PIN that opens its tracking.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Receipt {
-    /// The reference, e.g. `KN-7QK-0042`.
-    pub reference: String,
-    /// The PIN.
-    pub pin: String,
-}
-
-impl std::fmt::Debug for Receipt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Receipt")
-            .field("reference", &self.reference)
-            .finish_non_exhaustive()
-    }
 }
 
 /// A message from an SMS or WhatsApp provider whose authenticity the caller checked.
@@ -432,89 +199,11 @@ pub struct Tracked {
     pub due: Option<Day>,
 }
 
-type HmacSha256 = Hmac<Sha256>;
-
 /// The public face's intake device, as the rules use it.
 struct Desk {
     device: Device,
     code: DeviceCode,
     actor: ActorId,
-}
-
-fn keyed(secret: &[u8], purpose: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = HmacSha256::new_from_slice(secret).unwrap_or_else(|_| unreachable_hmac());
-    mac.update(purpose);
-    mac.update(&[0]);
-    mac.update(data);
-    mac.finalize().into_bytes().into()
-}
-
-/// HMAC accepts a key of any length; this is never reached.
-fn unreachable_hmac() -> HmacSha256 {
-    HmacSha256::new(&Default::default())
-}
-
-/// 40 bits as 8 Crockford base-32 characters.
-fn crockford(bytes: &[u8]) -> String {
-    let mut bits: u64 = 0;
-    for b in bytes.iter().take(5) {
-        bits = (bits << 8) | u64::from(*b);
-    }
-    (0..PIN_CHARS)
-        .rev()
-        .map(|i| char::from(CODE_ALPHABET[((bits >> (5 * i)) & 31) as usize]))
-        .collect()
-}
-
-/// The number a public reference shows for the intake desk's `seq`-th report (1, 2, …): a
-/// permutation of six-digit numbers (ten digits past the millionth report) keyed with the
-/// server's secret and the desk's code, so consecutive reports get unrelated numbers and a
-/// reference says nothing of how many came before it. A balanced Feistel network over the
-/// smallest even number of bits that holds the range, walked again until the number falls
-/// inside it: still a permutation, so every number is given once.
-fn public_number(secret: &[u8], desk: &DeviceCode, seq: u64) -> String {
-    let (digits, n) = match seq.checked_sub(1_000_000) {
-        None => (6, seq),
-        Some(past) => (10, past),
-    };
-    let range = 10u64.pow(digits);
-    let needed = 64 - (range - 1).leading_zeros();
-    let half = (needed + needed % 2) / 2;
-    let mask = (1u64 << half) - 1;
-    let round = |i: u8, r: u64| {
-        let mut data = desk.as_str().as_bytes().to_vec();
-        data.extend_from_slice(&[digits as u8, i]);
-        data.extend_from_slice(&r.to_be_bytes());
-        let out = keyed(secret, b"reference", &data);
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&out[..8]);
-        u64::from_be_bytes(first) & mask
-    };
-    let mut x = n % range;
-    loop {
-        let (mut l, mut r) = (x >> half, x & mask);
-        for i in 0..8 {
-            (l, r) = (r, l ^ round(i, r));
-        }
-        x = (l << half) | r;
-        if x < range {
-            return format!("{x:0width$}", width = digits as usize);
-        }
-    }
-}
-
-/// A PIN as typed, in its canonical letters (Crockford: O reads 0; I and L read 1; spaces and
-/// dashes dropped).
-fn canonical_pin(typed: &str) -> String {
-    typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            c => c,
-        })
-        .collect()
 }
 
 /// The notes the intake device added to a case.
@@ -661,7 +350,7 @@ impl Core {
 
     /// The PIN of a case: 40 bits of its id under the server's secret.
     fn pin_of(&self, doc_id: Uuid) -> String {
-        crockford(&keyed(&self.secret, b"pin", doc_id.as_bytes()))
+        receipts::pin_of(&self.secret, doc_id)
     }
 
     /// A sender's number as the server keeps it for a day (to join follow-ups): a hash keyed
@@ -830,9 +519,7 @@ impl Core {
         } else {
             None
         };
-        let expected = self.pin_of(found.unwrap_or(Uuid::nil()));
-        let matches = bool::from(expected.as_bytes().ct_eq(pin.as_bytes()));
-        Ok(found.filter(|_| matches))
+        Ok(receipts::holder(&self.secret, found, pin))
     }
 
     fn case(&self, tx: &mut dyn Tx, org_id: i64, id: Uuid) -> Result<Option<Grievance>> {
@@ -1173,44 +860,4 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn public_references_are_a_keyed_permutation_that_hides_the_count() {
-        let desk = DeviceCode::parse("7QK").expect("code");
-        let secret = [7u8; 32];
-        // The first hundred thousand reports each get their own six-digit number.
-        let mut seen = vec![false; 1_000_000];
-        for seq in 1..100_000 {
-            let number = public_number(&secret, &desk, seq);
-            assert_eq!(number.len(), 6, "{number}");
-            let n: usize = number.parse().expect("digits");
-            assert!(!seen[n], "{number} given twice");
-            seen[n] = true;
-        }
-        // Then ten digits, so they can never be one of the first million's.
-        assert_eq!(public_number(&secret, &desk, 1_000_000).len(), 10);
-        // Consecutive reports are far apart, and another secret or desk gives other numbers.
-        let first: Vec<i64> = (1..=20)
-            .map(|seq| public_number(&secret, &desk, seq).parse().expect("digits"))
-            .collect();
-        let close = first
-            .windows(2)
-            .filter(|w| (w[1] - w[0]).abs() < 1_000)
-            .count();
-        assert!(close <= 1, "{first:?}");
-        assert_ne!(
-            public_number(&[8u8; 32], &desk, 1),
-            public_number(&secret, &desk, 1)
-        );
-        let other = DeviceCode::parse("ABC").expect("code");
-        assert_ne!(
-            public_number(&secret, &other, 1),
-            public_number(&secret, &desk, 1)
-        );
-    }
 }

@@ -1,0 +1,384 @@
+//! A public report's fields, checked: each problem said per field (the public pages put it in
+//! the citizen's words), or the capture the intake desk files.
+
+use citizens_core::geo::{self, Lga};
+use citizens_core::grievance::{
+    Capture, Channel, ConsentInput, Intake, Kind, Place, Priority, ReporterInput,
+};
+use citizens_core::phone::Phone;
+use citizens_core::taxonomy;
+use citizens_core::text::refuse_controls;
+
+/// Most characters of what happened, from any channel.
+pub const MAX_NARRATIVE: usize = 5_000;
+/// Most characters of a reporter's name.
+pub const MAX_NAME: usize = 100;
+
+/// What a citizen sends from the report page or an Open311 client, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Kind word (empty: a complaint).
+    pub kind: String,
+    /// Category slug.
+    pub category: String,
+    /// State name or code.
+    pub state: String,
+    /// LGA name.
+    pub lga: String,
+    /// What happened.
+    pub narrative: String,
+    /// Name, if they give it.
+    pub name: Option<String>,
+    /// Phone, if they give it.
+    pub phone: Option<String>,
+    /// Keep me anonymous: no name, no phone.
+    pub anonymous: bool,
+    /// They agreed to what the consent words say (needed to keep a name or phone).
+    pub consent: bool,
+}
+
+/// What is wrong with a report, said per field (the public pages say it in the citizen's
+/// language; the English here is for logs and Open311 clients).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// No such kind.
+    #[error("choose what kind of report this is")]
+    Kind,
+    /// No such category.
+    #[error("choose what the report is about")]
+    Category,
+    /// No such state.
+    #[error("choose the state")]
+    State,
+    /// No such LGA in the state.
+    #[error("choose the local government area in that state")]
+    Lga,
+    /// Nothing said.
+    #[error("say what happened")]
+    NarrativeMissing,
+    /// Too long.
+    #[error("what happened is longer than 5,000 characters")]
+    NarrativeTooLong,
+    /// What happened holds a control character (text pasted from elsewhere can).
+    #[error("what happened holds an invisible control character: type it again without it")]
+    NarrativeControls,
+    /// Too long a name.
+    #[error("the name is longer than 100 characters")]
+    NameTooLong,
+    /// The name holds a control character.
+    #[error("the name holds an invisible control character: type it again without it")]
+    NameControls,
+    /// Not a Nigerian phone number.
+    #[error("the phone number is not a Nigerian number like 0803 123 4567")]
+    Phone,
+    /// Anonymous, yet with a name or phone.
+    #[error("an anonymous report has no name or phone: remove them or untick anonymous")]
+    Anonymous,
+    /// A name or phone without consent.
+    #[error("tick the consent box to give your name or phone, or leave them empty")]
+    Consent,
+}
+
+impl Problem {
+    /// Every problem, in the form's order.
+    pub const ALL: [Problem; 12] = [
+        Problem::Kind,
+        Problem::Category,
+        Problem::State,
+        Problem::Lga,
+        Problem::NarrativeMissing,
+        Problem::NarrativeTooLong,
+        Problem::NarrativeControls,
+        Problem::NameTooLong,
+        Problem::NameControls,
+        Problem::Phone,
+        Problem::Anonymous,
+        Problem::Consent,
+    ];
+
+    /// The field it is about.
+    pub fn field(self) -> &'static str {
+        match self {
+            Problem::Kind => "kind",
+            Problem::Category => "category",
+            Problem::State => "state",
+            Problem::Lga => "lga",
+            Problem::NarrativeMissing | Problem::NarrativeTooLong | Problem::NarrativeControls => {
+                "narrative"
+            }
+            Problem::NameTooLong | Problem::NameControls | Problem::Anonymous => "name",
+            Problem::Phone => "phone",
+            Problem::Consent => "consent",
+        }
+    }
+}
+
+/// A short title from what was said: its first line, cut at a word near 80 characters.
+pub(super) fn title_of(text: &str) -> String {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let first = first.trim();
+    if first.chars().count() <= 80 {
+        return first.to_string();
+    }
+    let cut: String = first.chars().take(80).collect();
+    let at = cut.rfind(' ').filter(|at| *at > 40).unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end())
+}
+
+/// Every problem of a report, in the form's order (empty: it can be filed).
+pub fn problems(report: &Report) -> Vec<Problem> {
+    check(report).err().unwrap_or_default()
+}
+
+/// A report checked into a capture, or every problem it has.
+pub(super) fn check(report: &Report) -> std::result::Result<Capture, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let kind = match report.kind.trim() {
+        "" => Some(Kind::Complaint),
+        word => Kind::parse(word).ok(),
+    };
+    if kind.is_none() {
+        problems.push(Problem::Kind);
+    }
+    let category = taxonomy::check(report.category.trim(), None).ok();
+    if category.is_none() {
+        problems.push(Problem::Category);
+    }
+    let lga = if geo::state(&report.state).is_err() {
+        problems.push(Problem::State);
+        None
+    } else {
+        let lga = Lga::parse(&report.state, &report.lga).ok();
+        if lga.is_none() {
+            problems.push(Problem::Lga);
+        }
+        lga
+    };
+    let narrative = report.narrative.trim();
+    if narrative.is_empty() {
+        problems.push(Problem::NarrativeMissing);
+    } else if narrative.chars().count() > MAX_NARRATIVE {
+        problems.push(Problem::NarrativeTooLong);
+    } else if refuse_controls("narrative", narrative, true).is_err() {
+        problems.push(Problem::NarrativeControls);
+    }
+    let name = report
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > MAX_NAME) {
+        problems.push(Problem::NameTooLong);
+    } else if name.is_some_and(|n| refuse_controls("name", n, false).is_err()) {
+        problems.push(Problem::NameControls);
+    }
+    let phone = match report
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        Some(p) => match Phone::parse(p) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                problems.push(Problem::Phone);
+                None
+            }
+        },
+        None => None,
+    };
+    let identified = name.is_some()
+        || report
+            .phone
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty());
+    if report.anonymous && identified {
+        problems.push(Problem::Anonymous);
+    } else if identified && !report.consent {
+        problems.push(Problem::Consent);
+    }
+    match (kind, category, lga) {
+        (Some(kind), Some(category), Some(lga)) if problems.is_empty() => Ok(Capture {
+            kind,
+            category,
+            subcategory: None,
+            place: Place::new(lga, None, None, None),
+            title: title_of(narrative),
+            narrative: narrative.to_string(),
+            occurred_on: None,
+            channel: Channel::Web,
+            intake: Some(Intake::Web),
+            priority: Priority::Normal,
+            reporter: ReporterInput {
+                name: name.map(str::to_string),
+                phone,
+                anonymous: report.anonymous,
+                // The server never keeps a name or phone in plaintext.
+                seal: true,
+                ..ReporterInput::default()
+            },
+            consent: ConsentInput {
+                purpose_explained: report.consent,
+                share_with_agency: report.consent,
+                may_contact: report.consent && !report.anonymous,
+            },
+            agency: None,
+            routing_reason: None,
+            session: None,
+            form_number: None,
+        }),
+        _ => Err(problems),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report that can be filed: a complaint in Kano, nobody named.
+    fn good() -> Report {
+        Report {
+            kind: String::new(),
+            category: "water".into(),
+            state: "KN".into(),
+            lga: "Fagge".into(),
+            narrative: "They asked for money to print my passport.".into(),
+            ..Report::default()
+        }
+    }
+
+    fn only(change: impl FnOnce(&mut Report)) -> Vec<Problem> {
+        let mut report = good();
+        change(&mut report);
+        problems(&report)
+    }
+
+    #[test]
+    fn a_good_report_is_a_web_capture_sealing_what_names_its_sender() {
+        let capture = check(&good()).expect("files");
+        assert_eq!(capture.kind, Kind::Complaint);
+        assert_eq!(capture.intake, Some(Intake::Web));
+        assert!(capture.reporter.seal);
+        assert_eq!(capture.title, "They asked for money to print my passport.");
+        let named = Report {
+            name: Some(" Amina ".into()),
+            phone: Some("0803 123 4567".into()),
+            consent: true,
+            ..good()
+        };
+        let capture = check(&named).expect("files");
+        assert_eq!(capture.reporter.name.as_deref(), Some("Amina"));
+        assert!(capture.reporter.phone.is_some() && capture.reporter.seal);
+        assert!(capture.consent.may_contact);
+    }
+
+    #[test]
+    fn each_field_is_refused_with_exactly_its_problem() {
+        assert_eq!(only(|r| r.kind = "praise".into()), [Problem::Kind]);
+        assert_eq!(only(|r| r.category = "weather".into()), [Problem::Category]);
+        assert_eq!(only(|r| r.state = "Atlantis".into()), [Problem::State]);
+        assert_eq!(only(|r| r.lga = "Ikeja".into()), [Problem::Lga]);
+        assert_eq!(
+            only(|r| r.narrative = "  \n ".into()),
+            [Problem::NarrativeMissing]
+        );
+        assert_eq!(
+            only(|r| r.narrative = "a".repeat(MAX_NARRATIVE + 1)),
+            [Problem::NarrativeTooLong]
+        );
+        assert!(only(|r| r.narrative = "a".repeat(MAX_NARRATIVE)).is_empty());
+        assert_eq!(
+            only(|r| r.narrative = "paid\u{7}twice".into()),
+            [Problem::NarrativeControls]
+        );
+        let named = |r: &mut Report| r.consent = true;
+        assert_eq!(
+            only(|r| {
+                named(r);
+                r.name = Some("a".repeat(MAX_NAME + 1));
+            }),
+            [Problem::NameTooLong]
+        );
+        assert_eq!(
+            only(|r| {
+                named(r);
+                r.name = Some("Amina\u{1b}[2J".into());
+            }),
+            [Problem::NameControls]
+        );
+        assert_eq!(
+            only(|r| {
+                named(r);
+                r.phone = Some("12345".into());
+            }),
+            [Problem::Phone]
+        );
+        assert_eq!(
+            only(|r| {
+                named(r);
+                r.anonymous = true;
+                r.phone = Some("0803 123 4567".into());
+            }),
+            [Problem::Anonymous]
+        );
+        assert_eq!(only(|r| r.name = Some("Amina".into())), [Problem::Consent]);
+        // An empty name or phone names nobody: no consent needed.
+        assert!(only(|r| {
+            r.name = Some("  ".into());
+            r.phone = Some(String::new());
+        })
+        .is_empty());
+    }
+
+    #[test]
+    fn every_problem_is_listed_in_the_forms_order_under_its_field() {
+        let report = Report {
+            kind: "praise".into(),
+            category: "weather".into(),
+            state: "Atlantis".into(),
+            narrative: String::new(),
+            name: Some("Amina".into()),
+            ..Report::default()
+        };
+        assert_eq!(
+            problems(&report),
+            [
+                Problem::Kind,
+                Problem::Category,
+                Problem::State,
+                Problem::NarrativeMissing,
+                Problem::Consent
+            ]
+        );
+        let fields: Vec<&str> = Problem::ALL.iter().map(|p| p.field()).collect();
+        assert_eq!(
+            fields,
+            [
+                "kind",
+                "category",
+                "state",
+                "lga",
+                "narrative",
+                "narrative",
+                "narrative",
+                "name",
+                "name",
+                "phone",
+                "name",
+                "consent"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_title_is_the_first_line_cut_at_a_word() {
+        assert_eq!(title_of("\n  Short one \nmore"), "Short one");
+        let long = "word ".repeat(30);
+        let title = title_of(&long);
+        assert!(
+            title.ends_with('…') && title.chars().count() <= 81,
+            "{title}"
+        );
+        assert!(!title.contains("wo…"), "{title}");
+    }
+}
