@@ -2,9 +2,9 @@
 //! code and shows the message, never matching on text.
 
 use citizens_client::{
-    app_clock, sample, store_rows, write_whole, ChartWords, Client, Code, CommitmentInput,
-    Dashboard, Error, Failure, Filter, ForwardInput, GrievanceInput, InitOptions, OrgKey,
-    ReplyInput, ReportFilter, RetryPolicy, RuleInput, SessionInput, Sort, SyncError,
+    app_clock, sample, store_rows, write_whole, CaseView, ChartWords, Client, Code,
+    CommitmentInput, Dashboard, Error, Failure, Filter, ForwardInput, GrievanceInput, InitOptions,
+    OrgKey, ReplyInput, ReportFilter, RetryPolicy, RuleInput, SessionInput, Sort, SyncError,
 };
 use citizens_core::session::{Attendance, TownHallSession};
 use serde::Serialize;
@@ -202,88 +202,16 @@ pub fn capture(state: State<'_, AppState>, input: GrievanceInput) -> Result<Capt
     })
 }
 
-/// The case page.
-#[derive(Debug, Serialize, ts_rs::TS)]
-pub struct CaseDto {
-    case: citizens_client::CaseView,
-    title: String,
-    narrative: String,
-    kind: String,
-    category: String,
-    subcategory: Option<String>,
-    state: String,
-    lga: String,
-    ward: Option<String>,
-    channel: String,
-    priority: String,
-    form_number: Option<String>,
-    assignee: Option<String>,
-    anonymous: bool,
-    /// A name or phone is on record (sealed or not).
-    identified: bool,
-    created_at: i64,
-    attachments: Vec<citizens_core::grievance::Attachment>,
-    allowed_next: Vec<&'static str>,
-    ladder: Vec<citizens_core::agency::LadderStep>,
-}
-
-fn case_dto(
-    view: citizens_client::CaseView,
-    ladder: Vec<citizens_core::agency::LadderStep>,
-) -> CaseDto {
-    let g = &view.grievance;
-    let allowed_next = if view.conflict.is_empty() {
-        g.status()
-            .current
-            .allowed_next()
-            .iter()
-            .map(|s| s.as_str())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    CaseDto {
-        title: g.title.clone(),
-        narrative: g.narrative.clone(),
-        kind: g.kind.to_string(),
-        category: g.category.clone(),
-        subcategory: g.subcategory.clone(),
-        state: g.place.state.clone(),
-        lga: g.place.lga.clone(),
-        ward: g.place.ward.clone(),
-        channel: g.channel.to_string(),
-        priority: g.priority.to_string(),
-        form_number: g.form_number.clone(),
-        assignee: g.assignee.clone(),
-        anonymous: g.reporter.anonymous,
-        identified: g.reporter.name.is_some()
-            || g.reporter.phone.is_some()
-            || g.reporter.sealed.is_some(),
-        created_at: g.created_at.millis(),
-        attachments: g.attachments.clone(),
-        allowed_next,
-        ladder,
-        case: view,
-    }
-}
-
 /// Run a case action and answer with the case page.
 fn case_action(
     state: &State<'_, AppState>,
-    f: impl FnOnce(&mut Client) -> citizens_client::Result<citizens_client::CaseView>,
-) -> Result<CaseDto> {
-    with_client(state, |c| {
-        let view = f(c)?;
-        let ladder = match &view.agency {
-            Some(short) => c.agency(short)?.ladder,
-            None => Vec::new(),
-        };
-        Ok::<_, Error>(case_dto(view, ladder))
-    })
+    f: impl FnOnce(&mut Client) -> citizens_client::Result<CaseView>,
+) -> Result<CaseView> {
+    with_client(state, f)
 }
 
 #[tauri::command]
-pub fn open_case(state: State<'_, AppState>, reference: String) -> Result<CaseDto> {
+pub fn open_case(state: State<'_, AppState>, reference: String) -> Result<CaseView> {
     case_action(&state, |c| c.open_case(&reference))
 }
 
@@ -293,13 +221,13 @@ pub fn change_status(
     reference: String,
     to: String,
     reason: Option<String>,
-) -> Result<CaseDto> {
+) -> Result<CaseView> {
     case_action(&state, |c| c.change_status(&reference, &to, reason))
 }
 
 /// Accept a report from the public.
 #[tauri::command]
-pub fn accept_intake(state: State<'_, AppState>, reference: String) -> Result<CaseDto> {
+pub fn accept_intake(state: State<'_, AppState>, reference: String) -> Result<CaseView> {
     case_action(&state, |c| c.accept_intake(&reference))
 }
 
@@ -309,7 +237,7 @@ pub fn reject_intake(
     state: State<'_, AppState>,
     reference: String,
     why: String,
-) -> Result<CaseDto> {
+) -> Result<CaseView> {
     case_action(&state, |c| {
         c.reject_intake(&reference, citizens_client::Rejection::parse(&why)?)
     })
@@ -322,12 +250,12 @@ pub fn settle_status(
     reference: String,
     to: String,
     reason: Option<String>,
-) -> Result<CaseDto> {
+) -> Result<CaseView> {
     case_action(&state, |c| c.settle_status(&reference, &to, reason))
 }
 
 #[tauri::command]
-pub fn add_note(state: State<'_, AppState>, reference: String, text: String) -> Result<CaseDto> {
+pub fn add_note(state: State<'_, AppState>, reference: String, text: String) -> Result<CaseView> {
     case_action(&state, |c| c.add_note(&reference, &text))
 }
 
@@ -336,7 +264,7 @@ pub fn forward(
     state: State<'_, AppState>,
     reference: String,
     input: ForwardInput,
-) -> Result<CaseDto> {
+) -> Result<CaseView> {
     case_action(&state, |c| c.forward(&reference, &input))
 }
 
@@ -345,12 +273,12 @@ pub fn record_reply(
     state: State<'_, AppState>,
     reference: String,
     input: ReplyInput,
-) -> Result<CaseDto> {
+) -> Result<CaseView> {
     case_action(&state, |c| c.record_reply(&reference, &input))
 }
 
 #[tauri::command]
-pub fn escalate(state: State<'_, AppState>, reference: String, reason: String) -> Result<CaseDto> {
+pub fn escalate(state: State<'_, AppState>, reference: String, reason: String) -> Result<CaseView> {
     case_action(&state, |c| c.escalate(&reference, &reason))
 }
 
@@ -359,7 +287,7 @@ pub fn assign(
     state: State<'_, AppState>,
     reference: String,
     assignee: Option<String>,
-) -> Result<CaseDto> {
+) -> Result<CaseView> {
     let assignee = assignee.filter(|a| !a.trim().is_empty());
     case_action(&state, |c| c.assign(&reference, assignee.as_deref()))
 }
@@ -409,13 +337,13 @@ pub fn mark_duplicate(
     copy: String,
     original: String,
     merge: bool,
-) -> Result<CaseDto> {
+) -> Result<CaseView> {
     case_action(&state, |c| c.mark_duplicate(&copy, &original, merge))
 }
 
 /// Undo a merge or link; answers with the copy's page.
 #[tauri::command]
-pub fn undo_duplicate(state: State<'_, AppState>, reference: String) -> Result<CaseDto> {
+pub fn undo_duplicate(state: State<'_, AppState>, reference: String) -> Result<CaseView> {
     case_action(&state, |c| c.undo_duplicate(&reference))
 }
 
@@ -495,7 +423,7 @@ pub fn acknowledge(
     reference: String,
     on: Option<String>,
     their_reference: Option<String>,
-) -> Result<CaseDto> {
+) -> Result<CaseView> {
     case_action(&state, |c| {
         c.acknowledge(&reference, on.as_deref(), their_reference.as_deref())
     })
@@ -514,7 +442,7 @@ pub fn call_back(
     reference: String,
     confirmed: bool,
     note: String,
-) -> Result<CaseDto> {
+) -> Result<CaseView> {
     case_action(&state, |c| c.call_back(&reference, confirmed, &note))
 }
 
@@ -537,7 +465,7 @@ pub fn attach(
     reference: String,
     file_name: String,
     base64: String,
-) -> Result<CaseDto> {
+) -> Result<CaseView> {
     let bytes = decode_base64("file", &base64)?;
     case_action(&state, |c| c.attach_bytes(&reference, &file_name, &bytes))
 }

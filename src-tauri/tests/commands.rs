@@ -111,14 +111,14 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
         json!({"reference": reference, "to": "forwarded", "reason": "letter sent"}),
     )
     .expect("forward");
-    assert_eq!(case["case"]["status"], "forwarded");
+    assert_eq!(case["status"], "forwarded");
     let case = call(
         &webview,
         "add_note",
         json!({"reference": reference, "text": "Called the comptroller's office"}),
     )
     .expect("note");
-    let said: Vec<&str> = case["case"]["timeline"]
+    let said: Vec<&str> = case["timeline"]
         .as_array()
         .expect("timeline")
         .iter()
@@ -319,7 +319,7 @@ fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
         json!({"reference": reference, "fileName": "form-0042.png", "base64": photo}),
     )
     .expect("attach");
-    let kinds: Vec<&str> = case["case"]["timeline"]
+    let kinds: Vec<&str> = case["timeline"]
         .as_array()
         .expect("timeline")
         .iter()
@@ -372,8 +372,8 @@ fn sessions_directory_case_actions_files_bundles_and_passphrase_over_ipc() {
         json!({"reference": reference, "confirmed": false, "note": "Still no water at Ihe"}),
     )
     .expect("call-back");
-    assert_eq!(case["case"]["status"], "in_progress");
-    let last = case["case"]["timeline"]
+    assert_eq!(case["status"], "in_progress");
+    let last = case["timeline"]
         .as_array()
         .expect("timeline")
         .iter()
@@ -636,7 +636,7 @@ fn a_status_conflict_from_another_laptop_shows_and_one_action_settles_it() {
     .expect("import");
 
     let case = call(&webview, "open_case", json!({"reference": reference})).expect("open");
-    let mut conflict: Vec<&str> = case["case"]["conflict"]
+    let mut conflict: Vec<&str> = case["conflict"]
         .as_array()
         .expect("conflict")
         .iter()
@@ -666,8 +666,8 @@ fn a_status_conflict_from_another_laptop_shows_and_one_action_settles_it() {
         json!({"reference": reference, "to": "triaged", "reason": null}),
     )
     .expect("settle");
-    assert_eq!(settled["case"]["conflict"], json!([]));
-    assert_eq!(settled["case"]["status"], "triaged");
+    assert_eq!(settled["conflict"], json!([]));
+    assert_eq!(settled["status"], "triaged");
 }
 
 #[test]
@@ -706,8 +706,8 @@ fn duplicates_and_the_rulebook_over_ipc() {
         json!({"copy": second, "original": first, "merge": true}),
     )
     .expect("merge");
-    assert_eq!(kept["case"]["reference"], first);
-    assert_eq!(kept["case"]["merged"][0]["reference"], second);
+    assert_eq!(kept["reference"], first);
+    assert_eq!(kept["merged"][0]["reference"], second);
     let again = call(
         &webview,
         "mark_duplicate",
@@ -716,7 +716,7 @@ fn duplicates_and_the_rulebook_over_ipc() {
     .expect_err("twice");
     assert_eq!(again["code"], "invalid");
     let copy = call(&webview, "undo_duplicate", json!({"reference": second})).expect("undo");
-    assert_eq!(copy["case"]["status"], "new");
+    assert_eq!(copy["status"], "new");
     call(
         &webview,
         "dismiss_duplicate",

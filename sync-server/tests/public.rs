@@ -145,9 +145,9 @@ on_each_backend! {
         let triage = coordinator.client.home().expect("home").triage;
         assert_eq!(triage.rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec![reference.as_str()]);
         let view = coordinator.client.open_case(&reference).expect("case");
-        assert_eq!((view.intake.as_deref(), view.awaiting_triage), (Some("web"), true));
+        assert_eq!((view.row.intake.as_deref(), view.row.awaiting_triage), (Some("web"), true));
         let accepted = coordinator.client.accept_intake(&reference).expect("accept");
-        assert_eq!((accepted.status.as_str(), accepted.awaiting_triage), ("triaged", false));
+        assert_eq!((accepted.row.status.as_str(), accepted.row.awaiting_triage), ("triaged", false));
         assert_eq!(coordinator.client.home().expect("home").triage.total, 0);
         let again = coordinator.client.accept_intake(&reference).expect_err("only once");
         assert_eq!(again.to_string(), format!("triage: {reference} is not waiting in the triage queue (only the public's new reports are)"));
@@ -434,7 +434,7 @@ on_each_backend! {
             .client
             .reject_intake(&at_case.reference, citizens_client::Rejection::Abuse)
             .expect("reject");
-        assert_eq!(rejected.status, "not_actionable");
+        assert_eq!(rejected.row.status, "not_actionable");
         assert_eq!(coordinator.client.home().expect("home").triage.total, 2);
         let wa = by_intake(Intake::WhatsApp);
         assert_eq!(wa.len(), 1);

@@ -793,7 +793,7 @@ on_each_backend! {
     musa.sync();
     let merged = ngozi.client.open_case(&copy).expect("copy");
     assert_eq!(
-        (merged.status.as_str(), merged.merged_into),
+        (merged.row.status.as_str(), merged.row.merged_into),
         ("duplicate", true)
     );
     let kept = ngozi.client.open_case(&original).expect("kept");
@@ -801,7 +801,7 @@ on_each_backend! {
         && e.from.as_deref() == Some(copy.as_str())
         && e.user == "Musa Garba"));
     assert_eq!(
-        musa.client.open_case(&copy).expect("copy").status,
+        musa.client.open_case(&copy).expect("copy").row.status,
         "duplicate",
         "the merge reached the field laptop"
     );

@@ -87,8 +87,9 @@ enum Command {
     Report(ReportCmd),
     /// Export every case (no names or phones).
     Export {
-        /// json or csv (every case, for the organisation), or xlsx (the performance table,
-        /// monthly trends and the case list without personal data; needs --out).
+        /// json or csv (every case, for the organisation), or xlsx (the performance table and
+        /// monthly trends as rounded figures that may leave the laptop, no case list; needs
+        /// --out).
         #[arg(value_parser = ["json", "csv", "xlsx"])]
         format: String,
         #[command(flatten)]
@@ -243,75 +244,11 @@ impl ReportArgs {
 
 #[derive(Args, Debug, Default)]
 struct AddArgs {
-    /// complaint, corruption_report, feedback, inquiry, commendation.
-    #[arg(long, default_value = "complaint")]
-    kind: String,
-    /// Category (passports, policing, roads, power, water, health, education, land, elections, taxes, welfare, other).
-    #[arg(long)]
-    category: String,
-    #[arg(long)]
-    subcategory: Option<String>,
-    /// State name or code (Kano or KN).
-    #[arg(long)]
-    state: String,
-    #[arg(long)]
-    lga: String,
-    #[arg(long)]
-    ward: Option<String>,
-    #[arg(long)]
-    address: Option<String>,
+    #[command(flatten)]
+    input: GrievanceInput,
     /// Where it happened: latitude and longitude in degrees, e.g. `--gps 12.0022,8.5920`.
     #[arg(long, value_parser = parse_gps, allow_hyphen_values = true)]
     gps: Option<(f64, f64)>,
-    #[arg(long)]
-    title: String,
-    #[arg(long, default_value = "")]
-    narrative: String,
-    /// YYYY-MM-DD.
-    #[arg(long)]
-    occurred_on: Option<String>,
-    /// town_hall, paper_form, walk_in, phone, sms, social_media, radio, other.
-    #[arg(long)]
-    channel: Option<String>,
-    /// low, normal, high, urgent.
-    #[arg(long)]
-    priority: Option<String>,
-    /// Agency short name (see `citizens agency list`).
-    #[arg(long)]
-    agency: Option<String>,
-    /// Session id.
-    #[arg(long)]
-    session: Option<String>,
-    #[arg(long)]
-    form_number: Option<String>,
-    #[arg(long)]
-    reporter_name: Option<String>,
-    #[arg(long)]
-    reporter_phone: Option<String>,
-    /// female, male, other.
-    #[arg(long)]
-    reporter_gender: Option<String>,
-    /// under_18, 18_35, 36_60, over_60.
-    #[arg(long)]
-    reporter_age_band: Option<String>,
-    /// yes or no: whether the reporter lives with a disability, if they say.
-    #[arg(long, value_parser = ["yes", "no"])]
-    reporter_disability: Option<String>,
-    /// The reporter stays anonymous (no name or phone kept).
-    #[arg(long)]
-    anonymous: bool,
-    /// Seal the reporter's name and phone (always done for corruption reports).
-    #[arg(long)]
-    seal: bool,
-    /// Consent: the purpose was explained.
-    #[arg(long)]
-    consent_explained: bool,
-    /// Consent: may share with the agency.
-    #[arg(long)]
-    consent_share: bool,
-    /// Consent: may contact the reporter.
-    #[arg(long)]
-    consent_contact: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -1063,34 +1000,9 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
     match cmd {
         GrievanceCmd::Add(a) => {
             let input = GrievanceInput {
-                kind: a.kind.clone(),
-                category: a.category.clone(),
-                subcategory: a.subcategory.clone(),
-                state: a.state.clone(),
-                lga: a.lga.clone(),
-                ward: a.ward.clone(),
-                address: a.address.clone(),
                 lat: a.gps.map(|(lat, _)| lat),
                 lon: a.gps.map(|(_, lon)| lon),
-                title: a.title.clone(),
-                narrative: a.narrative.clone(),
-                occurred_on: a.occurred_on.clone(),
-                channel: a.channel.clone(),
-                priority: a.priority.clone(),
-                agency: a.agency.clone(),
-                session: a.session.clone(),
-                form_number: a.form_number.clone(),
-                reporter_name: a.reporter_name.clone(),
-                reporter_phone: a.reporter_phone.clone(),
-                reporter_gender: a.reporter_gender.clone(),
-                reporter_age_band: a.reporter_age_band.clone(),
-                reporter_disability: a.reporter_disability.as_deref().map(|d| d == "yes"),
-                anonymous: a.anonymous,
-                seal_identity: a.seal,
-                consent_purpose_explained: a.consent_explained,
-                consent_share_with_agency: a.consent_share,
-                consent_may_contact: a.consent_contact,
-                ..GrievanceInput::default()
+                ..a.input.clone()
             };
             let g = client.capture(&input)?;
             out.captured(&g)

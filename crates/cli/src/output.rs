@@ -256,14 +256,10 @@ impl Out {
     pub fn case(&self, view: &CaseView, identity: Option<&ReporterIdentity>) -> Result<()> {
         let g = &view.grievance;
         if self.json {
-            return print_json(
-                &json!({ "case": view, "title": g.title, "narrative": g.narrative,
-                "kind": g.kind.as_str(), "category": g.category, "state": g.place.state, "lga": g.place.lga,
-                "assignee": g.assignee, "reporter": identity }),
-            );
+            return print_json(&json!({ "case": view, "reporter": identity }));
         }
-        say!("{} — {}", view.reference, g.title);
-        say!("  status:    {}", view.status);
+        say!("{} — {}", view.row.reference, g.title);
+        say!("  status:    {}", view.row.status);
         if !view.conflict.is_empty() {
             say!(
                 "  ⚠ two devices changed the status at the same time: {}. Settle it with",
@@ -271,7 +267,7 @@ impl Out {
             );
             say!(
                 "    citizens grievance status {} STATUS --settle",
-                view.reference
+                view.row.reference
             );
         }
         say!(
@@ -295,13 +291,14 @@ impl Out {
         );
         say!(
             "  agency:    {}{}",
-            or_dash(view.agency.as_deref()),
-            view.current_office
+            or_dash(view.row.agency.as_deref()),
+            view.row
+                .current_office
                 .as_ref()
                 .map(|o| format!(" — now with {o}"))
                 .unwrap_or_default()
         );
-        say!("  due:       {}", or_dash(view.sla_due.as_deref()));
+        say!("  due:       {}", or_dash(view.row.sla_due.as_deref()));
         say!("  assignee:  {}", or_dash(g.assignee.as_deref()));
         say!("  priority:  {}   channel: {}", g.priority, g.channel);
         let reporter = if g.reporter.anonymous {
@@ -312,7 +309,7 @@ impl Out {
                 or_dash(id.name.as_deref()),
                 or_dash(id.phone.as_deref())
             )
-        } else if view.sealed {
+        } else if view.row.identity_sealed {
             "sealed (only coordinators can open it: --reveal)".to_string()
         } else {
             format!(
@@ -328,15 +325,15 @@ impl Out {
             yes(g.consent.share_with_agency),
             yes(g.consent.may_contact)
         );
-        if let Some(of) = &view.duplicate_of {
-            let how = if view.merged_into {
+        if let Some(of) = &view.row.duplicate_of {
+            let how = if view.row.merged_into {
                 "merged into"
             } else {
                 "duplicate of"
             };
             say!(
                 "  {how}: {of} (undo: citizens grievance unlink {})",
-                view.reference
+                view.row.reference
             );
         }
         for m in &view.merged {

@@ -25,66 +25,104 @@ use crate::{Client, Context, Error, Result};
 
 /// A grievance as typed on a form, a command line or a CSV row. Field names are the CSV
 /// column names.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ts_rs::TS, clap::Args)]
 #[ts(optional_fields = nullable)]
 #[serde(default)]
 pub struct GrievanceInput {
     /// complaint, corruption_report, feedback, inquiry, commendation.
+    #[arg(long, default_value = "complaint")]
     pub kind: String,
-    /// Category slug.
+    /// Category (passports, policing, roads, power, water, health, education, land,
+    /// elections, taxes, welfare, other).
+    #[arg(long)]
     pub category: String,
     /// Subcategory slug.
+    #[arg(long)]
     pub subcategory: Option<String>,
-    /// State name or code.
+    /// State name or code (Kano or KN).
+    #[arg(long)]
     pub state: String,
     /// LGA.
+    #[arg(long)]
     pub lga: String,
     /// Ward or community.
+    #[arg(long)]
     pub ward: Option<String>,
     /// Address.
+    #[arg(long)]
     pub address: Option<String>,
     /// GPS latitude.
+    #[arg(skip)]
     pub lat: Option<f64>,
     /// GPS longitude.
+    #[arg(skip)]
     pub lon: Option<f64>,
     /// Title.
+    #[arg(long)]
     pub title: String,
     /// Narrative.
+    #[arg(long, default_value = "")]
     pub narrative: String,
     /// `YYYY-MM-DD`.
+    #[arg(long)]
     pub occurred_on: Option<String>,
     /// How it reached us.
+    #[arg(long)]
     pub channel: Option<String>,
     /// low, normal, high, urgent.
+    #[arg(long)]
     pub priority: Option<String>,
-    /// Agency short name.
+    /// Agency short name (see `citizens agency list`).
+    #[arg(long)]
     pub agency: Option<String>,
     /// Why that agency.
+    #[arg(long)]
     pub routing_reason: Option<String>,
     /// Session id.
+    #[arg(long)]
     pub session: Option<String>,
     /// Paper form number.
+    #[arg(long)]
     pub form_number: Option<String>,
     /// Reporter's name.
+    #[arg(long)]
     pub reporter_name: Option<String>,
     /// Reporter's phone.
+    #[arg(long)]
     pub reporter_phone: Option<String>,
     /// female, male, other.
+    #[arg(long)]
     pub reporter_gender: Option<String>,
     /// under_18, 18_35, 36_60, over_60.
+    #[arg(long)]
     pub reporter_age_band: Option<String>,
-    /// Lives with a disability.
+    /// yes or no: whether the reporter lives with a disability, if they say.
+    #[arg(long, value_parser = yes_or_no)]
     pub reporter_disability: Option<bool>,
     /// Stays anonymous.
+    #[arg(long)]
     pub anonymous: bool,
     /// Asks for the identity to be sealed.
+    #[arg(long = "seal")]
     pub seal_identity: bool,
     /// Consent: purpose explained.
+    #[arg(long = "consent-explained")]
     pub consent_purpose_explained: bool,
     /// Consent: may share with the agency.
+    #[arg(long = "consent-share")]
     pub consent_share_with_agency: bool,
     /// Consent: may contact.
+    #[arg(long = "consent-contact")]
     pub consent_may_contact: bool,
+}
+
+/// `yes` or `no`, as the command line takes a reporter's answer.
+fn yes_or_no(word: &str) -> std::result::Result<bool, String> {
+    match word {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("say yes or no".into()),
+    }
 }
 
 fn opt<T>(
@@ -164,40 +202,139 @@ pub struct HistoryEntry {
     pub fields: Vec<String>,
 }
 
-/// A case as the case page shows it.
+/// A case as every edge shows it: the window's case page (generated TypeScript), the CLI's
+/// `--json`, and exports (its [`CaseRow`], one line per case). The one view of a grievance: the
+/// record is [`Grievance`], what comes in is [`GrievanceInput`].
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CaseView {
     /// The record.
     #[serde(skip)]
     pub grievance: Grievance,
-    /// Id.
-    pub id: String,
-    /// Reference code.
-    pub reference: String,
-    /// Status.
-    pub status: String,
+    /// Every field that fits on one line, as exports write it.
+    #[serde(flatten)]
+    pub row: CaseRow,
     /// Competing statuses when devices disagree.
     pub conflict: Vec<String>,
+    /// Timeline (with the entries of cases merged into this one).
+    pub timeline: Vec<TimelineEntry>,
+    /// Cases merged into this one.
+    pub merged: Vec<MergedCase>,
+    /// Photos and files attached.
+    pub attachments: Vec<citizens_core::grievance::Attachment>,
+    /// Statuses it may move to now (none while devices disagree).
+    pub allowed_next: Vec<String>,
+    /// The agency's ladder of offices, lowest first.
+    pub ladder: Vec<citizens_core::agency::LadderStep>,
+}
+
+/// A case on one line, without personal data: a CSV or JSON export's row, and the flat part of
+/// [`CaseView`].
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct CaseRow {
+    /// Reference code.
+    pub reference: String,
+    /// Id.
+    pub id: String,
+    /// complaint, corruption_report, feedback, inquiry, commendation.
+    pub kind: String,
+    /// Category slug.
+    pub category: String,
+    /// Subcategory slug.
+    pub subcategory: Option<String>,
+    /// State.
+    pub state: String,
+    /// LGA.
+    pub lga: String,
+    /// Ward or community.
+    pub ward: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Narrative.
+    pub narrative: String,
+    /// `YYYY-MM-DD`.
+    pub occurred_on: Option<String>,
+    /// How it reached us.
+    pub channel: String,
+    /// low, normal, high, urgent.
+    pub priority: String,
+    /// Status.
+    pub status: String,
+    /// Devices disagree about the status.
+    pub status_conflict: bool,
     /// Agency short name.
     pub agency: Option<String>,
     /// Office now holding it (ladder step).
     pub current_office: Option<String>,
     /// Due date of that office.
     pub sla_due: Option<String>,
-    /// Reporter identity sealed.
-    pub sealed: bool,
-    /// Timeline (with the entries of cases merged into this one).
-    pub timeline: Vec<TimelineEntry>,
-    /// Reference of the case this one duplicates.
-    pub duplicate_of: Option<String>,
-    /// This case was merged into that one.
-    pub merged_into: bool,
-    /// Cases merged into this one.
-    pub merged: Vec<MergedCase>,
+    /// Volunteer following it up.
+    pub assignee: Option<String>,
+    /// Paper form number.
+    pub form_number: Option<String>,
+    /// When it was captured (RFC 3339).
+    pub created_at: String,
+    /// Who captured it.
+    pub created_by: String,
+    /// The reporter's identity is sealed.
+    pub identity_sealed: bool,
+    /// The reporter stays anonymous.
+    pub anonymous: bool,
+    /// A name or phone is on record (sealed or not).
+    pub identified: bool,
+    /// female, male, other.
+    pub reporter_gender: Option<String>,
+    /// under_18, 18_35, 36_60, over_60.
+    pub reporter_age_band: Option<String>,
+    /// Lives with a disability, if they said.
+    pub reporter_disability: Option<bool>,
+    /// Consent: may share with the agency.
+    pub consent_share_with_agency: bool,
+    /// Consent: may contact.
+    pub consent_may_contact: bool,
     /// How the public face took it in (`web`, `sms`, `whatsapp`, `open311`).
     pub intake: Option<String>,
     /// In the triage queue: the public's, and nobody has looked at it yet.
     pub awaiting_triage: bool,
+    /// Reference of the case this one duplicates.
+    pub duplicate_of: Option<String>,
+    /// This case was merged into that one.
+    pub merged_into: bool,
+    /// Notes written.
+    pub notes: usize,
+    /// Entries on its timeline.
+    pub timeline_events: usize,
+}
+
+impl CaseRow {
+    /// As a spreadsheet's row: no text a spreadsheet would run as a formula.
+    pub fn inert(&self) -> CaseRow {
+        let text = |t: &String| citizens_core::spreadsheet::inert(t).into_owned();
+        let opt = |t: &Option<String>| t.as_ref().map(text);
+        CaseRow {
+            reference: text(&self.reference),
+            kind: text(&self.kind),
+            category: text(&self.category),
+            subcategory: opt(&self.subcategory),
+            state: text(&self.state),
+            lga: text(&self.lga),
+            ward: opt(&self.ward),
+            title: text(&self.title),
+            narrative: text(&self.narrative),
+            channel: text(&self.channel),
+            priority: text(&self.priority),
+            status: text(&self.status),
+            agency: opt(&self.agency),
+            current_office: opt(&self.current_office),
+            assignee: opt(&self.assignee),
+            form_number: opt(&self.form_number),
+            created_by: text(&self.created_by),
+            reporter_gender: opt(&self.reporter_gender),
+            reporter_age_band: opt(&self.reporter_age_band),
+            intake: opt(&self.intake),
+            duplicate_of: opt(&self.duplicate_of),
+            ..self.clone()
+        }
+    }
 }
 
 /// Why a report from the public is rejected.
@@ -1040,33 +1177,78 @@ fn case_view(
         }));
     }
     timeline.sort_by_key(|(at, _)| *at);
-    CaseView {
-        id: grievance.id.to_string(),
-        reference: grievance.reference.clone(),
+    // The original may not be on this laptop (a volunteer's): its reference is in the entry.
+    let duplicate_of = grievance.duplicate_of.and_then(|of| {
+        grievance
+            .timeline
+            .iter()
+            .rev()
+            .find_map(|e| match &e.event {
+                Event::Linked {
+                    other, reference, ..
+                } if *other == of => Some(reference.clone()),
+                _ => None,
+            })
+    });
+    let g = &grievance;
+    let row = CaseRow {
+        reference: g.reference.clone(),
+        id: g.id.to_string(),
+        kind: g.kind.to_string(),
+        category: g.category.clone(),
+        subcategory: g.subcategory.clone(),
+        state: g.place.state.clone(),
+        lga: g.place.lga.clone(),
+        ward: g.place.ward.clone(),
+        title: g.title.clone(),
+        narrative: g.narrative.clone(),
+        occurred_on: g.occurred_on.map(|d| d.to_string()),
+        channel: g.channel.to_string(),
+        priority: g.priority.to_string(),
         status: status.current.to_string(),
-        conflict: status.conflict.iter().map(ToString::to_string).collect(),
+        status_conflict: !status.conflict.is_empty(),
         agency: agency.map(|a| a.short_name.clone()),
         current_office,
         sla_due: sla_due.map(|d| d.to_string()),
-        sealed: grievance.reporter.sealed.is_some(),
+        assignee: g.assignee.clone(),
+        form_number: g.form_number.clone(),
+        created_at: g.created_at.to_rfc3339(),
+        created_by: g.created_by.user.clone(),
+        identity_sealed: g.reporter.sealed.is_some(),
+        anonymous: g.reporter.anonymous,
+        identified: g.reporter.name.is_some()
+            || g.reporter.phone.is_some()
+            || g.reporter.sealed.is_some(),
+        reporter_gender: g.reporter.gender.map(|x| x.to_string()),
+        reporter_age_band: g.reporter.age_band.map(|x| x.to_string()),
+        reporter_disability: g.reporter.disability,
+        consent_share_with_agency: g.consent.share_with_agency,
+        consent_may_contact: g.consent.may_contact,
+        intake: g.intake.map(|i| i.as_str().to_string()),
+        awaiting_triage: g.intake.is_some() && status.current == Status::New,
+        duplicate_of,
+        merged_into: g.merged_into.is_some(),
+        notes: g.notes().count(),
+        timeline_events: g.timeline.len() + g.status_history.len(),
+    };
+    let allowed_next = if status.conflict.is_empty() {
+        status
+            .current
+            .allowed_next()
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    CaseView {
+        row,
+        conflict: status.conflict.iter().map(ToString::to_string).collect(),
         timeline: timeline.into_iter().map(|(_, e)| e).collect(),
-        // The original may not be on this laptop (a volunteer's): its reference is in the entry.
-        duplicate_of: grievance.duplicate_of.and_then(|of| {
-            grievance
-                .timeline
-                .iter()
-                .rev()
-                .find_map(|e| match &e.event {
-                    Event::Linked {
-                        other, reference, ..
-                    } if *other == of => Some(reference.clone()),
-                    _ => None,
-                })
-        }),
-        merged_into: grievance.merged_into.is_some(),
         merged: merged.iter().map(MergedCase::of).collect(),
-        intake: grievance.intake.map(|i| i.as_str().to_string()),
-        awaiting_triage: grievance.intake.is_some() && status.current == Status::New,
+        attachments: grievance.attachments.clone(),
+        allowed_next,
+        ladder: agency.map(|a| a.ladder.clone()).unwrap_or_default(),
         grievance,
     }
 }

@@ -7,78 +7,8 @@ use std::io::{Read, Write};
 use citizens_core::grievance::Grievance;
 use serde::Serialize;
 
-use crate::cases::GrievanceInput;
+use crate::cases::{CaseRow, GrievanceInput};
 use crate::{Client, Error, Result};
-
-/// One exported case: no personal data.
-#[derive(Debug, Serialize)]
-pub struct ExportRow {
-    reference: String,
-    id: String,
-    kind: String,
-    category: String,
-    subcategory: Option<String>,
-    state: String,
-    lga: String,
-    ward: Option<String>,
-    title: String,
-    narrative: String,
-    occurred_on: Option<String>,
-    channel: String,
-    priority: String,
-    status: String,
-    status_conflict: bool,
-    agency: Option<String>,
-    current_office: Option<String>,
-    sla_due: Option<String>,
-    assignee: Option<String>,
-    form_number: Option<String>,
-    created_at: String,
-    created_by: String,
-    identity_sealed: bool,
-    anonymous: bool,
-    reporter_gender: Option<String>,
-    reporter_age_band: Option<String>,
-    reporter_disability: Option<bool>,
-    consent_share_with_agency: bool,
-    consent_may_contact: bool,
-    notes: usize,
-    timeline_events: usize,
-}
-
-impl ExportRow {
-    /// As a spreadsheet's row: no text a spreadsheet would run as a formula.
-    fn inert(&self) -> ExportRow {
-        let text = |t: &String| citizens_core::spreadsheet::inert(t).into_owned();
-        let opt = |t: &Option<String>| t.as_ref().map(text);
-        ExportRow {
-            reference: text(&self.reference),
-            id: self.id.clone(),
-            kind: text(&self.kind),
-            category: text(&self.category),
-            subcategory: opt(&self.subcategory),
-            state: text(&self.state),
-            lga: text(&self.lga),
-            ward: opt(&self.ward),
-            title: text(&self.title),
-            narrative: text(&self.narrative),
-            occurred_on: self.occurred_on.clone(),
-            channel: text(&self.channel),
-            priority: text(&self.priority),
-            status: text(&self.status),
-            agency: opt(&self.agency),
-            current_office: opt(&self.current_office),
-            sla_due: self.sla_due.clone(),
-            assignee: opt(&self.assignee),
-            form_number: opt(&self.form_number),
-            created_at: self.created_at.clone(),
-            created_by: text(&self.created_by),
-            reporter_gender: opt(&self.reporter_gender),
-            reporter_age_band: opt(&self.reporter_age_band),
-            ..*self
-        }
-    }
-}
 
 /// A wrong row in an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,47 +59,11 @@ fn normalise_bool(text: &str) -> Option<&'static str> {
 }
 
 impl Client {
-    fn export_rows(&self) -> Result<Vec<ExportRow>> {
+    fn export_rows(&self) -> Result<Vec<CaseRow>> {
         self.store
             .grievance_ids()?
             .iter()
-            .map(|id| {
-                let view = self.open_case(id)?;
-                let g: &Grievance = &view.grievance;
-                Ok(ExportRow {
-                    reference: g.reference.clone(),
-                    id: g.id.to_string(),
-                    kind: g.kind.to_string(),
-                    category: g.category.clone(),
-                    subcategory: g.subcategory.clone(),
-                    state: g.place.state.clone(),
-                    lga: g.place.lga.clone(),
-                    ward: g.place.ward.clone(),
-                    title: g.title.clone(),
-                    narrative: g.narrative.clone(),
-                    occurred_on: g.occurred_on.map(|d| d.to_string()),
-                    channel: g.channel.to_string(),
-                    priority: g.priority.to_string(),
-                    status: view.status.clone(),
-                    status_conflict: !view.conflict.is_empty(),
-                    agency: view.agency.clone(),
-                    current_office: view.current_office.clone(),
-                    sla_due: view.sla_due.clone(),
-                    assignee: g.assignee.clone(),
-                    form_number: g.form_number.clone(),
-                    created_at: g.created_at.to_rfc3339(),
-                    created_by: g.created_by.user.clone(),
-                    identity_sealed: g.reporter.sealed.is_some(),
-                    anonymous: g.reporter.anonymous,
-                    reporter_gender: g.reporter.gender.map(|x| x.to_string()),
-                    reporter_age_band: g.reporter.age_band.map(|x| x.to_string()),
-                    reporter_disability: g.reporter.disability,
-                    consent_share_with_agency: g.consent.share_with_agency,
-                    consent_may_contact: g.consent.may_contact,
-                    notes: g.notes().count(),
-                    timeline_events: g.timeline.len() + g.status_history.len(),
-                })
-            })
+            .map(|id| Ok(self.open_case(id)?.row))
             .collect()
     }
 
@@ -184,7 +78,7 @@ impl Client {
     pub fn export_csv(&self, out: impl Write) -> Result<usize> {
         let rows = self.export_rows()?;
         let mut writer = csv::Writer::from_writer(out);
-        for row in rows.iter().map(ExportRow::inert) {
+        for row in rows.iter().map(CaseRow::inert) {
             writer.serialize(row).map_err(csv_error)?;
         }
         writer.flush()?;

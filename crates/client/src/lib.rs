@@ -34,8 +34,8 @@ use serde::Serialize;
 
 pub use bundle::{BundleImport, MAX_BUNDLE_BYTES};
 pub use cases::{
-    CaseView, ForwardInput, GrievanceInput, HistoryEntry, MergedCase, Rejection, ReplyInput,
-    TimelineEntry,
+    CaseRow, CaseView, ForwardInput, GrievanceInput, HistoryEntry, MergedCase, Rejection,
+    ReplyInput, TimelineEntry,
 };
 pub use citizens_core::charts::{ChartWords, Charts};
 pub use citizens_protocol::Refusal;

@@ -147,7 +147,7 @@ fn route_all_untriaged_uses_the_most_specific_rule_and_keeps_the_reason() {
     assert_eq!(client.route_untriaged().expect("route"), 2);
     let case = client.open_case(&power).expect("open");
     assert_eq!(
-        (case.status.as_str(), case.agency.as_deref()),
+        (case.row.status.as_str(), case.row.agency.as_deref()),
         ("triaged", Some("KEDCO"))
     );
     assert_eq!(
@@ -155,10 +155,10 @@ fn route_all_untriaged_uses_the_most_specific_rule_and_keeps_the_reason() {
         Some("power grievances in KN go to KEDCO")
     );
     let case = client.open_case(&bribe).expect("open");
-    assert_eq!(case.agency.as_deref(), Some("ICPC"));
+    assert_eq!(case.row.agency.as_deref(), Some("ICPC"));
     let case = client.open_case(&no_rule).expect("open");
     assert_eq!(
-        (case.status.as_str(), case.agency),
+        (case.row.status.as_str(), case.row.agency),
         ("new", None),
         "no rule, left for a person"
     );
@@ -208,7 +208,7 @@ fn the_forwarding_letter_names_the_office_and_shares_identity_only_with_consent(
     let case = client
         .acknowledge(&shared, Some("2026-11-25"), Some("KEDCO/ACK/1"))
         .expect("acknowledged");
-    assert_eq!(case.status, "acknowledged");
+    assert_eq!(case.row.status, "acknowledged");
     let entry = case
         .timeline
         .iter()
@@ -271,7 +271,7 @@ fn due_dates_count_working_days_and_follow_the_holiday_list() {
             .list(&Filter::default(), Sort::Oldest, 0, 10)
             .expect("list");
         let listed = page.rows[0].sla_due.clone();
-        let shown = client.open_case(&reference).expect("open").sla_due;
+        let shown = client.open_case(&reference).expect("open").row.sla_due;
         assert_eq!(listed, shown, "the list and the case page agree");
         shown
     };
@@ -383,7 +383,7 @@ fn a_coordinator_adds_a_routing_rule_and_route_all_follows_it() {
     );
     assert_eq!(client.route_untriaged().expect("route"), 1);
     let case = client.open_case(&reference).expect("open");
-    assert_eq!(case.agency.as_deref(), Some("SERVICOM"));
+    assert_eq!(case.row.agency.as_deref(), Some("SERVICOM"));
     assert_eq!(
         case.grievance.routing_reason.as_deref(),
         Some("land grievances in BO go to SERVICOM")

@@ -159,9 +159,9 @@ fn a_merge_keeps_both_timelines_survives_an_old_copy_coming_back_and_is_undone()
         "the copy's own history shows on the kept case"
     );
     let merged = coordinator.open_case(&copy).expect("copy");
-    assert_eq!(merged.status, "duplicate");
-    assert!(merged.merged_into);
-    assert_eq!(merged.duplicate_of.as_deref(), Some(original.as_str()));
+    assert_eq!(merged.row.status, "duplicate");
+    assert!(merged.row.merged_into);
+    assert_eq!(merged.row.duplicate_of.as_deref(), Some(original.as_str()));
     assert!(coordinator
         .duplicate_suggestions(None, 10)
         .expect("queue")
@@ -175,7 +175,7 @@ fn a_merge_keeps_both_timelines_survives_an_old_copy_coming_back_and_is_undone()
     carry(&field, &mut coordinator, dirs[2].path());
     let merged = coordinator.open_case(&copy).expect("copy");
     assert_eq!(
-        (merged.status.as_str(), merged.merged_into),
+        (merged.row.status.as_str(), merged.row.merged_into),
         ("duplicate", true),
         "the merge survives"
     );
@@ -205,11 +205,17 @@ fn a_merge_keeps_both_timelines_survives_an_old_copy_coming_back_and_is_undone()
         .any(|(user, fields)| user == "Musa Garba" && fields == ["timeline"]));
     // And the merge reaches the volunteer's laptop.
     carry(&coordinator, &mut field, dirs[2].path());
-    assert_eq!(field.open_case(&copy).expect("copy").status, "duplicate");
+    assert_eq!(
+        field.open_case(&copy).expect("copy").row.status,
+        "duplicate"
+    );
 
     let undone = coordinator.undo_duplicate(&copy).expect("undo");
-    assert_eq!(undone.status, "new", "back to the status it had");
-    assert_eq!((undone.merged_into, undone.duplicate_of), (false, None));
+    assert_eq!(undone.row.status, "new", "back to the status it had");
+    assert_eq!(
+        (undone.row.merged_into, undone.row.duplicate_of),
+        (false, None)
+    );
     let kept = coordinator.open_case(&original).expect("original");
     assert!(kept.merged.is_empty());
     assert!(kept.timeline.iter().any(|e| e.kind == "duplicate_undone"));

@@ -128,6 +128,7 @@ fn brute_force(
         if status.awaits_action() {
             t.open += 1;
             if view
+                .row
                 .sla_due
                 .as_deref()
                 .is_some_and(|due| due < today.as_str())

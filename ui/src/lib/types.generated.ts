@@ -870,23 +870,67 @@ created: boolean,
  */
 fields: Array<string>, };
 
-export type CaseView = { 
-/**
- * Id.
- */
-id: string, 
+export type CaseRow = { 
 /**
  * Reference code.
  */
 reference: string, 
 /**
+ * Id.
+ */
+id: string, 
+/**
+ * complaint, corruption_report, feedback, inquiry, commendation.
+ */
+kind: string, 
+/**
+ * Category slug.
+ */
+category: string, 
+/**
+ * Subcategory slug.
+ */
+subcategory: string | null, 
+/**
+ * State.
+ */
+state: string, 
+/**
+ * LGA.
+ */
+lga: string, 
+/**
+ * Ward or community.
+ */
+ward: string | null, 
+/**
+ * Title.
+ */
+title: string, 
+/**
+ * Narrative.
+ */
+narrative: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+occurred_on: string | null, 
+/**
+ * How it reached us.
+ */
+channel: string, 
+/**
+ * low, normal, high, urgent.
+ */
+priority: string, 
+/**
  * Status.
  */
 status: string, 
 /**
- * Competing statuses when devices disagree.
+ * Devices disagree about the status.
  */
-conflict: Array<string>, 
+status_conflict: boolean, 
 /**
  * Agency short name.
  */
@@ -900,13 +944,61 @@ current_office: string | null,
  */
 sla_due: string | null, 
 /**
- * Reporter identity sealed.
+ * Volunteer following it up.
  */
-sealed: boolean, 
+assignee: string | null, 
 /**
- * Timeline (with the entries of cases merged into this one).
+ * Paper form number.
  */
-timeline: Array<TimelineEntry>, 
+form_number: string | null, 
+/**
+ * When it was captured (RFC 3339).
+ */
+created_at: string, 
+/**
+ * Who captured it.
+ */
+created_by: string, 
+/**
+ * The reporter's identity is sealed.
+ */
+identity_sealed: boolean, 
+/**
+ * The reporter stays anonymous.
+ */
+anonymous: boolean, 
+/**
+ * A name or phone is on record (sealed or not).
+ */
+identified: boolean, 
+/**
+ * female, male, other.
+ */
+reporter_gender: string | null, 
+/**
+ * under_18, 18_35, 36_60, over_60.
+ */
+reporter_age_band: string | null, 
+/**
+ * Lives with a disability, if they said.
+ */
+reporter_disability: boolean | null, 
+/**
+ * Consent: may share with the agency.
+ */
+consent_share_with_agency: boolean, 
+/**
+ * Consent: may contact.
+ */
+consent_may_contact: boolean, 
+/**
+ * How the public face took it in (`web`, `sms`, `whatsapp`, `open311`).
+ */
+intake: string | null, 
+/**
+ * In the triage queue: the public's, and nobody has looked at it yet.
+ */
+awaiting_triage: boolean, 
 /**
  * Reference of the case this one duplicates.
  */
@@ -916,19 +1008,47 @@ duplicate_of: string | null,
  */
 merged_into: boolean, 
 /**
+ * Notes written.
+ */
+notes: number, 
+/**
+ * Entries on its timeline.
+ */
+timeline_events: number, };
+
+export type CaseView = { 
+/**
+ * Competing statuses when devices disagree.
+ */
+conflict: Array<string>, 
+/**
+ * Timeline (with the entries of cases merged into this one).
+ */
+timeline: Array<TimelineEntry>, 
+/**
  * Cases merged into this one.
  */
 merged: Array<MergedCase>, 
 /**
- * How the public face took it in (`web`, `sms`, `whatsapp`, `open311`).
+ * Photos and files attached.
  */
-intake: string | null, 
+attachments: Array<Attachment>, 
 /**
- * In the triage queue: the public's, and nobody has looked at it yet.
+ * Statuses it may move to now (none while devices disagree).
  */
-awaiting_triage: boolean, };
-
-export type GrievanceInput = { 
+allowed_next: Array<string>, 
+/**
+ * The agency's ladder of offices, lowest first.
+ */
+ladder: Array<LadderStep>, 
+/**
+ * Reference code.
+ */
+reference: string, 
+/**
+ * Id.
+ */
+id: string, 
 /**
  * complaint, corruption_report, feedback, inquiry, commendation.
  */
@@ -940,9 +1060,148 @@ category: string,
 /**
  * Subcategory slug.
  */
+subcategory: string | null, 
+/**
+ * State.
+ */
+state: string, 
+/**
+ * LGA.
+ */
+lga: string, 
+/**
+ * Ward or community.
+ */
+ward: string | null, 
+/**
+ * Title.
+ */
+title: string, 
+/**
+ * Narrative.
+ */
+narrative: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+occurred_on: string | null, 
+/**
+ * How it reached us.
+ */
+channel: string, 
+/**
+ * low, normal, high, urgent.
+ */
+priority: string, 
+/**
+ * Status.
+ */
+status: string, 
+/**
+ * Devices disagree about the status.
+ */
+status_conflict: boolean, 
+/**
+ * Agency short name.
+ */
+agency: string | null, 
+/**
+ * Office now holding it (ladder step).
+ */
+current_office: string | null, 
+/**
+ * Due date of that office.
+ */
+sla_due: string | null, 
+/**
+ * Volunteer following it up.
+ */
+assignee: string | null, 
+/**
+ * Paper form number.
+ */
+form_number: string | null, 
+/**
+ * When it was captured (RFC 3339).
+ */
+created_at: string, 
+/**
+ * Who captured it.
+ */
+created_by: string, 
+/**
+ * The reporter's identity is sealed.
+ */
+identity_sealed: boolean, 
+/**
+ * The reporter stays anonymous.
+ */
+anonymous: boolean, 
+/**
+ * A name or phone is on record (sealed or not).
+ */
+identified: boolean, 
+/**
+ * female, male, other.
+ */
+reporter_gender: string | null, 
+/**
+ * under_18, 18_35, 36_60, over_60.
+ */
+reporter_age_band: string | null, 
+/**
+ * Lives with a disability, if they said.
+ */
+reporter_disability: boolean | null, 
+/**
+ * Consent: may share with the agency.
+ */
+consent_share_with_agency: boolean, 
+/**
+ * Consent: may contact.
+ */
+consent_may_contact: boolean, 
+/**
+ * How the public face took it in (`web`, `sms`, `whatsapp`, `open311`).
+ */
+intake: string | null, 
+/**
+ * In the triage queue: the public's, and nobody has looked at it yet.
+ */
+awaiting_triage: boolean, 
+/**
+ * Reference of the case this one duplicates.
+ */
+duplicate_of: string | null, 
+/**
+ * This case was merged into that one.
+ */
+merged_into: boolean, 
+/**
+ * Notes written.
+ */
+notes: number, 
+/**
+ * Entries on its timeline.
+ */
+timeline_events: number, };
+
+export type GrievanceInput = { 
+/**
+ * complaint, corruption_report, feedback, inquiry, commendation.
+ */
+kind: string, 
+/**
+ * Category (passports, policing, roads, power, water, health, education, land,
+ * elections, taxes, welfare, other).
+ */
+category: string, 
+/**
+ * Subcategory slug.
+ */
 subcategory?: string | null, 
 /**
- * State name or code.
+ * State name or code (Kano or KN).
  */
 state: string, 
 /**
@@ -986,7 +1245,7 @@ channel?: string | null,
  */
 priority?: string | null, 
 /**
- * Agency short name.
+ * Agency short name (see `citizens agency list`).
  */
 agency?: string | null, 
 /**
@@ -1018,7 +1277,7 @@ reporter_gender?: string | null,
  */
 reporter_age_band?: string | null, 
 /**
- * Lives with a disability.
+ * yes or no: whether the reporter lives with a disability, if they say.
  */
 reporter_disability?: boolean | null, 
 /**
@@ -1428,12 +1687,6 @@ data_dir: string, };
 export type StateDto = { code: string, name: string, lgas: Array<string>, };
 
 export type Captured = { reference: string, sealed: boolean, };
-
-export type CaseDto = { case: CaseView, title: string, narrative: string, kind: string, category: string, subcategory: string | null, state: string, lga: string, ward: string | null, channel: string, priority: string, form_number: string | null, assignee: string | null, anonymous: boolean, 
-/**
- * A name or phone is on record (sealed or not).
- */
-identified: boolean, created_at: number, attachments: Array<Attachment>, allowed_next: Array<string>, ladder: Array<LadderStep>, };
 
 export type RuleDto = { key: string, 
 /**
