@@ -134,9 +134,15 @@ impl Application {
                 sweeps.send_modify(|n| *n += 1);
             }
         });
+        // The rules' last handle is let go on a blocking thread: dropping PostgreSQL's
+        // synchronous clients blocks, which a runtime worker may not (the server aborted after
+        // its graceful shutdown, so systemd called every stop a failure).
+        let last = self.core.clone();
         let app = http::router(self.core, self.http, self.blobs, self.site, self.face);
         serve_connections(self.listener, app, self.http.header_timeout, shutdown).await;
         sweeper.abort();
+        let _ = sweeper.await;
+        let _ = tokio::task::spawn_blocking(move || drop(last)).await;
         Ok(())
     }
 
