@@ -159,6 +159,25 @@ pub struct Help {
     pub options: BTreeMap<String, bool>,
 }
 
+/// Every command of `binary` in the docs exists, and at least `at_least` are shown (finding
+/// fewer means the docs moved or the parser broke, not that all is well).
+pub fn assert_docs_hold(repo_root: &Path, binary: &Binary, at_least: usize) {
+    let report = check(repo_root, binary);
+    assert!(
+        report.binary_commands >= at_least,
+        "only {} {} commands found in the docs",
+        report.binary_commands,
+        binary.name
+    );
+    assert!(report.scripts >= 2, "the quick start's two scripts");
+    assert!(
+        report.problems.is_empty(),
+        "commands in the docs that {} does not have:\n{}",
+        binary.name,
+        report.problems.join("\n")
+    );
+}
+
 /// Read a clap help text: the names under "Commands:" and the options under "Options:" (or any
 /// section whose lines start with a dash), short or long, and whether each takes a `<VALUE>`.
 pub fn parse_help(text: &str) -> Help {
