@@ -235,3 +235,262 @@ impl Table {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use citizens_core::figures::{PublicAgency, PublicCount, PublicMonth};
+    use citizens_core::geo::Lga;
+
+    use super::*;
+    use crate::intake::Public;
+    use crate::memory::{org_key, Fixture, ORG, START};
+
+    fn public() -> Public {
+        Public::new(ORG, Lga::parse("KN", "Nasarawa").expect("an LGA"))
+    }
+
+    fn n(count: u32) -> Published<u32> {
+        Published((count > 0).then_some(count))
+    }
+
+    /// Figures that may be published: 15 cases in the first category, all with NIS, over two
+    /// months.
+    fn figures() -> PublicFigures {
+        let every = |mut keys: Vec<&str>| -> Vec<PublicCount> {
+            keys.sort_unstable();
+            keys.into_iter()
+                .map(|key| PublicCount {
+                    key: key.to_string(),
+                    cases: n(0),
+                })
+                .collect()
+        };
+        let mut categories = every(CATEGORIES.iter().map(|c| c.slug).collect());
+        categories[0].cases = n(15);
+        PublicFigures {
+            as_of: "2026-11-28".into(),
+            cases: n(15),
+            agencies: vec![PublicAgency {
+                short_name: "NIS".into(),
+                name: "Nigeria Immigration Service".into(),
+                level: "federal".into(),
+                received: n(15),
+                acknowledged: n(10),
+                resolved: n(15),
+                median_days_to_resolve: Published(Some(9.0)),
+            }],
+            months: vec![
+                PublicMonth {
+                    month: "2026-10".into(),
+                    open: n(0),
+                    resolved: n(5),
+                    ended: n(0),
+                },
+                PublicMonth {
+                    month: "2026-11".into(),
+                    open: n(10),
+                    resolved: n(0),
+                    ended: n(0),
+                },
+            ],
+            categories,
+            states: every(geo::states().iter().map(|s| s.code).collect()),
+        }
+    }
+
+    fn shown(figures: PublicFigures, at: i64) -> Current {
+        Some(Arc::new(Shown {
+            figures,
+            published_at: Timestamp::from_millis(at),
+        }))
+    }
+
+    fn refused(code: ErrorCode, message: &str) -> impl Fn(Result<FiguresTaken>) {
+        let message = message.to_string();
+        move |result| match result {
+            Err(Error::Refused {
+                code: c,
+                message: m,
+            }) => {
+                assert_eq!((c, m.as_str()), (code, message.as_str()));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn figures_a_coordinator_publishes_are_kept_and_shown_until_the_next() {
+        let f = Fixture::new(Some(public()));
+        assert_eq!(f.core.public_figures().expect("read"), None, "none yet");
+        let taken = f.core.publish_figures(&f.coordinator, &figures());
+        assert_eq!(
+            taken.expect("taken"),
+            FiguresTaken {
+                as_of: "2026-11-28".into()
+            }
+        );
+        assert_eq!(
+            f.core.public_figures().expect("read"),
+            shown(figures(), START)
+        );
+        f.clock.advance(86_400_000);
+        let mut next = figures();
+        next.as_of = "2026-11-29".into();
+        next.months[1].open = n(15);
+        f.core
+            .publish_figures(&f.coordinator, &next)
+            .expect("taken");
+        assert_eq!(
+            f.core.public_figures().expect("read"),
+            shown(next, START + 86_400_000),
+            "the latest replaces the one before, shown at once"
+        );
+    }
+
+    #[test]
+    fn each_figure_the_rounding_does_not_make_is_refused_and_the_last_publication_stands() {
+        let f = Fixture::new(Some(public()));
+        f.core
+            .publish_figures(&f.coordinator, &figures())
+            .expect("taken");
+        type Change = fn(&mut PublicFigures);
+        let cases: [(&str, Change); 9] = [
+            (
+                "figures: every agency listed must be one of the organisation's directory, with its name and level there",
+                |p| p.agencies[0].short_name = "Tarauni Vigilance Group".into(),
+            ),
+            (
+                "figures: every agency listed must be one of the organisation's directory, with its name and level there",
+                |p| p.agencies[0].name = "Musa Ibrahim, 0803 555 0101".into(),
+            ),
+            (
+                "figures: every agency listed must be one of the organisation's directory, with its name and level there",
+                |p| p.agencies[0].level = "state".into(),
+            ),
+            (
+                "figures: NIS's median days (9.5) are not whole days",
+                |p| p.agencies[0].median_days_to_resolve = Published(Some(9.5)),
+            ),
+            (
+                "figures: NIS's median days are shown only when its resolved cases read 15 or more",
+                |p| p.agencies[0].resolved = n(10),
+            ),
+            (
+                "figures: NIS's received is 3: every figure is rounded to a multiple of 5, and 0 reads \"fewer than 5\"",
+                |p| p.agencies[0].received = n(3),
+            ),
+            (
+                "figures: NIS is listed with fewer than 5 cases: leave it out",
+                |p| p.agencies[0].received = n(0),
+            ),
+            (
+                "figures: 2026-11 open is 12: every figure is rounded to a multiple of 5, and 0 reads \"fewer than 5\"",
+                |p| p.months[1].open = n(12),
+            ),
+            (
+                "figures: the number of cases must be the sum of the categories",
+                |p| p.cases = n(20),
+            ),
+        ];
+        for (why, change) in cases {
+            f.clock.advance(1);
+            let mut hostile = figures();
+            hostile.as_of = "2026-11-29".into();
+            change(&mut hostile);
+            refused(
+                ErrorCode::InvalidRequest,
+                &format!("these figures cannot be published: {why}"),
+            )(f.core.publish_figures(&f.coordinator, &hostile));
+            assert_eq!(
+                f.core.read_figures().expect("read"),
+                shown(figures(), START),
+                "the stored figures after: {why}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_coordinators_laptop_publishes() {
+        let f = Fixture::new(Some(public()));
+        let volunteer = f.enrol(ORG, &org_key(1), Role::Volunteer, "Aisha Bello");
+        refused(
+            ErrorCode::Forbidden,
+            "only a coordinator's laptop publishes the organisation's figures",
+        )(f.core.publish_figures(&volunteer, &figures()));
+        assert_eq!(f.core.read_figures().expect("read"), None);
+    }
+
+    #[test]
+    fn the_public_face_shows_its_own_organisations_figures_only() {
+        let f = Fixture::new(Some(public()));
+        let other = f.enrol(
+            "Lagos Accountability Lab",
+            &org_key(2),
+            Role::Coordinator,
+            "Chinedu Okafor",
+        );
+        f.core.publish_figures(&other, &figures()).expect("taken");
+        assert_eq!(f.core.read_figures().expect("read"), None);
+        let f = Fixture::new(None);
+        f.core
+            .publish_figures(&f.coordinator, &figures())
+            .expect("taken: kept for the organisation");
+        assert_eq!(
+            f.core.public_figures().expect("read"),
+            None,
+            "no public face: no page"
+        );
+    }
+
+    #[test]
+    fn the_public_pages_read_the_figures_at_most_once_a_minute() {
+        let f = Fixture::new(Some(public()));
+        f.core
+            .publish_figures(&f.coordinator, &figures())
+            .expect("taken");
+        assert_eq!(
+            f.core.public_figures().expect("read"),
+            shown(figures(), START)
+        );
+        // Another instance publishes straight into the shared database.
+        let mut next = figures();
+        next.as_of = "2026-11-29".into();
+        let json = serde_json::to_string(&next).expect("json");
+        let org_id = f.coordinator.org_id;
+        f.core
+            .write(|tx| tx.put_figures(org_id, &json, START + 1))
+            .expect("stored");
+        f.clock.advance(FIGURES_FOR_MS - 1);
+        assert_eq!(
+            f.core.public_figures().expect("read"),
+            shown(figures(), START),
+            "as last read"
+        );
+        f.clock.advance(1);
+        assert_eq!(
+            f.core.public_figures().expect("read"),
+            shown(next, START + 1),
+            "read again after a minute"
+        );
+    }
+
+    #[test]
+    fn the_open_data_tables_say_withheld_in_words() {
+        let f = figures();
+        assert_eq!(
+            Table::Agencies.csv(&f),
+            "short_name,name,level,received,acknowledged,resolved,median_days_to_resolve\n\
+             NIS,Nigeria Immigration Service,federal,15,10,15,9\n"
+        );
+        assert_eq!(
+            Table::Months.csv(&f),
+            "month,open,resolved,ended\n\
+             2026-10,fewer than 5,5,fewer than 5\n\
+             2026-11,10,fewer than 5,fewer than 5\n"
+        );
+        assert!(Table::ALL
+            .iter()
+            .all(|t| Table::named(t.name()) == Some(*t)));
+        assert_eq!(Table::named("people"), None);
+    }
+}

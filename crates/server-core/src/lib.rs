@@ -8,6 +8,8 @@ mod enrolment;
 mod error;
 pub mod figures;
 pub mod intake;
+#[cfg(test)]
+mod memory;
 pub mod open311;
 pub mod persistence;
 mod records;
