@@ -399,8 +399,8 @@ on_each_backend! {
 }
 
 /// A report from the web page, as the rules take it.
-fn web_report() -> citizens_server_core::intake::Report {
-    citizens_server_core::intake::Report {
+fn web_report() -> citizens_core::capture::GrievanceInput {
+    citizens_core::capture::GrievanceInput {
         category: "water".into(),
         state: "Kano".into(),
         lga: "Fagge".into(),

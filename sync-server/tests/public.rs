@@ -958,7 +958,7 @@ fn tries_refused_over_the_limit_do_not_extend_it() {
 
 #[test]
 fn ten_thousand_guessed_receipts_open_nothing() {
-    use citizens_server_core::intake::Report;
+    use citizens_core::capture::GrievanceInput;
     use rand::{Rng, SeedableRng};
     let (_dir, server, _clock) = in_process(1_000_000);
     let core = server.core();
@@ -975,12 +975,12 @@ fn ten_thousand_guessed_receipts_open_nothing() {
         reserved.to_string(),
         "that name is the server's own (its public intake): choose the person's own name"
     );
-    let report = Report {
+    let report = GrievanceInput {
         category: "water".into(),
         state: "Kano".into(),
         lga: "Fagge".into(),
         narrative: "No water for a week".into(),
-        ..Report::default()
+        ..GrievanceInput::default()
     };
     let receipts: Vec<_> = (0..20)
         .map(|i| {

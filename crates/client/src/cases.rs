@@ -2,16 +2,15 @@
 
 use citizens_core::agency::Agency;
 use citizens_core::calendar::Calendar;
+use citizens_core::capture::{optional, GrievanceInput, Links};
 use citizens_core::clock::Day;
-use citizens_core::geo::{self, Lga};
+use citizens_core::geo;
 use citizens_core::grievance::{
-    clean, required_text, AgeBand, Attachment, Capture, Channel, ConsentInput, Event,
-    ForwardChannel, Gender, Gps, Grievance, Kind, Place, Priority, ReporterInput, Stamp,
+    clean, required_text, Attachment, Event, ForwardChannel, Grievance, Stamp,
 };
 use citizens_core::identity::{OrgPublicKey, ReporterIdentity};
 use citizens_core::ids::{AgencyId, GrievanceId, SessionId};
 use citizens_core::lifecycle::{Status, StatusView};
-use citizens_core::phone::Phone;
 use citizens_core::reference::{DeviceCode, ReferenceCode};
 use citizens_core::rulebook::Rulebook;
 use citizens_core::session::TownHallSession;
@@ -22,118 +21,6 @@ use citizens_store::Writer;
 use serde::{Deserialize, Serialize};
 
 use crate::{Client, Context, Error, Result};
-
-/// A grievance as typed on a form, a command line or a CSV row. Field names are the CSV
-/// column names.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, ts_rs::TS, clap::Args)]
-#[ts(optional_fields = nullable)]
-#[serde(default)]
-pub struct GrievanceInput {
-    /// complaint, corruption_report, feedback, inquiry, commendation.
-    #[arg(long, default_value = "complaint")]
-    pub kind: String,
-    /// Category (passports, policing, roads, power, water, health, education, land,
-    /// elections, taxes, welfare, other).
-    #[arg(long)]
-    pub category: String,
-    /// Subcategory slug.
-    #[arg(long)]
-    pub subcategory: Option<String>,
-    /// State name or code (Kano or KN).
-    #[arg(long)]
-    pub state: String,
-    /// LGA.
-    #[arg(long)]
-    pub lga: String,
-    /// Ward or community.
-    #[arg(long)]
-    pub ward: Option<String>,
-    /// Address.
-    #[arg(long)]
-    pub address: Option<String>,
-    /// GPS latitude.
-    #[arg(skip)]
-    pub lat: Option<f64>,
-    /// GPS longitude.
-    #[arg(skip)]
-    pub lon: Option<f64>,
-    /// Title.
-    #[arg(long)]
-    pub title: String,
-    /// Narrative.
-    #[arg(long, default_value = "")]
-    pub narrative: String,
-    /// `YYYY-MM-DD`.
-    #[arg(long)]
-    pub occurred_on: Option<String>,
-    /// How it reached us.
-    #[arg(long)]
-    pub channel: Option<String>,
-    /// low, normal, high, urgent.
-    #[arg(long)]
-    pub priority: Option<String>,
-    /// Agency short name (see `citizens agency list`).
-    #[arg(long)]
-    pub agency: Option<String>,
-    /// Why that agency.
-    #[arg(long)]
-    pub routing_reason: Option<String>,
-    /// Session id.
-    #[arg(long)]
-    pub session: Option<String>,
-    /// Paper form number.
-    #[arg(long)]
-    pub form_number: Option<String>,
-    /// Reporter's name.
-    #[arg(long)]
-    pub reporter_name: Option<String>,
-    /// Reporter's phone.
-    #[arg(long)]
-    pub reporter_phone: Option<String>,
-    /// female, male, other.
-    #[arg(long)]
-    pub reporter_gender: Option<String>,
-    /// under_18, 18_35, 36_60, over_60.
-    #[arg(long)]
-    pub reporter_age_band: Option<String>,
-    /// yes or no: whether the reporter lives with a disability, if they say.
-    #[arg(long, value_parser = yes_or_no)]
-    pub reporter_disability: Option<bool>,
-    /// Stays anonymous.
-    #[arg(long)]
-    pub anonymous: bool,
-    /// Asks for the identity to be sealed.
-    #[arg(long = "seal")]
-    pub seal_identity: bool,
-    /// Consent: purpose explained.
-    #[arg(long = "consent-explained")]
-    pub consent_purpose_explained: bool,
-    /// Consent: may share with the agency.
-    #[arg(long = "consent-share")]
-    pub consent_share_with_agency: bool,
-    /// Consent: may contact.
-    #[arg(long = "consent-contact")]
-    pub consent_may_contact: bool,
-}
-
-/// `yes` or `no`, as the command line takes a reporter's answer.
-fn yes_or_no(word: &str) -> std::result::Result<bool, String> {
-    match word {
-        "yes" => Ok(true),
-        "no" => Ok(false),
-        _ => Err("say yes or no".into()),
-    }
-}
-
-fn opt<T>(
-    value: &Option<String>,
-    parse: impl FnOnce(&str) -> citizens_core::error::Result<T>,
-) -> Result<Option<T>> {
-    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        Some(v) => Ok(Some(parse(v)?)),
-        None => Ok(None),
-    }
-}
 
 /// An action on a case forwarded to an agency.
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
@@ -401,99 +288,36 @@ impl MergedCase {
 }
 
 impl Client {
-    /// Turn typed input into a checked capture.
-    pub(crate) fn check_capture(&self, input: &GrievanceInput) -> Result<Capture> {
-        // Nothing typed, imported or taken in may carry a control character (a title that
-        // rewrites the terminal that lists it); line breaks only in the account.
-        use citizens_core::text::refuse_controls;
-        refuse_controls("title", &input.title, false)?;
-        refuse_controls("narrative", &input.narrative, true)?;
-        for (field, text) in [
-            ("ward", &input.ward),
-            ("address", &input.address),
-            ("reporter's name", &input.reporter_name),
-            ("form number", &input.form_number),
-            ("routing reason", &input.routing_reason),
-        ] {
-            if let Some(text) = text {
-                refuse_controls(field, text, false)?;
-            }
-        }
-        let kind = match input.kind.trim() {
-            "" => Kind::Complaint,
-            text => Kind::parse(text)?,
-        };
-        let category = taxonomy::check(
-            &input.category,
-            input
-                .subcategory
-                .as_deref()
-                .filter(|s| !s.trim().is_empty()),
-        )?;
-        let lga = Lga::parse(&input.state, &input.lga)?;
-        let gps = match (input.lat, input.lon) {
-            // Nigeria lies within 4°–14° N and 2.5°–15° E: a position outside it is a slip
-            // (latitude and longitude swapped, a sign lost), said so before it is stored.
-            (Some(lat), Some(lon)) if (3.5..=14.5).contains(&lat) && (2.5..=15.0).contains(&lon) => {
-                Some(Gps { lat, lon })
-            }
-            (Some(lat), Some(lon)) => {
-                return Err(citizens_core::Error::invalid(
-                    "GPS",
-                    format!(
-                        "{lat},{lon} is outside Nigeria: give latitude first, then longitude, in decimal degrees (e.g. 12.0022,8.5920 in Kano)"
-                    ),
-                )
-                .into())
-            }
-            (None, None) => None,
-            _ => {
-                return Err(citizens_core::Error::invalid(
-                    "GPS",
-                    "give both latitude and longitude, as decimal degrees",
-                )
-                .into())
-            }
-        };
+    /// Resolve what a capture links to: the agency its short name names and the session its
+    /// id names, each checked to exist here.
+    pub(crate) fn links(&self, input: &GrievanceInput) -> Result<Links> {
         let agency = match clean(input.agency.clone()) {
             Some(short) => Some(self.agency_id(&short)?),
             None => None,
         };
-        let session = opt(&input.session, SessionId::parse)?;
+        let session = optional(&input.session, SessionId::parse)?;
         if let Some(session) = session {
             self.store.read::<TownHallSession>(session.uuid())?;
         }
-        Ok(Capture {
-            kind,
-            category,
-            subcategory: clean(input.subcategory.clone())
-                .map(|s| s.to_ascii_lowercase().replace([' ', '-'], "_")),
-            place: Place::new(lga, input.ward.clone(), input.address.clone(), gps),
-            title: input.title.clone(),
-            narrative: input.narrative.clone(),
-            occurred_on: opt(&input.occurred_on, |t| Day::parse("occurred on", t))?,
-            channel: opt(&input.channel, Channel::parse)?.unwrap_or(Channel::Other),
-            intake: None,
-            priority: opt(&input.priority, Priority::parse)?.unwrap_or(Priority::Normal),
-            reporter: ReporterInput {
-                name: clean(input.reporter_name.clone()),
-                phone: opt(&input.reporter_phone, Phone::parse)?,
-                gender: opt(&input.reporter_gender, Gender::parse)?,
-                age_band: opt(&input.reporter_age_band, AgeBand::parse)?,
-                disability: input.reporter_disability,
-                anonymous: input.anonymous,
-                seal: input.seal_identity,
-            },
-            consent: ConsentInput {
-                purpose_explained: input.consent_purpose_explained,
-                share_with_agency: input.consent_share_with_agency,
-                may_contact: input.consent_may_contact,
-            },
+        Ok(Links {
             agency,
-            routing_reason: input.routing_reason.clone(),
             session,
-            form_number: input.form_number.clone(),
+            intake: None,
         })
+    }
+
+    /// Check typed input into a new case, not yet numbered or stored.
+    pub(crate) fn check_capture(&mut self, input: &GrievanceInput) -> Result<Grievance> {
+        let links = self.links(input)?;
+        let org_key = OrgPublicKey::parse(&self.ctx.profile.org_public_key)?;
+        let stamp = self.ctx.stamp();
+        Ok(Grievance::capture(
+            input,
+            links,
+            stamp,
+            &org_key,
+            &mut self.ctx.rng,
+        )?)
     }
 
     /// Capture one grievance; returns it with its reference code. Cases it looks like are
@@ -727,7 +551,8 @@ impl Client {
         let agency_id = self.agency_id(&input.agency)?;
         let agency: Agency = self.store.read(agency_id.uuid())?;
         let channel = ForwardChannel::parse(&input.channel)?;
-        let on = opt(&input.on, |t| Day::parse("forwarded on", t))?.unwrap_or_else(|| self.today());
+        let on =
+            optional(&input.on, |t| Day::parse("forwarded on", t))?.unwrap_or_else(|| self.today());
         let office = clean(input.office.clone())
             .or_else(|| agency.ladder.first().map(|s| s.office.clone()))
             .unwrap_or_else(|| agency.name.clone());
@@ -833,7 +658,7 @@ impl Client {
         on: Option<&str>,
         reference: Option<&str>,
     ) -> Result<CaseView> {
-        let on = opt(&on.map(String::from), |t| Day::parse("acknowledged on", t))?
+        let on = optional(&on.map(String::from), |t| Day::parse("acknowledged on", t))?
             .unwrap_or_else(|| self.today());
         let reference = clean(reference.map(str::to_string));
         self.edit_case(key, move |g, stamp, _| {
@@ -851,7 +676,8 @@ impl Client {
     /// Record the agency's reply; a forwarded case becomes `acknowledged`.
     pub fn record_reply(&mut self, key: &str, input: &ReplyInput) -> Result<CaseView> {
         let summary = required_text("reply", &input.summary, 10_000)?;
-        let on = opt(&input.on, |t| Day::parse("reply on", t))?.unwrap_or_else(|| self.today());
+        let on =
+            optional(&input.on, |t| Day::parse("reply on", t))?.unwrap_or_else(|| self.today());
         let reference = clean(input.reference.clone());
         self.edit_case(key, move |g, stamp, _| {
             if g.agency.is_none() {
@@ -1077,34 +903,23 @@ fn check_attachment_size(size: u64) -> Result<()> {
     Ok(())
 }
 
-/// Build and insert one checked capture inside a write.
+/// Number and insert one checked capture inside a write (and join it to its session).
 fn insert_capture(
     ctx: &mut Context,
     w: &mut Writer<'_>,
-    capture: Capture,
+    mut grievance: Grievance,
 ) -> citizens_store::Result<Grievance> {
-    let stamp = ctx.stamp();
-    let state = geo::state(&capture.place.state)?;
+    let state = geo::state(&grievance.place.state)?;
     let device = DeviceCode::parse(&ctx.profile.device_code)?;
     let sequence = w.next_sequence(state.code)?;
-    let reference = ReferenceCode::new(state, &device, sequence).to_string();
-    let id = GrievanceId::generate(stamp.at, &mut ctx.rng);
-    let org_key = OrgPublicKey::parse(&ctx.profile.org_public_key)?;
-    let grievance = Grievance::capture(
-        capture,
-        id,
-        reference,
-        stamp.clone(),
-        &org_key,
-        &mut ctx.rng,
-    )?;
-    let session = grievance.session;
-    let grievance = w.insert(grievance, &ctx.author, stamp.at)?;
+    grievance.reference = ReferenceCode::new(state, &device, sequence).to_string();
+    let (id, session, at) = (grievance.id, grievance.session, grievance.created_at);
+    let grievance = w.insert(grievance, &ctx.author, at)?;
     if let Some(session) = session {
         w.edit(
             session.uuid(),
             &ctx.author,
-            stamp.at,
+            at,
             |s: &mut TownHallSession| {
                 if !s.grievances.contains(&id) {
                     s.grievances.push(id);

@@ -7,7 +7,8 @@ use std::io::{Read, Write};
 use citizens_core::grievance::Grievance;
 use serde::Serialize;
 
-use crate::cases::{CaseRow, GrievanceInput};
+use crate::cases::CaseRow;
+use crate::GrievanceInput;
 use crate::{Client, Error, Result};
 
 /// A wrong row in an import.

@@ -34,9 +34,9 @@ use serde::Serialize;
 
 pub use bundle::{BundleImport, MAX_BUNDLE_BYTES};
 pub use cases::{
-    CaseRow, CaseView, ForwardInput, GrievanceInput, HistoryEntry, MergedCase, Rejection,
-    ReplyInput, TimelineEntry,
+    CaseRow, CaseView, ForwardInput, HistoryEntry, MergedCase, Rejection, ReplyInput, TimelineEntry,
 };
+pub use citizens_core::capture::GrievanceInput;
 pub use citizens_core::charts::{ChartWords, Charts};
 pub use citizens_protocol::Refusal;
 /// Directory and session lines.

@@ -4,18 +4,14 @@
 use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile};
-use rand::{CryptoRng, RngCore};
 
 use crate::agency::Agency;
 use crate::calendar::Calendar;
 use crate::clock::{Day, Timestamp};
 use crate::error::{Error, Result};
 use crate::geo::Lga;
-use crate::identity::{OrgPublicKey, ReporterIdentity};
 use crate::ids::{AgencyId, EntryId, GrievanceId, SessionId};
 use crate::lifecycle::{self, Actor, Status, StatusChange, StatusView};
-use crate::phone::Phone;
-use crate::taxonomy::Category;
 use crate::text_enum::text_enum;
 
 text_enum!(
@@ -377,73 +373,6 @@ pub struct Grievance {
     pub actors: BTreeMap<String, Actor>,
 }
 
-/// Reporter details as typed at capture.
-#[derive(Debug, Clone, Default)]
-pub struct ReporterInput {
-    /// Name.
-    pub name: Option<String>,
-    /// Phone (checked).
-    pub phone: Option<Phone>,
-    /// Gender.
-    pub gender: Option<Gender>,
-    /// Age band.
-    pub age_band: Option<AgeBand>,
-    /// Disability.
-    pub disability: Option<bool>,
-    /// Wants to stay anonymous.
-    pub anonymous: bool,
-    /// Asked for the identity to be sealed.
-    pub seal: bool,
-}
-
-/// Consent as ticked at capture.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ConsentInput {
-    /// Purpose explained.
-    pub purpose_explained: bool,
-    /// May share with agency.
-    pub share_with_agency: bool,
-    /// May contact.
-    pub may_contact: bool,
-}
-
-/// Checked capture input.
-#[derive(Debug, Clone)]
-pub struct Capture {
-    /// Kind.
-    pub kind: Kind,
-    /// Category.
-    pub category: &'static Category,
-    /// Subcategory (checked against the category).
-    pub subcategory: Option<String>,
-    /// Where.
-    pub place: Place,
-    /// Title.
-    pub title: String,
-    /// Narrative.
-    pub narrative: String,
-    /// When it happened.
-    pub occurred_on: Option<Day>,
-    /// Channel.
-    pub channel: Channel,
-    /// Taken in by the public face.
-    pub intake: Option<Intake>,
-    /// Priority.
-    pub priority: Priority,
-    /// Reporter.
-    pub reporter: ReporterInput,
-    /// Consent.
-    pub consent: ConsentInput,
-    /// Agency responsible, if known.
-    pub agency: Option<AgencyId>,
-    /// Why that agency.
-    pub routing_reason: Option<String>,
-    /// Session.
-    pub session: Option<SessionId>,
-    /// Paper form number.
-    pub form_number: Option<String>,
-}
-
 /// Who, when and the new entry's id: what every change is stamped with.
 #[derive(Debug, Clone)]
 pub struct Stamp {
@@ -476,101 +405,6 @@ pub fn required_text(field: &'static str, text: &str, max: usize) -> Result<Stri
 }
 
 impl Grievance {
-    /// Build a new case from checked input. Corruption reports, and reporters who ask, get
-    /// their name and phone sealed to the organisation key; anonymous reporters keep neither.
-    pub fn capture(
-        input: Capture,
-        id: GrievanceId,
-        reference: String,
-        stamp: Stamp,
-        org_key: &OrgPublicKey,
-        rng: &mut (impl RngCore + CryptoRng),
-    ) -> Result<Grievance> {
-        let title = required_text("title", &input.title, 200)?;
-        let narrative = input.narrative.trim().to_string();
-        if narrative.chars().count() > 20_000 {
-            return Err(Error::invalid(
-                "narrative",
-                "is longer than 20,000 characters",
-            ));
-        }
-        let r = input.reporter;
-        let identity = ReporterIdentity {
-            name: clean(r.name),
-            phone: r.phone.map(|p| p.as_str().to_string()),
-        };
-        if r.anonymous && !identity.is_empty() {
-            return Err(Error::invalid(
-                "reporter",
-                "an anonymous reporter has no name or phone; remove them or untick anonymous",
-            ));
-        }
-        if !identity.is_empty() && !input.consent.purpose_explained {
-            return Err(Error::invalid(
-                "consent",
-                "explain why we collect their details and tick 'purpose explained' before recording a name or phone",
-            ));
-        }
-        let must_seal = input.kind == Kind::CorruptionReport || r.seal;
-        let (name, phone, sealed) = if identity.is_empty() {
-            (None, None, None)
-        } else if must_seal {
-            (None, None, Some(org_key.seal(&identity, rng)?))
-        } else {
-            (identity.name, identity.phone, None)
-        };
-        Ok(Grievance {
-            id,
-            reference,
-            kind: input.kind,
-            category: input.category.slug.to_string(),
-            subcategory: input.subcategory,
-            agency: input.agency,
-            routing_reason: clean(input.routing_reason),
-            place: input.place,
-            title,
-            narrative,
-            occurred_on: input.occurred_on,
-            channel: input.channel,
-            intake: input.intake,
-            reporter: Reporter {
-                name,
-                phone,
-                sealed,
-                gender: r.gender,
-                age_band: r.age_band,
-                disability: r.disability,
-                anonymous: r.anonymous,
-            },
-            consent: Consent {
-                purpose_explained: input.consent.purpose_explained,
-                share_with_agency: input.consent.share_with_agency,
-                may_contact: input.consent.may_contact && !r.anonymous,
-                recorded_by: stamp.by.clone(),
-                recorded_at: stamp.at,
-            },
-            priority: input.priority,
-            assignee: None,
-            session: input.session,
-            form_number: clean(input.form_number),
-            duplicate_of: None,
-            merged_into: None,
-            created_at: stamp.at,
-            created_by: stamp.by.clone(),
-            status_history: vec![StatusChange {
-                id: stamp.id,
-                after: Vec::new(),
-                to: Status::New,
-                at: stamp.at,
-                by: stamp.by,
-                reason: None,
-            }],
-            timeline: Vec::new(),
-            attachments: Vec::new(),
-            actors: BTreeMap::new(),
-        })
-    }
-
     /// The status, derived from the history.
     pub fn status(&self) -> StatusView {
         lifecycle::derive(&self.status_history)
@@ -895,6 +729,7 @@ impl Grievance {
 mod tests {
     use super::*;
     use crate::agency::{LadderStep, Level};
+    use crate::capture::{GrievanceInput, Links};
     use crate::identity::OrgSecretKey;
     use crate::ids::seed_uuid;
     use rand::rngs::StdRng;
@@ -947,47 +782,27 @@ mod tests {
 
     fn case(rng: &mut StdRng, kind: Kind) -> Grievance {
         let org = OrgSecretKey::generate(rng).public_key();
-        let input = Capture {
-            kind,
-            category: crate::taxonomy::check("passports", None).expect("category"),
-            subcategory: None,
-            place: Place::new(
-                Lga::parse("Enugu", "Enugu North").expect("lga"),
-                None,
-                None,
-                None,
-            ),
+        let input = GrievanceInput {
+            kind: kind.as_str().into(),
+            category: "passports".into(),
+            state: "Enugu".into(),
+            lga: "Enugu North".into(),
             title: "  Passport delayed  ".into(),
             narrative: "Captured in March, nothing since.".into(),
-            occurred_on: None,
-            channel: Channel::WalkIn,
-            intake: None,
-            priority: Priority::Normal,
-            reporter: ReporterInput {
-                name: Some("Chioma Nwosu".into()),
-                phone: Some(Phone::parse("0806 555 0123").expect("phone")),
-                ..ReporterInput::default()
-            },
-            consent: ConsentInput {
-                purpose_explained: true,
-                share_with_agency: true,
-                may_contact: true,
-            },
-            agency: None,
-            routing_reason: None,
-            session: None,
+            channel: Some("walk_in".into()),
+            reporter_name: Some("Chioma Nwosu".into()),
+            reporter_phone: Some("0806 555 0123".into()),
+            consent_purpose_explained: true,
+            consent_share_with_agency: true,
+            consent_may_contact: true,
             form_number: Some(" ".into()),
+            ..GrievanceInput::default()
         };
         let st = stamp(rng, 0);
-        Grievance::capture(
-            input,
-            GrievanceId::generate(st.at, rng),
-            "EN-7QK-0001".into(),
-            st,
-            &org,
-            rng,
-        )
-        .expect("capture")
+        let mut case =
+            Grievance::capture(&input, Links::default(), st, &org, rng).expect("capture");
+        case.reference = "EN-7QK-0001".into();
+        case
     }
 
     const DAY: i64 = 86_400_000;

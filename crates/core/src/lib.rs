@@ -7,6 +7,7 @@
 pub mod agency;
 pub mod article;
 pub mod calendar;
+pub mod capture;
 pub mod charts;
 pub mod clock;
 pub mod document;

@@ -4,13 +4,14 @@
 //! with every list wrapped (`<services><service>…`), JSON with lists as bare arrays and codes
 //! as strings. The words are the window's English (`citizens-words`).
 
+use citizens_core::capture::GrievanceInput;
 use citizens_core::clock::Day;
 use citizens_core::grievance::Kind;
 use citizens_core::taxonomy::CATEGORIES;
 use citizens_words::Words;
 use serde_json::Value;
 
-use crate::intake::{Receipt, Report, Tracked};
+use crate::intake::{Receipt, Tracked};
 
 /// The specification every endpoint follows.
 pub const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
@@ -294,7 +295,7 @@ pub fn split_request_id(id: &str) -> Option<(&str, &str)> {
 /// The form fields of a POST of `requests` as the report they make (the spec's fields:
 /// `service_code`, `attribute[kind|state|lga]`, `description`, `first_name`, `last_name`,
 /// `phone`). A name or phone is given with consent: the client collected them to send here.
-pub fn report_of(fields: &[(String, String)]) -> Report {
+pub fn report_of(fields: &[(String, String)]) -> GrievanceInput {
     let get = |name: &str| {
         fields
             .iter()
@@ -309,16 +310,16 @@ pub fn report_of(fields: &[(String, String)]) -> Report {
         .join(" ");
     let name = Some(name).filter(|n| !n.is_empty());
     let phone = get("phone");
-    Report {
+    GrievanceInput {
         kind: get("attribute[kind]").unwrap_or_default(),
         category: get("service_code").unwrap_or_default(),
         state: get("attribute[state]").unwrap_or_default(),
         lga: get("attribute[lga]").unwrap_or_default(),
         narrative: get("description").unwrap_or_default(),
-        consent: name.is_some() || phone.is_some(),
-        name,
-        phone,
-        anonymous: false,
+        consent_purpose_explained: name.is_some() || phone.is_some(),
+        reporter_name: name,
+        reporter_phone: phone,
+        ..GrievanceInput::default()
     }
 }
 

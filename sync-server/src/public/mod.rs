@@ -15,9 +15,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use citizens_core::capture::GrievanceInput;
 use citizens_core::grievance::Intake;
 use citizens_protocol::ErrorCode;
-use citizens_server_core::intake::{Delivered, Filed, Refused, Report};
+use citizens_server_core::intake::{Delivered, Filed, Refused};
 use citizens_server_core::webhooks::{self, Inbound, Refusal};
 use citizens_server_core::Error;
 use citizens_words::Words;
@@ -181,9 +182,9 @@ async fn report_page(
         Ok(token) => token,
         Err(e) => return failed(&state, &w, &e.0),
     };
-    let report = Report {
+    let report = GrievanceInput {
         state: st,
-        ..Report::default()
+        ..GrievanceInput::default()
     };
     match pages::report_form(&w, &org, &report, &[], None, &token) {
         Some(page) => html(StatusCode::OK, remember, page),
@@ -222,16 +223,17 @@ async fn report_sent(
     let org = state.face.name.clone();
     let f = fields(&body);
     let opt = |name: &str| Some(field(&f, name).to_string()).filter(|v| !v.trim().is_empty());
-    let report = Report {
+    let report = GrievanceInput {
         kind: field(&f, "kind").to_string(),
         category: field(&f, "category").to_string(),
         state: field(&f, "state").to_string(),
         lga: field(&f, "lga").to_string(),
         narrative: field(&f, "narrative").to_string(),
-        name: opt("name"),
-        phone: opt("phone"),
+        reporter_name: opt("name"),
+        reporter_phone: opt("phone"),
         anonymous: field(&f, "anonymous") == "yes",
-        consent: field(&f, "consent") == "yes",
+        consent_purpose_explained: field(&f, "consent") == "yes",
+        ..GrievanceInput::default()
     };
     if cross_site(&headers, &state.face.url) || !field(&f, "website").is_empty() {
         return html(
@@ -294,7 +296,7 @@ async fn report_sent(
 /// A report form shown again to `client`: what was typed, what is wrong, a notice above it.
 struct Form<'a> {
     client: String,
-    report: &'a Report,
+    report: &'a GrievanceInput,
     problems: &'a [citizens_server_core::intake::Problem],
     notice: Option<&'a str>,
 }

@@ -6,6 +6,7 @@
 
 use citizens_core::agency::{Agency, Level};
 use citizens_core::article::{CivicArticle, Translation};
+use citizens_core::capture::GrievanceInput;
 use citizens_core::geo;
 use citizens_core::grievance::Kind;
 use citizens_core::taxonomy::CATEGORIES;
@@ -15,7 +16,7 @@ use citizens_core::charts::ChartWords;
 use citizens_core::figures::{days, Published};
 
 use citizens_server_core::figures::{Shown, Table, LICENCE, LICENCE_URL};
-use citizens_server_core::intake::{Problem, Receipt, Report, Tracked, MAX_NAME, MAX_NARRATIVE};
+use citizens_server_core::intake::{Problem, Receipt, Tracked, MAX_NAME, MAX_NARRATIVE};
 
 /// The public pages' own sentences, in `citizens_words::LANGUAGES` order.
 const OWN: [&str; 5] = [
@@ -200,7 +201,7 @@ fn problem_for(problems: &[Problem], field: &str, w: &Words) -> String {
 pub fn report_form(
     w: &Words,
     org: &str,
-    report: &Report,
+    report: &GrievanceInput,
     problems: &[Problem],
     notice: Option<&str>,
     token: &str,
@@ -300,12 +301,12 @@ pub fn report_form(
         anonymous_label = esc(&w.get("pub_anonymous")),
         name_label = esc(&w.get("pub_name")),
         max_name = MAX_NAME,
-        name = esc(report.name.as_deref().unwrap_or("")),
+        name = esc(report.reporter_name.as_deref().unwrap_or("")),
         name_problem = problem_for(problems, "name", w),
         phone_label = esc(&w.get("pub_phone")),
-        phone = esc(report.phone.as_deref().unwrap_or("")),
+        phone = esc(report.reporter_phone.as_deref().unwrap_or("")),
         phone_problem = problem_for(problems, "phone", w),
-        consent = checked(report.consent),
+        consent = checked(report.consent_purpose_explained),
         consent_label = esc(&w.get("pub_consent")),
         consent_problem = problem_for(problems, "consent", w),
         send = esc(&w.get("pub_send")),
@@ -792,11 +793,11 @@ mod tests {
 
     #[test]
     fn what_citizens_typed_is_shown_as_text() {
-        let report = Report {
+        let report = GrievanceInput {
             state: "KN".into(),
             narrative: "<script>alert(1)</script>\n\"quoted\" & more".into(),
-            name: Some("\"><img src=x>".into()),
-            ..Report::default()
+            reporter_name: Some("\"><img src=x>".into()),
+            ..GrievanceInput::default()
         };
         let html = report_form(&words("en"), "Org <b>", &report, &[], None, "t").expect("form");
         assert!(

@@ -18,20 +18,17 @@
 use automerge::ActorId;
 use citizens_core::agency::Agency;
 use citizens_core::article::CivicArticle;
+use citizens_core::capture::{GrievanceInput, Links};
 use citizens_core::clock::{Day, Timestamp};
 use citizens_core::document;
 use citizens_core::geo::{self, Lga};
-use citizens_core::grievance::{
-    Capture, Channel, ConsentInput, Event, Grievance, Intake, Kind, Place, Priority, ReporterInput,
-    Stamp,
-};
+use citizens_core::grievance::{Channel, Event, Grievance, Intake, Kind, Stamp};
 use citizens_core::identity::OrgPublicKey;
-use citizens_core::ids::{EntryId, GrievanceId};
+use citizens_core::ids::EntryId;
 use citizens_core::lifecycle::{Actor, Status};
 use citizens_core::phone::Phone;
 use citizens_core::reference::{DeviceCode, ReferenceCode};
 use citizens_core::rulebook::Rulebook;
-use citizens_core::taxonomy;
 use citizens_core::text::refuse_controls;
 use citizens_protocol::{ErrorCode, Push, RecordKind, Role};
 use rand::SeedableRng;
@@ -45,7 +42,7 @@ mod validation;
 use receipts::{canonical_pin, keyed, public_number};
 pub use receipts::{Receipt, PIN_CHARS};
 use validation::{check, title_of};
-pub use validation::{problems, Problem, Report, MAX_NAME, MAX_NARRATIVE};
+pub use validation::{problems, Problem, MAX_NAME, MAX_NARRATIVE};
 
 use crate::persistence::{NewDevice, Tx};
 use crate::{records, Core, Device, Error, Result};
@@ -427,10 +424,34 @@ impl Core {
     }
 
     /// File a case from `capture` as the intake device; its receipt.
-    fn file(&self, tx: &mut dyn Tx, capture: Capture) -> Result<(Uuid, Receipt)> {
+    fn file(
+        &self,
+        tx: &mut dyn Tx,
+        input: &GrievanceInput,
+        intake: Intake,
+    ) -> Result<(Uuid, Receipt)> {
         let (org_id, key) = self.org(tx)?;
         let desk = self.desk(tx, org_id)?;
-        let state = geo::state(&capture.place.state).map_err(Error::internal)?;
+        let mut seed = [0u8; 32];
+        self.random(&mut seed);
+        let mut rng = rand::rngs::StdRng::from_seed(seed);
+        let at = Timestamp::from_millis(self.now());
+        let by = Actor {
+            user: INTAKE_PERSON.into(),
+            device: "public intake".into(),
+        };
+        let stamp = Stamp {
+            id: EntryId::generate(at, &mut rng),
+            at,
+            by: by.clone(),
+        };
+        let links = Links {
+            intake: Some(intake),
+            ..Links::default()
+        };
+        let mut case = Grievance::capture(input, links, stamp, &key, &mut rng)
+            .map_err(|e| Error::refused(ErrorCode::InvalidRequest, e.to_string()))?;
+        let state = geo::state(&case.place.state).map_err(Error::internal)?;
         // The next number whose code no receipt holds yet (one from before references were
         // permuted could).
         let reference = loop {
@@ -441,29 +462,8 @@ impl Core {
                 break code;
             }
         };
-        let mut seed = [0u8; 32];
-        self.random(&mut seed);
-        let mut rng = rand::rngs::StdRng::from_seed(seed);
-        let at = Timestamp::from_millis(self.now());
-        let by = Actor {
-            user: INTAKE_PERSON.into(),
-            device: "public intake".into(),
-        };
-        let id = GrievanceId::generate(at, &mut rng);
-        let stamp = Stamp {
-            id: EntryId::generate(at, &mut rng),
-            at,
-            by: by.clone(),
-        };
-        let mut case = Grievance::capture(
-            capture,
-            id,
-            reference.as_str().to_string(),
-            stamp,
-            &key,
-            &mut rng,
-        )
-        .map_err(|e| Error::refused(ErrorCode::InvalidRequest, e.to_string()))?;
+        case.reference = reference.as_str().to_string();
+        let id = case.id;
         case.note_actor(&desk.actor.to_hex_string(), &by);
         let mut doc = document::create(&desk.actor, &case, at).map_err(Error::internal)?;
         self.store(tx, &desk, id.uuid(), &mut doc)?;
@@ -535,15 +535,14 @@ impl Core {
         client: &str,
         submission: &str,
         via: Intake,
-        report: &Report,
+        report: &GrievanceInput,
     ) -> std::result::Result<Filed, Refused> {
         let public = self.public()?;
         let limit = match via {
             Intake::Open311 => public.integration_reports_per_hour,
             _ => public.reports_per_hour,
         };
-        let mut capture = check(report).map_err(Refused::Problems)?;
-        capture.intake = Some(via);
+        let input = check(report).map_err(Refused::Problems)?;
         let provider = via.as_str();
         let now = self.now();
         // Counted first, in a transaction of its own: a refused report leaves no claim behind,
@@ -561,7 +560,7 @@ impl Core {
             if tx.claim_message(provider, submission, &[], now)?.is_some() {
                 return Ok(Filed::Again);
             }
-            let (id, receipt) = self.file(tx, capture.clone())?;
+            let (id, receipt) = self.file(tx, &input, via)?;
             tx.set_message_case(provider, submission, id)?;
             Ok(Filed::New(receipt))
         })?)
@@ -625,37 +624,29 @@ impl Core {
                 return Ok(Delivered::FollowUp(self.receipt_of(tx, org_id, case)?));
             }
             let place = place_named(&text, &public.home);
-            let capture = Capture {
-                kind: Kind::Complaint,
-                category: taxonomy::check("other", None).map_err(Error::internal)?,
-                subcategory: None,
-                place: Place::new(place, None, None, None),
+            let input = GrievanceInput {
+                kind: Kind::Complaint.as_str().into(),
+                category: "other".into(),
+                state: place.state.code.into(),
+                lga: place.name.into(),
                 title: title_of(&text),
                 narrative: text.clone(),
-                occurred_on: None,
-                channel: match message.intake {
-                    Intake::WhatsApp => Channel::SocialMedia,
-                    _ => Channel::Sms,
-                },
-                intake: Some(message.intake),
-                priority: Priority::Normal,
-                reporter: ReporterInput {
-                    phone: Some(phone.clone()),
-                    seal: true,
-                    ..ReporterInput::default()
-                },
+                channel: Some(
+                    match message.intake {
+                        Intake::WhatsApp => Channel::SocialMedia,
+                        _ => Channel::Sms,
+                    }
+                    .as_str()
+                    .into(),
+                ),
+                reporter_phone: Some(phone.as_str().into()),
+                seal_identity: true,
                 // Writing in is asking to be answered on that number.
-                consent: ConsentInput {
-                    purpose_explained: true,
-                    share_with_agency: false,
-                    may_contact: true,
-                },
-                agency: None,
-                routing_reason: None,
-                session: None,
-                form_number: None,
+                consent_purpose_explained: true,
+                consent_may_contact: true,
+                ..GrievanceInput::default()
             };
-            let (case, receipt) = self.file(tx, capture)?;
+            let (case, receipt) = self.file(tx, &input, message.intake)?;
             tx.set_message_case(message.provider, id, case)?;
             Ok(Delivered::New(receipt))
         })
@@ -861,3 +852,6 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,10 @@
 //! A public report's fields, checked: each problem said per field (the public pages put it in
-//! the citizen's words), or the capture the intake desk files.
+//! the citizen's words), or the input the intake desk files, with what the public face always
+//! decides (a title from the account, the identity sealed, consent as the one box says).
 
+use citizens_core::capture::GrievanceInput;
 use citizens_core::geo::{self, Lga};
-use citizens_core::grievance::{
-    Capture, Channel, ConsentInput, Intake, Kind, Place, Priority, ReporterInput,
-};
+use citizens_core::grievance::{Channel, Kind};
 use citizens_core::phone::Phone;
 use citizens_core::taxonomy;
 use citizens_core::text::refuse_controls;
@@ -13,29 +13,6 @@ use citizens_core::text::refuse_controls;
 pub const MAX_NARRATIVE: usize = 5_000;
 /// Most characters of a reporter's name.
 pub const MAX_NAME: usize = 100;
-
-/// What a citizen sends from the report page or an Open311 client, as typed.
-#[derive(Debug, Clone, Default)]
-pub struct Report {
-    /// Kind word (empty: a complaint).
-    pub kind: String,
-    /// Category slug.
-    pub category: String,
-    /// State name or code.
-    pub state: String,
-    /// LGA name.
-    pub lga: String,
-    /// What happened.
-    pub narrative: String,
-    /// Name, if they give it.
-    pub name: Option<String>,
-    /// Phone, if they give it.
-    pub phone: Option<String>,
-    /// Keep me anonymous: no name, no phone.
-    pub anonymous: bool,
-    /// They agreed to what the consent words say (needed to keep a name or phone).
-    pub consent: bool,
-}
 
 /// What is wrong with a report, said per field (the public pages say it in the citizen's
 /// language; the English here is for logs and Open311 clients).
@@ -126,34 +103,27 @@ pub(super) fn title_of(text: &str) -> String {
 }
 
 /// Every problem of a report, in the form's order (empty: it can be filed).
-pub fn problems(report: &Report) -> Vec<Problem> {
+pub fn problems(report: &GrievanceInput) -> Vec<Problem> {
     check(report).err().unwrap_or_default()
 }
 
-/// A report checked into a capture, or every problem it has.
-pub(super) fn check(report: &Report) -> std::result::Result<Capture, Vec<Problem>> {
+/// A report as the citizen typed it: kind, category, state, LGA, what happened, a name and a
+/// phone if they give them, anonymous, and the one consent box
+/// ([`GrievanceInput::consent_purpose_explained`]). Checked into the input the desk files, or
+/// every problem it has.
+pub(super) fn check(report: &GrievanceInput) -> std::result::Result<GrievanceInput, Vec<Problem>> {
     let mut problems = Vec::new();
-    let kind = match report.kind.trim() {
-        "" => Some(Kind::Complaint),
-        word => Kind::parse(word).ok(),
-    };
-    if kind.is_none() {
+    if !report.kind.trim().is_empty() && Kind::parse(report.kind.trim()).is_err() {
         problems.push(Problem::Kind);
     }
-    let category = taxonomy::check(report.category.trim(), None).ok();
-    if category.is_none() {
+    if taxonomy::check(report.category.trim(), None).is_err() {
         problems.push(Problem::Category);
     }
-    let lga = if geo::state(&report.state).is_err() {
+    if geo::state(&report.state).is_err() {
         problems.push(Problem::State);
-        None
-    } else {
-        let lga = Lga::parse(&report.state, &report.lga).ok();
-        if lga.is_none() {
-            problems.push(Problem::Lga);
-        }
-        lga
-    };
+    } else if Lga::parse(&report.state, &report.lga).is_err() {
+        problems.push(Problem::Lga);
+    }
     let narrative = report.narrative.trim();
     if narrative.is_empty() {
         problems.push(Problem::NarrativeMissing);
@@ -162,73 +132,54 @@ pub(super) fn check(report: &Report) -> std::result::Result<Capture, Vec<Problem
     } else if refuse_controls("narrative", narrative, true).is_err() {
         problems.push(Problem::NarrativeControls);
     }
-    let name = report
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    if name.is_some_and(|n| n.chars().count() > MAX_NAME) {
+    let given = |field: &Option<String>| {
+        field
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    let name = given(&report.reporter_name);
+    if name.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME) {
         problems.push(Problem::NameTooLong);
-    } else if name.is_some_and(|n| refuse_controls("name", n, false).is_err()) {
+    } else if name
+        .as_ref()
+        .is_some_and(|n| refuse_controls("name", n, false).is_err())
+    {
         problems.push(Problem::NameControls);
     }
-    let phone = match report
-        .phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        Some(p) => match Phone::parse(p) {
-            Ok(p) => Some(p),
-            Err(_) => {
-                problems.push(Problem::Phone);
-                None
-            }
-        },
-        None => None,
-    };
-    let identified = name.is_some()
-        || report
-            .phone
-            .as_deref()
-            .is_some_and(|p| !p.trim().is_empty());
+    let phone = given(&report.reporter_phone);
+    if phone.as_ref().is_some_and(|p| Phone::parse(p).is_err()) {
+        problems.push(Problem::Phone);
+    }
+    let identified = name.is_some() || phone.is_some();
+    let consent = report.consent_purpose_explained;
     if report.anonymous && identified {
         problems.push(Problem::Anonymous);
-    } else if identified && !report.consent {
+    } else if identified && !consent {
         problems.push(Problem::Consent);
     }
-    match (kind, category, lga) {
-        (Some(kind), Some(category), Some(lga)) if problems.is_empty() => Ok(Capture {
-            kind,
-            category,
-            subcategory: None,
-            place: Place::new(lga, None, None, None),
-            title: title_of(narrative),
-            narrative: narrative.to_string(),
-            occurred_on: None,
-            channel: Channel::Web,
-            intake: Some(Intake::Web),
-            priority: Priority::Normal,
-            reporter: ReporterInput {
-                name: name.map(str::to_string),
-                phone,
-                anonymous: report.anonymous,
-                // The server never keeps a name or phone in plaintext.
-                seal: true,
-                ..ReporterInput::default()
-            },
-            consent: ConsentInput {
-                purpose_explained: report.consent,
-                share_with_agency: report.consent,
-                may_contact: report.consent && !report.anonymous,
-            },
-            agency: None,
-            routing_reason: None,
-            session: None,
-            form_number: None,
-        }),
-        _ => Err(problems),
+    if !problems.is_empty() {
+        return Err(problems);
     }
+    Ok(GrievanceInput {
+        kind: report.kind.trim().to_string(),
+        category: report.category.trim().to_string(),
+        state: report.state.clone(),
+        lga: report.lga.clone(),
+        title: title_of(narrative),
+        narrative: narrative.to_string(),
+        channel: Some(Channel::Web.as_str().to_string()),
+        reporter_name: name,
+        reporter_phone: phone,
+        anonymous: report.anonymous,
+        // The server never keeps a name or phone in plaintext.
+        seal_identity: true,
+        consent_purpose_explained: consent,
+        consent_share_with_agency: consent,
+        consent_may_contact: consent,
+        ..GrievanceInput::default()
+    })
 }
 
 #[cfg(test)]
@@ -236,40 +187,42 @@ mod tests {
     use super::*;
 
     /// A report that can be filed: a complaint in Kano, nobody named.
-    fn good() -> Report {
-        Report {
+    fn good() -> GrievanceInput {
+        GrievanceInput {
             kind: String::new(),
             category: "water".into(),
             state: "KN".into(),
             lga: "Fagge".into(),
             narrative: "They asked for money to print my passport.".into(),
-            ..Report::default()
+            ..GrievanceInput::default()
         }
     }
 
-    fn only(change: impl FnOnce(&mut Report)) -> Vec<Problem> {
+    fn only(change: impl FnOnce(&mut GrievanceInput)) -> Vec<Problem> {
         let mut report = good();
         change(&mut report);
         problems(&report)
     }
 
     #[test]
-    fn a_good_report_is_a_web_capture_sealing_what_names_its_sender() {
-        let capture = check(&good()).expect("files");
-        assert_eq!(capture.kind, Kind::Complaint);
-        assert_eq!(capture.intake, Some(Intake::Web));
-        assert!(capture.reporter.seal);
-        assert_eq!(capture.title, "They asked for money to print my passport.");
-        let named = Report {
-            name: Some(" Amina ".into()),
-            phone: Some("0803 123 4567".into()),
-            consent: true,
+    fn a_good_report_is_a_web_input_sealing_what_names_its_sender() {
+        let filed = check(&good()).expect("files");
+        assert_eq!(filed.channel.as_deref(), Some("web"));
+        assert!(filed.seal_identity);
+        assert_eq!(filed.title, "They asked for money to print my passport.");
+        assert!(!filed.consent_may_contact);
+        let named = GrievanceInput {
+            reporter_name: Some(" Amina ".into()),
+            reporter_phone: Some("0803 123 4567".into()),
+            consent_purpose_explained: true,
             ..good()
         };
-        let capture = check(&named).expect("files");
-        assert_eq!(capture.reporter.name.as_deref(), Some("Amina"));
-        assert!(capture.reporter.phone.is_some() && capture.reporter.seal);
-        assert!(capture.consent.may_contact);
+        let filed = check(&named).expect("files");
+        assert_eq!(filed.reporter_name.as_deref(), Some("Amina"));
+        assert_eq!(filed.reporter_phone.as_deref(), Some("0803 123 4567"));
+        assert!(
+            filed.seal_identity && filed.consent_may_contact && filed.consent_share_with_agency
+        );
     }
 
     #[test]
@@ -291,25 +244,25 @@ mod tests {
             only(|r| r.narrative = "paid\u{7}twice".into()),
             [Problem::NarrativeControls]
         );
-        let named = |r: &mut Report| r.consent = true;
+        let named = |r: &mut GrievanceInput| r.consent_purpose_explained = true;
         assert_eq!(
             only(|r| {
                 named(r);
-                r.name = Some("a".repeat(MAX_NAME + 1));
+                r.reporter_name = Some("a".repeat(MAX_NAME + 1));
             }),
             [Problem::NameTooLong]
         );
         assert_eq!(
             only(|r| {
                 named(r);
-                r.name = Some("Amina\u{1b}[2J".into());
+                r.reporter_name = Some("Amina\u{1b}[2J".into());
             }),
             [Problem::NameControls]
         );
         assert_eq!(
             only(|r| {
                 named(r);
-                r.phone = Some("12345".into());
+                r.reporter_phone = Some("12345".into());
             }),
             [Problem::Phone]
         );
@@ -317,28 +270,31 @@ mod tests {
             only(|r| {
                 named(r);
                 r.anonymous = true;
-                r.phone = Some("0803 123 4567".into());
+                r.reporter_phone = Some("0803 123 4567".into());
             }),
             [Problem::Anonymous]
         );
-        assert_eq!(only(|r| r.name = Some("Amina".into())), [Problem::Consent]);
+        assert_eq!(
+            only(|r| r.reporter_name = Some("Amina".into())),
+            [Problem::Consent]
+        );
         // An empty name or phone names nobody: no consent needed.
         assert!(only(|r| {
-            r.name = Some("  ".into());
-            r.phone = Some(String::new());
+            r.reporter_name = Some("  ".into());
+            r.reporter_phone = Some(String::new());
         })
         .is_empty());
     }
 
     #[test]
     fn every_problem_is_listed_in_the_forms_order_under_its_field() {
-        let report = Report {
+        let report = GrievanceInput {
             kind: "praise".into(),
             category: "weather".into(),
             state: "Atlantis".into(),
             narrative: String::new(),
-            name: Some("Amina".into()),
-            ..Report::default()
+            reporter_name: Some("Amina".into()),
+            ..GrievanceInput::default()
         };
         assert_eq!(
             problems(&report),
