@@ -545,20 +545,20 @@ impl Core {
         let input = check(report).map_err(Refused::Problems)?;
         let provider = via.as_str();
         let now = self.now();
-        // Counted first, in a transaction of its own: a refused report leaves no claim behind,
-        // so the same form is taken once the limit allows.
-        let taken = self.write(|tx| self.attempt(tx, "report", client, 60, limit))?;
-        if !taken {
-            return Err(Refused::Server(Error::refused(
-                ErrorCode::RateLimited,
-                "too many reports have come from here this hour: try again later",
-            )));
-        }
         Ok(self.write(|tx| {
             self.org(tx)?;
             // No sender is kept for a web or Open311 report: nothing ties it to an address.
+            // A form already filed is answered so, and costs no attempt (a double click).
             if tx.claim_message(provider, submission, &[], now)?.is_some() {
                 return Ok(Filed::Again);
+            }
+            // Refused over the limit by rolling the whole transaction back: the claim goes
+            // too, so the same form is taken once the limit allows.
+            if !self.attempt(tx, "report", client, 60, limit)? {
+                return Err(Error::refused(
+                    ErrorCode::RateLimited,
+                    "too many reports have come from here this hour: try again later",
+                ));
             }
             let (id, receipt) = self.file(tx, &input, via)?;
             tx.set_message_case(provider, submission, id)?;

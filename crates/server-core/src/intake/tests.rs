@@ -184,6 +184,10 @@ fn the_rate_limit_refuses_the_next_report_from_one_client_and_files_nothing() {
         limited
     );
     assert_eq!(f.db.cases().len(), 3, "the refused report filed nothing");
+    // A form already filed, sent again at the limit (a double click, a reload), is answered
+    // as filed, not refused, and takes no attempt.
+    let again = report(&f, CLIENT, "form-3", "No water in Fagge");
+    assert!(matches!(again, Ok(Filed::Again)), "{again:?}");
     let elsewhere = report(&f, "192.0.2.11", "form-5", "No water in Fagge");
     assert!(matches!(elsewhere, Ok(Filed::New(_))), "another client");
     f.clock.advance(59 * 60_000);
