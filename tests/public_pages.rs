@@ -96,7 +96,19 @@ async fn a_citizen_reports_and_tracks_on_a_phone_in_two_languages_and_the_coordi
         until_text(&c, "#tracked", new).await;
         assert!(!text_of(&c, "main").await.contains(narrative));
         page_shot(&c, &format!("flow-{lang}-3-tracked"), 360).await;
-        receipts.push(reference);
+        // What they forgot, added below where it stands.
+        let forgot = format!("{lang}: the pipe by the school leaks too.");
+        fill(&c, "#text", &forgot).await;
+        click(&c, "form[action='/track/add'] button[type=submit]").await;
+        let added = if lang == "en" {
+            "Added to your report"
+        } else {
+            "An ƙara wa rahotonka"
+        };
+        until_text(&c, "#added", added).await;
+        assert!(page_width(&c).await <= 360, "the added page in {lang}");
+        page_shot(&c, &format!("flow-{lang}-4-added"), 360).await;
+        receipts.push((reference, forgot));
     }
 
     for lang in citizens_words::LANGUAGES {
@@ -120,10 +132,17 @@ async fn a_citizen_reports_and_tracks_on_a_phone_in_two_languages_and_the_coordi
     tokio::task::block_in_place(|| {
         coordinator.sync();
         let references = coordinator.references();
-        for receipt in &receipts {
+        for (receipt, forgot) in &receipts {
             assert!(
                 references.contains(receipt),
                 "{receipt} reached the coordinator"
+            );
+            let view = coordinator.client.open_case(receipt).expect("case");
+            assert!(
+                view.timeline
+                    .iter()
+                    .any(|e| e.params.get("text") == Some(&format!("Follow-up by web: {forgot}"))),
+                "what {receipt}'s citizen added reached the coordinator"
             );
         }
     });

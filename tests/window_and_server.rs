@@ -86,7 +86,7 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
         },
         || {},
     );
-    let reference = tokio::task::block_in_place(|| {
+    let (reference, pin) = tokio::task::block_in_place(|| {
         let mut coordinator = install(data.path(), "Ngozi Eze", FakeClock::at(TOWN_HALL_DAY));
         let key = coordinator.profile().org_public_key.clone();
         let code = server.code("coordinator", "Ngozi Eze", &key);
@@ -98,7 +98,7 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
             .set_meta("sync.server", &proxy.url)
             .expect("through the proxy");
         // A citizen on the report page.
-        let (reference, _) = citizens_test_support::citizen::report(
+        let (reference, pin) = citizens_test_support::citizen::report(
             &server.url,
             &[
                 ("state", "EN"),
@@ -114,7 +114,7 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
         coordinator
             .sync(citizens_client::RetryPolicy::default(), &mut |_| {})
             .expect("sync");
-        reference
+        (reference, pin)
     });
     let driver = start_driver(data.path());
     let c = session(&driver).await;
@@ -143,6 +143,24 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
     .await;
     shot(&c, "19c-triage-accepted").await;
     assert!(text_of(&c, "main").await.contains(&reference));
+    // Ask the reporter: the question reaches their tracking page at the next sync.
+    click(&c, "#tab-ask").await;
+    until_text(
+        &c,
+        "main",
+        "The reporter reads this on the public tracking page",
+    )
+    .await;
+    fill(&c, "#note", "Which junction is the crater nearest to?").await;
+    click(&c, "#apply-action").await;
+    until_text(&c, "main", "Question asked").await;
+    until_text(
+        &c,
+        "main",
+        "Asked the reporter: Which junction is the crater nearest to?",
+    )
+    .await;
+    shot(&c, "19f-ask-the-reporter").await;
     // The server refused the laptop's figures at that sync: the Sync screen says so, in its
     // words; once it takes them, the screen says when they were published.
     click(&c, "#nav-sync").await;
@@ -164,4 +182,14 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
     until_count(&c, "#publish-now", 1).await;
     shot(&c, "19e-sync-figures-published").await;
     c.close().await.expect("close");
+    let (_, tracked) = tokio::task::block_in_place(|| {
+        citizens_test_support::citizen::post_form(
+            &format!("{}/track", server.url),
+            &[("reference", &reference), ("pin", &pin)],
+        )
+    });
+    assert!(
+        tracked.contains("<li>Which junction is the crater nearest to?</li>"),
+        "{tracked}"
+    );
 }

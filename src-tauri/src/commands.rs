@@ -260,6 +260,15 @@ pub fn add_note(state: State<'_, AppState>, reference: String, text: String) -> 
 }
 
 #[tauri::command]
+pub fn ask_reporter(
+    state: State<'_, AppState>,
+    reference: String,
+    text: String,
+) -> Result<CaseView> {
+    case_action(&state, |c| c.ask_reporter(&reference, &text))
+}
+
+#[tauri::command]
 pub fn forward(
     state: State<'_, AppState>,
     reference: String,

@@ -61,6 +61,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::reject_intake,
             commands::settle_status,
             commands::add_note,
+            commands::ask_reporter,
             commands::forward,
             commands::record_reply,
             commands::escalate,

@@ -128,6 +128,18 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
         said.contains(&"note: Called the comptroller's office"),
         "{said:?}"
     );
+    // A case captured on this laptop has no receipt for its reporter to read a question with.
+    let err = call(
+        &webview,
+        "ask_reporter",
+        json!({"reference": reference, "text": "Which office?"}),
+    )
+    .expect_err("no receipt");
+    assert_eq!(err["code"], "invalid");
+    assert_eq!(
+        err["message"],
+        "question: only a report from the public pages, SMS or WhatsApp has a receipt to read a question with: phone or visit this reporter instead"
+    );
 
     let err = call(
         &webview,

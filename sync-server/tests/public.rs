@@ -160,6 +160,127 @@ on_each_backend! {
     }
 }
 
+on_each_backend! {
+    /// Issue 28: the citizen adds what they forgot from the track page, with the whole receipt;
+    /// it reaches the coordinator's laptop as the public intake's note, the identity still
+    /// sealed.
+    fn a_citizen_adds_to_their_report_from_the_track_page_and_the_laptop_reads_it(backend) {
+        let server = start(backend, "");
+        let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
+        let token = form_token(&server);
+        let (_, html) = post_form(&format!("{}/report", server.url), &report_fields(&token));
+        let (reference, pin) = receipt(&html);
+        let add = |pin: &str, text: &str| {
+            post_form(
+                &format!("{}/track/add", server.url),
+                &[("reference", reference.as_str()), ("pin", pin), ("text", text)],
+            )
+        };
+        // The tracked page offers the box, carrying the receipt.
+        let (_, tracked) = post_form(
+            &format!("{}/track", server.url),
+            &[("reference", &reference), ("pin", &pin)],
+        );
+        assert!(tracked.contains("action=\"/track/add\""), "{tracked}");
+        assert!(tracked.contains(&format!("name=\"pin\" value=\"{pin}\"")));
+
+        let (status, added) = add(&pin, "He sits in room 4. <b>Tuesdays</b>");
+        assert_eq!(status, 200, "{added}");
+        assert!(added.contains("id=\"added\""), "{added}");
+        assert!(added.contains("id=\"tracked\""));
+        assert!(!added.contains("Tuesdays"), "the page does not echo what was added");
+
+        // Refused words are kept in the box, as text, with what is wrong; nothing is added.
+        let (status, refused) = add(&pin, "<i>bell</i>\u{7}");
+        assert_eq!(status, 400);
+        assert!(refused.contains("id=\"add-problem\""), "{refused}");
+        assert!(refused.contains("&lt;i&gt;bell&lt;/i&gt;"), "{refused}");
+        assert!(!refused.contains("<i>bell"));
+        // A wrong PIN is "not found", whatever the words.
+        let mut other = pin.clone().into_bytes();
+        other[0] = if other[0] == b'A' { b'B' } else { b'A' };
+        let other = String::from_utf8(other).expect("ascii");
+        for text in ["More", ""] {
+            let (status, html) = add(&other, text);
+            assert_eq!(status, 200);
+            assert!(html.contains("We found no report with that reference and PIN."), "{html}");
+        }
+        // A form posted from another site is refused.
+        let foreign = http()
+            .post(format!("{}/track/add", server.url))
+            .header("sec-fetch-site", "cross-site")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                serde_urlencoded::to_string([("reference", &reference), ("pin", &pin), ("text", &"Sent from elsewhere".to_string())])
+                    .expect("form"),
+            )
+            .send()
+            .expect("answered");
+        assert_eq!(foreign.status().as_u16(), 403);
+
+        coordinator.sync();
+        let view = coordinator.client.open_case(&reference).expect("case");
+        let notes: Vec<(&str, &str)> = view
+            .timeline
+            .iter()
+            .filter(|e| e.kind == "note")
+            .map(|e| (e.user.as_str(), e.params.get("text").map(String::as_str).unwrap_or("")))
+            .collect();
+        assert_eq!(
+            notes,
+            [(
+                citizens_server_core::intake::INTAKE_PERSON,
+                "Follow-up by web: He sits in room 4. <b>Tuesdays</b>"
+            )]
+        );
+        assert_eq!(
+            (view.grievance.reporter.name.as_deref(), view.grievance.reporter.phone.as_deref()),
+            (None, None),
+            "the identity stays sealed"
+        );
+        assert!(view.grievance.reporter.sealed.is_some());
+
+        // The coordinator asks; the reporter reads the question (never who asked) with the
+        // receipt, and answers in the same box.
+        coordinator
+            .client
+            .ask_reporter(&reference, "Which day <b>exactly</b>?")
+            .expect("asked");
+        coordinator.sync();
+        let (_, tracked) = post_form(
+            &format!("{}/track", server.url),
+            &[("reference", &reference), ("pin", &pin)],
+        );
+        assert!(
+            tracked.contains("<ol id=\"questions\"><li>Which day &lt;b&gt;exactly&lt;/b&gt;?</li></ol>"),
+            "{tracked}"
+        );
+        assert!(!tracked.contains("Amina Yusuf"), "never who asked");
+        let (status, _) = add(&pin, "Tuesday the 3rd, in the morning.");
+        assert_eq!(status, 200);
+        coordinator.sync();
+        // Sorted: the laptop's clock here is the test's, the server's is real time.
+        let mut kinds: Vec<(String, String)> = coordinator
+            .client
+            .open_case(&reference)
+            .expect("case")
+            .timeline
+            .iter()
+            .map(|e| (e.kind.to_string(), e.params.get("text").cloned().unwrap_or_default()))
+            .filter(|(kind, _)| kind != "status")
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            [
+                ("note".to_string(), "Follow-up by web: He sits in room 4. <b>Tuesdays</b>".to_string()),
+                ("note".to_string(), "Follow-up by web: Tuesday the 3rd, in the morning.".to_string()),
+                ("question_for_reporter".to_string(), "Which day <b>exactly</b>?".to_string()),
+            ]
+        );
+    }
+}
+
 #[test]
 fn the_form_says_what_is_wrong_in_the_citizens_language_and_keeps_what_they_typed() {
     let server = start(Backend::Sqlite, "");

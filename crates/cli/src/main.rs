@@ -327,6 +327,9 @@ enum GrievanceCmd {
     },
     /// Add a note.
     Note { case: String, text: String },
+    /// Ask the reporter a question they read and answer on the public tracking page with
+    /// their receipt (reports from the public face only).
+    Ask { case: String, text: String },
     /// Forward to an agency.
     Forward {
         case: String,
@@ -1079,6 +1082,7 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
             None,
         ),
         GrievanceCmd::Note { case, text } => out.case(&client.add_note(case, text)?, None),
+        GrievanceCmd::Ask { case, text } => out.case(&client.ask_reporter(case, text)?, None),
         GrievanceCmd::Forward {
             case,
             agency,

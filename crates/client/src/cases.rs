@@ -62,7 +62,8 @@ pub struct TimelineEntry {
     /// When (ms since the epoch), for display in the reader's language.
     pub millis: i64,
     /// What kind of entry: `status`, `note`, `forwarded`, `reply`, `escalated`, `assigned`,
-    /// `unassigned`, `acknowledged`, `callback_confirmed`, `callback_not_resolved` — the window
+    /// `unassigned`, `acknowledged`, `callback_confirmed`, `callback_not_resolved`,
+    /// `question_for_reporter`, … — the window
     /// shows it in the reader's language with `params`.
     pub kind: &'static str,
     /// The entry's details by name (`to`, `reason`, `text`, `agency`, `office`, …).
@@ -543,6 +544,12 @@ impl Client {
             g.record(Event::Note { text }, stamp());
             Ok(())
         })
+    }
+
+    /// Ask the reporter a question they read and answer on the public tracking page with
+    /// their receipt (a report from the public face only).
+    pub fn ask_reporter(&mut self, key: &str, text: &str) -> Result<CaseView> {
+        self.edit_case(key, |g, stamp, _| g.ask_reporter(text, stamp()))
     }
 
     /// Forward to an agency: records office, channel, reference and day; moves a new or
@@ -1213,6 +1220,11 @@ fn describe(
             "callback_not_resolved",
             vec![("note", note.clone())],
             format!("called back: the citizen says it is not resolved ({note})"),
+        ),
+        Event::QuestionForReporter { text } => (
+            "question_for_reporter",
+            vec![("text", text.clone())],
+            format!("asked the reporter: {text}"),
         ),
         Event::IdentityOpened => (
             "identity_opened",

@@ -273,6 +273,12 @@ pub enum Event {
         /// What the citizen said.
         note: String,
     },
+    /// A question for the reporter, who reads it with their receipt on the public tracking
+    /// page (never who asked) and answers there.
+    QuestionForReporter {
+        /// The question.
+        text: String,
+    },
     /// A coordinator opened the sealed reporter identity (who and when are the entry's).
     IdentityOpened,
     /// A coordinator opened a sealed attachment (a form photo carries handwritten names).
@@ -530,6 +536,31 @@ impl Grievance {
             Status::InProgress
         };
         self.change_status(to, Some(note), stamp())
+    }
+
+    /// Ask the reporter a question they read with their receipt on the public tracking page:
+    /// only a report that came through the public face (web, SMS, WhatsApp, Open311) has a
+    /// receipt. The words are shown to whoever holds it, so they are checked as the public
+    /// face's own: no control characters, at most 1,000 characters.
+    pub fn ask_reporter(&mut self, text: &str, stamp: Stamp) -> Result<()> {
+        let text = required_text("question", text, 1_000)?;
+        crate::text::refuse_controls("question", &text, true)?;
+        if self.intake.is_none() {
+            return Err(Error::invalid(
+                "question",
+                "only a report from the public pages, SMS or WhatsApp has a receipt to read a question with: phone or visit this reporter instead",
+            ));
+        }
+        self.record(Event::QuestionForReporter { text }, stamp);
+        Ok(())
+    }
+
+    /// The questions asked of the reporter, oldest first.
+    pub fn questions_for_reporter(&self) -> impl Iterator<Item = &str> {
+        self.timeline.iter().filter_map(|e| match &e.event {
+            Event::QuestionForReporter { text } => Some(text.as_str()),
+            _ => None,
+        })
     }
 
     /// Move the case one office up its agency's ladder.
@@ -806,6 +837,31 @@ mod tests {
     }
 
     const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn only_a_report_from_the_public_face_can_ask_its_reporter() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut case = case(&mut rng, Kind::Complaint);
+        let asked = case.ask_reporter("Which office?", stamp(&mut rng, DAY));
+        assert_eq!(
+            asked.expect_err("no receipt").to_string(),
+            "question: only a report from the public pages, SMS or WhatsApp has a receipt to read a question with: phone or visit this reporter instead"
+        );
+        case.intake = Some(Intake::Sms);
+        for (text, why) in [
+            ("  ", "question: is required"),
+            ("Clear \u{1b}[2J", "question: holds an invisible control character (character 7 of the text); type it again without it"),
+        ] {
+            let refused = case.ask_reporter(text, stamp(&mut rng, DAY));
+            assert_eq!(refused.expect_err(text).to_string(), why);
+        }
+        case.ask_reporter(" Which office?\nWhich day? ", stamp(&mut rng, DAY))
+            .expect("asked");
+        assert_eq!(
+            case.questions_for_reporter().collect::<Vec<_>>(),
+            ["Which office?\nWhich day?"]
+        );
+    }
 
     #[test]
     fn capture_trims_text_and_seals_only_what_it_must() {

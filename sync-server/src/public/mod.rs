@@ -18,14 +18,14 @@ use axum::Router;
 use citizens_core::capture::GrievanceInput;
 use citizens_core::grievance::Intake;
 use citizens_protocol::ErrorCode;
-use citizens_server_core::intake::{Delivered, Filed, Refused};
+use citizens_server_core::intake::{Delivered, Filed, NotAdded, Refused};
 use citizens_server_core::webhooks::{self, Inbound, Refusal};
 use citizens_server_core::Error;
 use citizens_words::Words;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::state::{blocking, client_key, client_of, field, fields, AppState};
-use pages::{CSP, STYLE};
+use pages::{Adding, CSP, STYLE};
 
 /// Largest form or webhook body: a report is at most 5,000 characters (up to 3 bytes each,
 /// escaped), and providers send less.
@@ -38,6 +38,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/public.css", get(style))
         .route("/report", get(report_page).post(report_sent))
         .route("/track", get(track_page).post(track_sent))
+        .route("/track/add", axum::routing::post(track_add))
         .route("/rights", get(rights))
         .route("/rights/{what}/{name}", get(rights_page))
         .route("/figures", get(figures_page))
@@ -507,9 +508,73 @@ async fn track_sent(
     let pin = field(&f, "pin").to_string();
     let client = client_key(client_of(&state, peer, &headers));
     let core = state.core.clone();
-    let asked = reference.clone();
+    let (asked, receipt_pin) = (reference.clone(), pin.clone());
     match blocking(move || core.track(&client, &asked, &pin)).await {
-        Ok(Some(tracked)) => html(StatusCode::OK, None, pages::tracked(&w, &org, &tracked)),
+        Ok(Some(tracked)) => html(
+            StatusCode::OK,
+            None,
+            pages::tracked(&w, &org, &tracked, &receipt_pin, Adding::Empty),
+        ),
+        Ok(None) => html(
+            StatusCode::OK,
+            None,
+            pages::track(&w, &org, &reference, Some(&w.get("pub_not_found"))),
+        ),
+        Err(e) => {
+            let (status, words) = refusal_words(&w, &e.0);
+            html(
+                status,
+                None,
+                pages::track(&w, &org, &reference, Some(&words)),
+            )
+        }
+    }
+}
+
+/// Add to a report from its track page: the receipt rides in the form. An unknown reference
+/// or a wrong PIN is answered as on the track page; what is typed is kept when it is refused.
+async fn track_add(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Query<Lang>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (w, _) = language(q.lang.as_deref(), &headers);
+    let org = state.face.name.clone();
+    if cross_site(&headers, &state.face.url) {
+        return html(
+            StatusCode::FORBIDDEN,
+            None,
+            pages::message(&w, &org, "pub_error_title", &w.get("pub_form_foreign")),
+        );
+    }
+    let f = fields(&body);
+    let (reference, pin, text) = (
+        field(&f, "reference").to_string(),
+        field(&f, "pin").to_string(),
+        field(&f, "text").to_string(),
+    );
+    let client = client_key(client_of(&state, peer, &headers));
+    let core = state.core.clone();
+    let (r, p, t) = (reference.clone(), pin.clone(), text.clone());
+    match blocking(move || core.add(&client, (&r, &p), &t)).await {
+        Ok(Some((tracked, None))) => html(
+            StatusCode::OK,
+            None,
+            pages::tracked(&w, &org, &tracked, &pin, Adding::Added),
+        ),
+        Ok(Some((tracked, Some(why)))) => {
+            let why = match why {
+                NotAdded::Problem(problem) => w.get(pages::problem_key(problem)),
+                NotAdded::Full => w.get("pub_case_full"),
+            };
+            html(
+                StatusCode::BAD_REQUEST,
+                None,
+                pages::tracked(&w, &org, &tracked, &pin, Adding::Refused(&text, &why)),
+            )
+        }
         Ok(None) => html(
             StatusCode::OK,
             None,

@@ -375,8 +375,21 @@ pub fn track(w: &Words, org: &str, reference: &str, answer: Option<&str>) -> Str
     )
 }
 
-/// Where a tracked case stands.
-pub fn tracked(w: &Words, org: &str, t: &Tracked) -> String {
+/// The box under a tracked case for adding to it: empty, just added, or what was typed with
+/// what is wrong with it.
+#[derive(Debug, Clone, Copy)]
+pub enum Adding<'a> {
+    /// Nothing typed yet.
+    Empty,
+    /// Added to the case a moment ago.
+    Added,
+    /// Not added: what was typed, and why (in the citizen's words).
+    Refused(&'a str, &'a str),
+}
+
+/// Where a tracked case stands, and a box to add to it (the receipt rides along in the form,
+/// as the citizen typed it a moment ago on this page).
+pub fn tracked(w: &Words, org: &str, t: &Tracked, pin: &str, adding: Adding<'_>) -> String {
     let mut rows = vec![
         (w.get("pub_reference"), t.reference.clone()),
         (w.get("pub_status"), w.of_value("status", t.status.as_str())),
@@ -404,11 +417,55 @@ pub fn tracked(w: &Words, org: &str, t: &Tracked) -> String {
     } else {
         String::new()
     };
+    let (said, typed) = match adding {
+        Adding::Empty => (String::new(), ""),
+        Adding::Added => (
+            format!(
+                "<p class=\"safe\" role=\"status\" id=\"added\">{}</p>",
+                esc(&w.get("pub_added"))
+            ),
+            "",
+        ),
+        Adding::Refused(typed, why) => (
+            format!(
+                "<p class=\"problem\" role=\"alert\" id=\"add-problem\">{}</p>",
+                esc(why)
+            ),
+            typed,
+        ),
+    };
+    let questions = if t.questions.is_empty() {
+        String::new()
+    } else {
+        let items: String = t
+            .questions
+            .iter()
+            .map(|q| format!("<li>{}</li>", esc(q)))
+            .collect();
+        format!(
+            "<h2>{}</h2><ol id=\"questions\">{items}</ol>",
+            esc(&w.get("pub_questions"))
+        )
+    };
     let body = format!(
         "<h1>{title}</h1>{joined}<dl class=\"receipt\" id=\"tracked\">{list}</dl><p>{next}</p>\
+         {questions}<h2>{add_title}</h2>{said}<form method=\"post\" action=\"/track/add\" accept-charset=\"utf-8\">\
+         <input type=\"hidden\" name=\"reference\" value=\"{reference}\">\
+         <input type=\"hidden\" name=\"pin\" value=\"{pin}\">\
+         <label for=\"text\">{add_label}</label><p class=\"hint\">{add_hint}</p>\
+         <textarea id=\"text\" name=\"text\" rows=\"5\" maxlength=\"{max}\">{typed}</textarea>\
+         <button type=\"submit\">{add_send}</button></form>\
          <p><a href=\"/track\">{again}</a></p>",
         title = esc(&w.get("pub_track_title")),
         next = esc(&w.of_value("pub_next_step", t.status.as_str())),
+        add_title = esc(&w.get("pub_add_title")),
+        reference = esc(&t.reference),
+        pin = esc(pin),
+        add_label = esc(&w.get("pub_add_label")),
+        add_hint = esc(&w.get("pub_add_hint")),
+        max = MAX_NARRATIVE,
+        typed = esc(typed),
+        add_send = esc(&w.get("pub_add_send")),
         again = esc(&w.get("pub_track_another")),
     );
     page(

@@ -66,6 +66,7 @@ export const api = {
   settleStatus: (reference: string, to: string, reason: string | null) =>
     invoke<CaseView>("settle_status", { reference, to, reason }),
   addNote: (reference: string, text: string) => invoke<CaseView>("add_note", { reference, text }),
+  askReporter: (reference: string, text: string) => invoke<CaseView>("ask_reporter", { reference, text }),
   forward: (reference: string, input: ForwardInput) => invoke<CaseView>("forward", { reference, input }),
   recordReply: (reference: string, input: ReplyInput) => invoke<CaseView>("record_reply", { reference, input }),
   escalate: (reference: string, reason: string) => invoke<CaseView>("escalate", { reference, reason }),

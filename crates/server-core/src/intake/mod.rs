@@ -194,6 +194,8 @@ pub struct Tracked {
     pub updated: Day,
     /// When the office holding it should answer.
     pub due: Option<Day>,
+    /// The questions the organisation asked the reporter, oldest first (never who asked).
+    pub questions: Vec<String>,
 }
 
 /// The public face's intake device, as the rules use it.
@@ -618,8 +620,7 @@ impl Core {
                 None => None,
             };
             if let Some(case) = open_case {
-                let note = format!("Follow-up by {}: {text}", message.intake.as_str());
-                self.add_note(tx, org_id, case, note)?;
+                self.add_note(tx, org_id, case, follow_up(message.intake, &text))?;
                 tx.set_message_case(message.provider, id, case)?;
                 return Ok(Delivered::FollowUp(self.receipt_of(tx, org_id, case)?));
             }
@@ -683,6 +684,48 @@ impl Core {
     /// PIN answer alike (`None`), after the same work; at most [`Public::tracks_per_hour`]
     /// attempts per hour from one address.
     pub fn track(&self, client: &str, reference: &str, pin: &str) -> Result<Option<Tracked>> {
+        Ok(self
+            .with_receipt(client, reference, pin, |_, _, _| Ok(()))?
+            .map(|(tracked, ())| tracked))
+    }
+
+    /// Add to a report what its citizen forgot, or their answer to a question, from the track
+    /// page: for the whole receipt only (`None` for an unknown reference or a wrong PIN,
+    /// whatever the text, after the same work, counted with tracking's tries). It lands on
+    /// their own case's timeline as a follow-up by the public intake, as a message's follow-up
+    /// does; their identity stays as sealed as before. Where the case stands afterwards, and
+    /// why nothing was added, if it was not.
+    pub fn add(
+        &self,
+        client: &str,
+        (reference, pin): (&str, &str),
+        text: &str,
+    ) -> Result<Option<(Tracked, Option<NotAdded>)>> {
+        let text = text.trim();
+        self.with_receipt(client, reference, pin, |tx, org_id, id| {
+            if let Some(problem) = validation::account_problem(text) {
+                return Ok(Some(NotAdded::Problem(problem)));
+            }
+            let case = self
+                .case(tx, org_id, id)?
+                .ok_or_else(|| Error::internal("a receipt's case is missing"))?;
+            if desk_notes(&case) >= MAX_DESK_NOTES {
+                return Ok(Some(NotAdded::Full));
+            }
+            self.add_note(tx, org_id, id, follow_up(Intake::Web, text))?;
+            Ok(None)
+        })
+    }
+
+    /// Check a receipt (at most [`Public::tracks_per_hour`] tries per hour from one address),
+    /// do `then` to its case, and say where the case stands, with what `then` made.
+    fn with_receipt<T>(
+        &self,
+        client: &str,
+        reference: &str,
+        pin: &str,
+        mut then: impl FnMut(&mut dyn Tx, i64, Uuid) -> Result<T>,
+    ) -> Result<Option<(Tracked, T)>> {
         let public = self.public()?.clone();
         let reference = reference.trim().to_ascii_uppercase();
         let pin = canonical_pin(pin);
@@ -699,6 +742,7 @@ impl Core {
             let Some(id) = self.receipt_holder(tx, org_id, &reference, &pin)? else {
                 return Ok(None);
             };
+            let made = then(tx, org_id, id)?;
             let Some(mine) = self.case(tx, org_id, id)? else {
                 return Ok(None);
             };
@@ -717,7 +761,7 @@ impl Core {
                 (Some(agency), Some(book), true) => case.sla_due(agency, &book.calendar()),
                 _ => None,
             };
-            Ok(Some(Tracked {
+            let tracked = Tracked {
                 reference: mine.reference.clone(),
                 status,
                 category: case.category.clone(),
@@ -730,7 +774,9 @@ impl Core {
                 received: Day::from_date(mine.created_at.date()),
                 updated: Day::from_date(case.updated_at().date()),
                 due,
-            }))
+                questions: mine.questions_for_reporter().map(str::to_string).collect(),
+            };
+            Ok(Some((tracked, made)))
         })
     }
 
@@ -828,6 +874,15 @@ impl Core {
     }
 }
 
+/// Why a citizen's words were not added to their case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotAdded {
+    /// What is wrong with the words (the account's problems).
+    Problem(Problem),
+    /// The case holds as many of the public's additions as it can.
+    Full,
+}
+
 /// A report refused: what is wrong with it, or why the server would not file it.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
@@ -837,6 +892,11 @@ pub enum Refused {
     /// Refused by the server (too many, a stale form) or its storage failing.
     #[error(transparent)]
     Server(#[from] Error),
+}
+
+/// A citizen's own words added to their case, as its timeline shows them.
+fn follow_up(via: Intake, text: &str) -> String {
+    format!("Follow-up by {}: {text}", via.as_str())
 }
 
 fn hex_of(bytes: &[u8]) -> String {

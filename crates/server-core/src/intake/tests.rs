@@ -12,8 +12,8 @@ use citizens_protocol::ErrorCode;
 use uuid::Uuid;
 
 use super::{
-    Delivered, Filed, Message, Problem, Public, Refused, Tracked, FOLLOW_UP_MS, INTAKE_PERSON,
-    PIN_CHARS,
+    Delivered, Filed, Message, NotAdded, Problem, Public, Refused, Tracked, FOLLOW_UP_MS,
+    INTAKE_PERSON, MAX_DESK_NOTES, MAX_NARRATIVE, PIN_CHARS,
 };
 use crate::memory::{org_secret, Fixture, ORG};
 use crate::{records, Error};
@@ -120,6 +120,7 @@ fn a_web_report_files_one_case_with_a_receipt_whose_pin_opens_it() {
             received: day,
             updated: day,
             due: None,
+            questions: Vec::new(),
         })
     );
     let typed = f
@@ -396,4 +397,85 @@ fn messages_over_the_hourly_limit_of_one_sender_are_dropped() {
         Delivered::Again,
         "a dropped message is answered, so its resend is not taken later"
     );
+}
+
+#[test]
+fn a_citizen_adds_to_their_report_with_its_whole_receipt_only() {
+    let f = Fixture::new(Some(Public {
+        tracks_per_hour: 1_000,
+        ..public()
+    }));
+    let Ok(Filed::New(receipt)) = report(&f, CLIENT, "form-1", "No water in Fagge") else {
+        panic!("filed");
+    };
+    let id = f.db.cases()[0];
+    let whole = (receipt.reference.as_str(), receipt.pin.as_str());
+    let (tracked, refused) = f
+        .core
+        .add(
+            CLIENT,
+            whole,
+            "  The tap by the mosque is dry too.\nSince Monday.  ",
+        )
+        .expect("answered")
+        .expect("the receipt opens it");
+    assert_eq!((tracked.reference.as_str(), refused), (whole.0, None));
+    assert_eq!(
+        notes(&case(&f, id)),
+        [(
+            INTAKE_PERSON.to_string(),
+            "Follow-up by web: The tap by the mosque is dry too.\nSince Monday.".to_string()
+        )]
+    );
+    // A wrong PIN adds nothing and says only "not found", whatever the words.
+    let wrong = if receipt.pin.starts_with('A') {
+        "B"
+    } else {
+        "A"
+    };
+    let wrong = format!("{wrong}{}", &receipt.pin[1..]);
+    for text in ["More words", "", "bell\u{7}"] {
+        assert_eq!(
+            f.core
+                .add(CLIENT, (&receipt.reference, &wrong), text)
+                .expect("answered"),
+            None
+        );
+    }
+    // With the receipt, words that cannot be kept are refused with their problem.
+    for (text, problem) in [
+        ("   ", Problem::NarrativeMissing),
+        ("clear\u{1b}[2J", Problem::NarrativeControls),
+    ] {
+        let (_, refused) = f
+            .core
+            .add(CLIENT, whole, text)
+            .expect("answered")
+            .expect("opened");
+        assert_eq!(refused, Some(NotAdded::Problem(problem)));
+    }
+    let long = "a".repeat(MAX_NARRATIVE + 1);
+    let (_, refused) = f
+        .core
+        .add(CLIENT, whole, &long)
+        .expect("answered")
+        .expect("opened");
+    assert_eq!(refused, Some(NotAdded::Problem(Problem::NarrativeTooLong)));
+    assert_eq!(notes(&case(&f, id)).len(), 1, "nothing refused was added");
+    // A case holds at most MAX_DESK_NOTES of the public's additions.
+    for n in 1..MAX_DESK_NOTES {
+        let (_, refused) = f
+            .core
+            .add(CLIENT, whole, &format!("note {n}"))
+            .expect("answered")
+            .expect("opened");
+        assert_eq!(refused, None, "{n}");
+    }
+    let (_, refused) = f
+        .core
+        .add(CLIENT, whole, "one more")
+        .expect("answered")
+        .expect("opened");
+    assert_eq!(refused, Some(NotAdded::Full));
+    assert_eq!(notes(&case(&f, id)).len(), MAX_DESK_NOTES);
 }

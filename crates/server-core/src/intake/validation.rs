@@ -102,6 +102,19 @@ pub(super) fn title_of(text: &str) -> String {
     format!("{}…", cut[..at].trim_end())
 }
 
+/// What is wrong with a citizen's account (trimmed) of what happened, if anything.
+pub(super) fn account_problem(text: &str) -> Option<Problem> {
+    if text.is_empty() {
+        Some(Problem::NarrativeMissing)
+    } else if text.chars().count() > MAX_NARRATIVE {
+        Some(Problem::NarrativeTooLong)
+    } else if refuse_controls("narrative", text, true).is_err() {
+        Some(Problem::NarrativeControls)
+    } else {
+        None
+    }
+}
+
 /// Every problem of a report, in the form's order (empty: it can be filed).
 pub fn problems(report: &GrievanceInput) -> Vec<Problem> {
     check(report).err().unwrap_or_default()
@@ -125,13 +138,7 @@ pub(super) fn check(report: &GrievanceInput) -> std::result::Result<GrievanceInp
         problems.push(Problem::Lga);
     }
     let narrative = report.narrative.trim();
-    if narrative.is_empty() {
-        problems.push(Problem::NarrativeMissing);
-    } else if narrative.chars().count() > MAX_NARRATIVE {
-        problems.push(Problem::NarrativeTooLong);
-    } else if refuse_controls("narrative", narrative, true).is_err() {
-        problems.push(Problem::NarrativeControls);
-    }
+    problems.extend(account_problem(narrative));
     let given = |field: &Option<String>| {
         field
             .as_deref()
