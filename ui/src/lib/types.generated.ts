@@ -793,7 +793,8 @@ device: string,
 millis: number, 
 /**
  * What kind of entry: `status`, `note`, `forwarded`, `reply`, `escalated`, `assigned`,
- * `unassigned`, `acknowledged`, `callback_confirmed`, `callback_not_resolved` — the window
+ * `unassigned`, `acknowledged`, `callback_confirmed`, `callback_not_resolved`,
+ * `question_for_reporter`, … — the window
  * shows it in the reader's language with `params`.
  */
 kind: string, 
