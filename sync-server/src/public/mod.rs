@@ -515,20 +515,19 @@ async fn track_sent(
             None,
             pages::tracked(&w, &org, &tracked, &receipt_pin, Adding::Empty),
         ),
-        Ok(None) => html(
-            StatusCode::OK,
-            None,
-            pages::track(&w, &org, &reference, Some(&w.get("pub_not_found"))),
-        ),
-        Err(e) => {
-            let (status, words) = refusal_words(&w, &e.0);
-            html(
-                status,
-                None,
-                pages::track(&w, &org, &reference, Some(&words)),
-            )
-        }
+        Ok(None) => not_tracked(&w, &org, &reference, None),
+        Err(e) => not_tracked(&w, &org, &reference, Some(&e.0)),
     }
+}
+
+/// The track page again, for a receipt that opens nothing (an unknown reference and a wrong
+/// PIN alike) or a refusal (too many tries), with what was typed as the reference.
+fn not_tracked(w: &Words, org: &str, reference: &str, refused: Option<&Error>) -> Response {
+    let (status, words) = match refused {
+        Some(e) => refusal_words(w, e),
+        None => (StatusCode::OK, w.get("pub_not_found")),
+    };
+    html(status, None, pages::track(w, org, reference, Some(&words)))
 }
 
 /// Add to a report from its track page: the receipt rides in the form. An unknown reference
@@ -575,19 +574,8 @@ async fn track_add(
                 pages::tracked(&w, &org, &tracked, &pin, Adding::Refused(&text, &why)),
             )
         }
-        Ok(None) => html(
-            StatusCode::OK,
-            None,
-            pages::track(&w, &org, &reference, Some(&w.get("pub_not_found"))),
-        ),
-        Err(e) => {
-            let (status, words) = refusal_words(&w, &e.0);
-            html(
-                status,
-                None,
-                pages::track(&w, &org, &reference, Some(&words)),
-            )
-        }
+        Ok(None) => not_tracked(&w, &org, &reference, None),
+        Err(e) => not_tracked(&w, &org, &reference, Some(&e.0)),
     }
 }
 
