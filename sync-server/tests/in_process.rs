@@ -293,6 +293,7 @@ on_each_backend! {
                             snapshot: b"doc",
                             heads: b"",
                             digest: &[1; 32],
+                            forwarded_to: None,
                         })?;
                         records.push((id, kind, Some(org), Some(creator), assignee));
                     }

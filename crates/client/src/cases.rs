@@ -59,11 +59,13 @@ pub struct TimelineEntry {
     pub user: String,
     /// On which device.
     pub device: String,
+    /// For an entry an agency's officer made on the agency desk: the agency's short name.
+    pub agency: Option<String>,
     /// When (ms since the epoch), for display in the reader's language.
     pub millis: i64,
     /// What kind of entry: `status`, `note`, `forwarded`, `reply`, `escalated`, `assigned`,
     /// `unassigned`, `acknowledged`, `callback_confirmed`, `callback_not_resolved`,
-    /// `question_for_reporter`, … — the window
+    /// `question_for_reporter`, `agency_declined`, … — the window
     /// shows it in the reader's language with `params`.
     pub kind: &'static str,
     /// The entry's details by name (`to`, `reason`, `text`, `agency`, `office`, …).
@@ -1087,6 +1089,7 @@ fn entry(
         millis: at.millis(),
         user: by.user.clone(),
         device: by.device.clone(),
+        agency: by.agency.clone(),
         kind,
         params: params.into_iter().collect(),
         what,
@@ -1226,6 +1229,18 @@ fn describe(
             vec![("text", text.clone())],
             format!("asked the reporter: {text}"),
         ),
+        Event::AgencyDeclined { reason, suggested } => {
+            let mut params = vec![("reason", reason.clone())];
+            params.extend(suggested.clone().map(|a| ("suggested", a)));
+            let what = format!(
+                "the agency declined it as not its mandate: {reason}{}",
+                suggested
+                    .as_ref()
+                    .map(|a| format!(" (responsible: {a})"))
+                    .unwrap_or_default()
+            );
+            ("agency_declined", params, what)
+        }
         Event::IdentityOpened => (
             "identity_opened",
             Vec::new(),

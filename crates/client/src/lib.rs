@@ -250,6 +250,7 @@ impl Client {
             who: Actor {
                 user: user.clone(),
                 device: device_name.clone(),
+                agency: None,
             },
         };
         Ok(Client {

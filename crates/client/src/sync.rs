@@ -567,6 +567,7 @@ impl Client {
             who: Actor {
                 user: answer.user.clone(),
                 device: self.ctx.profile.device_name.clone(),
+                agency: None,
             },
         };
         let expires = self.ctx.clock.now().millis()

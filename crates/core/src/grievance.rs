@@ -279,6 +279,14 @@ pub enum Event {
         /// The question.
         text: String,
     },
+    /// The agency declined the case as outside its mandate (on the agency desk): the
+    /// organisation routes it again.
+    AgencyDeclined {
+        /// Why, in the officer's words.
+        reason: String,
+        /// The agency the officer says is responsible, if they know.
+        suggested: Option<String>,
+    },
     /// A coordinator opened the sealed reporter identity (who and when are the entry's).
     IdentityOpened,
     /// A coordinator opened a sealed attachment (a form photo carries handwritten names).
@@ -770,6 +778,7 @@ mod tests {
         Actor {
             user: "Ngozi Eze".into(),
             device: "enugu-laptop".into(),
+            agency: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! [`clock::Clock`]; randomness through an `rng` argument, so tests control both.
 
 pub mod agency;
+pub mod answers;
 pub mod article;
 pub mod calendar;
 pub mod capture;

@@ -84,6 +84,10 @@ pub struct Actor {
     pub user: String,
     /// The device install's name.
     pub device: String,
+    /// For an agency officer's entry made on the agency desk: the agency's short name (only the
+    /// server writes such entries; a device's push adding one is refused).
+    #[autosurgeon(missing = "Option::default")]
+    pub agency: Option<String>,
 }
 
 /// One entry in a case's status history.
@@ -219,6 +223,7 @@ mod tests {
             by: Actor {
                 user: "Amina".into(),
                 device: "laptop-1".into(),
+                agency: None,
             },
             reason: None,
         }

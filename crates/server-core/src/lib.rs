@@ -4,6 +4,7 @@
 //! [`Persistence`] trait (SQLite and PostgreSQL implement it in `citizens-server`); time and
 //! randomness are handed in, so a test can run the whole server deterministically.
 
+pub mod desk;
 mod enrolment;
 mod error;
 pub mod figures;
@@ -154,7 +155,7 @@ impl Core {
         let secret = transaction(db.as_ref(), Mode::Write, |tx| tx.site_secret(&candidate))?
             .try_into()
             .map_err(|_| Error::internal("the stored site secret is not 32 bytes"))?;
-        Ok(Core {
+        let core = Core {
             db,
             clock,
             rng: Mutex::new(rng),
@@ -164,7 +165,9 @@ impl Core {
             directory: Cached::new(),
             figures: Cached::new(),
             seed_kept,
-        })
+        };
+        core.note_forwarded_cases()?;
+        Ok(core)
     }
 
     /// The stored copies of shipped records that could not take this release's shipped data

@@ -25,8 +25,8 @@ use rand::SeedableRng;
 use uuid::Uuid;
 
 use crate::persistence::{
-    sees, CodeRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice,
-    Persistence, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
+    sees, CodeRow, DeskSessionRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow,
+    NewDevice, OfficerKey, OfficerRow, Persistence, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
 };
 use crate::{Core, Device, Error, Limits, NewCode, Result};
 
@@ -97,6 +97,7 @@ struct Doc {
     assignee_person: Option<String>,
     snapshot: Vec<u8>,
     digest: Vec<u8>,
+    forwarded_to: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +131,8 @@ struct State {
     figures: BTreeMap<i64, (String, i64)>,
     messages: BTreeMap<(String, String), Inbound>,
     answers: BTreeMap<(Uuid, Uuid), (Vec<u8>, i64)>,
+    officers: Vec<OfficerRow>,
+    desk_sessions: BTreeMap<Vec<u8>, DeskSessionRow>,
 }
 
 struct MemoryTx(State);
@@ -472,6 +475,7 @@ impl Tx for MemoryTx {
             assignee_person: None,
             snapshot: Vec::new(),
             digest: Vec::new(),
+            forwarded_to: None,
         });
         doc.snapshot = snapshot.to_vec();
         doc.digest = digest.to_vec();
@@ -499,7 +503,9 @@ impl Tx for MemoryTx {
             assignee_person: None,
             snapshot: Vec::new(),
             digest: Vec::new(),
+            forwarded_to: None,
         });
+        doc.forwarded_to = row.forwarded_to;
         doc.assignee = row.assignee.map(Into::into);
         doc.assignee_person = row.assignee_person.map(Into::into);
         doc.snapshot = row.snapshot.to_vec();
@@ -690,6 +696,92 @@ impl Tx for MemoryTx {
             .filter_map(|m| Some((m.received_at, m.doc_id?)))
             .max_by_key(|(at, _)| *at)
             .map(|(_, doc)| doc))
+    }
+
+    fn insert_officer(&mut self, officer: &OfficerRow) -> Result<()> {
+        if self.0.officers.iter().any(|o| {
+            o.id == officer.id || o.login == officer.login || o.code_hash == officer.code_hash
+        }) {
+            return Err(Error::internal("UNIQUE constraint failed: desk_officers"));
+        }
+        self.0.officers.push(officer.clone());
+        Ok(())
+    }
+
+    fn officer(&mut self, key: OfficerKey<'_>) -> Result<Option<OfficerRow>> {
+        Ok(self
+            .0
+            .officers
+            .iter()
+            .find(|o| match key {
+                OfficerKey::Id(id) => o.id == id,
+                OfficerKey::Login(login) => o.login == login,
+                OfficerKey::Code(hash) => o.code_hash == hash,
+            })
+            .cloned())
+    }
+
+    fn update_officer(&mut self, officer: &OfficerRow) -> Result<()> {
+        if let Some(o) = self.0.officers.iter_mut().find(|o| o.id == officer.id) {
+            *o = officer.clone();
+        }
+        Ok(())
+    }
+
+    fn officers(&mut self) -> Result<Vec<OfficerRow>> {
+        Ok(self.0.officers.clone())
+    }
+
+    fn insert_desk_session(&mut self, hash: &[u8], officer_id: &str, at: i64) -> Result<()> {
+        self.0.desk_sessions.insert(
+            hash.to_vec(),
+            DeskSessionRow {
+                officer_id: officer_id.into(),
+                created_at: at,
+                seen_at: at,
+            },
+        );
+        Ok(())
+    }
+
+    fn desk_session(&mut self, hash: &[u8]) -> Result<Option<DeskSessionRow>> {
+        Ok(self.0.desk_sessions.get(hash).cloned())
+    }
+
+    fn touch_desk_session(&mut self, hash: &[u8], at: i64) -> Result<()> {
+        if let Some(s) = self.0.desk_sessions.get_mut(hash) {
+            s.seen_at = at;
+        }
+        Ok(())
+    }
+
+    fn end_desk_sessions(&mut self, officer_id: &str, only: Option<&[u8]>) -> Result<()> {
+        self.0
+            .desk_sessions
+            .retain(|hash, s| s.officer_id != officer_id || only.is_some_and(|o| o != hash));
+        Ok(())
+    }
+
+    fn desk_cases(&mut self, org_id: i64, agency: Uuid) -> Result<Vec<(Uuid, Vec<u8>)>> {
+        Ok(self
+            .0
+            .docs
+            .iter()
+            .filter(|(_, d)| d.org_id == Some(org_id) && d.forwarded_to == Some(agency))
+            .map(|(id, d)| (*id, d.snapshot.clone()))
+            .collect())
+    }
+
+    fn cases_without_desk(&mut self, _limit: usize) -> Result<Vec<(Uuid, Vec<u8>)>> {
+        // Every case here was stored with its agency noted.
+        Ok(Vec::new())
+    }
+
+    fn set_forwarded_to(&mut self, id: Uuid, agency: Option<Uuid>) -> Result<()> {
+        if let Some(d) = self.0.docs.get_mut(&id) {
+            d.forwarded_to = agency;
+        }
+        Ok(())
     }
 
     fn stored_answer(&mut self, device_id: Uuid, batch_id: Uuid) -> Result<Option<Vec<u8>>> {

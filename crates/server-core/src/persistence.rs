@@ -150,6 +150,8 @@ pub struct RecordRow<'a> {
     pub heads: &'a [u8],
     /// Its checksum digest.
     pub digest: &'a [u8],
+    /// For a case: the agency it was forwarded to and is with (its desk shows it).
+    pub forwarded_to: Option<Uuid>,
 }
 
 /// One change to add to the change log.
@@ -288,6 +290,64 @@ pub struct DeviceRow {
     pub last_seen: Option<i64>,
     /// Revoked at (ms), if revoked.
     pub revoked_at: Option<i64>,
+}
+
+/// An agency desk officer as stored: who, for which agency, the one-time code that sets the
+/// account up, and the sign-in secrets and their state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficerRow {
+    /// Id.
+    pub id: String,
+    /// Organisation.
+    pub org_id: i64,
+    /// The agency (its id).
+    pub agency: Uuid,
+    /// The officer's name, as the coordinator gave it.
+    pub name: String,
+    /// The sign-in name (unique, e.g. `KEDCO-7QK`).
+    pub login: String,
+    /// SHA-256 of the one-time set-up code.
+    pub code_hash: Vec<u8>,
+    /// Until when the code works (ms; 0 once used).
+    pub code_expires_at: i64,
+    /// The passphrase's Argon2id hash (PHC string), once set.
+    pub passphrase: Option<String>,
+    /// The TOTP secret, once set.
+    pub totp_secret: Option<Vec<u8>>,
+    /// Set up: the officer proved the second factor once.
+    pub active: bool,
+    /// The last TOTP step used (a code signs in once).
+    pub totp_step: i64,
+    /// Failed sign-ins since the last good one.
+    pub failures: i64,
+    /// No sign-in before this (ms).
+    pub locked_until: i64,
+    /// Made at (ms).
+    pub created_at: i64,
+    /// Revoked at (ms).
+    pub revoked_at: Option<i64>,
+}
+
+/// How an officer is looked up.
+#[derive(Debug, Clone, Copy)]
+pub enum OfficerKey<'a> {
+    /// By id.
+    Id(&'a str),
+    /// By sign-in name.
+    Login(&'a str),
+    /// By the hash of their set-up code.
+    Code(&'a [u8]),
+}
+
+/// A desk session as stored (by the hash of its token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskSessionRow {
+    /// The officer.
+    pub officer_id: String,
+    /// Signed in at (ms).
+    pub created_at: i64,
+    /// Last request (ms).
+    pub seen_at: i64,
 }
 
 /// One transaction's reads and writes.
@@ -453,6 +513,31 @@ pub trait Tx {
     fn forget_senders(&mut self, before: i64) -> Result<()>;
     /// The case of the sender's latest message received since `since`.
     fn recent_case_from(&mut self, sender: &[u8], since: i64) -> Result<Option<Uuid>>;
+
+    // The agency desk.
+    /// Store an officer.
+    fn insert_officer(&mut self, officer: &OfficerRow) -> Result<()>;
+    /// An officer.
+    fn officer(&mut self, key: OfficerKey<'_>) -> Result<Option<OfficerRow>>;
+    /// Write an officer's secrets and sign-in state back.
+    fn update_officer(&mut self, officer: &OfficerRow) -> Result<()>;
+    /// Every officer, oldest first.
+    fn officers(&mut self) -> Result<Vec<OfficerRow>>;
+    /// Store a session (its token's hash).
+    fn insert_desk_session(&mut self, hash: &[u8], officer_id: &str, at: i64) -> Result<()>;
+    /// A session.
+    fn desk_session(&mut self, hash: &[u8]) -> Result<Option<DeskSessionRow>>;
+    /// Note a session's latest request.
+    fn touch_desk_session(&mut self, hash: &[u8], at: i64) -> Result<()>;
+    /// End an officer's sessions: all of them, or only the one with this hash.
+    fn end_desk_sessions(&mut self, officer_id: &str, only: Option<&[u8]>) -> Result<()>;
+    /// `(id, document)` of the organisation's cases forwarded to the agency.
+    fn desk_cases(&mut self, org_id: i64, agency: Uuid) -> Result<Vec<(Uuid, Vec<u8>)>>;
+    /// Up to `limit` `(id, document)` of cases stored before the desk existed, whose agency
+    /// is not yet noted.
+    fn cases_without_desk(&mut self, limit: usize) -> Result<Vec<(Uuid, Vec<u8>)>>;
+    /// Note the agency a case is with (none: not forwarded).
+    fn set_forwarded_to(&mut self, id: Uuid, agency: Option<Uuid>) -> Result<()>;
 
     // Stored answers.
     /// The answer kept for a device's batch.

@@ -91,6 +91,25 @@ pub(crate) fn seed(db: &dyn Persistence) -> Result<Vec<(Option<i64>, Uuid)>> {
 struct Scope {
     assignee: Option<String>,
     attachments: Vec<String>,
+    /// A case's agency, once forwarded to it.
+    forwarded_to: Option<Uuid>,
+    /// A case's entries made on the agency desk, whole.
+    agency_entries: std::collections::BTreeSet<String>,
+}
+
+/// A case's entries made on the agency desk, whole (an entry changed afterwards is another).
+fn agency_entries(case: &Grievance) -> std::collections::BTreeSet<String> {
+    let timeline = case
+        .timeline
+        .iter()
+        .filter(|e| e.by.agency.is_some())
+        .map(|e| format!("{e:?}"));
+    let history = case
+        .status_history
+        .iter()
+        .filter(|c| c.by.agency.is_some())
+        .map(|c| format!("{c:?}"));
+    timeline.chain(history).collect()
 }
 
 /// The record's kind-specific checks: it hydrates as its kind, its id is its address.
@@ -107,18 +126,24 @@ fn check_record(kind: RecordKind, doc: &AutoCommit, id: Uuid) -> Result<Scope> {
             Scope {
                 assignee: None,
                 attachments: Vec::new(),
+                forwarded_to: None,
+                agency_entries: Default::default(),
             },
         )
     };
     let (found, scope) = match kind {
         RecordKind::Grievance => {
             let g: Grievance = read(doc).map_err(refuse)?;
+            let agency_entries = agency_entries(&g);
+            let forwarded_to = g.forwarded_to().map(|a| a.uuid());
             let attachments = g.attachments.into_iter().map(|a| a.sha256).collect();
             (
                 g.id.uuid(),
                 Scope {
                     assignee: g.assignee,
                     attachments,
+                    forwarded_to,
+                    agency_entries,
                 },
             )
         }
@@ -176,7 +201,20 @@ enum Pushed {
 /// batch goes on. Changes the server already holds are accepted before anything is judged, so
 /// a laptop re-sending what it already sent (after a re-enrolment, a reassignment, a bundle)
 /// is never stuck.
-fn apply_push(tx: &mut dyn Tx, device: &Device, push: &Push, batch: &mut Batch) -> Result<Pushed> {
+/// Who stores a push: a device, or the server itself (its public intake and agency desk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writer {
+    Device,
+    Server,
+}
+
+fn apply_push(
+    tx: &mut dyn Tx,
+    device: &Device,
+    writer: Writer,
+    push: &Push,
+    batch: &mut Batch,
+) -> Result<Pushed> {
     let stored = tx.record(push.doc_id, device.org_id)?;
     let shared = stored.as_ref().is_some_and(|s| s.org_id.is_none()) && push.kind.is_reference();
     let refuse = |code: Refusal, message: &str| {
@@ -293,6 +331,25 @@ fn apply_push(tx: &mut dyn Tx, device: &Device, push: &Push, batch: &mut Batch) 
         return refuse(Refusal::ControlCharacters, &e.to_string());
     }
     let scope = check_record(push.kind, &doc, push.doc_id)?;
+    // An agency's entries are made on its desk, by the server: a device cannot write one (the
+    // figures count what agencies confirmed themselves).
+    if writer == Writer::Device && !scope.agency_entries.is_empty() {
+        let before = match &stored {
+            Some(s) => {
+                let old = AutoCommit::load(&s.snapshot).map_err(Error::internal)?;
+                read::<Grievance>(&old)
+                    .map(|g| agency_entries(&g))
+                    .unwrap_or_default()
+            }
+            None => Default::default(),
+        };
+        if !scope.agency_entries.is_subset(&before) {
+            return refuse(
+                Refusal::NotYours,
+                "only an agency's own desk writes the agency's entries; nothing of this change was stored",
+            );
+        }
+    }
     // Naming an attachment another record of the organisation already holds is no way in: only
     // a device that may read it already may link it to a record of its own. Another
     // organisation's attachments are not even there to name (each keeps its own files).
@@ -348,6 +405,7 @@ fn apply_push(tx: &mut dyn Tx, device: &Device, push: &Push, batch: &mut Batch) 
         snapshot: &saved,
         heads: &heads.concat(),
         digest: &digest,
+        forwarded_to: scope.forwarded_to,
     })?;
     for sha in &scope.attachments {
         tx.link_blob(push.doc_id, sha)?;
@@ -377,7 +435,7 @@ fn apply_push(tx: &mut dyn Tx, device: &Device, push: &Push, batch: &mut Batch) 
 /// push; refused unless the device may store every change of it.
 pub(crate) fn store_own(tx: &mut dyn Tx, device: &Device, push: &Push) -> Result<()> {
     let mut batch = Batch::default();
-    match apply_push(tx, device, push, &mut batch)? {
+    match apply_push(tx, device, Writer::Server, push, &mut batch)? {
         Pushed::Stored => batch.finish(tx),
         Pushed::Refused(r) => Err(Error::internal(format!(
             "own change refused: {}",
@@ -385,6 +443,22 @@ pub(crate) fn store_own(tx: &mut dyn Tx, device: &Device, push: &Push) -> Result
         ))),
         Pushed::OutOfScope => Err(Error::internal("own change out of scope")),
     }
+}
+
+/// Store `push` as a device would send it, without the pull (the in-memory tests' sync).
+#[cfg(test)]
+pub(crate) fn push_as_device(
+    tx: &mut dyn Tx,
+    device: &Device,
+    push: &Push,
+) -> Result<Option<RefusedRecord>> {
+    let mut batch = Batch::default();
+    let refused = match apply_push(tx, device, Writer::Device, push, &mut batch)? {
+        Pushed::Refused(r) => Some(r),
+        Pushed::Stored | Pushed::OutOfScope => None,
+    };
+    batch.finish(tx)?;
+    Ok(refused)
 }
 
 /// A push's changes whole: a thin one (see `citizens_protocol::thin`) gets its dependencies
@@ -563,7 +637,7 @@ impl Core {
             let mut pushes: Vec<&Push> = request.pushes.iter().collect();
             pushes.sort_by_key(|p| p.doc_id);
             for push in pushes {
-                match apply_push(tx, device, push, &mut batch)? {
+                match apply_push(tx, device, Writer::Device, push, &mut batch)? {
                     Pushed::Stored => {}
                     Pushed::Refused(r) => refused.push(r),
                     Pushed::OutOfScope => out_of_scope.push(push.doc_id),

@@ -756,6 +756,7 @@ mod tests {
             who: Actor {
                 user: "Amina Yusuf".into(),
                 device: "coordinator laptop".into(),
+                agency: None,
             },
         }
     }

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use citizens_protocol::RecordKind;
 use citizens_server_core::persistence::{
-    visibility, CodeRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice,
-    Persistence, Placeholders, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
+    visibility, CodeRow, DeskSessionRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow,
+    NewDevice, OfficerKey, OfficerRow, Persistence, Placeholders, RecordRow, StoredRecord,
+    TokenRow, Tx, Viewer,
 };
 use citizens_server_core::{Error, Result};
 use postgres::error::SqlState;
@@ -33,6 +34,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (
         3,
         include_str!("../../../migrations/server-postgres/0003_published_figures.sql"),
+    ),
+    (
+        4,
+        include_str!("../../../migrations/server-postgres/0004_agency_desk.sql"),
     ),
 ];
 
@@ -72,6 +77,34 @@ impl std::fmt::Debug for Postgres {
 
 /// A database error, with PostgreSQL's own words (the driver's display says only "db error").
 /// A lost serialisation race, a deadlock or a closed connection is worth trying again.
+/// A case's `forwarded_to` column: the agency's id, or '' (noted: none).
+fn forwarded(agency: Option<Uuid>) -> String {
+    agency.map(|a| a.to_string()).unwrap_or_default()
+}
+
+const OFFICER_COLUMNS: &str = "id, org_id, agency, name, login, code_hash, code_expires_at, passphrase, totp_secret, active, totp_step, failures, locked_until, created_at, revoked_at";
+
+fn officer_row(r: &Row) -> OfficerRow {
+    let agency: String = r.get(2);
+    OfficerRow {
+        id: r.get(0),
+        org_id: r.get(1),
+        agency: Uuid::parse_str(&agency).unwrap_or_default(),
+        name: r.get(3),
+        login: r.get(4),
+        code_hash: r.get(5),
+        code_expires_at: r.get(6),
+        passphrase: r.get(7),
+        totp_secret: r.get(8),
+        active: r.get(9),
+        totp_step: r.get(10),
+        failures: r.get(11),
+        locked_until: r.get(12),
+        created_at: r.get(13),
+        revoked_at: r.get(14),
+    }
+}
+
 fn db(e: postgres::Error) -> Error {
     let words = match e.as_db_error() {
         Some(d) => format!("{}: {}", d.code().code(), d.message()),
@@ -608,11 +641,12 @@ impl Tx for PgTx<'_> {
 
     fn put_record(&mut self, row: &RecordRow<'_>) -> Result<()> {
         self.exec(
-            "INSERT INTO docs (id, kind, org_id, creator_device, creator_person, assignee, snapshot, heads, digest, assignee_person)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            "INSERT INTO docs (id, kind, org_id, creator_device, creator_person, assignee, snapshot, heads, digest, assignee_person, forwarded_to)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee,
                  assignee_person = excluded.assignee_person, snapshot = excluded.snapshot,
-                 heads = excluded.heads, digest = excluded.digest",
+                 heads = excluded.heads, digest = excluded.digest,
+                 forwarded_to = excluded.forwarded_to",
             &[
                 &row.id.to_string(),
                 &row.kind.as_str(),
@@ -624,6 +658,7 @@ impl Tx for PgTx<'_> {
                 &row.heads,
                 &row.digest,
                 &row.assignee_person,
+                &forwarded(row.forwarded_to),
             ],
         )?;
         Ok(())
@@ -784,6 +819,162 @@ impl Tx for PgTx<'_> {
             )
             .map_err(db)?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn insert_officer(&mut self, o: &OfficerRow) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO desk_officers ({OFFICER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"),
+            &[
+                &o.id,
+                &o.org_id,
+                &o.agency.to_string(),
+                &o.name,
+                &o.login,
+                &o.code_hash,
+                &o.code_expires_at,
+                &o.passphrase,
+                &o.totp_secret,
+                &o.active,
+                &o.totp_step,
+                &o.failures,
+                &o.locked_until,
+                &o.created_at,
+                &o.revoked_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn officer(&mut self, key: OfficerKey<'_>) -> Result<Option<OfficerRow>> {
+        let row = match key {
+            OfficerKey::Id(id) => self.opt(
+                &format!("SELECT {OFFICER_COLUMNS} FROM desk_officers WHERE id = $1"),
+                &[&id],
+            )?,
+            OfficerKey::Login(login) => self.opt(
+                &format!("SELECT {OFFICER_COLUMNS} FROM desk_officers WHERE login = $1"),
+                &[&login],
+            )?,
+            OfficerKey::Code(hash) => self.opt(
+                &format!("SELECT {OFFICER_COLUMNS} FROM desk_officers WHERE code_hash = $1"),
+                &[&hash],
+            )?,
+        };
+        Ok(row.as_ref().map(officer_row))
+    }
+
+    fn update_officer(&mut self, o: &OfficerRow) -> Result<()> {
+        self.exec(
+            "UPDATE desk_officers SET code_expires_at = $2, passphrase = $3, totp_secret = $4,
+                 active = $5, totp_step = $6, failures = $7, locked_until = $8, revoked_at = $9
+             WHERE id = $1",
+            &[
+                &o.id,
+                &o.code_expires_at,
+                &o.passphrase,
+                &o.totp_secret,
+                &o.active,
+                &o.totp_step,
+                &o.failures,
+                &o.locked_until,
+                &o.revoked_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn officers(&mut self) -> Result<Vec<OfficerRow>> {
+        let rows = self
+            .tx
+            .query(
+                &format!("SELECT {OFFICER_COLUMNS} FROM desk_officers ORDER BY created_at, id"),
+                &[],
+            )
+            .map_err(db)?;
+        Ok(rows.iter().map(officer_row).collect())
+    }
+
+    fn insert_desk_session(&mut self, hash: &[u8], officer_id: &str, at: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO desk_sessions (hash, officer_id, created_at, seen_at) VALUES ($1, $2, $3, $3)",
+            &[&hash, &officer_id, &at],
+        )?;
+        Ok(())
+    }
+
+    fn desk_session(&mut self, hash: &[u8]) -> Result<Option<DeskSessionRow>> {
+        Ok(self
+            .opt(
+                "SELECT officer_id, created_at, seen_at FROM desk_sessions WHERE hash = $1",
+                &[&hash],
+            )?
+            .map(|r| DeskSessionRow {
+                officer_id: r.get(0),
+                created_at: r.get(1),
+                seen_at: r.get(2),
+            }))
+    }
+
+    fn touch_desk_session(&mut self, hash: &[u8], at: i64) -> Result<()> {
+        self.exec(
+            "UPDATE desk_sessions SET seen_at = $2 WHERE hash = $1",
+            &[&hash, &at],
+        )?;
+        Ok(())
+    }
+
+    fn end_desk_sessions(&mut self, officer_id: &str, only: Option<&[u8]>) -> Result<()> {
+        match only {
+            Some(hash) => self.exec(
+                "DELETE FROM desk_sessions WHERE officer_id = $1 AND hash = $2",
+                &[&officer_id, &hash],
+            )?,
+            None => self.exec(
+                "DELETE FROM desk_sessions WHERE officer_id = $1",
+                &[&officer_id],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn desk_cases(&mut self, org_id: i64, agency: Uuid) -> Result<Vec<(Uuid, Vec<u8>)>> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT id, snapshot FROM docs WHERE org_id = $1 AND forwarded_to = $2 AND kind = 'grievance'",
+                &[&org_id, &agency.to_string()],
+            )
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                Ok((uuid(&id)?, r.get(1)))
+            })
+            .collect()
+    }
+
+    fn cases_without_desk(&mut self, limit: usize) -> Result<Vec<(Uuid, Vec<u8>)>> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT id, snapshot FROM docs WHERE kind = 'grievance' AND forwarded_to IS NULL LIMIT $1",
+                &[&i64::try_from(limit).unwrap_or(i64::MAX)],
+            )
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                Ok((uuid(&id)?, r.get(1)))
+            })
+            .collect()
+    }
+
+    fn set_forwarded_to(&mut self, id: Uuid, agency: Option<Uuid>) -> Result<()> {
+        self.exec(
+            "UPDATE docs SET forwarded_to = $2 WHERE id = $1",
+            &[&id.to_string(), &forwarded(agency)],
+        )?;
+        Ok(())
     }
 
     fn stored_answer(&mut self, device_id: Uuid, batch_id: Uuid) -> Result<Option<Vec<u8>>> {

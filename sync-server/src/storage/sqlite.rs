@@ -7,8 +7,9 @@ use std::sync::Mutex;
 
 use citizens_protocol::RecordKind;
 use citizens_server_core::persistence::{
-    visibility, CodeRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow, NewDevice,
-    Persistence, Placeholders, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
+    visibility, CodeRow, DeskSessionRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow,
+    NewDevice, OfficerKey, OfficerRow, Persistence, Placeholders, RecordRow, StoredRecord,
+    TokenRow, Tx, Viewer,
 };
 use citizens_server_core::{Error, Result};
 use rusqlite::{named_params, params, Connection, OptionalExtension, Transaction};
@@ -43,12 +44,43 @@ const MIGRATIONS: &[(u32, &str)] = &[
         7,
         include_str!("../../../migrations/server-sqlite/0007_published_figures.sql"),
     ),
+    (
+        8,
+        include_str!("../../../migrations/server-sqlite/0008_agency_desk.sql"),
+    ),
 ];
 
 /// SQLite storage.
 #[derive(Debug)]
 pub struct Sqlite {
     conn: Mutex<Connection>,
+}
+
+/// A case's `forwarded_to` column: the agency's id, or '' (noted: none).
+fn forwarded(agency: Option<Uuid>) -> String {
+    agency.map(|a| a.to_string()).unwrap_or_default()
+}
+
+const OFFICER_COLUMNS: &str = "id, org_id, agency, name, login, code_hash, code_expires_at, passphrase, totp_secret, active, totp_step, failures, locked_until, created_at, revoked_at";
+
+fn officer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OfficerRow> {
+    Ok(OfficerRow {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        agency: uuid(&r.get::<_, String>(2)?)?,
+        name: r.get(3)?,
+        login: r.get(4)?,
+        code_hash: r.get(5)?,
+        code_expires_at: r.get(6)?,
+        passphrase: r.get(7)?,
+        totp_secret: r.get(8)?,
+        active: r.get(9)?,
+        totp_step: r.get(10)?,
+        failures: r.get(11)?,
+        locked_until: r.get(12)?,
+        created_at: r.get(13)?,
+        revoked_at: r.get(14)?,
+    })
 }
 
 fn db(e: rusqlite::Error) -> Error {
@@ -540,11 +572,12 @@ impl Tx for SqliteTx<'_> {
     fn put_record(&mut self, row: &RecordRow<'_>) -> Result<()> {
         self.0
             .execute(
-                "INSERT INTO docs (id, kind, org_id, creator_device, creator_person, assignee, snapshot, heads, digest, assignee_person)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                "INSERT INTO docs (id, kind, org_id, creator_device, creator_person, assignee, snapshot, heads, digest, assignee_person, forwarded_to)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (id) DO UPDATE SET assignee = excluded.assignee,
                      assignee_person = excluded.assignee_person, snapshot = excluded.snapshot,
-                     heads = excluded.heads, digest = excluded.digest",
+                     heads = excluded.heads, digest = excluded.digest,
+                     forwarded_to = excluded.forwarded_to",
                 params![
                     row.id.to_string(),
                     row.kind.as_str(),
@@ -555,7 +588,8 @@ impl Tx for SqliteTx<'_> {
                     row.snapshot,
                     row.heads,
                     row.digest,
-                    row.assignee_person
+                    row.assignee_person,
+                    forwarded(row.forwarded_to)
                 ],
             )
             .map_err(db)?;
@@ -703,6 +737,181 @@ impl Tx for SqliteTx<'_> {
             .collect::<rusqlite::Result<Vec<i64>>>()
             .map_err(db)?;
         Ok(orgs)
+    }
+
+    fn insert_officer(&mut self, o: &OfficerRow) -> Result<()> {
+        self.0
+            .execute(
+                &format!("INSERT INTO desk_officers ({OFFICER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+                params![
+                    o.id,
+                    o.org_id,
+                    o.agency.to_string(),
+                    o.name,
+                    o.login,
+                    o.code_hash,
+                    o.code_expires_at,
+                    o.passphrase,
+                    o.totp_secret,
+                    o.active,
+                    o.totp_step,
+                    o.failures,
+                    o.locked_until,
+                    o.created_at,
+                    o.revoked_at
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn officer(&mut self, key: OfficerKey<'_>) -> Result<Option<OfficerRow>> {
+        let (column, value): (&str, rusqlite::types::Value) = match key {
+            OfficerKey::Id(id) => ("id", id.to_string().into()),
+            OfficerKey::Login(login) => ("login", login.to_string().into()),
+            OfficerKey::Code(hash) => ("code_hash", hash.to_vec().into()),
+        };
+        self.0
+            .query_row(
+                &format!("SELECT {OFFICER_COLUMNS} FROM desk_officers WHERE {column} = ?1"),
+                [value],
+                officer_row,
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn update_officer(&mut self, o: &OfficerRow) -> Result<()> {
+        self.0
+            .execute(
+                "UPDATE desk_officers SET code_expires_at = ?2, passphrase = ?3, totp_secret = ?4,
+                     active = ?5, totp_step = ?6, failures = ?7, locked_until = ?8, revoked_at = ?9
+                 WHERE id = ?1",
+                params![
+                    o.id,
+                    o.code_expires_at,
+                    o.passphrase,
+                    o.totp_secret,
+                    o.active,
+                    o.totp_step,
+                    o.failures,
+                    o.locked_until,
+                    o.revoked_at
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn officers(&mut self) -> Result<Vec<OfficerRow>> {
+        let mut stmt = self
+            .0
+            .prepare(&format!(
+                "SELECT {OFFICER_COLUMNS} FROM desk_officers ORDER BY created_at, id"
+            ))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], officer_row)
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
+    fn insert_desk_session(&mut self, hash: &[u8], officer_id: &str, at: i64) -> Result<()> {
+        self.0
+            .execute(
+                "INSERT INTO desk_sessions (hash, officer_id, created_at, seen_at) VALUES (?1, ?2, ?3, ?3)",
+                params![hash, officer_id, at],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn desk_session(&mut self, hash: &[u8]) -> Result<Option<DeskSessionRow>> {
+        self.0
+            .query_row(
+                "SELECT officer_id, created_at, seen_at FROM desk_sessions WHERE hash = ?1",
+                params![hash],
+                |r| {
+                    Ok(DeskSessionRow {
+                        officer_id: r.get(0)?,
+                        created_at: r.get(1)?,
+                        seen_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn touch_desk_session(&mut self, hash: &[u8], at: i64) -> Result<()> {
+        self.0
+            .execute(
+                "UPDATE desk_sessions SET seen_at = ?2 WHERE hash = ?1",
+                params![hash, at],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn end_desk_sessions(&mut self, officer_id: &str, only: Option<&[u8]>) -> Result<()> {
+        match only {
+            Some(hash) => self.0.execute(
+                "DELETE FROM desk_sessions WHERE officer_id = ?1 AND hash = ?2",
+                params![officer_id, hash],
+            ),
+            None => self.0.execute(
+                "DELETE FROM desk_sessions WHERE officer_id = ?1",
+                params![officer_id],
+            ),
+        }
+        .map_err(db)?;
+        Ok(())
+    }
+
+    fn desk_cases(&mut self, org_id: i64, agency: Uuid) -> Result<Vec<(Uuid, Vec<u8>)>> {
+        let mut stmt = self
+            .0
+            .prepare(
+                "SELECT id, snapshot FROM docs WHERE org_id = ?1 AND forwarded_to = ?2 AND kind = 'grievance'",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![org_id, agency.to_string()], |r| {
+                Ok((uuid(&r.get::<_, String>(0)?)?, r.get(1)?))
+            })
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
+    fn cases_without_desk(&mut self, limit: usize) -> Result<Vec<(Uuid, Vec<u8>)>> {
+        let mut stmt = self
+            .0
+            .prepare(
+                "SELECT id, snapshot FROM docs WHERE kind = 'grievance' AND forwarded_to IS NULL LIMIT ?1",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok((uuid(&r.get::<_, String>(0)?)?, r.get(1)?))
+            })
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
+    fn set_forwarded_to(&mut self, id: Uuid, agency: Option<Uuid>) -> Result<()> {
+        self.0
+            .execute(
+                "UPDATE docs SET forwarded_to = ?2 WHERE id = ?1",
+                params![id.to_string(), forwarded(agency)],
+            )
+            .map_err(db)?;
+        Ok(())
     }
 
     fn stored_answer(&mut self, device_id: Uuid, batch_id: Uuid) -> Result<Option<Vec<u8>>> {

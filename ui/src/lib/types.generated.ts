@@ -13,7 +13,12 @@ user: string,
 /**
  * The device install's name.
  */
-device: string, };
+device: string, 
+/**
+ * For an agency officer's entry made on the agency desk: the agency's short name (only the
+ * server writes such entries; a device's push adding one is refused).
+ */
+agency: string | null, };
 
 export type Attachment = { 
 /**
@@ -788,13 +793,17 @@ user: string,
  */
 device: string, 
 /**
+ * For an entry an agency's officer made on the agency desk: the agency's short name.
+ */
+agency: string | null, 
+/**
  * When (ms since the epoch), for display in the reader's language.
  */
 millis: number, 
 /**
  * What kind of entry: `status`, `note`, `forwarded`, `reply`, `escalated`, `assigned`,
  * `unassigned`, `acknowledged`, `callback_confirmed`, `callback_not_resolved`,
- * `question_for_reporter`, … — the window
+ * `question_for_reporter`, `agency_declined`, … — the window
  * shows it in the reader's language with `params`.
  */
 kind: string, 

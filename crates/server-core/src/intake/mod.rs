@@ -39,7 +39,8 @@ use uuid::Uuid;
 mod receipts;
 mod validation;
 
-use receipts::{canonical_pin, keyed, public_number};
+pub(crate) use receipts::keyed;
+use receipts::{canonical_pin, public_number};
 pub use receipts::{Receipt, PIN_CHARS};
 use validation::{check, title_of};
 pub use validation::{problems, Problem, MAX_NAME, MAX_NARRATIVE};
@@ -199,10 +200,10 @@ pub struct Tracked {
 }
 
 /// The public face's intake device, as the rules use it.
-struct Desk {
-    device: Device,
+pub(crate) struct Desk {
+    pub(crate) device: Device,
     code: DeviceCode,
-    actor: ActorId,
+    pub(crate) actor: ActorId,
 }
 
 /// The notes the intake device added to a case.
@@ -218,12 +219,13 @@ fn intake_actor() -> Actor {
     Actor {
         user: INTAKE_PERSON.into(),
         device: "public intake".into(),
+        agency: None,
     }
 }
 
 impl Core {
     /// A cryptographic generator seeded from the injected randomness (for ids and sealing).
-    fn crypto_rng(&self) -> rand::rngs::StdRng {
+    pub(crate) fn crypto_rng(&self) -> rand::rngs::StdRng {
         let mut seed = [0u8; 32];
         self.random(&mut seed);
         rand::rngs::StdRng::from_seed(seed)
@@ -361,7 +363,7 @@ impl Core {
 
     /// The organisation's intake device, made on first use (in the caller's transaction, with
     /// the organisation's row held so two instances make one).
-    fn desk(&self, tx: &mut dyn Tx, org_id: i64) -> Result<Desk> {
+    pub(crate) fn desk(&self, tx: &mut dyn Tx, org_id: i64) -> Result<Desk> {
         tx.lock_org(org_id)?;
         let row = match tx.intake_device(org_id)? {
             Some(row) => row,
@@ -438,10 +440,7 @@ impl Core {
         self.random(&mut seed);
         let mut rng = rand::rngs::StdRng::from_seed(seed);
         let at = Timestamp::from_millis(self.now());
-        let by = Actor {
-            user: INTAKE_PERSON.into(),
-            device: "public intake".into(),
-        };
+        let by = intake_actor();
         let stamp = Stamp {
             id: EntryId::generate(at, &mut rng),
             at,
@@ -481,7 +480,7 @@ impl Core {
     }
 
     /// Store the desk's document through the path every push takes.
-    fn store(
+    pub(crate) fn store(
         &self,
         tx: &mut dyn Tx,
         desk: &Desk,

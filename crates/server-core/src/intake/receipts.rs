@@ -32,7 +32,7 @@ impl std::fmt::Debug for Receipt {
 }
 
 /// HMAC-SHA-256 of `data` under `secret`, for `purpose` (one key, many unrelated uses).
-pub(super) fn keyed(secret: &[u8], purpose: &[u8], data: &[u8]) -> [u8; 32] {
+pub(crate) fn keyed(secret: &[u8], purpose: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = HmacSha256::new_from_slice(secret).unwrap_or_else(|_| unreachable_hmac());
     mac.update(purpose);
     mac.update(&[0]);
