@@ -70,6 +70,7 @@ pub fn router(
         .merge(open_routes)
         .merge(device_routes)
         .merge(crate::open311::routes())
+        .merge(crate::desk::routes())
         .merge(crate::public::routes())
         .with_state(state)
         .layer(DefaultBodyLimit::disable())

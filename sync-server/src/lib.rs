@@ -6,6 +6,7 @@
 mod blobs;
 mod blobs_http;
 pub mod config;
+mod desk;
 mod error;
 mod http;
 mod open311;

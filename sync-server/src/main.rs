@@ -13,6 +13,7 @@ use citizens_core::clock::SystemClock;
 use citizens_protocol::Role;
 use citizens_server::config::FileConfig;
 use citizens_server::Application;
+use citizens_server_core::desk::NewOfficer;
 use citizens_server_core::NewCode;
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
@@ -58,11 +59,16 @@ enum Command {
         #[arg(long, env = "CITIZENS_SERVER_LISTEN")]
         listen: Option<SocketAddr>,
     },
-    /// Make a one-time enrolment code.
+    /// Make a one-time enrolment code (for an agency's officer: a code that sets up their
+    /// account on the agency desk, /desk/setup).
     Enroll {
-        /// volunteer or coordinator.
+        /// volunteer, coordinator or agency.
         #[arg(long)]
         role: String,
+        /// With --role agency: the agency, by its short name in the organisation's directory
+        /// (e.g. KEDCO).
+        #[arg(long)]
+        agency: Option<String>,
         /// Organisation name.
         #[arg(long)]
         org: String,
@@ -81,9 +87,23 @@ enum Command {
     /// Enrolled devices.
     #[command(subcommand)]
     Devices(DevicesCmd),
+    /// Agency officers of the agency desk.
+    #[command(subcommand)]
+    Officers(OfficersCmd),
     /// Bring the database's schema up to date (PostgreSQL: run once before starting instances
     /// of a new version; they refuse to start on an older schema).
     Migrate,
+}
+
+#[derive(Subcommand, Debug)]
+enum OfficersCmd {
+    /// List officers: sign-in name, state (invited, active, locked, revoked), name, agency.
+    List,
+    /// Revoke an officer: their sessions end now and they cannot sign in again.
+    Revoke {
+        /// Their sign-in name (e.g. KEDCO-7QK).
+        login: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -145,13 +165,45 @@ fn run(cli: Cli) -> Result<()> {
     match command {
         Command::Enroll {
             role,
+            agency,
+            org,
+            user,
+            expires,
+            ..
+        } if role == "agency" => {
+            let agency = agency.ok_or_else(|| {
+                anyhow!("--role agency needs --agency, the agency's short name (e.g. KEDCO)")
+            })?;
+            let invitation = core.invite_officer(&NewOfficer {
+                org: &org,
+                agency: &agency,
+                user: &user,
+                valid_for: parse_duration(&expires)?,
+            })?;
+            println!("{}", invitation.code);
+            eprintln!(
+                "one-time set-up code for {} of {} at {}, valid for {}; their sign-in name is {} (they open /desk/setup on this server's public address)",
+                shown(user.trim()),
+                shown(&agency),
+                shown(&org),
+                shown(&expires),
+                invitation.login
+            );
+            Ok(())
+        }
+        Command::Enroll {
+            role,
+            agency,
             org,
             org_public_key,
             user,
             expires,
         } => {
+            if agency.is_some() {
+                return Err(anyhow!("--agency is only for --role agency"));
+            }
             let role = Role::parse(&role)
-                .ok_or_else(|| anyhow!("--role must be volunteer or coordinator"))?;
+                .ok_or_else(|| anyhow!("--role must be volunteer, coordinator or agency"))?;
             let code = core.create_enrolment(&NewCode {
                 org: &org,
                 org_public_key: org_public_key.as_deref(),
@@ -195,6 +247,27 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             } else {
                 Err(anyhow!("no active device {id}"))
+            }
+        }
+        Command::Officers(OfficersCmd::List) => {
+            for o in core.officers()? {
+                println!(
+                    "{:<16} {:<8} {} ({}) — {}",
+                    o.login,
+                    o.state,
+                    shown(&o.name),
+                    shown(&o.agency),
+                    shown(&o.organisation)
+                );
+            }
+            Ok(())
+        }
+        Command::Officers(OfficersCmd::Revoke { login }) => {
+            if core.revoke_officer(&login)? {
+                println!("revoked {}", shown(&login));
+                Ok(())
+            } else {
+                Err(anyhow!("{} was already revoked", shown(&login)))
             }
         }
         Command::Serve { .. } | Command::Migrate => Ok(()),

@@ -220,19 +220,7 @@ impl Table {
                 }
             }
         }
-        let mut out = csv::Writer::from_writer(Vec::new());
-        for row in &rows {
-            // A cell a spreadsheet would run as a formula is written as text.
-            let row = row
-                .iter()
-                .map(|v| citizens_core::spreadsheet::inert(v).into_owned());
-            // Writing to memory cannot fail.
-            let _ = out.write_record(row);
-        }
-        out.into_inner()
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .unwrap_or_default()
+        crate::inert_csv(&rows)
     }
 }
 

@@ -136,6 +136,22 @@ impl std::fmt::Debug for Core {
     }
 }
 
+/// Rows as CSV, every cell a spreadsheet would run as a formula written as text.
+pub(crate) fn inert_csv(rows: &[Vec<String>]) -> String {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        let row = row
+            .iter()
+            .map(|v| citizens_core::spreadsheet::inert(v).into_owned());
+        // Writing to memory cannot fail.
+        let _ = out.write_record(row);
+    }
+    out.into_inner()
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default()
+}
+
 /// Most records one fetch may ask for.
 pub const MAX_FETCH: usize = 1_000;
 

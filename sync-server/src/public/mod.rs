@@ -52,7 +52,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// The language of a request: `?lang=` (then remembered in a cookie), the cookie, the
 /// browser's first language we have, else English. Whether to remember it.
-fn language(query: Option<&str>, headers: &HeaderMap) -> (Words, Option<&'static str>) {
+pub(crate) fn language(query: Option<&str>, headers: &HeaderMap) -> (Words, Option<&'static str>) {
     let known = |l: &str| citizens_words::LANGUAGES.into_iter().find(|k| *k == l);
     if let Some(lang) = query.and_then(known) {
         return (pages::words(lang), Some(lang));
@@ -84,7 +84,7 @@ fn language(query: Option<&str>, headers: &HeaderMap) -> (Words, Option<&'static
 }
 
 /// An HTML page with the headers every public page carries.
-fn html(status: StatusCode, remember: Option<&str>, body: String) -> Response {
+pub(crate) fn html(status: StatusCode, remember: Option<&str>, body: String) -> Response {
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
     h.insert(
@@ -199,7 +199,7 @@ async fn report_page(
 /// pages' `Referrer-Policy: same-origin` makes a browser name our origin for our own forms,
 /// and `null` is what a sandboxed frame or a `data:` page elsewhere sends. A request with
 /// neither header comes from no browser (a script), which the form's token guards against.
-fn cross_site(headers: &HeaderMap, public_url: &str) -> bool {
+pub(crate) fn cross_site(headers: &HeaderMap, public_url: &str) -> bool {
     let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return !matches!(site, "same-origin" | "none");

@@ -35,7 +35,7 @@ pub const STYLE: &str = include_str!("style.css");
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The language names, each in itself, for the language links.
-const LANGUAGE_NAMES: [&str; 5] = ["English", "Hausa", "Yorùbá", "Igbo", "Naijá"];
+pub const LANGUAGE_NAMES: [&str; 5] = ["English", "Hausa", "Yorùbá", "Igbo", "Naijá"];
 
 /// The words of the public pages in `lang` (English for a language we do not have).
 pub fn words(lang: &str) -> Words {

@@ -768,6 +768,39 @@ impl Core {
     }
 }
 
+/// The officer's cases as CSV (formula-safe), one line each.
+pub fn desk_csv(cases: &[DeskCase]) -> String {
+    let mut rows = vec![[
+        "reference",
+        "title",
+        "category",
+        "place",
+        "status",
+        "received",
+        "office",
+        "due",
+        "overdue",
+        "queue",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for c in cases {
+        rows.push(vec![
+            c.reference.clone(),
+            c.title.clone(),
+            c.category.clone(),
+            c.place.clone(),
+            c.status.as_str().to_string(),
+            c.received.to_string(),
+            c.office.clone().unwrap_or_default(),
+            c.due.map(|d| d.to_string()).unwrap_or_default(),
+            c.overdue.to_string(),
+            c.queue.as_str().to_string(),
+        ]);
+    }
+    crate::inert_csv(&rows)
+}
+
 /// The case as the officer sees it (`None` if it is not with their agency).
 fn desk_view(
     case: &Grievance,
@@ -796,8 +829,10 @@ fn desk_view(
         && case.reporter.sealed.is_none()
         && (case.reporter.name.is_some() || case.reporter.phone.is_some()))
     .then(|| (case.reporter.name.clone(), case.reporter.phone.clone()));
+    let state =
+        citizens_core::geo::state(&case.place.state).map_or(case.place.state.as_str(), |s| s.name);
     let place = [
-        Some(case.place.state.as_str()),
+        Some(state),
         Some(case.place.lga.as_str()),
         case.place.ward.as_deref(),
     ]

@@ -158,22 +158,7 @@ fn officer(f: &Fixture, short: &str, name: &str) -> (Officer, String, Vec<u8>, S
 }
 
 fn decode32(text: &str) -> Vec<u8> {
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in text.bytes() {
-        let v = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-            .iter()
-            .position(|x| *x == c)
-            .expect("base 32") as u32;
-        bits = (bits << 5) | v;
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    out
+    totp::from_base32(text).expect("base 32")
 }
 
 fn code_now(f: &Fixture, secret: &[u8]) -> String {
