@@ -8,6 +8,7 @@ use std::sync::Arc;
 use citizens_e2e::window::{
     click, fill, pick, session, shot, start_driver, text_of, until_count, until_text,
 };
+use citizens_test_support::officer::officer;
 use citizens_test_support::proxy::{Fault, Proxy};
 
 /// A volunteer's laptop after its first sync: the server refused the case-rules edit made before
@@ -114,6 +115,46 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
         coordinator
             .sync(citizens_client::RetryPolicy::default(), &mut |_| {})
             .expect("sync");
+        // Another report, forwarded to the electricity company, which answers on its desk.
+        let (power, _) = citizens_test_support::citizen::report(
+            &server.url,
+            &[
+                ("state", "KN"),
+                ("kind", "complaint"),
+                ("category", "power"),
+                ("lga", "Fagge"),
+                (
+                    "narrative",
+                    "No light on Zoo Road for two weeks; the transformer burnt.",
+                ),
+                ("consent", "yes"),
+            ],
+        );
+        coordinator
+            .sync(citizens_client::RetryPolicy::default(), &mut |_| {})
+            .expect("sync");
+        coordinator.accept_intake(&power).expect("accept");
+        let forward = citizens_client::ForwardInput {
+            agency: "KEDCO".into(),
+            channel: "letter".into(),
+            ..Default::default()
+        };
+        coordinator.forward(&power, &forward).expect("forward");
+        coordinator
+            .sync(citizens_client::RetryPolicy::default(), &mut |_| {})
+            .expect("sync");
+        let (mut kedco, _, _) = officer(&server, "KEDCO", "Halima Sani");
+        for (action, fields) in [
+            ("acknowledge", vec![("reference", "KE/2026/118")]),
+            ("ask", vec![("text", "Which pole number is it?")]),
+            ("reply", vec![("text", "A crew goes on Monday.")]),
+        ] {
+            let (status, page) = kedco.answer(&power, action, &fields);
+            assert_eq!(status, 200, "{page}");
+        }
+        coordinator
+            .sync(citizens_client::RetryPolicy::default(), &mut |_| {})
+            .expect("sync");
         (reference, pin)
     });
     let driver = start_driver(data.path());
@@ -161,6 +202,15 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
     )
     .await;
     shot(&c, "19f-ask-the-reporter").await;
+    // The agency's own entries, from its desk, on the case's timeline.
+    click(&c, "#nav-cases").await;
+    fill(&c, "#search", "Zoo Road").await;
+    until_text(&c, ".count-line", ": 1").await;
+    click(&c, "#cases .vrow .ref").await;
+    until_text(&c, "#timeline", "Halima Sani, KEDCO (agency desk)").await;
+    until_text(&c, "#timeline", "A crew goes on Monday.").await;
+    until_text(&c, "#case-status", "Acknowledged").await;
+    shot(&c, "19g-agency-desk-entries").await;
     // The server refused the laptop's figures at that sync: the Sync screen says so, in its
     // words; once it takes them, the screen says when they were published.
     click(&c, "#nav-sync").await;

@@ -104,6 +104,7 @@ pub mod disclosure;
 pub mod docs;
 pub mod haproxy;
 pub mod hostile;
+pub mod officer;
 pub mod postgres;
 pub mod provider;
 pub mod proxy;
