@@ -139,30 +139,34 @@ pub async fn click(c: &Client, css: &str) {
 }
 
 pub async fn text_of(c: &Client, css: &str) -> String {
-    let element = c
-        .wait()
+    c.wait()
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"));
-    // textContent (a text area's value): WebKitWebDriver's own element text leaves out cells
-    // clipped with an ellipsis.
-    let arg = serde_json::to_value(&element).expect("element reference");
-    c.execute(
-        "const e = arguments[0]; return e.tagName === 'TEXTAREA' ? e.value : e.textContent;",
-        vec![arg],
+    read_text(c, css).await.expect("textContent")
+}
+
+/// The text of the first element matching `css` (empty when there is none). Read by selector,
+/// not by an element found before: a page that changed since (a form sent, a link followed)
+/// has the element anew, and a reference to the old one is stale. textContent (a text area's
+/// value): WebKitWebDriver's own element text leaves out cells clipped with an ellipsis.
+async fn read_text(c: &Client, css: &str) -> Result<String, fantoccini::error::CmdError> {
+    Ok(c.execute(
+        "const e = document.querySelector(arguments[0]); return e === null ? '' : (e.tagName === 'TEXTAREA' ? e.value : e.textContent);",
+        vec![serde_json::Value::String(css.to_string())],
     )
-    .await
-    .expect("textContent")
+    .await?
     .as_str()
     .unwrap_or_default()
-    .to_string()
+    .to_string())
 }
 
 /// Wait until the element's text contains `wanted` (polling with WebDriver's own waits).
 pub async fn until_text(c: &Client, css: &str, wanted: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let text = text_of(c, css).await;
+        // A page loading in between answers nothing this time: ask again.
+        let text = read_text(c, css).await.unwrap_or_default();
         if text.contains(wanted) {
             return;
         }

@@ -389,7 +389,7 @@ fn an_officer_sees_and_answers_only_their_agencys_forwarded_cases() {
         Some(Err(Unanswerable::AlreadyAcknowledged))
     );
     let ask = Answer::Ask {
-        text: "Which pole <b>number</b>?".into(),
+        text: "Which pole number, and near which junction?".into(),
     };
     assert_eq!(
         f.core.desk_answer(&kedco, ours, &ask).expect("answered"),
@@ -421,7 +421,7 @@ fn an_officer_sees_and_answers_only_their_agencys_forwarded_cases() {
     assert!(stored.acknowledged_by_agency());
     assert_eq!(
         stored.questions_for_reporter().collect::<Vec<_>>(),
-        ["Which pole <b>number</b>?"]
+        ["Which pole number, and near which junction?"]
     );
     let last = stored.status_history.last().expect("history");
     assert_eq!(last.by.agency.as_deref(), Some("KEDCO"));
