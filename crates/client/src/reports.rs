@@ -181,6 +181,7 @@ impl Client {
                 level: p.level,
                 received: p.received,
                 acknowledged: p.acknowledged,
+                confirmed: p.confirmed,
                 resolved: p.resolved,
                 median_days_to_resolve: p.days_to_resolve.median,
             })

@@ -55,6 +55,7 @@ fn brute_force(
         received: u32,
         forwarded: u32,
         ack: Vec<u32>,
+        confirmed: u32,
         answered: u32,
         resolved: Vec<u32>,
         resolved_fwd: Vec<u32>,
@@ -78,15 +79,18 @@ fn brute_force(
         timeline.sort_by_key(|e| (e.at, e.id));
         let mut forwarded: Option<(Timestamp, Day)> = None;
         let (mut ack, mut answered, mut escalations): (Option<Day>, bool, u32) = (None, false, 0);
+        let mut confirmed = false;
         for e in &timeline {
             match &e.event {
                 Event::Forwarded { agency: to, on, .. } if *to == agency && forwarded.is_none() => {
                     forwarded = Some((e.at, *on));
                 }
-                Event::Acknowledged { on, .. }
-                    if forwarded.is_some() && ack.is_none_or(|a| *on < a) =>
-                {
-                    ack = Some(*on);
+                Event::Acknowledged { on, .. } if forwarded.is_some() => {
+                    if ack.is_none_or(|a| *on < a) {
+                        ack = Some(*on);
+                    }
+                    // Only an entry the agency's desk wrote counts as confirmed by it.
+                    confirmed |= e.by.agency.is_some();
                 }
                 Event::AgencyReply { .. } if forwarded.is_some() => answered = true,
                 Event::Escalated { .. } if forwarded.is_some() => escalations += 1,
@@ -106,6 +110,9 @@ fn brute_force(
             t.forwarded += 1;
             if let Some(a) = ack {
                 t.ack.push(days(on.date(), a.date()));
+                if confirmed {
+                    t.confirmed += 1;
+                }
             }
             if answered {
                 t.answered += 1;
@@ -161,6 +168,7 @@ fn brute_force(
                 received: t.received,
                 forwarded: t.forwarded,
                 acknowledged: t.ack.len() as u32,
+                confirmed: t.confirmed,
                 days_to_acknowledge: brute_days(t.ack),
                 answered: t.answered,
                 resolved: t.resolved.len() as u32,

@@ -376,6 +376,36 @@ mod tests {
     }
 
     #[test]
+    fn the_figures_count_an_acknowledgement_as_confirmed_only_from_the_agencys_desk() {
+        use crate::milestones::Milestones;
+        let (mut volunteer, _) = forwarded();
+        volunteer.record(
+            Event::Acknowledged {
+                on: day("2026-12-02"),
+                reference: None,
+            },
+            stamp(None),
+        );
+        let m = Milestones::of(&volunteer);
+        assert_eq!(
+            (m.acknowledged_on, m.acknowledged_by_agency),
+            (Some(day("2026-12-02")), false)
+        );
+        let (mut desk, _) = forwarded();
+        desk.answer(
+            &Answer::Acknowledge { reference: None },
+            day("2026-12-03"),
+            || stamp(Some("KEDCO")),
+        )
+        .expect("acknowledge");
+        let m = Milestones::of(&desk);
+        assert_eq!(
+            (m.acknowledged_on, m.acknowledged_by_agency),
+            (Some(day("2026-12-03")), true)
+        );
+    }
+
+    #[test]
     fn a_case_not_forwarded_or_closed_takes_no_answer() {
         let mut g = sample();
         let today = day("2026-12-07");

@@ -187,6 +187,10 @@ pub struct PublicAgency {
     pub received: Published<u32>,
     /// Of the cases forwarded to it, acknowledged.
     pub acknowledged: Published<u32>,
+    /// Of those acknowledged, acknowledged by the agency itself on its desk (absent from a
+    /// publication made before the desk: none).
+    #[serde(default)]
+    pub confirmed: Published<u32>,
     /// Of those received, resolved or closed.
     pub resolved: Published<u32>,
     /// Median calendar days from capture to resolution, whole (withheld under [`MEDIAN_FROM`]
@@ -321,6 +325,7 @@ impl PublicFigures {
             for (what, cell) in [
                 ("received", a.received),
                 ("acknowledged", a.acknowledged),
+                ("confirmed", a.confirmed),
                 ("resolved", a.resolved),
             ] {
                 check_count(&format!("{}'s {what}", a.short_name), cell)?;
@@ -437,6 +442,7 @@ mod tests {
                 level: "federal".into(),
                 received: n(15),
                 acknowledged: n(10),
+                confirmed: n(5),
                 resolved: n(15),
                 median_days_to_resolve: Published(Some(9.0)),
             }],

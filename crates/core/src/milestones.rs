@@ -16,6 +16,8 @@ pub struct Milestones {
     pub forwarded_on: Option<Day>,
     /// The first day that agency confirmed receipt, recorded after that forwarding.
     pub acknowledged_on: Option<Day>,
+    /// The agency acknowledged it itself, on its desk (not only a volunteer recording it).
+    pub acknowledged_by_agency: bool,
     /// The first day that agency answered, recorded after that forwarding.
     pub answered_on: Option<Day>,
     /// When the case is resolved or closed now: the day it was last marked resolved.
@@ -58,7 +60,10 @@ impl Milestones {
                 continue;
             }
             match &e.event {
-                Event::Acknowledged { on, .. } => earliest(&mut m.acknowledged_on, *on),
+                Event::Acknowledged { on, .. } => {
+                    earliest(&mut m.acknowledged_on, *on);
+                    m.acknowledged_by_agency |= e.by.agency.is_some();
+                }
                 Event::AgencyReply { on, .. } => earliest(&mut m.answered_on, *on),
                 Event::Escalated { .. } => m.escalations += 1,
                 _ => {}

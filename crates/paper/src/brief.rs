@@ -214,6 +214,7 @@ pub fn agency_brief(
         counted("dash_received", |a| a.received),
         counted("dash_forwarded", |a| a.forwarded),
         shared("dash_acknowledged", |a| a.acknowledged, |a| a.forwarded),
+        shared("dash_confirmed", |a| a.confirmed, |a| a.acknowledged),
         (
             "dash_ack_days",
             a.days_to_acknowledge.median.0.map(days),

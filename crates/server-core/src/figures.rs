@@ -264,6 +264,7 @@ mod tests {
                 level: "federal".into(),
                 received: n(15),
                 acknowledged: n(10),
+                confirmed: n(5),
                 resolved: n(15),
                 median_days_to_resolve: Published(Some(9.0)),
             }],

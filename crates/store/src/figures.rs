@@ -53,6 +53,7 @@ pub struct PublishedPerformance {
     pub received: Published<u32>,
     pub forwarded: Published<u32>,
     pub acknowledged: Published<u32>,
+    pub confirmed: Published<u32>,
     pub days_to_acknowledge: PublishedDays,
     pub answered: Published<u32>,
     pub resolved: Published<u32>,
@@ -77,6 +78,7 @@ impl AgencyPerformance {
             received: count("received", self.received),
             forwarded: count("forwarded", self.forwarded),
             acknowledged: count("acknowledged", self.acknowledged),
+            confirmed: count("confirmed", self.confirmed),
             days_to_acknowledge: days("acknowledged", &self.days_to_acknowledge),
             answered: count("answered", self.answered),
             resolved: count("resolved", self.resolved),
@@ -200,6 +202,8 @@ pub struct AgencyPerformance {
     pub forwarded: u32,
     /// Of those forwarded, acknowledged by it.
     pub acknowledged: u32,
+    /// Of those acknowledged, acknowledged by the agency itself on its desk.
+    pub confirmed: u32,
     /// Days from forwarding to acknowledgement.
     pub days_to_acknowledge: Days,
     /// Of those forwarded, answered by it.
@@ -291,7 +295,8 @@ impl Store {
         let (where_sql, mut args) = counted_where(filter);
         let sql = format!(
             "SELECT g.agency_id, g.status IN ({open}), {overdue}, g.created_at, g.forwarded_on,
-                 g.acknowledged_on, g.answered_on, g.resolved_on, g.escalations, g.reopened
+                 g.acknowledged_on, g.answered_on, g.resolved_on, g.escalations, g.reopened,
+                 g.acknowledged_by_agency
              FROM grievances g {where_sql} AND g.agency_id IS NOT NULL",
             open = open_statuses(),
             overdue = overdue("?1"),
@@ -302,6 +307,7 @@ impl Store {
             received: u32,
             forwarded: u32,
             acknowledged: Vec<u32>,
+            confirmed: u32,
             answered: u32,
             resolved: Vec<u32>,
             resolved_from_forwarding: Vec<u32>,
@@ -330,6 +336,9 @@ impl Store {
                 if let Some(ack) = day(r.get(5)?) {
                     t.acknowledged
                         .push(days_between(forwarded.date(), ack.date()));
+                    if r.get::<_, bool>(10)? {
+                        t.confirmed += 1;
+                    }
                 }
                 if r.get::<_, Option<String>>(6)?.is_some() {
                     t.answered += 1;
@@ -367,6 +376,7 @@ impl Store {
                 received: t.received,
                 forwarded: t.forwarded,
                 acknowledged: count(&t.acknowledged),
+                confirmed: t.confirmed,
                 days_to_acknowledge: Days::of(t.acknowledged),
                 answered: t.answered,
                 resolved: count(&t.resolved),

@@ -31,6 +31,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         7,
         include_str!("../../../migrations/client/0007_intake.sql"),
     ),
+    (
+        8,
+        include_str!("../../../migrations/client/0008_agency_confirmed.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

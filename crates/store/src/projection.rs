@@ -66,10 +66,10 @@ impl Record for Grievance {
                  occurred_on, created_at, updated_at, sla_due, sealed, anonymous, created_by,
                  sla_start, sla_days, duplicate_of, merged_into, doc_reference, forwarded_on,
                  acknowledged_on, answered_on, resolved_on, escalations, reopened, gender, age_band,
-                 disability, intake)
+                 disability, intake, acknowledged_by_agency)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
                  ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35,
-                 ?36, ?37, ?38, ?39)
+                 ?36, ?37, ?38, ?39, ?40)
              ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, kind = excluded.kind,
                  category = excluded.category, subcategory = excluded.subcategory,
                  agency_id = excluded.agency_id, state = excluded.state, lga = excluded.lga,
@@ -86,7 +86,8 @@ impl Record for Grievance {
                  resolved_on = excluded.resolved_on, escalations = excluded.escalations,
                  reopened = excluded.reopened, gender = excluded.gender,
                  age_band = excluded.age_band, disability = excluded.disability,
-                 intake = excluded.intake",
+                 intake = excluded.intake,
+                 acknowledged_by_agency = excluded.acknowledged_by_agency",
         )?
         .execute(params![
                 self.id.to_string(),
@@ -128,6 +129,7 @@ impl Record for Grievance {
                 self.reporter.age_band.map(|a| a.as_str()),
                 self.reporter.disability,
                 self.intake.map(|i| i.as_str()),
+                milestones.acknowledged_by_agency,
         ])?;
         crate::duplicates::project(conn, self)?;
         conn.execute(

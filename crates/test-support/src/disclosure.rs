@@ -282,8 +282,10 @@ fn read(model: &mut Model, method: Method, f: &PublicFigures, tag: &str) -> Read
         // Listed: it received some.
         model.row(vec![(received, 1.0)], 1.0, FREE);
         let acknowledged = model.cell(method, a.acknowledged);
+        let confirmed = model.cell(method, a.confirmed);
         let resolved = model.cell(method, a.resolved);
         model.rel(&[received], &[acknowledged], 0.0, FREE);
+        model.rel(&[acknowledged], &[confirmed], 0.0, FREE);
         model.rel(&[received], &[resolved], 0.0, FREE);
         model.target(
             format!("{tag}: {} received less resolved", a.short_name),
@@ -295,9 +297,15 @@ fn read(model: &mut Model, method: Method, f: &PublicFigures, tag: &str) -> Read
             &[received],
             &[acknowledged],
         );
+        model.target(
+            format!("{tag}: {} acknowledged less confirmed", a.short_name),
+            &[acknowledged],
+            &[confirmed],
+        );
         for (figure, var, shown, cumulative) in [
             ("received", received, a.received, true),
             ("acknowledged", acknowledged, a.acknowledged, false),
+            ("confirmed", confirmed, a.confirmed, false),
             ("resolved", resolved, a.resolved, false),
         ] {
             cells.push(Cell {
@@ -396,6 +404,7 @@ mod tests {
                 level: "federal".into(),
                 received: n(agency.0),
                 acknowledged: n(0),
+                confirmed: n(0),
                 resolved: n(agency.1),
                 median_days_to_resolve: Published(None),
             }],

@@ -1,9 +1,14 @@
 //! Cases worked through realistic histories, for the figures: many agencies, forwarding
 //! and re-forwarding, acknowledgements, replies, escalations, resolutions and reopenings after
-//! call-backs, merged and linked duplicates, and status conflicts between two laptops.
+//! call-backs, merged and linked duplicates, status conflicts between two laptops, and
+//! acknowledgements an agency made itself on its desk (arriving as the server's change).
 
 use citizens_client::{Client, ForwardInput, Origin, ReplyInput};
-use citizens_core::clock::Day;
+use citizens_core::answers::Answer;
+use citizens_core::clock::{Clock as _, Day};
+use citizens_core::grievance::{Grievance, Stamp};
+use citizens_core::ids::EntryId;
+use citizens_core::lifecycle::Actor;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -37,6 +42,35 @@ pub fn resolve(client: &mut Client, reference: &str) {
             .change_status(reference, status, None)
             .unwrap_or_else(|e| panic!("{reference} → {status}: {e}"));
     }
+}
+
+/// The agency the case is with acknowledges it on its desk: the change the server writes for
+/// its officer, arriving at the laptop as a sync would bring it.
+fn desk_acknowledge(a: &mut Client, clock: &FakeClock, reference: &str) {
+    let id = a.grievance_id(reference).expect("id").uuid();
+    let mut push = a.store().export(id).expect("export");
+    let mut doc = automerge::AutoCommit::load(&push.changes[0])
+        .expect("load")
+        .with_actor(automerge::ActorId::from(b"agency desk".to_vec()));
+    let at = clock.now();
+    let mut rng = StdRng::seed_from_u64(u64::try_from(at.millis()).unwrap_or(0));
+    citizens_core::document::edit(&mut doc, at, |g: &mut Grievance| {
+        let stamp = || Stamp {
+            id: EntryId::generate(at, &mut rng),
+            at,
+            by: Actor {
+                user: "Halima Sani".into(),
+                device: "agency desk".into(),
+                agency: Some("desk".into()),
+            },
+        };
+        // A case the agency cannot take it on (closed, not forwarded) stays as it is.
+        let _ = g.answer(&Answer::Acknowledge { reference: None }, Day::from_date(at.date()), stamp);
+        Ok(())
+    })
+    .expect("edit");
+    push.changes = vec![doc.save().into()];
+    a.store().merge(&push, Origin::Server).expect("merge");
 }
 
 fn exchange(from: &mut Client, to: &mut Client, id: Uuid) {
@@ -81,8 +115,12 @@ pub fn worked_cases(
         }
         if rng.gen_bool(0.6) {
             clock.advance(rng.gen_range(1..200) * HOUR);
-            let on = rng.gen_bool(0.5).then(|| days_ago(a, rng.gen_range(0..3)));
-            let _ = a.acknowledge(reference, on.as_deref(), None);
+            if rng.gen_bool(0.4) {
+                desk_acknowledge(a, clock, reference);
+            } else {
+                let on = rng.gen_bool(0.5).then(|| days_ago(a, rng.gen_range(0..3)));
+                let _ = a.acknowledge(reference, on.as_deref(), None);
+            }
         }
         if rng.gen_bool(0.4) {
             clock.advance(rng.gen_range(1..200) * HOUR);

@@ -586,6 +586,7 @@ pub fn figures(w: &Words, org: &str, shown: Option<&Shown>) -> String {
         let columns = [
             w.get("dash_received"),
             w.get("dash_acknowledged"),
+            w.get("dash_confirmed"),
             w.get("dash_resolved"),
             w.get("dash_resolve_days"),
         ];
@@ -600,11 +601,12 @@ pub fn figures(w: &Words, org: &str, shown: Option<&Shown>) -> String {
         for a in &f.agencies {
             body.push_str(&format!(
                 "<tr><th scope=\"row\"><a href=\"/rights/agency/{short}\">{short}</a>\
-                 <span class=\"hint\"> {name} · {level}</span></th>{}{}{}{}</tr>",
+                 <span class=\"hint\"> {name} · {level}</span></th>{}{}{}{}{}</tr>",
                 count_cell(w, &columns[0], a.received),
                 count_cell(w, &columns[1], a.acknowledged),
-                count_cell(w, &columns[2], a.resolved),
-                figure_cell(w, &columns[3], a.median_days_to_resolve.0.map(days)),
+                count_cell(w, &columns[2], a.confirmed),
+                count_cell(w, &columns[3], a.resolved),
+                figure_cell(w, &columns[4], a.median_days_to_resolve.0.map(days)),
                 short = esc(&a.short_name),
                 name = esc(&a.name),
                 level = esc(&w.of_value("level", &a.level)),
