@@ -54,7 +54,7 @@ pub const WITHHELD: &str = "fewer than 5";
 
 /// A figure as it may leave the laptop: `None` when it rounds to 0 (0 to 4 cases), else the
 /// rounded figure. Serialises as the figure or as "fewer than 5", and reads back the same way.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Published<T>(pub Option<T>);
 
 impl<T: Serialize> Serialize for Published<T> {

@@ -65,7 +65,11 @@ fn desk_acknowledge(a: &mut Client, clock: &FakeClock, reference: &str) {
             },
         };
         // A case the agency cannot take it on (closed, not forwarded) stays as it is.
-        let _ = g.answer(&Answer::Acknowledge { reference: None }, Day::from_date(at.date()), stamp);
+        let _ = g.answer(
+            &Answer::Acknowledge { reference: None },
+            Day::from_date(at.date()),
+            stamp,
+        );
         Ok(())
     })
     .expect("edit");

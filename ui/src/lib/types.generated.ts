@@ -707,6 +707,10 @@ forwarded: number,
  */
 acknowledged: number, 
 /**
+ * Of those acknowledged, acknowledged by the agency itself on its desk.
+ */
+confirmed: number, 
+/**
  * Days from forwarding to acknowledgement.
  */
 days_to_acknowledge: Days, 
