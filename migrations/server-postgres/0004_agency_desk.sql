@@ -1,5 +1,6 @@
 -- Schema 4: the agency desk. Agencies' liaison officers sign in (a passphrase and a second
--- factor) to answer the cases forwarded to their agency. A case notes the agency it was
+-- factor) to answer the cases forwarded to their agency; a phone registered for one (its keyed
+-- hash) acknowledges by SMS. A case notes the agency it was
 -- forwarded to (`forwarded_to`: NULL until noted, at start, for cases stored before; '' when
 -- none). Never edit; add a new file.
 ALTER TABLE docs ADD COLUMN forwarded_to TEXT;
@@ -20,7 +21,8 @@ CREATE TABLE desk_officers (
     failures        BIGINT NOT NULL,
     locked_until    BIGINT NOT NULL,
     created_at      BIGINT NOT NULL,
-    revoked_at      BIGINT
+    revoked_at      BIGINT,
+    phone_hash      BYTEA UNIQUE
 );
 
 CREATE TABLE desk_sessions (

@@ -434,9 +434,9 @@ async fn a_coordinator_reads_sorts_filters_and_saves_the_figures_in_every_langua
     sorted.sort_by_key(|n| n.to_lowercase());
     assert!(names.len() >= 5, "{names:?}");
     assert_eq!(names, sorted, "sorted by agency");
-    // Days to resolve (the 8th column): most first, agencies without the figure last.
-    click(&c, "#performance thead th:nth-child(8) button").await;
-    let days: Vec<Option<f64>> = read(column(7))
+    // Days to resolve (the 9th column): most first, agencies without the figure last.
+    click(&c, "#performance thead th:nth-child(9) button").await;
+    let days: Vec<Option<f64>> = read(column(8))
         .await
         .iter()
         .map(|n| (n != "—").then(|| n.replace(',', "").parse().expect("days")))

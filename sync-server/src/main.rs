@@ -69,6 +69,10 @@ enum Command {
         /// (e.g. KEDCO).
         #[arg(long)]
         agency: Option<String>,
+        /// With --role agency: a phone registered for the officer; its SMS `ACK <case code>
+        /// [their reference]` to the organisation's number acknowledges the agency's case.
+        #[arg(long)]
+        phone: Option<String>,
         /// Organisation name.
         #[arg(long)]
         org: String,
@@ -166,6 +170,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Enroll {
             role,
             agency,
+            phone,
             org,
             user,
             expires,
@@ -178,6 +183,7 @@ fn run(cli: Cli) -> Result<()> {
                 org: &org,
                 agency: &agency,
                 user: &user,
+                phone: phone.as_deref(),
                 valid_for: parse_duration(&expires)?,
             })?;
             println!("{}", invitation.code);
@@ -194,13 +200,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Enroll {
             role,
             agency,
+            phone,
             org,
             org_public_key,
             user,
             expires,
         } => {
-            if agency.is_some() {
-                return Err(anyhow!("--agency is only for --role agency"));
+            if agency.is_some() || phone.is_some() {
+                return Err(anyhow!("--agency and --phone are only for --role agency"));
             }
             let role = Role::parse(&role)
                 .ok_or_else(|| anyhow!("--role must be volunteer, coordinator or agency"))?;

@@ -65,6 +65,12 @@ on_each_backend! {
         coordinator.client.forward(&shared.reference, &forward).expect("forward");
         coordinator.sync();
 
+        // The forwarding letter says where the agency answers, with the case's code.
+        let letter = coordinator.client.forwarding_letter(&reference).expect("letter");
+        let code = reference.replace('-', "");
+        for expected in [format!("Case code: {code}."), format!("{}/desk", server.url), format!("ACK {code} YOUR-REFERENCE")] {
+            assert!(letter.contains(&expected), "'{expected}' missing from:\n{letter}");
+        }
         let (mut kedco, login, secret) = officer(&server, "KEDCO", "Halima Sani");
         let (mut water, _, _) = officer(&server, "KNWB", "Musa Bello");
         let (status, queue) = kedco.get("/desk/cases?queue=new");

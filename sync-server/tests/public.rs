@@ -1570,3 +1570,60 @@ on_each_backend! {
         assert_eq!(post_form(&report, &fields).0, 200, "line breaks are taken");
     }
 }
+
+on_each_backend! {
+    /// Issue 28: an agency without desk accounts acknowledges a forwarded case by SMS, from the
+    /// phone the organisation registered for it: `ACK <case code> <their reference>`. The same
+    /// words from any other phone are a citizen's message like any other.
+    fn an_agency_acknowledges_by_sms_from_its_registered_phone_only(backend) {
+        let server = start(backend, "");
+        let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
+        let (reference, _) = citizen::report(
+            &server.url,
+            &[
+                ("state", "KN"), ("kind", "complaint"), ("category", "power"), ("lga", "Fagge"),
+                ("narrative", "No light on Zoo Road for two weeks"), ("consent", "yes"), ("website", ""),
+            ],
+        );
+        coordinator.sync();
+        coordinator.client.accept_intake(&reference).expect("accept");
+        let forward = citizens_client::ForwardInput {
+            agency: "KEDCO".into(),
+            channel: "letter".into(),
+            ..Default::default()
+        };
+        coordinator.client.forward(&reference, &forward).expect("forward");
+        coordinator.sync();
+        server.admin(&[
+            "enroll", "--role", "agency", "--agency", "KEDCO", "--org", ORG, "--user",
+            "KEDCO complaints line", "--phone", "0803 555 0199",
+        ]);
+        let code = reference.replace('-', "").to_lowercase();
+        let sid = |n: u8| format!("SM{n:032x}");
+        let ack = |sid: &str, from: &str, body: &str| {
+            post_twilio(&server, &twilio_fields(sid, from, body), "twilio-test-token")
+        };
+        let (status, twiml) = ack(&sid(1), "+2348035550199", &format!("ack {code} KE/2026/77"));
+        assert_eq!(status, 200);
+        assert!(twiml.contains(&format!("{reference} is acknowledged")), "{twiml}");
+        // Sent again by the provider: nothing more, no answer.
+        assert_eq!(ack(&sid(1), "+2348035550199", &format!("ack {code} KE/2026/77")).1, EMPTY_TWIML);
+        let (_, unknown) = ack(&sid(2), "+2348035550199", "ACK KNZZZ0001");
+        assert!(unknown.contains("No case KNZZZ0001 is with your agency"), "{unknown}");
+        // Another phone: a citizen's message, filed as a report.
+        let (_, citizen_reply) = ack(&sid(3), "+2348035550111", &format!("ACK {code}"));
+        assert!(citizen_reply.contains("PIN"), "{citizen_reply}");
+
+        coordinator.sync();
+        let view = coordinator.client.open_case(&reference).expect("case");
+        assert_eq!(view.row.status, "acknowledged");
+        let acks: Vec<(Option<&str>, Option<&str>)> = view
+            .timeline
+            .iter()
+            .filter(|e| e.kind == "acknowledged")
+            .map(|e| (e.agency.as_deref(), e.params.get("reference").map(String::as_str)))
+            .collect();
+        assert_eq!(acks, [(Some("KEDCO"), Some("KE/2026/77"))]);
+        assert_eq!(coordinator.references().len(), 2, "the other phone's message is a report");
+    }
+}

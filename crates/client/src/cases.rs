@@ -640,13 +640,25 @@ impl Client {
         } else {
             format!("{}\n\n", g.narrative)
         };
+        // Where the agency answers: its desk on our server, or an SMS from its registered phone.
+        let code = g.reference.replace('-', "");
+        let desk = match self.server().ok().flatten() {
+            Some(server) => format!(
+                "Case code: {code}. Answer this case on our agency desk, {}/desk (your liaison \
+                 officer signs in with the name and code we gave them), or acknowledge it from \
+                 the phone we registered for your agency by texting to our SMS number: \
+                 ACK {code} YOUR-REFERENCE\n\n",
+                server.trim_end_matches('/')
+            ),
+            None => String::new(),
+        };
         Ok(format!(
             "{org}\n{today}\nOur reference: {reference}\n\nTo: {office}\n{agency}\n\n\
              Subject: {title}\n\nDear Sir/Madam,\n\n\
              A citizen brought the following {kind} about {category} to {org} on {captured}, \
              in {lga}, {state}.\n\n{narrative}{reporter}\n\n\
              We ask you to look into it and to reply within {days} days, quoting our reference \
-             {reference}.\n\nYours faithfully,\n\n{user}\n{org}\n",
+             {reference}.\n\n{desk}Yours faithfully,\n\n{user}\n{org}\n",
             org = profile.organisation,
             today = self.today(),
             reference = g.reference,

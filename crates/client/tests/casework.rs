@@ -241,6 +241,10 @@ fn the_forwarding_letter_names_the_office_and_shares_identity_only_with_consent(
             "'{expected}' missing from:\n{letter}"
         );
     }
+    assert!(
+        !letter.contains("/desk"),
+        "no server, no desk to answer on:\n{letter}"
+    );
     for reference in [&private, &sealed] {
         let letter = client.forwarding_letter(reference).expect("letter");
         assert!(

@@ -49,6 +49,18 @@ pub const MEDIAN_FROM: u32 = 15;
 /// figure is then no single case's days).
 pub const P90_FROM: u32 = 30;
 
+/// A count nested in `outer` (each of its cases is one of outer's, as confirmed is within
+/// acknowledged), as it may be published: withheld when `outer` reads "fewer than 5", else as
+/// rounded. Otherwise the two together could pin a small count: acknowledged withheld beside
+/// confirmed 5 says acknowledged is 1 to 4.
+pub fn within(outer: Published<u32>, inner: Published<u32>) -> Published<u32> {
+    if outer.0.is_none() {
+        Published(None)
+    } else {
+        inner
+    }
+}
+
 /// How a cell that rounds to 0 reads wherever figures leave the laptop.
 pub const WITHHELD: &str = "fewer than 5";
 
@@ -322,6 +334,12 @@ impl PublicFigures {
                     a.short_name
                 )));
             }
+            if a.acknowledged.0.is_none() && a.confirmed.0.is_some() {
+                return Err(bad(format!(
+                    "{}'s confirmed count is shown only beside acknowledged cases reading {SMALLEST_PUBLISHED} or more",
+                    a.short_name
+                )));
+            }
             for (what, cell) in [
                 ("received", a.received),
                 ("acknowledged", a.acknowledged),
@@ -474,6 +492,24 @@ mod tests {
     #[test]
     fn rounded_figures_are_taken() {
         valid().check(&directory()).expect("taken");
+    }
+
+    #[test]
+    fn a_confirmed_count_beside_acknowledged_fewer_than_five_is_refused() {
+        let mut f = valid();
+        f.agencies[0].acknowledged = Published(None);
+        assert_eq!(
+            refusal(&f),
+            "figures: NIS's confirmed count is shown only beside acknowledged cases reading 5 or more"
+        );
+        assert_eq!(
+            within(Published(None), Published(Some(5))),
+            Published(None)
+        );
+        assert_eq!(
+            within(Published(Some(5)), Published(Some(5))),
+            Published(Some(5))
+        );
     }
 
     #[test]

@@ -700,7 +700,10 @@ impl Tx for MemoryTx {
 
     fn insert_officer(&mut self, officer: &OfficerRow) -> Result<()> {
         if self.0.officers.iter().any(|o| {
-            o.id == officer.id || o.login == officer.login || o.code_hash == officer.code_hash
+            o.id == officer.id
+                || o.login == officer.login
+                || o.code_hash == officer.code_hash
+                || (o.phone_hash.is_some() && o.phone_hash == officer.phone_hash)
         }) {
             return Err(Error::internal("UNIQUE constraint failed: desk_officers"));
         }
@@ -717,6 +720,7 @@ impl Tx for MemoryTx {
                 OfficerKey::Id(id) => o.id == id,
                 OfficerKey::Login(login) => o.login == login,
                 OfficerKey::Code(hash) => o.code_hash == hash,
+                OfficerKey::Phone(hash) => o.phone_hash.as_deref() == Some(hash),
             })
             .cloned())
     }

@@ -326,6 +326,8 @@ pub struct OfficerRow {
     pub created_at: i64,
     /// Revoked at (ms).
     pub revoked_at: Option<i64>,
+    /// The keyed hash of a phone registered for them: its `ACK` messages acknowledge cases.
+    pub phone_hash: Option<Vec<u8>>,
 }
 
 /// How an officer is looked up.
@@ -337,6 +339,8 @@ pub enum OfficerKey<'a> {
     Login(&'a str),
     /// By the hash of their set-up code.
     Code(&'a [u8]),
+    /// By the keyed hash of their registered phone.
+    Phone(&'a [u8]),
 }
 
 /// A desk session as stored (by the hash of its token).

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use citizens_core::clock::{Day, Timestamp};
+use citizens_core::figures::within;
 use citizens_core::milestones::days_between;
 use rusqlite::params_from_iter;
 use rusqlite::types::{Value, ValueRef};
@@ -71,14 +72,15 @@ impl AgencyPerformance {
         let count = |figure: &str, n: u32| d.count(&format!("{}/{figure}", self.short_name), n);
         let days =
             |figure: &str, days: &Days| days.published(d, &format!("{}/{figure}", self.short_name));
+        let acknowledged = count("acknowledged", self.acknowledged);
         PublishedPerformance {
             short_name: self.short_name.clone(),
             name: self.name.clone(),
             level: self.level.clone(),
             received: count("received", self.received),
             forwarded: count("forwarded", self.forwarded),
-            acknowledged: count("acknowledged", self.acknowledged),
-            confirmed: count("confirmed", self.confirmed),
+            acknowledged,
+            confirmed: within(acknowledged, count("confirmed", self.confirmed)),
             days_to_acknowledge: days("acknowledged", &self.days_to_acknowledge),
             answered: count("answered", self.answered),
             resolved: count("resolved", self.resolved),

@@ -18,6 +18,7 @@ use axum::Router;
 use citizens_core::capture::GrievanceInput;
 use citizens_core::grievance::Intake;
 use citizens_protocol::ErrorCode;
+use citizens_server_core::desk::Acked;
 use citizens_server_core::intake::{Delivered, Filed, NotAdded, Refused};
 use citizens_server_core::webhooks::{self, Inbound, Refusal};
 use citizens_server_core::Error;
@@ -614,6 +615,12 @@ async fn deliver(state: &AppState, inbound: &Inbound) -> Result<Option<String>, 
         Delivered::New(r) => Some(receipt(&r)),
         Delivered::FollowUp(r) => Some(w.fill("pub_sms_follow_up", &[("reference", &r.reference)])),
         Delivered::Unreadable => Some(w.get("pub_sms_controls")),
+        Delivered::Acked(Acked::Done(reference)) => {
+            Some(w.fill("pub_sms_ack_done", &[("reference", &reference)]))
+        }
+        Delivered::Acked(Acked::Unknown(code)) => {
+            Some(w.fill("pub_sms_ack_unknown", &[("code", &code)]))
+        }
         Delivered::Again | Delivered::Ignored => None,
     })
 }

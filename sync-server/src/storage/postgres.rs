@@ -82,7 +82,7 @@ fn forwarded(agency: Option<Uuid>) -> String {
     agency.map(|a| a.to_string()).unwrap_or_default()
 }
 
-const OFFICER_COLUMNS: &str = "id, org_id, agency, name, login, code_hash, code_expires_at, passphrase, totp_secret, active, totp_step, failures, locked_until, created_at, revoked_at";
+const OFFICER_COLUMNS: &str = "id, org_id, agency, name, login, code_hash, code_expires_at, passphrase, totp_secret, active, totp_step, failures, locked_until, created_at, revoked_at, phone_hash";
 
 fn officer_row(r: &Row) -> OfficerRow {
     let agency: String = r.get(2);
@@ -102,6 +102,7 @@ fn officer_row(r: &Row) -> OfficerRow {
         locked_until: r.get(12),
         created_at: r.get(13),
         revoked_at: r.get(14),
+        phone_hash: r.get(15),
     }
 }
 
@@ -823,7 +824,7 @@ impl Tx for PgTx<'_> {
 
     fn insert_officer(&mut self, o: &OfficerRow) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO desk_officers ({OFFICER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"),
+            &format!("INSERT INTO desk_officers ({OFFICER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"),
             &[
                 &o.id,
                 &o.org_id,
@@ -840,6 +841,7 @@ impl Tx for PgTx<'_> {
                 &o.locked_until,
                 &o.created_at,
                 &o.revoked_at,
+                &o.phone_hash,
             ],
         )?;
         Ok(())
@@ -857,6 +859,10 @@ impl Tx for PgTx<'_> {
             )?,
             OfficerKey::Code(hash) => self.opt(
                 &format!("SELECT {OFFICER_COLUMNS} FROM desk_officers WHERE code_hash = $1"),
+                &[&hash],
+            )?,
+            OfficerKey::Phone(hash) => self.opt(
+                &format!("SELECT {OFFICER_COLUMNS} FROM desk_officers WHERE phone_hash = $1"),
                 &[&hash],
             )?,
         };

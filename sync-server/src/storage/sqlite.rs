@@ -61,7 +61,7 @@ fn forwarded(agency: Option<Uuid>) -> String {
     agency.map(|a| a.to_string()).unwrap_or_default()
 }
 
-const OFFICER_COLUMNS: &str = "id, org_id, agency, name, login, code_hash, code_expires_at, passphrase, totp_secret, active, totp_step, failures, locked_until, created_at, revoked_at";
+const OFFICER_COLUMNS: &str = "id, org_id, agency, name, login, code_hash, code_expires_at, passphrase, totp_secret, active, totp_step, failures, locked_until, created_at, revoked_at, phone_hash";
 
 fn officer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OfficerRow> {
     Ok(OfficerRow {
@@ -80,6 +80,7 @@ fn officer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OfficerRow> {
         locked_until: r.get(12)?,
         created_at: r.get(13)?,
         revoked_at: r.get(14)?,
+        phone_hash: r.get(15)?,
     })
 }
 
@@ -742,7 +743,7 @@ impl Tx for SqliteTx<'_> {
     fn insert_officer(&mut self, o: &OfficerRow) -> Result<()> {
         self.0
             .execute(
-                &format!("INSERT INTO desk_officers ({OFFICER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+                &format!("INSERT INTO desk_officers ({OFFICER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
                 params![
                     o.id,
                     o.org_id,
@@ -758,7 +759,8 @@ impl Tx for SqliteTx<'_> {
                     o.failures,
                     o.locked_until,
                     o.created_at,
-                    o.revoked_at
+                    o.revoked_at,
+                    o.phone_hash
                 ],
             )
             .map_err(db)?;
@@ -770,6 +772,7 @@ impl Tx for SqliteTx<'_> {
             OfficerKey::Id(id) => ("id", id.to_string().into()),
             OfficerKey::Login(login) => ("login", login.to_string().into()),
             OfficerKey::Code(hash) => ("code_hash", hash.to_vec().into()),
+            OfficerKey::Phone(hash) => ("phone_hash", hash.to_vec().into()),
         };
         self.0
             .query_row(

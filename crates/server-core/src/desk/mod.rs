@@ -56,8 +56,37 @@ pub struct NewOfficer<'a> {
     pub agency: &'a str,
     /// The officer's name.
     pub user: &'a str,
+    /// A phone to register for them: its `ACK` messages acknowledge the agency's cases.
+    pub phone: Option<&'a str>,
     /// How long the set-up code works.
     pub valid_for: std::time::Duration,
+}
+
+/// What an agency's `ACK` message did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acked {
+    /// The case with this reference is acknowledged (now, or before).
+    Done(String),
+    /// No case of the agency has that code (or it cannot be acknowledged now).
+    Unknown(String),
+}
+
+/// `ACK <case code> [the agency's reference]`, as an agency's registered phone sends it: the
+/// code (the case's reference, dashes optional, any case) and the reference.
+fn ack_of(text: &str) -> Option<(String, Option<String>)> {
+    let mut words = text.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("ACK") {
+        return None;
+    }
+    let code: String = words
+        .next()?
+        .chars()
+        .filter(|c| *c != '-')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let rest: Vec<&str> = words.collect();
+    let reference = (!rest.is_empty()).then(|| rest.join(" ").chars().take(100).collect());
+    Some((code, reference))
 }
 
 /// An invitation to the desk: the sign-in name and the one-time set-up code.
@@ -298,6 +327,15 @@ impl Core {
         let now = self.now();
         let code = self.random_code(CODE_CHARS);
         let id = self.new_id().to_string();
+        let phone_hash = match new.phone {
+            Some(text) => {
+                let phone = citizens_core::phone::Phone::parse(text).map_err(|e| {
+                    Error::refused(ErrorCode::InvalidRequest, format!("--phone: {e}"))
+                })?;
+                Some(self.sender_key(&phone).to_vec())
+            }
+            None => None,
+        };
         let expires = i64::try_from(new.valid_for.as_millis()).unwrap_or(i64::MAX);
         self.write(|tx| {
             let (org_id, _) = tx.org_by_name(new.org)?.ok_or_else(|| {
@@ -319,6 +357,14 @@ impl Core {
                         ),
                     )
                 })?;
+            if let Some(hash) = &phone_hash {
+                if tx.officer(OfficerKey::Phone(hash))?.is_some() {
+                    return Err(Error::refused(
+                        ErrorCode::InvalidRequest,
+                        "that phone is already registered for an officer: revoke them first",
+                    ));
+                }
+            }
             let stem = login_stem(&agency.short_name);
             let login = loop {
                 let candidate = format!("{stem}-{}", self.random_code(3));
@@ -342,6 +388,7 @@ impl Core {
                 locked_until: 0,
                 created_at: now,
                 revoked_at: None,
+                phone_hash: phone_hash.clone(),
             })?;
             Ok(Invitation {
                 login,
@@ -670,52 +717,113 @@ impl Core {
         id: Uuid,
         answer: &Answer,
     ) -> Result<Option<std::result::Result<(), Unanswerable>>> {
-        let now = self.now();
-        let at = Timestamp::from_millis(now);
+        self.write(|tx| self.answer_in(tx, officer, id, answer))
+    }
+
+    /// [`Core::desk_answer`] inside the caller's transaction.
+    fn answer_in(
+        &self,
+        tx: &mut dyn Tx,
+        officer: &Officer,
+        id: Uuid,
+        answer: &Answer,
+    ) -> Result<Option<std::result::Result<(), Unanswerable>>> {
+        let at = Timestamp::from_millis(self.now());
         let today = Day::from_date(at.date());
-        self.write(|tx| {
-            let Some(stored) = tx.record(id, officer.org_id)? else {
-                return Ok(None);
-            };
-            if Self::officers_case(tx, officer, id)?.is_none() {
-                return Ok(None);
-            }
-            let desk = self.desk(tx, officer.org_id)?;
-            let mut doc = automerge::AutoCommit::load(&stored.snapshot)
-                .map_err(Error::internal)?
-                .with_actor(desk.actor.clone());
-            let mut rng = self.crypto_rng();
-            let by = Actor {
-                user: officer.name.clone(),
-                device: format!("{} desk", officer.agency_name),
-                agency: Some(officer.agency_name.clone()),
-            };
-            let mut outcome = Ok(());
-            document::edit(&mut doc, at, |case: &mut Grievance| {
-                case.note_actor(&desk.actor.to_hex_string(), &by);
-                outcome = case.answer(answer, today, || Stamp {
-                    id: EntryId::generate(at, &mut rng),
-                    at,
-                    by: by.clone(),
-                });
-                Ok(())
-            })
-            .map_err(Error::internal)?;
-            if outcome.is_err() {
-                return Ok(Some(outcome));
-            }
-            // The server's own device writes it, seeing every case of the organisation; the
-            // check above is what limits the officer.
-            let mut writer = desk.device.clone();
-            writer.role = citizens_protocol::Role::Coordinator;
-            let push = citizens_protocol::Push {
-                doc_id: id,
-                kind: citizens_protocol::RecordKind::Grievance,
-                changes: vec![doc.save_incremental().into()],
-            };
-            records::store_own(tx, &writer, &push)?;
-            Ok(Some(Ok(())))
+        let Some(stored) = tx.record(id, officer.org_id)? else {
+            return Ok(None);
+        };
+        if Self::officers_case(tx, officer, id)?.is_none() {
+            return Ok(None);
+        }
+        let desk = self.desk(tx, officer.org_id)?;
+        let mut doc = automerge::AutoCommit::load(&stored.snapshot)
+            .map_err(Error::internal)?
+            .with_actor(desk.actor.clone());
+        let mut rng = self.crypto_rng();
+        let by = Actor {
+            user: officer.name.clone(),
+            device: format!("{} desk", officer.agency_name),
+            agency: Some(officer.agency_name.clone()),
+        };
+        let mut outcome = Ok(());
+        document::edit(&mut doc, at, |case: &mut Grievance| {
+            case.note_actor(&desk.actor.to_hex_string(), &by);
+            outcome = case.answer(answer, today, || Stamp {
+                id: EntryId::generate(at, &mut rng),
+                at,
+                by: by.clone(),
+            });
+            Ok(())
         })
+        .map_err(Error::internal)?;
+        if outcome.is_err() {
+            return Ok(Some(outcome));
+        }
+        // The server's own device writes it, seeing every case of the organisation; the
+        // check above is what limits the officer.
+        let mut writer = desk.device.clone();
+        writer.role = citizens_protocol::Role::Coordinator;
+        let push = citizens_protocol::Push {
+            doc_id: id,
+            kind: citizens_protocol::RecordKind::Grievance,
+            changes: vec![doc.save_incremental().into()],
+        };
+        records::store_own(tx, &writer, &push)?;
+        Ok(Some(Ok(())))
+    }
+
+    /// An `ACK` message from a phone registered for an agency's officer of organisation
+    /// `org_id` (`sender`: the phone's keyed hash), inside the caller's transaction: `None`
+    /// when the text is no `ACK` or the phone is not registered (it is then a citizen's
+    /// message like any other).
+    pub(crate) fn ack_by_message(
+        &self,
+        tx: &mut dyn Tx,
+        org_id: i64,
+        sender: &[u8],
+        text: &str,
+    ) -> Result<Option<(Acked, Option<Uuid>)>> {
+        let Some((code, reference)) = ack_of(text) else {
+            return Ok(None);
+        };
+        let Some(row) = tx
+            .officer(OfficerKey::Phone(sender))?
+            .filter(|o| o.revoked_at.is_none() && o.org_id == org_id)
+        else {
+            return Ok(None);
+        };
+        let agency_name = records::org_record::<Agency>(tx, org_id, row.agency)?
+            .map_or_else(|| row.agency.to_string(), |a| a.short_name);
+        let officer = Officer {
+            id: row.id,
+            org_id,
+            agency: row.agency,
+            agency_name,
+            name: row.name,
+            login: row.login,
+            session: Vec::new(),
+        };
+        let mut found = None;
+        for (id, snapshot) in tx.desk_cases(org_id, officer.agency)? {
+            let Ok(case) = Self::hydrate(&snapshot) else {
+                continue;
+            };
+            if case.reference.replace('-', "").eq_ignore_ascii_case(&code) {
+                found = Some((id, case.reference));
+                break;
+            }
+        }
+        let Some((id, shown)) = found else {
+            return Ok(Some((Acked::Unknown(code), None)));
+        };
+        let answer = Answer::Acknowledge { reference };
+        Ok(Some(match self.answer_in(tx, &officer, id, &answer)? {
+            Some(Ok(())) | Some(Err(Unanswerable::AlreadyAcknowledged)) => {
+                (Acked::Done(shown), Some(id))
+            }
+            _ => (Acked::Unknown(code), None),
+        }))
     }
 
     fn hydrate(snapshot: &[u8]) -> Result<Grievance> {

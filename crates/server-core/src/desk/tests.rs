@@ -133,6 +133,7 @@ fn officer(f: &Fixture, short: &str, name: &str) -> (Officer, String, Vec<u8>, S
             org: ORG,
             agency: short,
             user: name,
+            phone: None,
             valid_for: std::time::Duration::from_secs(3600),
         })
         .expect("invited");
@@ -174,6 +175,7 @@ fn an_invitation_sets_up_an_account_once_with_a_passphrase_and_a_second_factor()
             org: ORG,
             agency: "kedco",
             user: "Halima Sani",
+            phone: None,
             valid_for: std::time::Duration::from_secs(3600),
         })
         .expect("invited");
@@ -223,7 +225,8 @@ fn an_invitation_sets_up_an_account_once_with_a_passphrase_and_a_second_factor()
         org: ORG,
         agency: "NOPE",
         user: "Someone",
-        valid_for: std::time::Duration::from_secs(3600),
+        phone: None,
+            valid_for: std::time::Duration::from_secs(3600),
     });
     assert!(matches!(
         unknown,
@@ -458,4 +461,74 @@ fn no_device_writes_an_agencys_entry() {
         .expect("read")
         .expect("case");
     assert!(!stored.acknowledged_by_agency(), "nothing stored");
+}
+
+#[test]
+fn an_ack_from_the_agencys_registered_phone_acknowledges_its_case_once() {
+    use crate::intake::{Delivered, Message};
+    use super::Acked;
+    let f = fixture();
+    let ours = forwarded_case(&f, "KEDCO", "form-3");
+    f.core
+        .invite_officer(&NewOfficer {
+            org: ORG,
+            agency: "KEDCO",
+            user: "KEDCO complaints line",
+            phone: Some("0803 555 0199"),
+            valid_for: std::time::Duration::from_secs(3600),
+        })
+        .expect("invited");
+    let org_id = f.coordinator.org_id;
+    let case = |f: &Fixture| -> Grievance {
+        f.core
+            .write(|tx| records::org_record(tx, org_id, ours))
+            .expect("read")
+            .expect("case")
+    };
+    let reference = case(&f).reference;
+    let sms = |id: &str, from: &str, text: &str| {
+        f.core
+            .message(&Message {
+                provider: "africastalking",
+                id,
+                from,
+                text,
+                intake: Intake::Sms,
+            })
+            .expect("delivered")
+    };
+    let code = reference.replace('-', "").to_lowercase();
+    assert_eq!(
+        sms("m1", "+2348035550199", &format!("ack {code} KE/77")),
+        Delivered::Acked(Acked::Done(reference.clone()))
+    );
+    assert!(case(&f).acknowledged_by_agency());
+    assert_eq!(case(&f).status().current, Status::Acknowledged);
+    assert_eq!(sms("m1", "+2348035550199", &format!("ack {code} KE/77")), Delivered::Again);
+    assert_eq!(
+        sms("m2", "+2348035550199", &format!("ACK {code}")),
+        Delivered::Acked(Acked::Done(reference.clone())),
+        "acknowledged before: said so again, nothing added"
+    );
+    assert_eq!(
+        sms("m3", "+2348035550199", "ACK KNZZZ0001"),
+        Delivered::Acked(Acked::Unknown("KNZZZ0001".into()))
+    );
+    // Another phone's "ACK" is a citizen's message.
+    assert!(matches!(
+        sms("m4", "+2348035550111", &format!("ACK {code}")),
+        Delivered::New(_)
+    ));
+    // A phone is registered once.
+    let again = f.core.invite_officer(&NewOfficer {
+        org: ORG,
+        agency: "KNWB",
+        user: "Someone else",
+        phone: Some("+2348035550199"),
+        valid_for: std::time::Duration::from_secs(3600),
+    });
+    assert!(matches!(
+        again,
+        Err(Error::Refused { code: ErrorCode::InvalidRequest, .. })
+    ));
 }

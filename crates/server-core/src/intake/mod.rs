@@ -162,6 +162,8 @@ pub enum Delivered {
     Unreadable,
     /// Nothing to file (empty, or a number that is not a phone).
     Ignored,
+    /// An agency's `ACK` from a phone registered for it.
+    Acked(crate::desk::Acked),
 }
 
 /// What became of a report sent from the web page or an Open311 client.
@@ -357,7 +359,7 @@ impl Core {
     /// A sender's number as the server keeps it for a day (to join follow-ups): a hash keyed
     /// with the server's secret. Whoever holds the database holds the key too and could try
     /// every number, so the hash is blanked after a day (`forget_senders`).
-    fn sender_key(&self, phone: &Phone) -> [u8; 32] {
+    pub(crate) fn sender_key(&self, phone: &Phone) -> [u8; 32] {
         keyed(&self.secret, b"sender", phone.as_str().as_bytes())
     }
 
@@ -603,6 +605,13 @@ impl Core {
                 .is_some()
             {
                 return Ok(Delivered::Again);
+            }
+            // An agency acknowledging a case from the phone the organisation registered for it.
+            if let Some((acked, case)) = self.ack_by_message(tx, org_id, &sender, &text)? {
+                if let Some(case) = case {
+                    tx.set_message_case(message.provider, id, case)?;
+                }
+                return Ok(Delivered::Acked(acked));
             }
             if !self.attempt(tx, "message", &who, 60, public.messages_per_hour)? {
                 return Ok(Delivered::Ignored);
