@@ -67,8 +67,8 @@ on_each_backend! {
 
         // The forwarding letter says where the agency answers, with the case's code.
         let letter = coordinator.client.forwarding_letter(&reference).expect("letter");
-        let code = reference.replace('-', "");
-        for expected in [format!("Case code: {code}."), format!("{}/desk", server.url), format!("ACK {code} YOUR-REFERENCE")] {
+        let case_code = reference.replace('-', "");
+        for expected in [format!("Case code: {case_code}."), format!("{}/desk", server.url), format!("ACK {case_code} YOUR-REFERENCE")] {
             assert!(letter.contains(&expected), "'{expected}' missing from:\n{letter}");
         }
         let (mut kedco, login, secret) = officer(&server, "KEDCO", "Halima Sani");

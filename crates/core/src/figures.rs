@@ -502,10 +502,7 @@ mod tests {
             refusal(&f),
             "figures: NIS's confirmed count is shown only beside acknowledged cases reading 5 or more"
         );
-        assert_eq!(
-            within(Published(None), Published(Some(5))),
-            Published(None)
-        );
+        assert_eq!(within(Published(None), Published(Some(5))), Published(None));
         assert_eq!(
             within(Published(Some(5)), Published(Some(5))),
             Published(Some(5))

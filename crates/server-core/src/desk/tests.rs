@@ -226,7 +226,7 @@ fn an_invitation_sets_up_an_account_once_with_a_passphrase_and_a_second_factor()
         agency: "NOPE",
         user: "Someone",
         phone: None,
-            valid_for: std::time::Duration::from_secs(3600),
+        valid_for: std::time::Duration::from_secs(3600),
     });
     assert!(matches!(
         unknown,
@@ -465,8 +465,8 @@ fn no_device_writes_an_agencys_entry() {
 
 #[test]
 fn an_ack_from_the_agencys_registered_phone_acknowledges_its_case_once() {
-    use crate::intake::{Delivered, Message};
     use super::Acked;
+    use crate::intake::{Delivered, Message};
     let f = fixture();
     let ours = forwarded_case(&f, "KEDCO", "form-3");
     f.core
@@ -504,7 +504,10 @@ fn an_ack_from_the_agencys_registered_phone_acknowledges_its_case_once() {
     );
     assert!(case(&f).acknowledged_by_agency());
     assert_eq!(case(&f).status().current, Status::Acknowledged);
-    assert_eq!(sms("m1", "+2348035550199", &format!("ack {code} KE/77")), Delivered::Again);
+    assert_eq!(
+        sms("m1", "+2348035550199", &format!("ack {code} KE/77")),
+        Delivered::Again
+    );
     assert_eq!(
         sms("m2", "+2348035550199", &format!("ACK {code}")),
         Delivered::Acked(Acked::Done(reference.clone())),
@@ -529,6 +532,9 @@ fn an_ack_from_the_agencys_registered_phone_acknowledges_its_case_once() {
     });
     assert!(matches!(
         again,
-        Err(Error::Refused { code: ErrorCode::InvalidRequest, .. })
+        Err(Error::Refused {
+            code: ErrorCode::InvalidRequest,
+            ..
+        })
     ));
 }
