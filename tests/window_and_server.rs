@@ -210,9 +210,12 @@ async fn a_report_from_the_public_waits_in_triage_and_is_accepted_in_the_real_wi
     until_text(&c, "#timeline", "Halima Sani, KEDCO (agency desk)").await;
     until_text(&c, "#timeline", "A crew goes on Monday.").await;
     until_text(&c, "#case-status", "Acknowledged").await;
-    c.execute("document.getElementById('timeline').scrollIntoView();", vec![])
-        .await
-        .expect("scroll");
+    c.execute(
+        "document.getElementById('timeline').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .expect("scroll");
     shot(&c, "19g-agency-desk-entries").await;
     // The server refused the laptop's figures at that sync: the Sync screen says so, in its
     // words; once it takes them, the screen says when they were published.

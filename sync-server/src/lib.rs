@@ -135,6 +135,7 @@ impl Application {
                 sweeps.send_modify(|n| *n += 1);
             }
         });
+        let updater = tokio::spawn(send_updates(self.core.clone(), self.face.replier.clone()));
         // The rules' last handle is let go on a blocking thread: dropping PostgreSQL's
         // synchronous clients blocks, which a runtime worker may not (the server aborted after
         // its graceful shutdown, so systemd called every stop a failure).
@@ -143,6 +144,8 @@ impl Application {
         serve_connections(self.listener, app, self.http.header_timeout, shutdown).await;
         sweeper.abort();
         let _ = sweeper.await;
+        updater.abort();
+        let _ = updater.await;
         let _ = tokio::task::spawn_blocking(move || drop(last)).await;
         Ok(())
     }
@@ -263,4 +266,42 @@ async fn serve_connections(
     drop(closed);
     let _ = closing.send(());
     closing.closed().await;
+}
+
+/// Send the status messages the rules queued for reporters, every two seconds, through the
+/// provider each came in by; each is marked sent (its phone forgotten) once handed over.
+async fn send_updates(core: Arc<Core>, replier: replies::Replier) {
+    let mut every = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        every.tick().await;
+        let reading = core.clone();
+        let pending = match state::blocking(move || reading.pending_updates(50)).await {
+            Ok(pending) => pending,
+            Err(e) => {
+                tracing::warn!(code = e.0.code().as_str(), "reading status messages failed");
+                continue;
+            }
+        };
+        for row in pending {
+            let provider = match row.provider.as_str() {
+                citizens_server_core::webhooks::AFRICAS_TALKING => {
+                    citizens_server_core::webhooks::AFRICAS_TALKING
+                }
+                citizens_server_core::webhooks::WHATSAPP => {
+                    citizens_server_core::webhooks::WHATSAPP
+                }
+                _ => "",
+            };
+            if let (Some(phone), false) = (&row.phone, provider.is_empty()) {
+                replier.send(provider, phone.clone(), public::update_text(&row));
+            }
+            let marking = core.clone();
+            if let Err(e) = state::blocking(move || marking.update_sent(row.id)).await {
+                tracing::warn!(
+                    code = e.0.code().as_str(),
+                    "marking a status message failed"
+                );
+            }
+        }
+    }
 }

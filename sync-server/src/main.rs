@@ -94,6 +94,8 @@ enum Command {
     /// Agency officers of the agency desk.
     #[command(subcommand)]
     Officers(OfficersCmd),
+    /// Status messages sent to reporters this month, by provider (what they cost).
+    Updates,
     /// Bring the database's schema up to date (PostgreSQL: run once before starting instances
     /// of a new version; they refuse to start on an older schema).
     Migrate,
@@ -276,6 +278,15 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 Err(anyhow!("{} was already revoked", shown(&login)))
             }
+        }
+        Command::Updates => {
+            let sent = core.updates_this_month()?;
+            let total: u64 = sent.iter().map(|(_, n)| n).sum();
+            println!("status messages sent this month: {total}");
+            for (provider, n) in sent {
+                println!("  {provider}: {n}");
+            }
+            Ok(())
         }
         Command::Serve { .. } | Command::Migrate => Ok(()),
     }

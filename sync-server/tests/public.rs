@@ -633,7 +633,9 @@ fn sms_and_whatsapp_senders_get_their_reference_and_pin_once_through_the_provide
     let pin = between(text, "PIN ", ".");
     assert!(reference.starts_with("LA-"), "{text}");
     assert!(
-        text.ends_with("follow it at https://citizens.example.org/track"),
+        text.ends_with(
+            "follow it at https://citizens.example.org/track We will text you when it moves; reply STOP for no more."
+        ),
         "{text}"
     );
     let tracked = post_form(
@@ -1625,5 +1627,71 @@ on_each_backend! {
             .collect();
         assert_eq!(acks, [(Some("KEDCO"), Some("KE/2026/77"))]);
         assert_eq!(coordinator.references().len(), 2, "the other phone's message is a report");
+    }
+}
+
+on_each_backend! {
+    /// Issue 28: an SMS reporter hears how their case moves, once per change, through the
+    /// provider they wrote in by; STOP ends it; repeated syncs send nothing more.
+    fn an_sms_reporter_hears_each_change_once_and_stop_ends_it(backend) {
+        use citizens_test_support::provider::Provider;
+        let at = Provider::start(200, r#"{"SMSMessageData":{"Message":"Sent to 1/1","Recipients":[]}}"#);
+        let server = start(
+            backend,
+            &format!(
+                "[africastalking_send]\nusername = \"kanocivic\"\napi_key = \"at-api-key-0123\"\nurl = \"{}/version1/messaging\"\n",
+                at.url
+            ),
+        );
+        let mut coordinator = Device::coordinator(&server, "Amina Yusuf");
+        let at_url = format!("{}/sms/africastalking?key=at-callback-key-0123456789", server.url);
+        let sms = |id: &str, from: &str, text: &str| {
+            assert_eq!(
+                post_form(&at_url, &[("from", from), ("to", "32811"), ("text", text), ("date", "2026-12-04T06:04:45Z"), ("id", id)]).0,
+                200
+            );
+        };
+        let text_of = |sent: citizens_test_support::provider::Sent| -> (String, String) {
+            let form: std::collections::BTreeMap<String, String> =
+                serde_urlencoded::from_str(&sent.body).expect("a form");
+            (form["to"].clone(), form["message"].clone())
+        };
+        sms("ATXid_1", "+2348025550001", "No light in Fagge for two weeks");
+        let (to, receipt) = text_of(at.next());
+        assert_eq!(to, "+2348025550001");
+        let reference = between(&receipt, "Reference ", ",").to_string();
+        coordinator.sync();
+        coordinator.client.accept_intake(&reference).expect("accept");
+        let forward = citizens_client::ForwardInput {
+            agency: "KEDCO".into(),
+            channel: "letter".into(),
+            ..Default::default()
+        };
+        coordinator.client.forward(&reference, &forward).expect("forward");
+        coordinator.sync();
+        let (to, update) = text_of(at.next());
+        assert_eq!(to, "+2348025550001");
+        assert_eq!(
+            update,
+            format!("{reference}: your report was sent to KEDCO. Reply STOP for no more messages.")
+        );
+        // More syncs and a note: nothing new to tell. The next request is STOP's answer.
+        coordinator.client.add_note(&reference, "Called the area office").expect("note");
+        coordinator.sync();
+        coordinator.sync();
+        sms("ATXid_2", "+2348025550001", "STOP");
+        assert_eq!(
+            text_of(at.next()).1,
+            "You will get no more messages about your reports. Your reports stay open."
+        );
+        // After STOP, a change sends nothing: the next request is another sender's receipt.
+        coordinator.client.change_status(&reference, "resolved", None).expect("resolve");
+        coordinator.sync();
+        sms("ATXid_3", "+2348025550002", "Water is dirty in Gwale");
+        let (to, next) = text_of(at.next());
+        assert_eq!(to, "+2348025550002");
+        assert!(next.starts_with("Thank you, we have your report."), "{next}");
+        let month = server.admin(&["updates"]);
+        assert!(month.starts_with("status messages sent this month: 1"), "{month}");
     }
 }

@@ -14,6 +14,7 @@ mod memory;
 pub mod open311;
 pub mod persistence;
 mod records;
+pub mod updates;
 pub mod webhooks;
 
 use std::sync::{Arc, Mutex};

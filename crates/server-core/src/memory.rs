@@ -26,7 +26,8 @@ use uuid::Uuid;
 
 use crate::persistence::{
     sees, CodeRow, DeskSessionRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow,
-    NewDevice, OfficerKey, OfficerRow, Persistence, RecordRow, StoredRecord, TokenRow, Tx, Viewer,
+    NewDevice, OfficerKey, OfficerRow, OutgoingRow, Persistence, RecordRow, StoredRecord, TokenRow,
+    Tx, UpdateRow, Viewer,
 };
 use crate::{Core, Device, Error, Limits, NewCode, Result};
 
@@ -132,6 +133,8 @@ struct State {
     messages: BTreeMap<(String, String), Inbound>,
     answers: BTreeMap<(Uuid, Uuid), (Vec<u8>, i64)>,
     officers: Vec<OfficerRow>,
+    subscriptions: BTreeMap<Uuid, UpdateRow>,
+    outgoing: Vec<OutgoingRow>,
     desk_sessions: BTreeMap<Vec<u8>, DeskSessionRow>,
 }
 
@@ -786,6 +789,71 @@ impl Tx for MemoryTx {
             d.forwarded_to = agency;
         }
         Ok(())
+    }
+
+    fn subscription(&mut self, doc_id: Uuid) -> Result<Option<UpdateRow>> {
+        Ok(self.0.subscriptions.get(&doc_id).cloned())
+    }
+
+    fn put_subscription(&mut self, row: &UpdateRow) -> Result<()> {
+        self.0.subscriptions.insert(row.doc_id, row.clone());
+        Ok(())
+    }
+
+    fn drop_subscriptions(
+        &mut self,
+        doc_id: Option<Uuid>,
+        phone_hash: Option<&[u8]>,
+    ) -> Result<()> {
+        self.0.subscriptions.retain(|id, s| {
+            let by_case = doc_id == Some(*id);
+            let by_phone = phone_hash.is_some_and(|h| h == s.phone_hash.as_slice());
+            !(by_case || by_phone)
+        });
+        Ok(())
+    }
+
+    fn queue_update(&mut self, row: &OutgoingRow) -> Result<bool> {
+        if self
+            .0
+            .outgoing
+            .iter()
+            .any(|o| o.doc_id == row.doc_id && o.key == row.key)
+        {
+            return Ok(false);
+        }
+        let id = i64::try_from(self.0.outgoing.len()).unwrap_or(i64::MAX) + 1;
+        self.0.outgoing.push(OutgoingRow { id, ..row.clone() });
+        Ok(true)
+    }
+
+    fn pending_updates(&mut self, limit: usize) -> Result<Vec<OutgoingRow>> {
+        Ok(self
+            .0
+            .outgoing
+            .iter()
+            .filter(|o| o.sent_at.is_none())
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn update_sent(&mut self, id: i64, at: i64) -> Result<()> {
+        if let Some(o) = self.0.outgoing.iter_mut().find(|o| o.id == id) {
+            o.sent_at = Some(at);
+            o.phone = None;
+        }
+        Ok(())
+    }
+
+    fn updates_sent_since(&mut self, since: i64) -> Result<Vec<(String, u64)>> {
+        let mut by: BTreeMap<String, u64> = BTreeMap::new();
+        for o in &self.0.outgoing {
+            if o.sent_at.is_some_and(|at| at >= since) {
+                *by.entry(o.provider.clone()).or_default() += 1;
+            }
+        }
+        Ok(by.into_iter().collect())
     }
 
     fn stored_answer(&mut self, device_id: Uuid, batch_id: Uuid) -> Result<Option<Vec<u8>>> {

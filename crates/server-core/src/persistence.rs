@@ -354,6 +354,59 @@ pub struct DeskSessionRow {
     pub seen_at: i64,
 }
 
+/// A reporter who asked to hear when their case moves: the phone, readable only while the
+/// case is open (the row goes when it ends, or at `STOP`), and what they were last told of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateRow {
+    /// The case.
+    pub doc_id: Uuid,
+    /// Its organisation.
+    pub org_id: i64,
+    /// The phone, E.164.
+    pub phone: String,
+    /// Its keyed hash (a `STOP` from it finds the row).
+    pub phone_hash: Vec<u8>,
+    /// The provider that sends to it.
+    pub provider: String,
+    /// The language to write in.
+    pub lang: String,
+    /// A corruption report: told that it moved, never where.
+    pub discreet: bool,
+    /// What they were last told of (status, agency replies, escalations).
+    pub told: String,
+    /// The day (days since 1970) `today` counts.
+    pub day: i64,
+    /// Messages queued on that day.
+    pub today: i64,
+    /// Messages queued in all.
+    pub sent: i64,
+}
+
+/// A status message to send, or sent (then without its phone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingRow {
+    /// Its id (0 before it is stored).
+    pub id: i64,
+    /// The case.
+    pub doc_id: Uuid,
+    /// What happened (`forwarded`, `acknowledged`, `answered:1`, …): once per case.
+    pub key: String,
+    /// The provider.
+    pub provider: String,
+    /// The phone, until it is sent.
+    pub phone: Option<String>,
+    /// The language.
+    pub lang: String,
+    /// The case's reference.
+    pub reference: String,
+    /// The agency named, if any (never for a corruption report).
+    pub agency: Option<String>,
+    /// Queued at (ms).
+    pub created_at: i64,
+    /// Sent at (ms).
+    pub sent_at: Option<i64>,
+}
+
 /// One transaction's reads and writes.
 pub trait Tx {
     // Organisations and people.
@@ -542,6 +595,23 @@ pub trait Tx {
     fn cases_without_desk(&mut self, limit: usize) -> Result<Vec<(Uuid, Vec<u8>)>>;
     /// Note the agency a case is with (none: not forwarded).
     fn set_forwarded_to(&mut self, id: Uuid, agency: Option<Uuid>) -> Result<()>;
+
+    // Status messages to reporters.
+    /// The subscription of a case, if its reporter asked for updates.
+    fn subscription(&mut self, doc_id: Uuid) -> Result<Option<UpdateRow>>;
+    /// Store or replace a subscription.
+    fn put_subscription(&mut self, row: &UpdateRow) -> Result<()>;
+    /// Forget the subscription of a case, or every one of a phone (its keyed hash).
+    fn drop_subscriptions(&mut self, doc_id: Option<Uuid>, phone_hash: Option<&[u8]>)
+        -> Result<()>;
+    /// Queue a message; false when one with its case and key was queued before.
+    fn queue_update(&mut self, row: &OutgoingRow) -> Result<bool>;
+    /// Up to `limit` messages not sent yet, oldest first.
+    fn pending_updates(&mut self, limit: usize) -> Result<Vec<OutgoingRow>>;
+    /// Note a message sent, and forget its phone.
+    fn update_sent(&mut self, id: i64, at: i64) -> Result<()>;
+    /// `(provider, messages)` sent since `since` (ms).
+    fn updates_sent_since(&mut self, since: i64) -> Result<Vec<(String, u64)>>;
 
     // Stored answers.
     /// The answer kept for a device's batch.

@@ -164,10 +164,21 @@ fn check_record(kind: RecordKind, doc: &AutoCommit, id: Uuid) -> Result<Scope> {
 /// What a batch leaves for the end of its transaction: the changes to log and each
 /// organisation's checksum change. Both are written last, so the rows every push touches
 /// (the log's order, the organisation's checksum) are held only from there to the commit.
-#[derive(Default)]
 struct Batch {
     log: Vec<NewChange>,
     checksums: std::collections::BTreeMap<i64, [u8; 32]>,
+    /// When it is applied (ms): status messages are queued and capped by it.
+    now: i64,
+}
+
+impl Batch {
+    fn at(now: i64) -> Batch {
+        Batch {
+            log: Vec::new(),
+            checksums: Default::default(),
+            now,
+        }
+    }
 }
 
 impl Batch {
@@ -410,6 +421,11 @@ fn apply_push(
     for sha in &scope.attachments {
         tx.link_blob(push.doc_id, sha)?;
     }
+    // A reporter who asked to hear how their case moves is told of this change.
+    if push.kind == RecordKind::Grievance && tx.subscription(push.doc_id)?.is_some() {
+        let case: Grievance = read(&doc).map_err(Error::internal)?;
+        crate::updates::noticed(tx, push.doc_id, &case, batch.now)?;
+    }
     if let (Some(org), false) = (org, push.kind.is_reference()) {
         // The checksum is the XOR of its records' digests: out with the old, in with the new.
         let old: Option<[u8; 32]> = stored.and_then(|s| s.digest.try_into().ok());
@@ -433,8 +449,8 @@ fn apply_push(
 
 /// Store `push` as `device` inside the caller's transaction, through the same rules as any
 /// push; refused unless the device may store every change of it.
-pub(crate) fn store_own(tx: &mut dyn Tx, device: &Device, push: &Push) -> Result<()> {
-    let mut batch = Batch::default();
+pub(crate) fn store_own(tx: &mut dyn Tx, device: &Device, push: &Push, now: i64) -> Result<()> {
+    let mut batch = Batch::at(now);
     match apply_push(tx, device, Writer::Server, push, &mut batch)? {
         Pushed::Stored => batch.finish(tx),
         Pushed::Refused(r) => Err(Error::internal(format!(
@@ -451,8 +467,9 @@ pub(crate) fn push_as_device(
     tx: &mut dyn Tx,
     device: &Device,
     push: &Push,
+    now: i64,
 ) -> Result<Option<RefusedRecord>> {
-    let mut batch = Batch::default();
+    let mut batch = Batch::at(now);
     let refused = match apply_push(tx, device, Writer::Device, push, &mut batch)? {
         Pushed::Refused(r) => Some(r),
         Pushed::Stored | Pushed::OutOfScope => None,
@@ -631,7 +648,7 @@ impl Core {
                 tx.prune_answers(now - ANSWER_RETENTION_MS)?;
             }
             let (mut refused, mut out_of_scope) = (Vec::new(), Vec::new());
-            let mut batch = Batch::default();
+            let mut batch = Batch::at(now);
             // Records are locked as they are read: in id order, two batches never wait for
             // each other in a circle.
             let mut pushes: Vec<&Push> = request.pushes.iter().collect();

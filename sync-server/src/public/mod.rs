@@ -612,9 +612,14 @@ async fn deliver(state: &AppState, inbound: &Inbound) -> Result<Option<String>, 
         )
     };
     Ok(match delivered {
+        // Where a provider can send to them, they will hear how it moves.
+        Delivered::New(r) if inbound.provider != webhooks::TWILIO => {
+            Some(format!("{} {}", receipt(&r), w.get("pub_sms_updates")))
+        }
         Delivered::New(r) => Some(receipt(&r)),
         Delivered::FollowUp(r) => Some(w.fill("pub_sms_follow_up", &[("reference", &r.reference)])),
         Delivered::Unreadable => Some(w.get("pub_sms_controls")),
+        Delivered::Stopped => Some(w.get("pub_sms_stopped")),
         Delivered::Acked(Acked::Done(reference)) => {
             Some(w.fill("pub_sms_ack_done", &[("reference", &reference)]))
         }
@@ -623,6 +628,26 @@ async fn deliver(state: &AppState, inbound: &Inbound) -> Result<Option<String>, 
         }
         Delivered::Again | Delivered::Ignored => None,
     })
+}
+
+/// A status message's words, in the reporter's language: what happened to their report (a
+/// corruption report: only that it moved), and how to stop them.
+pub(crate) fn update_text(row: &citizens_server_core::persistence::OutgoingRow) -> String {
+    let w = pages::words(&row.lang);
+    let what = row.key.split(':').next().unwrap_or("moved");
+    let key = match &row.agency {
+        Some(_) => format!("pub_update_{what}"),
+        None if what == "resolved" || what == "closed" || what == "not_actionable" => {
+            format!("pub_update_{what}")
+        }
+        None => "pub_update_moved".to_string(),
+    };
+    let agency = row.agency.clone().unwrap_or_default();
+    format!(
+        "{} {}",
+        w.fill(&key, &[("reference", &row.reference), ("agency", &agency)]),
+        w.get("pub_update_stop")
+    )
 }
 
 /// File a message that comes through a provider whose reply goes by its send API: the reply

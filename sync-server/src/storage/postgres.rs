@@ -13,8 +13,8 @@ use std::time::Duration;
 use citizens_protocol::RecordKind;
 use citizens_server_core::persistence::{
     visibility, CodeRow, DeskSessionRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow,
-    NewDevice, OfficerKey, OfficerRow, Persistence, Placeholders, RecordRow, StoredRecord,
-    TokenRow, Tx, Viewer,
+    NewDevice, OfficerKey, OfficerRow, OutgoingRow, Persistence, Placeholders, RecordRow,
+    StoredRecord, TokenRow, Tx, UpdateRow, Viewer,
 };
 use citizens_server_core::{Error, Result};
 use postgres::error::SqlState;
@@ -38,6 +38,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (
         4,
         include_str!("../../../migrations/server-postgres/0004_agency_desk.sql"),
+    ),
+    (
+        5,
+        include_str!("../../../migrations/server-postgres/0005_status_updates.sql"),
     ),
 ];
 
@@ -981,6 +985,141 @@ impl Tx for PgTx<'_> {
             &[&id.to_string(), &forwarded(agency)],
         )?;
         Ok(())
+    }
+
+    fn subscription(&mut self, doc_id: Uuid) -> Result<Option<UpdateRow>> {
+        let Some(r) = self.opt(
+            "SELECT doc_id, org_id, phone, phone_hash, provider, lang, discreet, told, day, today, sent
+             FROM update_subscriptions WHERE doc_id = $1",
+            &[&doc_id.to_string()],
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(UpdateRow {
+            doc_id: uuid(&r.get::<_, String>(0))?,
+            org_id: r.get(1),
+            phone: r.get(2),
+            phone_hash: r.get(3),
+            provider: r.get(4),
+            lang: r.get(5),
+            discreet: r.get(6),
+            told: r.get(7),
+            day: r.get(8),
+            today: r.get(9),
+            sent: r.get(10),
+        }))
+    }
+
+    fn put_subscription(&mut self, s: &UpdateRow) -> Result<()> {
+        self.exec(
+            "INSERT INTO update_subscriptions (doc_id, org_id, phone, phone_hash, provider, lang, discreet, told, day, today, sent)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (doc_id) DO UPDATE SET told = excluded.told, day = excluded.day,
+                 today = excluded.today, sent = excluded.sent",
+            &[
+                &s.doc_id.to_string(),
+                &s.org_id,
+                &s.phone,
+                &s.phone_hash,
+                &s.provider,
+                &s.lang,
+                &s.discreet,
+                &s.told,
+                &s.day,
+                &s.today,
+                &s.sent,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn drop_subscriptions(
+        &mut self,
+        doc_id: Option<Uuid>,
+        phone_hash: Option<&[u8]>,
+    ) -> Result<()> {
+        if let Some(id) = doc_id {
+            self.exec(
+                "DELETE FROM update_subscriptions WHERE doc_id = $1",
+                &[&id.to_string()],
+            )?;
+        }
+        if let Some(hash) = phone_hash {
+            self.exec(
+                "DELETE FROM update_subscriptions WHERE phone_hash = $1",
+                &[&hash],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn queue_update(&mut self, o: &OutgoingRow) -> Result<bool> {
+        let added = self.exec(
+            "INSERT INTO update_messages (doc_id, key, provider, phone, lang, reference, agency, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (doc_id, key) DO NOTHING",
+            &[
+                &o.doc_id.to_string(),
+                &o.key,
+                &o.provider,
+                &o.phone,
+                &o.lang,
+                &o.reference,
+                &o.agency,
+                &o.created_at,
+            ],
+        )?;
+        Ok(added > 0)
+    }
+
+    fn pending_updates(&mut self, limit: usize) -> Result<Vec<OutgoingRow>> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT id, doc_id, key, provider, phone, lang, reference, agency, created_at, sent_at
+                 FROM update_messages WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+                &[&i64::try_from(limit).unwrap_or(i64::MAX)],
+            )
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutgoingRow {
+                    id: r.get(0),
+                    doc_id: uuid(&r.get::<_, String>(1))?,
+                    key: r.get(2),
+                    provider: r.get(3),
+                    phone: r.get(4),
+                    lang: r.get(5),
+                    reference: r.get(6),
+                    agency: r.get(7),
+                    created_at: r.get(8),
+                    sent_at: r.get(9),
+                })
+            })
+            .collect()
+    }
+
+    fn update_sent(&mut self, id: i64, at: i64) -> Result<()> {
+        self.exec(
+            "UPDATE update_messages SET sent_at = $2, phone = NULL WHERE id = $1",
+            &[&id, &at],
+        )?;
+        Ok(())
+    }
+
+    fn updates_sent_since(&mut self, since: i64) -> Result<Vec<(String, u64)>> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT provider, count(*) FROM update_messages WHERE sent_at >= $1
+                 GROUP BY provider ORDER BY provider",
+                &[&since],
+            )
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), u64::try_from(r.get::<_, i64>(1)).unwrap_or(0)))
+            .collect())
     }
 
     fn stored_answer(&mut self, device_id: Uuid, batch_id: Uuid) -> Result<Option<Vec<u8>>> {

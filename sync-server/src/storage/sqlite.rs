@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use citizens_protocol::RecordKind;
 use citizens_server_core::persistence::{
     visibility, CodeRow, DeskSessionRow, DeviceRow, IntakeRow, LogRow, Mode, NewChange, NewCodeRow,
-    NewDevice, OfficerKey, OfficerRow, Persistence, Placeholders, RecordRow, StoredRecord,
-    TokenRow, Tx, Viewer,
+    NewDevice, OfficerKey, OfficerRow, OutgoingRow, Persistence, Placeholders, RecordRow,
+    StoredRecord, TokenRow, Tx, UpdateRow, Viewer,
 };
 use citizens_server_core::{Error, Result};
 use rusqlite::{named_params, params, Connection, OptionalExtension, Transaction};
@@ -47,6 +47,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (
         8,
         include_str!("../../../migrations/server-sqlite/0008_agency_desk.sql"),
+    ),
+    (
+        9,
+        include_str!("../../../migrations/server-sqlite/0009_status_updates.sql"),
     ),
 ];
 
@@ -915,6 +919,157 @@ impl Tx for SqliteTx<'_> {
             )
             .map_err(db)?;
         Ok(())
+    }
+
+    fn subscription(&mut self, doc_id: Uuid) -> Result<Option<UpdateRow>> {
+        self.0
+            .query_row(
+                "SELECT doc_id, org_id, phone, phone_hash, provider, lang, discreet, told, day, today, sent
+                 FROM update_subscriptions WHERE doc_id = ?1",
+                params![doc_id.to_string()],
+                |r| {
+                    Ok(UpdateRow {
+                        doc_id: uuid(&r.get::<_, String>(0)?)?,
+                        org_id: r.get(1)?,
+                        phone: r.get(2)?,
+                        phone_hash: r.get(3)?,
+                        provider: r.get(4)?,
+                        lang: r.get(5)?,
+                        discreet: r.get(6)?,
+                        told: r.get(7)?,
+                        day: r.get(8)?,
+                        today: r.get(9)?,
+                        sent: r.get(10)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn put_subscription(&mut self, s: &UpdateRow) -> Result<()> {
+        self.0
+            .execute(
+                "INSERT INTO update_subscriptions (doc_id, org_id, phone, phone_hash, provider, lang, discreet, told, day, today, sent)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (doc_id) DO UPDATE SET told = excluded.told, day = excluded.day,
+                     today = excluded.today, sent = excluded.sent",
+                params![
+                    s.doc_id.to_string(),
+                    s.org_id,
+                    s.phone,
+                    s.phone_hash,
+                    s.provider,
+                    s.lang,
+                    s.discreet,
+                    s.told,
+                    s.day,
+                    s.today,
+                    s.sent
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn drop_subscriptions(
+        &mut self,
+        doc_id: Option<Uuid>,
+        phone_hash: Option<&[u8]>,
+    ) -> Result<()> {
+        if let Some(id) = doc_id {
+            self.0
+                .execute(
+                    "DELETE FROM update_subscriptions WHERE doc_id = ?1",
+                    params![id.to_string()],
+                )
+                .map_err(db)?;
+        }
+        if let Some(hash) = phone_hash {
+            self.0
+                .execute(
+                    "DELETE FROM update_subscriptions WHERE phone_hash = ?1",
+                    params![hash],
+                )
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    fn queue_update(&mut self, o: &OutgoingRow) -> Result<bool> {
+        let added = self
+            .0
+            .execute(
+                "INSERT INTO update_messages (doc_id, key, provider, phone, lang, reference, agency, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (doc_id, key) DO NOTHING",
+                params![
+                    o.doc_id.to_string(),
+                    o.key,
+                    o.provider,
+                    o.phone,
+                    o.lang,
+                    o.reference,
+                    o.agency,
+                    o.created_at
+                ],
+            )
+            .map_err(db)?;
+        Ok(added > 0)
+    }
+
+    fn pending_updates(&mut self, limit: usize) -> Result<Vec<OutgoingRow>> {
+        let mut stmt = self
+            .0
+            .prepare(
+                "SELECT id, doc_id, key, provider, phone, lang, reference, agency, created_at, sent_at
+                 FROM update_messages WHERE sent_at IS NULL ORDER BY id LIMIT ?1",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok(OutgoingRow {
+                    id: r.get(0)?,
+                    doc_id: uuid(&r.get::<_, String>(1)?)?,
+                    key: r.get(2)?,
+                    provider: r.get(3)?,
+                    phone: r.get(4)?,
+                    lang: r.get(5)?,
+                    reference: r.get(6)?,
+                    agency: r.get(7)?,
+                    created_at: r.get(8)?,
+                    sent_at: r.get(9)?,
+                })
+            })
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
+    fn update_sent(&mut self, id: i64, at: i64) -> Result<()> {
+        self.0
+            .execute(
+                "UPDATE update_messages SET sent_at = ?2, phone = NULL WHERE id = ?1",
+                params![id, at],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn updates_sent_since(&mut self, since: i64) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self
+            .0
+            .prepare(
+                "SELECT provider, count(*) FROM update_messages WHERE sent_at >= ?1
+                 GROUP BY provider ORDER BY provider",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
     }
 
     fn stored_answer(&mut self, device_id: Uuid, batch_id: Uuid) -> Result<Option<Vec<u8>>> {

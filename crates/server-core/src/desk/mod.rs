@@ -769,7 +769,7 @@ impl Core {
             kind: citizens_protocol::RecordKind::Grievance,
             changes: vec![doc.save_incremental().into()],
         };
-        records::store_own(tx, &writer, &push)?;
+        records::store_own(tx, &writer, &push, self.now())?;
         Ok(Some(Ok(())))
     }
 
@@ -1000,4 +1000,4 @@ fn desk_view(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -30,7 +30,7 @@ fn fixture() -> Fixture {
     )))
 }
 
-fn agency(f: &Fixture, short: &str) -> Agency {
+pub(crate) fn agency(f: &Fixture, short: &str) -> Agency {
     let org_id = f.coordinator.org_id;
     f.core
         .write(|tx| records::org_agencies(tx, org_id))
@@ -80,7 +80,7 @@ fn forwarded_case(f: &Fixture, to: &str, submission: &str) -> Uuid {
 }
 
 /// A device's change to a case, through the sync path.
-fn edit_as(
+pub(crate) fn edit_as(
     f: &Fixture,
     device: &Device,
     id: Uuid,
@@ -121,7 +121,7 @@ fn edit_as(
         changes: vec![doc.save_incremental().into()],
     };
     f.core
-        .write(|tx| records::push_as_device(tx, device, &push))
+        .write(|tx| records::push_as_device(tx, device, &push, f.core.now()))
         .map(|r| r.into_iter().collect())
 }
 

@@ -164,6 +164,8 @@ pub enum Delivered {
     Ignored,
     /// An agency's `ACK` from a phone registered for it.
     Acked(crate::desk::Acked),
+    /// `STOP` (or its word in another language): no more status messages to this phone.
+    Stopped,
 }
 
 /// What became of a report sent from the web page or an Open311 client.
@@ -494,7 +496,7 @@ impl Core {
             kind: RecordKind::Grievance,
             changes: vec![doc.save().into()],
         };
-        records::store_own(tx, &desk.device, &push)
+        records::store_own(tx, &desk.device, &push, self.now())
     }
 
     /// The receipt of a case the desk filed.
@@ -606,6 +608,11 @@ impl Core {
             {
                 return Ok(Delivered::Again);
             }
+            // No more status messages to this phone.
+            if crate::updates::is_stop(&text) {
+                tx.drop_subscriptions(None, Some(&sender))?;
+                return Ok(Delivered::Stopped);
+            }
             // An agency acknowledging a case from the phone the organisation registered for it.
             if let Some((acked, case)) = self.ack_by_message(tx, org_id, &sender, &text)? {
                 if let Some(case) = case {
@@ -657,6 +664,23 @@ impl Core {
             };
             let (case, receipt) = self.file(tx, &input, message.intake)?;
             tx.set_message_case(message.provider, id, case)?;
+            // Writing in is asking to hear back on that number, where a provider can send to
+            // it (Twilio's replies ride only in its webhook's answer).
+            if message.provider != crate::webhooks::TWILIO {
+                let filed = self
+                    .case(tx, org_id, case)?
+                    .ok_or_else(|| Error::internal("a message's case is missing"))?;
+                crate::updates::subscribe(
+                    tx,
+                    &filed,
+                    org_id,
+                    phone.as_str(),
+                    &sender,
+                    message.provider,
+                    "en",
+                    now,
+                )?;
+            }
             Ok(Delivered::New(receipt))
         })
     }
