@@ -1675,10 +1675,39 @@ on_each_backend! {
             update,
             format!("{reference}: your report was sent to KEDCO. Reply STOP for no more messages.")
         );
-        // More syncs and a note: nothing new to tell. The next request is STOP's answer.
+        // More syncs and a note: nothing new to tell. The next request is the resolution's.
         coordinator.client.add_note(&reference, "Called the area office").expect("note");
         coordinator.sync();
         coordinator.sync();
+        coordinator.client.change_status(&reference, "resolved", None).expect("resolve");
+        coordinator.sync();
+        let (to, asked) = text_of(at.next());
+        assert_eq!(to, "+2348025550001");
+        assert_eq!(
+            asked,
+            format!("{reference}: your report is marked resolved. Was it solved? Reply 1 for yes, 2 for no. Reply STOP for no more messages.")
+        );
+        // "1" from another phone is that phone's own report, not an answer.
+        sms("ATXid_4", "+2348025550009", "1");
+        let (to, other) = text_of(at.next());
+        assert_eq!(to, "+2348025550009");
+        assert!(other.starts_with("Thank you, we have your report."), "{other}");
+        // "2" from the case's phone reopens it with the citizen's words, on the laptop too.
+        sms("ATXid_5", "+2348025550001", "2 Still dark at night");
+        assert_eq!(
+            text_of(at.next()).1,
+            format!("Thank you: {reference} is open again. We will follow it up with the agency.")
+        );
+        coordinator.sync();
+        let view = coordinator.client.open_case(&reference).expect("case");
+        assert_eq!(view.row.status, "in_progress");
+        let answers: Vec<(&str, Option<&str>)> = view
+            .timeline
+            .iter()
+            .filter(|e| e.kind.starts_with("callback"))
+            .map(|e| (e.kind, e.params.get("note").map(String::as_str)))
+            .collect();
+        assert_eq!(answers, [("callback_not_resolved", Some("By message: Still dark at night"))]);
         sms("ATXid_2", "+2348025550001", "STOP");
         assert_eq!(
             text_of(at.next()).1,
@@ -1692,6 +1721,6 @@ on_each_backend! {
         assert_eq!(to, "+2348025550002");
         assert!(next.starts_with("Thank you, we have your report."), "{next}");
         let month = server.admin(&["updates"]);
-        assert!(month.starts_with("status messages sent this month: 1"), "{month}");
+        assert!(month.starts_with("status messages sent this month: 2"), "{month}");
     }
 }

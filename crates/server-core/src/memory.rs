@@ -800,6 +800,16 @@ impl Tx for MemoryTx {
         Ok(())
     }
 
+    fn subscribed_cases(&mut self, phone_hash: &[u8]) -> Result<Vec<Uuid>> {
+        Ok(self
+            .0
+            .subscriptions
+            .values()
+            .filter(|s| s.phone_hash == phone_hash)
+            .map(|s| s.doc_id)
+            .collect())
+    }
+
     fn drop_subscriptions(
         &mut self,
         doc_id: Option<Uuid>,

@@ -601,6 +601,8 @@ pub trait Tx {
     fn subscription(&mut self, doc_id: Uuid) -> Result<Option<UpdateRow>>;
     /// Store or replace a subscription.
     fn put_subscription(&mut self, row: &UpdateRow) -> Result<()>;
+    /// The cases whose reporter's phone has this keyed hash.
+    fn subscribed_cases(&mut self, phone_hash: &[u8]) -> Result<Vec<Uuid>>;
     /// Forget the subscription of a case, or every one of a phone (its keyed hash).
     fn drop_subscriptions(&mut self, doc_id: Option<Uuid>, phone_hash: Option<&[u8]>)
         -> Result<()>;

@@ -336,6 +336,55 @@ mod tests {
     }
 
     #[test]
+    fn a_yes_from_the_cases_phone_closes_it_once_and_forgets_the_phone() {
+        let f = fixture();
+        let Delivered::New(receipt) = sms(&f, "africastalking", "m1", "No water in Fagge") else {
+            panic!("filed");
+        };
+        let org_id = f.coordinator.org_id;
+        let id = f
+            .core
+            .write(|tx| tx.receipt(org_id, &receipt.reference))
+            .expect("read")
+            .expect("a receipt");
+        // Not resolved yet: "1" is a follow-up like any other message.
+        assert!(matches!(
+            sms(&f, "africastalking", "m2", "1"),
+            Delivered::FollowUp(_)
+        ));
+        coordinator_does(&f, id, |case, stamp| {
+            case.change_status(Status::Forwarded, None, stamp())
+                .expect("forward");
+            case.change_status(Status::Resolved, None, stamp())
+                .expect("resolve");
+        });
+        assert_eq!(
+            sms(&f, "africastalking", "m3", "1"),
+            Delivered::Answered {
+                confirmed: true,
+                reference: receipt.reference.clone()
+            }
+        );
+        let case: Grievance = f
+            .core
+            .write(|tx| crate::records::org_record(tx, org_id, id))
+            .expect("read")
+            .expect("case");
+        assert_eq!(case.status().current, Status::Closed);
+        assert!(
+            f.core
+                .write(|tx| tx.subscription(id))
+                .expect("read")
+                .is_none(),
+            "closed: the phone is forgotten"
+        );
+        assert!(!matches!(
+            sms(&f, "africastalking", "m4", "1"),
+            Delivered::Answered { .. }
+        ));
+    }
+
+    #[test]
     fn the_phone_is_kept_only_while_the_case_is_open_and_a_twilio_sender_is_not_kept() {
         let f = fixture();
         let Delivered::New(receipt) = sms(

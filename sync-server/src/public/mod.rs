@@ -620,6 +620,17 @@ async fn deliver(state: &AppState, inbound: &Inbound) -> Result<Option<String>, 
         Delivered::FollowUp(r) => Some(w.fill("pub_sms_follow_up", &[("reference", &r.reference)])),
         Delivered::Unreadable => Some(w.get("pub_sms_controls")),
         Delivered::Stopped => Some(w.get("pub_sms_stopped")),
+        Delivered::Answered {
+            confirmed,
+            reference,
+        } => Some(w.fill(
+            if confirmed {
+                "pub_sms_solved"
+            } else {
+                "pub_sms_not_solved"
+            },
+            &[("reference", &reference)],
+        )),
         Delivered::Acked(Acked::Done(reference)) => {
             Some(w.fill("pub_sms_ack_done", &[("reference", &reference)]))
         }

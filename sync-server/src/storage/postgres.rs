@@ -1034,6 +1034,17 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn subscribed_cases(&mut self, phone_hash: &[u8]) -> Result<Vec<Uuid>> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT doc_id FROM update_subscriptions WHERE phone_hash = $1 ORDER BY doc_id",
+                &[&phone_hash],
+            )
+            .map_err(db)?;
+        rows.iter().map(|r| uuid(&r.get::<_, String>(0))).collect()
+    }
+
     fn drop_subscriptions(
         &mut self,
         doc_id: Option<Uuid>,

@@ -972,6 +972,21 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn subscribed_cases(&mut self, phone_hash: &[u8]) -> Result<Vec<Uuid>> {
+        let mut stmt = self
+            .0
+            .prepare(
+                "SELECT doc_id FROM update_subscriptions WHERE phone_hash = ?1 ORDER BY doc_id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![phone_hash], |r| uuid(&r.get::<_, String>(0)?))
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
     fn drop_subscriptions(
         &mut self,
         doc_id: Option<Uuid>,

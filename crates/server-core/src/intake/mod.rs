@@ -166,6 +166,14 @@ pub enum Delivered {
     Acked(crate::desk::Acked),
     /// `STOP` (or its word in another language): no more status messages to this phone.
     Stopped,
+    /// The reporter answered "was it solved?" for the case with this reference: yes closed
+    /// it, no reopened it.
+    Answered {
+        /// Yes, it is solved.
+        confirmed: bool,
+        /// The case.
+        reference: String,
+    },
 }
 
 /// What became of a report sent from the web page or an Open311 client.
@@ -613,6 +621,15 @@ impl Core {
                 tx.drop_subscriptions(None, Some(&sender))?;
                 return Ok(Delivered::Stopped);
             }
+            // "Was it solved?" answered from the case's own phone.
+            if let Some((confirmed, reference)) =
+                self.answer_by_message(tx, org_id, &sender, &text)?
+            {
+                return Ok(Delivered::Answered {
+                    confirmed,
+                    reference,
+                });
+            }
             // An agency acknowledging a case from the phone the organisation registered for it.
             if let Some((acked, case)) = self.ack_by_message(tx, org_id, &sender, &text)? {
                 if let Some(case) = case {
@@ -687,6 +704,23 @@ impl Core {
 
     /// Add a note to a case's timeline as the intake device.
     fn add_note(&self, tx: &mut dyn Tx, org_id: i64, id: Uuid, note: String) -> Result<()> {
+        self.edit_as_intake(tx, org_id, id, |case, stamp| {
+            case.record(Event::Note { text: note }, stamp());
+            Ok(())
+        })
+    }
+
+    /// Change a case as the intake device (its entries name the public intake).
+    fn edit_as_intake(
+        &self,
+        tx: &mut dyn Tx,
+        org_id: i64,
+        id: Uuid,
+        change: impl FnOnce(
+            &mut Grievance,
+            &mut dyn FnMut() -> Stamp,
+        ) -> citizens_core::error::Result<()>,
+    ) -> Result<()> {
         let desk = self.desk(tx, org_id)?;
         let stored = tx
             .record(id, org_id)?
@@ -696,20 +730,58 @@ impl Core {
             .with_actor(desk.actor.clone());
         let at = Timestamp::from_millis(self.now());
         let mut rng = self.crypto_rng();
-        let by = intake_actor();
+        let mut change = Some(change);
         document::edit(&mut doc, at, |case: &mut Grievance| {
-            case.record(
-                Event::Note { text: note },
-                Stamp {
-                    id: EntryId::generate(at, &mut rng),
-                    at,
-                    by,
-                },
-            );
-            Ok(())
+            let mut stamp = || Stamp {
+                id: EntryId::generate(at, &mut rng),
+                at,
+                by: intake_actor(),
+            };
+            match change.take() {
+                Some(change) => change(case, &mut stamp),
+                None => Ok(()),
+            }
         })
         .map_err(Error::internal)?;
         self.store(tx, &desk, id, &mut doc)
+    }
+
+    /// The reporter's answer to "was it solved?" (`1` yes, `2` no, then any words), from the
+    /// phone of a case resolved and waiting for it: yes closes it, no reopens it with their
+    /// words, as a volunteer's call-back does. `None` when no case of that phone waits for
+    /// an answer (the message is then like any other).
+    fn answer_by_message(
+        &self,
+        tx: &mut dyn Tx,
+        org_id: i64,
+        sender: &[u8],
+        text: &str,
+    ) -> Result<Option<(bool, String)>> {
+        let mut words = text.trim().splitn(2, char::is_whitespace);
+        let confirmed = match words.next() {
+            Some("1") => true,
+            Some("2") => false,
+            _ => return Ok(None),
+        };
+        let said = words.next().map(str::trim).filter(|w| !w.is_empty());
+        for id in tx.subscribed_cases(sender)? {
+            let Some(case) = self.case(tx, org_id, id)? else {
+                continue;
+            };
+            if case.status().current != Status::Resolved {
+                continue;
+            }
+            let note = match (said, confirmed) {
+                (Some(words), _) => format!("By message: {words}"),
+                (None, true) => "By message: yes, it is solved".to_string(),
+                (None, false) => "By message: no, it is not solved".to_string(),
+            };
+            self.edit_as_intake(tx, org_id, id, |case, stamp| {
+                case.call_back(confirmed, &note, stamp)
+            })?;
+            return Ok(Some((confirmed, case.reference)));
+        }
+        Ok(None)
     }
 
     /// Where a case stands, for whoever holds its receipt. An unknown reference and a wrong
