@@ -101,6 +101,14 @@ impl Replier {
         })
     }
 
+    /// The provider that can text a phone number the server did not hear from (a web
+    /// reporter's): Africa's Talking, when its send API is configured.
+    pub fn sms_provider(&self) -> Option<&'static str> {
+        self.africastalking
+            .as_ref()
+            .map(|_| webhooks::AFRICAS_TALKING)
+    }
+
     /// Send `text` to `to` through `provider`'s API in the background, if it is configured.
     pub fn send(&self, provider: &'static str, to: String, text: String) {
         let request = match provider {

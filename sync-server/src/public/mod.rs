@@ -19,7 +19,7 @@ use citizens_core::capture::GrievanceInput;
 use citizens_core::grievance::Intake;
 use citizens_protocol::ErrorCode;
 use citizens_server_core::desk::Acked;
-use citizens_server_core::intake::{Delivered, Filed, NotAdded, Refused};
+use citizens_server_core::intake::{Delivered, Filed, NotAdded, Refused, UpdatesTo};
 use citizens_server_core::webhooks::{self, Inbound, Refusal};
 use citizens_server_core::Error;
 use citizens_words::Words;
@@ -188,7 +188,8 @@ async fn report_page(
         state: st,
         ..GrievanceInput::default()
     };
-    match pages::report_form(&w, &org, &report, &[], None, &token) {
+    let updates = state.face.replier.sms_provider().map(|_| false);
+    match pages::report_form(&w, &org, &report, &[], None, &token, updates) {
         Some(page) => html(StatusCode::OK, remember, page),
         None => html(StatusCode::OK, remember, pages::choose_state(&w, &org)),
     }
@@ -248,11 +249,15 @@ async fn report_sent(
     let token = field(&f, "token").to_string();
     let core = state.core.clone();
     let (sent, from) = (report.clone(), client.clone());
+    let wants_updates = field(&f, "updates") == "yes";
+    let provider = state.face.replier.sms_provider().filter(|_| wants_updates);
+    let lang = w.lang();
     let outcome = tokio::task::spawn_blocking(move || {
         let submission = core
             .check_form_token(&token, &from)
             .map_err(Refused::Server)?;
-        core.report(&from, &submission, Intake::Web, &sent)
+        let updates = provider.map(|provider| UpdatesTo { provider, lang });
+        core.report_to(&from, &submission, Intake::Web, &sent, updates)
     })
     .await;
     match outcome {
@@ -271,6 +276,7 @@ async fn report_sent(
                 report: &report,
                 problems: &problems,
                 notice: None,
+                updates: wants_updates,
             };
             again(&state, &w, form, StatusCode::BAD_REQUEST).await
         }
@@ -287,6 +293,7 @@ async fn report_sent(
                 report: &report,
                 problems: &[],
                 notice: Some(&words),
+                updates: wants_updates,
             };
             again(&state, &w, form, status).await
         }
@@ -301,6 +308,8 @@ struct Form<'a> {
     report: &'a GrievanceInput,
     problems: &'a [citizens_server_core::intake::Problem],
     notice: Option<&'a str>,
+    /// The reporter asked to hear back by SMS.
+    updates: bool,
 }
 
 /// The form again, with a fresh token for the client.
@@ -312,7 +321,8 @@ async fn again(state: &AppState, w: &Words, form: Form<'_>, status: StatusCode) 
         Ok(token) => token,
         Err(e) => return failed(state, w, &e.0),
     };
-    match pages::report_form(w, org, form.report, form.problems, form.notice, &token) {
+    let updates = state.face.replier.sms_provider().map(|_| form.updates);
+    match pages::report_form(w, org, form.report, form.problems, form.notice, &token, updates) {
         Some(page) => html(status, None, page),
         None => html(status, None, pages::choose_state(w, org)),
     }

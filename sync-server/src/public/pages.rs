@@ -205,6 +205,7 @@ pub fn report_form(
     problems: &[Problem],
     notice: Option<&str>,
     token: &str,
+    updates: Option<bool>,
 ) -> Option<String> {
     let state = geo::state(&report.state).ok()?;
     let checked = |yes: bool| if yes { " checked" } else { "" };
@@ -275,7 +276,7 @@ pub fn report_form(
          <label class=\"choice\"><input type=\"checkbox\" name=\"anonymous\" value=\"yes\"{anonymous}> {anonymous_label}</label>\
          <label for=\"name\">{name_label}</label><input id=\"name\" name=\"name\" maxlength=\"{max_name}\" autocomplete=\"name\" value=\"{name}\">{name_problem}\
          <label for=\"phone\">{phone_label}</label><input id=\"phone\" name=\"phone\" type=\"tel\" maxlength=\"20\" autocomplete=\"tel\" value=\"{phone}\">{phone_problem}\
-         <label class=\"choice\"><input type=\"checkbox\" name=\"consent\" value=\"yes\"{consent}> {consent_label}</label>{consent_problem}\
+         {updates}<label class=\"choice\"><input type=\"checkbox\" name=\"consent\" value=\"yes\"{consent}> {consent_label}</label>{consent_problem}\
          </fieldset><button type=\"submit\">{send}</button></form>",
         title = esc(&w.get("pub_report_title")),
         safe = esc(&w.get("pub_report_safe")),
@@ -306,6 +307,13 @@ pub fn report_form(
         phone_label = esc(&w.get("pub_phone")),
         phone = esc(report.reporter_phone.as_deref().unwrap_or("")),
         phone_problem = problem_for(problems, "phone", w),
+        updates = updates
+            .map(|on| format!(
+                "<label class=\"choice\"><input type=\"checkbox\" name=\"updates\" value=\"yes\"{}> {}</label>",
+                checked(on),
+                esc(&w.get("pub_updates_label"))
+            ))
+            .unwrap_or_default(),
         consent = checked(report.consent_purpose_explained),
         consent_label = esc(&w.get("pub_consent")),
         consent_problem = problem_for(problems, "consent", w),
@@ -858,7 +866,8 @@ mod tests {
             reporter_name: Some("\"><img src=x>".into()),
             ..GrievanceInput::default()
         };
-        let html = report_form(&words("en"), "Org <b>", &report, &[], None, "t").expect("form");
+        let html =
+            report_form(&words("en"), "Org <b>", &report, &[], None, "t", None).expect("form");
         assert!(
             html.contains("&lt;script&gt;alert(1)&lt;/script&gt;\n&quot;quoted&quot; &amp; more")
         );

@@ -176,6 +176,15 @@ pub enum Delivered {
     },
 }
 
+/// Where a web reporter who asked to hear back is told: the provider and the language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpdatesTo<'a> {
+    /// The provider that sends (its send API is configured).
+    pub provider: &'a str,
+    /// The reporter's language.
+    pub lang: &'a str,
+}
+
 /// What became of a report sent from the web page or an Open311 client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filed {
@@ -550,6 +559,20 @@ impl Core {
         via: Intake,
         report: &GrievanceInput,
     ) -> std::result::Result<Filed, Refused> {
+        self.report_to(client, submission, via, report, None)
+    }
+
+    /// [`Core::report`], and the reporter asked to be told by SMS how it moves (`updates`:
+    /// through which provider, in which language): their phone is kept for that while the case
+    /// is open (see [`crate::updates`]). An anonymous report, or one with no phone, keeps none.
+    pub fn report_to(
+        &self,
+        client: &str,
+        submission: &str,
+        via: Intake,
+        report: &GrievanceInput,
+        updates: Option<UpdatesTo<'_>>,
+    ) -> std::result::Result<Filed, Refused> {
         let public = self.public()?;
         let limit = match via {
             Intake::Open311 => public.integration_reports_per_hour,
@@ -559,7 +582,7 @@ impl Core {
         let provider = via.as_str();
         let now = self.now();
         Ok(self.write(|tx| {
-            self.org(tx)?;
+            let (org_id, _) = self.org(tx)?;
             // No sender is kept for a web or Open311 report: nothing ties it to an address.
             // A form already filed is answered so, and costs no attempt (a double click).
             if tx.claim_message(provider, submission, &[], now)?.is_some() {
@@ -575,6 +598,26 @@ impl Core {
             }
             let (id, receipt) = self.file(tx, &input, via)?;
             tx.set_message_case(provider, submission, id)?;
+            let phone = input
+                .reporter_phone
+                .as_deref()
+                .filter(|_| !input.anonymous)
+                .and_then(|p| Phone::parse(p).ok());
+            if let (Some(to), Some(phone)) = (updates, phone) {
+                let case = self
+                    .case(tx, org_id, id)?
+                    .ok_or_else(|| Error::internal("a report's case is missing"))?;
+                crate::updates::subscribe(
+                    tx,
+                    &case,
+                    org_id,
+                    phone.as_str(),
+                    &self.sender_key(&phone),
+                    to.provider,
+                    to.lang,
+                    now,
+                )?;
+            }
             Ok(Filed::New(receipt))
         })?)
     }
