@@ -322,7 +322,15 @@ async fn again(state: &AppState, w: &Words, form: Form<'_>, status: StatusCode) 
         Err(e) => return failed(state, w, &e.0),
     };
     let updates = state.face.replier.sms_provider().map(|_| form.updates);
-    match pages::report_form(w, org, form.report, form.problems, form.notice, &token, updates) {
+    match pages::report_form(
+        w,
+        org,
+        form.report,
+        form.problems,
+        form.notice,
+        &token,
+        updates,
+    ) {
         Some(page) => html(status, None, page),
         None => html(status, None, pages::choose_state(w, org)),
     }

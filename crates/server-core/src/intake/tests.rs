@@ -481,23 +481,29 @@ fn a_citizen_adds_to_their_report_with_its_whole_receipt_only() {
 }
 
 #[test]
-fn a_web_reporter_who_asks_to_hear_back_is_kept_only_with_a_phone_and_not_anonymous() {
+fn a_web_reporter_who_asks_to_hear_back_is_kept_only_with_a_phone() {
     use super::UpdatesTo;
     let f = Fixture::new(Some(public()));
     let to = UpdatesTo {
         provider: "africastalking",
         lang: "ha",
     };
-    let file = |submission: &str, phone: Option<&str>, anonymous: bool, updates| {
-        let input = GrievanceInput {
-            reporter_phone: phone.map(str::to_string),
-            anonymous,
-            consent_purpose_explained: true,
-            ..form("Babu ruwa a Fagge tun mako guda")
-        };
-        let Ok(Filed::New(receipt)) = f.core.report_to(CLIENT, submission, Intake::Web, &input, updates)
-        else {
-            panic!("filed");
+    let input = |phone: Option<&str>, anonymous: bool| GrievanceInput {
+        reporter_phone: phone.map(str::to_string),
+        anonymous,
+        consent_purpose_explained: true,
+        ..form("Babu ruwa a Fagge tun mako guda")
+    };
+    let file = |submission: &str, phone: Option<&str>, updates| {
+        let receipt = match f.core.report_to(
+            CLIENT,
+            submission,
+            Intake::Web,
+            &input(phone, false),
+            updates,
+        ) {
+            Ok(Filed::New(receipt)) => receipt,
+            other => panic!("{other:?}"),
         };
         let org_id = f.coordinator.org_id;
         let id = f
@@ -507,9 +513,23 @@ fn a_web_reporter_who_asks_to_hear_back_is_kept_only_with_a_phone_and_not_anonym
             .expect("a receipt");
         f.core.write(|tx| tx.subscription(id)).expect("read")
     };
-    let kept = file("f1", Some("0803 555 0142"), false, Some(to)).expect("kept");
-    assert_eq!((kept.phone.as_str(), kept.lang.as_str()), ("+2348035550142", "ha"));
-    assert_eq!(file("f2", Some("0803 555 0142"), false, None), None, "not asked");
-    assert_eq!(file("f3", None, false, Some(to)), None, "no phone");
-    assert_eq!(file("f4", Some("0803 555 0142"), true, Some(to)), None, "anonymous");
+    let kept = file("f1", Some("0803 555 0142"), Some(to)).expect("kept");
+    assert_eq!(
+        (kept.phone.as_str(), kept.lang.as_str()),
+        ("+2348035550142", "ha")
+    );
+    assert_eq!(file("f2", Some("0803 555 0142"), None), None, "not asked");
+    assert_eq!(file("f3", None, Some(to)), None, "no phone");
+    // Anonymous with a phone is refused before anything is kept.
+    let refused = f.core.report_to(
+        CLIENT,
+        "f4",
+        Intake::Web,
+        &input(Some("0803 555 0142"), true),
+        Some(to),
+    );
+    assert!(
+        matches!(refused, Err(Refused::Problems(ref p)) if p == &[Problem::Anonymous]),
+        "{refused:?}"
+    );
 }
