@@ -389,10 +389,11 @@ enum GrievanceCmd {
         #[arg(long)]
         on: Option<String>,
     },
-    /// The forwarding letter to the agency holding the case (to print or email).
+    /// The forwarding letter to the agency holding the case (to print or email): text, or a
+    /// PDF with a QR code of the agency desk when --out ends in .pdf.
     Letter {
         case: String,
-        /// Write it to this file instead of the screen.
+        /// Write it to this file instead of the screen (`.pdf`: as a PDF).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -1116,6 +1117,17 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
         GrievanceCmd::Escalate { case, reason } => out.case(&client.escalate(case, reason)?, None),
         GrievanceCmd::Assign { case, user } => {
             out.case(&client.assign(case, user.as_deref())?, None)
+        }
+        GrievanceCmd::Letter { case, out: file }
+            if file
+                .as_ref()
+                .is_some_and(|f| f.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"))) =>
+        {
+            let file = file.as_ref().context("a file")?;
+            let pdf = citizens_paper::forwarding_letter(&client, case)?;
+            std::fs::write(file, pdf)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            out.message(&format!("letter saved to {}", file.display()))
         }
         GrievanceCmd::Letter { case, out: file } => {
             let letter = client.forwarding_letter(case)?;

@@ -7,12 +7,14 @@
 
 mod brief;
 mod kit;
+mod letter;
 mod typeset;
 mod words;
 
 pub use brief::{agency_brief, media_brief};
 pub use citizens_words::{Words, LANGUAGES};
 pub use kit::{kit, KIT_FORMS};
+pub use letter::forwarding_letter;
 
 use serde::Serialize;
 
@@ -70,6 +72,8 @@ enum Block {
     },
     /// An SVG chart from `citizens_core::charts`.
     Chart { svg: String },
+    /// A QR code (SVG) with the address it holds written beside it.
+    Qr { svg: String, caption: String },
     /// A new page.
     PageBreak,
     /// A complaint form's top: its title and its number, boxed.

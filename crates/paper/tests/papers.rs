@@ -371,3 +371,45 @@ fn every_paper_prints_in_every_language_over_a_worked_store() {
         assert_eq!(pages_of(&kit), 4, "{lang}: agenda, tally, two forms");
     }
 }
+
+/// Issue 28: the forwarding letter as a PDF says what the text one says (the case code, the
+/// desk's address, how to acknowledge by SMS), shares a reporter's name only with consent, and
+/// carries a QR code of the desk's address when the laptop is enrolled.
+#[test]
+fn the_forwarding_letter_prints_with_the_case_code_and_a_qr_code_of_the_desk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut client = install(dir.path(), "Ngozi Eze", FakeClock::at(TOWN_HALL_DAY));
+    let shared = client
+        .capture(&case("complaint", "Transformer burnt at Fagge"))
+        .expect("capture")
+        .reference;
+    forward(&mut client, &shared, "KEDCO", None);
+    // Not enrolled: no desk to name, no code to scan.
+    let text = text_of(&citizens_paper::forwarding_letter(&client, &shared).expect("pdf"));
+    assert!(
+        text.contains("Kano Electricity Distribution Company"),
+        "{text}"
+    );
+    assert!(text.contains(NAME), "shared with consent: {text}");
+    assert!(!text.contains("/desk"), "{text}");
+    client
+        .store()
+        .set_meta("sync.server", "https://citizens.example.org")
+        .expect("as an enrolled laptop has it");
+    let pdf = citizens_paper::forwarding_letter(&client, &shared).expect("pdf");
+    kept("forwarding-letter.pdf", &pdf);
+    let text = text_of(&pdf);
+    let code = shared.replace('-', "");
+    for expected in [
+        format!("Case code: {code}."),
+        "https://citizens.example.org/desk".to_string(),
+        format!("ACK {code} YOUR-REFERENCE"),
+        "The agency desk: https://citizens.example.org/desk".to_string(),
+    ] {
+        assert!(
+            text.contains(&expected),
+            "'{expected}' missing from: {text}"
+        );
+    }
+    assert_eq!(pages_of(&pdf), 1);
+}
