@@ -260,6 +260,15 @@ pub fn add_note(state: State<'_, AppState>, reference: String, text: String) -> 
 }
 
 #[tauri::command]
+pub fn share_with_agency_desk(
+    state: State<'_, AppState>,
+    reference: String,
+    shared: bool,
+) -> Result<CaseView> {
+    case_action(&state, |c| c.share_with_agency_desk(&reference, shared))
+}
+
+#[tauri::command]
 pub fn ask_reporter(
     state: State<'_, AppState>,
     reference: String,

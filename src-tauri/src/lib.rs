@@ -62,6 +62,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::settle_status,
             commands::add_note,
             commands::ask_reporter,
+            commands::share_with_agency_desk,
             commands::forward,
             commands::record_reply,
             commands::escalate,

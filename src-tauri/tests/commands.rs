@@ -141,6 +141,26 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
         "question: only a report from the public pages, SMS or WhatsApp has a receipt to read a question with: phone or visit this reporter instead"
     );
 
+    // Kept off the agency's desk, and refused in words when it already is.
+    let case = call(
+        &webview,
+        "share_with_agency_desk",
+        json!({"reference": reference, "shared": false}),
+    )
+    .expect("kept off");
+    assert_eq!(case["on_agency_desk"], false);
+    let err = call(
+        &webview,
+        "share_with_agency_desk",
+        json!({"reference": reference, "shared": false}),
+    )
+    .expect_err("already");
+    assert_eq!(err["code"], "invalid");
+    assert_eq!(
+        err["message"],
+        "agency desk: this case is already kept off its agency's desk"
+    );
+
     let err = call(
         &webview,
         "unlock",

@@ -330,6 +330,14 @@ enum GrievanceCmd {
     /// Ask the reporter a question they read and answer on the public tracking page with
     /// their receipt (reports from the public face only).
     Ask { case: String, text: String },
+    /// Keep a case off its agency's desk (the agency learns of it only by letter), or with
+    /// --share put it back.
+    Withhold {
+        case: String,
+        /// Put it back on the agency's desk.
+        #[arg(long)]
+        share: bool,
+    },
     /// Forward to an agency.
     Forward {
         case: String,
@@ -1084,6 +1092,9 @@ fn grievance(cli: &Cli, out: &Out, cmd: &GrievanceCmd) -> Result<()> {
         ),
         GrievanceCmd::Note { case, text } => out.case(&client.add_note(case, text)?, None),
         GrievanceCmd::Ask { case, text } => out.case(&client.ask_reporter(case, text)?, None),
+        GrievanceCmd::Withhold { case, share } => {
+            out.case(&client.share_with_agency_desk(case, *share)?, None)
+        }
         GrievanceCmd::Forward {
             case,
             agency,

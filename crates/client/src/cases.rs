@@ -115,6 +115,8 @@ pub struct CaseView {
     pub allowed_next: Vec<String>,
     /// The agency's ladder of offices, lowest first.
     pub ladder: Vec<citizens_core::agency::LadderStep>,
+    /// Shown on its agency's desk once forwarded (the organisation may keep it off).
+    pub on_agency_desk: bool,
 }
 
 /// A case on one line, without personal data: a CSV or JSON export's row, and the flat part of
@@ -552,6 +554,25 @@ impl Client {
     /// their receipt (a report from the public face only).
     pub fn ask_reporter(&mut self, key: &str, text: &str) -> Result<CaseView> {
         self.edit_case(key, |g, stamp, _| g.ask_reporter(text, stamp()))
+    }
+
+    /// Keep a case off its agency's desk (`shared` false: the agency learns of it only by
+    /// letter, as for a corruption report about its own staff), or put it back.
+    pub fn share_with_agency_desk(&mut self, key: &str, shared: bool) -> Result<CaseView> {
+        self.edit_case(key, |g, stamp, _| {
+            if g.on_agency_desk() == shared {
+                return Err(citizens_core::Error::invalid(
+                    "agency desk",
+                    if shared {
+                        "this case is already shown on its agency's desk"
+                    } else {
+                        "this case is already kept off its agency's desk"
+                    },
+                ));
+            }
+            g.record(Event::AgencyDesk { shared }, stamp());
+            Ok(())
+        })
     }
 
     /// Forward to an agency: records office, channel, reference and day; moves a new or
@@ -1085,6 +1106,7 @@ fn case_view(
         attachments: grievance.attachments.clone(),
         allowed_next,
         ladder: agency.map(|a| a.ladder.clone()).unwrap_or_default(),
+        on_agency_desk: grievance.on_agency_desk(),
         grievance,
     }
 }
@@ -1253,6 +1275,16 @@ fn describe(
             );
             ("agency_declined", params, what)
         }
+        Event::AgencyDesk { shared: true } => (
+            "agency_desk_shared",
+            Vec::new(),
+            "put back on the agency's desk".into(),
+        ),
+        Event::AgencyDesk { shared: false } => (
+            "agency_desk_withheld",
+            Vec::new(),
+            "kept off the agency's desk".into(),
+        ),
         Event::IdentityOpened => (
             "identity_opened",
             Vec::new(),

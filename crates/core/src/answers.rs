@@ -124,14 +124,29 @@ fn short(text: Option<&str>) -> Result<Option<String>, Unanswerable> {
 }
 
 impl Grievance {
-    /// The agency the case was forwarded to and is now with: the routed agency, once a
-    /// forwarding names it. Only this agency's desk shows it.
+    /// The agency the case was forwarded to and is now with, on its desk: the routed agency,
+    /// once a forwarding names it, unless the organisation kept the case off the desk. Only
+    /// this agency's desk shows it, and only it may answer there.
     pub fn forwarded_to(&self) -> Option<AgencyId> {
         let agency = self.agency?;
+        let forwarded = self
+            .timeline
+            .iter()
+            .any(|e| matches!(e.event, Event::Forwarded { agency: a, .. } if a == agency));
+        (forwarded && self.on_agency_desk()).then_some(agency)
+    }
+
+    /// Whether the case may show on its agency's desk: yes, unless the organisation's latest
+    /// word on it was to keep it off.
+    pub fn on_agency_desk(&self) -> bool {
         self.timeline
             .iter()
-            .any(|e| matches!(e.event, Event::Forwarded { agency: a, .. } if a == agency))
-            .then_some(agency)
+            .filter_map(|e| match e.event {
+                Event::AgencyDesk { shared } => Some((e.at, e.id, shared)),
+                _ => None,
+            })
+            .max()
+            .is_none_or(|(_, _, shared)| shared)
     }
 
     /// Whether an agency officer made this entry on the agency desk.
@@ -403,6 +418,25 @@ mod tests {
             (m.acknowledged_on, m.acknowledged_by_agency),
             (Some(day("2026-12-03")), true)
         );
+    }
+
+    #[test]
+    fn a_case_kept_off_the_desk_is_on_no_desk_until_it_is_put_back() {
+        let (mut g, agency) = forwarded();
+        g.record(Event::AgencyDesk { shared: false }, stamp(None));
+        assert_eq!(g.forwarded_to(), None);
+        assert_eq!(
+            g.answer(
+                &Answer::Acknowledge { reference: None },
+                day("2026-12-07"),
+                || { stamp(Some("KEDCO")) }
+            ),
+            Err(Unanswerable::NotWithYou)
+        );
+        let mut later = stamp(None);
+        later.at = Timestamp::from_millis(later.at.millis() + 1000);
+        g.record(Event::AgencyDesk { shared: true }, later);
+        assert_eq!(g.forwarded_to(), Some(agency));
     }
 
     #[test]

@@ -287,6 +287,12 @@ pub enum Event {
         /// The agency the officer says is responsible, if they know.
         suggested: Option<String>,
     },
+    /// The organisation kept the case off the agency's desk, or put it back: the agency then
+    /// learns of it only by letter (a corruption report about the agency's own staff).
+    AgencyDesk {
+        /// Shown on the agency's desk.
+        shared: bool,
+    },
     /// A coordinator opened the sealed reporter identity (who and when are the entry's).
     IdentityOpened,
     /// A coordinator opened a sealed attachment (a form photo carries handwritten names).

@@ -76,6 +76,8 @@ export const api = {
   acknowledge: (reference: string, on: string | null, theirReference: string | null) =>
     invoke<CaseView>("acknowledge", { reference, on, theirReference }),
   forwardingLetter: (reference: string) => invoke<string>("forwarding_letter", { reference }),
+  shareWithAgencyDesk: (reference: string, shared: boolean) =>
+    invoke<CaseView>("share_with_agency_desk", { reference, shared }),
   routeUntriaged: () => invoke<number>("route_untriaged"),
   caseHistory: (reference: string) => invoke<HistoryEntry[]>("case_history", { reference }),
   duplicateSuggestions: (reference: string | null) => invoke<DuplicatePair[]>("duplicate_suggestions", { reference }),

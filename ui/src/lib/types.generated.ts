@@ -1056,6 +1056,10 @@ allowed_next: Array<string>,
  */
 ladder: Array<LadderStep>, 
 /**
+ * Shown on its agency's desk once forwarded (the organisation may keep it off).
+ */
+on_agency_desk: boolean, 
+/**
  * Reference code.
  */
 reference: string, 

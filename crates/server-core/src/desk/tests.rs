@@ -538,3 +538,22 @@ fn an_ack_from_the_agencys_registered_phone_acknowledges_its_case_once() {
         })
     ));
 }
+
+#[test]
+fn a_case_the_organisation_keeps_off_the_desk_is_on_none() {
+    let f = fixture();
+    let (kedco, ..) = officer(&f, "KEDCO", "Halima Sani");
+    let ours = forwarded_case(&f, "KEDCO", "form-5");
+    assert_eq!(f.core.desk_queue(&kedco).expect("queue").len(), 1);
+    edit_as(&f, &f.coordinator, ours, |case, stamp| {
+        case.record(Event::AgencyDesk { shared: false }, stamp());
+    })
+    .expect("stored");
+    assert!(f.core.desk_queue(&kedco).expect("queue").is_empty());
+    assert_eq!(f.core.desk_case(&kedco, ours).expect("read"), None);
+    let ack = Answer::Acknowledge { reference: None };
+    assert_eq!(
+        f.core.desk_answer(&kedco, ours, &ack).expect("answered"),
+        None
+    );
+}
