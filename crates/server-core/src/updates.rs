@@ -219,6 +219,20 @@ mod tests {
             .expect("delivered")
     }
 
+    /// The case a message filed, and its reference.
+    fn filed(f: &Fixture, provider: &'static str, id: &str, text: &str) -> (uuid::Uuid, String) {
+        let Delivered::New(receipt) = sms(f, provider, id, text) else {
+            panic!("filed");
+        };
+        let org_id = f.coordinator.org_id;
+        let case = f
+            .core
+            .write(|tx| tx.receipt(org_id, &receipt.reference))
+            .expect("read")
+            .expect("a receipt");
+        (case, receipt.reference)
+    }
+
     /// The keys queued so far for reporters, in order, and whether each still holds a phone.
     fn queued(f: &Fixture) -> Vec<(String, Option<String>)> {
         f.core
@@ -241,17 +255,7 @@ mod tests {
     #[test]
     fn a_reporter_hears_each_change_once_until_stop_and_the_phone_goes_when_the_case_ends() {
         let f = fixture();
-        let Delivered::New(receipt) =
-            sms(&f, "africastalking", "m1", "No water in Fagge for a week")
-        else {
-            panic!("filed");
-        };
-        let org_id = f.coordinator.org_id;
-        let id = f
-            .core
-            .write(|tx| tx.receipt(org_id, &receipt.reference))
-            .expect("read")
-            .expect("a receipt");
+        let (id, _) = filed(&f, "africastalking", "m1", "No water in Fagge for a week");
         assert!(f
             .core
             .write(|tx| tx.subscription(id))
@@ -338,15 +342,8 @@ mod tests {
     #[test]
     fn a_yes_from_the_cases_phone_closes_it_once_and_forgets_the_phone() {
         let f = fixture();
-        let Delivered::New(receipt) = sms(&f, "africastalking", "m1", "No water in Fagge") else {
-            panic!("filed");
-        };
+        let (id, reference) = filed(&f, "africastalking", "m1", "No water in Fagge");
         let org_id = f.coordinator.org_id;
-        let id = f
-            .core
-            .write(|tx| tx.receipt(org_id, &receipt.reference))
-            .expect("read")
-            .expect("a receipt");
         // Not resolved yet: "1" is a follow-up like any other message.
         assert!(matches!(
             sms(&f, "africastalking", "m2", "1"),
@@ -362,7 +359,7 @@ mod tests {
             sms(&f, "africastalking", "m3", "1"),
             Delivered::Answered {
                 confirmed: true,
-                reference: receipt.reference.clone()
+                reference: reference.clone()
             }
         );
         let case: Grievance = f
@@ -387,20 +384,12 @@ mod tests {
     #[test]
     fn the_phone_is_kept_only_while_the_case_is_open_and_a_twilio_sender_is_not_kept() {
         let f = fixture();
-        let Delivered::New(receipt) = sms(
+        let (id, _) = filed(
             &f,
             "whatsapp",
             "w1",
             "Police at the checkpoint collect money",
-        ) else {
-            panic!("filed");
-        };
-        let org_id = f.coordinator.org_id;
-        let id = f
-            .core
-            .write(|tx| tx.receipt(org_id, &receipt.reference))
-            .expect("read")
-            .expect("a receipt");
+        );
         coordinator_does(&f, id, |case, stamp| {
             case.change_status(
                 Status::NotActionable,

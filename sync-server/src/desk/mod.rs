@@ -119,6 +119,32 @@ fn refused_from_elsewhere(w: &Words) -> Response {
     )
 }
 
+/// A form posted to one of the desk's doors (sign-in, set-up): its words, its fields and the
+/// key the client is counted under.
+struct Door {
+    w: Words,
+    form: Vec<(String, String)>,
+    client: String,
+}
+
+/// The door a form was posted to; refused when it comes from another site.
+fn door(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Door, Box<Response>> {
+    let (w, _) = words(None, headers);
+    if cross_site(headers, &state.face.url) {
+        return Err(Box::new(refused_from_elsewhere(&w)));
+    }
+    Ok(Door {
+        w,
+        form: fields(body),
+        client: client_key(client_of(state, peer, headers)),
+    })
+}
+
 /// The officer the request's session names, or the sign-in page saying it ended.
 async fn signed_in(
     state: &AppState,
@@ -178,15 +204,13 @@ async fn sign_in(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (w, _) = words(None, &headers);
-    if cross_site(&headers, &state.face.url) {
-        return refused_from_elsewhere(&w);
-    }
-    let form = fields(&body);
+    let Door { w, form, client } = match door(&state, peer, &headers, &body) {
+        Ok(door) => door,
+        Err(refused) => return *refused,
+    };
     let login = field(&form, "login").to_string();
     let passphrase = field(&form, "passphrase").to_string();
     let code = field(&form, "code").to_string();
-    let client = client_key(client_of(&state, peer, &headers));
     let core = state.core.clone();
     let typed = login.clone();
     match blocking(move || core.sign_in_officer(&client, &login, &passphrase, &code)).await {
@@ -211,15 +235,13 @@ async fn setup(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (w, _) = words(None, &headers);
-    if cross_site(&headers, &state.face.url) {
-        return refused_from_elsewhere(&w);
-    }
-    let form = fields(&body);
+    let Door { w, form, client } = match door(&state, peer, &headers, &body) {
+        Ok(door) => door,
+        Err(refused) => return *refused,
+    };
     let code = field(&form, "code").to_string();
     let passphrase = field(&form, "passphrase").to_string();
     let again = field(&form, "again").to_string();
-    let client = client_key(client_of(&state, peer, &headers));
     let core = state.core.clone();
     let typed = code.clone();
     match blocking(move || core.set_up_officer(&client, &code, &passphrase, &again)).await {
@@ -243,14 +265,12 @@ async fn confirm(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (w, _) = words(None, &headers);
-    if cross_site(&headers, &state.face.url) {
-        return refused_from_elsewhere(&w);
-    }
-    let form = fields(&body);
+    let Door { w, form, client } = match door(&state, peer, &headers, &body) {
+        Ok(door) => door,
+        Err(refused) => return *refused,
+    };
     let code = field(&form, "code").to_string();
     let typed = field(&form, "totp").to_string();
-    let client = client_key(client_of(&state, peer, &headers));
     let core = state.core.clone();
     let setup_code = code.clone();
     match blocking(move || core.confirm_officer(&client, &code, &typed)).await {

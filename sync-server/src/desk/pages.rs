@@ -4,9 +4,9 @@
 
 use citizens_core::answers::{Unanswerable, MAX_ANSWER};
 use citizens_server_core::desk::{DeskCase, Officer, Queue, Refused, SecondFactor, MAX_PASSPHRASE};
-use citizens_words::{Words, LANGUAGES};
+use citizens_words::Words;
 
-use crate::public::pages::{esc, LANGUAGE_NAMES};
+use crate::public::pages::{esc, language_links};
 
 /// The desk's own sentences, in `citizens_words::LANGUAGES` order.
 const OWN: [&str; 5] = [
@@ -44,17 +44,7 @@ fn page(
     signed_in: Option<(&Officer, &str)>,
     body: &str,
 ) -> String {
-    let mut langs = String::new();
-    for (lang, name) in LANGUAGES.iter().zip(LANGUAGE_NAMES) {
-        if *lang == w.lang() {
-            langs.push_str(&format!("<b lang=\"{lang}\">{name}</b> "));
-        } else {
-            langs.push_str(&format!(
-                "<a href=\"{}?lang={lang}\" lang=\"{lang}\" hreflang=\"{lang}\">{name}</a> ",
-                esc(path)
-            ));
-        }
-    }
+    let langs = language_links(w, path);
     let who = match signed_in {
         Some((o, form)) => format!(
             "<nav><a href=\"/desk/cases\">{cases}</a></nav>\

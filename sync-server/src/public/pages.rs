@@ -35,7 +35,7 @@ pub const STYLE: &str = include_str!("style.css");
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The language names, each in itself, for the language links.
-pub const LANGUAGE_NAMES: [&str; 5] = ["English", "Hausa", "Yorùbá", "Igbo", "Naijá"];
+const LANGUAGE_NAMES: [&str; 5] = ["English", "Hausa", "Yorùbá", "Igbo", "Naijá"];
 
 /// The words of the public pages in `lang` (English for a language we do not have).
 pub fn words(lang: &str) -> Words {
@@ -96,17 +96,7 @@ pub fn page(w: &Words, org: &str, tab: Tab, path: &str, title: &str, body: &str)
             esc(&w.get(key))
         ));
     }
-    let mut langs = String::new();
-    for (lang, name) in LANGUAGES.iter().zip(LANGUAGE_NAMES) {
-        if *lang == w.lang() {
-            langs.push_str(&format!("<b lang=\"{lang}\">{name}</b> "));
-        } else {
-            langs.push_str(&format!(
-                "<a href=\"{}?lang={lang}\" lang=\"{lang}\" hreflang=\"{lang}\">{name}</a> ",
-                esc(path)
-            ));
-        }
-    }
+    let langs = language_links(w, path);
     format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -119,6 +109,22 @@ pub fn page(w: &Words, org: &str, tab: Tab, path: &str, title: &str, body: &str)
         org = esc(org),
         footer = esc(&w.get("pub_footer")),
     )
+}
+
+/// The links to the page at `path` in each other language (this one in bold).
+pub fn language_links(w: &Words, path: &str) -> String {
+    let mut langs = String::new();
+    for (lang, name) in LANGUAGES.iter().zip(LANGUAGE_NAMES) {
+        if *lang == w.lang() {
+            langs.push_str(&format!("<b lang=\"{lang}\">{name}</b> "));
+        } else {
+            langs.push_str(&format!(
+                "<a href=\"{}?lang={lang}\" lang=\"{lang}\" hreflang=\"{lang}\">{name}</a> ",
+                esc(path)
+            ));
+        }
+    }
+    langs
 }
 
 /// The front page.
