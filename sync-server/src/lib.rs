@@ -269,20 +269,21 @@ async fn serve_connections(
 }
 
 /// Send the status messages the rules queued for reporters, every two seconds, through the
-/// provider each came in by; each is marked sent (its phone forgotten) once handed over.
+/// provider each came in by: each is taken once (marked sent, its phone forgotten), so that
+/// several instances never send one twice.
 async fn send_updates(core: Arc<Core>, replier: replies::Replier) {
     let mut every = tokio::time::interval(Duration::from_secs(2));
     loop {
         every.tick().await;
-        let reading = core.clone();
-        let pending = match state::blocking(move || reading.pending_updates(50)).await {
-            Ok(pending) => pending,
+        let taking = core.clone();
+        let taken = match state::blocking(move || taking.take_updates(50)).await {
+            Ok(taken) => taken,
             Err(e) => {
-                tracing::warn!(code = e.0.code().as_str(), "reading status messages failed");
+                tracing::warn!(code = e.0.code().as_str(), "taking status messages failed");
                 continue;
             }
         };
-        for row in pending {
+        for row in taken {
             let provider = match row.provider.as_str() {
                 citizens_server_core::webhooks::AFRICAS_TALKING => {
                     citizens_server_core::webhooks::AFRICAS_TALKING
@@ -290,17 +291,10 @@ async fn send_updates(core: Arc<Core>, replier: replies::Replier) {
                 citizens_server_core::webhooks::WHATSAPP => {
                     citizens_server_core::webhooks::WHATSAPP
                 }
-                _ => "",
+                _ => continue,
             };
-            if let (Some(phone), false) = (&row.phone, provider.is_empty()) {
+            if let Some(phone) = &row.phone {
                 replier.send(provider, phone.clone(), public::update_text(&row));
-            }
-            let marking = core.clone();
-            if let Err(e) = state::blocking(move || marking.update_sent(row.id)).await {
-                tracing::warn!(
-                    code = e.0.code().as_str(),
-                    "marking a status message failed"
-                );
             }
         }
     }

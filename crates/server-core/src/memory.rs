@@ -837,23 +837,20 @@ impl Tx for MemoryTx {
         Ok(true)
     }
 
-    fn pending_updates(&mut self, limit: usize) -> Result<Vec<OutgoingRow>> {
-        Ok(self
+    fn take_updates(&mut self, limit: usize, at: i64) -> Result<Vec<OutgoingRow>> {
+        let mut taken = Vec::new();
+        for o in self
             .0
             .outgoing
-            .iter()
+            .iter_mut()
             .filter(|o| o.sent_at.is_none())
             .take(limit)
-            .cloned()
-            .collect())
-    }
-
-    fn update_sent(&mut self, id: i64, at: i64) -> Result<()> {
-        if let Some(o) = self.0.outgoing.iter_mut().find(|o| o.id == id) {
+        {
+            taken.push(o.clone());
             o.sent_at = Some(at);
             o.phone = None;
         }
-        Ok(())
+        Ok(taken)
     }
 
     fn updates_sent_since(&mut self, since: i64) -> Result<Vec<(String, u64)>> {

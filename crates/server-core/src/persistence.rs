@@ -608,10 +608,9 @@ pub trait Tx {
         -> Result<()>;
     /// Queue a message; false when one with its case and key was queued before.
     fn queue_update(&mut self, row: &OutgoingRow) -> Result<bool>;
-    /// Up to `limit` messages not sent yet, oldest first.
-    fn pending_updates(&mut self, limit: usize) -> Result<Vec<OutgoingRow>>;
-    /// Note a message sent, and forget its phone.
-    fn update_sent(&mut self, id: i64, at: i64) -> Result<()>;
+    /// Up to `limit` messages not sent yet, oldest first, with their phones, now marked sent
+    /// at `at` with their phones forgotten; rows another transaction is taking are skipped.
+    fn take_updates(&mut self, limit: usize, at: i64) -> Result<Vec<OutgoingRow>>;
     /// `(provider, messages)` sent since `since` (ms).
     fn updates_sent_since(&mut self, since: i64) -> Result<Vec<(String, u64)>>;
 

@@ -1083,16 +1083,23 @@ impl Tx for PgTx<'_> {
         Ok(added > 0)
     }
 
-    fn pending_updates(&mut self, limit: usize) -> Result<Vec<OutgoingRow>> {
+    fn take_updates(&mut self, limit: usize, at: i64) -> Result<Vec<OutgoingRow>> {
+        // Rows another instance is taking are skipped: each message is taken once.
         let rows = self
             .tx
             .query(
-                "SELECT id, doc_id, key, provider, phone, lang, reference, agency, created_at, sent_at
-                 FROM update_messages WHERE sent_at IS NULL ORDER BY id LIMIT $1",
-                &[&i64::try_from(limit).unwrap_or(i64::MAX)],
+                "WITH picked AS (
+                     SELECT id, phone FROM update_messages WHERE sent_at IS NULL
+                     ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                 UPDATE update_messages u SET sent_at = $2, phone = NULL FROM picked
+                 WHERE u.id = picked.id
+                 RETURNING u.id, u.doc_id, u.key, u.provider, picked.phone, u.lang, u.reference,
+                     u.agency, u.created_at",
+                &[&i64::try_from(limit).unwrap_or(i64::MAX), &at],
             )
             .map_err(db)?;
-        rows.iter()
+        let mut out = rows
+            .iter()
             .map(|r| {
                 Ok(OutgoingRow {
                     id: r.get(0),
@@ -1104,18 +1111,12 @@ impl Tx for PgTx<'_> {
                     reference: r.get(6),
                     agency: r.get(7),
                     created_at: r.get(8),
-                    sent_at: r.get(9),
+                    sent_at: Some(at),
                 })
             })
-            .collect()
-    }
-
-    fn update_sent(&mut self, id: i64, at: i64) -> Result<()> {
-        self.exec(
-            "UPDATE update_messages SET sent_at = $2, phone = NULL WHERE id = $1",
-            &[&id, &at],
-        )?;
-        Ok(())
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|o| o.id);
+        Ok(out)
     }
 
     fn updates_sent_since(&mut self, since: i64) -> Result<Vec<(String, u64)>> {

@@ -1032,11 +1032,11 @@ impl Tx for SqliteTx<'_> {
         Ok(added > 0)
     }
 
-    fn pending_updates(&mut self, limit: usize) -> Result<Vec<OutgoingRow>> {
+    fn take_updates(&mut self, limit: usize, at: i64) -> Result<Vec<OutgoingRow>> {
         let mut stmt = self
             .0
             .prepare(
-                "SELECT id, doc_id, key, provider, phone, lang, reference, agency, created_at, sent_at
+                "SELECT id, doc_id, key, provider, phone, lang, reference, agency, created_at
                  FROM update_messages WHERE sent_at IS NULL ORDER BY id LIMIT ?1",
             )
             .map_err(db)?;
@@ -1052,23 +1052,22 @@ impl Tx for SqliteTx<'_> {
                     reference: r.get(6)?,
                     agency: r.get(7)?,
                     created_at: r.get(8)?,
-                    sent_at: r.get(9)?,
+                    sent_at: Some(at),
                 })
             })
             .map_err(db)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(db)?;
+        drop(stmt);
+        for row in &rows {
+            self.0
+                .execute(
+                    "UPDATE update_messages SET sent_at = ?2, phone = NULL WHERE id = ?1",
+                    params![row.id, at],
+                )
+                .map_err(db)?;
+        }
         Ok(rows)
-    }
-
-    fn update_sent(&mut self, id: i64, at: i64) -> Result<()> {
-        self.0
-            .execute(
-                "UPDATE update_messages SET sent_at = ?2, phone = NULL WHERE id = ?1",
-                params![id, at],
-            )
-            .map_err(db)?;
-        Ok(())
     }
 
     fn updates_sent_since(&mut self, since: i64) -> Result<Vec<(String, u64)>> {
