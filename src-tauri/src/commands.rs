@@ -802,6 +802,16 @@ pub fn export_xlsx(
     Ok(Saved::new(&path, count))
 }
 
+/// Print the forwarding letter of case `reference` to `path` (PDF, with a QR code of the
+/// agency desk once this laptop is enrolled).
+#[tauri::command]
+pub fn save_letter(state: State<'_, AppState>, reference: String, path: String) -> Result<Saved> {
+    let path = output_path(&path, "pdf")?;
+    let pdf = with_client(&state, |c| citizens_paper::forwarding_letter(c, &reference))?;
+    citizens_client::write_bytes(&path, &pdf)?;
+    Ok(Saved::new(&path, 1))
+}
+
 /// Print a brief to `path` (PDF) in `lang`: for a meeting with `agency` (its short name), or
 /// the media brief (every agency) when none is given.
 #[tauri::command]

@@ -63,6 +63,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::add_note,
             commands::ask_reporter,
             commands::share_with_agency_desk,
+            commands::save_letter,
             commands::forward,
             commands::record_reply,
             commands::escalate,

@@ -141,6 +141,36 @@ fn first_run_capture_list_and_work_a_case_over_ipc() {
         "question: only a report from the public pages, SMS or WhatsApp has a receipt to read a question with: phone or visit this reporter instead"
     );
 
+    // No agency yet: no letter to print, said in words, and no file written.
+    let pdf_path = dir.path().join("letter.pdf");
+    let err = call(
+        &webview,
+        "save_letter",
+        json!({"reference": reference, "path": pdf_path.to_string_lossy()}),
+    )
+    .expect_err("no agency");
+    assert_eq!(err["code"], "invalid");
+    assert_eq!(
+        err["message"],
+        "letter: route or forward the case to an agency first"
+    );
+    assert!(!pdf_path.exists());
+    call(
+        &webview,
+        "forward",
+        json!({"reference": reference, "input": {"agency": "NIS", "channel": "letter"}}),
+    )
+    .expect("forward");
+    let saved = call(
+        &webview,
+        "save_letter",
+        json!({"reference": reference, "path": pdf_path.to_string_lossy()}),
+    )
+    .expect("letter");
+    assert_eq!(saved["count"], 1);
+    assert!(std::fs::read(&pdf_path)
+        .expect("the letter")
+        .starts_with(b"%PDF"));
     // Kept off the agency's desk, and refused in words when it already is.
     let case = call(
         &webview,

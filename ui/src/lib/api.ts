@@ -118,6 +118,7 @@ export const api = {
     invoke<SyncView>("enroll", { server, code, passphrase }),
   dashboard: (filter: ReportFilter, words: ChartWords) => invoke<Dashboard>("dashboard", { filter, words }),
   exportXlsx: (filter: ReportFilter, path: string) => invoke<Saved>("export_xlsx", { filter, path }),
+  saveLetter: (reference: string, path: string) => invoke<Saved>("save_letter", { reference, path }),
   saveBrief: (agency: string | null, filter: ReportFilter, lang: string, path: string) =>
     invoke<Saved>("save_brief", { agency, filter, lang, path }),
   saveKit: (session: string, forms: number, lang: string, path: string) =>
