@@ -31,7 +31,8 @@ pub struct NewCode<'a> {
     pub valid_for: std::time::Duration,
 }
 
-fn hash(secret: &str) -> Vec<u8> {
+/// SHA-256 of a secret (codes and tokens are stored only so).
+pub(crate) fn hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 

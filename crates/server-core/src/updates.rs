@@ -189,21 +189,14 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use citizens_core::clock::{Day, Timestamp};
-    use citizens_core::geo::Lga;
     use citizens_core::grievance::{Event, ForwardChannel, Grievance, Intake};
     use citizens_core::lifecycle::Status;
 
-    use crate::intake::{Delivered, Message, Public};
-    use crate::memory::{Fixture, ORG};
+    use crate::desk::tests::fixture;
+    use crate::intake::{Delivered, Message};
+    use crate::memory::Fixture;
 
     const SENDER: &str = "+2348035550123";
-
-    fn fixture() -> Fixture {
-        Fixture::new(Some(Public::new(
-            ORG,
-            Lga::parse("KN", "Nasarawa").expect("an LGA"),
-        )))
-    }
 
     fn sms(f: &Fixture, provider: &'static str, id: &str, text: &str) -> Delivered {
         f.core

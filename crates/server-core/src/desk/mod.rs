@@ -23,9 +23,9 @@ use citizens_core::ids::EntryId;
 use citizens_core::lifecycle::{Actor, Status};
 use citizens_core::rulebook::Rulebook;
 use citizens_protocol::{ErrorCode, CODE_ALPHABET};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::enrolment::hash;
 use crate::intake::{keyed, INTAKE_PERSON};
 use crate::persistence::{OfficerKey, OfficerRow, Tx};
 use crate::{records, Core, Error, Result};
@@ -277,10 +277,6 @@ pub struct DeskCase {
     pub entries: Vec<DeskEntry>,
 }
 
-fn hash(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
-}
-
 fn argon2() -> Argon2<'static> {
     // OWASP's Argon2id setting: 19 MiB, 2 passes.
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
@@ -309,6 +305,25 @@ fn login_stem(short_name: &str) -> String {
     } else {
         stem
     }
+}
+
+/// An agency's short name in its organisation's directory (its id when it is gone from it).
+fn agency_name(tx: &mut dyn Tx, org_id: i64, agency: Uuid) -> Result<String> {
+    Ok(records::org_record::<Agency>(tx, org_id, agency)?
+        .map_or_else(|| agency.to_string(), |a| a.short_name))
+}
+
+/// The officer a stored row names, acting in the session with this hash (none: by SMS).
+fn officer_of(tx: &mut dyn Tx, row: OfficerRow, session: Vec<u8>) -> Result<Officer> {
+    Ok(Officer {
+        agency_name: agency_name(tx, row.org_id, row.agency)?,
+        id: row.id,
+        org_id: row.org_id,
+        agency: row.agency,
+        name: row.name,
+        login: row.login,
+        session,
+    })
 }
 
 impl Core {
@@ -404,8 +419,7 @@ impl Core {
             let mut out = Vec::new();
             for o in tx.officers()? {
                 let (organisation, _) = tx.org(o.org_id)?;
-                let agency = records::org_record::<Agency>(tx, o.org_id, o.agency)?
-                    .map_or_else(|| o.agency.to_string(), |a| a.short_name);
+                let agency = agency_name(tx, o.org_id, o.agency)?;
                 let state = match (&o.revoked_at, o.active, o.locked_until > now) {
                     (Some(_), _, _) => "revoked",
                     (None, false, _) => "invited",
@@ -639,17 +653,7 @@ impl Core {
                 return Ok(None);
             }
             tx.touch_desk_session(&session, now)?;
-            let agency_name = records::org_record::<Agency>(tx, o.org_id, o.agency)?
-                .map_or_else(|| o.agency.to_string(), |a| a.short_name);
-            Ok(Some(Officer {
-                id: o.id,
-                org_id: o.org_id,
-                agency: o.agency,
-                agency_name,
-                name: o.name,
-                login: o.login,
-                session: session.clone(),
-            }))
+            Ok(Some(officer_of(tx, o, session.clone())?))
         })
     }
 
@@ -793,17 +797,7 @@ impl Core {
         else {
             return Ok(None);
         };
-        let agency_name = records::org_record::<Agency>(tx, org_id, row.agency)?
-            .map_or_else(|| row.agency.to_string(), |a| a.short_name);
-        let officer = Officer {
-            id: row.id,
-            org_id,
-            agency: row.agency,
-            agency_name,
-            name: row.name,
-            login: row.login,
-            session: Vec::new(),
-        };
+        let officer = officer_of(tx, row, Vec::new())?;
         let mut found = None;
         for (id, snapshot) in tx.desk_cases(org_id, officer.agency)? {
             let Ok(case) = Self::hydrate(&snapshot) else {

@@ -23,7 +23,8 @@ use crate::{records, Device, Error};
 const CLIENT: &str = "192.0.2.20";
 const PASSPHRASE: &str = "tea at the kano office";
 
-fn fixture() -> Fixture {
+/// The rules over a fresh database, taking the public's reports for [`ORG`] (Kano).
+pub(crate) fn fixture() -> Fixture {
     Fixture::new(Some(Public::new(
         ORG,
         Lga::parse("KN", "Nasarawa").expect("an LGA"),
